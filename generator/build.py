@@ -1,0 +1,168 @@
+"""`python -m generator build`: content -> Markdown -> two MkDocs builds -> site/.
+
+Each language is its own single-language MkDocs build (Arabic at the root,
+English under en/), run in parallel processes; that is faster than one i18n
+build and keeps the bilingual structure in our code, not in a plugin. The
+result is assembled in a staging folder and swapped in only when everything
+succeeded, so a failed build leaves the previous site/ as it was.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import multiprocessing
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from . import build_state, i18n
+from .check import load_project
+from .pages import render_site
+from .problems import ContentError, Problem
+from .translations import update_lock
+
+FONT_PACKAGE = "node_modules/@fontsource/ibm-plex-sans-arabic/files"
+FONT_FILES = [f"ibm-plex-sans-arabic-{subset}-{weight}-normal.woff2"
+              for subset in ("arabic", "latin") for weight in (400, 700)]
+
+
+@dataclass
+class BuildReport:
+    site_dir: Path
+    seconds: float
+    pages: int
+    warnings: list[Problem] = field(default_factory=list)
+
+
+class BuildError(ContentError):
+    pass
+
+
+def build_site(root: Path, *, site_dir: Path | None = None, strict: bool = False) -> BuildReport:
+    started = time.perf_counter()
+    root = root.resolve()
+    site_dir = (site_dir or root / "site").resolve()
+    project = load_project(root)
+    problems = project.problems
+    _check_fonts(root, problems)
+    blocking = problems.items if strict else problems.errors
+    if blocking:
+        raise ContentError(problems.sorted())
+
+    staging = site_dir.parent / f".{site_dir.name}.staging-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        configs = [_prepare_language(root, project, lang, staging) for lang in i18n.LANGUAGES]
+        build_state.CURRENT = build_state.BuildState(settings=project.settings, forms=project.forms)
+        _run_mkdocs_builds(configs)
+        out = staging / "out-ar"
+        for lang in i18n.LANGUAGES[1:]:
+            (staging / f"out-{lang.code}").rename(out / lang.prefix.rstrip("/"))
+        _swap_into_place(out, site_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    update_lock(root, project.content)
+    pages = sum(1 for _ in site_dir.rglob("index.html"))
+    return BuildReport(site_dir, time.perf_counter() - started, pages, problems.warnings)
+
+
+def _check_fonts(root: Path, problems) -> None:
+    for name in FONT_FILES:
+        if not (root / FONT_PACKAGE / name).exists():
+            problems.error("package.json", 1, "missing-font",
+                           f"The self-hosted font {name} is missing from {FONT_PACKAGE}. "
+                           "Run `make setup` (it runs `npm ci`) and build again.")
+            return
+
+
+def _prepare_language(root: Path, project, lang: i18n.Language, staging: Path) -> Path:
+    """Write one language's Markdown files and MkDocs config; return the config path."""
+    docs = staging / f"docs-{lang.code}"
+    rendered = render_site(root, project.content, project.forms, project.settings, lang.code)
+    for rel, text in rendered.files.items():
+        path = docs / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    fonts = docs / "assets" / "fonts"
+    fonts.mkdir(parents=True, exist_ok=True)
+    for name in FONT_FILES:
+        shutil.copyfile(root / FONT_PACKAGE / name, fonts / name)
+    settings = project.settings
+    config = {
+        "INHERIT": str(root / "mkdocs.yml"),
+        "site_name": settings.org("short_name", lang.code) or settings.org("name", lang.code),
+        "site_description": settings.org("name", lang.code),
+        "site_url": settings.site_url + lang.prefix,
+        "docs_dir": str(docs),
+        "site_dir": str(staging / f"out-{lang.code}"),
+        "theme": {"name": "material", "language": lang.code, "custom_dir": str(root / "templates" / "overrides")},
+        "hooks": [str(Path(__file__).with_name("mkdocs_hooks.py"))],
+        "plugins": [{"search": {"lang": lang.code}}],
+        "nav": rendered.nav,
+        "extra": {
+            "alternate": True,  # not a list: Material then shows our switcher but adds no relative hreflang links
+            "qalb": {
+                "lang": lang.code,
+                "org_name": settings.org("name", lang.code),
+                "languages": [_alternate(settings.site_url, lang, other) for other in i18n.LANGUAGES],
+            },
+        },
+    }
+    path = staging / f"mkdocs.{lang.code}.yml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _alternate(site_url: str, current: i18n.Language, other: i18n.Language) -> dict[str, str]:
+    up = "../" * current.prefix.count("/")
+    return {
+        "code": other.code, "name": other.name, "dir": other.direction,
+        "absolute_root": site_url + other.prefix,
+        "relative_root": up + other.prefix,
+        "not_found_link": i18n.gettext(other.code, "Go to the home page"),
+    }
+
+
+def _run_mkdocs_builds(configs: list[Path]) -> None:
+    # fork: the children inherit build_state.CURRENT, which the hooks read.
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=len(configs), mp_context=context) as pool:
+        failures = [f for f in pool.map(_mkdocs_build, map(str, configs)) if f]
+    if failures:
+        raise BuildError([Problem("mkdocs.yml", 1, "mkdocs", failure) for failure in failures])
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _mkdocs_build(config_path: str) -> str | None:
+    """Run in a child process; returns None on success, else what went wrong."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    collect = _Collect()
+    logging.getLogger("mkdocs").addHandler(collect)
+    try:
+        build(load_config(config_path))
+    except (MkDocsException, OSError) as exc:
+        return "; ".join([*collect.messages, str(exc)])
+    return "; ".join(collect.messages) if collect.messages else None
+
+
+def _swap_into_place(new: Path, site_dir: Path) -> None:
+    old = site_dir.with_name(f".{site_dir.name}.old-{os.getpid()}")
+    if site_dir.exists():
+        site_dir.rename(old)
+    new.rename(site_dir)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,130 @@
+"""`python -m generator <command>`: the staff- and deployer-facing commands.
+
+Each command is a small function taking the parsed arguments and returning an
+exit code; the parser below is the one list of what exists.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import PROJECT_ROOT
+
+
+def _print_problems(problems) -> None:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import check_project
+
+    problems = check_project(args.root)
+    _print_problems(problems.sorted())
+    errors, warnings = len(problems.errors), len(problems.warnings)
+    print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+    if errors or (args.strict and warnings):
+        return 1
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build_site
+    from .problems import ContentError
+
+    try:
+        report = build_site(args.root, site_dir=args.site_dir, strict=args.strict)
+    except ContentError as exc:
+        _print_problems(exc.problems)
+        print("The site was not built; the previous site/ is unchanged.", file=sys.stderr)
+        return 1
+    _print_problems(report.warnings)
+    print(f"Built {report.pages} pages into {report.site_dir} in {report.seconds:.2f} s", file=sys.stderr)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .preview import serve_preview
+
+    return serve_preview(args.root, host=args.host, port=args.port)
+
+
+def cmd_messages(args: argparse.Namespace) -> int:
+    from .catalogs import catalog_problems, update_catalogs
+
+    update_catalogs(args.root)
+    for problem in catalog_problems(args.root):
+        print(problem, file=sys.stderr)
+    return 0
+
+
+def cmd_translations(args: argparse.Namespace) -> int:
+    from .content import load_content
+    from .problems import Problems
+    from .translations import update_lock
+
+    problems = Problems()
+    content = load_content(args.root, problems)
+    if problems.errors:
+        _print_problems(problems.sorted())
+        return 1
+    update_lock(args.root, content, accept_all=True)
+    print("Recorded every item's current text as translated.", file=sys.stderr)
+    return 0
+
+
+def cmd_screenshots(args: argparse.Namespace) -> int:
+    from .screenshots import take_screenshots
+
+    site_dir = args.root / "site"
+    if not (site_dir / "index.html").exists():
+        print("Build the site first: python -m generator build", file=sys.stderr)
+        return 1
+    written = take_screenshots(site_dir, args.out, only=args.page or None, full_page=not args.viewport_only)
+    print(f"Wrote {len(written)} screenshots to {args.out}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, default=Path(os.environ.get("QALB_ROOT", PROJECT_ROOT)),
+                        help="the project folder (holding mkdocs.yml, content/, forms/)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser("check", help="check content and forms; print every problem")
+    check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.set_defaults(run=cmd_check)
+
+    build = commands.add_parser("build", help="check, then build the site into site/")
+    build.add_argument("--site-dir", type=Path, default=None, help="output folder (default: <root>/site)")
+    build.add_argument("--strict", action="store_true", help="fail on warnings too")
+    build.set_defaults(run=cmd_build)
+
+    serve = commands.add_parser("serve", help="live preview for staff: rebuild on save, reload the browser")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8001)
+    serve.set_defaults(run=cmd_serve)
+
+    messages = commands.add_parser("messages", help="extract interface strings into the gettext catalogs")
+    messages.set_defaults(run=cmd_messages)
+
+    translations = commands.add_parser("translations", help="stale-translation bookkeeping")
+    translations.add_argument("action", choices=["accept"],
+                              help="accept: mark both languages of every item as in step")
+    translations.set_defaults(run=cmd_translations)
+
+    shots = commands.add_parser("screenshots", help="PNG screenshots of every page, both languages, phone and desktop")
+    shots.add_argument("--out", type=Path, default=Path("screenshots"))
+    shots.add_argument("--page", action="append", help="only this path (e.g. policy/); repeatable")
+    shots.add_argument("--viewport-only", action="store_true", help="the first screen, not the full page")
+    shots.set_defaults(run=cmd_screenshots)
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.root = args.root.resolve()
+    return args.run(args)

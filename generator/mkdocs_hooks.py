@@ -1,0 +1,46 @@
+"""MkDocs hooks (registered by the per-language config that build.py writes).
+
+They give Material's templates our gettext catalog, put `dir` on <html>
+(Material only sets it on <body>), and put the rendered forms into form pages.
+"""
+from __future__ import annotations
+
+import re
+
+from generator import i18n
+from generator.build_state import CURRENT
+
+_HTML_TAG = re.compile(r'<html lang="([a-z-]+)"')
+_FORM_MARKER = re.compile(r"<!-- qalb:form ([a-z0-9-]+) -->")
+
+
+def on_env(env, config, files):
+    lang = config.theme["language"]
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_translations(i18n.translations(lang), newstyle=True)
+    return env
+
+
+def on_page_content(html, page, config, files):
+    lang = config.theme["language"]
+
+    def form_html(match: re.Match[str]) -> str:
+        from generator.forms import render_form
+
+        form = CURRENT.forms[match.group(1)]
+        return render_form(form, lang, action=f"{CURRENT.settings.endpoint_url}{form.id}")
+
+    return _FORM_MARKER.sub(form_html, html)
+
+
+def _set_direction(output: str, config) -> str:
+    direction = i18n.language(config.theme["language"]).direction
+    return _HTML_TAG.sub(lambda m: f'<html lang="{m.group(1)}" dir="{direction}"', output, count=1)
+
+
+def on_post_page(output, page, config):
+    return _set_direction(output, config)
+
+
+def on_post_template(output_content, template_name, config):
+    return _set_direction(output_content, config) if template_name.endswith(".html") else output_content

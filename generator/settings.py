@@ -1,0 +1,118 @@
+"""The organisation settings file (`content/settings.yml`).
+
+Facts the policy does not state (phone, e-mail, address, hours) live here and
+nowhere else. An empty value is a placeholder: pages show it visibly and
+`check` warns, so nobody publishes an invented number by accident.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .i18n import LANGUAGE_CODES
+from .problems import Problems, did_you_mean
+from .yamlsource import LineDict, load_yaml_file
+
+SETTINGS_FILE = "content/settings.yml"
+
+# key -> True when the value is translated ({ar, en}), False for one plain value.
+ORGANISATION_KEYS: dict[str, bool] = {
+    "name": True, "short_name": True, "phone": False, "whatsapp": False, "email": False,
+    "address": True, "opening_hours": True, "licence_number": False, "social": False,
+}
+TOP_KEYS = ("site_url", "arabic_digits", "endpoint_url", "organisation")
+REQUIRED_ORGANISATION = ("name", "short_name")
+DIGIT_CHOICES = ("default", "arab", "latn")
+
+
+@dataclass
+class Settings:
+    site_url: str = "http://127.0.0.1:8000/"
+    arabic_digits: str = "default"
+    endpoint_url: str = "/api/forms/"
+    organisation: dict[str, Any] = field(default_factory=dict)
+
+    def org(self, key: str, lang: str | None = None) -> str:
+        """An organisation value ('' when unfilled), in `lang` when translated."""
+        value = self.organisation.get(key, "")
+        if isinstance(value, dict) and lang:
+            value = value.get(lang, "")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def social(self) -> dict[str, str]:
+        value = self.organisation.get("social") or {}
+        return {k: v for k, v in value.items() if isinstance(v, str)}
+
+
+def load_settings(root: Path, problems: Problems) -> Settings:
+    data = load_yaml_file(root / SETTINGS_FILE, rel=SETTINGS_FILE, problems=problems)
+    settings = Settings()
+    if data is None:
+        return settings
+    if not isinstance(data, LineDict):
+        problems.error(SETTINGS_FILE, 1, "invalid-structure",
+                       'The settings file must be lines of "key: value".')
+        return settings
+    for key in data:
+        if key not in TOP_KEYS:
+            problems.error(SETTINGS_FILE, data.line_of(key), "unknown-key",
+                           f'Unknown setting "{key}".{did_you_mean(key, TOP_KEYS)}')
+    site_url = str(data.get("site_url") or settings.site_url)
+    if not site_url.startswith(("http://", "https://")):
+        problems.error(SETTINGS_FILE, data.line_of("site_url"), "invalid-value",
+                       'site_url must be a full address starting with "https://".')
+    settings.site_url = site_url.rstrip("/") + "/"
+    digits = str(data.get("arabic_digits", "default"))
+    if digits not in DIGIT_CHOICES:
+        problems.error(SETTINGS_FILE, data.line_of("arabic_digits"), "invalid-value",
+                       f'arabic_digits must be one of {", ".join(DIGIT_CHOICES)}, not "{digits}".')
+    else:
+        settings.arabic_digits = digits
+    settings.endpoint_url = str(data.get("endpoint_url") or settings.endpoint_url).rstrip("/") + "/"
+    settings.organisation = _check_organisation(data.get("organisation"), data, problems)
+    return settings
+
+
+def _check_organisation(org: Any, parent: LineDict, problems: Problems) -> dict[str, Any]:
+    if not isinstance(org, LineDict):
+        problems.error(SETTINGS_FILE, parent.line_of("organisation"), "missing-key",
+                       'Add an "organisation:" section with at least name and short_name.')
+        return {}
+    for key in org:
+        if key not in ORGANISATION_KEYS:
+            problems.error(SETTINGS_FILE, org.line_of(key), "unknown-key",
+                           f'Unknown organisation setting "{key}".{did_you_mean(key, ORGANISATION_KEYS)}')
+    for key in REQUIRED_ORGANISATION:
+        if key not in org:
+            problems.error(SETTINGS_FILE, org.line, "missing-key", f'Add organisation "{key}".')
+    for key, translated in ORGANISATION_KEYS.items():
+        value = org.get(key)
+        if key == "social":
+            for network, handle in (value or {}).items():
+                if not handle:
+                    _placeholder(problems, value.line_of(network), f"social.{network}")
+            continue
+        if translated:
+            if not isinstance(value, LineDict):
+                if key in org:
+                    problems.error(SETTINGS_FILE, org.line_of(key), "missing-translation",
+                                   f'"{key}" needs one line per language: "ar:" and "en:".')
+                continue
+            for lang in LANGUAGE_CODES:
+                if not value.get(lang):
+                    if key in REQUIRED_ORGANISATION:
+                        problems.error(SETTINGS_FILE, value.line, "missing-translation",
+                                       f'Add the "{lang}" text of organisation "{key}".')
+                    else:
+                        _placeholder(problems, value.line_of(lang), f"{key}.{lang}")
+        elif key in org and not value:
+            _placeholder(problems, org.line_of(key), key)
+    return dict(org)
+
+
+def _placeholder(problems: Problems, line: int, key: str) -> None:
+    problems.warning(SETTINGS_FILE, line, "placeholder",
+                     f'"{key}" is not filled in yet: the site shows a placeholder. '
+                     "Fill it in when the charity confirms the value.")
