@@ -42,7 +42,8 @@ class BuildError(ContentError):
     pass
 
 
-def build_site(root: Path, *, site_dir: Path | None = None, strict: bool = False) -> BuildReport:
+def build_site(root: Path, *, site_dir: Path | None = None, strict: bool = False,
+               record_translations: bool = True) -> BuildReport:
     started = time.perf_counter()
     root = root.resolve()
     site_dir = (site_dir or root / "site").resolve()
@@ -65,7 +66,8 @@ def build_site(root: Path, *, site_dir: Path | None = None, strict: bool = False
         _swap_into_place(out, site_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    update_lock(root, project.content)
+    if record_translations:
+        update_lock(root, project.content)
     pages = sum(1 for _ in site_dir.rglob("index.html"))
     return BuildReport(site_dir, time.perf_counter() - started, pages, problems.warnings)
 

@@ -121,8 +121,9 @@ def _load_collection(root: Path, rel: str, sections: dict[str | None, ItemSpec],
     if data is None:
         return {}
     result: dict[str, list[Item]] = {}
+    seen: dict[str, int] = {}  # ids share one page, so they are unique across sections
     if None in sections:
-        result[""] = _load_items(rel, data, sections[None], problems)
+        result[""] = _load_items(rel, data, sections[None], problems, seen)
         return result
     if not isinstance(data, LineDict):
         problems.error(rel, 1, "invalid-structure",
@@ -137,18 +138,18 @@ def _load_collection(root: Path, rel: str, sections: dict[str | None, ItemSpec],
         if section not in data:
             problems.error(rel, data.line, "missing-key", f'Add the section "{section}:".')
             continue
-        result[section] = _load_items(rel, data[section], spec, problems)
+        result[section] = _load_items(rel, data[section], spec, problems, seen)
     return result
 
 
-def _load_items(rel: str, data: Any, spec: ItemSpec, problems: Problems) -> list[Item]:
+def _load_items(rel: str, data: Any, spec: ItemSpec, problems: Problems,
+                seen: dict[str, int]) -> list[Item]:
     if not isinstance(data, LineList):
         line = getattr(data, "line", 1)
         problems.error(rel, line, "invalid-structure",
                        'This must be a list of items, each starting with "- ".')
         return []
     items: list[Item] = []
-    seen: dict[str, int] = {}
     for index, raw in enumerate(data):
         line = data.line_of(index)
         if not isinstance(raw, LineDict):

@@ -91,9 +91,11 @@ def parse_yaml(text: str, *, path: str, problems: Problems, line_offset: int = 0
     try:
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # The context mark is where the broken thing began (an unclosed quote, a
+        # list): closer to the mistake than where the parser finally gave up.
+        mark = exc.context_mark or exc.problem_mark
         line = (mark.line + 1 + line_offset) if mark else 1 + line_offset
-        what = exc.problem or "invalid YAML"
+        what = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
         problems.error(
             path, line, "invalid-yaml",
             f"This is not valid YAML ({what}). Check the indentation and that any text "

@@ -1,0 +1,43 @@
+"""Shared fixtures: the real project, copied or built into temporary folders."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator import PROJECT_ROOT
+
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+# What a project folder holds (node_modules is linked, not copied: it is large).
+PROJECT_PARTS = ("content", "forms", "templates", "mkdocs.yml", "babel.cfg")
+
+
+def copy_project(target: Path) -> Path:
+    """A private, editable copy of the real project for tests that change files."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT_PARTS:
+        source = PROJECT_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name)
+        elif source.exists():
+            shutil.copy2(source, target / name)
+    (target / "node_modules").symlink_to(PROJECT_ROOT / "node_modules")
+    return target
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The real content, built once per test run into a temporary folder."""
+    from generator.build import build_site
+
+    site_dir = tmp_path_factory.mktemp("built") / "site"
+    build_site(PROJECT_ROOT, site_dir=site_dir, record_translations=False)
+    return site_dir
+
+
+@pytest.fixture
+def project_copy(tmp_path) -> Path:
+    return copy_project(tmp_path / "project")
