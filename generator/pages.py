@@ -7,6 +7,7 @@ through gettext, content words come from the content files.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -99,6 +100,7 @@ def render_site(root: Path, content: Content, forms: dict[str, Any], settings: S
     }
     for path, (template, extra) in collections.items():
         files[path] = env.get_template(template).render(**common, **extra)
+    titles["index.md"] = i18n.gettext(lang, "Home")  # the home page's own title is the organisation's name
     nav: list[Any] = [{_title(files[p], titles.get(p)): p} for _, p in NAV if p in files]
     form_nav = []
     for form_id, form in forms.items():
@@ -118,20 +120,17 @@ def _prose(env: jinja2.Environment, page: Page, common: dict[str, Any]) -> str:
 
 
 def _title(markdown: str, fallback: str | None) -> str:
+    """A generated page's title, read back from the front matter we wrote."""
     if fallback:
         return fallback
     for line in markdown.splitlines():
         if line.startswith("title: "):
-            import json
-
             return json.loads(line[len("title: "):])
     return "?"
 
 
 def _yaml_str(value: Any) -> str:
-    import json
-
-    return json.dumps(str(value), ensure_ascii=False)
+    return json.dumps(str(value), ensure_ascii=False)  # JSON strings are valid YAML
 
 
 def _as_date(value: Any) -> dt.date:
