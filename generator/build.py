@@ -13,6 +13,8 @@ import logging
 import multiprocessing
 import os
 import shutil
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,7 +105,7 @@ def _prepare_language(root: Path, project, lang: i18n.Language, staging: Path) -
         "site_dir": str(staging / f"out-{lang.code}"),
         "theme": {"name": "material", "language": lang.code, "custom_dir": str(root / "templates" / "overrides")},
         "hooks": [str(Path(__file__).with_name("mkdocs_hooks.py"))],
-        "plugins": [{"search": {"lang": lang.code}}],
+        "plugins": [],  # no Material search: Pagefind indexes each language after the build
         "nav": rendered.nav,
         "extra": {
             "alternate": True,  # not a list: Material then shows our switcher but adds no relative hreflang links
@@ -156,10 +158,22 @@ def _mkdocs_build(config_path: str) -> str | None:
     collect = _Collect()
     logging.getLogger("mkdocs").addHandler(collect)
     try:
-        build(load_config(config_path))
+        config = load_config(config_path)
+        build(config)
     except (MkDocsException, OSError) as exc:
         return "; ".join([*collect.messages, str(exc)])
-    return "; ".join(collect.messages) if collect.messages else None
+    if collect.messages:
+        return "; ".join(collect.messages)
+    return _index_for_search(config["site_dir"])
+
+
+def _index_for_search(site_dir: str) -> str | None:
+    """Pagefind: a chunked index per language, loaded only by the search page."""
+    result = subprocess.run([sys.executable, "-m", "pagefind", "--site", site_dir, "--silent"],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        return f"search indexing failed: {result.stderr.strip() or result.stdout.strip()}"
+    return None
 
 
 def _swap_into_place(new: Path, site_dir: Path) -> None:

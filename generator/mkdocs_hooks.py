@@ -12,6 +12,8 @@ from generator.build_state import CURRENT
 
 _HTML_TAG = re.compile(r'<html lang="([a-z-]+)"')
 _FORM_MARKER = re.compile(r"<!-- qalb:form ([a-z0-9-]+) -->")
+_ARTICLE = '<article class="md-content__inner md-typeset">'
+_SEARCH_PAGE = "search/"
 
 
 def on_env(env, config, files):
@@ -39,7 +41,19 @@ def _set_direction(output: str, config) -> str:
 
 
 def on_post_page(output, page, config):
+    if page.url != _SEARCH_PAGE:  # Pagefind indexes only what is marked as page content
+        output = output.replace(_ARTICLE, _ARTICLE[:-1] + " data-pagefind-body>", 1)
+    else:
+        output = output.replace("</head>", _SEARCH_HEAD, 1)
     return _set_direction(output, config)
+
+
+# The search page alone loads Pagefind (its UI, its index chunks): other pages
+# carry no search weight at all.
+_SEARCH_HEAD = """<link rel="stylesheet" href="../pagefind/pagefind-ui.css">
+<script src="../pagefind/pagefind-ui.js"></script>
+<script src="../assets/javascripts/search.js" defer></script>
+</head>"""
 
 
 def on_post_template(output_content, template_name, config):

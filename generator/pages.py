@@ -97,6 +97,7 @@ def render_site(root: Path, content: Content, forms: dict[str, Any], settings: S
                                        "questions": content.items("faq.yml", "questions")}),
         "charter/index.md": ("charter.md.j2", {"rights": content.items("charter.yml", "rights"),
                                                "duties": content.items("charter.yml", "duties")}),
+        "search/index.md": ("search.md.j2", {}),
     }
     for path, (template, extra) in collections.items():
         files[path] = env.get_template(template).render(**common, **extra)
@@ -109,6 +110,7 @@ def render_site(root: Path, content: Content, forms: dict[str, Any], settings: S
         form_nav.append({form.title[lang]: path})
     if form_nav:
         nav.append({i18n.gettext(lang, "Forms"): form_nav})
+    nav.append({i18n.gettext(lang, "Search"): "search/index.md"})
     return RenderedSite(lang=lang, files=files, nav=nav)
 
 
