@@ -1,0 +1,55 @@
+"""Issue 8: search finds the expected page in the top 3, in each language, in a real browser."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator.browser import chromium_path, launch_chromium, serve_static
+
+CASES = yaml.safe_load((Path(__file__).parent / "search_queries.yaml").read_text(encoding="utf-8"))
+SEARCH = """async (query) => {
+  const pagefind = await import(new URL('../pagefind/pagefind.js', location.href).href);
+  const found = await pagefind.search(query);
+  const top = await Promise.all(found.results.slice(0, 3).map(r => r.data()));
+  return top.map(r => r.url);
+}"""
+
+
+@pytest.fixture(scope="module")
+def search_page(built_site):
+    if not chromium_path():
+        if os.environ.get("QALB_REQUIRE_BROWSER"):
+            pytest.fail("chromium is required (QALB_REQUIRE_BROWSER is set) but not installed")
+        pytest.skip("chromium is not installed")
+    with serve_static(built_site) as base, launch_chromium() as browser:
+        page = browser.new_page()
+        yield base, page
+
+
+def test_query_set_is_large_enough():
+    assert len(CASES["ar"]) >= 30 and len(CASES["en"]) >= 15
+
+
+@pytest.mark.parametrize("lang,prefix", [("ar", ""), ("en", "en/")])
+def test_every_query_finds_its_page_in_the_top_three(search_page, lang, prefix):
+    base, page = search_page
+    page.goto(f"{base}{prefix}search/")
+    misses = []
+    for case in CASES[lang]:
+        top = page.evaluate(SEARCH, case["query"])
+        if f"/{prefix}{case['page']}" not in top:
+            misses.append(f"{case['query']!r}: expected /{prefix}{case['page']} in {top}")
+        # Results never cross languages.
+        assert all(url.startswith("/en/") == (lang == "en") for url in top), (case, top)
+    assert misses == []
+
+
+def test_search_page_shows_results_for_a_linked_query(search_page):
+    base, page = search_page
+    page.goto(f"{base}search/?q=" + "اسبوعين")
+    page.wait_for_selector(".pagefind-ui__result-link", timeout=10_000)
+    links = [a.get_attribute("href") for a in page.query_selector_all(".pagefind-ui__result-link")]
+    assert "/faq/" in links
