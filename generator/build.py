@@ -21,15 +21,12 @@ from pathlib import Path
 
 import yaml
 
-from . import build_state, i18n
+from . import build_state, fonts, i18n
 from .check import load_project
 from .pages import render_site
 from .problems import ContentError, Problem
 from .translations import update_lock
 
-FONT_PACKAGE = "node_modules/@fontsource/ibm-plex-sans-arabic/files"
-FONT_FILES = [f"ibm-plex-sans-arabic-{subset}-{weight}-normal.woff2"
-              for subset in ("arabic", "latin") for weight in (400, 700)]
 
 
 @dataclass
@@ -75,12 +72,11 @@ def build_site(root: Path, *, site_dir: Path | None = None, strict: bool = False
 
 
 def _check_fonts(root: Path, problems) -> None:
-    for name in FONT_FILES:
-        if not (root / FONT_PACKAGE / name).exists():
-            problems.error("package.json", 1, "missing-font",
-                           f"The self-hosted font {name} is missing from {FONT_PACKAGE}. "
-                           "Run `make setup` (it runs `npm ci`) and build again.")
-            return
+    missing = fonts.missing_fonts(root)
+    if missing:
+        problems.error("package.json", 1, "missing-font",
+                       f"The self-hosted font {missing[0]} is missing from {fonts.FONT_PACKAGE}. "
+                       "Run `make setup` (it runs `npm ci`) and build again.")
 
 
 def _prepare_language(root: Path, project, lang: i18n.Language, staging: Path) -> Path:
@@ -91,10 +87,7 @@ def _prepare_language(root: Path, project, lang: i18n.Language, staging: Path) -
         path = docs / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    fonts = docs / "assets" / "fonts"
-    fonts.mkdir(parents=True, exist_ok=True)
-    for name in FONT_FILES:
-        shutil.copyfile(root / FONT_PACKAGE / name, fonts / name)
+    fonts.install_fonts(root, docs / "assets" / "fonts")
     settings = project.settings
     config = {
         "INHERIT": str(root / "mkdocs.yml"),

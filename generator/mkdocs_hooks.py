@@ -6,6 +6,9 @@ They give Material's templates our gettext catalog, put `dir` on <html>
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
 
 from generator import i18n
 from generator.build_state import CURRENT
@@ -58,3 +61,26 @@ _SEARCH_HEAD = """<link rel="stylesheet" href="../pagefind/pagefind-ui.css">
 
 def on_post_template(output_content, template_name, config):
     return _set_direction(output_content, config) if template_name.endswith(".html") else output_content
+
+
+# Material's bundle fetches `sitemap.xml` beside every <link rel="alternate"> to
+# let its own language selector stay on the same page. Our switcher links to
+# the same page directly, and those fetches go to the configured site_url
+# (another host in a preview) and 404 under each page. Remove that one call;
+# the test suite checks no page makes such a request, so an upgrade that
+# changes the bundle is caught.
+_ALTERNATE_FETCHER = re.compile(r'function (\w+)\(\{document\$:\w+\}\)\{let \w+=new Map;\w+\.pipe\(\w+\(\(\)=>\w+\("link\[rel=alternate\]"\)')
+
+
+def on_post_build(config):
+    for bundle in Path(config["site_dir"], "assets", "javascripts").glob("bundle.*.min.js"):
+        code = bundle.read_text(encoding="utf-8")
+        found = _ALTERNATE_FETCHER.search(code)
+        if found is None:
+            raise PluginError(f"{bundle.name}: Material's alternate-sitemap fetcher not found; "
+                               "update generator/mkdocs_hooks.py for this Material version")
+        call = re.compile(re.escape(found.group(1)) + r"\(\{document\$:\w+\}\);")
+        code, count = call.subn("", code)
+        if count != 1:
+            raise PluginError(f"{bundle.name}: expected one call of the alternate-sitemap fetcher, found {count}")
+        bundle.write_text(code, encoding="utf-8")
