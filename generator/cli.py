@@ -87,6 +87,31 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_endpoint(args: argparse.Namespace) -> int:
+    from .endpoint.commands import serve
+
+    return serve(args.root, host=args.host, port=args.port, serve_site=False)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .endpoint.commands import serve
+
+    return serve(args.root, host=args.host, port=args.port, serve_site=True)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .endpoint.commands import export
+
+    return export(args.root, form_id=args.form, out=args.out,
+                  status="suspected-spam" if args.suspected_spam else "accepted")
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from .endpoint.commands import purge
+
+    return purge(args.root, dry_run=args.dry_run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=Path(os.environ.get("QALB_ROOT", PROJECT_ROOT)),
@@ -120,6 +145,27 @@ def build_parser() -> argparse.ArgumentParser:
     shots.add_argument("--page", action="append", help="only this path (e.g. policy/); repeatable")
     shots.add_argument("--viewport-only", action="store_true", help="the first screen, not the full page")
     shots.set_defaults(run=cmd_screenshots)
+
+    endpoint = commands.add_parser("endpoint", help="run the forms endpoint alone (production, behind a proxy)")
+    endpoint.add_argument("--host", default="127.0.0.1")
+    endpoint.add_argument("--port", type=int, default=8000)
+    endpoint.set_defaults(run=cmd_endpoint)
+
+    run = commands.add_parser("run", help="serve the built site/ and the forms endpoint together on one port")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.set_defaults(run=cmd_run)
+
+    export = commands.add_parser("export", help="write a form's submissions as a frictionless Data Package")
+    export.add_argument("form", help="the form id, e.g. help-request")
+    export.add_argument("--out", type=Path, required=True, help="folder for datapackage.json and the CSV")
+    export.add_argument("--suspected-spam", action="store_true",
+                        help="export the submissions kept apart as suspected spam, for review")
+    export.set_defaults(run=cmd_export)
+
+    purge = commands.add_parser("purge", help="delete submissions older than each form's retention period")
+    purge.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
+    purge.set_defaults(run=cmd_purge)
 
     return parser
 

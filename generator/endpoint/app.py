@@ -1,0 +1,231 @@
+"""The endpoint: one small Starlette app with a declared route list.
+
+    POST /api/forms/<id>                      a submission (urlencoded from browsers, JSON from scripts)
+    GET  /forms/<id>/thanks/?ref=...          the thank-you page (Arabic)
+    GET  /en/forms/<id>/thanks/?ref=...       the thank-you page (English)
+    GET  /api/forms/<id>/export               the Data Package as a zip (bearer token)
+    GET  /api/health                          "ok" once the database is ready
+
+A post passes the cheap checks first (protection.py), is parsed, read with
+the form's own schema, and either handed to the single writer (303 to the
+thank-you page, or 201 with the reference for scripts) or answered 422 with
+the same form page, the input kept and every error explained.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+from typing import Any, AsyncIterator, Mapping
+
+import anyio
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from .. import i18n
+from ..forms import HONEYPOT_FIELD, Form, error_message, read_submission, render_form
+from . import pages, protection
+from .export import export_zip
+from .parsing import BadSubmission, infer_language, parse_body, with_lang_field
+from .records import Submission, consent_record, json_ready, utc_now
+from .references import new_reference, normalise
+from .settings import EndpointSettings
+from .sitefiles import SiteFiles
+from .store import Store, open_store
+from .writer import Writer, WriterUnavailable
+
+log = logging.getLogger("qalb.endpoint")
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+class Endpoint:
+    """The state one running endpoint shares between requests."""
+
+    def __init__(self, *, settings: EndpointSettings, forms: Mapping[str, Form], store: Store | None = None) -> None:
+        self.settings = settings
+        self.forms = dict(forms)
+        self.store = store or open_store(settings.database_url, root=settings.root)
+        self.writer = Writer(self.store, max_batch=settings.writer_max_batch)
+        self.limiter = protection.RateLimiter(*settings.rate_limit) if settings.rate_limit else None
+        self.shells = pages.Shells(settings.site_dir, site_url=settings.site_url)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        # Migrations and schema snapshots run on the writer thread: it owns writes.
+        await self.writer.call(self.store.migrate)
+        for form in self.forms.values():
+            descriptor = form.schema.to_descriptor()
+            digest = hashlib.sha256(json.dumps(descriptor, sort_keys=True).encode()).hexdigest()
+            await self.writer.call(self.store.remember_schema, form.id, str(form.version), descriptor, digest)
+        await self.writer.start()
+        try:
+            yield
+        finally:
+            await self.writer.stop()
+
+    # -- responses --------------------------------------------------------------
+
+    def refuse(self, code: str, status: int, *, as_json: bool, retry_after: int | None = None) -> Response:
+        headers = dict(NO_STORE)
+        if retry_after:
+            headers["Retry-After"] = str(retry_after)
+        if status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        if as_json:
+            body = {"error": code, "message": {lang: pages.message(code, lang) for lang in i18n.LANGUAGE_CODES}}
+            return JSONResponse(body, status_code=status, headers=headers)
+        return self.html(pages.problem_page(code), status, headers=headers)
+
+    def html(self, text: str, status: int, *, headers: dict[str, str] | None = None,
+             script_hashes: tuple[str, ...] = ()) -> HTMLResponse:
+        headers = {**NO_STORE, **(headers or {})}
+        headers["Content-Security-Policy"] = protection.content_security_policy(
+            site_url=self.settings.site_url, script_hashes=script_hashes)
+        return HTMLResponse(text, status_code=status, headers=headers)
+
+    # -- routes -----------------------------------------------------------------
+
+    async def submit(self, request: Request) -> Response:
+        wants_json, media = _wants_json(request), ""
+        form = self.forms.get(request.path_params["form_id"])
+        if form is None:
+            return self.refuse("not-found", 404, as_json=wants_json)
+        refusal = self.limiter.check(_client(request)) if self.limiter else None
+        refusal = refusal or protection.check_origin(request, self.settings.allowed_origins)
+        if refusal is None:
+            media, refusal = protection.check_content_type(request)
+            # A JSON body means a script, unless it asks for HTML.
+            wants_json = wants_json or (media == "application/json"
+                                        and "text/html" not in request.headers.get("accept", ""))
+        if refusal is None:
+            body, refusal = await protection.read_body(request, self.settings.max_body_bytes)
+        if refusal is not None:
+            return self.refuse(refusal.code, refusal.status, as_json=wants_json, retry_after=refusal.retry_after)
+        try:
+            data = parse_body(body, media, form)
+        except BadSubmission as exc:
+            return self.refuse(exc.code, 400, as_json=wants_json)
+
+        lang = data.pop("lang", None)
+        if not isinstance(lang, str) or lang not in i18n.LANGUAGE_CODES:
+            lang = infer_language(request.headers.get("referer"))
+        trap = data.pop(HONEYPOT_FIELD, "")
+        # Unknown names come back as errors[""] = ["unknown-field"]: 422, nothing stored.
+        result = read_submission(form, data)
+        if not result.ok:
+            return self.invalid(form, lang, data, result.errors, as_json=wants_json)
+
+        at = utc_now()
+        submission = Submission(
+            reference=new_reference(), form_id=form.id, form_version=str(form.version), language=lang,
+            submitted_at=at, consent=consent_record(form.consent_fields, result.row, at),
+            # A filled honeypot looks like success to the sender but is kept apart for review:
+            # browser autofill sometimes fills hidden fields for real people.
+            status="suspected-spam" if _filled(trap) else "accepted",
+            answers=json_ready(form.schema, result.row),
+        )
+        try:
+            stored = await self.writer.write(submission)
+        except WriterUnavailable as exc:
+            log.error("could not store a submission for form %s (%s)", form.id, exc)
+            return self.refuse("unavailable", 503, as_json=wants_json, retry_after=30)
+        thanks = f"{pages.thanks_path(form.id, lang)}?ref={stored.reference}"
+        if wants_json:
+            return JSONResponse({"reference": stored.reference, "thanks": thanks}, status_code=201,
+                                headers={**NO_STORE, "Location": thanks})
+        return RedirectResponse(thanks, status_code=303, headers=NO_STORE)
+
+    def invalid(self, form: Any, lang: str, data: dict[str, Any], errors: Mapping[str, list[str]], *,
+                as_json: bool) -> Response:
+        if as_json:
+            listed = [{"field": name, "code": code, "message": error_message(form, name, code, lang)}
+                      for name, codes in errors.items() for code in codes]
+            return JSONResponse({"error": "invalid", "errors": listed}, status_code=422, headers=NO_STORE)
+        shell = self.shells.get(form, lang)
+        action = shell.action or f"/api/forms/{form.id}"
+        known = {name: value for name, value in data.items() if name in form.schema.field_names}
+        region = with_lang_field(render_form(form, lang, action=action, values=known, errors=dict(errors)), lang)
+        return self.html(pages.error_page(shell, region, lang), 422, script_hashes=shell.script_hashes)
+
+    async def thanks(self, request: Request) -> Response:
+        lang = "en" if request.url.path.startswith("/en/") else i18n.DEFAULT_LANGUAGE.code
+        form = self.forms.get(request.path_params["form_id"])
+        reference = normalise(request.query_params.get("ref", ""))
+        if form is None or reference is None:
+            return self.refuse("not-found", 404, as_json=False)
+        shell = self.shells.get(form, lang)
+        page = pages.thanks_page(shell, form, lang, reference)
+        return self.html(page, 200, headers={"X-Robots-Tag": "noindex"}, script_hashes=shell.script_hashes)
+
+    async def export(self, request: Request) -> Response:
+        hashes = self.settings.export_token_hashes
+        if not hashes:  # export over HTTP is switched off until a token hash is set
+            return self.refuse("not-found", 404, as_json=True)
+        # Exports count against the same per-client limit as posts: it slows token guessing.
+        refusal = self.limiter.check(_client(request)) if self.limiter else None
+        if refusal is not None:
+            return self.refuse(refusal.code, refusal.status, as_json=True, retry_after=refusal.retry_after)
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        digest = hashlib.sha256(token.strip().encode("utf-8")).hexdigest()
+        # compare_digest against every hash: the time taken says nothing about which matched.
+        matched = [hmac.compare_digest(digest, known) for known in hashes]
+        if scheme.lower() != "bearer" or not token.strip() or not any(matched):
+            return self.refuse("unauthorized", 401, as_json=True)
+        form = self.forms.get(request.path_params["form_id"])
+        if form is None:
+            return self.refuse("not-found", 404, as_json=True)
+        try:
+            data = await anyio.to_thread.run_sync(export_zip, self.store, form)
+        except Exception as exc:  # the database went away: say so, without the row that broke it
+            log.error("export of form %s failed (%s)", form.id, type(exc).__name__)
+            return self.refuse("unavailable", 503, as_json=True)
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        return Response(data, media_type="application/zip", headers={
+            **NO_STORE, "Content-Disposition": f'attachment; filename="{form.id}-{stamp}.zip"'})
+
+    async def health(self, request: Request) -> Response:
+        return JSONResponse({"status": "ok"}, headers=NO_STORE)
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/api/health", self.health, methods=["GET"]),
+            Route("/api/forms/{form_id}", self.submit, methods=["POST"]),
+            Route("/api/forms/{form_id}/export", self.export, methods=["GET"]),
+            Route("/forms/{form_id}/thanks/", self.thanks, methods=["GET"]),
+            Route("/en/forms/{form_id}/thanks/", self.thanks, methods=["GET"]),
+        ]
+
+
+def create_app(*, settings: EndpointSettings, forms: Mapping[str, Any], store: Store | None = None,
+               serve_site: bool = False) -> Starlette:
+    """The endpoint alone, or (`serve_site`) together with the built site from settings.site_dir."""
+    endpoint = Endpoint(settings=settings, forms=forms, store=store)
+    routes = endpoint.routes()
+    if serve_site:
+        routes.append(Mount("/", app=SiteFiles(directory=settings.site_dir, html=True, check_dir=False)))
+    app = Starlette(routes=routes, middleware=[Middleware(protection.SecurityHeaders)],
+                    lifespan=endpoint.lifespan)
+    app.state.endpoint = endpoint
+    return app
+
+
+def _client(request: Request) -> str:
+    # uvicorn puts the X-Forwarded-For address here for trusted proxies only.
+    return request.client.host if request.client else "unknown"
+
+
+def _wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _filled(value: Any) -> bool:
+    if isinstance(value, list):
+        return any(_filled(v) for v in value)
+    return bool(str(value or "").strip())

@@ -1,0 +1,37 @@
+"""The PostgreSQL backend, for larger deployments (`DATABASE_URL=postgresql://...`)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import psycopg
+
+from .store import Store
+
+
+class PostgresStore(Store):
+    dialect = "postgresql"
+
+    def __init__(self, url: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.url = url
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        # autocommit: transactions are the explicit BEGIN/COMMIT of store.py, as for SQLite.
+        return psycopg.connect(self.url, autocommit=True, application_name="qalb-endpoint")
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s")
+
+    def _lock_migrations(self, cur: Any) -> None:
+        # Two services starting at once must not both create the tables.
+        cur.execute("SELECT pg_advisory_xact_lock(4242001)")
+
+    def _time_from_db(self, value: dt.datetime) -> dt.datetime:
+        return value.astimezone(dt.timezone.utc)
+
+    def _is_unique_violation(self, exc: BaseException) -> bool:
+        return isinstance(exc, psycopg.errors.UniqueViolation)
+
+    def _is_broken(self, conn: Any) -> bool:
+        return bool(conn.closed or conn.broken)

@@ -1,0 +1,175 @@
+"""Checks a post must pass before its content is even looked at.
+
+Each check is a small function that returns None when the request may go on,
+or a `Refusal` naming the status and a stable code; app.py turns a refusal
+into a bilingual page or JSON. Cheap checks run first: rate limit, origin,
+content type, then the body is read with a byte budget.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable
+from urllib.parse import urlsplit
+
+from starlette.datastructures import MutableHeaders
+from starlette.requests import ClientDisconnect, Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+ACCEPTED_TYPES = ("application/x-www-form-urlencoded", "application/json")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    code: str  # stable: "too-large", "unsupported-type", "bad-origin", "rate-limited", ...
+    retry_after: int | None = None
+
+
+class RateLimiter:
+    """A token bucket per client address: `limit` posts per `period` seconds, refilled evenly.
+
+    Kept in memory: the endpoint runs as one process. The table is pruned of
+    full buckets when it grows, so a flood of addresses cannot exhaust memory.
+    """
+
+    def __init__(self, limit: int, period: float, *, max_clients: int = 100_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if limit < 1 or period <= 0:
+            raise ValueError("RateLimiter needs limit >= 1 and period > 0")
+        self.limit, self.period, self.max_clients = limit, period, max_clients
+        self.rate = limit / period
+        self.clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, last time)
+
+    def check(self, client: str) -> Refusal | None:
+        now = self.clock()
+        tokens, last = self._buckets.get(client, (float(self.limit), now))
+        tokens = min(float(self.limit), tokens + (now - last) * self.rate)
+        if tokens < 1.0:
+            self._buckets[client] = (tokens, now)
+            return Refusal(429, "rate-limited", retry_after=max(1, int((1.0 - tokens) / self.rate + 0.999)))
+        self._buckets[client] = (tokens - 1.0, now)
+        if len(self._buckets) > self.max_clients:
+            self._prune(now)
+        return None
+
+    def _prune(self, now: float) -> None:
+        # A bucket that would be full again carries no information: forget it.
+        self._buckets = {c: (t, last) for c, (t, last) in self._buckets.items()
+                         if t + (now - last) * self.rate < self.limit}
+        while len(self._buckets) > self.max_clients:  # still too many: drop the oldest
+            self._buckets.pop(next(iter(self._buckets)))
+
+
+def check_origin(request: Request, allowed: Iterable[str]) -> Refusal | None:
+    """Cross-site posts are refused unless their origin is listed.
+
+    Browsers send Origin on every POST; `Origin: null` (sandboxed frames,
+    file: pages, privacy redirects) cannot be trusted and is refused. Scripts
+    that send neither Origin nor Referer carry no cookie to abuse, so they pass.
+    """
+    origin = request.headers.get("origin")
+    if origin is None:
+        referer = request.headers.get("referer")
+        if not referer:
+            return None
+        parts = urlsplit(referer)
+        origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "null"
+    origin = origin.strip().lower().rstrip("/")
+    if origin == "null" or "://" not in origin:
+        return Refusal(403, "bad-origin")
+    if origin in allowed:
+        return None
+    # The site's own origin: the same host (and port) the request was sent to.
+    # The scheme is not compared, since a TLS proxy in front changes it.
+    host = request.headers.get("host", "").lower()
+    if host and origin.split("://", 1)[1] == host:
+        return None
+    return Refusal(403, "bad-origin")
+
+
+def check_content_type(request: Request) -> tuple[str, Refusal | None]:
+    """The media type, and a refusal unless it is one we parse in UTF-8."""
+    raw = request.headers.get("content-type", "")
+    media, _, params = raw.partition(";")
+    media = media.strip().lower()
+    if media not in ACCEPTED_TYPES:
+        return media, Refusal(415, "unsupported-type")
+    for param in params.split(";"):
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8", "us-ascii"):
+            return media, Refusal(415, "unsupported-charset")
+    return media, None
+
+
+async def read_body(request: Request, limit: int) -> tuple[bytes, Refusal | None]:
+    """The body, read up to `limit` bytes. A declared Content-Length over the limit is
+    refused before reading anything; a body that grows past it (chunked, or a lying
+    header) is refused as soon as the budget is spent."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.strip().isdigit():
+            return b"", Refusal(400, "bad-length")
+        if int(declared) > limit:
+            return b"", Refusal(413, "too-large")
+    chunks, size = [], 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                return b"", Refusal(413, "too-large")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        return b"", Refusal(400, "disconnected")
+    return b"".join(chunks), None
+
+
+class SecurityHeaders:
+    """Headers on every response: no sniffing, no framing, and a referrer policy that
+    still lets browsers send Origin on posts (`no-referrer` would turn it into "null").
+
+    The Content-Security-Policy is set by each page the endpoint renders (it
+    carries the hashes of that page's inline scripts); the static site's own
+    pages are left to the site's host.
+    """
+
+    HEADERS = (
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    )
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in self.HEADERS:
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def content_security_policy(*, site_url: str = "", script_hashes: Iterable[str] = ()) -> str:
+    """For pages the endpoint renders: they use the built site's CSS, scripts and fonts
+    (from QALB_SITE_URL's host when the site lives elsewhere); inline scripts of the
+    site's shell are allowed by hash, so nothing injected into a page could run."""
+    extra = ""
+    if site_url:
+        parts = urlsplit(site_url)
+        extra = f" {parts.scheme}://{parts.netloc}"
+    hashes = "".join(f" 'sha256-{h}'" for h in sorted(set(script_hashes)))
+    return (f"default-src 'self'{extra}; img-src 'self' data:{extra}; "
+            f"style-src 'self' 'unsafe-inline'{extra}; script-src 'self'{extra}{hashes}; "
+            f"font-src 'self'{extra}; form-action 'self'; frame-ancestors 'none'; "
+            f"base-uri 'self'{extra}; object-src 'none'")

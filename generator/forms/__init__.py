@@ -1,0 +1,33 @@
+"""Web forms defined once in `forms/<id>.yml`: checked, rendered, and read back.
+
+    problems = Problems()
+    forms = load_forms(root, problems)          # id -> Form; invalid forms left out
+    html = render_form(forms["contact"], "ar", action="/api/forms/contact")
+    result = read_submission(forms["contact"], posted)   # .row, .errors, .ok
+    text = error_message(forms["contact"], "mobile", "pattern", "ar")
+
+The pipeline, one module each: model (what a form is; load_forms and the list
+of problem codes) -> check_form / check_field / check_ui (is a form file
+right?) -> fields (posted text -> typed row) -> messages (error words) ->
+controls / render (schema -> HTML, with templates/components/<name>/macro.html).
+"""
+from __future__ import annotations
+
+from .fields import Submission, read_submission
+from .messages import error_message
+from .model import FIELD_PREFIX, HONEYPOT_FIELD, Form, FormField, Option, Rule, load_forms
+from .render import render_form
+
+__all__ = [
+    "FIELD_PREFIX",
+    "HONEYPOT_FIELD",
+    "Form",
+    "FormField",
+    "Option",
+    "Rule",
+    "Submission",
+    "error_message",
+    "load_forms",
+    "read_submission",
+    "render_form",
+]

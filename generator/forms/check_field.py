@@ -1,0 +1,158 @@
+"""Checking one field of a form file: its Table Schema part (the `ui:` part: check_ui.py).
+
+The schema part is what frictionless validates and the endpoint enforces.
+Each check here exists because the mistake it catches would otherwise reach
+a visitor or the endpoint: a name that breaks the HTML, a bound frictionless
+cannot compare (a failure on every request), a pattern the browser reads
+differently from the server, a tick box that accepts "false".
+"""
+from __future__ import annotations
+
+import inspect
+import re
+from typing import Any, Iterable
+
+import frictionless.fields
+from frictionless import Field, Schema
+
+from ..problems import did_you_mean
+from ..yamlsource import LineDict
+from .check_ui import check_ui, choices_of
+from .checker import Checker, empty, plain
+from .model import CONSTRAINTS, CONTROLS, HONEYPOT_FIELD, FormField
+
+#: Every type Table Schema defines, read from frictionless itself.
+TABLE_SCHEMA_TYPES = sorted(
+    {cls.type for cls in vars(frictionless.fields).values()
+     if inspect.isclass(cls) and issubclass(cls, Field) and isinstance(vars(cls).get("type"), str)}
+)
+UNSUPPORTED_CONSTRAINTS = ("unique", "exclusiveMinimum", "exclusiveMaximum")
+FIELD_KEYS = ("name", "type", "format", "title", "description", "constraints", "arrayItem", "ui")
+NAME_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
+# Python regex syntax that JavaScript (the HTML pattern attribute) reads
+# differently or not at all; a pattern must mean the same on both sides.
+NOT_PORTABLE = re.compile(r"\(\?P[<=>]|\\[AZz]|\(\?[aiLmsux]+\)|\(\?#|\(\?>|[*+?}]\+")
+
+
+def check_field(c: Checker, raw: Any, line: int, rule_codes: Iterable[str] = ()) -> tuple[FormField, dict] | None:
+    """Check one item of `schema.fields`; the field and its clean descriptor, or None."""
+    if not isinstance(raw, LineDict):
+        c.error(line, "invalid-value", 'Each item under "fields:" must be a field: lines such as '
+                '"name: ...", "type: ...", "constraints: ...", "ui: ...".')
+        return None
+    start = c.errors
+    c.unknown_keys(raw, FIELD_KEYS, "A field")
+    if not c.missing_keys(raw, ("name", "type"), "A field"):
+        return None
+    name, kind = raw["name"], raw["type"]
+    where = f'Field "{name}"'
+    if not isinstance(name, str) or not NAME_RE.match(name) or name == HONEYPOT_FIELD:
+        c.error(raw.line_of("name"), "invalid-name",
+                f'The field name "{name}" cannot be used: write it in lower-case Latin letters, digits and '
+                f'"_", starting with a letter (such as "mobile" or "national_id"), and not "{HONEYPOT_FIELD}".')
+        return None
+    if kind not in TABLE_SCHEMA_TYPES:
+        c.error(raw.line_of("type"), "unknown-type",
+                f'{where} has the type "{kind}", which Table Schema does not define.'
+                f"{did_you_mean(str(kind), CONTROLS)} Form fields can be: {', '.join(CONTROLS)}.")
+        return None
+    if kind not in CONTROLS:
+        c.error(raw.line_of("type"), "unsupported-type",
+                f'{where} has the type "{kind}", which a form cannot ask for. Use one of: {", ".join(CONTROLS)}.')
+        return None
+    constraints = raw.get("constraints") if "constraints" in raw else empty(raw.line)
+    if c.mapping(constraints, raw.line_of("constraints"), f'The "constraints" of field "{name}"') is None:
+        return None
+    _check_constraint_names(c, constraints, where)
+    descriptor = plain({key: value for key, value in raw.items() if key != "ui"})
+    if c.errors == start:  # frictionless would repeat what was just reported
+        _check_with_frictionless(c, raw, constraints, descriptor)
+    if c.errors == start:
+        _check_values(c, raw, constraints, where)
+    if kind == "string" and "maxLength" not in constraints:
+        c.error(raw.line_of("constraints"), "missing-max-length",
+                f'{where} is text without a length limit. Add "maxLength: <number>" under its constraints '
+                '(and a "maxLength" message under ui.errors).')
+    if kind == "boolean" and constraints.get("required") and constraints.get("enum") != [True]:
+        c.error(raw.line_of("constraints"), "consent-not-true",
+                f'{where} is a required tick box, but "required" only checks that something was sent. '
+                'Add "enum: [true]" under its constraints so that only a ticked box is accepted '
+                '(and an "enum" message under ui.errors).')
+    choices = choices_of(c, raw, constraints, where)
+    ui = check_ui(c, raw, constraints, choices, tuple(rule_codes))
+    if c.errors != start or ui is None:
+        return None
+    field = FormField(name=name, type=kind, format=str(raw.get("format", "default")),
+                      constraints=plain(constraints), line=raw.line, **ui)
+    return field, descriptor
+
+
+def _check_constraint_names(c: Checker, constraints: LineDict, where: str) -> None:
+    known = CONSTRAINTS + UNSUPPORTED_CONSTRAINTS
+    for key in constraints:
+        if key in UNSUPPORTED_CONSTRAINTS:
+            c.error(constraints.line_of(key), "unsupported-constraint",
+                    f'{where} uses "{key}", which these forms do not check. Use: {", ".join(CONSTRAINTS)}.')
+        elif key not in known:
+            c.error(constraints.line_of(key), "unknown-key",
+                    f'{where} has an unknown constraint "{key}".{did_you_mean(key, known)} '
+                    f"Known constraints: {', '.join(CONSTRAINTS)}.")
+
+
+def _check_with_frictionless(c: Checker, raw: LineDict, constraints: LineDict, descriptor: dict) -> None:
+    """frictionless is the judge of Table Schema; we only find the line it means."""
+    report = Schema.validate_descriptor({"fields": [descriptor]})
+    for error in report.errors:
+        note = error.note
+        key = next((k for k in constraints if f"constraints/{k}'" in note or f'constraint "{k}"' in note), None)
+        line = constraints.line_of(key) if key else raw.line
+        c.error(line, "invalid-schema", f'frictionless says the field "{raw["name"]}" is not valid: {note}.')
+
+
+def _reader(kind: str, fmt: str):
+    return Field.from_descriptor({"name": "x", "type": kind, "format": fmt}).create_value_reader()
+
+
+def _check_values(c: Checker, raw: LineDict, constraints: LineDict, where: str) -> None:
+    """Bounds and choices must be values of the field's own type: frictionless
+    compares them with each answer, and a bound it cannot read fails per request."""
+    kind, fmt = raw["type"], str(raw.get("format", "default"))
+    read = _reader(kind if kind != "array" else "string", fmt)
+    bounds = ("minimum", "maximum") if kind != "string" else ()
+    for key in bounds:
+        if key in constraints and read(plain(constraints[key])) is None:
+            c.error(constraints.line_of(key), "invalid-schema",
+                    f'{where}: "{key}: {constraints[key]}" is not a valid {kind}.')
+    choices = constraints.get("enum") if kind in ("string", "integer", "number", "date") else None
+    for value in choices or []:
+        if read(plain(value)) is None:
+            c.error(constraints.line_of("enum"), "invalid-schema",
+                    f'{where}: the choice "{value}" in "enum" is not a valid {kind}.')
+    for low, high in (("minimum", "maximum"), ("minLength", "maxLength")):
+        a, b = constraints.get(low), constraints.get(high)
+        if a is not None and b is not None and _reversed(read, a, b, typed=low in bounds):
+            c.error(constraints.line_of(low), "invalid-schema", f'{where}: "{low}" is more than "{high}".')
+    pattern = constraints.get("pattern")
+    if isinstance(pattern, str):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            c.error(constraints.line_of("pattern"), "invalid-pattern",
+                    f"{where}: the pattern cannot be read ({exc}). Check brackets and backslashes.")
+            return
+        bad = NOT_PORTABLE.search(pattern)
+        if bad:
+            c.error(constraints.line_of("pattern"), "invalid-pattern",
+                    f'{where}: the pattern uses "{bad.group()}", which web browsers read differently from '
+                    'the server. Use plain syntax that means the same in both, such as "[12][0-9]{9}".')
+
+
+def _reversed(read, a: Any, b: Any, *, typed: bool) -> bool:
+    """True when the lower bound is above the upper one."""
+    a, b = (read(plain(a)), read(plain(b))) if typed else (a, b)
+    try:
+        return a is not None and b is not None and a > b
+    except TypeError:
+        return False
+
+

@@ -1,0 +1,176 @@
+"""Reading and checking one form file as a whole: form-level keys, texts, rules.
+
+The fields themselves are checked in `check_field.py`. A form is built only
+when its file has no error at all: the site and the endpoint must never
+disagree about a half-valid form.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from babel.units import format_unit
+from frictionless import FrictionlessException, Schema
+
+from ..problems import Problems, did_you_mean
+from ..yamlsource import LineDict, load_yaml_file
+from .check_field import check_field
+from .checker import LANGUAGE_NAMES, Checker
+from .fields import build_readers
+from .model import LANGS, Form, FormField, Rule
+
+TOP_KEYS = ("id", "version", "retention_days", "title", "intro", "after_submit", "privacy", "schema", "rules")
+OPTIONAL_TOP_KEYS = ("rules",)
+TEXT_KEYS = ("title", "intro", "after_submit", "privacy")
+RULE_KEYS = ("code", "one_of")
+#: Written in form-level texts where the retention period goes; filled in from
+#: `retention_days`, so the period shown and the period purged cannot differ.
+RETENTION = "{retention}"
+KEBAB_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+
+
+def read_form_file(path: Path, *, rel: str, problems: Problems) -> Form | None:
+    errors_before = len(problems.errors)
+    data = load_yaml_file(path, rel=rel, problems=problems)
+    if len(problems.errors) > errors_before:  # invalid YAML, a duplicate key, ...
+        return None
+    c = Checker(rel, problems)
+    if not isinstance(data, LineDict):
+        c.error(1, "invalid-form", 'A form file is made of "key: value" lines, starting with "id: '
+                f'{path.stem}"; see forms/help-request.yml for a complete example.')
+        return None
+    c.unknown_keys(data, TOP_KEYS, "The form file")
+    c.missing_keys(data, [key for key in TOP_KEYS if key not in OPTIONAL_TOP_KEYS], "The form file")
+    form_id = data.get("id")
+    if "id" in data and form_id != path.stem:
+        c.error(data.line_of("id"), "id-mismatch",
+                f'The id "{form_id}" differs from the file name "{path.name}": they must be the same, because '
+                f'the id is the form\'s address (/forms/{path.stem}/). Write "id: {path.stem}" or rename the file.')
+    if not KEBAB_RE.match(path.stem):
+        c.error(1, "invalid-value", f'The file name "{path.name}" must be lower-case Latin letters, digits and '
+                'hyphens (such as "help-request.yml"): it becomes the form\'s address.')
+    version = c.whole_number(data, "version", '"version"', minimum=1) if "version" in data else None
+    retention = c.whole_number(data, "retention_days", '"retention_days"', minimum=1) \
+        if "retention_days" in data else None
+    texts = {key: c.text(data, key, f'The form\'s "{key}"') for key in TEXT_KEYS if key in data}
+    _check_retention_shown(c, data, texts.get("privacy"))
+    rules_raw = data.get("rules", [])
+    fields, descriptor, names = _check_schema(c, data, _rule_codes(rules_raw))
+    rules = _check_rules(c, data, rules_raw, fields, names)
+    if c.errors or len(problems.errors) > errors_before:
+        return None
+    assert version is not None and retention is not None and descriptor is not None
+    try:
+        schema = Schema.from_descriptor(descriptor)
+        readers = build_readers(descriptor)
+    except FrictionlessException as exc:  # checked field by field already; a last guard
+        c.error(data.line_of("schema"), "invalid-schema", f"frictionless says the schema is not valid: {exc}.")
+        return None
+    shown = {key: {lang: _fill(text, retention, lang) for lang, text in value.items()}
+             for key, value in texts.items() if value}
+    return Form(
+        id=form_id, version=version, retention_days=retention, title=shown["title"], intro=shown["intro"],
+        after_submit=shown["after_submit"], privacy=shown["privacy"], schema=schema, descriptor=descriptor,
+        fields=fields, rules=rules, path=rel, readers=readers,
+    )
+
+
+def retention_text(days: int, lang: str) -> str:
+    """"180 days" / "180 يومًا": CLDR plural forms, since Arabic has six of them.
+
+    Western digits, like the rest of the form texts; the site may localise them.
+    """
+    return format_unit(days, "duration-day", length="short", locale=lang, numbering_system="latn")
+
+
+def _fill(text: str, days: int, lang: str) -> str:
+    return text.replace(RETENTION, retention_text(days, lang))
+
+
+def _check_retention_shown(c: Checker, data: LineDict, privacy: dict[str, str] | None) -> None:
+    if not privacy:
+        return
+    for lang in LANGS:
+        if RETENTION not in privacy[lang]:
+            c.error(data["privacy"].line_of(lang), "missing-retention",
+                    f'The {LANGUAGE_NAMES[lang]} privacy text must say how long submissions are kept by '
+                    f'writing "{RETENTION}" where the period goes; it is filled in from retention_days.')
+
+
+def _check_schema(c: Checker, data: LineDict, rule_codes: dict[str, list[str]]
+                  ) -> tuple[list[FormField], dict | None, set[str]]:
+    """The checked fields, the clean Table Schema, and every field name seen."""
+    schema = data.get("schema")
+    if "schema" not in data or c.mapping(schema, data.line_of("schema"), 'The "schema"') is None:
+        return [], None, set()
+    c.unknown_keys(schema, ("fields",), 'The "schema"')
+    raw_fields = schema.get("fields")
+    if not isinstance(raw_fields, list) or not raw_fields:
+        c.error(schema.line_of("fields"), "invalid-schema",
+                'The "schema" needs "fields:", a list of fields each starting with "- name: ...".')
+        return [], None, set()
+    fields: list[FormField] = []
+    descriptors: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(raw_fields):
+        line = raw_fields.line_of(index)
+        name = raw.get("name") if isinstance(raw, LineDict) else None
+        if isinstance(name, str) and name in seen:
+            c.error(raw.line_of("name"), "duplicate-field",
+                    f'There is already a field "{name}" (line {seen[name]}). Field names must differ.')
+            continue
+        if isinstance(name, str):
+            seen[name] = raw.line_of("name")
+        checked = check_field(c, raw, line, rule_codes.get(name or "", []))
+        if checked:
+            fields.append(checked[0])
+            descriptors.append(checked[1])
+    return fields, {"fields": descriptors}, set(seen)
+
+
+def _rule_codes(rules: Any) -> dict[str, list[str]]:
+    """Rule codes by the field that reports them, read leniently (checked later)
+    so that a field's messages for its rules count as known while fields are checked."""
+    codes: dict[str, list[str]] = {}
+    for rule in rules if isinstance(rules, list) else []:
+        if isinstance(rule, dict) and isinstance(rule.get("one_of"), list) and rule["one_of"] \
+                and isinstance(rule.get("code"), str):
+            codes.setdefault(str(rule["one_of"][0]), []).append(rule["code"])
+    return codes
+
+
+def _check_rules(c: Checker, data: LineDict, rules: Any, fields: list[FormField],
+                 names_seen: set[str]) -> tuple[Rule, ...]:
+    if not isinstance(rules, list):
+        c.error(data.line_of("rules"), "invalid-value", '"rules" must be a list, each item starting with "- code: ...".')
+        return ()
+    by_name = {f.name: f for f in fields}
+    result = []
+    for index, rule in enumerate(rules):
+        line = rules.line_of(index)
+        if c.mapping(rule, line, "Each rule") is None:
+            continue
+        c.unknown_keys(rule, RULE_KEYS, "A rule")
+        if not c.missing_keys(rule, RULE_KEYS, "A rule"):
+            continue
+        code, names = rule["code"], rule["one_of"]
+        if not isinstance(code, str) or not KEBAB_RE.match(code):
+            c.error(rule.line_of("code"), "invalid-rule",
+                    f'The rule code "{code}" must be lower-case words joined by hyphens, such as "contact-required".')
+        if not isinstance(names, list) or len(names) < 2:
+            c.error(rule.line_of("one_of"), "invalid-rule",
+                    '"one_of" lists two or more fields, at least one of which must be answered: "one_of: [mobile, email]".')
+            continue
+        for name in names:
+            field = by_name.get(name)
+            if name not in names_seen:
+                c.error(rule.line_of("one_of"), "invalid-rule",
+                        f'The rule names a field "{name}" that this form does not have.'
+                        f"{did_you_mean(str(name), names_seen)}")
+            elif field is not None and field.required:
+                c.error(rule.line_of("one_of"), "invalid-rule",
+                        f'The field "{name}" is required, so "one of" it and others is always met: '
+                        'make it optional or remove the rule.')
+        result.append(Rule(code=str(code), one_of=tuple(str(n) for n in names)))
+    return tuple(result)

@@ -1,0 +1,135 @@
+"""Reading a submission: posted text -> typed row, or error codes per field.
+
+The same frictionless cell readers that define the schema do the checking, so
+the build, the endpoint and `frictionless validate` on an export agree. They
+are built once per form when it is loaded (23 µs a row, against ~6 ms for a
+`Resource.validate()` per request). What happens before them is ours:
+
+* text is tidied as browsers send it: CRLF -> LF (so a textarea's length is
+  the length the browser's `maxlength` counted), outer spaces stripped (a
+  required answer of only spaces is no answer), and control characters other
+  than tab and newline dropped (PostgreSQL refuses NUL in text; nobody types them);
+* digits: in number, phone and ID fields (`FormField.digits`) Arabic-Indic
+  (٠-٩) and Persian (۰-۹) digits become 0-9, bidi marks that Arabic keyboards
+  slip in are dropped, and in phone/ID text the spaces and hyphens people
+  group digits with are removed ("050 123 4567" -> "0501234567");
+* patterns are anchored: frictionless compiles `^{pattern}$`, so `1|2` would
+  match "1anything", and `$` accepts a final newline. We hand it
+  `(?a:{pattern})\\Z`: grouped, truly at the end, and with ASCII `\\d`/`\\w`, as
+  JavaScript reads them in the HTML `pattern` attribute.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from frictionless import Schema
+
+from ..i18n import to_western_digits
+from .model import HONEYPOT_FIELD, CellReader, Form, FormField
+
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BIDI_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+_DIGIT_GROUPING = re.compile(r"[\s\-\u2010-\u2015]+")
+_ARABIC_DECIMAL, _ARABIC_THOUSANDS = "\u066b", "\u066c"  # ٫ and ٬
+_SEVERAL = object()  # several values posted for a one-answer field
+
+
+@dataclass
+class Submission:
+    """What `read_submission` found: `.row` to store, or `.errors` to show.
+
+    `row` maps every field to its typed value (str, int, Decimal, bool, date,
+    list of str), None where an optional field was left empty or the answer
+    was wrong. `errors` maps a field to its error codes, most important first
+    (frictionless codes, or a rule code such as "contact-required"); the key
+    "" holds errors about the form as a whole ("unknown-field").
+    """
+
+    row: dict[str, Any]
+    errors: dict[str, list[str]]
+    unknown_fields: tuple[str, ...] = field(default=())  # posted names the form does not have
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def runtime_descriptor(descriptor: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema as the readers apply it: patterns anchored (see module docstring)."""
+    result = copy.deepcopy(dict(descriptor))
+    for spec in result["fields"]:
+        for holder in (spec, spec.get("arrayItem") or {}):
+            constraints = holder.get("constraints") or {}
+            if "pattern" in constraints:
+                constraints["pattern"] = f"(?a:{constraints['pattern']})\\Z"
+    return result
+
+
+def build_readers(descriptor: Mapping[str, Any]) -> dict[str, CellReader]:
+    return Schema.from_descriptor(runtime_descriptor(descriptor)).create_cell_readers()
+
+
+def normalise(field: FormField, text: str) -> str:
+    text = _CONTROL_CHARS.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    if field.digits:
+        text = to_western_digits(text).translate(_BIDI_MARKS)
+        if field.type == "number":
+            text = text.replace(_ARABIC_DECIMAL, ".").replace(_ARABIC_THOUSANDS, "")
+        elif field.type == "string":
+            text = _DIGIT_GROUPING.sub("", text)
+    return text
+
+
+def _prepare(field: FormField, raw: Any) -> Any:
+    """Posted value(s) -> what the cell reader expects: text, a list, or None."""
+    if isinstance(raw, (list, tuple)) and field.type != "array":
+        answers = [item for item in raw if not (isinstance(item, str) and not item.strip())]
+        if len(answers) > 1:
+            return _SEVERAL
+        raw = answers[0] if answers else None
+    if raw is None:
+        return None
+    if field.type == "array":
+        items: list[Any] = []
+        seen: set[str] = set()
+        for item in raw if isinstance(raw, (list, tuple)) else [raw]:
+            if isinstance(item, str):
+                item = normalise(field, item)
+                if not item or item in seen:  # a choice ticked twice is one choice
+                    continue
+                seen.add(item)
+            items.append(item)  # anything else: frictionless reports it
+        return items or None  # frictionless would take [] as an answer to a required field
+    # Typed values from a script client (true, 5) go to frictionless as they
+    # are: its readers accept them or report "type", like any wrong answer.
+    return normalise(field, raw) if isinstance(raw, str) else raw
+
+
+def read_submission(form: Form, data: Mapping[str, Any]) -> Submission:
+    """Check posted data against the form. `data`: name -> text, or a list of
+    texts for checkboxes, as posted. The honeypot is the caller's business and
+    is skipped here; any other name the form does not have is an error."""
+    row: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    names = {f.name for f in form.fields}
+    unknown = tuple(sorted(str(name) for name in data if name not in names and name != HONEYPOT_FIELD))
+    if unknown:
+        errors[""] = ["unknown-field"]
+    for f in form.fields:
+        value = _prepare(f, data.get(f.name))
+        if value is _SEVERAL:
+            row[f.name], errors[f.name] = None, ["type"]
+            continue
+        cell, notes = form.readers[f.name](value)
+        row[f.name] = None if notes else cell
+        if notes:
+            errors[f.name] = list(notes)
+    for rule in form.rules:
+        # A rule speaks only when its fields are empty, not when they are wrong:
+        # the field's own message says more.
+        if all(row.get(name) is None and name not in errors for name in rule.one_of):
+            errors.setdefault(rule.one_of[0], []).append(rule.code)
+    return Submission(row=row, errors=errors, unknown_fields=unknown)

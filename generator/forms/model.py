@@ -1,0 +1,195 @@
+"""Form definitions: what a checked `forms/<id>.yml` becomes, and how it is loaded.
+
+`load_forms(root, problems)` reads every `forms/*.yml`, checks it (see
+check_form.py, check_field.py and check_ui.py) and returns the valid forms by
+id. A form with any error is left out, so the build and the endpoint never
+serve half a form; every problem is reported as
+`forms/<file>:<line>: [<code>] <message>`.
+
+Problem codes (stable: staff search for them, tests assert them):
+
+  invalid-yaml            the file is not valid YAML
+  duplicate-key           a key written twice in the same item
+  encoding                the file is not saved as UTF-8
+  unreadable              the file cannot be read at all
+  invalid-form            the file is not a mapping of `key: value` lines
+  unknown-key             a key this format does not know (with did-you-mean)
+  missing-key             a required key is absent (id, version, schema, name, ...)
+  invalid-value           a value of the wrong kind (version not a whole number, ...)
+  id-mismatch             `id` differs from the file name
+  missing-translation     a text lacks its Arabic or English version
+  missing-retention       the privacy text does not show `{retention}`
+  invalid-schema          frictionless rejects the Table Schema (its reason is quoted)
+  unknown-type            a field type Table Schema does not define
+  unsupported-type        a Table Schema type these forms cannot ask for
+  unsupported-constraint  a Table Schema constraint these forms do not check
+  invalid-name            a field name unusable as an HTML name/id, or reserved
+  duplicate-field         two fields share a name
+  missing-label           a field has no `ui.label`
+  missing-max-length      a string field has no `maxLength`
+  missing-error-message   a constraint (or type check) the field uses has no message
+  unused-error-message    (warning) a message for a check the field never makes
+  invalid-pattern         a pattern Python cannot compile or browsers would read differently
+  invalid-control         `ui.control` does not suit the field's type or constraints
+  invalid-choices         an `array` field without `arrayItem` string choices
+  missing-option-label    a choice without a label
+  consent-not-true        a required tick box that would accept "false"
+  invalid-rule            a form-level rule with a bad code, an unknown field or a required one
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from frictionless import Schema
+
+from ..problems import Problems
+
+#: Prefix of every control's HTML id (`f-<name>`): keeps field names such as
+#: `name` or `email` from colliding with ids the site's own pages use.
+FIELD_PREFIX = "f-"
+
+#: The honeypot's posted name. Not in any schema (the endpoint checks it before
+#: reading a submission); a name that browser autofill has no reason to target
+#: and that no form field may take (see `invalid-name`).
+HONEYPOT_FIELD = "qalb_hp_extra"
+
+#: The languages every text must have, in the order they are checked.
+LANGS = ("ar", "en")
+
+#: The Table Schema types a person can answer in a web form, and the controls
+#: (`ui.control`) that suit each (the default is chosen in check_ui.py).
+CONTROLS: dict[str, tuple[str, ...]] = {
+    "string": ("input", "tel", "textarea", "radios", "select"),
+    "integer": ("input", "radios", "select"),
+    "number": ("input", "radios", "select"),
+    "boolean": ("checkbox",),
+    "date": ("date",),
+    "array": ("checkboxes",),
+}
+#: The Table Schema constraints forms check, each with its own message.
+CONSTRAINTS = ("required", "minLength", "maxLength", "pattern", "minimum", "maximum", "enum")
+
+Text = Mapping[str, str]  # {"ar": ..., "en": ...}
+CellReader = Callable[[Any], "tuple[Any, dict[str, str] | None]"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice of a radio group, select or checkbox group."""
+
+    value: Any  # typed as the schema reads it: str, or int for ratings
+    label: Text
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A form-level check across fields (Table Schema has none).
+
+    `one_of`: at least one of these optional fields must be answered; the error
+    `code` is reported on the first of them, with that field's message.
+    """
+
+    code: str
+    one_of: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FormField:
+    """A schema field plus how it is asked: the `ui:` part of the form file."""
+
+    name: str
+    type: str  # Table Schema type: string, integer, number, boolean, date, array
+    format: str
+    constraints: Mapping[str, Any]
+    label: Text
+    hint: Text | None
+    errors: Mapping[str, Text]  # frictionless error code (or rule code) -> message
+    options: tuple[Option, ...]  # for radios, select and checkboxes
+    control: str  # input, tel, textarea, radios, select, checkboxes, checkbox, date
+    autocomplete: str | None = None
+    inputmode: str | None = None
+    rows: int | None = None
+    line: int = 1
+
+    @property
+    def id(self) -> str:
+        return FIELD_PREFIX + self.name
+
+    @property
+    def required(self) -> bool:
+        return bool(self.constraints.get("required"))
+
+    @property
+    def effective_inputmode(self) -> str | None:
+        """The virtual keyboard to ask for: explicit, or implied by the type."""
+        if self.inputmode:
+            return self.inputmode
+        if self.control == "tel":
+            return "tel"
+        if self.format == "email":
+            return "email"
+        if self.control == "input" and self.type in ("integer", "number"):
+            return "numeric" if self.type == "integer" else "decimal"
+        return None
+
+    @property
+    def digits(self) -> bool:
+        """Whether Arabic-Indic and Persian digits typed here are read as 0-9.
+
+        True for numbers and for the strings people type digits into (phone,
+        ID): the same fields that get a numeric keyboard.
+        """
+        return self.type in ("integer", "number") or self.effective_inputmode in ("numeric", "decimal", "tel")
+
+    @property
+    def ltr(self) -> bool:
+        """Phone numbers, e-mail addresses and ID numbers read left to right,
+        even inside Arabic text: `dir="ltr"` keeps `+966...` from turning into
+        `...966+` on right-to-left pages."""
+        return self.format == "email" or self.effective_inputmode in ("numeric", "decimal", "tel", "email")
+
+
+@dataclass
+class Form:
+    id: str
+    version: int
+    retention_days: int
+    title: Text
+    intro: Text  # Markdown
+    after_submit: Text  # Markdown
+    privacy: Text  # Markdown, with {retention} already filled in
+    schema: Schema  # the form's Table Schema, as written (no `ui:` keys)
+    descriptor: dict[str, Any]  # the same, as a plain JSON-able dict
+    fields: list[FormField]
+    rules: tuple[Rule, ...] = ()
+    path: str = ""  # forms/<id>.yml, for messages
+    readers: dict[str, CellReader] = dataclasses.field(default_factory=dict, repr=False)  # built once, at load
+
+    @property
+    def consent_fields(self) -> list[str]:
+        """Declarations and consents: required tick boxes that must be true."""
+        return [f.name for f in self.fields if f.type == "boolean" and f.required]
+
+    def field(self, name: str) -> FormField:
+        for candidate in self.fields:
+            if candidate.name == name:
+                return candidate
+        raise KeyError(f"form {self.id!r} has no field {name!r}; it has {[f.name for f in self.fields]}")
+
+
+def load_forms(root: Path, problems: Problems) -> dict[str, Form]:
+    """Every valid form in `root/forms/*.yml`, by id; problems go to `problems`."""
+    from .check_form import read_form_file
+
+    forms: dict[str, Form] = {}
+    folder = Path(root) / "forms"
+    if not folder.is_dir():
+        return forms
+    for path in sorted(folder.glob("*.yml")):
+        form = read_form_file(path, rel=f"forms/{path.name}", problems=problems)
+        if form is not None:
+            forms[form.id] = form
+    return forms

@@ -1,0 +1,82 @@
+"""Rendering a form as an HTML fragment, with Jinja macros from templates/components.
+
+`render_form` returns the error summary (when there are errors) and the
+`<form>`, between `<!-- qalb-form:start -->` and `<!-- qalb-form:end -->`: the
+site build puts it in the form's page, and the endpoint swaps exactly that
+part when it shows the form again with the visitor's answers and errors.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Mapping
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from .. import PROJECT_ROOT
+from .controls import control_params
+from .messages import catalog, error_message
+from .model import HONEYPOT_FIELD, LANGS, Form
+
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+START, END = "<!-- qalb-form:start -->", "<!-- qalb-form:end -->"
+HONEYPOT_ID = "qalb-hp"
+
+
+@lru_cache(maxsize=None)
+def environment(lang: str) -> Environment:
+    """One Jinja environment per language, its gettext installed (cached: the
+    endpoint renders per request)."""
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; forms are in {LANGS}")
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(catalog(lang), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def _codes(value: Any) -> list[str]:
+    if not value:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def render_form(form: Form, lang: str, *, action: str, values: Mapping[str, Any] | None = None,
+                errors: Mapping[str, Any] | None = None) -> str:
+    """The form in `lang`, posting to `action`.
+
+    `values`: what to show in each field (as posted, or typed values).
+    `errors`: field name -> error codes (`Submission.errors`), "" for the form
+    as a whole; each field shows the message of its first code.
+    """
+    env = environment(lang)
+    values, errors = values or {}, errors or {}
+    names = {f.name for f in form.fields}
+    strangers = set(errors) - names - {""}
+    if strangers:
+        raise ValueError(f"errors for fields that form {form.id!r} does not have: {sorted(strangers)}")
+    summary: list[dict[str, str]] = [
+        {"text": error_message(form, "", code, lang)} for code in _codes(errors.get(""))
+    ]
+    controls = []
+    for field in form.fields:
+        codes = _codes(errors.get(field.name))
+        message = error_message(form, field.name, codes[0], lang) if codes else None
+        if message:
+            summary.append({"text": message, "href": f"#{field.id}"})
+        component, params = control_params(field, lang, values.get(field.name), message)
+        controls.append({"component": component, "params": params})
+    _ = catalog(lang).gettext
+    html = env.get_template("forms/form.html").render(
+        form_id=form.id,
+        action=action,
+        error_list=summary,
+        controls=controls,
+        honeypot={"id": HONEYPOT_ID, "name": HONEYPOT_FIELD, "label": {"text": _("Leave this field empty")}},
+    ).strip()
+    assert html.startswith(START) and html.endswith(END), "templates/forms/form.html lost its markers"
+    return html

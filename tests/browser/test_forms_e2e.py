@@ -1,0 +1,287 @@
+"""Every form, in both languages, in a real browser, through the real endpoint on 127.0.0.1.
+
+The endpoint app serves the built site and takes the posts, as `python -m
+generator run` does, and writes to its own SQLite file, which the tests read.
+Covered: axe on each form state (empty forms are in test_axe.py: they are
+built pages), filling and sending with and without JavaScript, the stored
+record, the error summary and its links, typed values kept after an error,
+the keyboard alone, and left-to-right phone, e-mail and ID fields in Arabic.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import PROJECT_ROOT
+from generator.endpoint.references import PATTERN as REFERENCE
+from generator.screenshots import VIEWPORTS
+
+from .forms import (
+    Endpoint,
+    answers,
+    expected_record,
+    fill,
+    form_url,
+    serve_asgi,
+    submit,
+)
+from .site import (
+    FOCUSED,
+    NO_TRANSITIONS,
+    axe_violations,
+    describe_violations,
+    focus_problems,
+)
+
+LANGS = ["ar", "en"]
+
+
+@pytest.fixture(scope="module")
+def forms() -> dict[str, Any]:
+    from generator.forms import load_forms
+    from generator.problems import Problems
+
+    problems = Problems()
+    loaded = load_forms(PROJECT_ROOT, problems)
+    assert not problems.errors, "\n".join(map(str, problems.errors))
+    assert loaded, "no forms in forms/"
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def endpoint(built_site: Path, forms, tmp_path_factory) -> Iterator[Endpoint]:
+    from generator.endpoint import EndpointSettings, create_app
+
+    folder = tmp_path_factory.mktemp("endpoint")
+    database = folder / "submissions.db"
+    settings = EndpointSettings(root=folder, database_url=f"sqlite:///{database}", site_dir=built_site,
+                                rate_limit=None)
+    with serve_asgi(create_app(settings=settings, forms=forms, serve_site=True)) as url:
+        yield Endpoint(url, database)
+
+
+@pytest.fixture(scope="module")
+def no_js_tab(browser):
+    width, height = VIEWPORTS["phone"]
+    context = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def thank_you_reference(tab, form_id: str, lang: str) -> str:
+    """The reference the thank-you page shows (it must be there, and look like one)."""
+    path = f"/{'en/' if lang == 'en' else ''}forms/{form_id}/thanks/"
+    assert path in tab.url, f"after sending {form_id} ({lang}) the browser is at {tab.url}, not {path}"
+    shown = tab.locator(".qalb-reference")
+    assert shown.count() == 1, f"{tab.url}: no reference number (.qalb-reference) on the thank-you page"
+    reference = shown.inner_text().strip()
+    assert re.fullmatch(REFERENCE, reference), f"{tab.url}: {reference!r} is not a reference number"
+    return reference
+
+
+def check_stored(endpoint: Endpoint, reference: str, form, lang: str, given: dict[str, Any]) -> None:
+    record = endpoint.record(reference)
+    assert record is not None, f"{form.id} ({lang}): reference {reference} is not in {endpoint.database}"
+    expected = {"form_id": form.id, "language": lang, "status": "accepted",
+                "answers": expected_record(form, given)}
+    assert record == expected, f"{form.id} ({lang}) {reference}: stored record differs from what was typed"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_form_states_have_no_axe_violations(tabs, endpoint, forms, lang):
+    """With errors (sent empty) and thank-you, each form, at 390x844.
+
+    The empty forms are built pages: test_axe.py scans them at both sizes. The
+    error and thank-you states change only the form's own region, whose markup
+    is the same at every width; what differs between widths is the page around
+    it (sidebars, header), scanned at both sizes on every page.
+    """
+    viewport = "phone"
+    tab = tabs[viewport]
+    problems = []
+    for form in forms.values():
+        tab.goto(form_url(endpoint, form.id, lang))
+        submit(tab)
+        problems += describe_violations(f"{tab.url} ({form.id} sent empty)", axe_violations(tab))
+        fill(tab, form, answers(form, lang))
+        submit(tab)
+        thank_you_reference(tab, form.id, lang)
+        problems += describe_violations(f"{tab.url} (thank-you)", axe_violations(tab))
+    assert not problems, f"axe at {viewport} {VIEWPORTS[viewport]}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+@pytest.mark.parametrize("lang", LANGS)
+def test_each_form_is_sent_and_stored_as_typed(tabs, no_js_tab, endpoint, forms, lang, javascript):
+    tab = tabs["phone"] if javascript else no_js_tab
+    for form in forms.values():
+        tab.goto(form_url(endpoint, form.id, lang))
+        given = answers(form, lang)
+        fill(tab, form, given)
+        submit(tab)
+        reference = thank_you_reference(tab, form.id, lang)
+        check_stored(endpoint, reference, form, lang, given)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_error_summary_takes_focus_and_its_links_move_focus_to_the_fields(tabs, endpoint, forms, lang):
+    tab = tabs["phone"]
+    problems = []
+    for form in forms.values():
+        tab.goto(form_url(endpoint, form.id, lang))
+        submit(tab)
+        where = f"{tab.url} ({form.id} sent empty)"
+        if not tab.evaluate("() => document.activeElement.matches('[data-qalb-error-summary]')"):
+            problems.append(f"{where}: the error summary does not have the focus "
+                            f"({tab.evaluate('() => document.activeElement.outerHTML.slice(0, 80)')})")
+        links = tab.locator("[data-qalb-error-summary] a[href^='#']")
+        required = [f for f in form.fields if f.required]
+        if links.count() < len(required):
+            problems.append(f"{where}: {links.count()} links in the error summary for {len(required)} required fields")
+        for i in range(links.count()):
+            link = links.nth(i)
+            target = link.get_attribute("href")[1:]
+            link.click()
+            focused = tab.evaluate("() => document.activeElement.id")
+            if focused != target:
+                problems.append(f"{where}: the summary link to #{target} put the focus on #{focused}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_typed_values_are_kept_after_an_error(tabs, endpoint, forms, lang):
+    tab = tabs["phone"]
+    problems = []
+    for form in forms.values():
+        given = answers(form, lang)
+        # Leave out the last required answer, so the form comes back with one error.
+        left_out = [f for f in form.fields if f.required][-1]
+        kept = {name: value for name, value in given.items() if name != left_out.name}
+        tab.goto(form_url(endpoint, form.id, lang))
+        fill(tab, form, kept)
+        submit(tab)
+        where = f"{tab.url} ({form.id} without {left_out.name})"
+        if "/thanks/" in tab.url:
+            problems.append(f"{where}: accepted without a required answer")
+            continue
+        for field in form.fields:
+            if field.name == left_out.name:
+                continue
+            shown = _shown_value(tab, field)
+            if shown != kept[field.name]:
+                problems.append(f"{where}: {field.name} shows {shown!r}, typed {kept[field.name]!r}")
+    assert not problems, "\n".join(problems)
+
+
+def _shown_value(tab, field) -> Any:
+    if field.control == "checkbox":
+        return tab.is_checked(f"#{field.id}")
+    if field.control in ("radios", "checkboxes"):
+        values = tab.eval_on_selector_all(f'input[name="{field.name}"]:checked', "els => els.map(e => e.value)")
+        chosen = [type(o.value)(v) for v in values for o in field.options[:1]]
+        return chosen if field.control == "checkboxes" else (chosen[0] if chosen else None)
+    return tab.input_value(f"#{field.id}")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_each_form_can_be_completed_with_the_keyboard_alone(tabs, endpoint, forms, lang):
+    """Tab and Shift+Tab between fields, arrows in radio groups, Space on boxes, Enter to send;
+    the focus visible at every stop."""
+    tab = tabs["desktop"]
+    problems = []
+    for form in forms.values():
+        url = form_url(endpoint, form.id, lang)
+        tab.goto(url)
+        tab.add_style_tag(content=NO_TRANSITIONS)
+        given = answers(form, lang, choice=1)  # the second option: reached with an arrow key
+        for _ in range(80):  # from the top of the page to the first field
+            tab.keyboard.press("Tab")
+            if tab.evaluate("() => !!document.activeElement.closest('form.qalb-form')"):
+                break
+        problems += _complete_with_keyboard(tab, url, form, given)
+        if "/thanks/" not in tab.url:
+            problems.append(f"{url}: Enter on the send button did not send the form (at {tab.url})")
+            continue
+        check_stored(endpoint, thank_you_reference(tab, form.id, lang), form, lang, given)
+    assert not problems, "\n".join(problems)
+
+
+_ACTIVE = """() => { const e = document.activeElement;
+  return {tag: e.tagName.toLowerCase(), type: e.type || '', name: e.name || '', value: e.value, id: e.id}; }"""
+
+
+def _complete_with_keyboard(tab, url: str, form, given: dict[str, Any]) -> list[str]:
+    fields = {f.name: f for f in form.fields}
+    problems: list[str] = []
+    done: set[str] = set()
+    went_back = False
+    for step in range(200):
+        stop = tab.evaluate(FOCUSED)
+        if stop is None:
+            return problems + [f"{url}: the focus left the page before the send button"]
+        problems += focus_problems(f"{url}: step {step}", stop)
+        active = tab.evaluate(_ACTIVE)
+        field = fields.get(active["name"])
+        if active["type"] == "submit":
+            with tab.expect_navigation():
+                tab.keyboard.press("Enter")
+            return problems + [f"{url}: never reached {sorted(set(fields) - done)}"] * bool(set(fields) - done)
+        if field is None:
+            tab.keyboard.press("Tab")
+            continue
+        value = given[field.name]
+        if field.control == "checkbox":
+            tab.keyboard.press("Space")
+        elif field.control == "checkboxes":
+            if active["value"] in [str(v) for v in value]:
+                tab.keyboard.press("Space")
+        elif field.control == "radios":
+            index = [str(o.value) for o in field.options].index(str(value))
+            if index == 0:
+                tab.keyboard.press("Space")
+            for _ in range(index):
+                tab.keyboard.press("ArrowDown")
+        elif field.control == "select":
+            # A closed select takes arrow keys: each moves the choice by one option.
+            options = tab.evaluate("() => [...document.activeElement.options].map(o => o.value)")
+            start = options.index(active["value"])
+            for _ in range(options.index(str(value)) - start):
+                tab.keyboard.press("ArrowDown")
+        else:
+            tab.keyboard.type(str(value))
+        done.add(field.name)
+        tab.keyboard.press("Tab")
+        if not went_back:  # once per form: Shift+Tab goes back to the field just answered
+            tab.keyboard.press("Shift+Tab")
+            back = tab.evaluate(_ACTIVE)
+            if back["name"] != field.name:
+                problems.append(f"{url}: Shift+Tab from the field after {field.name} went to {back}")
+            tab.keyboard.press("Tab")
+            went_back = True
+    return problems + [f"{url}: 200 key presses and the send button not reached"]
+
+
+def test_phone_email_and_id_fields_read_left_to_right_on_arabic_pages(tabs, endpoint, forms):
+    tab = tabs["phone"]
+    problems = []
+    ltr_fields = 0
+    for form in forms.values():
+        tab.goto(form_url(endpoint, form.id, "ar"))
+        for state in ("empty", "with errors"):
+            for field in form.fields:
+                direction = tab.evaluate("(id) => getComputedStyle(document.getElementById(id)).direction", field.id)
+                kind = "ltr" if field.ltr else "rtl"
+                if field.control in ("radios", "checkboxes", "checkbox"):
+                    continue
+                ltr_fields += field.ltr
+                if direction != kind:
+                    problems.append(f"{tab.url} ({form.id}, {state}): {field.name} is {direction}, expected {kind}")
+            if state == "empty":
+                submit(tab)
+    assert ltr_fields, "no phone, e-mail or ID fields found in any form"
+    assert not problems, "\n".join(problems)

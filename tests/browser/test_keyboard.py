@@ -1,0 +1,69 @@
+"""Keyboard: Tab from the top of each page reaches the language switcher and every
+navigation link, and wherever the focus is, it can be seen.
+
+"Seen" means: the focused element draws an indicator (outline or box shadow),
+at least part of it is inside the viewport, no ancestor hides it (opacity 0,
+visibility hidden), and nothing else covers the centre of its visible part.
+"""
+from __future__ import annotations
+
+import pytest
+
+from generator.screenshots import VIEWPORTS
+
+from .site import FOCUSED, NO_TRANSITIONS, focus_problems, visit
+
+MAX_TABS = 300
+
+# Number the elements the keyboard must reach, so each Tab stop can say which it is.
+_MARK_TARGETS = """() => {
+  const targets = [...document.querySelectorAll('header a[hreflang], .md-nav--primary a.md-nav__link[href]')]
+    .filter(el => el.checkVisibility());
+  targets.forEach((el, i) => { el.dataset.qalbTarget = String(i); });
+  return targets.map(el => (el.textContent.trim() || el.getAttribute('aria-label')) + ' -> ' + el.getAttribute('href'));
+}"""
+
+
+def tab_through(tab) -> list[dict]:
+    """Press Tab until the focus has gone once round the whole page.
+
+    From the top of the page, or from where the page put the focus (the search
+    page focuses its search box): after the last element the focus leaves the
+    page, and the next Tab starts again at the top.
+    """
+    stops: list[dict] = []
+    left_page = 0
+    for _ in range(MAX_TABS):
+        tab.keyboard.press("Tab")
+        stop = tab.evaluate(FOCUSED)
+        if stop is None:
+            left_page += 1
+            if left_page == 2 or not stops:
+                break
+            continue
+        if stops and (stop["name"], stop["rect"]) == (stops[0]["name"], stops[0]["rect"]):
+            break
+        stops.append(stop)
+    return stops
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_tab_reaches_switcher_and_navigation_with_visible_focus(tabs, site_url, pages, lang, viewport):
+    tab = tabs[viewport]
+    problems = []
+    for page in (p for p in pages if p.lang == lang):
+        url = site_url + page.url_path
+        visit(tab, url)
+        tab.add_style_tag(content=NO_TRANSITIONS)
+        targets = tab.evaluate(_MARK_TARGETS)
+        if len(targets) < 2:
+            problems.append(f"{url}: expected a language switcher and navigation links, found {targets}")
+        stops = tab_through(tab)
+        for n, stop in enumerate(stops, 1):
+            problems += focus_problems(f"{url}: Tab {n}", stop)
+        reached = {int(s["target"]) for s in stops if s["target"] is not None}
+        missed = [t for i, t in enumerate(targets) if i not in reached]
+        if missed:
+            problems.append(f"{url}: Tab ({len(stops)} stops) never reached: {missed}")
+    assert not problems, f"{lang} at {viewport} {VIEWPORTS[viewport]}:\n" + "\n".join(problems)

@@ -1,0 +1,123 @@
+"""Fixtures for the endpoint tests: stores on both backends, the forms, a real server."""
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import httpx
+import pytest
+import uvicorn
+
+from generator import PROJECT_ROOT
+from generator.endpoint.server import uvicorn_config
+from generator.endpoint.settings import EndpointSettings
+from generator.endpoint.store import Store, open_store
+
+from .postgres import Postgres, free_port, start_postgres, stop_postgres
+
+FIXTURE_FORMS = Path(__file__).resolve().parent.parent / "fixtures" / "endpoint" / "forms"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    server = start_postgres()
+    try:
+        yield server
+    finally:
+        stop_postgres(server)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'submissions.db'}"
+    return request.getfixturevalue("postgres").new_database()
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    opened = open_store(store_url)
+    opened.migrate()
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def form_files() -> list[Path]:
+    """The real forms in forms/ and the test's own fixture form (one of every field kind)."""
+    files = {p.name: p for p in FIXTURE_FORMS.glob("*.yml")}
+    files.update({p.name: p for p in (PROJECT_ROOT / "forms").glob("*.yml")})
+    return sorted(files.values(), key=lambda p: p.name)
+
+
+@pytest.fixture(scope="session")
+def forms_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("project")
+    (root / "forms").mkdir()
+    for path in form_files():
+        shutil.copy2(path, root / "forms" / path.name)
+    return root
+
+
+@pytest.fixture(scope="session")
+def forms(forms_root: Path) -> dict[str, Any]:
+    from generator.forms import load_forms
+    from generator.problems import Problems
+
+    problems = Problems()
+    loaded = load_forms(forms_root, problems)
+    assert not problems.errors, "\n".join(map(str, problems.errors))
+    assert loaded, "no forms to test with"
+    return loaded
+
+
+def make_settings(root: Path, database_url: str, **overrides: Any) -> EndpointSettings:
+    values: dict[str, Any] = dict(root=root, database_url=database_url, site_dir=root / "site",
+                                  rate_limit=None)
+    values.update(overrides)
+    return EndpointSettings(**values)
+
+
+class LiveServer:
+    """uvicorn (uvloop + httptools, as in production) in a thread on a free port."""
+
+    def __init__(self, app: Any, **options: Any) -> None:
+        options = {"log_level": "warning", "access_log": False, **options}
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn_config(app, host="127.0.0.1", port=self.port, **options))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        return httpx.Client(base_url=self.url, follow_redirects=False, timeout=20, **kwargs)
+
+
+@pytest.fixture
+def live() -> Iterator[Callable[[Any], LiveServer]]:
+    servers: list[LiveServer] = []
+
+    def start(app: Any) -> LiveServer:
+        server = LiveServer(app).__enter__()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in reversed(servers):
+        server.__exit__(None, None, None)

@@ -1,0 +1,181 @@
+"""Every form, valid and invalid, in both languages, through a real server, on both backends."""
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from generator import i18n
+from generator.endpoint import create_app
+from generator.endpoint.references import is_reference
+from generator.endpoint.store import open_store
+from generator.forms import error_message, read_submission
+
+from .conftest import LiveServer, form_files, make_settings
+from .samples import broken_answers, build_site, valid_answers
+
+FORM_IDS = [p.stem for p in form_files()]
+LANGS = ("ar", "en")
+
+
+@pytest.fixture
+def server(forms: dict[str, Any], forms_root: Path, store_url: str, tmp_path: Path,
+           live: Callable[[Any], LiveServer]) -> LiveServer:
+    site = build_site(tmp_path / "site", forms)
+    settings = make_settings(forms_root, store_url, site_dir=site)
+    return live(create_app(settings=settings, forms=forms))
+
+
+def browser_post(server: LiveServer, form_id: str, data: dict[str, Any], lang: str):
+    page = f"{server.url}/{'en/' if lang == 'en' else ''}forms/{form_id}/"
+    with server.client() as client:
+        return client.post(f"/api/forms/{form_id}", data={**data, "lang": lang},
+                           headers={"Origin": server.url, "Referer": page, "Accept": "text/html"})
+
+
+def test_sample_answers_are_what_the_forms_accept(forms: dict[str, Any]) -> None:
+    for form in forms.values():
+        assert read_submission(form, valid_answers(form)).ok, form.id
+        assert not read_submission(form, broken_answers(form)[0]).ok, form.id
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("form_id", FORM_IDS)
+def test_valid_post_is_stored_and_thanked_in_its_language(server: LiveServer, forms: dict[str, Any],
+                                                          store_url: str, form_id: str, lang: str) -> None:
+    form = forms[form_id]
+    answers = valid_answers(form)
+    response = browser_post(server, form_id, answers, lang)
+    assert response.status_code == 303, response.text[:500]
+    location = response.headers["location"]
+    prefix = "/en" if lang == "en" else ""
+    assert urlsplit(location).path == f"{prefix}/forms/{form_id}/thanks/"
+    reference = parse_qs(urlsplit(location).query)["ref"][0]
+    assert is_reference(reference)
+
+    store = open_store(store_url)
+    try:
+        [stored] = list(store.submissions(form_id))
+    finally:
+        store.close()
+    assert (stored.reference, stored.language, stored.status) == (reference, lang, "accepted")
+    assert stored.form_version == str(form.version)
+    expected = read_submission(form, answers).row
+    assert set(stored.answers) == set(expected)
+    if form.consent_fields:
+        assert stored.consent["fields"] == {name: True for name in form.consent_fields}
+
+    with server.client() as client:
+        thanks = client.get(location)
+    assert thanks.status_code == 200
+    assert f'<html lang="{lang}"' in thanks.text
+    assert reference in thanks.text
+    assert i18n.gettext(lang, "Your reference number") in thanks.text
+    assert "<strong>" in thanks.text or "<p>" in thanks.text  # after_submit rendered from Markdown
+    title = re.search(r"<title>(.*?)</title>", thanks.text, re.S)[1]
+    assert title.startswith(i18n.gettext(lang, "Submission received"))
+    assert "Content-Security-Policy" in thanks.headers and thanks.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("form_id", FORM_IDS)
+def test_invalid_post_gets_the_form_again_with_errors_and_nothing_is_stored(
+        server: LiveServer, forms: dict[str, Any], store_url: str, form_id: str, lang: str) -> None:
+    form = forms[form_id]
+    answers, broken = broken_answers(form)
+    response = browser_post(server, form_id, answers, lang)
+    assert response.status_code == 422
+    page = response.text
+    assert f'<html lang="{lang}"' in page
+    title = html.unescape(re.search(r"<title>(.*?)</title>", page, re.S)[1])
+    assert title.startswith(i18n.gettext(lang, "Error:") + " ")
+    assert form.title[lang] in title
+    expected = read_submission(form, answers).errors
+    message = error_message(form, broken, expected[broken][0], lang)
+    assert html.escape(message, quote=False) in page or message in html.unescape(page)
+    assert f'href="#{form.field(broken).id}"' in page  # the summary links to the field
+    assert f'name="lang" value="{lang}"' in page  # a second try keeps its language
+    assert_input_kept(page, form, answers, broken)
+    # the shell's relative links now work from /api/forms/<id>
+    assert 'href="/assets/stylesheets/qalb.css"' in page
+    sha = re.search(r"'sha256-([^']+)'", response.headers["content-security-policy"])
+    assert sha, "the shell's inline script is allowed by its hash"
+    store = open_store(store_url)
+    try:
+        assert store.count() == 0
+    finally:
+        store.close()
+
+
+def assert_input_kept(page: str, form: Any, answers: dict[str, Any], broken: str) -> None:
+    """Every other answer is shown again: typed text as the value, choices as checked."""
+    for field in form.fields:
+        if field.name == broken:
+            continue
+        values = answers[field.name] if isinstance(answers[field.name], list) else [answers[field.name]]
+        for value in values:
+            if field.options or field.type == "boolean":
+                pattern = rf'value="{re.escape(html.escape(str(value)))}"[^>]*\b(checked|selected)\b'
+                assert re.search(pattern, page), (field.name, value)
+            else:
+                assert html.escape(str(value)) in page, field.name  # value="..." or a textarea's text
+
+
+@pytest.mark.parametrize("form_id", FORM_IDS)
+def test_script_clients_get_json(server: LiveServer, forms: dict[str, Any], form_id: str) -> None:
+    form = forms[form_id]
+    with server.client() as client:
+        ok = client.post(f"/api/forms/{form_id}", json={**valid_answers(form), "lang": "en"},
+                         headers={"Accept": "application/json"})
+        assert ok.status_code == 201, ok.text
+        assert is_reference(ok.json()["reference"])
+        assert ok.headers["location"].startswith(f"/en/forms/{form_id}/thanks/?ref=")
+        answers, broken = broken_answers(form)
+        bad = client.post(f"/api/forms/{form_id}", json=answers)
+        assert bad.status_code == 422
+        errors = bad.json()["errors"]
+        assert broken in {e["field"] for e in errors}
+        assert all(e["message"] for e in errors)
+
+
+def test_language_falls_back_to_the_referring_page(server: LiveServer, forms: dict[str, Any], store_url: str) -> None:
+    form = next(iter(forms.values()))
+    with server.client() as client:
+        response = client.post(f"/api/forms/{form.id}", data=valid_answers(form),
+                               headers={"Referer": f"{server.url}/en/forms/{form.id}/"})
+        assert response.headers["location"].startswith("/en/")
+        response = client.post(f"/api/forms/{form.id}", data=valid_answers(form))
+        assert response.headers["location"].startswith(f"/forms/{form.id}/")
+
+
+def test_arabic_indic_digits_are_read(server: LiveServer, forms: dict[str, Any], store_url: str) -> None:
+    form = forms["enquiry"] if "enquiry" in forms else pytest.skip("fixture form not loaded")
+    answers = {**valid_answers(form), "mobile": "٠٥١٢٣٤٥٦٧٨", "rating": "٤"}
+    assert browser_post(server, form.id, answers, "ar").status_code == 303
+    store = open_store(store_url)
+    try:
+        [stored] = list(store.submissions(form.id))
+    finally:
+        store.close()
+    assert stored.answers["mobile"] == "0512345678" and stored.answers["rating"] == 4
+
+
+def test_filled_honeypot_looks_like_success_but_is_kept_apart(server: LiveServer, forms: dict[str, Any],
+                                                              store_url: str) -> None:
+    from generator.forms import HONEYPOT_FIELD
+
+    form = next(iter(forms.values()))
+    trap = browser_post(server, form.id, {**valid_answers(form), HONEYPOT_FIELD: "http://spam"}, "ar")
+    real = browser_post(server, form.id, valid_answers(form), "ar")
+    assert trap.status_code == real.status_code == 303
+    assert urlsplit(trap.headers["location"]).path == urlsplit(real.headers["location"]).path
+    store = open_store(store_url)
+    try:
+        assert store.count(form.id, status="suspected-spam") == 1
+        assert store.count(form.id, status="accepted") == 1
+    finally:
+        store.close()

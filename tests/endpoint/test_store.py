@@ -1,0 +1,123 @@
+"""The store on both backends: the same tests run against SQLite and a real PostgreSQL."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import sqlite3
+
+import pytest
+
+from generator.endpoint import migrations
+from generator.endpoint.records import Submission
+from generator.endpoint.references import new_reference
+from generator.endpoint.sqlite import SQLiteStore
+from generator.endpoint.store import Store, open_store
+
+
+def make(form_id: str = "contact", *, at: dt.datetime | None = None, status: str = "accepted",
+         **answers: object) -> Submission:
+    return Submission(
+        reference=new_reference(), form_id=form_id, form_version="1", language="ar",
+        submitted_at=at or dt.datetime.now(dt.timezone.utc),
+        consent={"fields": {"consent": True}, "given_at": "2026-01-01T00:00:00Z"},
+        status=status,  # type: ignore[arg-type]
+        answers=answers or {"name": "سارة", "count": 3, "ok": True, "tags": ["a", "b"], "none": None},
+    )
+
+
+def test_migrations_are_applied_once_and_recorded(store: Store) -> None:
+    assert store.migrate() == migrations.LATEST
+    assert store.migrate() == migrations.LATEST  # idempotent at every start
+
+
+def test_a_batch_is_stored_whole_and_read_back_unchanged(store: Store) -> None:
+    subs = [make(), make(language_note="x"), make("volunteer", status="suspected-spam")]
+    results = store.insert_batch(subs)
+    assert results == subs
+    got = {s.reference: s for s in store.submissions(None, status=None)}
+    for sub in subs:
+        stored = got[sub.reference]
+        assert dataclasses.replace(stored, id=None) == sub
+        assert stored.submitted_at.tzinfo is not None
+    assert store.count("contact", status="accepted") == 2
+    assert [s.reference for s in store.submissions("volunteer", status="suspected-spam")] == [subs[2].reference]
+    assert store.count("volunteer", status="accepted") == 0
+    assert store.form_ids() == ["contact", "volunteer"]
+
+
+def test_a_reference_collision_draws_a_new_reference_and_spares_the_batch(store: Store) -> None:
+    first = make()
+    store.insert_batch([first])
+    clash = dataclasses.replace(make(), reference=first.reference)
+    other = make()
+    results = store.insert_batch([clash, other])
+    assert results[1] == other
+    assert isinstance(results[0], Submission) and results[0].reference != first.reference
+    assert store.count() == 3
+
+
+def test_a_row_the_database_refuses_fails_alone(store: Store) -> None:
+    bad = dataclasses.replace(make(), language="fr")  # CHECK constraint
+    good = make()
+    results = store.insert_batch([bad, good])
+    assert isinstance(results[0], Exception)
+    assert results[1] == good
+    assert store.count() == 1
+
+
+def test_purge_deletes_only_older_submissions_of_that_form(store: Store) -> None:
+    now = dt.datetime.now(dt.timezone.utc)
+    old, recent = make(at=now - dt.timedelta(days=400)), make(at=now - dt.timedelta(days=10))
+    other_old = make("volunteer", at=now - dt.timedelta(days=400))
+    store.insert_batch([old, recent, other_old])
+    cutoff = now - dt.timedelta(days=365)
+    assert store.count_before("contact", cutoff) == 1
+    assert store.purge("contact", cutoff) == 1
+    assert [s.reference for s in store.submissions("contact")] == [recent.reference]
+    assert store.count("volunteer") == 1
+
+
+def test_form_schemas_are_remembered_once_per_distinct_schema(store: Store) -> None:
+    store.remember_schema("contact", "1", {"fields": [{"name": "a", "type": "string"}]}, "h1")
+    store.remember_schema("contact", "1", {"fields": [{"name": "a", "type": "string"}]}, "h1")
+    store.remember_schema("contact", "2", {"fields": [{"name": "b", "type": "string"}]}, "h2")
+    assert [v for v, _ in store.schemas("contact")] == ["1", "2"]
+
+
+def test_a_database_from_a_newer_release_is_refused(store: Store) -> None:
+    cur = store._conn().cursor()
+    cur.execute(store._sql("INSERT INTO schema_version (version, title) VALUES (?, ?)"), (999, "future"))
+    with pytest.raises(migrations.NewerDatabaseError, match="layout version 999"):
+        store.migrate()
+
+
+def test_sqlite_is_opened_for_durability(tmp_path) -> None:
+    store = open_store("sqlite:///data/x.db", root=tmp_path)
+    assert isinstance(store, SQLiteStore) and store.path == tmp_path / "data" / "x.db"
+    store.migrate()
+    conn = store._conn()
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
+    assert store.integrity_check() == "ok"
+    store.close()
+    assert sqlite3.connect(tmp_path / "data" / "x.db").execute(
+        "SELECT version FROM schema_version").fetchall() == [(migrations.LATEST,)]
+
+
+def test_a_purged_answer_is_gone_from_the_sqlite_file(tmp_path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    store.migrate()
+    secret = "SECRET-" + "x" * 40
+    store.insert_batch([make(at=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc), name=secret)])
+    assert store.purge("contact", dt.datetime(2001, 1, 1, tzinfo=dt.timezone.utc)) == 1
+    store.close()
+    for path in tmp_path.iterdir():
+        assert secret.encode() not in path.read_bytes(), path.name
+
+
+def test_unknown_database_urls_are_refused_with_the_expected_form() -> None:
+    with pytest.raises(ValueError, match="sqlite:/// or postgresql://"):
+        open_store("mysql://x")
+    with pytest.raises(ValueError, match="names no file"):
+        open_store("sqlite:///")

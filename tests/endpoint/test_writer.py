@@ -1,0 +1,94 @@
+"""The single writer: batches concurrent submissions and answers only after COMMIT."""
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Sequence
+
+import pytest
+
+from generator.endpoint.records import Submission
+from generator.endpoint.store import Store
+from generator.endpoint.writer import Writer, WriterUnavailable
+
+from .test_store import make
+
+
+def test_concurrent_writes_are_committed_in_batches(store: Store) -> None:
+    async def scenario() -> list[Submission]:
+        writer = Writer(store, max_batch=64)
+        await writer.start()
+        try:
+            results = await asyncio.gather(*(writer.write(make()) for _ in range(300)))
+        finally:
+            await writer.stop()
+        assert writer.written == 300
+        assert writer.batches < 300  # grouped, not one transaction each
+        return results
+
+    results = asyncio.run(scenario())
+    assert len({r.reference for r in results}) == 300
+    # read on this thread's own connection: the writer's rows are committed, not just written
+    assert {s.reference for s in store.submissions()} == {r.reference for r in results}
+
+
+class GatedStore:
+    """Wraps a store; insert_batch waits until the test opens the gate."""
+
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+        self.gate = threading.Event()
+        self.committed = threading.Event()
+
+    def insert_batch(self, subs: Sequence[Submission]) -> list[Submission | Exception]:
+        self.gate.wait(10)
+        result = self.inner.insert_batch(subs)
+        self.committed.set()
+        return result
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_no_answer_before_commit(store: Store) -> None:
+    gated = GatedStore(store)
+
+    async def scenario() -> None:
+        writer = Writer(gated, max_batch=8)  # type: ignore[arg-type]
+        await writer.start()
+        task = asyncio.create_task(writer.write(make()))
+        await asyncio.sleep(0.2)
+        assert not task.done()  # still waiting: nothing committed yet
+        gated.gate.set()
+        stored = await task
+        assert gated.committed.is_set()
+        assert store.count() == 1 and stored.reference
+        await writer.stop()
+
+    asyncio.run(scenario())
+
+
+class BrokenStore:
+    def insert_batch(self, subs: Sequence[Submission]) -> list[Submission | Exception]:
+        raise OSError("disk full")
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_failing_store_answers_unavailable_not_success() -> None:
+    async def scenario() -> None:
+        writer = Writer(BrokenStore(), max_batch=8)  # type: ignore[arg-type]
+        await writer.start()
+        with pytest.raises(WriterUnavailable):
+            await writer.write(make())
+        await writer.stop()
+        with pytest.raises(WriterUnavailable):
+            await writer.write(make())
+
+    asyncio.run(scenario())
+
+
+def test_misuse_fails_at_once() -> None:
+    with pytest.raises(ValueError):
+        Writer(BrokenStore(), max_batch=0)  # type: ignore[arg-type]

@@ -1,0 +1,93 @@
+"""`check` on broken form files: one fixture per problem, exact path, line and code.
+
+Each tests/fixtures/forms/<case>/forms/sample.yml is a small valid form with
+one mistake; the expected problems are the complete list, so a mistake that
+drags in follow-on complaints fails here too.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.forms import load_forms
+from generator.problems import Problems
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "forms"
+
+CASES = {
+    # case folder: [(line, code, words the message must contain)]
+    "invalid-yaml": [(4, "invalid-yaml", "not valid YAML")],
+    "duplicate-key": [(3, "duplicate-key", 'first on line 2')],
+    "encoding": [(4, "encoding", "UTF-8")],  # saved as "Arabic (Windows)", cp1256
+    "empty-file": [(1, "invalid-form", '"key: value" lines')],
+    "invalid-form": [(1, "invalid-form", '"key: value" lines')],
+    "unknown-key": [(17, "unknown-key", 'unknown key "hnit". Did you mean "hint"?')],
+    "unknown-constraint": [(14, "unknown-key", 'unknown constraint "maxLenght". Did you mean "maxLength"?')],
+    "missing-key": [(1, "missing-key", 'has no "version"')],
+    "invalid-value": [(2, "invalid-value", "found 'one'")],
+    "id-mismatch": [(1, "id-mismatch", 'Write "id: sample"')],
+    "missing-translation": [(4, "missing-translation", 'The form\'s "title" has no English text')],
+    "missing-label-translation": [(16, "missing-translation", 'label of field "full_name" has no English text')],
+    "missing-retention": [(7, "missing-retention", "English privacy text")],
+    "invalid-schema": [(14, "invalid-schema", "'many' is not of type 'integer' at property 'constraints/maxLength'")],
+    "unknown-type": [(11, "unknown-type", 'Did you mean "string"?')],
+    "unsupported-type": [(11, "unsupported-type", '"geopoint"')],
+    "unsupported-constraint": [(15, "unsupported-constraint", '"unique"')],
+    "invalid-name": [(10, "invalid-name", '"Full-Name"')],
+    "duplicate-field": [(20, "duplicate-field", '"full_name" (line 10)')],
+    "missing-label": [(15, "missing-label", 'Field "full_name" has no label')],
+    "missing-max-length": [(12, "missing-max-length", "maxLength")],
+    "missing-error-message": [(17, "missing-error-message", 'checks "maxLength" but has no message')],
+    "invalid-pattern": [(15, "invalid-pattern", '"(?P<"')],
+    "invalid-control": [(17, "invalid-control", 'not "checkbox"')],
+    "invalid-choices": [(20, "invalid-choices", "arrayItem")],
+    "missing-option-label": [(28, "missing-option-label", 'the choice "complaint" has no label')],
+    "consent-not-true": [(22, "consent-not-true", "enum: [true]")],
+    "invalid-rule": [(10, "invalid-rule", 'a field "phone" that this form does not have')],
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_mistake_is_reported_at_its_line(case):
+    problems = Problems()
+    forms = load_forms(FIXTURES / case, problems)
+    found = [(p.path, p.line, p.code) for p in problems.sorted()]
+    assert found == [("forms/sample.yml", line, code) for line, code, _ in CASES[case]]
+    for problem, (_, _, words) in zip(problems.sorted(), CASES[case]):
+        assert words in problem.message
+        assert problem.severity == "error"
+    assert forms == {}, "a form with an error must not be served"
+
+
+def test_every_fixture_folder_is_a_case():
+    folders = {p.name for p in FIXTURES.iterdir() if p.is_dir()} - {"valid", "unused-error-message"}
+    assert folders == set(CASES)
+
+
+def test_every_documented_code_has_a_fixture():
+    from generator.forms import model
+
+    documented = {line.split()[0] for line in model.__doc__.split("Problem codes")[1].splitlines()[2:]
+                  if line.startswith("  ") and not line.startswith("    ") and line.split()}
+    covered = {code for cases in CASES.values() for _, code, _ in cases} | {"unused-error-message", "unreadable"}
+    assert documented == covered
+
+
+def test_an_unused_message_is_a_warning_and_the_form_still_loads():
+    problems = Problems()
+    forms = load_forms(FIXTURES / "unused-error-message", problems)
+    assert [(p.path, p.line, p.code, p.severity) for p in problems.sorted()] == [
+        ("forms/sample.yml", 20, "unused-error-message", "warning")]
+    assert list(forms) == ["sample"]
+
+
+def test_a_valid_fixture_has_no_problems():
+    problems = Problems()
+    assert list(load_forms(FIXTURES / "valid", problems)) == ["kinds"]
+    assert problems.items == []
+
+
+def test_no_forms_folder_is_no_forms(tmp_path):
+    problems = Problems()
+    assert load_forms(tmp_path, problems) == {} and problems.items == []

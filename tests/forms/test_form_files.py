@@ -1,0 +1,104 @@
+"""The four real forms in forms/: they load cleanly and say what the policy says."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from frictionless import Schema
+
+from generator.forms import Form
+
+FORM_IDS = ("help-request", "volunteer", "satisfaction", "contact")
+
+
+def test_the_four_forms_load_without_a_single_problem(loaded):
+    forms, problems = loaded
+    assert [str(p) for p in problems.sorted()] == []
+    assert sorted(forms) == sorted(FORM_IDS)
+
+
+@pytest.mark.parametrize("form_id", FORM_IDS)
+def test_descriptor_is_a_plain_table_schema_frictionless_accepts(forms, form_id):
+    form: Form = forms[form_id]
+    json.dumps(form.descriptor)  # plain, JSON-able: it goes into datapackage.json
+    assert Schema.validate_descriptor(form.descriptor).valid
+    assert all("ui" not in spec for spec in form.descriptor["fields"])
+    assert [f.name for f in form.schema.fields] == [f.name for f in form.fields]
+
+
+@pytest.mark.parametrize("form_id", FORM_IDS)
+def test_every_text_exists_in_both_languages(forms, form_id):
+    form = forms[form_id]
+    for text in (form.title, form.intro, form.after_submit, form.privacy):
+        assert text["ar"].strip() and text["en"].strip()
+    for f in form.fields:
+        assert f.label["ar"] and f.label["en"]
+        for message in f.errors.values():
+            assert message["ar"] and message["en"]
+
+
+@pytest.mark.parametrize("form_id", FORM_IDS)
+def test_every_string_field_has_a_max_length(forms, form_id):
+    for spec in forms[form_id].descriptor["fields"]:
+        if spec["type"] == "string":
+            assert isinstance(spec["constraints"]["maxLength"], int), spec["name"]
+
+
+@pytest.mark.parametrize("form_id", FORM_IDS)
+def test_privacy_text_shows_the_retention_setting(forms, form_id):
+    form = forms[form_id]
+    days = form.retention_days
+    assert f"{days} days" in form.privacy["en"]
+    assert f"{days} يومًا" in form.privacy["ar"]  # 180, 365, 730: the Arabic plural for 11-99
+    assert "{retention}" not in form.privacy["en"] + form.privacy["ar"]
+
+
+def test_retention_text_follows_arabic_plural_rules():
+    from generator.forms.check_form import retention_text
+
+    assert retention_text(1, "ar") == "يوم"
+    assert retention_text(2, "ar") == "يومان"
+    assert retention_text(7, "ar") == "7 أيام"
+    assert retention_text(100, "ar") == "100 يوم"
+    assert retention_text(1, "en") == "1 day"
+
+
+def test_declarations_and_consents(forms):
+    assert forms["help-request"].consent_fields == ["declaration", "consent"]
+    assert forms["volunteer"].consent_fields == ["consent"]
+    assert forms["satisfaction"].consent_fields == []
+    assert forms["contact"].consent_fields == []
+    for form in forms.values():
+        for name in form.consent_fields:
+            assert form.field(name).constraints == {"required": True, "enum": [True]}
+
+
+def test_help_request_says_what_the_policy_says(forms):
+    form = forms["help-request"]
+    assert "لجنة البحث" in form.after_submit["ar"] and "أسبوعين" in form.after_submit["ar"]
+    assert "research committee" in form.after_submit["en"] and "two weeks" in form.after_submit["en"]
+    assert "مسؤول مسؤولية مباشرة عن صحة المعلومات" in form.field("declaration").label["ar"]
+    assert form.field("national_id").constraints["pattern"] == "[12][0-9]{9}"
+
+
+def test_satisfaction_is_anonymous_and_uses_the_policys_channels(forms):
+    form = forms["satisfaction"]
+    names = {f.name for f in form.fields}
+    assert not names & {"name", "mobile", "email"}
+    assert [o.value for o in form.field("channel").options] == [
+        "interview", "phone", "social-media", "letters", "help-request", "volunteering", "website",
+        "branch-representatives",
+    ]
+    assert "لا للعقاب والتشهير" in form.intro["ar"]
+    assert "not for punishment or public shaming" in form.intro["en"]
+    for name in ("rating_overall", "rating_courtesy", "rating_speed", "rating_clarity"):
+        field = form.field(name)
+        assert field.type == "integer" and field.control == "radios"
+        assert (field.constraints["minimum"], field.constraints["maximum"]) == (1, 5)
+        assert [o.value for o in field.options] == [5, 4, 3, 2, 1]
+
+
+def test_contact_needs_a_way_to_reply(forms):
+    form = forms["contact"]
+    assert [(r.code, r.one_of) for r in form.rules] == [("contact-required", ("mobile", "email"))]
+    assert not form.field("mobile").required and not form.field("email").required
