@@ -81,6 +81,7 @@ def render_site(root: Path, content: Content, forms: dict[str, Any], settings: S
         "date": lambda value: i18n.format_date(_as_date(value), lang, digits),
         "hijri": lambda value: i18n.format_hijri(_as_date(value), lang, digits),
         "forms": forms,
+        "retention": lambda days: localise_retention(days, lang, digits),
         "channels": content.items("channels.yml"),
         "channel_names": {c.id: c.t(lang) for c in content.items("channels.yml")},
     }
@@ -112,6 +113,12 @@ def render_site(root: Path, content: Content, forms: dict[str, Any], settings: S
         nav.append({i18n.gettext(lang, "Forms"): form_nav})
     nav.append({i18n.gettext(lang, "Search"): "search/index.md"})
     return RenderedSite(lang=lang, files=files, nav=nav)
+
+
+def localise_retention(days: int, lang: str, digits: str) -> str:
+    from .forms.check_form import retention_text
+
+    return i18n.localise_digits(retention_text(days, lang), lang, digits)
 
 
 def _prose(env: jinja2.Environment, page: Page, common: dict[str, Any]) -> str:
