@@ -37,11 +37,13 @@ def wait_for(predicate, seconds: float) -> float | None:
 def test_serve_rebuilds_after_a_content_change(project_copy):
     port = free_port()
     url = f"http://127.0.0.1:{port}/en/faq/"
+    log = (project_copy / "serve.log").open("w")  # a file, not a pipe nobody reads
     server = subprocess.Popen(
         [sys.executable, "-m", "generator", "--root", str(project_copy), "serve", "--port", str(port)],
-        cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=log)
     try:
-        assert wait_for(lambda: fetch(url), 30) is not None, "the preview never answered"
+        assert wait_for(lambda: fetch(url), 30) is not None, (
+            "the preview never answered:\n" + (project_copy / "serve.log").read_text())
         page = fetch(url)
         assert "livereload" in page  # the reload script is injected
         faq = project_copy / "content/faq.yml"
