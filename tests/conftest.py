@@ -41,13 +41,3 @@ def built_site(tmp_path_factory) -> Path:
 @pytest.fixture
 def project_copy(tmp_path) -> Path:
     return copy_project(tmp_path / "project")
-
-
-def require_chromium() -> None:
-    """Skip a browser test where chromium is missing, but fail it in CI (QALB_REQUIRE_BROWSER)."""
-    from generator.browser import chromium_path
-
-    if not chromium_path():
-        if os.environ.get("QALB_REQUIRE_BROWSER"):
-            pytest.fail("chromium is required (QALB_REQUIRE_BROWSER is set) but not installed")
-        pytest.skip("chromium is not installed")
