@@ -22,11 +22,11 @@ from pathlib import Path
 import yaml
 
 from . import build_state, fonts, i18n
+from .memory import release_freed_memory
 from .check import load_project
 from .pages import render_site
 from .problems import ContentError, Problem
-from .translations import update_lock
-
+from .translations import translation_hashes, write_lock
 
 
 @dataclass
@@ -58,15 +58,21 @@ def build_site(root: Path, *, site_dir: Path | None = None, strict: bool = False
     try:
         configs = [_prepare_language(root, project, lang, staging) for lang in i18n.LANGUAGES]
         build_state.CURRENT = build_state.BuildState(settings=project.settings, forms=project.forms)
-        _run_mkdocs_builds(configs)
-        out = staging / "out-ar"
-        for lang in i18n.LANGUAGES[1:]:
-            (staging / f"out-{lang.code}").rename(out / lang.prefix.rstrip("/"))
+        # The content is Markdown on disk now; keep only the translation hashes and let the
+        # rest go before forking, so each worker does not carry a copy of it (memory peak).
+        lock = translation_hashes(project.content) if record_translations else None
+        del project
+        release_freed_memory()
+        outputs = _run_mkdocs_builds(configs)
+        _index_for_search(outputs)
+        out = outputs[0]
+        for lang, folder in zip(i18n.LANGUAGES[1:], outputs[1:]):
+            folder.rename(out / lang.prefix.rstrip("/"))
         _swap_into_place(out, site_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    if record_translations:
-        update_lock(root, project.content)
+    if lock is not None:
+        write_lock(root, lock)
     pages = sum(1 for _ in site_dir.rglob("index.html"))
     return BuildReport(site_dir, time.perf_counter() - started, pages, problems.warnings)
 
@@ -124,13 +130,16 @@ def _alternate(site_url: str, current: i18n.Language, other: i18n.Language) -> d
     }
 
 
-def _run_mkdocs_builds(configs: list[Path]) -> None:
+def _run_mkdocs_builds(configs: list[Path]) -> list[Path]:
+    """One MkDocs build per language, in parallel; returns each language's output folder."""
     # fork: the children inherit build_state.CURRENT, which the hooks read.
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(max_workers=len(configs), mp_context=context) as pool:
-        failures = [f for f in pool.map(_mkdocs_build, map(str, configs)) if f]
+        results = list(pool.map(_mkdocs_build, map(str, configs)))
+    failures = [failure for _, failure in results if failure]
     if failures:
         raise BuildError([Problem("mkdocs.yml", 1, "mkdocs", failure) for failure in failures])
+    return [Path(out) for out, _ in results]
 
 
 class _Collect(logging.Handler):
@@ -142,8 +151,8 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def _mkdocs_build(config_path: str) -> str | None:
-    """Run in a child process; returns None on success, else what went wrong."""
+def _mkdocs_build(config_path: str) -> tuple[str, str | None]:
+    """Run in a child process; returns (output folder, None on success or what went wrong)."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -154,19 +163,27 @@ def _mkdocs_build(config_path: str) -> str | None:
         config = load_config(config_path)
         build(config)
     except (MkDocsException, OSError) as exc:
-        return "; ".join([*collect.messages, str(exc)])
-    if collect.messages:
-        return "; ".join(collect.messages)
-    return _index_for_search(config["site_dir"])
+        return "", "; ".join([*collect.messages, str(exc)])
+    return config["site_dir"], "; ".join(collect.messages) or None
 
 
-def _index_for_search(site_dir: str) -> str | None:
-    """Pagefind: a chunked index per language, loaded only by the search page."""
-    result = subprocess.run([sys.executable, "-m", "pagefind", "--site", site_dir, "--silent"],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        return f"search indexing failed: {result.stderr.strip() or result.stdout.strip()}"
-    return None
+def _index_for_search(outputs: list[Path]) -> None:
+    """Pagefind: a chunked index per language, loaded only by the search page.
+
+    Run after the MkDocs workers have exited (so their memory is free), one
+    process per language at once (Pagefind is CPU-bound and multi-threaded).
+    """
+    command = [sys.executable, "-m", "pagefind", "--silent", "--site"]
+    running = [subprocess.Popen([*command, str(out)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True) for out in outputs]
+    failures = []
+    for out, proc in zip(outputs, running):
+        output, _ = proc.communicate()
+        if proc.returncode != 0:
+            failures.append(Problem("mkdocs.yml", 1, "search-index",
+                                    f"search indexing of {out.name} failed: {output.strip()}"))
+    if failures:
+        raise BuildError(failures)
 
 
 def _swap_into_place(new: Path, site_dir: Path) -> None:

@@ -34,8 +34,8 @@ class LineList(list):
         return self.lines[index] if 0 <= index < len(self.lines) else self.line
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that records positions and collects duplicate keys."""
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml: ~12x faster, same marks
+    """SafeLoader (libyaml's when present) that records positions and collects duplicate keys."""
 
     def __init__(self, stream: str, *, path: str, problems: Problems, line_offset: int):
         super().__init__(stream)
