@@ -38,6 +38,26 @@ def built_site(tmp_path_factory) -> Path:
     return site_dir
 
 
+@pytest.fixture(scope="session")
+def require_browser() -> None:
+    """Skip a test that needs chromium + Playwright when they are missing, except in CI
+    (.ci/run sets QALB_REQUIRE_BROWSER), where a missing browser fails the run."""
+    from generator.browser import chromium_path
+
+    missing = None
+    if not chromium_path():
+        missing = "chromium is not installed (apt-get install chromium; `make setup-test` does it)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            missing = "the playwright Python package is not installed (pip install -r requirements.txt)"
+    if missing:
+        if os.environ.get("QALB_REQUIRE_BROWSER"):
+            pytest.fail(f"QALB_REQUIRE_BROWSER is set but {missing}", pytrace=False)
+        pytest.skip(missing)
+
+
 @pytest.fixture
 def project_copy(tmp_path) -> Path:
     return copy_project(tmp_path / "project")

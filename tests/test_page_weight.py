@@ -6,22 +6,16 @@ leaves the site.
 """
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from generator.browser import chromium_path, launch_chromium, serve_static
+from generator.browser import launch_chromium, serve_static
 from generator.weight import measure
 
 BUDGET = 150 * 1024
 
 
 @pytest.fixture(scope="module")
-def browser_and_base(built_site):
-    if not chromium_path():
-        if os.environ.get("QALB_REQUIRE_BROWSER"):
-            pytest.fail("chromium is required (QALB_REQUIRE_BROWSER is set) but not installed")
-        pytest.skip("chromium is not installed")
+def browser_and_base(built_site, require_browser):
     with serve_static(built_site) as base, launch_chromium() as browser:
         yield browser, base
 

@@ -1,13 +1,12 @@
 """Issue 8: search finds the expected page in the top 3, in each language, in a real browser."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 import yaml
 
-from generator.browser import chromium_path, launch_chromium, serve_static
+from generator.browser import launch_chromium, serve_static
 
 CASES = yaml.safe_load((Path(__file__).parent / "search_queries.yaml").read_text(encoding="utf-8"))
 SEARCH = """async (query) => {
@@ -19,11 +18,7 @@ SEARCH = """async (query) => {
 
 
 @pytest.fixture(scope="module")
-def search_page(built_site):
-    if not chromium_path():
-        if os.environ.get("QALB_REQUIRE_BROWSER"):
-            pytest.fail("chromium is required (QALB_REQUIRE_BROWSER is set) but not installed")
-        pytest.skip("chromium is not installed")
+def search_page(built_site, require_browser):
     with serve_static(built_site) as base, launch_chromium() as browser:
         page = browser.new_page()
         yield base, page

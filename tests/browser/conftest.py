@@ -8,38 +8,21 @@ endpoint), test_screenshots. One chromium for the whole package, one context
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from generator.browser import chromium_path, launch_chromium, serve_static
+from generator.browser import launch_chromium, serve_static
 from generator.screenshots import VIEWPORTS
 
 from .site import SitePage, site_pages
 
 
-def _require_browser() -> None:
-    missing = None
-    if not chromium_path():
-        missing = "chromium is not installed (apt-get install chromium; `make setup-test` does it)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            missing = "the playwright Python package is not installed (pip install -r requirements.txt)"
-    if missing:
-        if os.environ.get("QALB_REQUIRE_BROWSER"):
-            pytest.fail(f"QALB_REQUIRE_BROWSER is set but {missing}", pytrace=False)
-        pytest.skip(missing)
-
-
 @pytest.fixture(scope="package")
-def browser() -> Iterator[object]:
+def browser(require_browser: None) -> Iterator[object]:
     # Package scope, not session: Playwright's sync API allows one instance per
     # thread, and other test modules start their own.
-    _require_browser()
     with launch_chromium() as launched:
         yield launched
 
