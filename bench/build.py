@@ -311,7 +311,10 @@ def hugo_project(target: Path, markdown: dict[str, dict[str, str]], settings) ->
         path.write_text(text, encoding="utf-8")
     for lang, files in markdown.items():
         for rel, text in files.items():
-            path = target / "content" / lang / ("_index.md" if rel == "index.md" else rel)
+            # `<dir>/index.md` becomes the page `<dir>.md` (same URL, /<dir>/): a leaf bundle
+            # could not hold the pages under it (forms/<id>/ and forms/<id>/privacy/).
+            name = "_index.md" if rel == "index.md" else re.sub(r"/index\.md$", ".md", rel)
+            path = target / "content" / lang / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
     return target

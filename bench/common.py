@@ -213,3 +213,85 @@ def tree_stats(folder: Path) -> dict[str, int]:
         if path.name == "search_index.json" or "pagefind" in path.parts:
             search += size
     return {"pages": pages, "html_bytes": html_bytes, "search_bytes": search, "total_bytes": total}
+
+
+# --- help-request answers (bench/endpoint.py, bench/validate.py) ----------------
+
+_AR_FIRST = ("سارة", "محمد", "نورة", "عبدالله", "فاطمة", "خالد", "ريم", "فهد", "هيا", "سلطان", "منيرة", "تركي")
+_AR_FAMILY = ("القحطاني", "العتيبي", "الشهري", "الدوسري", "الغامدي", "الزهراني", "المطيري", "الحربي", "العنزي")
+_EN_FIRST = ("Sara", "Mohammed", "Noura", "Abdullah", "Fatimah", "Khalid", "Reem", "Fahad", "Haya", "Sultan")
+_EN_FAMILY = ("Al-Qahtani", "Al-Otaibi", "Al-Shehri", "Al-Dosari", "Al-Ghamdi", "Al-Zahrani", "Al-Mutairi")
+_CITIES = ("الرياض", "جدة", "مكة المكرمة", "المدينة المنورة", "الدمام", "أبها", "تبوك", "حائل", "بريدة",
+           "Riyadh", "Jeddah", "Dammam", "Abha", "Khobar")
+_RELATIONS = ("self", "parent", "child", "spouse", "sibling", "other-relative", "other")
+_SUPPORT = ("financial", "devices-medicine", "treatment-travel", "other")
+_AR_TEXT = ("المريض يعاني من قصور في عضلة القلب ويحتاج إلى متابعة دورية في المستشفى وأدوية شهرية "
+            "لا تغطيها التأمينات والأسرة لا تستطيع تحمل تكاليف السفر إلى الرياض للعلاج وقد أوصى "
+            "الطبيب بجهاز لمراقبة ضغط الدم ونرجو من الجمعية دراسة الطلب والمساعدة في أقرب وقت").split()
+_EN_TEXT = ("the patient has heart failure and needs regular follow up at the hospital and monthly "
+            "medicine that insurance does not cover the family cannot pay for travel to Riyadh for "
+            "treatment and the doctor recommended a blood pressure monitor please study the request").split()
+_ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def help_request_answers(count: int, seed: int = 7) -> list[dict[str, str]]:
+    """`count` different valid answers to forms/help-request.yml, as a browser posts them
+    (every field present, "" when left empty; no `lang`). Deterministic for a seed.
+
+    They vary the way real posts do: Arabic or English, optional fields empty or
+    filled, IDs and mobiles sometimes in Arabic-Indic digits or grouped with
+    spaces (the endpoint normalises those), descriptions of 40 to ~1,500 characters.
+    """
+    import random
+
+    rng = random.Random(seed)
+    out: list[dict[str, str]] = []
+
+    def digits(text: str, groups: tuple[int, ...] | None) -> str:
+        if groups:  # "050 123 4567", "1 234 567 890"
+            cuts = [sum(groups[:k]) for k in range(len(groups) + 1)]
+            text = " ".join(text[a:b] for a, b in zip(cuts, cuts[1:]))
+        return text.translate(_ARABIC_INDIC) if rng.random() < 0.3 else text
+
+    for i in range(count):
+        arabic = rng.random() < 0.7
+        first, family = (_AR_FIRST, _AR_FAMILY) if arabic else (_EN_FIRST, _EN_FAMILY)
+        words = _AR_TEXT if arabic else _EN_TEXT
+        relation = rng.choice(_RELATIONS)
+        national_id = rng.choice("12") + "".join(rng.choice("0123456789") for _ in range(9))
+        mobile = "".join(rng.choice("0123456789") for _ in range(8))
+        mobile = ("05" if rng.random() < 0.8 else "+9665") + mobile
+
+        def text(low: int, high: int, words: tuple[str, ...] | list[str] = words) -> str:
+            return " ".join(rng.choice(words) for _ in range(rng.randint(low, high)))
+
+        out.append({
+            "applicant_name": f"{rng.choice(first)} {rng.choice(first)} {rng.choice(family)}",
+            "national_id": digits(national_id, (1, 3, 3, 3) if rng.random() < 0.2 else None),
+            "mobile": digits(mobile, (3, 3, 4) if rng.random() < 0.2 and mobile.startswith("05") else None),
+            "email": f"user{i}@example.org" if rng.random() < 0.5 else "",
+            "city": rng.choice(_CITIES),
+            "relation": relation,
+            "patient_name": "" if relation == "self" else f"{rng.choice(first)} {rng.choice(family)}",
+            "heart_condition": text(3, 40)[:500],
+            "support_kind": rng.choice(_SUPPORT),
+            "description": text(8, 240)[:2000],
+            "declaration": "true",
+            "consent": "true",
+        })
+    return out
+
+
+def fs_type(path: Path) -> str:
+    """The file system type (ext4, tmpfs, ...) holding `path`: fsync is free on tmpfs."""
+    best, kind = "", "?"
+    target = str(Path(path).resolve())
+    try:
+        for line in Path("/proc/mounts").read_text().splitlines():
+            parts = line.split()
+            inside = len(parts) > 2 and (target == parts[1] or target.startswith(parts[1].rstrip("/") + "/"))
+            if inside and len(parts[1]) >= len(best):
+                best, kind = parts[1], parts[2]
+    except OSError:
+        pass
+    return kind

@@ -1,0 +1,660 @@
+#!/usr/bin/env python3
+"""Endpoint benchmark (issue 7): accepted, durably committed submissions per second.
+
+Starts the real endpoint in its own process with the production command,
+`python -m generator endpoint` (create_app + generator.endpoint.server: one
+uvicorn process, uvloop + httptools), on a fresh SQLite file with the rate
+limit off, and loads it with N keep-alive connections posting valid
+help-request submissions (500 different ones: Arabic and English, optional
+fields empty or filled, digits in Arabic-Indic or grouped with spaces).
+
+In the same run it measures two ceilings:
+
+* framework: a bare route on the same server stack (Starlette with the
+  endpoint's middleware, started by generator.endpoint.server.run) that reads
+  the same posts and answers "ok";
+* storage: SQLite alone, one row per transaction, WAL and synchronous=FULL
+  (the endpoint's own connection settings), rows like the endpoint stores.
+
+The load generator is a small asyncio client (uvloop, raw sockets) in another
+process; it first measures its own ceiling against a trivial asyncio server,
+and reports its CPU use, to show it is not the bottleneck. After the run the
+rows in the SQLite file are counted, while the endpoint still runs, against the
+number of accepted (303) responses: nothing acknowledged may be missing.
+
+    .venv/bin/python bench/endpoint.py           # 50 connections, 20 s per run (about 1 minute)
+    .venv/bin/python bench/endpoint.py --quick   # 4 connections, ~1.5 s per run (the test suite)
+
+Exit code 0 also when a target is missed (it is a benchmark); 1 when something
+broke: an error response or socket error, a lost row, a server that did not start.
+Only 127.0.0.1 is used.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import resource
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
+from common import REPO, fs_type, help_request_answers, load_note, machine
+
+THIS = Path(__file__).resolve()
+FORM_ID = "help-request"
+POOL = 500  # distinct submissions, cycled through by the connections
+TARGETS = {"rate": 2000.0, "p99_ms": 50.0, "errors": 0, "bare_ratio": 0.25}
+FULL = {"connections": 50, "seconds": 20.0, "warmup": 2.0, "ceiling": 5.0, "storage": 5.0, "batch": 2.0}
+QUICK = {"connections": 4, "seconds": 1.5, "warmup": 0.3, "ceiling": 0.5, "storage": 0.3, "batch": 0.2}
+GRACE_S = 10.0  # after a run's time is up, how long in-flight requests may take before they count as errors
+
+
+# --- child process: the load generator -------------------------------------------------
+
+class _Phase:
+    def __init__(self, requests: list[bytes], seconds: float) -> None:
+        self.requests = requests
+        self.started = time.perf_counter()
+        self.deadline = self.started + seconds
+        self.statuses: dict[int, int] = {}
+        self.latencies: list[float] = []
+        self.socket_errors = 0
+        self.timeouts = 0
+        self.open: set[_Connection] = set()
+
+
+class _Connection(asyncio.Protocol):
+    """One keep-alive connection: one request in flight, the next sent when the answer is complete."""
+
+    def __init__(self, phase: _Phase, start: int, stride: int, closed: asyncio.Future[None]) -> None:
+        self.phase, self.next, self.stride, self.closed = phase, start, stride, closed
+        self.buf = bytearray()
+        self.waiting = False
+        self.sent = 0.0
+        self.transport: Any = None
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+        self.phase.open.add(self)
+        self._send()
+
+    def _send(self) -> None:
+        phase = self.phase
+        if time.perf_counter() >= phase.deadline:
+            self.transport.close()
+            return
+        request = phase.requests[self.next % len(phase.requests)]
+        self.next += self.stride
+        self.waiting = True
+        self.sent = time.perf_counter()
+        self.transport.write(request)
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        while self.waiting:
+            end = self.buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = bytes(self.buf[:end]).lower()
+            if b"\r\ntransfer-encoding:" in head:  # our servers always send Content-Length
+                self.transport.close()
+                return
+            at = head.find(b"\r\ncontent-length:")
+            length = int(head[at + 17:].split(b"\r\n", 1)[0]) if at >= 0 else 0
+            total = end + 4 + length
+            if len(self.buf) < total:
+                return
+            status = int(self.buf[9:12])
+            del self.buf[:total]
+            self.phase.latencies.append(time.perf_counter() - self.sent)
+            self.phase.statuses[status] = self.phase.statuses.get(status, 0) + 1
+            self.waiting = False
+            self._send()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.phase.open.discard(self)
+        if self.waiting:  # closed or reset with a request unanswered
+            self.phase.socket_errors += 1
+            self.waiting = False
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+
+async def _slot(phase: _Phase, port: int, index: int, stride: int) -> None:
+    loop = asyncio.get_running_loop()
+    start = index
+    while time.perf_counter() < phase.deadline:
+        closed: asyncio.Future[None] = loop.create_future()
+        try:
+            _, proto = await loop.create_connection(
+                lambda start=start, closed=closed: _Connection(phase, start, stride, closed), "127.0.0.1", port)
+        except OSError:
+            phase.socket_errors += 1
+            await asyncio.sleep(0.05)
+            continue
+        await closed
+        start = proto.next
+
+
+def _cpu_of(pid: int | None) -> float:
+    """User + system CPU seconds of process `pid` (all its threads) so far."""
+    if not pid:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def _run_phase(port: int, requests: list[bytes], connections: int, seconds: float,
+                     server_pid: int | None) -> dict[str, Any]:
+    cpu_client, cpu_server = _self_cpu(), _cpu_of(server_pid)
+    phase = _Phase(requests, seconds)
+    tasks = [asyncio.create_task(_slot(phase, port, i, connections)) for i in range(connections)]
+    _, pending = await asyncio.wait(tasks, timeout=seconds + GRACE_S)
+    for conn in list(phase.open):  # still waiting after the grace period: counted as errors
+        if conn.waiting:
+            phase.timeouts += 1
+            conn.waiting = False
+        conn.transport.abort()
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    elapsed = time.perf_counter() - phase.started
+    cpu_client, cpu_server = _self_cpu() - cpu_client, _cpu_of(server_pid) - cpu_server
+    latencies = sorted(phase.latencies)
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000 if latencies else 0.0
+
+    return {"connections": connections, "seconds": seconds, "elapsed": elapsed, "done": len(latencies),
+            "statuses": phase.statuses, "socket_errors": phase.socket_errors, "timeouts": phase.timeouts,
+            "p50_ms": pct(50), "p90_ms": pct(90), "p99_ms": pct(99), "max_ms": latencies[-1] * 1000 if latencies else 0.0,
+            "mean_ms": statistics.fmean(latencies) * 1000 if latencies else 0.0,
+            "client_cpu": cpu_client / elapsed, "server_cpu": cpu_server / elapsed if server_pid else None}
+
+
+def client_main(config_file: str) -> int:
+    """`endpoint.py _client CONFIG.json`: run the phases in CONFIG, print their results as JSON."""
+    import uvloop
+
+    config = json.loads(Path(config_file).read_text(encoding="utf-8"))
+    port, path = config["port"], config["path"]
+    requests = [(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                 f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
+                 f"Origin: http://127.0.0.1:{port}\r\nAccept: text/html\r\n\r\n").encode() + body.encode()
+                for body in config["bodies"]]
+    gc.collect()
+    gc.freeze()
+
+    async def run() -> list[dict[str, Any]]:
+        return [await _run_phase(port, requests, config["connections"], seconds, config.get("server_pid"))
+                for seconds in config["phases"]]
+
+    print(json.dumps(uvloop.run(run())))
+    return 0
+
+
+# --- child processes: the servers ------------------------------------------------
+
+def serve_bare(port: int) -> int:
+    """`endpoint.py _bare PORT`: the framework ceiling, on the endpoint's own server stack."""
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from generator.endpoint import protection, server
+
+    async def ok(request: Request) -> PlainTextResponse:
+        await request.body()  # read the post, as the endpoint does
+        return PlainTextResponse("ok", headers={"Cache-Control": "no-store"})
+
+    app = Starlette(routes=[Route("/ok", ok, methods=["POST"])],
+                    middleware=[Middleware(protection.SecurityHeaders)])
+    server.run(app, host="127.0.0.1", port=port)
+    return 0
+
+
+class _RawServer(asyncio.Protocol):
+    """The least an HTTP/1.1 server can do: split requests by Content-Length, answer a fixed 200."""
+
+    ANSWER = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok"
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport, self.buf = transport, bytearray()
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        while True:
+            end = self.buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = bytes(self.buf[:end]).lower()
+            at = head.find(b"\r\ncontent-length:")
+            length = int(head[at + 17:].split(b"\r\n", 1)[0]) if at >= 0 else 0
+            if len(self.buf) < end + 4 + length:
+                return
+            del self.buf[:end + 4 + length]
+            self.transport.write(self.ANSWER)
+
+
+def serve_raw(port: int) -> int:
+    """`endpoint.py _raw PORT`: a trivial asyncio server, to measure the client's own ceiling."""
+    import uvloop
+
+    async def main() -> None:
+        server = await asyncio.get_running_loop().create_server(_RawServer, "127.0.0.1", port)
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        async with server:
+            await stop.wait()
+
+    uvloop.run(main())
+    return 0
+
+
+ROLES = {"_client": lambda a: client_main(a[0]), "_bare": lambda a: serve_bare(int(a[0])),
+         "_raw": lambda a: serve_raw(int(a[0]))}
+
+
+# --- the benchmark --------------------------------------------------------------
+
+class BenchError(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    env = {**os.environ, **extra}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
+    return env
+
+
+class Server:
+    """A server in its own process on 127.0.0.1, its output kept in a log file."""
+
+    def __init__(self, name: str, cmd: list[str], port: int, log: Path, *, env: dict[str, str],
+                 health: str | None = None) -> None:
+        self.name, self.port, self.log, self.health = name, port, log, health
+        with open(log, "wb") as out:
+            self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise BenchError(f"the {self.name} server exited with {self.proc.returncode}:\n{self.tail()}")
+            try:
+                if self.health:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{self.health}", timeout=2) as answer:
+                        if answer.status == 200:
+                            return
+                else:
+                    socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise BenchError(f"the {self.name} server did not answer within {timeout:.0f} s:\n{self.tail()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def tail(self) -> str:
+        try:
+            return self.log.read_text(encoding="utf-8", errors="replace")[-3000:]
+        except OSError:
+            return ""
+
+    def __enter__(self) -> Server:
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def run_client(tmp: Path, port: int, path: str, bodies: list[str], connections: int, phases: list[float],
+               server_pid: int | None) -> list[dict[str, Any]]:
+    """The load generator in its own process; one result per phase (a warm-up is a phase)."""
+    config = tmp / "client.json"
+    config.write_text(json.dumps({"port": port, "path": path, "bodies": bodies, "connections": connections,
+                                  "phases": phases, "server_pid": server_pid}), encoding="utf-8")
+    limit = sum(phases) + GRACE_S * len(phases) + 60
+    busy_before, children_before, server_before = _machine_busy(), _children_cpu(), _cpu_of(server_pid)
+    result = subprocess.run([sys.executable, str(THIS), "_client", str(config)], check=False, capture_output=True,
+                            text=True, timeout=limit, env=child_env(), cwd=REPO)
+    if result.returncode != 0:
+        raise BenchError(f"the load client failed ({result.returncode}):\n{result.stderr[-3000:]}")
+    runs = json.loads(result.stdout.strip().splitlines()[-1])
+    # What the rest of the machine did meanwhile: all busy CPU time minus the server's and the client's.
+    busy, wall = (a - b for a, b in zip(_machine_busy(), busy_before))
+    ours = (_children_cpu() - children_before) + (_cpu_of(server_pid) - server_before)
+    runs[-1]["others_cores"] = max(0.0, busy - ours) / wall if wall > 0 else 0.0
+    return runs
+
+
+def _machine_busy() -> tuple[float, float]:
+    """(busy CPU seconds of the whole machine, elapsed seconds) so far, from /proc/stat."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError, IndexError):
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    busy = sum(values[:8]) - idle  # user nice system idle iowait irq softirq steal
+    return busy / tick, time.monotonic()
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def submissions(count: int) -> tuple[list[str], list[Any], Any]:
+    """Posted bodies (each with `lang`) and the records the endpoint would store for them."""
+    from generator.endpoint.records import Submission, consent_record, json_ready, utc_now
+    from generator.endpoint.references import new_reference
+    from generator.forms import load_forms, read_submission
+    from generator.problems import Problems
+
+    problems = Problems()
+    form = load_forms(REPO, problems).get(FORM_ID)
+    if form is None:
+        raise BenchError(f"forms/{FORM_ID}.yml did not load:\n" + "\n".join(map(str, problems.sorted())))
+    bodies, records = [], []
+    for i, answers in enumerate(help_request_answers(count)):
+        lang = "ar" if i % 3 else "en"
+        result = read_submission(form, answers)
+        if not result.ok:
+            raise BenchError(f"sample submission {i} is not valid: {result.errors}")
+        bodies.append(urlencode({**answers, "lang": lang}))
+        at = utc_now()
+        records.append(Submission(reference=new_reference(), form_id=form.id, form_version=str(form.version),
+                                  language=lang, submitted_at=at,
+                                  consent=consent_record(form.consent_fields, result.row, at),
+                                  status="accepted", answers=json_ready(form.schema, result.row)))
+    return bodies, records, form
+
+
+def storage_ceiling(db: Path, records: list[Any], seconds: float, batch_seconds: float) -> dict[str, Any]:
+    """SQLite alone: rows/s at one row per transaction (and, for context, 50 per transaction)."""
+    from generator.endpoint.references import new_reference
+    from generator.endpoint.sqlite import SQLiteStore
+    from generator.endpoint.store import _INSERT
+
+    store = SQLiteStore(db)
+    store.migrate()
+    store.close()
+    conn = store._connect()  # the endpoint's own connection: WAL, synchronous=FULL, secure_delete
+    params = [store._params(r) for r in records]
+    row_bytes = statistics.fmean(sum(len(str(v).encode()) for v in p) for p in params)  # answers as plain JSON
+    settings = {"journal_mode": conn.execute("PRAGMA journal_mode").fetchone()[0],
+                "synchronous": {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(
+                    conn.execute("PRAGMA synchronous").fetchone()[0], "?")}
+    try:
+        rows = 0
+        started = time.perf_counter()
+        deadline = started + seconds
+        while time.perf_counter() < deadline:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(_INSERT, (new_reference(), *params[rows % len(params)][1:]))
+            conn.execute("COMMIT")
+            rows += 1
+        single = rows / (time.perf_counter() - started)
+        batched_rows = 0
+        started = time.perf_counter()
+        deadline = started + batch_seconds
+        while time.perf_counter() < deadline:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(_INSERT, [(new_reference(), *params[(batched_rows + k) % len(params)][1:])
+                                       for k in range(50)])
+            conn.execute("COMMIT")
+            batched_rows += 50
+        batched = batched_rows / (time.perf_counter() - started)
+        stored = conn.execute("SELECT COUNT(*) FROM submissions").fetchone()[0]
+    finally:
+        conn.close()
+    if stored != rows + batched_rows:
+        raise BenchError(f"storage ceiling: {stored} rows stored, {rows + batched_rows} committed")
+    return {"rows_per_s": single, "rows": rows, "batch50_rows_per_s": batched, "row_bytes": row_bytes, **settings}
+
+
+def count_rows(db: Path) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT COUNT(*) FROM submissions WHERE form_id = ?", (FORM_ID,)).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def stored_sizes(db: Path) -> dict[str, Any]:
+    """Average bytes of a stored submission row, and other rows written per submission (lookups)."""
+    conn = sqlite3.connect(db)
+    try:
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(submissions)") if row[1] != "id"]
+        total = " + ".join(f"COALESCE(LENGTH({c}), 0)" for c in columns)
+        row_bytes, answers, count = conn.execute(
+            f"SELECT AVG({total}), AVG(LENGTH(answers)), COUNT(*) FROM submissions").fetchone()
+        result: dict[str, Any] = {"row_bytes": row_bytes or 0.0, "answers_bytes": answers or 0.0}
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "submission_lookups" in tables and count:
+            extra = conn.execute("SELECT COUNT(*) FROM submission_lookups").fetchone()[0]
+            result.update(extra_table="submission_lookups", extra_rows=extra / count)
+        return result
+    finally:
+        conn.close()
+
+
+def errors_of(run: dict[str, Any]) -> int:
+    bad = sum(n for status, n in run["statuses"].items() if not 200 <= int(status) < 400)
+    return bad + run["socket_errors"] + run["timeouts"]
+
+
+def accepted_of(run: dict[str, Any], status: int) -> int:
+    return run["statuses"].get(str(status), run["statuses"].get(status, 0))
+
+
+def describe(run: dict[str, Any], unit: str) -> str:
+    rate = run["done"] / run["elapsed"]
+    statuses = ", ".join(f"{k}: {v}" for k, v in sorted(run["statuses"].items()))
+    cpu = f"client {run['client_cpu'] * 100:.0f}%"
+    if run.get("server_cpu") is not None:
+        per = run["server_cpu"] * run["elapsed"] / max(run["done"], 1) * 1e6
+        cpu = f"server {run['server_cpu'] * 100:.0f}% ({per:,.0f} µs per request), " + cpu
+    if run.get("others_cores") is not None:
+        cpu += f"; other processes kept {run['others_cores']:.2f} of the {os.cpu_count()} CPUs busy"
+    return (f"{rate:,.0f} {unit}/s; latency p50 {run['p50_ms']:.1f} ms, p90 {run['p90_ms']:.1f} ms, "
+            f"p99 {run['p99_ms']:.1f} ms, max {run['max_ms']:.1f} ms; errors {errors_of(run)} "
+            f"(statuses {{{statuses}}}, socket errors {run['socket_errors']}, timeouts {run['timeouts']}); "
+            f"CPU (of one core) {cpu}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ROLES:
+        return ROLES[argv[0]](argv[1:])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="4 connections, ~1.5 s per run (for the tests)")
+    parser.add_argument("--connections", type=int, help=f"default {FULL['connections']} ({QUICK['connections']} quick)")
+    parser.add_argument("--seconds", type=float, help=f"measured seconds per run (default {FULL['seconds']:.0f})")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (database, logs) and print it")
+    args = parser.parse_args(argv)
+    plan = dict(QUICK if args.quick else FULL)
+    if args.connections:
+        plan["connections"] = max(1, min(args.connections, 1000))
+    if args.seconds:
+        plan["seconds"] = max(0.2, min(args.seconds, 120.0))  # bounded in time
+    conns, seconds = plan["connections"], plan["seconds"]
+
+    started = time.perf_counter()
+    info = machine()
+    print(f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['ram']} RAM, {info['os']}, Python {info['python']}")
+    print(f"Command: {' '.join([os.path.relpath(sys.executable), 'bench/endpoint.py', *argv])}")
+    print(f"At start: {load_note()}", flush=True)
+
+    tmp = Path(tempfile.mkdtemp(prefix="qalb-bench-endpoint-"))
+    results: dict[str, Any] = {"machine": info, "plan": plan}
+    broken: list[str] = []
+    try:
+        bodies, records, _ = submissions(POOL)
+        sizes = [len(b) for b in bodies]
+        print(f"Submissions: {len(bodies)} different valid {FORM_ID} posts (urlencoded, lang ar/en), "
+              f"body {min(sizes):,}-{max(sizes):,} bytes (mean {statistics.fmean(sizes):,.0f})")
+        print(f"Database folder: {tmp} ({fs_type(tmp)})", flush=True)
+
+        # The client's own ceiling: the same client against a server that does nothing.
+        port = free_port()
+        with Server("raw asyncio", [sys.executable, str(THIS), "_raw", str(port)], port, tmp / "raw.log",
+                    env=child_env()) as raw_server:
+            (ceiling,) = run_client(tmp, port, "/ok", bodies, conns, [plan["ceiling"]], raw_server.proc.pid)
+        results["client_ceiling"] = ceiling
+        print(f"Client ceiling (the load client against a trivial asyncio server, a lower bound of what it can send; {conns} connections, "
+              f"{plan['ceiling']:g} s): {describe(ceiling, 'req')}", flush=True)
+        if errors_of(ceiling):
+            broken.append("the load client got errors from the trivial server")
+
+        storage = storage_ceiling(tmp / "storage.db", records, plan["storage"], plan["batch"])
+        results["storage"] = storage
+        print(f"Storage ceiling (SQLite alone, journal_mode={storage['journal_mode']}, "
+              f"synchronous={storage['synchronous']}, 1 row per transaction, {plan['storage']:g} s, "
+              f"rows of ~{storage['row_bytes']:,.0f} bytes): {storage['rows_per_s']:,.0f} rows/s "
+              f"(context: 50 rows per transaction: {storage['batch50_rows_per_s']:,.0f} rows/s)", flush=True)
+
+        port = free_port()
+        with Server("bare route", [sys.executable, str(THIS), "_bare", str(port)], port, tmp / "bare.log",
+                    env=child_env()) as bare_server:
+            warm, bare = run_client(tmp, port, "/ok", bodies, conns, [plan["warmup"], seconds],
+                                    bare_server.proc.pid)
+        results["bare"] = bare
+        print(f"Bare route (POST /ok -> 200 \"ok\": Starlette + the endpoint's middleware, "
+              f"generator.endpoint.server.run, uvloop + httptools; {conns} connections, {seconds:g} s after "
+              f"{plan['warmup']:g} s warm-up): {describe(bare, 'req')}", flush=True)
+        if errors_of(bare) or errors_of(warm):
+            broken.append("the bare route answered with errors")
+
+        port = free_port()
+        db = tmp / "endpoint.db"
+        # Keys (if this version encrypts answers) go in the temporary folder too, never into the project.
+        env = child_env(DATABASE_URL=f"sqlite:///{db}", QALB_RATE_LIMIT="off", QALB_SITE_DIR=str(tmp / "no-site"),
+                        QALB_DATA_KEY_FILE=str(tmp / "keys" / "data.key"),
+                        QALB_LOOKUP_KEY_FILE=str(tmp / "keys" / "lookup.key"))
+        cmd = [sys.executable, "-m", "generator", "--root", str(REPO), "endpoint", "--host", "127.0.0.1",
+               "--port", str(port)]
+        with Server("endpoint", cmd, port, tmp / "endpoint.log", env=env, health="/api/health") as endpoint_server:
+            warm, run = run_client(tmp, port, f"/api/forms/{FORM_ID}", bodies, conns, [plan["warmup"], seconds],
+                                   endpoint_server.proc.pid)
+            rows = count_rows(db)  # while the endpoint still runs: acknowledged means committed
+            stored = stored_sizes(db)
+        results["endpoint"] = run
+        print(f"Endpoint (POST /api/forms/{FORM_ID} -> 303, `python -m generator endpoint`, SQLite "
+              f"{fs_type(db)}; {conns} connections, {seconds:g} s after {plan['warmup']:g} s warm-up): "
+              f"{describe(run, 'submissions')}", flush=True)
+        accepted = accepted_of(warm, 303) + accepted_of(run, 303)
+        results["rows"] = {"stored": rows, "accepted": accepted, **stored}
+        print(f"Rows the endpoint stored: ~{stored['row_bytes']:,.0f} bytes each (answers column "
+              f"~{stored['answers_bytes']:,.0f})" + (f", plus {stored['extra_rows']:.1f} rows in "
+              f"{stored['extra_table']} per submission" if stored.get("extra_table") else ""))
+        if rows == accepted:
+            print(f"Rows in the SQLite file: {rows:,} = accepted responses {accepted:,} "
+                  f"(warm-up {accepted_of(warm, 303):,} + measured {accepted_of(run, 303):,}): "
+                  "nothing acknowledged is lost")
+        elif rows > accepted:
+            print(f"Rows in the SQLite file: {rows:,} > accepted responses {accepted:,}: nothing acknowledged is "
+                  f"lost ({rows - accepted} stored whose answer did not arrive)")
+        else:
+            print(f"Rows in the SQLite file: {rows:,} < accepted responses {accepted:,}: "
+                  f"LOST {accepted - rows} acknowledged submissions")
+            broken.append(f"{accepted - rows} acknowledged submissions are not in the database")
+        if errors_of(run) or errors_of(warm):
+            broken.append("the endpoint answered with errors")
+        if accepted_of(run, 303) == 0:
+            broken.append("the endpoint accepted nothing")
+    except (BenchError, subprocess.TimeoutExpired, OSError, sqlite3.Error) as exc:
+        print(f"\nThe benchmark broke: {exc}", file=sys.stderr)
+        if args.keep:
+            print(f"Kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return 1
+    if args.keep:
+        print(f"Kept {tmp}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    print(f"At end: {load_note()}")
+    rate = accepted_of(run, 303) / run["elapsed"]
+    bare_rate = bare["done"] / bare["elapsed"]
+    ratio_bare = rate / bare_rate if bare_rate else 0.0
+    ratio_storage = rate / storage["rows_per_s"] if storage["rows_per_s"] else 0.0
+    client_ceiling = ceiling["done"] / ceiling["elapsed"]
+    results["ratios"] = {"bare": ratio_bare, "storage": ratio_storage}
+    print()
+    print(f"Accepted, durably committed submissions/s: {rate:,.0f} at {conns} connections")
+    print(f"Ratio to the bare route (framework ceiling, {bare_rate:,.0f} req/s): {ratio_bare:.2f}")
+    print(f"Ratio to SQLite alone at 1 row per transaction (storage ceiling, {storage['rows_per_s']:,.0f} rows/s): "
+          f"{ratio_storage:.2f} (above 1: the endpoint commits many submissions per transaction)")
+    print(f"Load client: its ceiling {client_ceiling:,.0f} req/s is {client_ceiling / max(rate, 1):.1f}x the "
+          f"endpoint's rate; it used {run['client_cpu'] * 100:.0f}% of a core during the endpoint run")
+    if args.quick or conns != FULL["connections"] or seconds != FULL["seconds"]:
+        print(f"(The targets are for {FULL['connections']} connections and {FULL['seconds']:g} s; "
+              f"this run used {conns} connections and {seconds:g} s.)")
+    errors = errors_of(run)
+    checks = [
+        (f">= {TARGETS['rate']:,.0f} accepted durably committed submissions/s", f"{rate:,.0f}/s",
+         rate >= TARGETS["rate"]),
+        (f"p99 latency <= {TARGETS['p99_ms']:.0f} ms", f"{run['p99_ms']:.1f} ms", run["p99_ms"] <= TARGETS["p99_ms"]),
+        ("0 errors", f"{errors}", errors == TARGETS["errors"]),
+        (f">= {TARGETS['bare_ratio']} of the bare route", f"{ratio_bare:.2f}", ratio_bare >= TARGETS["bare_ratio"]),
+    ]
+    for name, value, ok in checks:
+        print(f"Target {name}: {value} -> {'PASS' if ok else 'MISS'}")
+    print(f"\nBenchmark took {time.perf_counter() - started:.0f} s.")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    if broken:
+        print("BROKEN: " + "; ".join(broken), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
