@@ -103,13 +103,33 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .endpoint.commands import export
 
     return export(args.root, form_id=args.form, out=args.out,
-                  status="suspected-spam" if args.suspected_spam else "accepted")
+                  status="suspected-spam" if args.suspected_spam else "accepted", staff=args.staff)
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
     from .endpoint.commands import purge
 
     return purge(args.root, dry_run=args.dry_run)
+
+
+def cmd_subject(args: argparse.Namespace) -> int:
+    from .endpoint.commands import subject
+    from .endpoint.subject import search_values
+
+    return subject(args.root, action=args.action, out=args.out, dry_run=args.dry_run, staff=args.staff,
+                   values=search_values(args.national_id, args.mobile, args.email))
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from .endpoint.commands import keys
+
+    return keys(args.root, action=args.action, lookup=args.lookup, staff=args.staff)
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from .endpoint.commands import token
+
+    return token(args.root, action=args.action, name=args.name, staff=args.staff)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,11 +181,34 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, required=True, help="folder for datapackage.json and the CSV")
     export.add_argument("--suspected-spam", action="store_true",
                         help="export the submissions kept apart as suspected spam, for review")
+    export.add_argument("--staff", help="who is exporting, for the audit log (default: the system user)")
     export.set_defaults(run=cmd_export)
 
     purge = commands.add_parser("purge", help="delete submissions older than each form's retention period")
     purge.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
     purge.set_defaults(run=cmd_purge)
+
+    subject = commands.add_parser("subject", help="a person's request: find, export or delete all they sent")
+    subject.add_argument("action", choices=["find", "export", "delete"])
+    subject.add_argument("--national-id", action="append", default=[], help="national ID or iqama number")
+    subject.add_argument("--mobile", action="append", default=[], help="mobile number, any usual form")
+    subject.add_argument("--email", action="append", default=[], help="e-mail address")
+    subject.add_argument("--out", type=Path, help="export: folder for subject-data.html and .json")
+    subject.add_argument("--dry-run", action="store_true", help="delete: only list what would be deleted")
+    subject.add_argument("--staff", help="who handles the request, for the audit log (default: the system user)")
+    subject.set_defaults(run=cmd_subject)
+
+    keys = commands.add_parser("keys", help="create the encryption and lookup keys, or rotate one")
+    keys.add_argument("action", choices=["create", "rotate"])
+    keys.add_argument("--lookup", action="store_true", help="rotate: the lookup key instead of the data key")
+    keys.add_argument("--staff", help="who rotates, for the audit log (default: the system user)")
+    keys.set_defaults(run=cmd_keys)
+
+    token = commands.add_parser("token", help="bearer tokens for the HTTP export: create, list, revoke")
+    token.add_argument("action", choices=["create", "list", "revoke"])
+    token.add_argument("name", nargs="?", help="the token's name (create, revoke)")
+    token.add_argument("--staff", help="who does it, for the audit log (default: the system user)")
+    token.set_defaults(run=cmd_token)
 
     return parser
 

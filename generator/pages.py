@@ -45,7 +45,8 @@ def _environment(templates_dir: Path, lang: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir / "pages"),
         extensions=["jinja2.ext.i18n"],
-        autoescape=False,  # the output is Markdown, not HTML
+        # The output is Markdown (from staff-edited files), not HTML: nothing to escape here.
+        autoescape=False,  # nosec B701
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -108,6 +109,9 @@ def render_site(root: Path, content: Content, forms: dict[str, Any], settings: S
     for form_id, form in forms.items():
         path = f"forms/{form_id}/index.md"
         files[path] = env.get_template("form.md.j2").render(**common, form=form)
+        # The same path under each language, so the switcher lands on the other notice.
+        files[f"forms/{form_id}/privacy/index.md"] = env.get_template("privacy.md.j2").render(
+            **common, form=form, privacy_text=_privacy_text(form, lang, digits))
         form_nav.append({form.title[lang]: path})
     if form_nav:
         nav.append({i18n.gettext(lang, "Forms"): form_nav})
@@ -119,6 +123,14 @@ def localise_retention(days: int, lang: str, digits: str) -> str:
     from .forms.check_form import retention_text
 
     return i18n.localise_digits(retention_text(days, lang), lang, digits)
+
+
+def _privacy_text(form: Any, lang: str, digits: str) -> str:
+    """The form's privacy text, its period (filled in at load with 0-9) in the site's digits."""
+    from .forms.check_form import retention_text
+
+    days = form.retention_days
+    return form.privacy[lang].replace(retention_text(days, lang), localise_retention(days, lang, digits))
 
 
 def _prose(env: jinja2.Environment, page: Page, common: dict[str, Any]) -> str:

@@ -56,3 +56,63 @@ def test_evaluation_is_a_right_not_a_punishment(built_site):
     english = (built_site / "en/charter/index.html").read_text(encoding="utf-8")
     assert "لا للعقاب" in arabic
     assert "not for punishment" in english
+
+
+# --- Issue 9: a privacy notice per form and language -----------------------------------------
+
+def real_forms():
+    from generator.forms import load_forms
+    from generator.problems import Problems
+
+    return load_forms(PROJECT_ROOT, Problems())
+
+
+FORMS = real_forms()
+
+
+@pytest.mark.parametrize("prefix,lang", [("", "ar"), ("en/", "en")])
+@pytest.mark.parametrize("form_id", sorted(FORMS))
+def test_each_form_has_a_privacy_notice_listing_every_field_and_the_period(built_site, prefix, lang, form_id):
+    from generator.pages import localise_retention
+
+    form = FORMS[form_id]
+    doc = Document.load(built_site / prefix / f"forms/{form_id}/privacy/index.html")
+    assert form.title[lang] in doc.find("h1").text
+    items = [li.text.strip() for li in doc.find_all("li")]
+    for field in form.fields:
+        [item] = [text for text in items if text.startswith(field.label[lang])]
+        sensitive = {"ar": "بيانات حساسة", "en": "sensitive data"}[lang]
+        assert (sensitive in item) == field.sensitive, item
+    assert localise_retention(form.retention_days, lang, "default") in doc.html
+    assert doc.find("span", class_="qalb-notice-version").text == form.notice_version
+    links = [a.get("href") for a in doc.find_all("a")]
+    assert "../" in links  # back to the form
+    assert "../../../contact/" in links  # how to ask for access or deletion
+    assert doc.find_all("span", class_="qalb-placeholder")  # unset phone etc.: never invented
+
+
+def test_health_and_id_fields_are_marked_sensitive():
+    form = FORMS["help-request"]
+    assert [f.name for f in form.fields if f.sensitive] == ["national_id", "heart_condition"]
+
+
+@pytest.mark.parametrize("prefix,lang", [("", "ar"), ("en/", "en")])
+@pytest.mark.parametrize("form_id", sorted(FORMS))
+def test_form_page_links_to_its_notice_and_carries_language_and_version(built_site, prefix, lang, form_id):
+    doc = Document.load(built_site / prefix / f"forms/{form_id}/index.html")
+    [link] = [a for a in doc.find_all("a") if a.get("href") == "privacy/"]
+    assert link.text.strip() == {"ar": "بيان الخصوصية", "en": "Privacy notice"}[lang]
+    hidden = {i.get("name"): i.get("value") for i in doc.find_all("input") if i.get("type") == "hidden"}
+    assert hidden == {"lang": lang, "privacy_notice": FORMS[form_id].notice_version}
+
+
+@pytest.mark.parametrize("form_id", sorted(FORMS))
+def test_switcher_on_a_notice_lands_on_the_other_languages_notice(built_site, form_id):
+    from urllib.parse import urljoin
+
+    page = f"forms/{form_id}/privacy/"
+    for prefix, other_prefix, other_lang in (("", "en/", "en"), ("en/", "", "ar")):
+        doc = Document.load(built_site / prefix / page / "index.html")
+        assert doc.find("html").get("lang") == ("en" if prefix else "ar")
+        [switcher] = [a for a in doc.find_all("a") if a.get("hreflang") == other_lang]
+        assert urljoin(f"http://x/{prefix}{page}", switcher.get("href")) == f"http://x/{other_prefix}{page}"

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
-import hmac
 import json
 import logging
 from typing import Any, AsyncIterator, Mapping
+from urllib.parse import urljoin
 
 import anyio
 from starlette.applications import Starlette
@@ -29,15 +30,16 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Mount, Route
 
 from .. import i18n
-from ..forms import HONEYPOT_FIELD, Form, error_message, read_submission, render_form
-from . import pages, protection
-from .export import export_zip
-from .parsing import BadSubmission, infer_language, parse_body, with_lang_field
+from ..forms import HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, Form, error_message, read_submission, render_form
+from . import audit, pages, protection, tokens
+from .export import export_zip_counted
+from .parsing import BadSubmission, infer_language, parse_body
 from .records import Submission, consent_record, json_ready, utc_now
 from .references import new_reference, normalise
 from .settings import EndpointSettings
 from .sitefiles import SiteFiles
-from .store import Store, open_store
+from .storage import open_secure_store
+from .store import Store
 from .writer import Writer, WriterUnavailable
 
 log = logging.getLogger("qalb.endpoint")
@@ -50,7 +52,9 @@ class Endpoint:
     def __init__(self, *, settings: EndpointSettings, forms: Mapping[str, Form], store: Store | None = None) -> None:
         self.settings = settings
         self.forms = dict(forms)
-        self.store = store or open_store(settings.database_url, root=settings.root)
+        # Never a plain store: answers are encrypted at rest whoever creates the app
+        # (keys made on first use, as `make serve` does; see storage.py).
+        self.store = store or open_secure_store(settings, forms, create_keys=True)
         self.writer = Writer(self.store, max_batch=settings.writer_max_batch)
         self.limiter = protection.RateLimiter(*settings.rate_limit) if settings.rate_limit else None
         self.shells = pages.Shells(settings.site_dir, site_url=settings.site_url)
@@ -112,9 +116,10 @@ class Endpoint:
         except BadSubmission as exc:
             return self.refuse(exc.code, 400, as_json=wants_json)
 
-        lang = data.pop("lang", None)
+        lang = data.pop(LANG_FIELD, None)  # every rendered form carries it (generator/forms/render.py)
         if not isinstance(lang, str) or lang not in i18n.LANGUAGE_CODES:
             lang = infer_language(request.headers.get("referer"))
+        seen_notice = data.pop(NOTICE_FIELD, None)
         trap = data.pop(HONEYPOT_FIELD, "")
         # Unknown names come back as errors[""] = ["unknown-field"]: 422, nothing stored.
         result = read_submission(form, data)
@@ -124,7 +129,8 @@ class Endpoint:
         at = utc_now()
         submission = Submission(
             reference=new_reference(), form_id=form.id, form_version=str(form.version), language=lang,
-            submitted_at=at, consent=consent_record(form.consent_fields, result.row, at),
+            submitted_at=at, consent=consent_record(form.consent_fields, result.row, at, language=lang,
+                                                    notice=form.notice_version, posted_notice=seen_notice),
             # A filled honeypot looks like success to the sender but is kept apart for review:
             # browser autofill sometimes fills hidden fields for real people.
             status="suspected-spam" if _filled(trap) else "accepted",
@@ -150,7 +156,9 @@ class Endpoint:
         shell = self.shells.get(form, lang)
         action = shell.action or f"/api/forms/{form.id}"
         known = {name: value for name, value in data.items() if name in form.schema.field_names}
-        region = with_lang_field(render_form(form, lang, action=action, values=known, errors=dict(errors)), lang)
+        # The form page's own link to its notice is relative; from /api/forms/<id> it must not be.
+        privacy_url = urljoin(self.settings.site_url or "/", pages.page_path(form.id, lang).lstrip("/") + "privacy/")
+        region = render_form(form, lang, action=action, privacy_url=privacy_url, values=known, errors=dict(errors))
         return self.html(pages.error_page(shell, region, lang), 422, script_hashes=shell.script_hashes)
 
     async def thanks(self, request: Request) -> Response:
@@ -164,24 +172,29 @@ class Endpoint:
         return self.html(page, 200, headers={"X-Robots-Tag": "noindex"}, script_hashes=shell.script_hashes)
 
     async def export(self, request: Request) -> Response:
-        hashes = self.settings.export_token_hashes
-        if not hashes:  # export over HTTP is switched off until a token hash is set
+        # Tokens: QALB_EXPORT_TOKEN_HASHES and the revocable ones of `python -m generator token`.
+        header = request.headers.get("authorization", "")
+        try:
+            name = await anyio.to_thread.run_sync(
+                tokens.check_bearer, self.store, self.settings.export_token_hashes, header)
+        except Exception as exc:
+            log.error("export token check failed (%s)", type(exc).__name__)
+            return self.refuse("unavailable", 503, as_json=True)
+        if name == tokens.OFF:  # export over HTTP is switched off until a token exists
             return self.refuse("not-found", 404, as_json=True)
         # Exports count against the same per-client limit as posts: it slows token guessing.
         refusal = self.limiter.check(_client(request)) if self.limiter else None
         if refusal is not None:
             return self.refuse(refusal.code, refusal.status, as_json=True, retry_after=refusal.retry_after)
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        digest = hashlib.sha256(token.strip().encode("utf-8")).hexdigest()
-        # compare_digest against every hash: the time taken says nothing about which matched.
-        matched = [hmac.compare_digest(digest, known) for known in hashes]
-        if scheme.lower() != "bearer" or not token.strip() or not any(matched):
+        if name is None:
             return self.refuse("unauthorized", 401, as_json=True)
         form = self.forms.get(request.path_params["form_id"])
         if form is None:
             return self.refuse("not-found", 404, as_json=True)
         try:
-            data = await anyio.to_thread.run_sync(export_zip, self.store, form)
+            data, rows = await anyio.to_thread.run_sync(export_zip_counted, self.store, form)
+            await self.writer.call(functools.partial(
+                audit.record, self.store, who=f"token:{name}", action="http-export", form_id=form.id, rows=rows))
         except Exception as exc:  # the database went away: say so, without the row that broke it
             log.error("export of form %s failed (%s)", form.id, type(exc).__name__)
             return self.refuse("unavailable", 503, as_json=True)

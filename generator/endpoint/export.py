@@ -204,13 +204,18 @@ def export_package(store: Store, form: Any, out_dir: Path, *, status: str = "acc
 
 
 def export_zip(store: Store, form: Any, *, status: str = "accepted") -> bytes:
+    return export_zip_counted(store, form, status=status)[0]
+
+
+def export_zip_counted(store: Store, form: Any, *, status: str = "accepted") -> tuple[bytes, int]:
+    """The zip and its row count (for the audit log)."""
     with tempfile.TemporaryDirectory(prefix="qalb-export-") as tmp:
         result = export_package(store, form, Path(tmp), status=status)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.write(result.package, "datapackage.json")
             archive.write(result.csv, result.csv.name)
-        return buffer.getvalue()
+        return buffer.getvalue(), result.rows
 
 
 def _values(sub: Submission, names: dict[str, str]) -> dict[str, Any]:

@@ -9,8 +9,9 @@ Rules for adding a step: append, never edit a released step; keep a step
 backward compatible with rows already stored (add nullable columns, never
 rewrite answers in place).
 
-The answers column is plain text, not JSON/JSONB, on purpose: a later step can
-encrypt it at rest without changing its type.
+The answers column is plain text, not JSON/JSONB, on purpose: it holds the
+answers encrypted by the application (crypto.py); rows from before step 2
+were plain JSON and are encrypted in place at the next start (storage.py).
 """
 from __future__ import annotations
 
@@ -74,6 +75,64 @@ MIGRATIONS: tuple[Migration, ...] = (
                 descriptor TEXT NOT NULL,
                 first_seen TIMESTAMPTZ NOT NULL,
                 PRIMARY KEY (form_id, schema_hash)
+            )""",
+        ),
+    ),
+    Migration(
+        2,
+        "keyed hashes of identifiers, the staff audit log, named export tokens",
+        # submission_lookups: HMAC-SHA256 digests (never the values) of a submission's
+        # national ID / mobile / e-mail, for subject requests; deleted with the submission.
+        # audit_log: who exported or searched what, when, how many rows; never content.
+        # export_tokens: sha256 digests of bearer tokens, named, revocable.
+        sqlite=(
+            """CREATE TABLE submission_lookups (
+                reference TEXT NOT NULL REFERENCES submissions (reference) ON DELETE CASCADE,
+                kind TEXT NOT NULL CHECK (kind IN ('national_id', 'mobile', 'email')),
+                digest TEXT NOT NULL,
+                key_id TEXT NOT NULL,
+                PRIMARY KEY (reference, kind, digest)
+            )""",
+            "CREATE INDEX submission_lookups_by_digest ON submission_lookups (digest)",
+            """CREATE TABLE audit_log (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                at TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                form_id TEXT,
+                row_count INTEGER NOT NULL,
+                detail TEXT NOT NULL DEFAULT ''
+            )""",
+            """CREATE TABLE export_tokens (
+                name TEXT PRIMARY KEY,
+                digest TEXT NOT NULL UNIQUE,
+                created_at TEXT NOT NULL,
+                revoked_at TEXT
+            )""",
+        ),
+        postgresql=(
+            """CREATE TABLE submission_lookups (
+                reference TEXT NOT NULL REFERENCES submissions (reference) ON DELETE CASCADE,
+                kind TEXT NOT NULL CHECK (kind IN ('national_id', 'mobile', 'email')),
+                digest TEXT NOT NULL,
+                key_id TEXT NOT NULL,
+                PRIMARY KEY (reference, kind, digest)
+            )""",
+            "CREATE INDEX submission_lookups_by_digest ON submission_lookups (digest)",
+            """CREATE TABLE audit_log (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                at TIMESTAMPTZ NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                form_id TEXT,
+                row_count INTEGER NOT NULL,
+                detail TEXT NOT NULL DEFAULT ''
+            )""",
+            """CREATE TABLE export_tokens (
+                name TEXT PRIMARY KEY,
+                digest TEXT NOT NULL UNIQUE,
+                created_at TIMESTAMPTZ NOT NULL,
+                revoked_at TIMESTAMPTZ
             )""",
         ),
     ),

@@ -1,4 +1,11 @@
-"""The PostgreSQL backend, for larger deployments (`DATABASE_URL=postgresql://...`)."""
+"""The PostgreSQL backend, for larger deployments (`DATABASE_URL=postgresql://...`).
+
+A DELETE leaves the old row versions ("dead tuples") in the table's pages
+until VACUUM marks them free, so purge and subject deletes run VACUUM on the
+tables they touched right away instead of waiting for autovacuum. (The
+answers in them are encrypted anyway; VACUUM FULL, which rewrites the files,
+is the step that also drops freed space from disk: see docs/security.md.)
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -32,6 +39,11 @@ class PostgresStore(Store):
 
     def _is_unique_violation(self, exc: BaseException) -> bool:
         return isinstance(exc, psycopg.errors.UniqueViolation)
+
+    def _after_purge(self) -> None:
+        # VACUUM cannot run inside a transaction; the connection is autocommit.
+        for table in ("submissions", "submission_lookups"):
+            self._conn().execute(f"VACUUM {table}")
 
     def _is_broken(self, conn: Any) -> bool:
         return bool(conn.closed or conn.broken)

@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal, Mapping
 
+from ..forms.model import NOTICE_VERSION_RE
+
 Status = Literal["accepted", "suspected-spam"]
 STATUSES: tuple[Status, ...] = ("accepted", "suspected-spam")
 
@@ -23,7 +25,7 @@ class Submission:
     form_version: str
     language: str
     submitted_at: dt.datetime  # timezone-aware, UTC
-    consent: dict[str, Any]  # {"fields": {name: true}, "given_at": ISO time} or {}
+    consent: dict[str, Any]  # see consent_record
     status: Status
     answers: dict[str, Any]  # JSON-ready values keyed by field name
     id: int | None = None
@@ -63,9 +65,44 @@ def _is_plain_json(value: Any) -> bool:
     return True
 
 
-def consent_record(consent_fields: list[str], answers: Mapping[str, Any], at: dt.datetime) -> dict[str, Any]:
-    """What the applicant agreed to and when: kept beside the answers for accountability."""
+def consent_record(consent_fields: list[str], answers: Mapping[str, Any], at: dt.datetime, *,
+                   language: str | None = None, notice: str | None = None,
+                   posted_notice: Any = None) -> dict[str, Any]:
+    """What the person agreed to, when, in which language and under which privacy notice.
+
+    {"fields": {name: true}, "given_at": ISO time, "notice_version": ..., "language": ...}.
+    A form without tick boxes records no "given_at" (nothing was given) but
+    still the notice shown. `notice` is the form's current notice version and
+    `posted_notice` the one the person's page carried (see `notice_shown`);
+    without `notice` (older callers) the record is fields and time only.
+    """
     given = {name: answers.get(name) is True for name in consent_fields}
-    if not given:
+    record: dict[str, Any] = {"fields": given}
+    if given:
+        record["given_at"] = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    elif notice is None:
         return {}
-    return {"fields": given, "given_at": at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    if notice is not None:
+        record.update(notice_shown(notice, posted_notice))
+    if language is not None:
+        record["language"] = language
+    return record
+
+
+def notice_shown(current: str, posted: Any) -> dict[str, str]:
+    """The privacy notice version to record: the one the person's page carried.
+
+    A page kept in a cache can carry an older version than the site shows now;
+    that older notice is the one the person read and agreed to, so it is what
+    is recorded, with the current one beside it for whoever reviews it. Only
+    the shape is checked (old versions are not kept anywhere to compare with):
+    a made-up value changes nothing but the sender's own record. A missing or
+    malformed value (a script, a hand-made post) says nothing about what was
+    read, so the current version, the one the site offers, is recorded.
+    Never a reason to refuse a submission: the answers matter more.
+    """
+    if not isinstance(posted, str) or not NOTICE_VERSION_RE.match(posted):
+        return {"notice_version": current}
+    if posted != current:
+        return {"notice_version": posted, "current_notice_version": current}
+    return {"notice_version": posted}

@@ -36,6 +36,20 @@ class EndpointSettings:
     #: "https://qalb.example/"; pages the endpoint renders load their CSS from there.
     site_url: str = ""
     writer_max_batch: int = 512
+    #: The keys (crypto.py): files outside the database and the repository, one each,
+    #: by default <root>/data/keys/ (gitignored). None means that default.
+    data_key_file: Path | None = None
+    lookup_key_file: Path | None = None
+
+    def __post_init__(self) -> None:
+        keys = self.root / DEFAULT_KEY_DIR
+        if self.data_key_file is None:
+            object.__setattr__(self, "data_key_file", keys / "data.key")
+        if self.lookup_key_file is None:
+            object.__setattr__(self, "lookup_key_file", keys / "lookup.key")
+        if Path(self.data_key_file).resolve() == Path(self.lookup_key_file).resolve():  # type: ignore[arg-type]
+            raise SettingsError("QALB_DATA_KEY_FILE and QALB_LOOKUP_KEY_FILE must be two different files: "
+                                "the lookup key is kept apart from the data key.")
 
     @classmethod
     def from_env(cls, root: Path, env: Mapping[str, str] | None = None) -> EndpointSettings:
@@ -50,11 +64,20 @@ class EndpointSettings:
             export_token_hashes=_hashes(env.get("QALB_EXPORT_TOKEN_HASHES", "")),
             site_url=_site_url(env.get("QALB_SITE_URL", "")),
             writer_max_batch=_positive_int(env, "QALB_WRITER_MAX_BATCH", 512),
+            data_key_file=_path(root, env.get("QALB_DATA_KEY_FILE", "")),
+            lookup_key_file=_path(root, env.get("QALB_LOOKUP_KEY_FILE", "")),
         )
 
 
 #: Relative SQLite paths are resolved against the project folder.
 DEFAULT_DATABASE_URL = "sqlite:///data/submissions.db"
+DEFAULT_KEY_DIR = Path("data") / "keys"
+
+
+def _path(root: Path, text: str) -> Path | None:
+    """A file setting: empty means the default, relative means inside the project folder."""
+    text = text.strip()
+    return (root / text) if text and not Path(text).is_absolute() else (Path(text) if text else None)
 
 
 def parse_rate_limit(text: str) -> tuple[int, float] | None:

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 from .fields import Submission, read_submission
 from .messages import error_message
-from .model import FIELD_PREFIX, HONEYPOT_FIELD, Form, FormField, Option, Rule, load_forms
+from .model import (FIELD_PREFIX, HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, RESERVED_NAMES, Form, FormField,
+                    Option, Rule, load_forms)
 from .render import render_form
 
 __all__ = [
     "FIELD_PREFIX",
     "HONEYPOT_FIELD",
+    "LANG_FIELD",
+    "NOTICE_FIELD",
+    "RESERVED_NAMES",
     "Form",
     "FormField",
     "Option",

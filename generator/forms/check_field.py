@@ -19,7 +19,7 @@ from ..problems import did_you_mean
 from ..yamlsource import LineDict
 from .check_ui import check_ui, choices_of
 from .checker import Checker, empty, plain
-from .model import CONSTRAINTS, CONTROLS, HONEYPOT_FIELD, FormField
+from .model import CONSTRAINTS, CONTROLS, RESERVED_NAMES, FormField
 
 #: Every type Table Schema defines, read from frictionless itself.
 TABLE_SCHEMA_TYPES = sorted(
@@ -46,10 +46,16 @@ def check_field(c: Checker, raw: Any, line: int, rule_codes: Iterable[str] = ())
         return None
     name, kind = raw["name"], raw["type"]
     where = f'Field "{name}"'
-    if not isinstance(name, str) or not NAME_RE.match(name) or name == HONEYPOT_FIELD:
+    if not isinstance(name, str) or not NAME_RE.match(name):
         c.error(raw.line_of("name"), "invalid-name",
                 f'The field name "{name}" cannot be used: write it in lower-case Latin letters, digits and '
-                f'"_", starting with a letter (such as "mobile" or "national_id"), and not "{HONEYPOT_FIELD}".')
+                '"_", starting with a letter (such as "mobile" or "national_id").')
+        return None
+    if name in RESERVED_NAMES:
+        taken = ", ".join(f'"{n}"' for n in RESERVED_NAMES)
+        c.error(raw.line_of("name"), "reserved-name",
+                f'The field name "{name}" is reserved: every form already sends or stores {taken} beside '
+                f'its fields. Give this field another name, such as "{name}_answer".')
         return None
     if kind not in TABLE_SCHEMA_TYPES:
         c.error(raw.line_of("type"), "unknown-type",

@@ -15,7 +15,7 @@ from .checker import Checker, empty
 from .model import CONSTRAINTS, CONTROLS, Option
 
 ERROR_CODES = ("required", "type") + CONSTRAINTS[1:]
-UI_KEYS = ("label", "hint", "errors", "options", "control", "autocomplete", "inputmode", "rows")
+UI_KEYS = ("label", "hint", "errors", "options", "control", "autocomplete", "inputmode", "rows", "sensitive")
 INPUTMODES = ("none", "text", "decimal", "numeric", "tel", "search", "email", "url")
 AUTOCOMPLETE = (
     "on", "off", "name", "honorific-prefix", "given-name", "additional-name", "family-name",
@@ -200,4 +200,11 @@ def _settings(c: Checker, ui: LineDict, control: str | None, where: str) -> dict
         ok = False
         c.error(ui.line_of("rows"), "invalid-value",
                 f'{where}: "rows" is for a textarea only, and is a whole number from 2 to 30.')
-    return {"inputmode": inputmode, "autocomplete": autocomplete, "rows": rows} if ok else None
+    sensitive = ui.get("sensitive", False)
+    if not isinstance(sensitive, bool):
+        ok = False
+        c.error(ui.line_of("sensitive"), "invalid-value",
+                f'{where}: "sensitive" must be true (the privacy notice then marks the field as sensitive data, '
+                f'such as an ID number or health details) or false, not "{sensitive}".')
+    return {"inputmode": inputmode, "autocomplete": autocomplete, "rows": rows,
+            "sensitive": sensitive} if ok else None

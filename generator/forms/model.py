@@ -23,7 +23,8 @@ Problem codes (stable: staff search for them, tests assert them):
   unknown-type            a field type Table Schema does not define
   unsupported-type        a Table Schema type these forms cannot ask for
   unsupported-constraint  a Table Schema constraint these forms do not check
-  invalid-name            a field name unusable as an HTML name/id, or reserved
+  invalid-name            a field name unusable as an HTML name/id
+  reserved-name           a field name the form itself posts or stores (lang, privacy_notice, ...)
   duplicate-field         two fields share a name
   missing-label           a field has no `ui.label`
   missing-max-length      a string field has no `maxLength`
@@ -39,7 +40,11 @@ Problem codes (stable: staff search for them, tests assert them):
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
+import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -53,8 +58,20 @@ FIELD_PREFIX = "f-"
 
 #: The honeypot's posted name. Not in any schema (the endpoint checks it before
 #: reading a submission); a name that browser autofill has no reason to target
-#: and that no form field may take (see `invalid-name`).
+#: and that no form field may take (see `reserved-name`).
 HONEYPOT_FIELD = "qalb_hp_extra"
+
+#: Hidden fields every form posts beside its own: the page's language (the
+#: Referer is no guide when the site and the endpoint are on different hosts)
+#: and the version of the privacy notice the page linked to.
+LANG_FIELD = "lang"
+NOTICE_FIELD = "privacy_notice"
+#: Names no form field may take: the hidden fields, the honeypot, and
+#: "reference", the column every submission has in the store and the export.
+RESERVED_NAMES = (LANG_FIELD, NOTICE_FIELD, HONEYPOT_FIELD, "reference")
+
+#: A privacy notice version as `Form.notice_version` writes it: "<form version>-<8 hex digits>".
+NOTICE_VERSION_RE = re.compile(r"[1-9][0-9]{0,8}-[0-9a-f]{8}\Z")
 
 #: The languages every text must have, in the order they are checked.
 LANGS = ("ar", "en")
@@ -112,6 +129,7 @@ class FormField:
     autocomplete: str | None = None
     inputmode: str | None = None
     rows: int | None = None
+    sensitive: bool = False  # `ui.sensitive`: marked as such on the privacy notice (ID numbers, health)
     line: int = 1
 
     @property
@@ -167,6 +185,25 @@ class Form:
     rules: tuple[Rule, ...] = ()
     path: str = ""  # forms/<id>.yml, for messages
     readers: dict[str, CellReader] = dataclasses.field(default_factory=dict, repr=False)  # built once, at load
+
+    @cached_property
+    def notice_version(self) -> str:
+        """The version of this form's privacy notice, the same for the site and the endpoint.
+
+        The form's version plus a short hash of everything the notice page
+        shows from the form file (the privacy text in both languages, the
+        period, each field's label and whether it is sensitive): any edit to
+        those gives a new version, without anyone having to remember a number.
+        Settings such as the phone number are not part of it: they say how to
+        reach the Association, not what is done with the data.
+        """
+        shown = {
+            "privacy": self.privacy,
+            "retention_days": self.retention_days,
+            "fields": [[f.name, f.label, f.sensitive] for f in self.fields],
+        }
+        digest = hashlib.sha256(json.dumps(shown, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+        return f"{self.version}-{digest.hexdigest()[:8]}"
 
     @property
     def consent_fields(self) -> list[str]:

@@ -4,6 +4,8 @@
 `<form>`, between `<!-- qalb-form:start -->` and `<!-- qalb-form:end -->`: the
 site build puts it in the form's page, and the endpoint swaps exactly that
 part when it shows the form again with the visitor's answers and errors.
+Both go through here, so the hidden fields (the page's language, the privacy
+notice version) and the link to the privacy notice are written in one place.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from .. import PROJECT_ROOT
 from .controls import control_params
 from .messages import catalog, error_message
-from .model import HONEYPOT_FIELD, LANGS, Form
+from .model import HONEYPOT_FIELD, LANG_FIELD, LANGS, NOTICE_FIELD, Form
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 START, END = "<!-- qalb-form:start -->", "<!-- qalb-form:end -->"
@@ -45,9 +47,12 @@ def _codes(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def render_form(form: Form, lang: str, *, action: str, values: Mapping[str, Any] | None = None,
-                errors: Mapping[str, Any] | None = None) -> str:
+def render_form(form: Form, lang: str, *, action: str, privacy_url: str = "privacy/",
+                values: Mapping[str, Any] | None = None, errors: Mapping[str, Any] | None = None) -> str:
     """The form in `lang`, posting to `action`.
+
+    `privacy_url`: the form's privacy notice; the default is relative to the
+    form's own page (/forms/<id>/ -> /forms/<id>/privacy/).
 
     `values`: what to show in each field (as posted, or typed values).
     `errors`: field name -> error codes (`Submission.errors`), "" for the form
@@ -76,6 +81,8 @@ def render_form(form: Form, lang: str, *, action: str, values: Mapping[str, Any]
         action=action,
         error_list=summary,
         controls=controls,
+        hidden={LANG_FIELD: lang, NOTICE_FIELD: form.notice_version},
+        privacy_url=privacy_url,
         honeypot={"id": HONEYPOT_ID, "name": HONEYPOT_FIELD, "label": {"text": _("Leave this field empty")}},
     ).strip()
     assert html.startswith(START) and html.endswith(END), "templates/forms/form.html lost its markers"

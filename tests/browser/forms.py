@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import socket
 import sqlite3
@@ -24,14 +23,18 @@ EMAIL = "amal.test@example.org"
 class Endpoint:
     url: str  # http://127.0.0.1:<port>/ : the built site and the endpoint, as `generator run` serves them
     database: Path  # the SQLite file it writes
+    codec: Any  # the endpoint's own answers codec: stored answers are encrypted
 
     def record(self, reference: str) -> dict[str, Any] | None:
+        # Read the file itself (what was committed), decrypting the answers with the endpoint's key.
         with contextlib.closing(sqlite3.connect(self.database)) as db:
             row = db.execute("SELECT form_id, language, status, answers FROM submissions WHERE reference = ?",
                              (reference,)).fetchone()
         if row is None:
             return None
-        return {"form_id": row[0], "language": row[1], "status": row[2], "answers": json.loads(row[3])}
+        assert row[3].startswith("enc1:"), f"{reference}: answers are stored unencrypted"
+        return {"form_id": row[0], "language": row[1], "status": row[2],
+                "answers": self.codec.decode(row[3], reference)}
 
 
 @contextlib.contextmanager

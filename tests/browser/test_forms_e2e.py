@@ -60,8 +60,9 @@ def endpoint(built_site: Path, forms, tmp_path_factory) -> Iterator[Endpoint]:
     database = folder / "submissions.db"
     settings = EndpointSettings(root=folder, database_url=f"sqlite:///{database}", site_dir=built_site,
                                 rate_limit=None)
-    with serve_asgi(create_app(settings=settings, forms=forms, serve_site=True)) as url:
-        yield Endpoint(url, database)
+    app = create_app(settings=settings, forms=forms, serve_site=True)
+    with serve_asgi(app) as url:
+        yield Endpoint(url, database, app.state.endpoint.store.codec)
 
 
 @pytest.fixture(scope="module")

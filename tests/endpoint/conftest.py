@@ -37,9 +37,20 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return request.getfixturevalue("postgres").new_database()
 
 
+def test_keys() -> tuple[Any, Any]:
+    """A data key and a lookup key made for one test (what storage.py loads from files)."""
+    from generator.endpoint import crypto
+
+    return crypto.EncryptedCodec(crypto.DataKeys([crypto.new_key()])), crypto.LookupKey(crypto.new_key())
+
+
 @pytest.fixture
 def store(store_url: str) -> Iterator[Store]:
-    opened = open_store(store_url)
+    # Encrypted, as the endpoint and the commands open it, with lookup hashes for the real forms.
+    from generator.endpoint.identifiers import Indexer
+
+    codec, lookup = test_keys()
+    opened = open_store(store_url, codec=codec, indexer=Indexer(lookup, {}))
     opened.migrate()
     try:
         yield opened
@@ -60,6 +71,10 @@ def forms_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "forms").mkdir()
     for path in form_files():
         shutil.copy2(path, root / "forms" / path.name)
+    # The key files the commands and open_secure_store read by default (<root>/data/keys/).
+    from generator.endpoint.commands import keys
+
+    assert keys(root, action="create") == 0
     return root
 
 
@@ -87,6 +102,7 @@ class LiveServer:
 
     def __init__(self, app: Any, **options: Any) -> None:
         options = {"log_level": "warning", "access_log": False, **options}
+        self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(uvicorn_config(app, host="127.0.0.1", port=self.port, **options))
@@ -104,6 +120,13 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=20)
+
+    def open_store(self) -> Store:
+        """A second handle on the server's database, with the server's keys (answers are encrypted)."""
+        from generator.endpoint.storage import open_secure_store
+
+        endpoint = self.app.state.endpoint
+        return open_secure_store(endpoint.settings, endpoint.forms)
 
     def client(self, **kwargs: Any) -> httpx.Client:
         return httpx.Client(base_url=self.url, follow_redirects=False, timeout=20, **kwargs)

@@ -8,7 +8,6 @@ SQLite's integrity check must pass.
 """
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -24,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from generator import PROJECT_ROOT
+from generator.endpoint.crypto import DataKeys, EncryptedCodec, read_keys
 from generator.endpoint.records import json_ready
 from generator.forms import read_submission
 
@@ -107,11 +107,13 @@ def test_no_acknowledged_submission_is_lost_when_killed(forms_root: Path, forms:
         assert len(acked) > before, f"cycle {cycle}: no submission was acknowledged before the kill"
 
     conn = sqlite3.connect(db)
+    # The answers are encrypted: read them with the key the endpoint used (forms_root/data/keys).
+    codec = EncryptedCodec(DataKeys(read_keys(forms_root / "data" / "keys" / "data.key")))
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        rows = {json.loads(answers)["message"]: (reference, json.loads(answers), status)
-                for reference, answers, status in
-                conn.execute("SELECT reference, answers, status FROM submissions WHERE form_id = ?", (form.id,))}
+        decoded = [(reference, codec.decode(answers, reference), status) for reference, answers, status in
+                   conn.execute("SELECT reference, answers, status FROM submissions WHERE form_id = ?", (form.id,))]
+        rows = {answers["message"]: (reference, answers, status) for reference, answers, status in decoded}
     finally:
         conn.close()
     unexpected = {marker: what for marker, what in acked.items() if marker.startswith("!")}

@@ -12,7 +12,6 @@ import pytest
 from generator import i18n
 from generator.endpoint import create_app
 from generator.endpoint.references import is_reference
-from generator.endpoint.store import open_store
 from generator.forms import error_message, read_submission
 
 from .conftest import LiveServer, form_files, make_settings
@@ -57,7 +56,7 @@ def test_valid_post_is_stored_and_thanked_in_its_language(server: LiveServer, fo
     reference = parse_qs(urlsplit(location).query)["ref"][0]
     assert is_reference(reference)
 
-    store = open_store(store_url)
+    store = server.open_store()
     try:
         [stored] = list(store.submissions(form_id))
     finally:
@@ -104,7 +103,7 @@ def test_invalid_post_gets_the_form_again_with_errors_and_nothing_is_stored(
     assert 'href="/assets/stylesheets/qalb.css"' in page
     sha = re.search(r"'sha256-([^']+)'", response.headers["content-security-policy"])
     assert sha, "the shell's inline script is allowed by its hash"
-    store = open_store(store_url)
+    store = server.open_store()
     try:
         assert store.count() == 0
     finally:
@@ -156,7 +155,7 @@ def test_arabic_indic_digits_are_read(server: LiveServer, forms: dict[str, Any],
     form = forms["enquiry"] if "enquiry" in forms else pytest.skip("fixture form not loaded")
     answers = {**valid_answers(form), "mobile": "٠٥١٢٣٤٥٦٧٨", "rating": "٤"}
     assert browser_post(server, form.id, answers, "ar").status_code == 303
-    store = open_store(store_url)
+    store = server.open_store()
     try:
         [stored] = list(store.submissions(form.id))
     finally:
@@ -173,7 +172,7 @@ def test_filled_honeypot_looks_like_success_but_is_kept_apart(server: LiveServer
     real = browser_post(server, form.id, valid_answers(form), "ar")
     assert trap.status_code == real.status_code == 303
     assert urlsplit(trap.headers["location"]).path == urlsplit(real.headers["location"]).path
-    store = open_store(store_url)
+    store = server.open_store()
     try:
         assert store.count(form.id, status="suspected-spam") == 1
         assert store.count(form.id, status="accepted") == 1

@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 
 from generator.endpoint import create_app
 from generator.endpoint.export import FORMULA_START, export_package
-from generator.endpoint.store import open_store
 from generator.forms import read_submission
 
 from .conftest import LiveServer, form_files, make_settings
@@ -97,8 +96,8 @@ def posted(row: dict[str, Any]) -> dict[str, Any]:
     return {name: text(value) for name, value in row.items()}
 
 
-def exported_row(db_url: str, form: Any, reference: str, folder: Path) -> dict[str, Any]:
-    store = open_store(db_url)
+def exported_row(live: LiveServer, form: Any, reference: str, folder: Path) -> dict[str, Any]:
+    store = live.open_store()
     try:
         result = export_package(store, form, folder)
     finally:
@@ -138,7 +137,7 @@ def test_a_valid_record_survives_post_store_export_unchanged(server: tuple[LiveS
                 response = client.post(f"/api/forms/{form_id}", data={**data, "lang": lang})
                 assert response.status_code == 303, response.text[:300]
                 reference = response.headers["location"].rsplit("ref=", 1)[1]
-        exported = exported_row(db_url, form, reference, tmp_path / "export")
+        exported = exported_row(live, form, reference, tmp_path / "export")
         assert exported["language"] == lang and exported["form_version"] == str(form.version)
         for field in form.fields:
             assert unneutralise(exported[field.name]) == row.get(field.name), field.name
@@ -190,7 +189,7 @@ def test_a_record_breaking_the_schema_is_refused_and_nothing_is_stored(
             data.pop(name, None)
         else:
             data[name] = bad
-        store = open_store(db_url)
+        store = live.open_store()
         try:
             before = store.count()
             with live.client() as client:

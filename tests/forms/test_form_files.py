@@ -102,3 +102,20 @@ def test_contact_needs_a_way_to_reply(forms):
     form = forms["contact"]
     assert [(r.code, r.one_of) for r in form.rules] == [("contact-required", ("mobile", "email"))]
     assert not form.field("mobile").required and not form.field("email").required
+
+
+def test_the_notice_version_is_the_form_version_and_a_hash_of_what_the_notice_shows(forms):
+    import dataclasses
+    import re
+
+    form = forms["help-request"]
+    assert re.fullmatch(rf"{form.version}-[0-9a-f]{{8}}", form.notice_version)
+    assert len({f.notice_version for f in forms.values()}) == len(forms)
+    same = dataclasses.replace(form)
+    assert same.notice_version == form.notice_version  # stable: the site and the endpoint agree
+    changed = dataclasses.replace(form, privacy={**form.privacy, "en": form.privacy["en"] + " More."})
+    assert changed.notice_version != form.notice_version
+    relabelled = dataclasses.replace(form, fields=[dataclasses.replace(form.fields[0], sensitive=True),
+                                                   *form.fields[1:]])
+    assert relabelled.notice_version != form.notice_version
+    assert dataclasses.replace(form, version=2).notice_version.startswith("2-")

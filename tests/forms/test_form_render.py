@@ -9,7 +9,7 @@ import pytest
 
 from generator import i18n
 
-from generator.forms import FIELD_PREFIX, HONEYPOT_FIELD, error_message, render_form
+from generator.forms import FIELD_PREFIX, HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, error_message, render_form
 
 FORM_IDS = ("help-request", "volunteer", "satisfaction", "contact")
 LANGS = ("ar", "en")
@@ -110,7 +110,7 @@ def test_every_control_matches_its_schema(forms, parse_html, form_id, lang):
     assert element.has("novalidate")  # our messages, in the page's language, not the browser's
     assert not page.find(class_="qalb-error-summary")
     posted = {e.attrs["name"] for e in page.elements if e.tag in ("input", "select", "textarea")}
-    assert posted == {spec["name"] for spec in form.descriptor["fields"]} | {HONEYPOT_FIELD}
+    assert posted == {spec["name"] for spec in form.descriptor["fields"]} | {HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD}
     optional = i18n.gettext(lang, "(optional)")
     for spec in form.descriptor["fields"]:
         field = form.field(spec["name"])
@@ -165,7 +165,22 @@ def test_a_form_level_error_is_listed_without_a_link(forms, parse_html):
     page = parse_html(render_form(forms["contact"], "en", action="/x", errors={"": ["unknown-field"]}))
     [summary] = page.find(class_="qalb-error-summary")
     assert "does not ask for" in summary.text
-    assert not [e for e in page.elements if e.tag == "a"]
+    assert not [e for e in page.elements if e.tag == "a" and summary in e.ancestors()]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("form_id", FORM_IDS)
+def test_the_form_says_its_language_and_notice_and_links_to_the_notice(forms, parse_html, form_id, lang):
+    form = forms[form_id]
+    for errors in ({}, {form.fields[0].name: ["required"]}):  # the page, and the endpoint's second try
+        page = parse_html(render_form(form, lang, action="/x", errors=errors))
+        hidden = {e.attrs["name"]: e.attrs["value"] for e in page.find("input", type="hidden")}
+        assert hidden == {LANG_FIELD: lang, NOTICE_FIELD: form.notice_version}
+        [link] = [a for a in page.find("a") if a.attrs["href"] == "privacy/"]
+        assert link.text == i18n.gettext(lang, "Privacy notice")
+        assert link.parent.tag == "p" and link.parent.parent.tag == "form"
+    page = parse_html(render_form(form, lang, action="/x", privacy_url="https://example.org/forms/x/privacy/"))
+    assert [a.attrs["href"] for a in page.find("a")] == ["https://example.org/forms/x/privacy/"]
 
 
 def test_the_visitors_answers_are_kept_as_typed(forms, parse_html):

@@ -1,0 +1,41 @@
+"""The staff audit log: who exported or looked up personal data, when, how much.
+
+Kept in the `audit_log` table rather than a JSON-lines file: the HTTP export
+runs in the endpoint's process and the commands in others (with PostgreSQL,
+possibly on other hosts), and one table collects both, is in every backup,
+and answers "who exported help-request last month" with one query during a
+breach. The code only ever inserts into it (purge and subject deletes leave
+it alone); on PostgreSQL, grant the service role INSERT and SELECT only on it
+to make it append-only (docs/security.md).
+
+An entry holds the actor, time, action, form and row count. Never the
+answers, and never the identifier a subject search was made with: the log
+must not become a second copy of the data it guards.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+from typing import Any
+
+ACTIONS = ("export", "http-export", "subject-find", "subject-export", "subject-delete", "purge",
+           "token-create", "token-revoke", "keys-rotate")
+
+
+def actor(staff: str | None = None) -> str:
+    """`--staff NAME` if given, else the operating-system user running the command."""
+    if staff and staff.strip():
+        return staff.strip()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name (containers without /etc/passwd entries)
+        return f"uid:{os.getuid()}"
+
+
+def record(store: Any, *, who: str, action: str, form_id: str | None = None, rows: int = 0,
+           detail: str = "", now: dt.datetime | None = None) -> None:
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    store.audit(at=now or dt.datetime.now(dt.timezone.utc), actor=who, action=action, form_id=form_id,
+                rows=rows, detail=detail)

@@ -1,0 +1,112 @@
+"""Subject requests: find -> export -> delete one person's submissions by a national ID,
+mobile or e-mail typed any usual way; nothing of them is left readable. Both backends."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.endpoint.commands import subject
+from generator.endpoint.identifiers import identifier_kinds, normalise
+from generator.endpoint.records import Submission, json_ready
+from generator.endpoint.references import new_reference
+from generator.endpoint.storage import open_secure_store
+from generator.endpoint.subject import search_values
+from generator.forms import read_submission
+
+from .conftest import make_settings
+from .rawdata import raw_database
+from .samples import valid_answers
+
+
+def test_identifiers_are_normalised_to_one_form() -> None:
+    mobiles = ["0501234567", "+966501234567", "966501234567", "00966501234567", "٠٥٠١٢٣٤٥٦٧",
+               "050 123 4567", "+966 50-123-4567", "501234567"]
+    assert {normalise("mobile", m) for m in mobiles} == {"966501234567"}
+    assert normalise("national_id", "١٠١ ٢٣٤ ٥٦٧٨") == "1012345678"
+    assert normalise("email", " Sara.Ali@Example.ORG ") == "sara.ali@example.org"
+
+
+def test_identifier_fields_come_from_the_schema(forms: dict[str, Any]) -> None:
+    assert identifier_kinds(forms["help-request"]) == {"national_id": "national_id", "mobile": "mobile",
+                                                       "email": "email"}
+    assert identifier_kinds(forms["enquiry"]) == {"mobile": "mobile"}
+    assert identifier_kinds(forms["satisfaction"]) == {}
+
+
+def _submission(form: Any, lang: str, **changes: Any) -> Submission:
+    row = read_submission(form, {**valid_answers(form), **changes}).row
+    return Submission(reference=new_reference(), form_id=form.id, form_version=str(form.version), language=lang,
+                      submitted_at=dt.datetime.now(dt.timezone.utc), consent={}, status="accepted",
+                      answers=json_ready(form.schema, row))
+
+
+def test_find_export_delete_leaves_nothing_of_the_person(
+        forms: dict[str, Any], forms_root: Path, store_url: str, tmp_path: Path, request: pytest.FixtureRequest,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("DATABASE_URL", store_url)
+    store = open_secure_store(make_settings(forms_root, store_url), forms)
+    person = [
+        _submission(forms["help-request"], "ar", national_id="1098765432", mobile="0551112222",
+                    heart_condition="ضعف في عضلة القلب", email="Person@Example.org"),
+        _submission(forms["contact"], "en", mobile="+966551112222", message="my own question"),
+        _submission(forms["volunteer"], "ar", email="person@example.org"),
+    ]
+    other = _submission(forms["help-request"], "ar", national_id="1011111111", mobile="0559999999")
+    store.insert_batch([*person, other])
+    cur = store._conn().cursor()
+    cur.execute(store._sql(f"SELECT answers FROM submissions WHERE reference IN ({', '.join('?' * len(person))})"),
+                [s.reference for s in person])
+    ciphertexts = [row[0] for row in cur.fetchall()]
+    cur.execute(store._sql("SELECT digest FROM submission_lookups WHERE reference = ?"), (person[0].reference,))
+    digests = [row[0] for row in cur.fetchall()]
+    assert len(digests) == 3  # national ID, mobile, e-mail
+    store.close()
+    refs = sorted(s.reference for s in person)
+    ask = search_values(national_id=["١٠٩٨٧٦٥٤٣٢"], mobile=["+966 55 111 2222"], email=["PERSON@example.org"])
+    ask_mobile = search_values(mobile=["055 111 2222"])
+
+    assert subject(forms_root, action="find", values=ask_mobile, staff="case-worker") == 0
+    out = capsys.readouterr().out
+    assert sorted(line.split("\t")[0] for line in out.splitlines()) == sorted(s.reference for s in person[:2])
+
+    assert subject(forms_root, action="export", values=ask, out=tmp_path / "handover") == 0
+    page = (tmp_path / "handover" / "subject-data.html").read_text(encoding="utf-8")
+    data = json.loads((tmp_path / "handover" / "subject-data.json").read_text(encoding="utf-8"))
+    assert sorted(s["reference"] for s in data["submissions"]) == refs
+    assert stat.S_IMODE((tmp_path / "handover" / "subject-data.html").stat().st_mode) == 0o600
+    assert 'lang="ar" dir="rtl"' in page and "رقم الهوية الوطنية أو الإقامة" in page  # Arabic labels
+    assert "ضعف في عضلة القلب" in page and 'lang="en" dir="ltr"' in page and "Mobile number" in page
+    assert "1011111111" not in page
+
+    assert subject(forms_root, action="delete", values=ask, dry_run=True) == 0
+    assert subject(forms_root, action="delete", values=ask) == 0
+    assert "deleted 3 submission(s)" in capsys.readouterr().err
+
+    store = open_secure_store(make_settings(forms_root, store_url), forms)
+    assert [s.reference for s in store.submissions(None, status=None)] == [other.reference]
+    cur = store._conn().cursor()
+    cur.execute("SELECT DISTINCT reference FROM submission_lookups")
+    assert cur.fetchall() == [(other.reference,)]
+    entries = store.audit_entries()
+    store.close()
+    assert [(e["action"], e["rows"]) for e in entries] == [
+        ("subject-find", 2), ("subject-export", 3), ("subject-find", 3), ("subject-delete", 3)]
+    assert entries[0]["actor"] == "case-worker" and entries[1]["actor"]
+    logged = json.dumps([{k: str(v) for k, v in e.items()} for e in entries], ensure_ascii=False)
+    for typed in ("1098765432", "١٠٩٨٧٦٥٤٣٢", "551112222", "person@example.org", "PERSON"):
+        assert typed not in logged  # the audit log names no identifier
+
+    raw = raw_database(store_url, request)  # SQLite: file and free pages; PostgreSQL: the dump
+    for gone in [*refs, *ciphertexts, *digests]:
+        assert gone.encode() not in raw, gone
+    assert other.reference.encode() in raw
+
+
+def test_a_request_needs_an_identifier(forms_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert subject(forms_root, action="find", values=search_values(mobile=["  "])) == 1
+    assert "at least one of" in capsys.readouterr().err
