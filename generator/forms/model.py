@@ -153,7 +153,7 @@ class FormField:
             return "numeric" if self.type == "integer" else "decimal"
         return None
 
-    @property
+    @cached_property  # asked for every answer of every submission; the field never changes
     def digits(self) -> bool:
         """Whether Arabic-Indic and Persian digits typed here are read as 0-9.
 

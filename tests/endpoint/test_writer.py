@@ -92,3 +92,29 @@ def test_a_failing_store_answers_unavailable_not_success() -> None:
 def test_misuse_fails_at_once() -> None:
     with pytest.raises(ValueError):
         Writer(BrokenStore(), max_batch=0)  # type: ignore[arg-type]
+
+
+def test_a_cancelled_request_still_has_its_submission_committed(store: Store) -> None:
+    """A visitor who goes away mid-commit (the request task is cancelled) loses nothing,
+    and the requests batched with theirs are answered as usual."""
+    gated = GatedStore(store)
+
+    async def scenario() -> tuple[str, list[Submission]]:
+        writer = Writer(gated, max_batch=8)  # type: ignore[arg-type]
+        await writer.start()
+        leaving, staying = make(), [make() for _ in range(3)]
+        gone = asyncio.create_task(writer.write(leaving))
+        others = [asyncio.create_task(writer.write(sub)) for sub in staying]
+        await asyncio.sleep(0.2)  # all four queued or in the batch waiting at the gate
+        gone.cancel()
+        gated.gate.set()
+        answered = await asyncio.gather(*others)
+        with pytest.raises(asyncio.CancelledError):
+            await gone
+        await writer.stop()
+        return leaving.reference, answered
+
+    leaving, answered = asyncio.run(scenario())
+    stored = {s.reference for s in store.submissions()}
+    assert leaving in stored
+    assert {s.reference for s in answered} <= stored
