@@ -18,29 +18,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+#: The only words the two backends spell differently in our tables.
+DIALECT_WORDS = {
+    "sqlite": {"serial_key": "INTEGER PRIMARY KEY AUTOINCREMENT", "time": "TEXT"},
+    "postgresql": {"serial_key": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "time": "TIMESTAMPTZ"},
+}
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
     title: str
-    sqlite: tuple[str, ...]
-    postgresql: tuple[str, ...]
+    sql: tuple[str, ...]  # with {serial_key} and {time} where the backends differ
 
     def statements(self, dialect: str) -> tuple[str, ...]:
-        return self.sqlite if dialect == "sqlite" else self.postgresql
+        words = DIALECT_WORDS["sqlite" if dialect == "sqlite" else "postgresql"]
+        return tuple(statement.format(**words) for statement in self.sql)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
         "submissions and the form schemas they were made with",
-        sqlite=(
+        sql=(
             """CREATE TABLE submissions (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                id {serial_key},
                 reference TEXT NOT NULL UNIQUE,
                 form_id TEXT NOT NULL,
                 form_version TEXT NOT NULL,
                 language TEXT NOT NULL CHECK (language IN ('ar', 'en')),
-                submitted_at TEXT NOT NULL,
+                submitted_at {time} NOT NULL,
                 consent TEXT NOT NULL,
                 status TEXT NOT NULL CHECK (status IN ('accepted', 'suspected-spam')),
                 answers TEXT NOT NULL
@@ -51,29 +58,7 @@ MIGRATIONS: tuple[Migration, ...] = (
                 form_version TEXT NOT NULL,
                 schema_hash TEXT NOT NULL,
                 descriptor TEXT NOT NULL,
-                first_seen TEXT NOT NULL,
-                PRIMARY KEY (form_id, schema_hash)
-            )""",
-        ),
-        postgresql=(
-            """CREATE TABLE submissions (
-                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                reference TEXT NOT NULL UNIQUE,
-                form_id TEXT NOT NULL,
-                form_version TEXT NOT NULL,
-                language TEXT NOT NULL CHECK (language IN ('ar', 'en')),
-                submitted_at TIMESTAMPTZ NOT NULL,
-                consent TEXT NOT NULL,
-                status TEXT NOT NULL CHECK (status IN ('accepted', 'suspected-spam')),
-                answers TEXT NOT NULL
-            )""",
-            "CREATE INDEX submissions_by_form ON submissions (form_id, status, submitted_at)",
-            """CREATE TABLE form_schemas (
-                form_id TEXT NOT NULL,
-                form_version TEXT NOT NULL,
-                schema_hash TEXT NOT NULL,
-                descriptor TEXT NOT NULL,
-                first_seen TIMESTAMPTZ NOT NULL,
+                first_seen {time} NOT NULL,
                 PRIMARY KEY (form_id, schema_hash)
             )""",
         ),
@@ -85,7 +70,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         # national ID / mobile / e-mail, for subject requests; deleted with the submission.
         # audit_log: who exported or searched what, when, how many rows; never content.
         # export_tokens: sha256 digests of bearer tokens, named, revocable.
-        sqlite=(
+        sql=(
             """CREATE TABLE submission_lookups (
                 reference TEXT NOT NULL REFERENCES submissions (reference) ON DELETE CASCADE,
                 kind TEXT NOT NULL CHECK (kind IN ('national_id', 'mobile', 'email')),
@@ -95,8 +80,8 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
             "CREATE INDEX submission_lookups_by_digest ON submission_lookups (digest)",
             """CREATE TABLE audit_log (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                at TEXT NOT NULL,
+                id {serial_key},
+                at {time} NOT NULL,
                 actor TEXT NOT NULL,
                 action TEXT NOT NULL,
                 form_id TEXT,
@@ -106,33 +91,8 @@ MIGRATIONS: tuple[Migration, ...] = (
             """CREATE TABLE export_tokens (
                 name TEXT PRIMARY KEY,
                 digest TEXT NOT NULL UNIQUE,
-                created_at TEXT NOT NULL,
-                revoked_at TEXT
-            )""",
-        ),
-        postgresql=(
-            """CREATE TABLE submission_lookups (
-                reference TEXT NOT NULL REFERENCES submissions (reference) ON DELETE CASCADE,
-                kind TEXT NOT NULL CHECK (kind IN ('national_id', 'mobile', 'email')),
-                digest TEXT NOT NULL,
-                key_id TEXT NOT NULL,
-                PRIMARY KEY (reference, kind, digest)
-            )""",
-            "CREATE INDEX submission_lookups_by_digest ON submission_lookups (digest)",
-            """CREATE TABLE audit_log (
-                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                at TIMESTAMPTZ NOT NULL,
-                actor TEXT NOT NULL,
-                action TEXT NOT NULL,
-                form_id TEXT,
-                row_count INTEGER NOT NULL,
-                detail TEXT NOT NULL DEFAULT ''
-            )""",
-            """CREATE TABLE export_tokens (
-                name TEXT PRIMARY KEY,
-                digest TEXT NOT NULL UNIQUE,
-                created_at TIMESTAMPTZ NOT NULL,
-                revoked_at TIMESTAMPTZ
+                created_at {time} NOT NULL,
+                revoked_at {time}
             )""",
         ),
     ),

@@ -122,3 +122,26 @@ def test_unknown_database_urls_are_refused_with_the_expected_form() -> None:
         open_store("mysql://x")
     with pytest.raises(ValueError, match="names no file"):
         open_store("sqlite:///")
+
+
+# The SQL of every released step, as a digest per backend. A database that ran a step
+# never runs it again, so editing a released step would leave old and new databases
+# with different tables: append a new step instead (see migrations.py). Add a line
+# here when a new step is released.
+RELEASED = {
+    1: {"sqlite": "99ce61c58ee49859", "postgresql": "fc19373cbdcde0c4"},
+    2: {"sqlite": "409dac67c725fd1e", "postgresql": "5a58a051a30ccf27"},
+}
+
+
+def test_released_migration_steps_are_never_edited() -> None:
+    import hashlib
+    import json
+
+    for step in migrations.MIGRATIONS:
+        if step.version in RELEASED:
+            for dialect, digest in RELEASED[step.version].items():
+                sql = json.dumps(step.statements(dialect))
+                assert hashlib.sha256(sql.encode()).hexdigest()[:16] == digest, (
+                    f"migration step {step.version} ({dialect}) was edited after release: "
+                    "put the change in a new step instead")
