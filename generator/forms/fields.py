@@ -73,7 +73,10 @@ def build_readers(descriptor: Mapping[str, Any]) -> dict[str, CellReader]:
 
 
 def normalise(field: FormField, text: str) -> str:
-    text = _CONTROL_CHARS.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    if text.isprintable():  # most answers: no line break, control character or bidi mark to tidy
+        text = text.strip()
+    else:
+        text = _CONTROL_CHARS.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if field.digits:
         text = to_western_digits(text).translate(_BIDI_MARKS)
         if field.type == "number":

@@ -29,14 +29,16 @@ def ours(text: str) -> list[tuple[str, str]] | str:
         return exc.code
 
 
-# Text built from the pieces that matter: escapes (good, malformed, non-UTF-8), separators,
-# plus signs, backslashes (the fast path must not read them as escapes), Arabic.
-PIECES = st.sampled_from(["%", "%2", "%D8%A7", "%d9%84", "%41", "%zz", "%FF", "%C3", "%ED%A0%80", "%5C",
-                          "\\x41", "\\n", "\\", "+", "=", "&", "a", "ب", "é", " ", "%25", "%2B", "x"])
+# Text built from the pieces that matter: escapes (good, malformed, non-UTF-8, %00), separators,
+# plus signs, Arabic, and what the fast path must not misread: backslashes, "=" inside a value,
+# raw line breaks, tabs and NUL (quoted-printable gives them meaning, NUL separates parts).
+PIECES = st.sampled_from(["%", "%2", "%D8%A7", "%d9%84", "%41", "%zz", "%FF", "%C3", "%ED%A0%80", "%5C", "%3D",
+                          "%0A", "%00", "\n", "\r", "\x00", "_", "\t", "\\x41", "\\n", "\\", "+", "=", "&",
+                          "a", "ب", "é", " ", "%25", "%2B", "x"])
 TEXTS = st.lists(PIECES, max_size=30).map("".join)
 
 
-@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(TEXTS)
 def test_same_result_as_parse_qsl_on_any_text(text: str) -> None:
     assert ours(text) == reference(text)

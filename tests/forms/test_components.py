@@ -19,7 +19,7 @@ from generator.forms.render import environment
 COMPONENTS = Path(__file__).resolve().parents[2] / "templates" / "components"
 NAMES = sorted(p.name for p in COMPONENTS.iterdir() if p.is_dir())
 EXPECTED = {"attributes", "button", "checkbox", "checkboxes", "date", "error-message", "error-summary",
-            "fieldset", "hint", "honeypot", "input", "label", "radios", "select", "textarea"}
+            "choices", "fieldset", "form-group", "hint", "honeypot", "input", "label", "radios", "select", "textarea"}
 
 
 def _spec(name: str) -> dict:
@@ -47,9 +47,12 @@ def test_each_component_is_one_macro_with_documented_params(name):
 
 
 def render(name: str, params, lang: str = "en") -> str:
-    macro = _spec(name)["macro"]
-    template = environment(lang).from_string(
-        f'{{% from "components/{name}/macro.html" import {macro} %}}{{{{ {macro}(params) }}}}')
+    spec = _spec(name)
+    macro = spec["macro"]
+    # A component that wraps a control its caller renders says what to render inside it.
+    use = (f"{{% call(described_by) {macro}(params) %}}{spec['caller']}{{% endcall %}}" if "caller" in spec
+           else f"{{{{ {macro}(params) }}}}")
+    template = environment(lang).from_string(f'{{% from "components/{name}/macro.html" import {macro} %}}{use}')
     return template.render(params=params)
 
 
