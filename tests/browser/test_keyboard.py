@@ -67,3 +67,37 @@ def test_tab_reaches_switcher_and_navigation_with_visible_focus(tabs, site_url, 
         if missed:
             problems.append(f"{url}: Tab ({len(stops)} stops) never reached: {missed}")
     assert not problems, f"{lang} at {viewport} {VIEWPORTS[viewport]}:\n" + "\n".join(problems)
+
+
+_MENU_STATE = """() => {
+  const button = document.querySelector('label.md-header__button[for="__drawer"]');
+  const link = document.querySelector('.md-nav--primary a.md-nav__link[href]');
+  const r = link.getBoundingClientRect();
+  return {focused: document.activeElement === button, role: button.getAttribute('role'),
+          name: button.getAttribute('aria-label'), expanded: button.getAttribute('aria-expanded'),
+          open: document.getElementById('__drawer').checked,
+          linkShown: r.right > 0 && r.left < innerWidth && r.width > 0};
+}"""
+
+
+@pytest.mark.parametrize("lang,prefix,name", [("ar", "", "القائمة"), ("en", "en/", "Menu")])
+def test_phone_menu_button_is_a_named_button_the_keyboard_opens(tabs, site_url, lang, prefix, name):
+    tab = tabs["phone"]
+    visit(tab, f"{site_url}{prefix}faq/")
+    tab.add_style_tag(content=NO_TRANSITIONS)
+    for n in range(1, 20):  # the menu button is one of the first stops in the header
+        tab.keyboard.press("Tab")
+        state = tab.evaluate(_MENU_STATE)
+        if state["focused"]:
+            break
+    else:
+        pytest.fail(f"{lang}: Tab never reached the menu button")
+    assert focus_problems(f"{lang}: Tab {n}", tab.evaluate(FOCUSED)) == []
+    assert (state["role"], state["name"], state["expanded"], state["open"]) == ("button", name, "false", False)
+    assert not state["linkShown"], "the drawer should start closed"
+    tab.keyboard.press("Enter")
+    opened = tab.evaluate(_MENU_STATE)
+    assert (opened["expanded"], opened["open"], opened["linkShown"]) == ("true", True, True)
+    tab.keyboard.press(" ")
+    closed = tab.evaluate(_MENU_STATE)
+    assert (closed["expanded"], closed["open"]) == ("false", False)
