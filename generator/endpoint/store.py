@@ -85,6 +85,19 @@ class Store:
                 conn.close()
         self._local = threading.local()
 
+    def close_this_thread(self) -> None:
+        """Close the calling thread's connection (a thread that is about to end)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            self._local.conn = None
+            with self._lock:
+                self._all = [c for c in self._all if c is not conn]
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    def checkpoint(self) -> None:
+        """Housekeeping a backend can do beside the writer, from another thread (see writer.py)."""
+
     def _sql(self, sql: str) -> str:
         return sql
 

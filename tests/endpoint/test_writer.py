@@ -49,6 +49,12 @@ class GatedStore:
     def close(self) -> None:
         self.inner.close()
 
+    def checkpoint(self) -> None:
+        self.inner.checkpoint()
+
+    def close_this_thread(self) -> None:
+        self.inner.close_this_thread()
+
 
 def test_no_answer_before_commit(store: Store) -> None:
     gated = GatedStore(store)
@@ -72,7 +78,13 @@ class BrokenStore:
     def insert_batch(self, subs: Sequence[Submission]) -> list[Submission | Exception]:
         raise OSError("disk full")
 
+    def checkpoint(self) -> None:
+        raise OSError("disk full")  # housekeeping fails too: logged, never raised
+
     def close(self) -> None:
+        pass
+
+    def close_this_thread(self) -> None:
         pass
 
 
@@ -118,3 +130,36 @@ def test_a_cancelled_request_still_has_its_submission_committed(store: Store) ->
     stored = {s.reference for s in store.submissions()}
     assert leaving in stored
     assert {s.reference for s in answered} <= stored
+
+
+@pytest.mark.parametrize("interval", [0.05, 3600.0])
+def test_the_wal_is_copied_into_the_database_file_beside_the_writer(tmp_path, interval: float) -> None:
+    """SQLite: while the endpoint writes, committed pages reach the database file through
+    the background checkpoint, not through checkpoints inside the commits (which wait
+    for 10,000 pages). Without the background thread (interval of an hour) they stay in the WAL."""
+    from generator.endpoint.store import open_store
+
+    path = tmp_path / "submissions.db"
+    store = open_store(f"sqlite:///{path}")
+    store.migrate()
+    store.checkpoint()
+    before = path.stat().st_size
+
+    async def scenario() -> None:
+        writer = Writer(store, max_batch=32, checkpoint_interval=interval)
+        await writer.start()
+        try:
+            for _ in range(10):
+                await asyncio.gather(*(writer.write(make()) for _ in range(30)))
+            await asyncio.sleep(0.3)  # a few background rounds
+        finally:
+            await writer.stop()
+
+    asyncio.run(scenario())
+    grown = path.stat().st_size > before
+    assert grown == (interval < 1), f"database file {before} -> {path.stat().st_size} bytes"
+    reopened = open_store(f"sqlite:///{path}")
+    try:
+        assert reopened.count() == 300  # all committed either way
+    finally:
+        reopened.close()
