@@ -158,7 +158,7 @@ def subject(root: Path, *, action: str, values: list[tuple[str, str]], out: Path
             print(f"{verb} {len(found)} submission(s)", file=sys.stderr)
         elif action == "export":
             assert out is not None
-            paths = requests.export(found, forms, out)
+            paths = requests.export(found, forms, out, organisation=_organisation(root))
             audit.record(store, who=audit.actor(staff), action="subject-export", rows=len(found), detail=detail)
             print(f"Wrote {len(found)} submission(s) to {', '.join(map(str, paths))}; hand them to the person "
                   "and delete your copy afterwards.", file=sys.stderr)
@@ -169,6 +169,16 @@ def subject(root: Path, *, action: str, values: list[tuple[str, str]], out: Path
     finally:
         store.close()
     return 0
+
+
+def _organisation(root: Path) -> dict[str, str]:
+    """The organisation's name per language, from content/settings.yml ({} if unreadable)."""
+    from .. import i18n
+    from ..problems import Problems
+    from ..settings import load_settings
+
+    settings = load_settings(root, Problems())
+    return {lang: settings.org("name", lang) for lang in i18n.LANGUAGE_CODES if settings.org("name", lang)}
 
 
 def keys(root: Path, *, action: str, lookup: bool = False, staff: str | None = None) -> int:

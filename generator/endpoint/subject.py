@@ -22,23 +22,10 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from babel.lists import format_list
+
+from .. import i18n
 from .records import Submission
-
-WORDS = {
-    "title": {"ar": "بياناتك المحفوظة لدى جمعية قلب", "en": "Your data held by the Qalb Association"},
-    "intro": {"ar": "هذه نسخة من كل ما أرسلته عبر نماذج موقع الجمعية ولا يزال محفوظًا في نظام استقبال النماذج.",
-              "en": "This is a copy of everything you sent through the Association's website forms that is "
-                    "still kept in its form system."},
-    "prepared": {"ar": "أُعدّت هذه النسخة في", "en": "Prepared on"},
-    "reference": {"ar": "رقم الطلب", "en": "Reference number"},
-    "submitted_at": {"ar": "وقت الإرسال", "en": "Sent on"},
-    "consent": {"ar": "وقت تسجيل الموافقة", "en": "Consent recorded at"},
-    "yes": {"ar": "نعم", "en": "Yes"},
-    "no": {"ar": "لا", "en": "No"},
-    "none": {"ar": "لا توجد لدينا بيانات مرسلة بهذه المعرّفات.", "en": "We hold no submissions with these details."},
-}
-LIST_SEPARATOR = {"ar": "، ", "en": ", "}
-
 
 def search_values(national_id: Iterable[str] = (), mobile: Iterable[str] = (),
                   email: Iterable[str] = ()) -> list[tuple[str, str]]:
@@ -75,9 +62,9 @@ def readable_answers(sub: Submission, form: Any) -> list[tuple[str, str]]:
             continue
         options = {str(o.value): o.label.get(lang, str(o.value)) for o in field.options} if field else {}
         if isinstance(value, bool):
-            shown = WORDS["yes" if value else "no"][lang]
+            shown = i18n.gettext(lang, "Yes") if value else i18n.gettext(lang, "No")
         elif isinstance(value, list):
-            shown = LIST_SEPARATOR[lang].join(options.get(str(v), str(v)) for v in value)
+            shown = format_list([options.get(str(v), str(v)) for v in value], locale=lang)  # "A, B and C"
         else:
             shown = options.get(str(value), str(value))
         rows.append((field.label.get(lang, name) if field else name, shown))
@@ -88,28 +75,35 @@ def _section(sub: Submission, form: Any) -> str:
     lang = sub.language
     direction = "rtl" if lang == "ar" else "ltr"
     title = _text(form, lang, "title") or sub.form_id
-    rows = [(WORDS["reference"][lang], sub.reference), (WORDS["submitted_at"][lang], _when(sub.submitted_at)),
-            *readable_answers(sub, form)]
+    rows = [(i18n.gettext(lang, "Reference number"), sub.reference),
+            (i18n.gettext(lang, "Sent on"), _when(sub.submitted_at)), *readable_answers(sub, form)]
     if isinstance(sub.consent.get("given_at"), str):  # the consent boxes themselves are among the answers
-        rows.append((WORDS["consent"][lang], sub.consent["given_at"]))
+        rows.append((i18n.gettext(lang, "Consent recorded at"), sub.consent["given_at"]))
     cells = "".join(f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>" for label, value in rows)
     return (f'<section lang="{lang}" dir="{direction}"><h2>{html.escape(title)}</h2>'
             f"<table>{cells}</table></section>")
 
 
 def export(subs: list[Submission], forms: Mapping[str, Any], out_dir: Path,
-           now: dt.datetime | None = None) -> list[Path]:
-    """Write `subject-data.html` and `subject-data.json` into out_dir; return their paths."""
+           now: dt.datetime | None = None, organisation: Mapping[str, str] | None = None) -> list[Path]:
+    """Write `subject-data.html` and `subject-data.json` into out_dir; return their paths.
+    `organisation`: its name per language (content/settings.yml), for the title."""
     now = now or dt.datetime.now(dt.timezone.utc)
-    lang = max(subs, key=lambda s: s.submitted_at).language if subs else "ar"
-    direction = "rtl" if lang == "ar" else "ltr"
-    body = "".join(_section(sub, forms.get(sub.form_id)) for sub in subs) or f"<p>{WORDS['none'][lang]}</p>"
+    lang = max(subs, key=lambda s: s.submitted_at).language if subs else i18n.DEFAULT_LANGUAGE.code
+    direction = i18n.language(lang).direction
+    nothing = html.escape(i18n.gettext(lang, "We hold no submissions with these details."))
+    body = "".join(_section(sub, forms.get(sub.form_id)) for sub in subs) or f"<p>{nothing}</p>"
+    name = (organisation or {}).get(lang) or i18n.gettext(lang, "the Association")
+    title = html.escape(i18n.gettext(lang, "Your data held by %(organisation)s", organisation=name))
+    intro = html.escape(i18n.gettext(
+        lang, "This is a copy of everything you sent through the website's forms that is still kept in its "
+        "form system."))
+    prepared = html.escape(i18n.gettext(lang, "Prepared on %(time)s", time=_when(now)))
     page = (f'<!doctype html><html lang="{lang}" dir="{direction}"><head><meta charset="utf-8">'
-            f"<title>{WORDS['title'][lang]}</title><style>body{{font-family:sans-serif;max-width:50em;margin:2em auto}}"
+            f"<title>{title}</title><style>body{{font-family:sans-serif;max-width:50em;margin:2em auto}}"
             "table{border-collapse:collapse;width:100%}th,td{border:1px solid #999;padding:.4em;"
             "text-align:start;vertical-align:top}th{width:35%}</style></head>"
-            f"<body><h1>{WORDS['title'][lang]}</h1><p>{WORDS['intro'][lang]}</p>"
-            f"<p>{WORDS['prepared'][lang]} {_when(now)}</p>{body}</body></html>")
+            f"<body><h1>{title}</h1><p>{intro}</p><p>{prepared}</p>{body}</body></html>")
     data = {"prepared_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "submissions": [{
         "reference": s.reference, "form": s.form_id, "form_title": _text(forms.get(s.form_id), s.language, "title"),
         "language": s.language, "submitted_at": s.submitted_at.strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -110,3 +110,28 @@ def test_find_export_delete_leaves_nothing_of_the_person(
 def test_a_request_needs_an_identifier(forms_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert subject(forms_root, action="find", values=search_values(mobile=["  "])) == 1
     assert "at least one of" in capsys.readouterr().err
+
+
+def test_the_export_reads_in_the_persons_language_with_the_settings_name(tmp_path: Path) -> None:
+    """Labels, choices, lists and the organisation's name (content/settings.yml) in the
+    submission's language; nothing in the other language."""
+    from generator import PROJECT_ROOT
+    from generator.endpoint import subject as requests
+    from generator.endpoint.commands import _forms, _organisation
+
+    forms = _forms(PROJECT_ROOT)
+    volunteer = forms["volunteer"]
+    labels = {o.value: o.label for o in next(f for f in volunteer.fields if f.name == "interests").options}
+    organisation = _organisation(PROJECT_ROOT)
+    for lang, other in (("ar", "en"), ("en", "ar")):
+        sub = Submission(reference="7KQ2M-X9PHD", form_id="volunteer", form_version="1", language=lang,
+                         submitted_at=dt.datetime(2026, 11, 26, 8, 0, tzinfo=dt.timezone.utc), consent={},
+                         status="accepted", answers={"name": "Amal", "interests": ["media", "technology"],
+                                                     "consent": True})
+        [page, _] = requests.export([sub], forms, tmp_path / lang, organisation=organisation)
+        text = page.read_text(encoding="utf-8")
+        assert f'<html lang="{lang}" dir="{"rtl" if lang == "ar" else "ltr"}">' in text
+        assert organisation[lang] in text
+        joined = " و" if lang == "ar" else " and "
+        assert labels["media"][lang] + joined + labels["technology"][lang] in text
+        assert volunteer.title[lang] in text and volunteer.title[other] not in text
