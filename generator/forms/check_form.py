@@ -23,7 +23,7 @@ from .model import LANGS, Form, FormField, Rule
 TOP_KEYS = ("id", "version", "retention_days", "title", "intro", "after_submit", "privacy", "schema", "rules")
 OPTIONAL_TOP_KEYS = ("rules",)
 TEXT_KEYS = ("title", "intro", "after_submit", "privacy")
-RULE_KEYS = ("code", "one_of")
+RULE_KEYS = ("code", "one_of", "required", "when")
 #: Written in form-level texts where the retention period goes; filled in from
 #: `retention_days`, so the period shown and the period purged cannot differ.
 RETENTION = "{retention}"
@@ -134,8 +134,11 @@ def _rule_codes(rules: Any) -> dict[str, list[str]]:
     so that a field's messages for its rules count as known while fields are checked."""
     codes: dict[str, list[str]] = {}
     for rule in rules if isinstance(rules, list) else []:
-        if isinstance(rule, dict) and isinstance(rule.get("one_of"), list) and rule["one_of"] \
-                and isinstance(rule.get("code"), str):
+        if not isinstance(rule, dict) or not isinstance(rule.get("code"), str):
+            continue
+        if isinstance(rule.get("required"), str):
+            codes.setdefault(rule["required"], []).append(rule["code"])
+        elif isinstance(rule.get("one_of"), list) and rule["one_of"]:
             codes.setdefault(str(rule["one_of"][0]), []).append(rule["code"])
     return codes
 
@@ -152,25 +155,69 @@ def _check_rules(c: Checker, data: LineDict, rules: Any, fields: list[FormField]
         if c.mapping(rule, line, "Each rule") is None:
             continue
         c.unknown_keys(rule, RULE_KEYS, "A rule")
-        if not c.missing_keys(rule, RULE_KEYS, "A rule"):
+        conditional = "required" in rule or "when" in rule
+        if not c.missing_keys(rule, ("code", "required", "when") if conditional else ("code", "one_of"), "A rule"):
             continue
-        code, names = rule["code"], rule["one_of"]
+        code = rule["code"]
         if not isinstance(code, str) or not KEBAB_RE.match(code):
             c.error(rule.line_of("code"), "invalid-rule",
                     f'The rule code "{code}" must be lower-case words joined by hyphens, such as "contact-required".')
-        if not isinstance(names, list) or len(names) < 2:
+        if conditional and "one_of" in rule:
             c.error(rule.line_of("one_of"), "invalid-rule",
-                    '"one_of" lists two or more fields, at least one of which must be answered: "one_of: [mobile, email]".')
+                    'A rule has either "one_of" or "required" with "when", not both: make it two rules.')
             continue
-        for name in names:
-            field = by_name.get(name)
-            if name not in names_seen:
-                c.error(rule.line_of("one_of"), "invalid-rule",
-                        f'The rule names a field "{name}" that this form does not have.'
-                        f"{did_you_mean(str(name), names_seen)}")
-            elif field is not None and field.required:
-                c.error(rule.line_of("one_of"), "invalid-rule",
-                        f'The field "{name}" is required, so "one of" it and others is always met: '
-                        'make it optional or remove the rule.')
-        result.append(Rule(code=str(code), one_of=tuple(str(n) for n in names)))
+        checked = (_conditional_rule(c, rule, by_name, names_seen) if conditional
+                   else _one_of_rule(c, rule, by_name, names_seen))
+        if checked is not None:
+            result.append(Rule(code=str(code), **checked))
     return tuple(result)
+
+
+def _optional_field(c: Checker, rule: LineDict, key: str, name: Any, by_name: dict[str, FormField],
+                    names_seen: set[str], why: str) -> bool:
+    field = by_name.get(name) if isinstance(name, str) else None
+    if name not in names_seen:
+        c.error(rule.line_of(key), "invalid-rule",
+                f'The rule names a field "{name}" that this form does not have.{did_you_mean(str(name), names_seen)}')
+        return False
+    if field is not None and field.required:
+        c.error(rule.line_of(key), "invalid-rule", f'The field "{name}" is required, so {why}: '
+                'make it optional or remove the rule.')
+        return False
+    return True
+
+
+def _one_of_rule(c: Checker, rule: LineDict, by_name: dict[str, FormField], names_seen: set[str]) -> dict | None:
+    names = rule["one_of"]
+    if not isinstance(names, list) or len(names) < 2:
+        c.error(rule.line_of("one_of"), "invalid-rule",
+                '"one_of" lists two or more fields, at least one of which must be answered: "one_of: [mobile, email]".')
+        return None
+    for name in names:
+        _optional_field(c, rule, "one_of", name, by_name, names_seen, '"one of" it and others is always met')
+    return {"one_of": tuple(str(n) for n in names)}
+
+
+def _conditional_rule(c: Checker, rule: LineDict, by_name: dict[str, FormField],
+                      names_seen: set[str]) -> dict | None:
+    """`required: mobile` + `when: {reply_by: phone}`."""
+    required, when = rule["required"], rule["when"]
+    ok = _optional_field(c, rule, "required", required, by_name, names_seen, "the rule can never apply")
+    if not isinstance(when, LineDict) or not when:
+        c.error(rule.line_of("when"), "invalid-rule",
+                '"when" names the answers that make the field required, such as "when: {reply_by: phone}".')
+        return None
+    conditions = []
+    for name, value in when.items():
+        field = by_name.get(name)
+        if name not in names_seen:
+            c.error(when.line_of(name), "invalid-rule",
+                    f'"when" names a field "{name}" that this form does not have.{did_you_mean(str(name), names_seen)}')
+            ok = False
+        elif field is not None and field.options and value not in [o.value for o in field.options]:
+            choices = ", ".join(str(o.value) for o in field.options)
+            c.error(when.line_of(name), "invalid-rule",
+                    f'"{name}" can never be "{value}": its choices are {choices}.')
+            ok = False
+        conditions.append((str(name), value))
+    return {"required": str(required), "when": tuple(conditions)} if ok else None

@@ -133,6 +133,11 @@ def read_submission(form: Form, data: Mapping[str, Any]) -> Submission:
     for rule in form.rules:
         # A rule speaks only when its fields are empty, not when they are wrong:
         # the field's own message says more.
-        if all(row.get(name) is None and name not in errors for name in rule.one_of):
-            errors.setdefault(rule.one_of[0], []).append(rule.code)
+        if rule.required:
+            applies = all(row.get(name) == value for name, value in rule.when)
+            empty = [rule.required] if applies else []
+        else:
+            empty = list(rule.one_of)
+        if empty and all(row.get(name) is None and name not in errors for name in empty):
+            errors.setdefault(rule.reported_on, []).append(rule.code)
     return Submission(row=row, errors=errors, unknown_fields=unknown)

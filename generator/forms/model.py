@@ -103,14 +103,24 @@ class Option:
 
 @dataclass(frozen=True)
 class Rule:
-    """A form-level check across fields (Table Schema has none).
+    """A form-level check across fields (Table Schema has none). Two kinds:
 
     `one_of`: at least one of these optional fields must be answered; the error
     `code` is reported on the first of them, with that field's message.
+    `required` + `when`: this optional field must be answered when every field
+    in `when` has the given answer (e.g. a mobile number when the person asked
+    to be called back); the error is reported on it, with its message.
     """
 
     code: str
-    one_of: tuple[str, ...]
+    one_of: tuple[str, ...] = ()
+    required: str = ""
+    when: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def reported_on(self) -> str:
+        """The field that shows this rule's error."""
+        return self.required or self.one_of[0]
 
 
 @dataclass(frozen=True)

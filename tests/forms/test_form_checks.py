@@ -48,6 +48,7 @@ CASES = {
     "missing-option-label": [(28, "missing-option-label", 'the choice "complaint" has no label')],
     "consent-not-true": [(22, "consent-not-true", "enum: [true]")],
     "invalid-rule": [(10, "invalid-rule", 'a field "phone" that this form does not have')],
+    "invalid-condition": [(11, "invalid-rule", '"reply_by" can never be "fax": its choices are phone, email')],
 }
 
 

@@ -99,9 +99,27 @@ def test_satisfaction_is_anonymous_and_uses_the_policys_channels(forms):
 
 
 def test_contact_needs_a_way_to_reply(forms):
+    """A reply by phone needs the mobile number, a reply by email the address; each error
+    is shown on the missing field, in both languages, and nothing else is asked for."""
+    from generator.forms import error_message, read_submission
+
     form = forms["contact"]
-    assert [(r.code, r.one_of) for r in form.rules] == [("contact-required", ("mobile", "email"))]
+    assert [(r.code, r.required, r.when) for r in form.rules] == [
+        ("mobile-for-phone-reply", "mobile", (("reply_by", "phone"),)),
+        ("email-for-email-reply", "email", (("reply_by", "email"),))]
     assert not form.field("mobile").required and not form.field("email").required
+    base = {"kind": "enquiry", "subject": "Opening hours", "message": "When are you open?", "name": "Amal"}
+    call_me = read_submission(form, {**base, "reply_by": "phone", "email": "amal@example.org"})
+    assert call_me.errors == {"mobile": ["mobile-for-phone-reply"]}
+    assert "mobile" in error_message(form, "mobile", "mobile-for-phone-reply", "en")
+    assert "جوال" in error_message(form, "mobile", "mobile-for-phone-reply", "ar")
+    write_me = read_submission(form, {**base, "reply_by": "email", "mobile": "0501234567"})
+    assert write_me.errors == {"email": ["email-for-email-reply"]}
+    assert read_submission(form, {**base, "reply_by": "phone", "mobile": "0501234567"}).ok
+    assert read_submission(form, {**base, "reply_by": "email", "email": "amal@example.org"}).ok
+    # A wrong number is the field's own error, not the rule's.
+    wrong = read_submission(form, {**base, "reply_by": "phone", "mobile": "123"})
+    assert wrong.errors == {"mobile": ["pattern"]}
 
 
 def test_the_notice_version_is_the_form_version_and_a_hash_of_what_the_notice_shows(forms):

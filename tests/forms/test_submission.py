@@ -188,18 +188,21 @@ CONTACT = {"kind": "complaint", "name": "Ali", "subject": "Late reply", "message
 
 
 @pytest.mark.parametrize("extra, errors", [
-    ({}, {"mobile": ["contact-required"]}),
-    ({"mobile": "", "email": "  "}, {"mobile": ["contact-required"]}),
-    ({"mobile": "0501234567"}, {}),
+    ({}, {"email": ["email-for-email-reply"]}),
+    ({"mobile": "", "email": "  "}, {"email": ["email-for-email-reply"]}),
+    ({"mobile": "0501234567"}, {"email": ["email-for-email-reply"]}),  # a number, but a reply by email
     ({"email": "ali@example.com"}, {}),
     ({"email": "ali@"}, {"email": ["type"]}),  # a wrong answer speaks for itself
+    ({"reply_by": "phone"}, {"mobile": ["mobile-for-phone-reply"]}),
+    ({"reply_by": "phone", "email": "ali@example.com"}, {"mobile": ["mobile-for-phone-reply"]}),
+    ({"reply_by": "phone", "mobile": "٠٥٠١٢٣٤٥٦٧"}, {}),
 ])
-def test_contact_needs_a_mobile_or_an_email(forms, extra, errors):
+def test_contact_needs_the_way_to_reply_it_asks_for(forms, extra, errors):
     result = read_submission(forms["contact"], {**CONTACT, **extra})
     assert result.errors == errors
-    if errors.get("mobile") == ["contact-required"]:
-        assert error_message(forms["contact"], "mobile", "contact-required", "en") == (
-            "Enter a mobile number or an email address so that we can reply to you")
+    if errors.get("email") == ["email-for-email-reply"]:
+        assert error_message(forms["contact"], "email", "email-for-email-reply", "en") == (
+            "Enter your email address so that we can reply to you, or choose a reply by phone")
 
 
 def test_number_and_date_fields():
@@ -224,3 +227,16 @@ def test_any_posted_data_gives_a_result_never_an_exception(forms, data):
         assert codes and all(isinstance(code, str) for code in codes)
         for code in codes:
             assert error_message(forms["help-request"], name, code, "ar")
+
+
+def test_a_one_of_rule_asks_for_at_least_one_of_its_fields(forms):
+    """No shipped form uses "one_of" now (contact asks per reply channel), but form files may."""
+    import dataclasses
+
+    from generator.forms.model import Rule
+
+    form = dataclasses.replace(forms["contact"], rules=(Rule(code="contact-required", one_of=("mobile", "email")),))
+    assert read_submission(form, CONTACT).errors == {"mobile": ["contact-required"]}
+    assert read_submission(form, {**CONTACT, "email": "ali@example.com"}).ok
+    assert read_submission(form, {**CONTACT, "mobile": "0501234567"}).ok
+    assert read_submission(form, {**CONTACT, "mobile": "12"}).errors == {"mobile": ["pattern"]}
