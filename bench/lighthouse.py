@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
-import functools
 import gzip
 import http.server
 import json
@@ -36,7 +35,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -44,6 +42,7 @@ from pathlib import Path
 from typing import ClassVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 from common import REPO, load_note, machine
 
 LH_DIR = REPO / "bench" / "lighthouse"
@@ -109,16 +108,10 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 @contextlib.contextmanager
 def serve(site_dir: Path, *, gzip_text: bool) -> Iterator[str]:
     """Serve `site_dir` on 127.0.0.1 (a free port) in a thread, for as long as the block runs."""
-    handler_class = type("Handler", (_Handler,), {"gzip_text": gzip_text})
-    handler = functools.partial(handler_class, directory=str(site_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    from generator.browser import serve_static
+
+    with serve_static(site_dir, handler_class=type("Handler", (_Handler,), {"gzip_text": gzip_text})) as base:
+        yield base
 
 
 # --- setup ------------------------------------------------------------------

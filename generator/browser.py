@@ -50,9 +50,10 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve_static(site_dir: Path) -> Iterator[str]:
+def serve_static(site_dir: Path, *, handler_class: type[http.server.SimpleHTTPRequestHandler] = _QuietHandler
+                 ) -> Iterator[str]:
     """Serve a built site on 127.0.0.1 (a free port) for as long as the block runs."""
-    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+    handler = functools.partial(handler_class, directory=str(site_dir))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
