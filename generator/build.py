@@ -22,8 +22,8 @@ from pathlib import Path
 import yaml
 
 from . import build_state, fonts, i18n
-from .memory import release_freed_memory
 from .check import load_project
+from .memory import release_freed_memory
 from .pages import render_site
 from .problems import ContentError, Problem
 from .translations import translation_hashes, write_lock

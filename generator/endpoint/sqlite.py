@@ -8,8 +8,8 @@ done beside the writer by `checkpoint`, every 0.1 s while the endpoint runs
 (~40 MB), which bounds the WAL when the background copy cannot keep up.
 Checkpoints in the commits, every 1,000 pages by default, left the endpoint
 idle while all its clients waited (bench/endpoint.py: 2,153-2,261
-submissions/s before, 2,420-2,676/s after). secure_delete makes purged rows unreadable in the file
-instead of leaving them in free pages.
+submissions/s before, 2,420-2,676/s after). secure_delete makes purged rows
+unreadable in the file instead of leaving them in free pages.
 """
 from __future__ import annotations
 
