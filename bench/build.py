@@ -358,17 +358,6 @@ def hugo_cmd(hugo: str, root: Path, out: Path, cache: Path) -> list[str]:
     return [hugo, "--quiet", "--source", str(root), "--destination", str(out), "--cacheDir", str(cache)]
 
 
-def hugo_pagefind_cmd(hugo: str, root: Path, out: Path, cache: Path) -> list[str] | None:
-    """Context only: Hugo followed by the Pagefind indexing our build also runs (None if absent)."""
-    import importlib.util
-    import shlex
-
-    if importlib.util.find_spec("pagefind") is None:
-        return None
-    pagefind = [sys.executable, "-m", "pagefind", "--site", str(out), "--silent"]
-    return ["sh", "-c", f"{shlex.join(hugo_cmd(hugo, root, out, cache))} && {shlex.join(pagefind)}"]
-
-
 # The whole benchmark must finish in under 5 minutes: past this many seconds from
 # the start, each measurement stops after its first timed run (the table shows how many ran).
 BUDGET_S = 210.0
@@ -421,7 +410,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Command: {' '.join([os.path.relpath(sys.executable), 'bench/build.py', *(argv or sys.argv[1:])])}")
     print("Ours: `python -m generator --root DIR build --site-dir OUT` (fresh process, empty OUT);"
           " Hugo: `hugo --quiet` on the same Markdown pages.")
-    print("Context column: Hugo followed by `python -m pagefind` (the search indexer our build runs).")
     print("Peak memory: largest single process (getrusage) and the whole process tree (sampled PSS).")
     print(f"At start: {load_note()}", flush=True)
 
@@ -439,13 +427,10 @@ def main(argv: list[str] | None = None) -> int:
             ours = timed(ours_cmd(project, ours_out), ours_out, runs, warmup, env)
             theirs = timed(hugo_cmd(hugo, hugo_site, hugo_out, here / "hugo-cache"), hugo_out, runs, warmup, None)
             hugo_stats = tree_stats(hugo_out)
-            with_pagefind = hugo_pagefind_cmd(hugo, hugo_site, hugo_out, here / "hugo-cache")
-            hugo_pf = timed(with_pagefind, hugo_out, runs, 0, None) if with_pagefind else None
             row = {"n": n, "runs": runs, "warmup": warmup, "words": count_words(),
                    "markdown_bytes": sum(len(t.encode()) for f in markdown.values() for t in f.values()),
                    "ours": {**vars(ours), **tree_stats(ours_out)},
-                   "hugo": {**vars(theirs), **hugo_stats},
-                   "hugo_pagefind": vars(hugo_pf) if hugo_pf else None}
+                   "hugo": {**vars(theirs), **hugo_stats}}
             rows.append(row)
             _print_row(row)
             shutil.rmtree(here, ignore_errors=True) if not args.keep else None
@@ -483,18 +468,14 @@ def _print_row(row: dict) -> None:
     print(f"N={row['n']} ({runs}): wall ours {o['wall']:.2f} s, hugo {h['wall']:.2f} s, "
           f"ratio ours/hugo {o['wall'] / h['wall']:.1f}x; peak tree PSS ours {fmt_mb(o['tree_pss_mb'])} MB, "
           f"hugo {fmt_mb(h['tree_pss_mb'])} MB; pages ours {o['pages']}, hugo {h['pages']}", flush=True)
-    if row["hugo_pagefind"]:
-        pf = row["hugo_pagefind"]["wall"]
-        print(f"N={row['n']}: context: hugo + pagefind {pf:.2f} s, ratio ours/(hugo + pagefind) {o['wall'] / pf:.1f}x",
-              flush=True)
 
 
 def _print_table(rows: list[dict], real: dict) -> None:
     """A Markdown table (pasted as is into docs/benchmarks.md)."""
     print("| N per language | pages ours / Hugo | HTML MB ours / Hugo | search index MB ours / Hugo "
           "| wall s ours | wall s Hugo | **ratio ours/Hugo** | CPU s ours / Hugo "
-          "| peak MB ours: largest process / tree | peak MB Hugo | Hugo + Pagefind s | ratio ours/(Hugo + Pagefind) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| peak MB ours: largest process / tree | peak MB Hugo |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         o, h = row["ours"], row["hugo"]
         print(f"| {row['n']} | {o['pages']} / {h['pages']} "
@@ -502,8 +483,7 @@ def _print_table(rows: list[dict], real: dict) -> None:
               f"| {o['search_bytes'] / 1e6:.1f} / {h['search_bytes'] / 1e6:.1f} "
               f"| {o['wall']:.2f} | {h['wall']:.2f} | **{o['wall'] / h['wall']:.1f}x** "
               f"| {o['cpu']:.1f} / {h['cpu']:.1f} "
-              f"| {fmt_mb(o['maxrss_mb'])} / {fmt_mb(o['tree_pss_mb'])} | {fmt_mb(h['maxrss_mb'])} "
-              f"| {_pf(row, 'wall')} | {_pf(row, 'ratio')} |")
+              f"| {fmt_mb(o['maxrss_mb'])} / {fmt_mb(o['tree_pss_mb'])} | {fmt_mb(h['maxrss_mb'])} |")
     if rows:
         last = rows[-1]
         print("Words per item: " + ", ".join(f"{k} {v}" for k, v in last["words"].items())
@@ -516,13 +496,6 @@ def _print_table(rows: list[dict], real: dict) -> None:
     print(f"Real content, cold build (median of {len(walls)}{spread}): {real['wall']:.2f} s, "
           f"{real['pages']} pages, peak {fmt_mb(real['maxrss_mb'])} MB largest process / "
           f"{fmt_mb(real['tree_pss_mb'])} MB tree PSS")
-
-
-def _pf(row: dict, what: str) -> str:
-    pf = row["hugo_pagefind"]
-    if not pf:
-        return "-"
-    return f"{pf['wall']:.2f}" if what == "wall" else f"{row['ours']['wall'] / pf['wall']:.1f}x"
 
 
 def _print_targets(rows: list[dict], real: dict) -> None:

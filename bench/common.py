@@ -197,7 +197,7 @@ def median_run(runs: list[Run]) -> Run:
 def tree_stats(folder: Path) -> dict[str, int]:
     """Pages (HTML files that are not redirect stubs) and bytes of a built site.
 
-    Search bytes: a JSON search index (search_index.json) or Pagefind's pagefind/ folders.
+    Search bytes: the JSON search indexes (Hugo's search_index.json, our search/index.json).
     """
     pages = html_bytes = total = search = 0
     for path in folder.rglob("*"):
@@ -210,7 +210,7 @@ def tree_stats(folder: Path) -> dict[str, int]:
                 continue  # Hugo's redirect from /ar/ to /
             pages += 1
             html_bytes += size
-        if path.name == "search_index.json" or "pagefind" in path.parts:
+        if path.name == "search_index.json" or path.parts[-2:] == ("search", "index.json"):
             search += size
     return {"pages": pages, "html_bytes": html_bytes, "search_bytes": search, "total_bytes": total}
 

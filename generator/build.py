@@ -13,15 +13,13 @@ import logging
 import multiprocessing
 import os
 import shutil
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from . import build_state, fonts, i18n
+from . import build_state, fonts, i18n, search_index
 from .check import load_project
 from .memory import release_freed_memory
 from .pages import render_site
@@ -48,7 +46,7 @@ def build_site(root: Path, *, site_dir: Path | None = None, strict: bool = False
     site_dir = (site_dir or root / "site").resolve()
     project = load_project(root)
     problems = project.problems
-    _check_fonts(root, problems)
+    _check_npm_files(root, problems)
     blocking = problems.items if strict else problems.errors
     if blocking:
         raise ContentError(problems.sorted())
@@ -64,7 +62,6 @@ def build_site(root: Path, *, site_dir: Path | None = None, strict: bool = False
         del project
         release_freed_memory()
         outputs = _run_mkdocs_builds(configs)
-        _index_for_search(outputs)
         out = outputs[0]
         for lang, folder in zip(i18n.LANGUAGES[1:], outputs[1:]):
             folder.rename(out / lang.prefix.rstrip("/"))
@@ -77,11 +74,15 @@ def build_site(root: Path, *, site_dir: Path | None = None, strict: bool = False
     return BuildReport(site_dir, time.perf_counter() - started, pages, problems.warnings)
 
 
-def _check_fonts(root: Path, problems) -> None:
+def _check_npm_files(root: Path, problems) -> None:
     missing = fonts.missing_fonts(root)
     if missing:
         problems.error("package.json", 1, "missing-font",
                        f"The self-hosted font {missing[0]} is missing from {fonts.FONT_PACKAGE}. "
+                       "Run `make setup` (it runs `npm ci`) and build again.")
+    for source in search_index.missing_scripts(root):
+        problems.error("package.json", 1, "missing-script",
+                       f"The search library {source} is missing. "
                        "Run `make setup` (it runs `npm ci`) and build again.")
 
 
@@ -94,6 +95,7 @@ def _prepare_language(root: Path, project, lang: i18n.Language, staging: Path) -
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     fonts.install_fonts(root, docs / "assets" / "fonts")
+    search_index.install_scripts(root, docs / "assets" / "javascripts" / "vendor")
     settings = project.settings
     config = {
         "INHERIT": str(root / "mkdocs.yml"),
@@ -104,7 +106,7 @@ def _prepare_language(root: Path, project, lang: i18n.Language, staging: Path) -
         "site_dir": str(staging / f"out-{lang.code}"),
         "theme": {"name": "material", "language": lang.code, "custom_dir": str(root / "templates" / "overrides")},
         "hooks": [str(Path(__file__).with_name("mkdocs_hooks.py"))],
-        "plugins": [],  # no Material search: Pagefind indexes each language after the build
+        "plugins": [],  # no Material search: our search page has its own index (generator/search_index.py)
         "nav": rendered.nav,
         "extra": {
             "alternate": True,  # not a list: Material then shows our switcher but adds no relative hreflang links
@@ -165,25 +167,6 @@ def _mkdocs_build(config_path: str) -> tuple[str, str | None]:
     except (MkDocsException, OSError) as exc:
         return "", "; ".join([*collect.messages, str(exc)])
     return config["site_dir"], "; ".join(collect.messages) or None
-
-
-def _index_for_search(outputs: list[Path]) -> None:
-    """Pagefind: a chunked index per language, loaded only by the search page.
-
-    Run after the MkDocs workers have exited (so their memory is free), one
-    process per language at once (Pagefind is CPU-bound and multi-threaded).
-    """
-    command = [sys.executable, "-m", "pagefind", "--silent", "--site"]
-    running = [subprocess.Popen([*command, str(out)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True) for out in outputs]
-    failures = []
-    for out, proc in zip(outputs, running):
-        output, _ = proc.communicate()
-        if proc.returncode != 0:
-            failures.append(Problem("mkdocs.yml", 1, "search-index",
-                                    f"search indexing of {out.name} failed: {output.strip()}"))
-    if failures:
-        raise BuildError(failures)
 
 
 def _swap_into_place(new: Path, site_dir: Path) -> None:

@@ -1,7 +1,8 @@
 """MkDocs hooks (registered by the per-language config that build.py writes).
 
 They give Material's templates our gettext catalog, put `dir` on <html>
-(Material only sets it on <body>), and put the rendered forms into form pages.
+(Material only sets it on <body>), put the rendered forms into form pages, and
+collect each page's text for the search index (generator/search_index.py).
 """
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from mkdocs.exceptions import PluginError
 from generator import i18n
 from generator.build_state import CURRENT
 from generator.memory import release_freed_memory
+from generator.search_index import SearchIndex
 
 BIG_PAGE_CHARS = 500_000
 
 _HTML_TAG = re.compile(r'<html lang="([a-z-]+)"')
 _FORM_MARKER = re.compile(r"<!-- qalb:form ([a-z0-9-]+) -->")
-_ARTICLE = '<article class="md-content__inner md-typeset">'
 _SEARCH_PAGE = "search/"
 
 
@@ -51,20 +52,24 @@ def _set_direction(output: str, config) -> str:
     return _HTML_TAG.sub(lambda m: f'<html lang="{m.group(1)}" dir="{direction}"', output, count=1)
 
 
+def on_pre_build(config):
+    global _SEARCH_INDEX
+    _SEARCH_INDEX = SearchIndex()
+
+
 def on_post_page(output, page, config):
-    if page.url != _SEARCH_PAGE:  # Pagefind indexes only what is marked as page content
-        output = output.replace(_ARTICLE, _ARTICLE[:-1] + " data-pagefind-body>", 1)
-    else:
+    if page.url == _SEARCH_PAGE:
         output = output.replace("</head>", _SEARCH_HEAD, 1)
+    else:
+        _SEARCH_INDEX.add_page(page.url, page.title or "", output)
     return _set_direction(output, config)
 
 
-# The search page alone loads Pagefind (its UI, its index chunks): other pages
-# carry no search weight at all.
-_SEARCH_HEAD = """<link rel="stylesheet" href="../pagefind/pagefind-ui.css">
-<script src="../pagefind/pagefind-ui.js"></script>
-<script src="../assets/javascripts/search.js" defer></script>
+# Only the search page loads the search code and the index: other pages carry
+# no search weight at all.
+_SEARCH_HEAD = """<script type="module" src="../assets/javascripts/search.js"></script>
 </head>"""
+_SEARCH_INDEX = SearchIndex()
 
 
 def on_post_template(output_content, template_name, config):
@@ -81,6 +86,7 @@ _ALTERNATE_FETCHER = re.compile(r'function (\w+)\(\{document\$:\w+\}\)\{let \w+=
 
 
 def on_post_build(config):
+    _SEARCH_INDEX.write(Path(config["site_dir"]))
     for bundle in Path(config["site_dir"], "assets", "javascripts").glob("bundle.*.min.js"):
         code = bundle.read_text(encoding="utf-8")
         found = _ALTERNATE_FETCHER.search(code)

@@ -130,16 +130,26 @@ def test_no_asset_is_requested_from_another_host(built_site):
 
 
 def test_search_index_per_language(built_site):
-    """Pagefind indexes each language apart: Arabic pages search Arabic only."""
-    arabic = json.loads((built_site / "pagefind/pagefind-entry.json").read_text(encoding="utf-8"))
-    english = json.loads((built_site / "en/pagefind/pagefind-entry.json").read_text(encoding="utf-8"))
-    assert list(arabic["languages"]) == ["ar"] and list(english["languages"]) == ["en"]
+    """Each language has its own index of every page but the search page, section by section."""
+    indexes = {prefix: json.loads((built_site / prefix / "search/index.json").read_text(encoding="utf-8"))
+               for prefix in ("", "en/")}
     pages = len(pages_of(built_site)) - 1  # every page but the search page itself
-    assert arabic["languages"]["ar"]["page_count"] == english["languages"]["en"]["page_count"] == pages
+    for prefix, index in indexes.items():
+        urls = [url for url, _ in index["pages"]]
+        assert len(urls) == pages and "search/" not in urls, prefix
+        # Sections link to headings that exist on their page.
+        for number, anchor, title, text, weight in index["sections"]:
+            if anchor:
+                page = (built_site / prefix / urls[number] / "index.html").read_text(encoding="utf-8")
+                assert f'id="{anchor}"' in page, (prefix, urls[number], anchor)
+    arabic_text = " ".join(section[3] for section in indexes[""]["sections"])
+    english_text = " ".join(section[3] for section in indexes["en/"]["sections"])
+    assert "المساعدة" in arabic_text and "help" not in arabic_text.lower().split()
+    assert "help" in english_text and "المساعدة" not in english_text
+    # Only the search page loads the search code.
     search_page = (built_site / "search/index.html").read_text(encoding="utf-8")
-    assert "../pagefind/pagefind-ui.js" in search_page
-    assert "pagefind" not in (built_site / "faq/index.html").read_text(encoding="utf-8").replace(
-        "data-pagefind-body", "")  # other pages carry no search weight
+    assert "../assets/javascripts/search.js" in search_page
+    assert "search.js" not in (built_site / "faq/index.html").read_text(encoding="utf-8")
 
 
 def test_fonts_are_self_hosted(built_site):

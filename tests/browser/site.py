@@ -58,7 +58,7 @@ def visit(tab, url: str) -> None:
     if "/search/" in url:
         tab.wait_for_selector("[data-qalb-search] input")
         if "?q=" in url:
-            tab.wait_for_selector(".pagefind-ui__result-link")
+            tab.wait_for_selector(".qalb-search__link")
     tab.evaluate("() => document.fonts.ready.then(() => true)")
 
 

@@ -26,7 +26,7 @@ _MEASURE = """() => {
   };
   const article = document.querySelector('article.md-content__inner');
   const blocks = article ? [...article.querySelectorAll('h1, h2, h3, p, li, dt, dd')]
-    .filter(el => !el.closest('[dir="ltr"], pre, code, .pagefind-ui') && el.textContent.trim()) : [];
+    .filter(el => !el.closest('[dir="ltr"], pre, code') && el.textContent.trim()) : [];
   const misaligned = blocks.filter(el => side(el) !== (getComputedStyle(html).direction === 'rtl' ? 'right' : 'left'))
     .map(el => `${el.tagName} "${el.textContent.trim().slice(0, 30)}" is text-align ${getComputedStyle(el).textAlign}`);
   // As drawn: the first heading's text hugs the start edge of its box.

@@ -1,0 +1,93 @@
+"""The search index of one language: every page's text, section by section, as JSON.
+
+The search page downloads it and indexes it in the browser (MiniSearch, with
+Snowball's Arabic or English stemmer: templates/overrides/assets/javascripts/
+search.js). The build itself only cuts pages into sections, the same work as
+Hugo's JSON index: indexing 2.4 million words at build time (Pagefind) took
+longer than the rest of the build put together (docs/benchmarks.md).
+
+A section starts at each h1-h3 heading; deeper headings stay in their section's
+text. Markup the index reads, set by templates:
+- `data-search-title="..."` on the page's h1: the title results show for the page.
+- `data-search-weight="0.5"` on the h1: every section of the page counts for half.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+from pathlib import Path
+
+INDEX_FILE = "search/index.json"
+
+_ARTICLE = re.compile(r'<article class="md-content__inner md-typeset"[^>]*>(.*)</article>', re.S)
+_HEADING = re.compile(r"<h([1-3])((?:\s[^>]*)?)>(.*?)</h\1>", re.S)
+# Not text a person reads on the page (option lists are the form's, not a topic).
+_DROP = re.compile(r"<(script|style|noscript|template|select)\b.*?</\1>", re.S)
+_ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
+# Tags that end a block of text become a space; inline ones (a link inside a
+# sentence) vanish, so "the <a>form</a>, or" reads "the form, or".
+_BLOCK_TAG = re.compile(r"</?(?:p|div|li|ul|ol|dl|dt|dd|h[1-6]|tr|td|th|table|br|hr|section|details|summary"
+                        r"|fieldset|legend|label|blockquote|form|button|input|textarea|option)\b[^>]*>")
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+class SearchIndex:
+    """Collects one language's pages while MkDocs writes them; saved once at the end."""
+
+    def __init__(self) -> None:
+        self.pages: list[list[str]] = []       # [url, title]
+        self.sections: list[list] = []         # [page number, anchor, title, text, weight]
+
+    def add_page(self, url: str, title: str, page_html: str) -> None:
+        found = _ARTICLE.search(page_html)
+        if found is None:
+            return
+        article = _DROP.sub(" ", found.group(1))
+        number = len(self.pages)
+        weight = 1.0
+        page_title = title
+        cuts = list(_HEADING.finditer(article))
+        for i, heading in enumerate(cuts):
+            attributes = dict(_ATTRIBUTE.findall(heading.group(2)))
+            end = cuts[i + 1].start() if i + 1 < len(cuts) else len(article)
+            anchor = attributes.get("id", "")
+            if heading.group(1) == "1":  # the page's own title: results link to the page itself
+                anchor = ""
+                page_title = html.unescape(attributes.get("data-search-title", page_title))
+                weight = float(attributes.get("data-search-weight", weight))
+            self.sections.append([number, anchor, _text(heading.group(3)),
+                                  _text(article[heading.end():end]), weight])
+        if not cuts:
+            self.sections.append([number, "", page_title, _text(article), weight])
+        self.pages.append([url, page_title])
+
+    def write(self, site_dir: Path) -> None:
+        path = site_dir / INDEX_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = {"pages": self.pages, "sections": self.sections}
+        path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def _text(fragment: str) -> str:
+    return _SPACE.sub(" ", html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", fragment)))).strip()
+
+
+# The search page's libraries, from npm (package.json), copied next to search.js.
+SCRIPTS = {
+    "minisearch.js": "node_modules/minisearch/dist/es/index.js",
+    "stemmer-ar.js": "node_modules/@orama/stemmers/dist/ar.js",
+    "stemmer-en.js": "node_modules/@orama/stemmers/dist/en.js",
+}
+
+
+def missing_scripts(root: Path) -> list[str]:
+    return [source for source in SCRIPTS.values() if not (root / source).exists()]
+
+
+def install_scripts(root: Path, target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    for name, source in SCRIPTS.items():
+        shutil.copyfile(root / source, target / name)
