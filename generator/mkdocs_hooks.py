@@ -54,7 +54,7 @@ def _set_direction(output: str, config) -> str:
 
 def on_pre_build(config):
     global _SEARCH_INDEX
-    _SEARCH_INDEX = SearchIndex()
+    _SEARCH_INDEX = SearchIndex(Path(config["site_dir"]))
 
 
 def on_post_page(output, page, config):
@@ -69,7 +69,7 @@ def on_post_page(output, page, config):
 # no search weight at all.
 _SEARCH_HEAD = """<script type="module" src="../assets/javascripts/search.js"></script>
 </head>"""
-_SEARCH_INDEX = SearchIndex()
+_SEARCH_INDEX: SearchIndex  # set for each build by on_pre_build
 
 
 def on_post_template(output_content, template_name, config):
@@ -86,7 +86,7 @@ _ALTERNATE_FETCHER = re.compile(r'function (\w+)\(\{document\$:\w+\}\)\{let \w+=
 
 
 def on_post_build(config):
-    _SEARCH_INDEX.write(Path(config["site_dir"]))
+    _SEARCH_INDEX.write()
     for bundle in Path(config["site_dir"], "assets", "javascripts").glob("bundle.*.min.js"):
         code = bundle.read_text(encoding="utf-8")
         found = _ALTERNATE_FETCHER.search(code)

@@ -35,11 +35,19 @@ _SPACE = re.compile(r"\s+")
 
 
 class SearchIndex:
-    """Collects one language's pages while MkDocs writes them; saved once at the end."""
+    """One language's index, written while MkDocs writes the pages.
 
-    def __init__(self) -> None:
+    Sections go to a file beside the site as each page comes, so a build of
+    thousands of sections never holds them all in memory (issue 7's 400 MB).
+    """
+
+    def __init__(self, site_dir: Path) -> None:
+        self.site_dir = site_dir
+        self.partial = site_dir.with_name(f".{site_dir.name}.search-index.partial")
+        self.out = self.partial.open("w", encoding="utf-8")
+        self.out.write('{"sections":[')
         self.pages: list[list[str]] = []       # [url, title]
-        self.sections: list[list] = []         # [page number, anchor, title, text, weight]
+        self.count = 0                         # sections: [page number, anchor, title, text, weight]
 
     def add_page(self, url: str, title: str, page_html: str) -> None:
         found = _ARTICLE.search(page_html)
@@ -58,17 +66,21 @@ class SearchIndex:
                 anchor = ""
                 page_title = html.unescape(attributes.get("data-search-title", page_title))
                 weight = float(attributes.get("data-search-weight", weight))
-            self.sections.append([number, anchor, _text(heading.group(3)),
-                                  _text(article[heading.end():end]), weight])
+            self._section([number, anchor, _text(heading.group(3)), _text(article[heading.end():end]), weight])
         if not cuts:
-            self.sections.append([number, "", page_title, _text(article), weight])
+            self._section([number, "", page_title, _text(article), weight])
         self.pages.append([url, page_title])
 
-    def write(self, site_dir: Path) -> None:
-        path = site_dir / INDEX_FILE
+    def _section(self, section: list) -> None:
+        self.out.write(("," if self.count else "") + json.dumps(section, ensure_ascii=False, separators=(",", ":")))
+        self.count += 1
+
+    def write(self) -> None:
+        self.out.write('],"pages":' + json.dumps(self.pages, ensure_ascii=False, separators=(",", ":")) + "}")
+        self.out.close()
+        path = self.site_dir / INDEX_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"pages": self.pages, "sections": self.sections}
-        path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        self.partial.replace(path)
 
 
 def _text(fragment: str) -> str:
