@@ -1,7 +1,8 @@
 """MkDocs hooks (registered by the per-language config that build.py writes).
 
 They give Material's templates our gettext catalog, put `dir` on <html>
-(Material only sets it on <body>), put the rendered forms into form pages, and
+(Material only sets it on <body>), hand MkDocs the pages our templates wrote
+as HTML (generator/markup.py), put the rendered forms into form pages, and
 collect each page's text for the search index (generator/search_index.py).
 """
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
-from generator import i18n
+from generator import i18n, markup
 from generator.build_state import CURRENT
 from generator.memory import release_freed_memory
 from generator.search_index import SearchIndex
@@ -30,8 +31,14 @@ def on_env(env, config, files):
     return env
 
 
+def on_page_markdown(markdown, page, config, files):
+    # Services, FAQ and charter are HTML already (generator/markup.py): keep it from Python-Markdown.
+    return markup.stash(markdown, page)
+
+
 def on_page_content(html, page, config, files):
-    # The page's Markdown tree is garbage now; at 1,000 items a page it is ~100 MB.
+    html = markup.restore(html, page, config, files)  # the HTML on_page_markdown kept aside, if any
+    # The page's Markdown tree (or prerendered source) is garbage now; at 1,000 items a page it is ~100 MB.
     # Only worth handing back after a big page: a full collection costs ~20 ms,
     # which on the real site's 15 small pages a language was a third of the build.
     if len(html) > BIG_PAGE_CHARS:

@@ -2,12 +2,15 @@
 
 The output is what MkDocs reads: `<path>/index.md` files and the navigation.
 Templates live in `templates/pages/*.md.j2`; interface words in them go
-through gettext, content words come from the content files.
+through gettext, content words come from the content files. The data-driven
+pages (services, FAQ, charter: `*.html.j2`) are written as HTML instead, so
+MkDocs need not parse megabytes of Markdown back (see markup.py).
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +21,7 @@ from markupsafe import Markup, escape
 
 from . import i18n
 from .content import Content, Page
+from .markup import PageHTML
 from .settings import Settings
 
 # Order of the main navigation; each entry: (slug, path of its Markdown file).
@@ -46,12 +50,14 @@ def _environment(templates_dir: Path, lang: str) -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(templates_dir / "pages"),
         extensions=["jinja2.ext.i18n"],
         # The output is Markdown (from staff-edited files), not HTML: nothing to escape here.
+        # In the *.html.j2 templates every field goes through PageHTML, which escapes or converts it.
         autoescape=False,  # nosec B701
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
     )
     env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["lookup"] = lambda keys, mapping: [mapping[key] for key in keys]
     return env
 
 
@@ -94,15 +100,19 @@ def render_site(root: Path, content: Content, forms: dict[str, Any], settings: S
             files[path] = _prose(env, page, common)
             titles[path] = str(page.meta.get("title", slug))
     collections = {
-        "services/index.md": ("services.md.j2", {"services": content.items("services.yml")}),
-        "faq/index.md": ("faq.md.j2", {"topics": content.items("faq.yml", "topics"),
-                                       "questions": content.items("faq.yml", "questions")}),
-        "charter/index.md": ("charter.md.j2", {"rights": content.items("charter.yml", "rights"),
-                                               "duties": content.items("charter.yml", "duties")}),
+        "services/index.md": ("services.html.j2", {"services": content.items("services.yml")}),
+        "faq/index.md": ("faq.html.j2", {"topics": content.items("faq.yml", "topics"),
+                                         "questions": content.items("faq.yml", "questions")}),
+        "charter/index.md": ("charter.html.j2", {"rights": content.items("charter.yml", "rights"),
+                                                 "duties": content.items("charter.yml", "duties")}),
         "search/index.md": ("search.md.j2", {}),
     }
     for path, (template, extra) in collections.items():
-        files[path] = env.get_template(template).render(**common, **extra)
+        if template.endswith(".html.j2"):
+            html = PageHTML(path, root / "mkdocs.yml")
+            files[path] = html.finish(env.get_template(template).render(**common, **extra, html=html))
+        else:
+            files[path] = env.get_template(template).render(**common, **extra)
     titles["index.md"] = i18n.gettext(lang, "Home")  # the home page's own title is the organisation's name
     nav: list[Any] = [{_title(files[p], titles.get(p)): p} for _, p in NAV if p in files]
     form_nav = []
@@ -144,10 +154,8 @@ def _title(markdown: str, fallback: str | None) -> str:
     """A generated page's title, read back from the front matter we wrote."""
     if fallback:
         return fallback
-    for line in markdown.splitlines():
-        if line.startswith("title: "):
-            return json.loads(line[len("title: "):])
-    return "?"
+    found = re.search(r"^title: (.*)$", markdown, re.M)  # not splitlines(): a page can be megabytes
+    return json.loads(found.group(1)) if found else "?"
 
 
 def _yaml_str(value: Any) -> str:
