@@ -290,6 +290,7 @@ def rendered_markdown(root: Path) -> tuple[dict[str, dict[str, str]], object]:
     result: dict[str, dict[str, str]] = {}
     for lang in i18n.LANGUAGE_CODES:
         files = render_site(root, content, forms, settings, lang).files
+        files.update(_markdown_pages(content, forms, lang))
         if render_form is not None:  # what generator/mkdocs_hooks.py does in the HTML
             def fill(match: re.Match[str], lang: str = lang) -> str:
                 form = forms[match.group(1)]
@@ -298,6 +299,29 @@ def rendered_markdown(root: Path) -> tuple[dict[str, dict[str, str]], object]:
             files = {p: re.sub(r"<!-- qalb:form ([a-z0-9-]+) -->", fill, t) for p, t in files.items()}
         result[lang] = files
     return result, settings
+
+
+def _markdown_pages(content, forms: dict, lang: str) -> dict[str, str]:
+    """Services, FAQ and charter as Markdown, for Hugo to parse.
+
+    Our generator writes these three pages as HTML (generator/markup.py), which
+    Hugo would pass through without parsing; Hugo gets the same pages as the
+    Markdown our templates wrote before that (bench/hugo/pages/, with their
+    heading ids, lists and button), so it parses and builds the toc as MkDocs did.
+    """
+    from generator.pages import _environment
+
+    env = _environment(Path(__file__).with_name("hugo"), lang)
+    common = {"lang": lang, "forms": forms,
+              "channel_names": {c.id: c.t(lang) for c in content.items("channels.yml")}}
+    pages = {
+        "services/index.md": ("services.md.j2", {"services": content.items("services.yml")}),
+        "faq/index.md": ("faq.md.j2", {"topics": content.items("faq.yml", "topics"),
+                                       "questions": content.items("faq.yml", "questions")}),
+        "charter/index.md": ("charter.md.j2", {"rights": content.items("charter.yml", "rights"),
+                                               "duties": content.items("charter.yml", "duties")}),
+    }
+    return {path: env.get_template(name).render(**common, **extra) for path, (name, extra) in pages.items()}
 
 
 def hugo_project(target: Path, markdown: dict[str, dict[str, str]], settings) -> Path:
