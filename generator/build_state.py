@@ -6,6 +6,7 @@ build sets `CURRENT` before it forks the per-language builds, which inherit it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .settings import Settings
@@ -15,6 +16,7 @@ from .settings import Settings
 class BuildState:
     settings: Settings = field(default_factory=Settings)
     forms: dict[str, Any] = field(default_factory=dict)
+    cache_dir: Path | None = None  # the project's .build/: compiled theme templates are kept there
 
 
 CURRENT = BuildState()

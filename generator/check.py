@@ -26,6 +26,7 @@ class Project:
     settings: Settings
     content: Content
     forms: dict[str, Any] = field(default_factory=dict)
+    translation_hashes: dict[str, dict[str, str]] = field(default_factory=dict)  # for the build's lock file
 
 
 def load_project(root: Path) -> Project:
@@ -36,7 +37,7 @@ def load_project(root: Path) -> Project:
     project = Project(root, problems, settings, content, forms)
     _check_links(project)
     _check_form_references(project)
-    check_translations(root, content, problems)
+    project.translation_hashes = check_translations(root, content, problems)
     return project
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import jinja2
+
 from mkdocs.exceptions import PluginError
 
 from generator import i18n, markup
@@ -26,6 +28,10 @@ _SEARCH_PAGE = "search/"
 
 def on_env(env, config, files):
     lang = config.theme["language"]
+    if CURRENT.cache_dir is not None:
+        # Compiling Material's templates is ~0.2 s of every build; Jinja checks each
+        # cached one against its source, so an edited or upgraded template is recompiled.
+        env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(_cache(CURRENT.cache_dir / "jinja")))
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_translations(i18n.translations(lang), newstyle=True)
     return env
@@ -52,6 +58,11 @@ def on_page_content(html, page, config, files):
         return render_form(form, lang, action=f"{CURRENT.settings.endpoint_url}{form.id}")
 
     return _FORM_MARKER.sub(form_html, html)
+
+
+def _cache(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _set_direction(output: str, config) -> str:

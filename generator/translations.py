@@ -59,9 +59,12 @@ def read_lock(root: Path) -> dict[str, dict[str, str]]:
     return data if isinstance(data, dict) else {}
 
 
-def check_translations(root: Path, content: Content, problems: Problems) -> None:
+def check_translations(root: Path, content: Content, problems: Problems) -> dict[str, dict[str, str]]:
+    """Warn about stale translations; returns the hashes (as `translation_hashes`) for the build's lock."""
     lock = read_lock(root)
+    current = {}
     for key, hashes, where in _units(content):
+        current[key] = hashes
         recorded = lock.get(key)
         if not isinstance(recorded, dict):
             continue
@@ -78,6 +81,7 @@ def check_translations(root: Path, content: Content, problems: Problems) -> None
                 f'The {LANGUAGE_NAMES[source]} text of "{key.split("#")[-1]}" changed, but the '
                 f"{LANGUAGE_NAMES[lang]} text did not: update it to match. If no change is needed, "
                 "run: python -m generator translations accept")
+    return current
 
 
 def translation_hashes(content: Content) -> dict[str, dict[str, str]]:
