@@ -26,12 +26,12 @@ _HEADING = re.compile(r"<h([1-3])((?:\s[^>]*)?)>(.*?)</h\1>", re.S)
 # Not text a person reads on the page (option lists are the form's, not a topic).
 _DROP = re.compile(r"<(script|style|noscript|template|select)\b.*?</\1>", re.S)
 _ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
-# Tags that end a block of text become a space; inline ones (a link inside a
-# sentence) vanish, so "the <a>form</a>, or" reads "the form, or".
-_BLOCK_TAG = re.compile(r"</?(?:p|div|li|ul|ol|dl|dt|dd|h[1-6]|tr|td|th|table|br|hr|section|details|summary"
-                        r"|fieldset|legend|label|blockquote|form|button|input|textarea|option)\b[^>]*>")
+# Tags that end a block of text become a space, with the whitespace around them
+# (one pass: a separate whitespace pass over megabytes of text cost twice as much);
+# inline ones (a link inside a sentence) vanish, so "the <a>form</a>, or" reads "the form, or".
+_BLOCK_TAG = re.compile(r"\s*</?(?:p|div|li|ul|ol|dl|dt|dd|h[1-6]|tr|td|th|table|br|hr|section|details|summary"
+                        r"|fieldset|legend|label|blockquote|form|button|input|textarea|option)\b[^>]*>\s*")
 _TAG = re.compile(r"<[^>]+>")
-_SPACE = re.compile(r"\s+")
 
 
 class SearchIndex:
@@ -84,7 +84,10 @@ class SearchIndex:
 
 
 def _text(fragment: str) -> str:
-    return _SPACE.sub(" ", html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", fragment)))).strip()
+    text = html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", fragment))).strip()
+    while "  " in text:  # where block tags met
+        text = text.replace("  ", " ")
+    return text
 
 
 # The search page's libraries, from npm (package.json), copied next to search.js.
