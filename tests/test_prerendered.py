@@ -89,6 +89,24 @@ def test_a_block_field_is_what_markdown_makes_of_it(text):
     assert page().block(text) == python_markdown(text)
 
 
+# Bold has a fast path of its own (markup._fast_paragraph): paragraphs made of
+# words, spaces, punctuation and asterisks, so that most examples exercise it.
+BOLD_PIECES = ["word", "كلمة", " ", "**", "*", ".", "،", "?", "\n", "\n\n", "1. ", "- "]
+bold_texts = st.lists(st.sampled_from(BOLD_PIECES), max_size=14).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(bold_texts)
+def test_bold_paragraphs_are_what_markdown_makes_of_them(text):
+    assert page().block(text) == python_markdown(text)
+
+
+def test_bold_takes_the_fast_path():
+    assert markup._fast_paragraph("a **b c** and **د**، e") == "a <strong>b c</strong> and <strong>د</strong>، e"
+    assert markup._fast_paragraph("a ** b** c") is None  # not bold for Markdown either: left to it
+    assert markup._fast_paragraph("**b** and *c*") is None
+
+
 @settings(max_examples=300, deadline=None)
 @given(texts, texts)
 def test_headings_and_lists_are_what_markdown_makes_of_them(first, second):
