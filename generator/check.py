@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from .content import Content, load_content
+from .content import Content, ContentLoader
 from .i18n import LANGUAGE_CODES
 from .problems import Problems
 from .settings import Settings, load_settings
@@ -32,8 +32,14 @@ class Project:
 def load_project(root: Path) -> Project:
     problems = Problems()
     settings = load_settings(root, problems)
-    content = load_content(root, problems)
-    forms = _load_forms(root, problems)
+    loader = ContentLoader(root)  # big collection files are parsed in the background...
+    try:
+        form_problems = Problems()
+        forms = _load_forms(root, form_problems)  # ...while the forms load
+        content = loader.result(problems)
+    finally:
+        loader.close()
+    problems.extend(form_problems.items)  # in the order a plain load would give
     project = Project(root, problems, settings, content, forms)
     _check_links(project)
     _check_form_references(project)

@@ -110,3 +110,20 @@ def test_build_refuses_content_with_errors(project_copy, tmp_path):
     assert result.returncode == 1
     assert "content/charter.yml:2: [missing-translation]" in result.stderr
     assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_big_content_loaded_in_parallel_gives_the_same_items_and_problems(project_copy, monkeypatch, name):
+    """Above PARALLEL_BYTES the collection files are parsed in forked processes: same result."""
+    from generator import content
+
+    apply_fixture(project_copy, name)
+    alone = check_project(project_copy)
+    monkeypatch.setattr(content, "PARALLEL_BYTES", 0)
+    loader = content.ContentLoader(project_copy)
+    assert loader.pool is not None  # the parallel path is the one under test
+    loader.close()
+    assert check_project(project_copy).items == alone.items
+    in_parallel = content.load_content(project_copy, content.Problems())
+    monkeypatch.setattr(content, "PARALLEL_BYTES", 10**12)
+    assert in_parallel == content.load_content(project_copy, content.Problems())
