@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import json
@@ -155,9 +156,10 @@ class EncryptedCodec:
 class LookupKey:
     key: bytes
 
-    @property
+    @functools.cached_property  # asked for each stored hash
     def id(self) -> str:
         return key_id(self.key)
 
     def digest(self, kind: str, normalised: str) -> str:
-        return hmac.new(self.key, f"{kind}:{normalised}".encode("utf-8"), hashlib.sha256).hexdigest()
+        # hmac.digest: OpenSSL in one call, ~3x faster than hmac.new(...).hexdigest(); same value.
+        return hmac.digest(self.key, f"{kind}:{normalised}".encode("utf-8"), "sha256").hex()

@@ -34,7 +34,9 @@ from .references import new_reference
 COLUMNS = "reference, form_id, form_version, language, submitted_at, consent, status, answers"
 _INSERT = f"INSERT INTO submissions ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 _SELECT = f"SELECT id, {COLUMNS} FROM submissions"
-_INSERT_LOOKUP = "INSERT INTO submission_lookups (reference, kind, digest, key_id) VALUES (?, ?, ?, ?)"
+# Keyed by the submission's id (migrations.py, step 3), found here by its reference.
+_INSERT_LOOKUP = ("INSERT INTO submission_lookups (submission_id, kind, digest, key_id) "
+                  "SELECT id, ?, ?, ? FROM submissions WHERE reference = ?")
 _REFERENCE_RETRIES = 5
 
 
@@ -172,9 +174,11 @@ class Store:
                 sub.status, self.codec.encode(sub.answers, sub.reference))
 
     def _lookups(self, subs: Iterable[Submission]) -> list[tuple[str, str, str, str]]:
+        """(kind, digest, key id, reference) rows for _INSERT_LOOKUP."""
         if self.indexer is None:
             return []
-        return [(sub.reference, kind, digest, self.indexer.key.id)
+        key_id = self.indexer.key.id
+        return [(kind, digest, key_id, sub.reference)
                 for sub in subs for kind, digest in self.indexer.digests(sub.form_id, sub.answers)]
 
     def insert_batch(self, subs: Sequence[Submission]) -> list[Submission | Exception]:
@@ -289,7 +293,7 @@ class Store:
         if not digests:
             return []
         cur = self._conn().cursor()
-        cur.execute(self._sql(f"{_SELECT} WHERE reference IN (SELECT reference FROM submission_lookups "
+        cur.execute(self._sql(f"{_SELECT} WHERE id IN (SELECT submission_id FROM submission_lookups "
                               f"WHERE digest IN ({_marks(digests)})) ORDER BY id"), list(digests))
         return [self._submission(row) for row in cur.fetchall()]
 

@@ -124,6 +124,44 @@ def test_unknown_database_urls_are_refused_with_the_expected_form() -> None:
         open_store("sqlite:///")
 
 
+def test_step_3_keeps_the_identifier_hashes_of_a_step_2_database(store_url: str) -> None:
+    """Hashes stored by the reference (step 2) are kept, keyed by the id, and still found."""
+    from generator.endpoint.identifiers import Indexer
+
+    from .conftest import test_keys
+
+    codec, lookup = test_keys()
+    store = open_store(store_url, codec=codec, indexer=Indexer(lookup, {}))
+    try:
+        with store._transaction() as cur:  # a database as release 2 left it
+            cur.execute(migrations.VERSION_TABLE)
+            for step in migrations.MIGRATIONS[:2]:
+                for statement in step.statements(store.dialect):
+                    cur.execute(statement)
+                cur.execute(store._sql("INSERT INTO schema_version (version, title) VALUES (?, ?)"),
+                            (step.version, step.title))
+            sub = make(email="person@example.org")
+            cur.execute(store._sql("INSERT INTO submissions (reference, form_id, form_version, language, "
+                                   "submitted_at, consent, status, answers) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+                        store._params(sub))
+            digest = lookup.digest("email", "person@example.org")
+            cur.execute(store._sql("INSERT INTO submission_lookups (reference, kind, digest, key_id) "
+                                   "VALUES (?, ?, ?, ?)"), (sub.reference, "email", digest, lookup.id))
+        assert store.migrate() == migrations.LATEST
+        assert [s.reference for s in store.find_by_digests([digest])] == [sub.reference]
+        assert store.lookup_key_ids() == {lookup.id}
+        # New rows are stored and found the new way; deleting a submission takes its hashes.
+        other = make(email="other@example.org")
+        store.insert_batch([other])
+        assert [s.reference for s in store.find_by_digests([lookup.digest("email", "other@example.org")])] \
+            == [other.reference]
+        cur = store._conn().cursor()
+        cur.execute("SELECT COUNT(*) FROM submission_lookups")
+        assert cur.fetchone()[0] == 2
+    finally:
+        store.close()
+
+
 # The SQL of every released step, as a digest per backend. A database that ran a step
 # never runs it again, so editing a released step would leave old and new databases
 # with different tables: append a new step instead (see migrations.py). Add a line
@@ -131,6 +169,7 @@ def test_unknown_database_urls_are_refused_with_the_expected_form() -> None:
 RELEASED = {
     1: {"sqlite": "99ce61c58ee49859", "postgresql": "fc19373cbdcde0c4"},
     2: {"sqlite": "409dac67c725fd1e", "postgresql": "5a58a051a30ccf27"},
+    3: {"sqlite": "9462d58f529c7a3f", "postgresql": "d7f976f3e4d80c9f"},
 }
 
 
