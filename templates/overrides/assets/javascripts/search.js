@@ -88,11 +88,15 @@ function link(url, anchor) {
   return "../" + url + (anchor ? "#" + anchor : "");
 }
 
-// About EXCERPT_WORDS words around the first word that matched, matches marked.
+// A word as written: its letters and digits, with any punctuation around them.
+const WORD = /^([^\p{L}\p{N}]*)(.*?)([^\p{L}\p{N}]*)$/su;
+
+// About EXCERPT_WORDS words around the first word that matched, matches marked
+// (their letters, not the comma after them).
 function excerpt(text, matched) {
-  const words = text.split(/(\s+)/);
-  const hits = words.map((word) => {
-    const stems = terms(word.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ""));
+  const words = text.split(/(\s+)/).map((word) => WORD.exec(word));
+  const hits = words.map(([, , core]) => {
+    const stems = core ? terms(core) : null;
     return stems !== null && [].concat(stems).some((stem) => matched.has(stem));
   });
   const first = Math.max(0, hits.indexOf(true));
@@ -101,12 +105,13 @@ function excerpt(text, matched) {
   const out = document.createElement("p");
   if (start > 0) out.append("… ");
   for (let i = start; i < end; i++) {
+    const [word, before, core, after] = words[i];
     if (hits[i]) {
       const mark = document.createElement("mark");
-      mark.textContent = words[i];
-      out.append(mark);
+      mark.textContent = core;
+      out.append(before, mark, after);
     } else {
-      out.append(words[i]);
+      out.append(word);
     }
   }
   if (end < words.length) out.append(" …");
