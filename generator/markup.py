@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import markdown
-from markdown.extensions.toc import nest_toc_tokens, strip_tags
+from markdown.extensions.toc import nest_toc_tokens, strip_tags, unique
 from markdown.util import AMP_SUBSTITUTE
 from markupsafe import Markup, escape
 from mkdocs.config.defaults import MkDocsConfig
@@ -132,6 +132,10 @@ class PageHTML:
         self.toc: list[dict[str, Any]] = []  # flat, in page order; nested in finish()
         self.anchors: dict[str, None] = {}  # every id on the page (ordered set)
         self.links: dict[str, str] = {}  # link as written -> as rewritten
+        # Ids Python-Markdown made up for headings inside fields, and those of them an
+        # explicit id later on the page also uses (renamed in finish()).
+        self.generated: set[str] = set()
+        self.taken_later: list[str] = []
 
     def _plain(self, *texts: str) -> bool:
         return self.fast and all(is_plain(t) for t in texts)
@@ -158,10 +162,15 @@ class PageHTML:
         """`## text { #id }`"""
         text = str(text)
         if not self._plain(text):
-            return self.markdown(f"{'#' * level} {text} {{ #{id} }}")
+            return self.markdown(f"{'#' * level} {text} {{ #{id} }}", explicit=id)
         self.toc.append({"level": level, "id": id, "name": strip_tags(text)})
-        self.anchors[id] = None
+        self._explicit(id)
         return Markup(f'<h{level} id="{escape(id)}">{text}</h{level}>')  # plain: nothing to escape
+
+    def _explicit(self, id: str) -> None:
+        if id in self.generated:
+            self.taken_later.append(id)
+        self.anchors[id] = None
 
     def items(self, lines: Iterable[Any], ordered: bool = False) -> Markup:
         """`- line` (or `1. line`) for each line: one list."""
@@ -181,12 +190,34 @@ class PageHTML:
             return self.markdown(f"[{text}]({href}){{ .md-button .md-button--primary }}")
         return Markup(f'<p><a class="md-button md-button--primary" href="{escape(self.link(href))}">{text}</a></p>')
 
-    def markdown(self, source: str) -> Markup:
-        """Python-Markdown, as MkDocs would run it on this page (the slow path)."""
+    def markdown(self, source: str, explicit: str | None = None) -> Markup:
+        """Python-Markdown, as MkDocs would run it on this page (the slow path).
+
+        Python-Markdown keeps the ids it makes up for headings unique within one
+        conversion; the page used to be one conversion, so each field's made-up ids
+        are renamed here as it would have (`x` -> `x_1`) when the page already has them.
+        """
         md = _converter(self.mkdocs_yml)
         md.treeprocessors["relpath"].page = self
         out = md.reset().convert(str(source))
-        self.toc.extend(_flatten(md.toc_tokens))  # type: ignore[attr-defined]
+        tokens = list(_flatten(md.toc_tokens))  # type: ignore[attr-defined]
+        done, at = [], 0
+        for token in tokens:  # in page order, as the headings are in `out`
+            old = token["id"]
+            if old == explicit:
+                self._explicit(old)
+                done.append(old)
+                continue
+            token["id"] = new = unique(old, self.anchors.keys() | set(done))
+            done.append(new)
+            self.generated.add(new)
+            self.anchors[new] = None
+            attribute = f'id="{escape(old)}"'
+            at = out.find(attribute, at)
+            if new != old and at >= 0:
+                out = f'{out[:at]}id="{escape(new)}"{out[at + len(attribute):]}'
+            at = max(at, 0) + 1
+        self.toc.extend(tokens)
         ids = _Ids()  # from the HTML, as MkDocs also takes them from raw HTML in Markdown
         ids.feed(out)
         self.anchors.update(dict.fromkeys(ids.ids))
@@ -200,6 +231,11 @@ class PageHTML:
 
     def finish(self, text: str) -> str:
         """The page's file text: what the template wrote, and the marker line for the hook."""
+        for id in self.taken_later:  # a made-up id that an explicit one later on the page needs
+            new = unique(id, set(self.anchors))
+            text = text.replace(f'id="{escape(id)}"', f'id="{escape(new)}"', 1)  # the made-up one comes first
+            next(token for token in self.toc if token["id"] == id)["id"] = new
+            self.anchors[new] = None
         data = {"toc": nest_toc_tokens(self.toc), "anchors": list(self.anchors),
                 "links": list(self.links.items())}
         return f"{text.rstrip()}\n{_MARKER}{json.dumps(data, ensure_ascii=False)} -->"

@@ -4,6 +4,7 @@ Python-Markdown and MkDocs made of the same fields."""
 from __future__ import annotations
 
 import logging
+import re
 import textwrap
 from pathlib import Path
 
@@ -235,3 +236,72 @@ def test_the_built_services_page_has_its_toc_and_anchors(built_site, prefix):
         assert f"#{service['slug']}" in toc and f"#{service['slug']}-steps" in toc
         assert doc.by_id(f"{service['slug']}-timeline") is not None
     assert "qalb:prerendered" not in doc.html
+
+
+# --- whole pages: the HTML templates against the Markdown ones they replaced ----------
+# bench/hugo/pages/ keeps the Markdown templates (Hugo still parses them); a page
+# written by PageHTML must be what Python-Markdown made of the whole Markdown page,
+# including ids it made up for headings inside fields (unique across the page).
+
+def _old_and_new_pages(root: Path):
+    import importlib.util
+    import re
+    import sys
+
+    from generator.check import load_project
+    from generator.pages import render_site
+
+    bench = PROJECT_ROOT / "bench"
+    sys.path.insert(0, str(bench))
+    try:
+        spec = importlib.util.spec_from_file_location("bench_build", bench / "build.py")
+        bench_build = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(bench_build)
+    finally:
+        sys.path.remove(str(bench))
+    project = load_project(root)
+    body = lambda text: text.split("\n---\n", 1)[1]  # noqa: E731 (after the front matter)
+    tidy = lambda html: re.sub(r">\s+<", "><", html).strip()  # noqa: E731
+    for lang in ("ar", "en"):
+        new = render_site(root, project.content, project.forms, project.settings, lang).files
+        for path, markdown_text in bench_build._markdown_pages(project.content, project.forms, lang).items():
+            extensions, configs = markup.markdown_options(MKDOCS_YML)
+            md = markdown.Markdown(extensions=extensions, extension_configs=configs)
+
+            class Links(markdown.treeprocessors.Treeprocessor):
+                def run(self, root, path=path):
+                    for element in root.iter():
+                        if element.tag == "a" and element.get("href") is not None:
+                            element.set("href", markup.relative_url(element.get("href"), path))
+
+            md.treeprocessors.register(Links(md), "relpath", 0)
+            old_html = md.convert(body(markdown_text))
+            new_html = body(new[path]).rsplit("\n", 1)[0]  # without the marker line
+            yield lang, path, tidy(old_html), tidy(new_html)
+
+
+def test_whole_pages_are_what_markdown_made_of_the_markdown_templates():
+    for lang, path, old, new in _old_and_new_pages(PROJECT_ROOT):
+        assert new == old, (lang, path)
+
+
+def test_headings_inside_fields_get_ids_unique_across_the_page(project_copy):
+    faq = project_copy / "content/faq.yml"
+    text = faq.read_text(encoding="utf-8")
+    end_of_first = "The full steps are in the [service guide](../services/index.md).\n"
+    headings = ("\n        #### Documents\n\n        Bring your ID.\n\n        ### Help\n\n        More help.\n"
+                "\n        ### Contact\n\n        Write to us.\n")
+    assert end_of_first in text
+    text = text.replace(end_of_first, end_of_first + headings, 1)
+    # A second answer with the same heading.
+    marker = text.index("  - anchor: what-to-prepare")
+    answer_at = text.index("    en:\n", marker)
+    answer_at = text.index("answer: |\n", answer_at) + len("answer: |\n")
+    text = text[:answer_at] + "        #### Documents\n\n        Your papers.\n\n" + text[answer_at:]
+    faq.write_text(text, encoding="utf-8")
+    found = {(lang, path): (old, new) for lang, path, old, new in _old_and_new_pages(project_copy)}
+    old, new = found[("en", "faq/index.md")]
+    assert 'id="documents_1"' in old and 'id="help_1"' in old and 'id="contact_1"' in old
+    assert new == old
+    ids = re.findall(r' id="([^"]+)"', new)
+    assert len(ids) == len(set(ids))
