@@ -1,7 +1,8 @@
-"""`python -m generator build`: content -> Markdown -> two MkDocs builds -> site/.
+"""`python -m generator build`: content -> pages (Markdown, or HTML for the data pages) -> two MkDocs builds -> site/.
 
 Each language is its own single-language MkDocs build (Arabic at the root,
-English under en/), run in parallel processes; that is faster than one i18n
+English under en/), run in parallel processes that also render their own
+language's pages; that is faster than one i18n
 build and keeps the bilingual structure in our code, not in a plugin. The
 result is assembled in a staging folder and swapped in only when everything
 succeeded, so a failed build leaves the previous site/ as it was.
@@ -46,11 +47,13 @@ def build_site(root: Path, *, site_dir: Path | None = None, strict: bool = False
     site_dir = (site_dir or root / "site").resolve()
     # Loading makes millions of objects and none is garbage: the cyclic collector would
     # only scan them again and again (~0.15 s of a 1 s load at 1,000 items a language).
+    collecting = gc.isenabled()
     gc.disable()
     try:
         project = load_project(root)
     finally:
-        gc.enable()
+        if collecting:
+            gc.enable()
     problems = project.problems
     _check_npm_files(root, problems)
     blocking = problems.items if strict else problems.errors
@@ -163,7 +166,10 @@ def _build_languages(root: Path, project, staging: Path) -> list[Path]:
 
 def _build_language(root: str, lang_code: str, staging: str) -> tuple[str, str | None]:
     """Run in a child process: one language's pages, then its MkDocs build."""
-    config = _prepare_language(Path(root), _PROJECT, i18n.language(lang_code), Path(staging))
+    try:
+        config = _prepare_language(Path(root), _PROJECT, i18n.language(lang_code), Path(staging))
+    except Exception as exc:  # a template or file error: reported like MkDocs' own, not as a traceback
+        return "", f"{lang_code} pages: {exc.__class__.__name__}: {exc}"
     return _mkdocs_build(str(config))
 
 

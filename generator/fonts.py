@@ -9,6 +9,7 @@ feature, so letters still join and shape) to ~15 KB. Results are cached under
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -59,6 +60,6 @@ def _subset(source: Path, output: Path, unicodes: str) -> None:
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=subset.parse_unicodes(unicodes))
     subsetter.subset(font)
-    partial = output.with_suffix(".partial")
+    partial = output.with_suffix(f".{os.getpid()}.partial")  # both language builds may subset at once
     subset.save_font(font, str(partial), options)
     partial.replace(output)

@@ -1,8 +1,8 @@
 """The search index of one language: every page's text, section by section, as JSON.
 
 The search page downloads it and indexes it in the browser (MiniSearch, with
-Snowball's Arabic or English stemmer: templates/overrides/assets/javascripts/
-search.js). The build itself only cuts pages into sections, the same work as
+Snowball's Arabic stemmer or the Porter stemmer for English:
+templates/overrides/assets/javascripts/search.js). The build itself only cuts pages into sections, the same work as
 Hugo's JSON index: indexing 2.4 million words at build time (Pagefind) took
 longer than the rest of the build put together (docs/benchmarks.md).
 
@@ -16,8 +16,9 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 from pathlib import Path
+
+from mkdocs.exceptions import PluginError
 
 INDEX_FILE = "search/index.json"
 
@@ -51,13 +52,16 @@ class SearchIndex:
 
     def add_page(self, url: str, title: str, page_html: str) -> None:
         found = _ARTICLE.search(page_html)
-        if found is None:
-            return
+        if found is None:  # Material's markup changed: say so rather than index nothing
+            raise PluginError(f"search index: no <article> in the page {url or '/'} "
+                              "(generator/search_index.py expects Material's)")
         article = _DROP.sub(" ", found.group(1))
         number = len(self.pages)
         weight = 1.0
         page_title = title
         cuts = list(_HEADING.finditer(article))
+        if cuts and (before := _text(article[:cuts[0].start()])):
+            self._section([number, "", page_title, before, weight])  # text above the first heading
         for i, heading in enumerate(cuts):
             attributes = dict(_ATTRIBUTE.findall(heading.group(2)))
             end = cuts[i + 1].start() if i + 1 < len(cuts) else len(article)
@@ -90,12 +94,16 @@ def _text(fragment: str) -> str:
     return text
 
 
-# The search page's libraries, from npm (package.json), copied next to search.js.
+# The search page's libraries, from npm (package.json), copied next to search.js
+# with their licences. Their source-map comment goes: the map is not shipped.
 SCRIPTS = {
     "minisearch.js": "node_modules/minisearch/dist/es/index.js",
+    "minisearch.LICENSE.txt": "node_modules/minisearch/LICENSE.txt",
     "stemmer-ar.js": "node_modules/@orama/stemmers/dist/ar.js",
     "stemmer-en.js": "node_modules/@orama/stemmers/dist/en.js",
+    "stemmers.LICENSE.txt": "node_modules/@orama/stemmers/LICENSE.md",  # .txt: a .md would become a page
 }
+_SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$", re.M)
 
 
 def missing_scripts(root: Path) -> list[str]:
@@ -105,4 +113,5 @@ def missing_scripts(root: Path) -> list[str]:
 def install_scripts(root: Path, target: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
     for name, source in SCRIPTS.items():
-        shutil.copyfile(root / source, target / name)
+        text = (root / source).read_text(encoding="utf-8")
+        (target / name).write_text(_SOURCE_MAP.sub("", text) if name.endswith(".js") else text, encoding="utf-8")

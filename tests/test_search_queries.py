@@ -1,7 +1,9 @@
 """Issue 8: search finds the expected page in the top 3, in each language, in a real browser."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import yaml
@@ -48,3 +50,27 @@ def test_search_page_shows_results_for_a_linked_query(search_page):
     page.wait_for_selector(".qalb-search__link", timeout=10_000)
     links = [a.get_attribute("href") for a in page.query_selector_all(".qalb-search__link")]
     assert "../faq/" in links
+
+
+def test_the_status_says_when_the_index_cannot_be_loaded(search_page):
+    base, open_page = search_page
+    page = open_page.context.browser.new_page()
+    try:
+        page.route("**/search/index.json", lambda route: route.fulfill(status=500, body="down"))
+        page.goto(f"{base}en/search/?q=help")
+        page.locator(".qalb-search__status").filter(has_text="not available").wait_for(timeout=10_000)
+        assert page.locator(".qalb-search__link").count() == 0
+    finally:
+        page.close()
+
+
+def test_the_status_repeats_the_query_as_typed(search_page):
+    base, page = search_page
+    query = "{count} $& help"
+    page.goto(f"{base}en/search/?q=" + quote(query))
+    page.wait_for_selector(".qalb-search__link", timeout=10_000)
+    status = page.inner_text(".qalb-search__status")
+    assert f"“{query}”" in status, status
+    page.goto(f"{base}search/?q=" + quote("المساعدة"))
+    page.wait_for_selector(".qalb-search__link", timeout=10_000)
+    assert re.search(r"«المساعدة»: \d+$", page.inner_text(".qalb-search__status"))

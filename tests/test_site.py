@@ -171,5 +171,23 @@ def test_failed_build_leaves_previous_site_intact(project_copy, tmp_path):
     assert not list(tmp_path.glob(".site.*"))  # no staging folder left behind
 
 
+def test_a_page_that_fails_to_render_in_a_worker_is_a_build_error_naming_it(project_copy, tmp_path):
+    """Pages are rendered in the per-language workers: a failure there comes back as a
+    build problem (not a traceback from another process), and site/ is left as it was."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("previous", encoding="utf-8")
+    template = project_copy / "templates/pages/faq.html.j2"
+    template.write_text(template.read_text(encoding="utf-8").replace("{% for topic in topics %}",
+                                                                     "{% for topic in no_such_list %}"), encoding="utf-8")
+    with pytest.raises(ContentError) as raised:
+        build_site(project_copy, site_dir=site, record_translations=False)
+    messages = [str(p) for p in raised.value.problems]
+    assert any("ar pages" in m and "no_such_list" in m for m in messages), messages
+    assert any("en pages" in m for m in messages), messages
+    assert (site / "index.html").read_text(encoding="utf-8") == "previous"
+    assert not list(tmp_path.glob(".site.*"))
+
+
 def test_catalogs_have_no_missing_unused_or_mismatched_messages():
     assert catalog_problems(PROJECT_ROOT) == []

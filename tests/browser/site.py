@@ -56,7 +56,7 @@ def visit(tab, url: str) -> None:
     """Open a page and wait until it is drawn: fonts loaded, the search UI built."""
     tab.goto(url, wait_until="load")
     if "/search/" in url:
-        tab.wait_for_selector("[data-qalb-search] input")
+        tab.wait_for_function("() => window.qalbSearch !== undefined")
         if "?q=" in url:
             tab.wait_for_selector(".qalb-search__link")
     tab.evaluate("() => document.fonts.ready.then(() => true)")

@@ -14,7 +14,7 @@ from generator.screenshots import VIEWPORTS
 
 from .site import axe_violations, describe_violations, visit
 
-# A search with results is a page state of its own (Pagefind's result list).
+# A search with results is a page state of its own (the search page's result list).
 SEARCHES = {"ar": "search/?q=التطوع", "en": "search/?q=volunteer"}
 
 

@@ -150,7 +150,7 @@ def test_step_3_keeps_the_identifier_hashes_of_a_step_2_database(store_url: str)
         assert store.migrate() == migrations.LATEST
         assert [s.reference for s in store.find_by_digests([digest])] == [sub.reference]
         assert store.lookup_key_ids() == {lookup.id}
-        # New rows are stored and found the new way; deleting a submission takes its hashes.
+        # New rows are stored and found the new way.
         other = make(email="other@example.org")
         store.insert_batch([other])
         assert [s.reference for s in store.find_by_digests([lookup.digest("email", "other@example.org")])] \
