@@ -201,22 +201,20 @@ class PageHTML:
         md.treeprocessors["relpath"].page = self
         out = md.reset().convert(str(source))
         tokens = list(_flatten(md.toc_tokens))  # type: ignore[attr-defined]
-        done, at = [], 0
-        for token in tokens:  # in page order, as the headings are in `out`
+        at = 0  # where the previous heading's id was found: the headings are in `out` in toc order
+        for token in tokens:
             old = token["id"]
             if old == explicit:
                 self._explicit(old)
-                done.append(old)
                 continue
-            token["id"] = new = unique(old, self.anchors.keys() | set(done))
-            done.append(new)
+            token["id"] = new = unique(old, set(self.anchors))
             self.generated.add(new)
             self.anchors[new] = None
             attribute = f'id="{escape(old)}"'
-            at = out.find(attribute, at)
-            if new != old and at >= 0:
-                out = f'{out[:at]}id="{escape(new)}"{out[at + len(attribute):]}'
-            at = max(at, 0) + 1
+            found = out.find(attribute, at)
+            if found >= 0:
+                out = f'{out[:found]}id="{escape(new)}"{out[found + len(attribute):]}'
+                at = found + 1
         self.toc.extend(tokens)
         ids = _Ids()  # from the HTML, as MkDocs also takes them from raw HTML in Markdown
         ids.feed(out)
