@@ -309,19 +309,14 @@ def _markdown_pages(content, forms: dict, lang: str) -> dict[str, str]:
     Markdown our templates wrote before that (bench/hugo/pages/, with their
     heading ids, lists and button), so it parses and builds the toc as MkDocs did.
     """
-    from generator.pages import _environment
+    from generator.pages import _environment, collection_pages
 
     env = _environment(Path(__file__).with_name("hugo"), lang)
     common = {"lang": lang, "forms": forms,
               "channel_names": {c.id: c.t(lang) for c in content.items("channels.yml")}}
-    pages = {
-        "services/index.md": ("services.md.j2", {"services": content.items("services.yml")}),
-        "faq/index.md": ("faq.md.j2", {"topics": content.items("faq.yml", "topics"),
-                                       "questions": content.items("faq.yml", "questions")}),
-        "charter/index.md": ("charter.md.j2", {"rights": content.items("charter.yml", "rights"),
-                                               "duties": content.items("charter.yml", "duties")}),
-    }
-    return {path: env.get_template(name).render(**common, **extra) for path, (name, extra) in pages.items()}
+    # The same pages and items as our generator's, each from its Markdown twin (x.html.j2 -> x.md.j2).
+    return {path: env.get_template(name.replace(".html.j2", ".md.j2")).render(**common, **extra)
+            for path, (name, extra) in collection_pages(content).items() if name.endswith(".html.j2")}
 
 
 def hugo_project(target: Path, markdown: dict[str, dict[str, str]], settings) -> Path:

@@ -99,15 +99,7 @@ def render_site(root: Path, content: Content, forms: dict[str, Any], settings: S
         if page is not None:
             files[path] = _prose(env, page, common)
             titles[path] = str(page.meta.get("title", slug))
-    collections = {
-        "services/index.md": ("services.html.j2", {"services": content.items("services.yml")}),
-        "faq/index.md": ("faq.html.j2", {"topics": content.items("faq.yml", "topics"),
-                                         "questions": content.items("faq.yml", "questions")}),
-        "charter/index.md": ("charter.html.j2", {"rights": content.items("charter.yml", "rights"),
-                                                 "duties": content.items("charter.yml", "duties")}),
-        "search/index.md": ("search.md.j2", {}),
-    }
-    for path, (template, extra) in collections.items():
+    for path, (template, extra) in collection_pages(content).items():
         if template.endswith(".html.j2"):
             html = PageHTML(path, root / "mkdocs.yml")
             files[path] = html.finish(env.get_template(template).render(**common, **extra, html=html))
@@ -127,6 +119,19 @@ def render_site(root: Path, content: Content, forms: dict[str, Any], settings: S
         nav.append({i18n.gettext(lang, "Forms"): form_nav})
     nav.append({i18n.gettext(lang, "Search"): "search/index.md"})
     return RenderedSite(lang=lang, files=files, nav=nav)
+
+
+def collection_pages(content: Content) -> dict[str, tuple[str, dict[str, Any]]]:
+    """The pages made from collections: path -> (template, the items it shows).
+    `*.html.j2` templates write HTML through PageHTML; the others Markdown."""
+    return {
+        "services/index.md": ("services.html.j2", {"services": content.items("services.yml")}),
+        "faq/index.md": ("faq.html.j2", {"topics": content.items("faq.yml", "topics"),
+                                         "questions": content.items("faq.yml", "questions")}),
+        "charter/index.md": ("charter.html.j2", {"rights": content.items("charter.yml", "rights"),
+                                                 "duties": content.items("charter.yml", "duties")}),
+        "search/index.md": ("search.md.j2", {}),
+    }
 
 
 def localise_retention(days: int, lang: str, digits: str) -> str:
