@@ -65,6 +65,7 @@ def build_site(root: Path, *, site_dir: Path | None = None, strict: bool = False
     try:
         build_state.CURRENT = build_state.BuildState(settings=project.settings, forms=project.forms,
                                                      cache_dir=root / ".build")
+        fonts.subset_fonts(root)  # on a first build, here once rather than in both language workers
         outputs = _build_languages(root, project, staging)
         out = outputs[0]
         for lang, folder in zip(i18n.LANGUAGES[1:], outputs[1:]):

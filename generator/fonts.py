@@ -35,17 +35,25 @@ def missing_fonts(root: Path) -> list[str]:
     return [name for _, _, name in font_files() if not (root / FONT_PACKAGE / name).exists()]
 
 
-def install_fonts(root: Path, target: Path) -> None:
-    """Write the subset fonts into `target` (cached by source content and ranges)."""
+def subset_fonts(root: Path) -> list[tuple[Path, str]]:
+    """(cached subset file, name to serve it under) for every font; made once per machine."""
     cache = root / ".build" / "fonts"
     cache.mkdir(parents=True, exist_ok=True)
-    target.mkdir(parents=True, exist_ok=True)
+    found = []
     for subset, _weight, name in font_files():
         source = root / FONT_PACKAGE / name
         key = hashlib.sha256(source.read_bytes() + SUBSETS[subset].encode()).hexdigest()[:16]
         cached = cache / f"{key}-{name}"
         if not cached.exists():
             _subset(source, cached, SUBSETS[subset])
+        found.append((cached, name))
+    return found
+
+
+def install_fonts(root: Path, target: Path) -> None:
+    """Write the subset fonts into `target` (cached by source content and ranges)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for cached, name in subset_fonts(root):
         shutil.copyfile(cached, target / name)
 
 
