@@ -60,8 +60,9 @@ class SearchIndex:
         weight = 1.0
         page_title = title
         cuts = list(_HEADING.finditer(article))
-        if cuts and (before := _text(article[:cuts[0].start()])):
-            self._section([number, "", page_title, before, weight])  # text above the first heading
+        top = _text(article[:cuts[0].start()] if cuts else article)  # above the first heading, or all
+        if top or not cuts:
+            self._section([number, "", page_title, top, weight])
         for i, heading in enumerate(cuts):
             attributes = dict(_ATTRIBUTE.findall(heading.group(2)))
             end = cuts[i + 1].start() if i + 1 < len(cuts) else len(article)
@@ -71,8 +72,6 @@ class SearchIndex:
                 page_title = html.unescape(attributes.get("data-search-title", page_title))
                 weight = float(attributes.get("data-search-weight", weight))
             self._section([number, anchor, _text(heading.group(3)), _text(article[heading.end():end]), weight])
-        if not cuts:
-            self._section([number, "", page_title, _text(article), weight])
         self.pages.append([url, page_title])
 
     def _section(self, section: list) -> None:
