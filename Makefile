@@ -5,7 +5,7 @@ PY := .venv/bin/python
 PIP := .venv/bin/pip
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: setup setup-test serve test security build check messages clean
+.PHONY: setup setup-test serve test security lint build check messages clean
 
 .venv/ready: requirements.txt constraints.txt
 	python3 -m venv .venv
@@ -33,7 +33,7 @@ check: setup
 serve: build
 	$(PY) -m generator run --host 127.0.0.1 --port 8000
 
-test: setup-test security
+test: setup-test security lint
 	$(PY) -m pytest -q -p no:cacheprovider
 
 # Security scanners. bandit must find nothing of high severity (accepted findings
@@ -52,6 +52,12 @@ security: .venv/ready
 	elif [ $$rc -eq 124 ] || grep -q -E "could not be audited|NameResolutionError|ConnectionError|Max retries|timed out" $$log; then \
 	  echo "WARNING: pip-audit could not reach its vulnerability service: dependencies were NOT audited ($$log)" >&2; \
 	else cat $$log; exit 1; fi
+
+# The habits that keep the code tidy (settings in pyproject.toml): ruff for lint and
+# import order, mypy over generator/. pytest runs with warnings as errors and strict markers.
+lint: .venv/ready
+	$(PY) -m ruff check generator tests bench
+	$(PY) -m mypy
 
 # Extract interface strings into the catalogs (keeps existing translations).
 messages: .venv/ready

@@ -33,8 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
-from common import (REPO, MeasureError, Run, copy_project, load_note, machine, measure, median_run,
-                    tree_stats)
+from common import REPO, MeasureError, Run, copy_project, load_note, machine, measure, median_run, tree_stats
 
 SEED = 7
 WORDS_PER_ITEM = 600
@@ -270,11 +269,11 @@ HUGO_LAYOUTS = {
 
 def rendered_markdown(root: Path) -> tuple[dict[str, dict[str, str]], object]:
     """The Markdown files our generator hands to MkDocs, per language, with forms filled in."""
-    from generator import i18n
-    from generator.content import load_content
-    from generator.pages import render_site
-    from generator.problems import Problems
-    from generator.settings import load_settings
+    from generator.core import i18n
+    from generator.core.organisation import load_settings
+    from generator.core.problems import Problems
+    from generator.site.content import load_content
+    from generator.site.pages import render_site
 
     problems = Problems()
     settings = load_settings(root, problems)
@@ -309,9 +308,9 @@ def _markdown_pages(content, forms: dict, lang: str) -> dict[str, str]:
     Markdown our templates wrote before that (bench/hugo/pages/, with their
     heading ids, lists and button), so it parses and builds the toc as MkDocs did.
     """
-    from generator.pages import _environment, collection_pages
+    from generator.site.pages import collection_pages, template_environment
 
-    env = _environment(Path(__file__).with_name("hugo"), lang)
+    env = template_environment(Path(__file__).with_name("hugo"), lang)
     common = {"lang": lang, "forms": forms,
               "channel_names": {c.id: c.t(lang) for c in content.items("channels.yml")}}
     # The same pages and items as our generator's, each from its Markdown twin (x.html.j2 -> x.md.j2).

@@ -226,7 +226,7 @@ def serve_bare(port: int) -> int:
     from starlette.responses import PlainTextResponse
     from starlette.routing import Route
 
-    from generator.endpoint import protection, server
+    from generator.web import protection, server
 
     async def ok(request: Request) -> PlainTextResponse:
         await request.body()  # read the post, as the endpoint does
@@ -390,10 +390,10 @@ def _children_cpu() -> float:
 
 def submissions(count: int) -> tuple[list[str], list[Any], Any]:
     """Posted bodies (each with `lang`) and the records the endpoint would store for them."""
-    from generator.endpoint.records import Submission, consent_record, json_ready, utc_now
-    from generator.endpoint.references import new_reference
+    from generator.core.problems import Problems
     from generator.forms import load_forms, read_submission
-    from generator.problems import Problems
+    from generator.submissions.records import Submission, consent_record, json_ready, utc_now
+    from generator.submissions.references import new_reference
 
     problems = Problems()
     form = load_forms(REPO, problems).get(FORM_ID)
@@ -416,9 +416,9 @@ def submissions(count: int) -> tuple[list[str], list[Any], Any]:
 
 def storage_ceiling(db: Path, records: list[Any], seconds: float, batch_seconds: float) -> dict[str, Any]:
     """SQLite alone: rows/s at one row per transaction (and, for context, 50 per transaction)."""
-    from generator.endpoint.references import new_reference
-    from generator.endpoint.sqlite import SQLiteStore
-    from generator.endpoint.store import _INSERT
+    from generator.submissions.db.submissions import INSERT
+    from generator.submissions.references import new_reference
+    from generator.submissions.store import SQLiteStore
 
     store = SQLiteStore(db)
     store.migrate()
@@ -435,7 +435,7 @@ def storage_ceiling(db: Path, records: list[Any], seconds: float, batch_seconds:
         deadline = started + seconds
         while time.perf_counter() < deadline:
             conn.execute("BEGIN IMMEDIATE")
-            conn.execute(_INSERT, (new_reference(), *params[rows % len(params)][1:]))
+            conn.execute(INSERT, (new_reference(), *params[rows % len(params)][1:]))
             conn.execute("COMMIT")
             rows += 1
         single = rows / (time.perf_counter() - started)
@@ -444,7 +444,7 @@ def storage_ceiling(db: Path, records: list[Any], seconds: float, batch_seconds:
         deadline = started + batch_seconds
         while time.perf_counter() < deadline:
             conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(_INSERT, [(new_reference(), *params[(batched_rows + k) % len(params)][1:])
+            conn.executemany(INSERT, [(new_reference(), *params[(batched_rows + k) % len(params)][1:])
                                        for k in range(50)])
             conn.execute("COMMIT")
             batched_rows += 50

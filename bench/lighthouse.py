@@ -81,10 +81,10 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
                       ".js": "application/javascript", ".mjs": "application/javascript",
                       ".wasm": "application/wasm", ".woff2": "font/woff2"}
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if not self.gzip_text or "gzip" not in self.headers.get("Accept-Encoding", ""):
             return super().do_GET()
         path = Path(self.translate_path(self.path))
@@ -108,7 +108,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 @contextlib.contextmanager
 def serve(site_dir: Path, *, gzip_text: bool) -> Iterator[str]:
     """Serve `site_dir` on 127.0.0.1 (a free port) in a thread, for as long as the block runs."""
-    from generator.browser import serve_static
+    from generator.site.browser import serve_static
 
     with serve_static(site_dir, handler_class=type("Handler", (_Handler,), {"gzip_text": gzip_text})) as base:
         yield base

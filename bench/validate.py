@@ -81,9 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     import frictionless
     from frictionless import Resource, Schema
 
+    from generator.core.problems import Problems
     from generator.forms import load_forms, read_submission
     from generator.forms.fields import normalise, runtime_descriptor
-    from generator.problems import Problems
 
     started = time.perf_counter()
     info = machine()

@@ -19,7 +19,7 @@ def _print_problems(problems) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .check import check_project
+    from .site.check import check_project
 
     problems = check_project(args.root)
     _print_problems(problems.sorted())
@@ -31,8 +31,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import build_site
-    from .problems import ContentError
+    from .core.problems import ContentError
+    from .site.build import build_site
 
     try:
         report = build_site(args.root, site_dir=args.site_dir, strict=args.strict)
@@ -46,13 +46,13 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .preview import serve_preview
+    from .site.preview import serve_preview
 
     return serve_preview(args.root, host=args.host, port=args.port)
 
 
 def cmd_messages(args: argparse.Namespace) -> int:
-    from .catalogs import catalog_problems, update_catalogs
+    from .core.catalogs import catalog_problems, update_catalogs
 
     update_catalogs(args.root)
     for problem in catalog_problems(args.root):
@@ -61,9 +61,9 @@ def cmd_messages(args: argparse.Namespace) -> int:
 
 
 def cmd_translations(args: argparse.Namespace) -> int:
-    from .content import load_content
-    from .problems import Problems
-    from .translations import update_lock
+    from .core.problems import Problems
+    from .site.content import load_content
+    from .site.translations import update_lock
 
     problems = Problems()
     content = load_content(args.root, problems)
@@ -76,7 +76,7 @@ def cmd_translations(args: argparse.Namespace) -> int:
 
 
 def cmd_screenshots(args: argparse.Namespace) -> int:
-    from .screenshots import take_screenshots
+    from .site.screenshots import take_screenshots
 
     site_dir = args.root / "site"
     if not (site_dir / "index.html").exists():
@@ -100,34 +100,34 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .endpoint.commands import export
+    from .submissions.commands import export
 
     return export(args.root, form_id=args.form, out=args.out,
                   status="suspected-spam" if args.suspected_spam else "accepted", staff=args.staff)
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    from .endpoint.commands import purge
+    from .submissions.commands import purge
 
     return purge(args.root, dry_run=args.dry_run)
 
 
 def cmd_subject(args: argparse.Namespace) -> int:
-    from .endpoint.commands import subject
-    from .endpoint.subject import search_values
+    from .submissions.commands import subject
+    from .submissions.subject import search_values
 
     return subject(args.root, action=args.action, out=args.out, dry_run=args.dry_run, staff=args.staff,
                    values=search_values(args.national_id, args.mobile, args.email))
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    from .endpoint.commands import keys
+    from .submissions.commands import keys
 
     return keys(args.root, action=args.action, lookup=args.lookup, staff=args.staff)
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    from .endpoint.commands import token
+    from .submissions.commands import token
 
     return token(args.root, action=args.action, name=args.name, staff=args.staff)
 

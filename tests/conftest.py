@@ -11,6 +11,10 @@ from generator import PROJECT_ROOT
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
+# The database fixtures (a real PostgreSQL server, a store per backend, live servers) serve
+# tests/submissions, tests/endpoint and the browser tests alike.
+pytest_plugins = ["tests.support.fixtures"]
+
 # What a project folder holds (node_modules is linked, not copied: it is large).
 PROJECT_PARTS = ("content", "forms", "templates", "mkdocs.yml", "babel.cfg")
 
@@ -31,7 +35,7 @@ def copy_project(target: Path) -> Path:
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
     """The real content, built once per test run into a temporary folder."""
-    from generator.build import build_site
+    from generator.site.build import build_site
 
     site_dir = tmp_path_factory.mktemp("built") / "site"
     build_site(PROJECT_ROOT, site_dir=site_dir, record_translations=False)
@@ -42,7 +46,7 @@ def built_site(tmp_path_factory) -> Path:
 def require_browser() -> None:
     """Skip a test that needs chromium + Playwright when they are missing, except in CI
     (.ci/run sets QALB_REQUIRE_BROWSER), where a missing browser fails the run."""
-    from generator.browser import chromium_path
+    from generator.site.browser import chromium_path
 
     missing = None
     if not chromium_path():

@@ -1,15 +1,14 @@
-"""The forms endpoint: receive submissions, store them safely, export them for staff.
+"""The public submission endpoint: receives form posts, checks and stores them,
+answers with the thank-you page or the form with its errors, and serves the
+token-protected HTTP export (and, for `run`, the built site beside it).
 
-Read in this order: app.py (the routes) -> protection.py (checks before a post
-is read) -> parsing.py (bytes to fields) -> records.py (what is stored) ->
-writer.py (group commit) -> store.py with sqlite.py / postgres.py and
-migrations.py -> export.py (Data Package) -> pages.py (what visitors see).
-Around them: settings.py (environment), server.py (uvicorn), sitefiles.py
-(the built site for `run`), references.py, commands.py (the CLI commands).
+Read in this order: app.py (the routes) -> web/protection.py (checks before a
+post is read) -> parsing.py (bytes to fields) -> submissions/records.py (what
+is stored) -> submissions/writer.py (group commit) -> submissions/store.py with
+submissions/db/ and migrations.py -> submissions/export.py (Data Package) ->
+pages.py (what visitors see). Around them: settings.py (environment),
+web/server.py (uvicorn), web/sitefiles.py (the built site for `run`),
+commands.py (the `endpoint` and `run` commands).
+
+May import: core, forms, submissions, web. Never staff or notify; never serves /staff/.
 """
-from __future__ import annotations
-
-from .app import create_app
-from .settings import EndpointSettings
-
-__all__ = ["EndpointSettings", "create_app"]

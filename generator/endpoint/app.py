@@ -29,18 +29,21 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from .. import i18n
-from ..forms import HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, Form, error_message, read_submission, render_form
-from . import audit, pages, protection, tokens
-from .export import export_zip_counted
+from generator.core import i18n
+from generator.forms import HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, Form, error_message, read_submission, render_form
+from generator.submissions import audit, tokens
+from generator.submissions.export import export_zip_counted
+from generator.submissions.records import Submission, consent_record, json_ready, utc_now
+from generator.submissions.references import new_reference, normalise
+from generator.submissions.secure_store import open_secure_store
+from generator.submissions.store import Store
+from generator.submissions.writer import Writer, WriterUnavailable
+from generator.web import protection
+from generator.web.sitefiles import SiteFiles
+
+from . import pages
 from .parsing import BadSubmission, infer_language, parse_body
-from .records import Submission, consent_record, json_ready, utc_now
-from .references import new_reference, normalise
 from .settings import EndpointSettings
-from .sitefiles import SiteFiles
-from .storage import open_secure_store
-from .store import Store
-from .writer import Writer, WriterUnavailable
 
 log = logging.getLogger("qalb.endpoint")
 NO_STORE = {"Cache-Control": "no-store"}
@@ -162,7 +165,7 @@ class Endpoint:
         return self.html(pages.error_page(shell, region, lang), 422, script_hashes=shell.script_hashes)
 
     async def thanks(self, request: Request) -> Response:
-        lang = "en" if request.url.path.startswith("/en/") else i18n.DEFAULT_LANGUAGE.code
+        lang = i18n.language_of_path(request.url.path).code
         form = self.forms.get(request.path_params["form_id"])
         reference = normalise(request.query_params.get("ref", ""))
         if form is None or reference is None:

@@ -1,19 +1,15 @@
-"""What `python -m generator endpoint | run | export | purge | subject | keys | token`
-do (cli.py only parses).
-
-Each returns an exit code and prints problems to stderr in the project's
-`path:line: [code] message` shape, or one plain sentence for settings.
+"""What `python -m generator endpoint | run` do (cli.py only parses): the public
+submission endpoint, with the built site beside it for `run`.
 """
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
-from typing import Any
 
-from . import audit
-from .crypto import KeyProblem
-from .settings import EndpointSettings, SettingsError
+from generator.core.environment import SettingsError
+from generator.submissions.commands import load_forms_or_report, secure_store
+
+from .settings import EndpointSettings
 
 
 def _settings(root: Path) -> EndpointSettings | None:
@@ -24,259 +20,26 @@ def _settings(root: Path) -> EndpointSettings | None:
         return None
 
 
-def _forms(root: Path) -> dict[str, Any] | None:
-    from ..forms import load_forms
-    from ..problems import Problems
-
-    problems = Problems()
-    forms = load_forms(root, problems)
-    for problem in problems.sorted():
-        print(problem, file=sys.stderr)
-    if problems.errors:
-        print("The forms have errors (above); fix them, then start again.", file=sys.stderr)
-        return None
-    return forms
-
-
-def _secure_store(settings: EndpointSettings, forms: dict[str, Any], **options: Any) -> Any:
-    """The store with its keys (storage.py), or None after printing why the keys do not fit."""
-    from .storage import open_secure_store
-
-    try:
-        return open_secure_store(settings, forms, **options)
-    except KeyProblem as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return None
-
-
 def serve(root: Path, *, host: str, port: int, serve_site: bool) -> int:
     """The endpoint (and with `serve_site` the built site) in one uvicorn process.
     On a fresh machine the keys are created here (said on stderr); a database whose
     rows the keys cannot read stops the start."""
-    from .app import create_app
-    from .server import run
+    from generator.web.server import run
 
-    settings, forms = _settings(root), _forms(root)
+    from .app import create_app
+
+    settings, forms = _settings(root), load_forms_or_report(root)
     if settings is None or forms is None:
         return 1
     if serve_site and not (settings.site_dir / "index.html").is_file():
         print(f"warning: no built site in {settings.site_dir}; run `python -m generator build` "
               "(or `make serve`) to build it. Serving the endpoint only.", file=sys.stderr)
-    store = _secure_store(settings, forms, create_keys=True, encrypt_old_rows=True)
+    store = secure_store(settings, forms, create_keys=True, encrypt_old_rows=True)
     if store is None:
         print("The endpoint did not start.", file=sys.stderr)
         return 1
-    run(create_app(settings=settings, forms=forms, store=store, serve_site=serve_site), host=host, port=port)
+    run(create_app(settings=settings, forms=forms, store=store, serve_site=serve_site), host=host, port=port,
+        forwarded_allow_ips=settings.forwarded_allow_ips)
     return 0
 
 
-def export(root: Path, *, form_id: str, out: Path, status: str, staff: str | None = None) -> int:
-    from .export import export_package
-
-    settings, forms = _settings(root), _forms(root)
-    if settings is None or forms is None:
-        return 1
-    if form_id not in forms:
-        print(f'error: there is no form "{form_id}"; the forms are: {", ".join(sorted(forms))}', file=sys.stderr)
-        return 1
-    store = _secure_store(settings, forms)
-    if store is None:
-        return 1
-    try:
-        result = export_package(store, forms[form_id], out, status=status)
-        audit.record(store, who=audit.actor(staff), action="export", form_id=form_id, rows=result.rows,
-                     detail=f"status={status}")
-    finally:
-        store.close()
-    print(f"Exported {result.rows} submission(s) of {form_id} to {result.package.parent}"
-          f" ({result.csv.name}, datapackage.json)", file=sys.stderr)
-    if result.neutralised:
-        cells = sum(result.neutralised.values())
-        print(f"note: {cells} cell(s) starting with = + - @ were prefixed with ' so spreadsheets "
-              "do not run them as formulas", file=sys.stderr)
-    return 0
-
-
-def purge(root: Path, *, dry_run: bool = False, now: dt.datetime | None = None) -> int:
-    """Delete what is older than each form's retention_days, counted from `now`
-    (injectable, so the tests move the clock instead of waiting). Needs no key:
-    the cron job keeps working even if a key file is misplaced."""
-    from .store import open_store
-
-    settings, forms = _settings(root), _forms(root)
-    if settings is None or forms is None:
-        return 1
-    store = open_store(settings.database_url, root=root)
-    now = now or dt.datetime.now(dt.timezone.utc)
-    try:
-        store.migrate()
-        for form_id in sorted(set(store.form_ids()) | set(forms)):
-            form = forms.get(form_id)
-            if form is None:
-                print(f"warning: the database holds submissions of {form_id}, which has no form file "
-                      "any more; they are kept until its retention period is known", file=sys.stderr)
-                continue
-            before = now - dt.timedelta(days=form.retention_days)
-            count = store.count_before(form_id, before) if dry_run else store.purge(form_id, before)
-            if not dry_run:
-                audit.record(store, who=audit.actor(), action="purge", form_id=form_id, rows=count,
-                             detail=f"older than {form.retention_days} days", now=now)
-            verb = "would delete" if dry_run else "deleted"
-            print(f"{form_id}: {verb} {count} submission(s) older than {form.retention_days} days", file=sys.stderr)
-    finally:
-        store.close()
-    return 0
-
-
-def subject(root: Path, *, action: str, values: list[tuple[str, str]], out: Path | None = None,
-            dry_run: bool = False, staff: str | None = None) -> int:
-    """find | export | delete every submission of one person (subject.py)."""
-    from . import subject as requests
-
-    settings, forms = _settings(root), _forms(root)
-    if settings is None or forms is None:
-        return 1
-    if not any(value.strip() for _, value in values):
-        print("error: give at least one of --national-id, --mobile, --email", file=sys.stderr)
-        return 1
-    if action == "export" and out is None:
-        print("error: subject export needs --out FOLDER", file=sys.stderr)
-        return 1
-    store = _secure_store(settings, forms)
-    if store is None:
-        return 1
-    try:
-        found = requests.find(store, values)
-        for sub in found:
-            print(f"{sub.reference}\t{sub.form_id}\t{sub.submitted_at:%Y-%m-%d %H:%M}Z\t{sub.language}\t{sub.status}")
-        kinds = ",".join(sorted({kind for kind, value in values if value.strip()}))
-        forms_hit = ",".join(sorted({sub.form_id for sub in found}))
-        detail = f"by={kinds} forms={forms_hit}"  # the kinds searched by, never the values
-        if action == "find" or (action == "delete" and dry_run):
-            audit.record(store, who=audit.actor(staff), action="subject-find", rows=len(found), detail=detail)
-            verb = "would delete" if dry_run else "found"
-            print(f"{verb} {len(found)} submission(s)", file=sys.stderr)
-        elif action == "export":
-            assert out is not None
-            paths = requests.export(found, forms, out, organisation=_organisation(root))
-            audit.record(store, who=audit.actor(staff), action="subject-export", rows=len(found), detail=detail)
-            print(f"Wrote {len(found)} submission(s) to {', '.join(map(str, paths))}; hand them to the person "
-                  "and delete your copy afterwards.", file=sys.stderr)
-        else:
-            count = requests.delete(store, found)
-            audit.record(store, who=audit.actor(staff), action="subject-delete", rows=count, detail=detail)
-            print(f"deleted {count} submission(s). Backups still hold them until they expire.", file=sys.stderr)
-    finally:
-        store.close()
-    return 0
-
-
-def _organisation(root: Path) -> dict[str, str]:
-    """The organisation's name per language, from content/settings.yml ({} if unreadable)."""
-    from .. import i18n
-    from ..problems import Problems
-    from ..settings import load_settings
-
-    settings = load_settings(root, Problems())
-    return {lang: settings.org("name", lang) for lang in i18n.LANGUAGE_CODES if settings.org("name", lang)}
-
-
-def keys(root: Path, *, action: str, lookup: bool = False, staff: str | None = None) -> int:
-    """create: new key files (0600) where the settings say; rotate: a new data key,
-    every row re-encrypted with it (or, with --lookup, a new lookup key and every
-    lookup hash recomputed)."""
-    from . import crypto
-    from .identifiers import Indexer
-    from .storage import load_data_keys
-    from .store import open_store
-
-    settings = _settings(root)
-    if settings is None:
-        return 1
-    data_file, lookup_file = settings.data_key_file, settings.lookup_key_file
-    assert data_file is not None and lookup_file is not None
-    if action == "create":
-        made = 0
-        for path, header in ((data_file, crypto.DATA_HEADER), (lookup_file, crypto.LOOKUP_HEADER)):
-            if path.exists():
-                print(f"{path} exists; kept it (to replace a key use `keys rotate`)", file=sys.stderr)
-                continue
-            crypto.write_keys(path, [crypto.new_key()], header)
-            print(f"created {path} (mode 0600)", file=sys.stderr)
-            made += 1
-        if made:
-            print("Back these files up now, apart from the database and its backups and apart from each "
-                  "other: without the data key the stored answers cannot be read.", file=sys.stderr)
-        return 0
-    forms = _forms(root)
-    if forms is None:
-        return 1
-    store = open_store(settings.database_url, root=root)
-    try:
-        store.migrate()
-        data_keys = load_data_keys(settings, store)
-        store.codec = crypto.EncryptedCodec(data_keys)
-        if lookup:
-            key = crypto.new_key()
-            crypto.write_keys(lookup_file, [key], crypto.LOOKUP_HEADER)
-            store.indexer = Indexer(crypto.LookupKey(key), forms)
-            count = store.rebuild_lookups()
-            what = f"new lookup key {store.indexer.key.id} in {lookup_file}; lookup hashes of {count} submission(s)"
-        else:
-            old = crypto.read_keys(data_file)
-            crypto.write_keys(data_file, old + [crypto.new_key()], crypto.DATA_HEADER)
-            store.codec = crypto.EncryptedCodec(crypto.DataKeys(crypto.read_keys(data_file)))
-            count = store.reencrypt()
-            what = f"new data key {store.codec.keys.newest} in {data_file}; re-encrypted {count} submission(s)"
-        audit.record(store, who=audit.actor(staff), action="keys-rotate", rows=count,
-                     detail="lookup" if lookup else "data")
-    except KeyProblem as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        store.close()
-    print(f"{what}. Restart the endpoint so it uses the new key, and back up the key file.", file=sys.stderr)
-    return 0
-
-
-def token(root: Path, *, action: str, name: str | None = None, staff: str | None = None) -> int:
-    """create NAME (prints the token once) | list | revoke NAME: the HTTP export tokens."""
-    from . import tokens
-    from .store import open_store
-
-    settings = _settings(root)
-    if settings is None:
-        return 1
-    if action != "list" and not (name and tokens.NAME_RE.match(name)):
-        print("error: give the token a name: letters, digits, . _ @ - (e.g. the staff member's name)",
-              file=sys.stderr)
-        return 1
-    store = open_store(settings.database_url, root=root)
-    now = dt.datetime.now(dt.timezone.utc)
-    try:
-        store.migrate()
-        if action == "list":
-            for row in store.tokens():
-                state = f"revoked {row['revoked_at']:%Y-%m-%d %H:%M}Z" if row["revoked_at"] else "valid"
-                print(f"{row['name']}\tcreated {row['created_at']:%Y-%m-%d %H:%M}Z\t{state}")
-            return 0
-        assert name is not None
-        if action == "create":
-            if any(row["name"] == name for row in store.tokens()):
-                print(f'error: a token named "{name}" exists already; choose another name', file=sys.stderr)
-                return 1
-            secret = tokens.new_token()
-            store.add_token(name, tokens.digest(secret), now)
-            audit.record(store, who=audit.actor(staff), action="token-create", detail=f"name={name}", now=now)
-            print(secret)
-            print(f'Token "{name}" created. It is shown only now: give it to the staff member over a safe '
-                  "channel. Only its sha256 digest is stored.", file=sys.stderr)
-            return 0
-        if not store.revoke_token(name, now):
-            print(f'error: there is no valid token named "{name}"', file=sys.stderr)
-            return 1
-        audit.record(store, who=audit.actor(staff), action="token-revoke", detail=f"name={name}", now=now)
-        print(f'Token "{name}" revoked: it gets 401 from now on.', file=sys.stderr)
-        return 0
-    finally:
-        store.close()

@@ -22,7 +22,7 @@ from urllib.parse import urljoin
 
 import markdown
 
-from .. import i18n
+from generator.core import i18n
 
 START, END = "<!-- qalb-form:start -->", "<!-- qalb-form:end -->"
 _REGION = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)

@@ -12,6 +12,8 @@ import json
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
+from generator.core.languages import language_of_path
+
 MAX_FIELDS = 200  # far above any form's field count, far below a parser-exhausting flood
 _PERCENT_AS_EQUALS = bytes.maketrans(b"%", b"=")
 
@@ -60,7 +62,7 @@ def _parse_urlencoded(text: str) -> list[tuple[str, str]]:
     fields = text.replace("+", " ").split("&")
     if len(fields) > MAX_FIELDS:
         raise BadSubmission("bad-request")
-    parts = []
+    parts: list[Any] = []
     for field in fields:
         name, equals, value = field.partition("=")
         if not equals:  # a pair without "=": refused, after any bad encoding before it (as parse_qsl)
@@ -133,4 +135,4 @@ def infer_language(referer: str | None) -> str:
     """The language of the page a form was sent from, when it carried no `lang` field
     (a script, or a page built before forms had one: see generator/forms/render.py)."""
     path = urlsplit(referer or "").path
-    return "en" if path == "/en" or path.startswith("/en/") else "ar"
+    return language_of_path(path).code

@@ -12,18 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from generator.core.environment import SettingsError, absolute_url, positive_int
+from generator.submissions.settings import StorageSettings
+
 DEFAULT_MAX_BODY_BYTES = 100 * 1024
 DEFAULT_RATE_LIMIT = "30/60"  # 30 posts per client per 60 seconds
 
 
-class SettingsError(ValueError):
-    """A setting has a value we refuse to guess about."""
-
-
 @dataclass(frozen=True, kw_only=True)
-class EndpointSettings:
-    root: Path
-    database_url: str
+class EndpointSettings(StorageSettings):
     site_dir: Path
     #: Origins (scheme://host[:port]) allowed to post besides the request's own host.
     allowed_origins: frozenset[str] = frozenset()
@@ -36,48 +33,24 @@ class EndpointSettings:
     #: "https://qalb.example/"; pages the endpoint renders load their CSS from there.
     site_url: str = ""
     writer_max_batch: int = 512
-    #: The keys (crypto.py): files outside the database and the repository, one each,
-    #: by default <root>/data/keys/ (gitignored). None means that default.
-    data_key_file: Path | None = None
-    lookup_key_file: Path | None = None
-
-    def __post_init__(self) -> None:
-        keys = self.root / DEFAULT_KEY_DIR
-        if self.data_key_file is None:
-            object.__setattr__(self, "data_key_file", keys / "data.key")
-        if self.lookup_key_file is None:
-            object.__setattr__(self, "lookup_key_file", keys / "lookup.key")
-        if Path(self.data_key_file).resolve() == Path(self.lookup_key_file).resolve():  # type: ignore[arg-type]
-            raise SettingsError("QALB_DATA_KEY_FILE and QALB_LOOKUP_KEY_FILE must be two different files: "
-                                "the lookup key is kept apart from the data key.")
+    #: The proxies whose X-Forwarded-For uvicorn believes (QALB_FORWARDED_ALLOW_IPS).
+    forwarded_allow_ips: str = "127.0.0.1"
 
     @classmethod
     def from_env(cls, root: Path, env: Mapping[str, str] | None = None) -> EndpointSettings:
         env = os.environ if env is None else env
         return cls(
-            root=root,
-            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            **StorageSettings.values_from_env(root, env),
             site_dir=Path(env.get("QALB_SITE_DIR") or root / "site"),
             allowed_origins=_origins(env.get("QALB_ALLOWED_ORIGINS", "")),
-            max_body_bytes=_positive_int(env, "QALB_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+            max_body_bytes=positive_int(env, "QALB_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
             rate_limit=parse_rate_limit(env.get("QALB_RATE_LIMIT", DEFAULT_RATE_LIMIT)),
             export_token_hashes=_hashes(env.get("QALB_EXPORT_TOKEN_HASHES", "")),
-            site_url=_site_url(env.get("QALB_SITE_URL", "")),
-            writer_max_batch=_positive_int(env, "QALB_WRITER_MAX_BATCH", 512),
-            data_key_file=_path(root, env.get("QALB_DATA_KEY_FILE", "")),
-            lookup_key_file=_path(root, env.get("QALB_LOOKUP_KEY_FILE", "")),
+            site_url=absolute_url(env, "QALB_SITE_URL"),
+            writer_max_batch=positive_int(env, "QALB_WRITER_MAX_BATCH", 512),
+            forwarded_allow_ips=env.get("QALB_FORWARDED_ALLOW_IPS", "127.0.0.1"),
         )
 
-
-#: Relative SQLite paths are resolved against the project folder.
-DEFAULT_DATABASE_URL = "sqlite:///data/submissions.db"
-DEFAULT_KEY_DIR = Path("data") / "keys"
-
-
-def _path(root: Path, text: str) -> Path | None:
-    """A file setting: empty means the default, relative means inside the project folder."""
-    text = text.strip()
-    return (root / text) if text and not Path(text).is_absolute() else (Path(text) if text else None)
 
 
 def parse_rate_limit(text: str) -> tuple[int, float] | None:
@@ -91,15 +64,6 @@ def parse_rate_limit(text: str) -> tuple[int, float] | None:
             f'QALB_RATE_LIMIT must look like "30/60" (posts per seconds) or "off"; got "{text}".'
         )
     return int(match[1]), float(match[2])
-
-
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    if not raw.strip().isdigit() or int(raw) < 1:
-        raise SettingsError(f'{name} must be a whole number above 0; got "{raw}".')
-    return int(raw)
 
 
 def _origins(text: str) -> frozenset[str]:
@@ -125,9 +89,3 @@ def _hashes(text: str) -> frozenset[str]:
         hashes.add(item)
     return frozenset(hashes)
 
-
-def _site_url(text: str) -> str:
-    text = text.strip()
-    if text and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", text):
-        raise SettingsError(f'QALB_SITE_URL must be an absolute http(s) URL; got "{text}".')
-    return text if not text or text.endswith("/") else text + "/"

@@ -6,17 +6,19 @@
     result = read_submission(forms["contact"], posted)   # .row, .errors, .ok
     text = error_message(forms["contact"], "mobile", "pattern", "ar")
 
-The pipeline, one module each: model (what a form is; load_forms and the list
-of problem codes) -> check_form / check_field / check_ui (is a form file
+The pipeline, one module each: model (what a form is, and the list of problem
+codes; a leaf) -> loading (load_forms) -> check_form / check_field / check_ui (is a form file
 right?) -> fields (posted text -> typed row) -> messages (error words) ->
 controls / render (schema -> HTML, with templates/components/<name>/macro.html).
+
+May import: core. Used by the site build, submissions and the web apps.
 """
 from __future__ import annotations
 
-from .fields import Submission, read_submission
+from .fields import PostedAnswers, read_submission
+from .loading import load_forms
 from .messages import error_message
-from .model import (FIELD_PREFIX, HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, RESERVED_NAMES, Form, FormField,
-                    Option, Rule, load_forms)
+from .model import FIELD_PREFIX, HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, RESERVED_NAMES, Form, FormField, Option, Rule
 from .render import render_form
 
 __all__ = [
@@ -29,7 +31,7 @@ __all__ = [
     "FormField",
     "Option",
     "Rule",
-    "Submission",
+    "PostedAnswers",
     "error_message",
     "load_forms",
     "read_submission",

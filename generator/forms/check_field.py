@@ -15,8 +15,9 @@ from typing import Any, Iterable
 import frictionless.fields
 from frictionless import Field, Schema
 
-from ..problems import did_you_mean
-from ..yamlsource import LineDict
+from generator.core.problems import did_you_mean
+from generator.core.yamlsource import LineDict
+
 from .check_ui import check_ui, choices_of
 from .checker import Checker, empty, plain
 from .model import CONSTRAINTS, CONTROLS, RESERVED_NAMES, FormField

@@ -13,8 +13,9 @@ from typing import Any
 from babel.units import format_unit
 from frictionless import FrictionlessException, Schema
 
-from ..problems import Problems, did_you_mean
-from ..yamlsource import LineDict, load_yaml_file
+from generator.core.problems import Problems, did_you_mean
+from generator.core.yamlsource import LineDict, LineList, load_yaml_file
+
 from .check_field import check_field
 from .checker import LANGUAGE_NAMES, Checker
 from .fields import build_readers
@@ -105,7 +106,7 @@ def _check_schema(c: Checker, data: LineDict, rule_codes: dict[str, list[str]]
     if "schema" not in data or c.mapping(schema, data.line_of("schema"), 'The "schema"') is None:
         return [], None, set()
     c.unknown_keys(schema, ("fields",), 'The "schema"')
-    raw_fields = schema.get("fields")
+    raw_fields: LineList = schema.get("fields")
     if not isinstance(raw_fields, list) or not raw_fields:
         c.error(schema.line_of("fields"), "invalid-schema",
                 'The "schema" needs "fields:", a list of fields each starting with "- name: ...".')
@@ -143,10 +144,11 @@ def _rule_codes(rules: Any) -> dict[str, list[str]]:
     return codes
 
 
-def _check_rules(c: Checker, data: LineDict, rules: Any, fields: list[FormField],
+def _check_rules(c: Checker, data: LineDict, rules: LineList, fields: list[FormField],
                  names_seen: set[str]) -> tuple[Rule, ...]:
     if not isinstance(rules, list):
-        c.error(data.line_of("rules"), "invalid-value", '"rules" must be a list, each item starting with "- code: ...".')
+        c.error(data.line_of("rules"), "invalid-value",
+                '"rules" must be a list, each item starting with "- code: ...".')
         return ()
     by_name = {f.name: f for f in fields}
     result = []

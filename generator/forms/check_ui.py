@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..problems import did_you_mean
-from ..yamlsource import LineDict
+from generator.core.problems import did_you_mean
+from generator.core.yamlsource import LineDict
+
 from .checker import Checker, empty
 from .model import CONSTRAINTS, CONTROLS, Option
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterable
 
-from ..problems import Problems, did_you_mean
-from ..yamlsource import LineDict
+from generator.core.languages import english_names
+from generator.core.problems import Problems, did_you_mean
+from generator.core.yamlsource import LineDict
+
 from .model import LANGS
 
-LANGUAGE_NAMES = {"ar": "Arabic", "en": "English"}
+LANGUAGE_NAMES = english_names()
 
 
 def empty(line: int) -> LineDict:

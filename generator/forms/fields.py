@@ -27,7 +27,8 @@ from typing import Any, Mapping
 
 from frictionless import Schema
 
-from ..i18n import to_western_digits
+from generator.core.i18n import to_western_digits
+
 from .model import HONEYPOT_FIELD, CellReader, Form, FormField
 
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -38,7 +39,7 @@ _SEVERAL = object()  # several values posted for a one-answer field
 
 
 @dataclass
-class Submission:
+class PostedAnswers:
     """What `read_submission` found: `.row` to store, or `.errors` to show.
 
     `row` maps every field to its typed value (str, int, Decimal, bool, date,
@@ -111,7 +112,7 @@ def _prepare(field: FormField, raw: Any) -> Any:
     return normalise(field, raw) if isinstance(raw, str) else raw
 
 
-def read_submission(form: Form, data: Mapping[str, Any]) -> Submission:
+def read_submission(form: Form, data: Mapping[str, Any]) -> PostedAnswers:
     """Check posted data against the form. `data`: name -> text, or a list of
     texts for checkboxes, as posted. The honeypot is the caller's business and
     is skipped here; any other name the form does not have is an error."""
@@ -140,4 +141,4 @@ def read_submission(form: Form, data: Mapping[str, Any]) -> Submission:
             empty = list(rule.one_of)
         if empty and all(row.get(name) is None and name not in errors for name in empty):
             errors.setdefault(rule.reported_on, []).append(rule.code)
-    return Submission(row=row, errors=errors, unknown_fields=unknown)
+    return PostedAnswers(row=row, errors=errors, unknown_fields=unknown)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import gettext as _gettext
 from functools import lru_cache
 
-from ..i18n import translations
+from generator.core.i18n import translations
+
 from .model import LANGS, Form
 
 

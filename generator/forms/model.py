@@ -1,6 +1,7 @@
-"""Form definitions: what a checked `forms/<id>.yml` becomes, and how it is loaded.
+"""Form definitions: what a checked `forms/<id>.yml` becomes (a leaf: it imports
+nothing else of the package).
 
-`load_forms(root, problems)` reads every `forms/*.yml`, checks it (see
+`load_forms(root, problems)` (loading.py) reads every `forms/*.yml`, checks it (see
 check_form.py, check_field.py and check_ui.py) and returns the valid forms by
 id. A form with any error is left out, so the build and the endpoint never
 serve half a form; every problem is reported as
@@ -45,12 +46,11 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from frictionless import Schema
 
-from ..problems import Problems
+from generator.core.languages import LANGUAGE_CODES
 
 #: Prefix of every control's HTML id (`f-<name>`): keeps field names such as
 #: `name` or `email` from colliding with ids the site's own pages use.
@@ -74,7 +74,7 @@ RESERVED_NAMES = (LANG_FIELD, NOTICE_FIELD, HONEYPOT_FIELD, "reference")
 NOTICE_VERSION_RE = re.compile(r"[1-9][0-9]{0,8}-[0-9a-f]{8}\Z")
 
 #: The languages every text must have, in the order they are checked.
-LANGS = ("ar", "en")
+LANGS = LANGUAGE_CODES
 
 #: The Table Schema types a person can answer in a web form, and the controls
 #: (`ui.control`) that suit each (the default is chosen in check_ui.py).
@@ -225,18 +225,3 @@ class Form:
             if candidate.name == name:
                 return candidate
         raise KeyError(f"form {self.id!r} has no field {name!r}; it has {[f.name for f in self.fields]}")
-
-
-def load_forms(root: Path, problems: Problems) -> dict[str, Form]:
-    """Every valid form in `root/forms/*.yml`, by id; problems go to `problems`."""
-    from .check_form import read_form_file
-
-    forms: dict[str, Form] = {}
-    folder = Path(root) / "forms"
-    if not folder.is_dir():
-        return forms
-    for path in sorted(folder.glob("*.yml")):
-        form = read_form_file(path, rel=f"forms/{path.name}", problems=problems)
-        if form is not None:
-            forms[form.id] = form
-    return forms

@@ -14,7 +14,8 @@ from typing import Any, Mapping
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from .. import PROJECT_ROOT
+from generator import PROJECT_ROOT
+
 from .controls import control_params
 from .messages import catalog, error_message
 from .model import HONEYPOT_FIELD, LANG_FIELD, LANGS, NOTICE_FIELD, Form
@@ -55,7 +56,7 @@ def render_form(form: Form, lang: str, *, action: str, privacy_url: str = "priva
     form's own page (/forms/<id>/ -> /forms/<id>/privacy/).
 
     `values`: what to show in each field (as posted, or typed values).
-    `errors`: field name -> error codes (`Submission.errors`), "" for the form
+    `errors`: field name -> error codes (`PostedAnswers.errors`), "" for the form
     as a whole; each field shows the message of its first code.
     """
     env = environment(lang)

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.browser import launch_chromium, serve_static
-from generator.screenshots import VIEWPORTS
-
-from .site import SitePage, site_pages
+from generator.site.browser import launch_chromium, serve_static
+from generator.site.screenshots import VIEWPORTS
+from tests.browser.site import SitePage, site_pages
 
 
 @pytest.fixture(scope="package")

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator import PROJECT_ROOT
-from generator.i18n import LANGUAGES, language
+from generator.core.i18n import LANGUAGES, language
 
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]

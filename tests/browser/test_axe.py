@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from generator.screenshots import VIEWPORTS
-
-from .site import axe_violations, describe_violations, visit
+from generator.site.screenshots import VIEWPORTS
+from tests.browser.site import axe_violations, describe_violations, visit
 
 # A search with results is a page state of its own (the search page's result list).
 SEARCHES = {"ar": "search/?q=التطوع", "en": "search/?q=volunteer"}

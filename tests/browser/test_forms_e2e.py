@@ -17,33 +17,18 @@ from typing import Any
 import pytest
 
 from generator import PROJECT_ROOT
-from generator.endpoint.references import PATTERN as REFERENCE
-from generator.screenshots import VIEWPORTS
-
-from .forms import (
-    Endpoint,
-    answers,
-    expected_record,
-    fill,
-    form_url,
-    serve_asgi,
-    submit,
-)
-from .site import (
-    FOCUSED,
-    NO_TRANSITIONS,
-    axe_violations,
-    describe_violations,
-    focus_problems,
-)
+from generator.site.screenshots import VIEWPORTS
+from generator.submissions.references import PATTERN as REFERENCE
+from tests.browser.forms import Endpoint, answers, expected_record, fill, form_url, serve_asgi, submit
+from tests.browser.site import FOCUSED, NO_TRANSITIONS, axe_violations, describe_violations, focus_problems
 
 LANGS = ["ar", "en"]
 
 
 @pytest.fixture(scope="module")
 def forms() -> dict[str, Any]:
+    from generator.core.problems import Problems
     from generator.forms import load_forms
-    from generator.problems import Problems
 
     problems = Problems()
     loaded = load_forms(PROJECT_ROOT, problems)
@@ -54,7 +39,8 @@ def forms() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def endpoint(built_site: Path, forms, tmp_path_factory) -> Iterator[Endpoint]:
-    from generator.endpoint import EndpointSettings, create_app
+    from generator.endpoint.app import create_app
+    from generator.endpoint.settings import EndpointSettings
 
     folder = tmp_path_factory.mktemp("endpoint")
     database = folder / "submissions.db"

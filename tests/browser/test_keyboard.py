@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from generator.screenshots import VIEWPORTS
-
-from .site import FOCUSED, NO_TRANSITIONS, focus_problems, visit
+from generator.site.screenshots import VIEWPORTS
+from tests.browser.site import FOCUSED, NO_TRANSITIONS, focus_problems, visit
 
 MAX_TABS = 300
 
@@ -85,7 +84,7 @@ def test_phone_menu_button_is_a_named_button_the_keyboard_opens(tabs, site_url, 
     tab = tabs["phone"]
     visit(tab, f"{site_url}{prefix}faq/")
     tab.add_style_tag(content=NO_TRANSITIONS)
-    for n in range(1, 20):  # the menu button is one of the first stops in the header
+    for n in range(1, 20):  # noqa: B007 (used after the loop)  the menu button is one of the first stops in the header
         tab.keyboard.press("Tab")
         state = tab.evaluate(_MENU_STATE)
         if state["focused"]:

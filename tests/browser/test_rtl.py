@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from generator.screenshots import VIEWPORTS
-
-from .site import settle, visit
+from generator.site.screenshots import VIEWPORTS
+from tests.browser.site import settle, visit
 
 # What a page looks like, measured in the page: direction, alignment of the
 # main text (computed and as drawn), horizontal overflow, elements wider than

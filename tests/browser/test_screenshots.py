@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from generator import PROJECT_ROOT
-from generator.screenshots import VIEWPORTS
+from generator.site.screenshots import VIEWPORTS
 
 
 def png_size(path: Path) -> tuple[int, int]:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from generator.screenshots import VIEWPORTS
-
-from .site import visit
+from generator.site.screenshots import VIEWPORTS
+from tests.browser.site import visit
 
 SWITCHER = "header a[hreflang]"
 

@@ -11,14 +11,13 @@ from typing import Any, Callable
 
 import pytest
 
-from generator.endpoint import create_app
-from generator.endpoint.records import notice_shown
+from generator.endpoint.app import create_app
 from generator.endpoint.settings import EndpointSettings
-from generator.endpoint.storage import open_secure_store
 from generator.forms import render_form
-
-from .conftest import LiveServer, make_settings
-from .samples import build_site, valid_answers
+from generator.submissions.records import notice_shown
+from generator.submissions.secure_store import open_secure_store
+from tests.support.fixtures import LiveServer, make_settings
+from tests.support.samples import build_site, valid_answers
 
 HIDDEN = re.compile(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">')
 

@@ -23,12 +23,11 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from generator import PROJECT_ROOT
-from generator.endpoint.crypto import DataKeys, EncryptedCodec, read_keys
-from generator.endpoint.records import json_ready
 from generator.forms import read_submission
-
-from .postgres import free_port
-from .samples import valid_answers
+from generator.submissions.crypto import DataKeys, EncryptedCodec, read_keys
+from generator.submissions.records import json_ready
+from tests.support.postgres import free_port
+from tests.support.samples import valid_answers
 
 CYCLES = 6
 CLIENTS = 20

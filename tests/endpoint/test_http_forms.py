@@ -9,13 +9,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from generator import i18n
-from generator.endpoint import create_app
-from generator.endpoint.references import is_reference
+from generator.core import i18n
+from generator.endpoint.app import create_app
 from generator.forms import error_message, read_submission
-
-from .conftest import LiveServer, form_files, make_settings
-from .samples import broken_answers, build_site, valid_answers
+from generator.submissions.references import is_reference
+from tests.support.fixtures import LiveServer, form_files, make_settings
+from tests.support.samples import broken_answers, build_site, valid_answers
 
 FORM_IDS = [p.stem for p in form_files()]
 LANGS = ("ar", "en")
@@ -66,7 +65,7 @@ def test_valid_post_is_stored_and_thanked_in_its_language(server: LiveServer, fo
     expected = read_submission(form, answers).row
     assert set(stored.answers) == set(expected)
     if form.consent_fields:
-        assert stored.consent["fields"] == {name: True for name in form.consent_fields}
+        assert stored.consent["fields"] == dict.fromkeys(form.consent_fields, True)
 
     with server.client() as client:
         thanks = client.get(location)

@@ -9,13 +9,12 @@ from urllib.parse import urlencode
 
 import pytest
 
-from generator import i18n
-from generator.endpoint import create_app
+from generator.core import i18n
+from generator.endpoint.app import create_app
 from generator.endpoint.pages import message
-from generator.endpoint.store import open_store
-
-from .conftest import LiveServer, make_settings
-from .samples import valid_answers
+from generator.submissions.store import open_store
+from tests.support.fixtures import LiveServer, make_settings
+from tests.support.samples import valid_answers
 
 FORM = "enquiry"
 
@@ -209,8 +208,8 @@ def test_no_submitted_value_reaches_any_log(forms: dict[str, Any], forms_root: P
 
 def test_a_database_failure_is_503_and_never_a_false_success(forms: dict[str, Any], forms_root: Path, db_url: str,
                                                             body: bytes, live: Callable[[Any], LiveServer]) -> None:
-    from generator.endpoint.sqlite import SQLiteStore
-    from generator.endpoint.store import open_store as real_open
+    from generator.submissions.store import SQLiteStore
+    from generator.submissions.store import open_store as real_open
 
     class FullDisk(SQLiteStore):
         def insert_batch(self, subs: Any) -> list[Any]:

@@ -18,11 +18,10 @@ from frictionless import Package
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from generator.endpoint import create_app
-from generator.endpoint.export import FORMULA_START, export_package
+from generator.endpoint.app import create_app
 from generator.forms import read_submission
-
-from .conftest import LiveServer, form_files, make_settings
+from generator.submissions.export import FORMULA_START, export_package
+from tests.support.fixtures import LiveServer, form_files, make_settings
 
 FORM_IDS = [p.stem for p in form_files()]
 PROPERTY_SETTINGS = settings(max_examples=30, deadline=None, derandomize=True,

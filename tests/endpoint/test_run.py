@@ -12,11 +12,10 @@ import httpx
 import pytest
 
 from generator import PROJECT_ROOT
-from generator.endpoint import create_app
-
-from .conftest import LiveServer, make_settings
-from .postgres import free_port
-from .samples import build_site, valid_answers
+from generator.endpoint.app import create_app
+from tests.support.fixtures import LiveServer, make_settings
+from tests.support.postgres import free_port
+from tests.support.samples import build_site, valid_answers
 
 
 @pytest.fixture

@@ -15,11 +15,10 @@ import pytest
 from frictionless import validate
 
 from generator import PROJECT_ROOT
-from generator.endpoint import create_app
-from generator.endpoint.store import open_store
-
-from .conftest import LiveServer, make_settings
-from .samples import valid_answers
+from generator.endpoint.app import create_app
+from generator.submissions.store import open_store
+from tests.support.fixtures import LiveServer, make_settings
+from tests.support.samples import valid_answers
 
 TOKEN = "correct-horse-battery-staple-0123456789"
 TOKEN_HASH = hashlib.sha256(TOKEN.encode()).hexdigest()
@@ -84,9 +83,9 @@ def generator_cli(root: Path, db_url: str, *args: str) -> subprocess.CompletedPr
 
 
 def seed(db_url: str, forms: dict[str, Any], ages_days: list[int], status: str = "accepted") -> None:
-    from generator.endpoint.records import Submission, json_ready
-    from generator.endpoint.references import new_reference
     from generator.forms import read_submission
+    from generator.submissions.records import Submission, json_ready
+    from generator.submissions.references import new_reference
 
     store = open_store(db_url)
     store.migrate()

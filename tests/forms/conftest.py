@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # so `pytest` works as well as `python -m pytest`
     sys.path.insert(0, str(ROOT))
 
+from generator.core.problems import Problems  # noqa: E402
 from generator.forms import load_forms  # noqa: E402
-from generator.problems import Problems  # noqa: E402
 
 FORM_IDS = ("help-request", "volunteer", "satisfaction", "contact")
 VOID = {"input", "br", "hr", "img", "meta", "link", "source", "area", "base", "col", "embed", "track", "wbr"}

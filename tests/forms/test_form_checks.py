@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.core.problems import Problems
 from generator.forms import load_forms
-from generator.problems import Problems
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "forms"
 

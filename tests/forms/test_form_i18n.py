@@ -8,8 +8,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.support import Translations
 
-from generator.forms import error_message, render_form
-from generator.forms import messages, render
+from generator.forms import error_message, messages, render, render_form
 
 #: The msgids this package introduces, with the Arabic the lead adds to the catalog.
 ARABIC = {

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator import i18n
-
+from generator.core import i18n
 from generator.forms import FIELD_PREFIX, HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, error_message, render_form
 
 FORM_IDS = ("help-request", "volunteer", "satisfaction", "contact")

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator.core.problems import Problems
 from generator.forms import HONEYPOT_FIELD, error_message, load_forms, read_submission
-from generator.problems import Problems
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "forms"
 

@@ -1,0 +1,22 @@
+"""What the MkDocs hooks need from the build that started them.
+
+MkDocs loads hooks as plain modules, with no way to hand them objects; the
+build sets `CURRENT` before it forks the per-language builds, which inherit it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.core.organisation import Settings
+
+
+@dataclass
+class BuildState:
+    settings: Settings = field(default_factory=Settings)
+    forms: dict[str, Any] = field(default_factory=dict)
+    cache_dir: Path | None = None  # the project's .build/: compiled theme templates are kept there
+
+
+CURRENT = BuildState()

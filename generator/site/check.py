@@ -1,0 +1,129 @@
+"""Load everything a build needs and check it: `python -m generator check`.
+
+The same function feeds `build`, so what `check` accepts is what gets built.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from .content import Content, ContentLoader
+from generator.core.i18n import LANGUAGE_CODES
+from generator.core.problems import Problems
+from generator.core.organisation import Settings, load_settings
+from .translations import check_translations
+
+_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+
+
+@dataclass
+class Project:
+    root: Path
+    problems: Problems
+    settings: Settings
+    content: Content
+    forms: dict[str, Any] = field(default_factory=dict)
+    translation_hashes: dict[str, dict[str, str]] = field(default_factory=dict)  # for the build's lock file
+
+
+def load_project(root: Path) -> Project:
+    problems = Problems()
+    settings = load_settings(root, problems)
+    loader = ContentLoader(root)  # big collection files are parsed in the background...
+    try:
+        form_problems = Problems()
+        forms = _load_forms(root, form_problems)  # ...while the forms load
+        content = loader.result(problems)
+    finally:
+        loader.close()
+    problems.extend(form_problems.items)  # in the order a plain load would give
+    project = Project(root, problems, settings, content, forms)
+    _check_links(project)
+    _check_form_references(project)
+    project.translation_hashes = check_translations(root, content, problems)
+    return project
+
+
+def check_project(root: Path) -> Problems:
+    return load_project(root).problems
+
+
+def _load_forms(root: Path, problems: Problems) -> dict[str, Any]:
+    from generator.forms import load_forms
+
+    return load_forms(root, problems)
+
+
+def _check_form_references(project: Project) -> None:
+    for service in project.content.items("services.yml"):
+        form_id = service.values.get("form")
+        if form_id and form_id not in project.forms and not (project.root / f"forms/{form_id}.yml").exists():
+            project.problems.error(service.file, service.line, "unknown-reference",
+                                   f'"{service.id}" links to the form "{form_id}", but there is no '
+                                   f"forms/{form_id}.yml.")
+
+
+# --- internal links ---------------------------------------------------------
+
+def known_targets(project: Project) -> dict[str, set[str]]:
+    """Every page path the site will have, with the anchors each one offers."""
+    content = project.content
+    items = content.items
+    targets: dict[str, set[str]] = {
+        "index.md": set(), "policy/index.md": {"approval"}, "contact/index.md": {"reach-us", "channels"},
+        "services/index.md": {s.id for s in items("services.yml")}
+        | {f"{s.id}-{part}" for s in items("services.yml")
+           for part in ("audience", "prepare", "apply", "steps", "timeline")},
+        "faq/index.md": {q.id for q in items("faq.yml", "questions")} | {t.id for t in items("faq.yml", "topics")},
+        "charter/index.md": {"rights", "duties"} | {i.id for i in items("charter.yml", "rights")}
+        | {i.id for i in items("charter.yml", "duties")},
+    }
+    for form_id in project.forms:
+        targets[f"forms/{form_id}/index.md"] = set()
+    return targets
+
+
+def _markdown_sources(project: Project) -> Iterator[tuple[str, int, str, str]]:
+    """(file, line, page path the text is shown on, Markdown text)."""
+    for (slug, _lang), page in project.content.pages.items():
+        where = "index.md" if slug == "index" else f"{slug}/index.md"
+        for offset, line in enumerate(page.body.split("\n")):
+            yield page.file, page.body_line + offset, where, line
+    shown_on = {"content/services.yml": "services/index.md", "content/faq.yml": "faq/index.md",
+                "content/charter.yml": "charter/index.md"}
+    for file, sections in project.content.collections.items():
+        shown = shown_on.get(file)
+        if shown is None:
+            continue
+        for items in sections.values():
+            for item in items:
+                for lang in LANGUAGE_CODES:
+                    text_of = item.text.get(lang) or {}
+                    for value in text_of.values() if isinstance(text_of, dict) else [text_of]:
+                        for text in value if isinstance(value, list) else [value]:
+                            yield file, item.lines.get(lang, item.line), shown, text
+
+
+def _check_links(project: Project) -> None:
+    targets = known_targets(project)
+    for file, line, where, text in _markdown_sources(project):
+        for match in _LINK.finditer(text):
+            href = match.group(1)
+            if re.match(r"^[a-z][a-z0-9+.-]*:", href) or href.startswith("//"):
+                continue  # external (https:, mailto:, tel:)
+            path, _, anchor = href.partition("#")
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(where), path)) if path else where
+            if resolved.endswith("/") or resolved == ".":
+                resolved = posixpath.join(resolved, "index.md").lstrip("./")
+            if resolved not in targets:
+                project.problems.error(
+                    file, line, "broken-link",
+                    f'The link "{href}" points to a page that does not exist. Links are relative to '
+                    f'the page they appear on ({where}); existing pages: {", ".join(sorted(targets))}.')
+            elif anchor and anchor not in targets[resolved]:
+                project.problems.error(
+                    file, line, "broken-link",
+                    f'The link "{href}" points to "#{anchor}", which is not on {resolved}.')

@@ -1,0 +1,116 @@
+"""The search index of one language: every page's text, section by section, as JSON.
+
+The search page downloads it and indexes it in the browser (MiniSearch, with
+Snowball's Arabic stemmer or the Porter stemmer for English:
+templates/overrides/assets/javascripts/search.js). The build itself only cuts pages into sections, the same work as
+Hugo's JSON index: indexing 2.4 million words at build time (Pagefind) took
+longer than the rest of the build put together (docs/benchmarks.md).
+
+A section starts at each h1-h3 heading; deeper headings stay in their section's
+text. Markup the index reads, set by templates:
+- `data-search-title="..."` on the page's h1: the title results show for the page.
+- `data-search-weight="0.5"` on the h1: every section of the page counts for half.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+
+INDEX_FILE = "search/index.json"
+
+_ARTICLE = re.compile(r'<article class="md-content__inner md-typeset"[^>]*>(.*)</article>', re.S)
+_HEADING = re.compile(r"<h([1-3])((?:\s[^>]*)?)>(.*?)</h\1>", re.S)
+# Not text a person reads on the page (option lists are the form's, not a topic).
+_DROP = re.compile(r"<(script|style|noscript|template|select)\b.*?</\1>", re.S)
+_ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
+# Tags that end a block of text become a space, with the whitespace around them
+# (one pass: a separate whitespace pass over megabytes of text cost twice as much);
+# inline ones (a link inside a sentence) vanish, so "the <a>form</a>, or" reads "the form, or".
+_BLOCK_TAG = re.compile(r"\s*</?(?:p|div|li|ul|ol|dl|dt|dd|h[1-6]|tr|td|th|table|br|hr|section|details|summary"
+                        r"|fieldset|legend|label|blockquote|form|button|input|textarea|option)\b[^>]*>\s*")
+_TAG = re.compile(r"<[^>]+>")
+
+
+class SearchIndex:
+    """One language's index, written while MkDocs writes the pages.
+
+    Sections go to a file beside the site as each page comes, so a build of
+    thousands of sections never holds them all in memory (issue 7's 400 MB).
+    """
+
+    def __init__(self, site_dir: Path) -> None:
+        self.site_dir = site_dir
+        self.partial = site_dir.with_name(f".{site_dir.name}.search-index.partial")
+        self.out = self.partial.open("w", encoding="utf-8")
+        self.out.write('{"sections":[')
+        self.pages: list[list[str]] = []       # [url, title]
+        self.count = 0                         # sections: [page number, anchor, title, text, weight]
+
+    def add_page(self, url: str, title: str, page_html: str) -> None:
+        found = _ARTICLE.search(page_html)
+        if found is None:  # Material's markup changed: say so rather than index nothing
+            raise PluginError(f"search index: no <article> in the page {url or '/'} "
+                              "(generator/site/search_index.py expects Material's)")
+        article = _DROP.sub(" ", found.group(1))
+        number = len(self.pages)
+        weight = 1.0
+        page_title = title
+        cuts = list(_HEADING.finditer(article))
+        top = _text(article[:cuts[0].start()] if cuts else article)  # above the first heading, or all
+        if top or not cuts:
+            self._section([number, "", page_title, top, weight])
+        for i, heading in enumerate(cuts):
+            attributes = dict(_ATTRIBUTE.findall(heading.group(2)))
+            end = cuts[i + 1].start() if i + 1 < len(cuts) else len(article)
+            anchor = attributes.get("id", "")
+            if heading.group(1) == "1":  # the page's own title: results link to the page itself
+                anchor = ""
+                page_title = html.unescape(attributes.get("data-search-title", page_title))
+                weight = float(attributes.get("data-search-weight", weight))
+            self._section([number, anchor, _text(heading.group(3)), _text(article[heading.end():end]), weight])
+        self.pages.append([url, page_title])
+
+    def _section(self, section: list) -> None:
+        self.out.write(("," if self.count else "") + json.dumps(section, ensure_ascii=False, separators=(",", ":")))
+        self.count += 1
+
+    def write(self) -> None:
+        self.out.write('],"pages":' + json.dumps(self.pages, ensure_ascii=False, separators=(",", ":")) + "}")
+        self.out.close()
+        path = self.site_dir / INDEX_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.partial.replace(path)
+
+
+def _text(fragment: str) -> str:
+    text = html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", fragment))).strip()
+    while "  " in text:  # where block tags met
+        text = text.replace("  ", " ")
+    return text
+
+
+# The search page's libraries, from npm (package.json), copied next to search.js
+# with their licences. Their source-map comment goes: the map is not shipped.
+SCRIPTS = {
+    "minisearch.js": "node_modules/minisearch/dist/es/index.js",
+    "minisearch.LICENSE.txt": "node_modules/minisearch/LICENSE.txt",
+    "stemmer-ar.js": "node_modules/@orama/stemmers/dist/ar.js",
+    "stemmer-en.js": "node_modules/@orama/stemmers/dist/en.js",
+    "stemmers.LICENSE.txt": "node_modules/@orama/stemmers/LICENSE.md",  # .txt: a .md would become a page
+}
+_SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$", re.M)
+
+
+def missing_scripts(root: Path) -> list[str]:
+    return [source for source in SCRIPTS.values() if not (root / source).exists()]
+
+
+def install_scripts(root: Path, target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    for name, source in SCRIPTS.items():
+        text = (root / source).read_text(encoding="utf-8")
+        (target / name).write_text(_SOURCE_MAP.sub("", text) if name.endswith(".js") else text, encoding="utf-8")

@@ -1,0 +1,114 @@
+"""Stale translations: one language of an item changed, the other did not.
+
+`content/translations.lock.yml` keeps, per item and language, a short hash of
+the text as it was when both languages were last in step. `check` compares;
+`build` records items whose languages changed together (or are new); staff
+accept a change that needs no translation with `python -m generator translations accept`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+
+from .content import Content
+from generator.core.i18n import LANGUAGE_CODES
+from generator.core.languages import english_names
+from generator.core.problems import Problems
+
+LOCK_FILE = "content/translations.lock.yml"
+_HEADER = ("# Written by `python -m generator build` and `translations accept`: do not edit.\n"
+           "# Per item, a hash of each language's text when the languages were last in step.\n")
+LANGUAGE_NAMES = english_names()
+
+
+def _digest(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _units(content: Content) -> Iterator[tuple[str, dict[str, str], dict[str, tuple[str, int]]]]:
+    """(key, hash per language, (file, line) per language) for every translatable unit."""
+    for file, sections in sorted(content.collections.items()):
+        for section, items in sorted(sections.items()):
+            for item in items:
+                if all(lang in item.text for lang in LANGUAGE_CODES):
+                    key = f"{file}#{section + '/' if section else ''}{item.id}"
+                    yield (key, {lang: _digest(item.text[lang]) for lang in LANGUAGE_CODES},
+                           {lang: (file, item.lines.get(lang, item.line)) for lang in LANGUAGE_CODES})
+    slugs = sorted({slug for slug, _ in content.pages})
+    for slug in slugs:
+        pages = {lang: content.pages.get((slug, lang)) for lang in LANGUAGE_CODES}
+        if all(pages.values()):
+            yield (f"content/pages/{slug}",
+                   {lang: _digest([p.meta.get("title"), p.body]) for lang, p in pages.items() if p},
+                   {lang: (p.file, 1) for lang, p in pages.items() if p})
+
+
+def read_lock(root: Path) -> dict[str, dict[str, str]]:
+    path = root / LOCK_FILE
+    if not path.exists():
+        return {}
+    try:
+        # libyaml when present: the lock has a line per item, ~1 s for 2,000 items in pure Python.
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+    except yaml.YAMLError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def check_translations(root: Path, content: Content, problems: Problems) -> dict[str, dict[str, str]]:
+    """Warn about stale translations; returns the hashes (as `translation_hashes`) for the build's lock."""
+    lock = read_lock(root)
+    current = {}
+    for key, hashes, where in _units(content):
+        current[key] = hashes
+        recorded = lock.get(key)
+        if not isinstance(recorded, dict):
+            continue
+        changed = [lang for lang in LANGUAGE_CODES if hashes[lang] != recorded.get(lang)]
+        if len(changed) != 1:
+            continue
+        source = changed[0]
+        for lang in LANGUAGE_CODES:
+            if lang == source:
+                continue
+            file, line = where[lang]
+            problems.warning(
+                file, line, "stale-translation",
+                f'The {LANGUAGE_NAMES[source]} text of "{key.split("#")[-1]}" changed, but the '
+                f"{LANGUAGE_NAMES[lang]} text did not: update it to match. If no change is needed, "
+                "run: python -m generator translations accept")
+    return current
+
+
+def translation_hashes(content: Content) -> dict[str, dict[str, str]]:
+    """Each unit's hash per language: all `write_lock` needs, small enough to keep past loading."""
+    return {key: hashes for key, hashes, _ in _units(content)}
+
+
+def update_lock(root: Path, content: Content, *, accept_all: bool = False) -> bool:
+    return write_lock(root, translation_hashes(content), accept_all=accept_all)
+
+
+def write_lock(root: Path, current: dict[str, dict[str, str]], *, accept_all: bool = False) -> bool:
+    """Record units that are in step (or all, with accept_all). True if the file changed."""
+    lock = read_lock(root)
+    new: dict[str, dict[str, str]] = {}
+    for key, hashes in current.items():
+        recorded = lock.get(key) if isinstance(lock.get(key), dict) else None
+        changed = [lang for lang in LANGUAGE_CODES if recorded is None or hashes[lang] != recorded.get(lang)]
+        stale = recorded is not None and len(changed) == 1
+        new[key] = recorded if (stale and not accept_all) else hashes  # type: ignore[assignment]
+    if new == lock:
+        return False
+    body = "".join(f"{json.dumps(k, ensure_ascii=False)}: {json.dumps(v, sort_keys=True)}\n"
+                   for k, v in sorted(new.items()))
+    path = root / LOCK_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(_HEADER + body, encoding="utf-8")
+    tmp.replace(path)
+    return True

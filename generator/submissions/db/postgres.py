@@ -1,0 +1,46 @@
+"""The PostgreSQL backend, for larger deployments (`DATABASE_URL=postgresql://...`).
+
+A DELETE leaves the old row versions ("dead tuples") in the table's pages
+until VACUUM marks them free, so purge and subject deletes run VACUUM on the
+tables they touched right away instead of waiting for autovacuum. (The
+answers in them are encrypted anyway; VACUUM FULL, which rewrites the files,
+is the step that also drops freed space from disk: see docs/security.md.)
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import psycopg
+
+from .connection import Database
+
+
+class PostgresDatabase(Database):
+    dialect = "postgresql"
+    url: str
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        # autocommit: transactions are the explicit BEGIN/COMMIT of connection.py, as for SQLite.
+        return psycopg.connect(self.url, autocommit=True, application_name="qalb-endpoint")
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s")
+
+    def _lock_migrations(self, cur: Any) -> None:
+        # Two services starting at once must not both create the tables.
+        cur.execute("SELECT pg_advisory_xact_lock(4242001)")
+
+    def _time_from_db(self, value: dt.datetime) -> dt.datetime:
+        return value.astimezone(dt.timezone.utc)
+
+    def _is_unique_violation(self, exc: BaseException) -> bool:
+        return isinstance(exc, psycopg.errors.UniqueViolation)
+
+    def _after_purge(self) -> None:
+        # VACUUM cannot run inside a transaction; the connection is autocommit.
+        for table in ("submissions", "submission_lookups"):
+            self._conn().execute(f"VACUUM {table}")
+
+    def _is_broken(self, conn: Any) -> bool:
+        return bool(conn.closed or conn.broken)

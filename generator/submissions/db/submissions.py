@@ -1,0 +1,168 @@
+"""The `submissions` table: writing batches (writer thread only), reading,
+counting, purging and re-encrypting rows. The answers column goes through a
+codec: the plain `AnswersCodec` here (tests, and reading rows from before
+encryption), or crypto.EncryptedCodec, which every command and the endpoint
+use (they open the store through secure_store.py).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from typing import Any, Iterator, Sequence
+
+from generator.submissions.crypto import stored_key_id
+from generator.submissions.records import Submission
+from generator.submissions.references import new_reference
+
+from .connection import chunks, marks
+from .lookups import LookupQueries
+
+COLUMNS = "reference, form_id, form_version, language, submitted_at, consent, status, answers"
+INSERT = f"INSERT INTO submissions ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+SELECT = f"SELECT id, {COLUMNS} FROM submissions"
+_REFERENCE_RETRIES = 5
+
+
+class AnswersCodec:
+    """Answers <-> the text in the answers column, as plain JSON. The reference is
+    for codecs that bind the value to its row (crypto.EncryptedCodec)."""
+
+    def encode(self, answers: dict[str, Any], reference: str) -> str:
+        return json.dumps(answers, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+    def decode(self, stored: str, reference: str) -> dict[str, Any]:
+        return json.loads(stored)
+
+    def is_current(self, stored: str) -> bool:
+        return True
+
+
+class SubmissionQueries(LookupQueries):
+    codec: Any
+
+    def _params(self, sub: Submission) -> tuple[Any, ...]:
+        return (sub.reference, sub.form_id, sub.form_version, sub.language,
+                self._time_to_db(sub.submitted_at), json.dumps(sub.consent, ensure_ascii=False),
+                sub.status, self.codec.encode(sub.answers, sub.reference))
+
+    def insert_batch(self, subs: Sequence[Submission]) -> list[Submission | Exception]:
+        """Commit all in one transaction; on a failure, retry one by one so a bad row
+        (or a reference collision) never costs its neighbours their submission."""
+        try:
+            with self._transaction() as cur:
+                cur.executemany(self._sql(INSERT), [self._params(s) for s in subs])
+                self._insert_lookups(cur, subs)
+            return list(subs)
+        except Exception:
+            return [self._insert_one(sub) for sub in subs]
+
+    def _insert_one(self, sub: Submission) -> Submission | Exception:
+        error: Exception = RuntimeError("no attempt made")
+        for _ in range(_REFERENCE_RETRIES):
+            try:
+                with self._transaction() as cur:
+                    cur.execute(self._sql(INSERT), self._params(sub))
+                    self._insert_lookups(cur, [sub])
+                return sub
+            except Exception as exc:
+                if not self._is_unique_violation(exc):
+                    return exc
+                error, sub = exc, dataclasses.replace(sub, reference=new_reference())
+        return error
+
+    def purge(self, form_id: str, before: dt.datetime) -> int:
+        with self._transaction() as cur:
+            cur.execute(self._sql("DELETE FROM submissions WHERE form_id = ? AND submitted_at < ?"),
+                        (form_id, self._time_to_db(before)))
+            count = cur.rowcount
+        self._after_purge()
+        return count
+
+    def delete_references(self, references: Sequence[str]) -> int:
+        """Delete these submissions (and, by cascade, their lookup hashes)."""
+        count = 0
+        with self._transaction() as cur:
+            for chunk in chunks(list(references)):
+                cur.execute(self._sql(f"DELETE FROM submissions WHERE reference IN ({marks(chunk)})"), chunk)
+                count += cur.rowcount
+        self._after_purge()
+        return count
+
+    def stored_key_ids(self) -> set[str | None]:
+        """The data key ids the answers are encrypted with (None: plain JSON rows)."""
+        cur = self._conn().cursor()
+        cur.execute("SELECT DISTINCT substr(answers, 1, 14) FROM submissions")
+        return {stored_key_id(row[0]) for row in cur.fetchall()}
+
+    def reencrypt(self, *, batch: int = 500) -> int:
+        """Rewrite every row not under the codec's newest key, a batch per transaction;
+        rows from before encryption (plain JSON) also get their lookup hashes."""
+        done, last = 0, 0
+        while True:
+            with self._transaction() as cur:
+                cur.execute(self._sql(f"{SELECT} WHERE id > ? ORDER BY id LIMIT ?"), (last, batch))
+                rows = cur.fetchall()
+                if not rows:
+                    return done
+                last = rows[-1][0]
+                stale = [(self._submission(row), row[8]) for row in rows if not self.codec.is_current(row[8])]
+                for sub, _ in stale:
+                    cur.execute(self._sql("UPDATE submissions SET answers = ? WHERE id = ?"),
+                                (self.codec.encode(sub.answers, sub.reference), sub.id))
+                plain = [sub for sub, stored in stale if stored_key_id(stored) is None]
+                self._insert_lookups(cur, plain, on_conflict=" ON CONFLICT DO NOTHING")
+                done += len(stale)
+
+    def find_by_digests(self, digests: Sequence[str]) -> list[Submission]:
+        """Every submission (any status) holding one of these identifier hashes."""
+        if not digests:
+            return []
+        cur = self._conn().cursor()
+        cur.execute(self._sql(f"{SELECT} WHERE id IN (SELECT submission_id FROM submission_lookups "
+                              f"WHERE digest IN ({marks(digests)})) ORDER BY id"), list(digests))
+        return [self._submission(row) for row in cur.fetchall()]
+
+    def submissions(self, form_id: str | None = None, *, status: str | None = "accepted",
+                    reference: str | None = None) -> Iterator[Submission]:
+        where, params = [], []
+        for column, value in (("form_id", form_id), ("status", status), ("reference", reference)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        sql = SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
+        cur = self._conn().cursor()
+        cur.execute(self._sql(sql), params)
+        while rows := cur.fetchmany(500):
+            for row in rows:
+                yield self._submission(row)
+
+    def count(self, form_id: str | None = None, *, status: str | None = None) -> int:
+        where = [(c, v) for c, v in (("form_id", form_id), ("status", status)) if v is not None]
+        sql = "SELECT COUNT(*) FROM submissions" + (
+            " WHERE " + " AND ".join(f"{c} = ?" for c, _ in where) if where else "")
+        cur = self._conn().cursor()
+        cur.execute(self._sql(sql), [v for _, v in where])
+        return int(cur.fetchone()[0])
+
+    def form_ids(self) -> list[str]:
+        cur = self._conn().cursor()
+        cur.execute("SELECT DISTINCT form_id FROM submissions ORDER BY form_id")
+        return [row[0] for row in cur.fetchall()]
+
+    def count_before(self, form_id: str, before: dt.datetime) -> int:
+        cur = self._conn().cursor()
+        cur.execute(self._sql("SELECT COUNT(*) FROM submissions WHERE form_id = ? AND submitted_at < ?"),
+                    (form_id, self._time_to_db(before)))
+        return int(cur.fetchone()[0])
+
+    def _submission(self, row: Sequence[Any]) -> Submission:
+        id_, reference, form_id, version, language, at, consent, status, answers = row
+        return Submission(id=id_, reference=reference, form_id=form_id, form_version=version,
+                          language=language, submitted_at=self._time_from_db(at),
+                          consent=json.loads(consent), status=status,
+                          answers=self.codec.decode(answers, reference))
+
+    def _all_submissions(self, cur: Any) -> list[Submission]:
+        cur.execute(self._sql(SELECT))
+        return [self._submission(row) for row in cur.fetchall()]

@@ -1,0 +1,104 @@
+"""The store as the endpoint and every command open it: keys loaded and checked.
+
+`open_secure_store` opens the database, applies migrations, loads the data key
+file and the lookup key file, and refuses (KeyProblem, one sentence) when the
+database holds rows that those keys cannot read or find: answers encrypted
+with a key that is not in the file, or lookup hashes made with another lookup
+key. Starting anyway would write rows under a new key that staff cannot
+match with the old ones, or make subject searches silently miss people.
+
+On a fresh machine (`make serve`) there are no keys and no encrypted rows:
+with `create_keys` the keys are made, and where they are is said on stderr,
+because they must be backed up apart from the database.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any, Callable, Mapping
+
+from . import crypto
+from .crypto import KeyProblem
+from .identifiers import Indexer
+from .settings import StorageSettings
+from .store import Store, open_store
+
+Note = Callable[[str], None]
+
+
+def stderr(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def load_data_keys(settings: StorageSettings, store: Store, *, create: bool = False,
+                   note: Note = stderr) -> crypto.DataKeys:
+    path = settings.data_key_file
+    assert path is not None
+    in_use = {kid for kid in store.stored_key_ids() if kid is not None}
+    if not path.exists():
+        if in_use:
+            raise KeyProblem(
+                f"the database holds answers encrypted with key(s) {', '.join(sorted(in_use))}, but the data "
+                f"key file {path} does not exist. Restore it from its backup (or set QALB_DATA_KEY_FILE to "
+                "where it is); without it these answers cannot be read.")
+        if not create:
+            raise KeyProblem(f"there is no data key file at {path}. Create the keys with "
+                             "`python -m generator keys create`, or set QALB_DATA_KEY_FILE.")
+        crypto.write_keys(path, [crypto.new_key()], crypto.DATA_HEADER)
+        note(f"note: created a new data key in {path} (readable by this user only). Back it up now, "
+             "apart from the database and its backups: without it the stored answers cannot be read.")
+    keys = crypto.DataKeys(crypto.read_keys(path))
+    if missing := in_use - keys.ids:
+        raise KeyProblem(
+            f"the database holds answers encrypted with key(s) {', '.join(sorted(missing))}, which the data "
+            f"key file {path} does not hold (it has {', '.join(sorted(keys.ids))}). Restore the file that "
+            "holds them from its backup; the endpoint will not start with a wrong key.")
+    _warn_if_loose(path, note)
+    return keys
+
+
+def load_lookup_key(settings: StorageSettings, store: Store, *, create: bool = False,
+                    note: Note = stderr) -> crypto.LookupKey:
+    path = settings.lookup_key_file
+    assert path is not None
+    in_use = store.lookup_key_ids()
+    if not path.exists():
+        if in_use or not create:
+            raise KeyProblem(
+                f"there is no lookup key file at {path}"
+                + (" and the database holds lookup hashes made with one. Restore it from its backup; if it is "
+                   "lost, `python -m generator keys rotate --lookup` makes a new one and recomputes them."
+                   if in_use else ". Create the keys with `python -m generator keys create`."))
+        crypto.write_keys(path, [crypto.new_key()], crypto.LOOKUP_HEADER)
+        note(f"note: created a new lookup key in {path}. Back it up apart from the database and from the "
+             "data key file.")
+    key = crypto.LookupKey(crypto.read_keys(path)[-1])
+    if in_use - {key.id}:
+        raise KeyProblem(
+            f"the lookup hashes in the database were made with lookup key(s) {', '.join(sorted(in_use - {key.id}))}, "
+            f"not with the one in {path} ({key.id}): subject searches would miss people. Restore the right "
+            "file, or run `python -m generator keys rotate --lookup` to recompute the hashes.")
+    _warn_if_loose(path, note)
+    return key
+
+
+def _warn_if_loose(path: Any, note: Note) -> None:
+    if crypto.loose_permissions(path):
+        note(f"warning: {path} can be read by other users; run: chmod 600 {path}")
+
+
+def open_secure_store(settings: StorageSettings, forms: Mapping[str, Any], *, create_keys: bool = False,
+                      encrypt_old_rows: bool = False, note: Note = stderr) -> Store:
+    """The store with the encrypting codec and the lookup indexer; KeyProblem if the keys do not fit."""
+    store = open_store(settings.database_url, root=settings.root)
+    try:
+        store.migrate()
+        keys = load_data_keys(settings, store, create=create_keys, note=note)
+        lookup = load_lookup_key(settings, store, create=create_keys, note=note)
+        store.codec = crypto.EncryptedCodec(keys)
+        store.indexer = Indexer(lookup, forms)
+        if encrypt_old_rows and (count := store.reencrypt()):
+            note(f"note: encrypted {count} stored submission(s) with the newest data key ({keys.newest}).")
+    except BaseException:
+        store.close()
+        raise
+    return store

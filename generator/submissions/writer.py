@@ -1,0 +1,131 @@
+"""The single writer: concurrent submissions are committed together.
+
+Each request hands its submission to `Writer.write` and waits. One task on the
+event loop takes everything queued so far (up to `max_batch`), and one thread
+(the only one that writes) commits it in a single transaction. Only when
+COMMIT has returned are the waiting requests answered, so an acknowledged
+submission is on disk; while one batch commits, the next one gathers.
+
+Why: with one commit per submission SQLite at synchronous=FULL spends its time
+in fsync and lock hand-offs (~2,000/s measured at 50 connections). Group commit
+pays one fsync per batch, and a single writing thread means SQLite never waits
+on its own lock. PostgreSQL goes through the same path for the same reason.
+
+A second thread runs the store's housekeeping (`Store.checkpoint`: for SQLite,
+copying the WAL into the database file) every `checkpoint_interval` seconds,
+so the writer's commits do not stop to do it while every client waits.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from .records import Submission
+from .store import Store
+
+log = logging.getLogger("qalb.endpoint")
+
+
+class WriterUnavailable(RuntimeError):
+    """The store could not take the submission; nothing was acknowledged."""
+
+
+class Writer:
+    def __init__(self, store: Store, *, max_batch: int = 512, max_pending: int = 10_000,
+                 checkpoint_interval: float = 0.1) -> None:
+        if max_batch < 1 or max_pending < max_batch:
+            raise ValueError("need max_batch >= 1 and max_pending >= max_batch")
+        self.store = store
+        self.max_batch = max_batch
+        self.max_pending = max_pending
+        self.checkpoint_interval = checkpoint_interval
+        self._queue: asyncio.Queue[tuple[Submission, asyncio.Future[Submission]] | None] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._checkpoints: asyncio.Task[None] | None = None
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qalb-writer")
+        self._housekeeping = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qalb-checkpoint")
+        self.batches = 0  # counters for tests and benchmarks
+        self.written = 0
+
+    async def start(self) -> None:
+        if self._task is not None:
+            raise RuntimeError("Writer.start() called twice")
+        self._queue = asyncio.Queue(self.max_pending)
+        self._task = asyncio.create_task(self._run(), name="qalb-writer")
+        self._checkpoints = asyncio.create_task(self._checkpoint_loop(), name="qalb-checkpoint")
+
+    async def stop(self) -> None:
+        """Commit what is queued, then stop. Requests arriving later get WriterUnavailable."""
+        if self._task is None or self._queue is None:
+            return
+        await self._queue.put(None)
+        await self._task
+        self._task = None
+        loop = asyncio.get_running_loop()
+        if self._checkpoints is not None:
+            self._checkpoints.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpoints
+            await loop.run_in_executor(self._housekeeping, self.store.close_this_thread)
+        self._housekeeping.shutdown(wait=True)
+        await loop.run_in_executor(self._thread, self.store.close)
+        self._thread.shutdown(wait=True)
+
+    async def call(self, function: Any, *args: Any) -> Any:
+        """Run `function` on the writer thread (store writes other than submissions)."""
+        return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
+
+    async def write(self, submission: Submission) -> Submission:
+        """Return the stored submission (its reference may have been redrawn) after COMMIT."""
+        if self._task is None or self._task.done() or self._queue is None:
+            raise WriterUnavailable("the writer is not running")
+        future: asyncio.Future[Submission] = asyncio.get_running_loop().create_future()
+        await self._queue.put((submission, future))
+        # No shield needed: if this request is cancelled (the visitor went away), only
+        # its future is; the submission is still in the queue or in the batch, and is
+        # committed all the same (`_run` skips answering a future that is done).
+        return await future
+
+    async def _checkpoint_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(self.checkpoint_interval)
+            try:
+                await loop.run_in_executor(self._housekeeping, self.store.checkpoint)
+            except Exception as exc:
+                log.warning("background checkpoint failed (%s)", type(exc).__name__)
+
+    async def _run(self) -> None:
+        assert self._queue is not None
+        loop = asyncio.get_running_loop()
+        stopping = False
+        while not stopping:
+            item = await self._queue.get()
+            batch: list[tuple[Submission, asyncio.Future[Submission]]] = []
+            while True:
+                if item is None:
+                    stopping = True
+                else:
+                    batch.append(item)
+                if stopping or len(batch) >= self.max_batch or self._queue.empty():
+                    break
+                item = self._queue.get_nowait()
+            if not batch:
+                continue
+            try:
+                results = await loop.run_in_executor(
+                    self._thread, self.store.insert_batch, [sub for sub, _ in batch])
+            except Exception as exc:  # the store itself failed: no one in this batch is acknowledged
+                results = [exc] * len(batch)
+            self.batches += 1
+            for (_, future), result in zip(batch, results, strict=True):
+                if future.done():
+                    continue
+                if isinstance(result, Exception):
+                    future.set_exception(WriterUnavailable(type(result).__name__))
+                else:
+                    self.written += 1
+                    future.set_result(result)

@@ -1,0 +1,226 @@
+"""Encryption at rest: answers never reach the database, a dump or a log in clear;
+keys are created, checked, and rotated. Both backends."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import logging
+import stat
+import zipfile
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from generator.endpoint.app import create_app
+from generator.endpoint.commands import serve
+from generator.submissions import crypto
+from generator.submissions.commands import keys
+from generator.submissions.records import Submission
+from generator.submissions.references import new_reference
+from generator.submissions.secure_store import open_secure_store
+from generator.submissions.store import open_store
+from tests.support.fixtures import LiveServer, make_settings
+from tests.support.rawdata import canary_answers, raw_database
+
+
+@pytest.fixture
+def key_settings(forms_root: Path, store_url: str, tmp_path: Path) -> Any:
+    """Settings with this test's own key files (not yet created)."""
+    return make_settings(forms_root, store_url, data_key_file=tmp_path / "keys" / "data.key",
+                         lookup_key_file=tmp_path / "keys" / "lookup.key")
+
+
+@pytest.fixture
+def all_logs() -> Iterator[list[logging.LogRecord]]:
+    """Every log record of the process at DEBUG, uvicorn's included."""
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler, root = Keep(logging.DEBUG), logging.getLogger()
+    # uvicorn's default logging config (used by earlier tests) stops its loggers from propagating.
+    loggers = [logging.getLogger(name) for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access")]
+    saved = [(lg.level, lg.propagate, lg.disabled) for lg in loggers]
+    root.addHandler(handler)
+    for lg in loggers:
+        lg.setLevel(logging.DEBUG)
+        lg.propagate, lg.disabled = True, False
+    try:
+        yield records
+    finally:
+        root.removeHandler(handler)
+        for lg, (level, propagate, disabled) in zip(loggers, saved, strict=True):
+            lg.setLevel(level)
+            lg.propagate, lg.disabled = propagate, disabled
+
+
+def test_canaries_never_reach_the_database_a_dump_or_a_log(
+        forms: dict[str, Any], key_settings: Any, store_url: str, request: pytest.FixtureRequest,
+        all_logs: list[logging.LogRecord], capfd: pytest.CaptureFixture[str]) -> None:
+    store = open_secure_store(key_settings, forms, create_keys=True, note=lambda text: None)
+    app = create_app(settings=key_settings, forms=forms, store=store)
+    canaries: list[str] = []
+    # log_config=None: uvicorn's loggers propagate to the root handler above.
+    with LiveServer(app, log_level="trace", access_log=True, log_config=None) as server, server.client() as client:
+        for number, form in enumerate(forms.values()):
+            answers, values = canary_answers(form)
+            canaries += values
+            lang = "en" if number % 2 else "ar"
+            response = client.post(f"/api/forms/{form.id}", data={**answers, "lang": lang})
+            assert response.status_code == 303, response.text
+            client.get(response.headers["location"])
+        assert len(canaries) >= len(forms)  # every form got at least one
+        raw = raw_database(store_url, request)  # while running: the SQLite WAL holds the rows
+    raw += raw_database(store_url, request)  # and after the checkpoint at close
+    assert b"enc1:" in raw
+    for value in canaries:
+        assert value.encode() not in raw, f"{value} is readable in the database"
+    logged = [record.getMessage() for record in all_logs]
+    out, err = capfd.readouterr()
+    assert any("POST /api/forms/" in line for line in logged + err.splitlines())  # the logs were captured
+    for value in canaries:
+        assert not [line for line in logged if value in line], f"{value} was logged"
+        assert value not in out + err, f"{value} was printed"
+
+    # ... and the keys do read them back.
+    reader = open_secure_store(key_settings, forms)
+    stored = {v for sub in reader.submissions(None, status=None) for v in map(str, sub.answers.values())}
+    reader.close()
+    assert set(canaries) <= stored
+
+
+def _row(form_id: str = "enquiry", **answers: Any) -> Submission:
+    return Submission(reference=new_reference(), form_id=form_id, form_version="1", language="ar",
+                      submitted_at=dt.datetime.now(dt.timezone.utc), consent={}, status="accepted",
+                      answers=answers or {"full_name": "سارة", "mobile": "0512345678"})
+
+
+def test_fresh_start_creates_keys_owner_only_and_says_where(forms: dict[str, Any], key_settings: Any) -> None:
+    notes: list[str] = []
+    store = open_secure_store(key_settings, forms, create_keys=True, note=notes.append)
+    store.close()
+    for path in (key_settings.data_key_file, key_settings.lookup_key_file):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert any(str(path) in note and "Back" in note for note in notes)
+    assert crypto.read_keys(key_settings.data_key_file) != crypto.read_keys(key_settings.lookup_key_file)
+    with pytest.raises(crypto.KeyProblem, match="keys create"):  # the commands never create keys silently
+        open_secure_store(dataclasses.replace(key_settings, data_key_file=key_settings.root / "nope.key"), forms)
+
+
+def test_the_start_is_refused_when_the_key_is_missing_or_wrong(
+        forms: dict[str, Any], key_settings: Any, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    store = open_secure_store(key_settings, forms, create_keys=True, note=lambda text: None)
+    store.insert_batch([_row()])
+    kid = store.codec.keys.newest
+    store.close()
+    right = key_settings.data_key_file.read_bytes()
+
+    crypto.write_keys(key_settings.data_key_file, [crypto.new_key()], crypto.DATA_HEADER)  # wrong key
+    with pytest.raises(crypto.KeyProblem, match=f"{kid}.*does not hold"):
+        open_secure_store(key_settings, forms, create_keys=True)
+    key_settings.data_key_file.unlink()  # missing key: never replaced by a new one
+    with pytest.raises(crypto.KeyProblem, match=f"{kid}.*does not exist"):
+        open_secure_store(key_settings, forms, create_keys=True)
+    assert not key_settings.data_key_file.exists()
+
+    # The real start command says it in one sentence and does not start.
+    monkeypatch.setenv("DATABASE_URL", key_settings.database_url)
+    monkeypatch.setenv("QALB_DATA_KEY_FILE", str(key_settings.data_key_file))
+    monkeypatch.setenv("QALB_LOOKUP_KEY_FILE", str(key_settings.lookup_key_file))
+    assert serve(key_settings.root, host="127.0.0.1", port=9, serve_site=False) == 1
+    err = capsys.readouterr().err
+    assert f"encrypted with key(s) {kid}" in err and "did not start" in err and "Traceback" not in err
+
+    key_settings.data_key_file.write_bytes(right)
+    crypto.write_keys(key_settings.lookup_key_file, [crypto.new_key()], crypto.LOOKUP_HEADER)
+    with pytest.raises(crypto.KeyProblem, match="lookup key"):  # searches would silently miss people
+        open_secure_store(key_settings, forms)
+
+
+def test_rows_from_before_encryption_are_encrypted_at_start(forms: dict[str, Any], key_settings: Any,
+                                                            store_url: str, request: pytest.FixtureRequest) -> None:
+    plain = open_store(store_url)
+    plain.migrate()
+    old = _row(mobile="0598765432", full_name="legacy-plaintext-name")
+    plain.insert_batch([old])
+    plain.close()
+    assert b"legacy-plaintext-name" in raw_database(store_url, request)
+    notes: list[str] = []
+    store = open_secure_store(key_settings, forms, create_keys=True, encrypt_old_rows=True, note=notes.append)
+    assert any("encrypted 1 stored submission" in note for note in notes)
+    assert [s.answers for s in store.find_by_digests(store.indexer.search([("mobile", "+966598765432")]))] \
+        == [old.answers]  # and it got its lookup hashes
+    store.close()
+    assert b"legacy-plaintext-name" not in raw_database(store_url, request)
+
+
+def test_rotation_reencrypts_every_row_and_keeps_old_keys_for_backups(
+        forms: dict[str, Any], key_settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = open_secure_store(key_settings, forms, create_keys=True, note=lambda text: None)
+    rows = [_row(mobile=f"05{n:08d}") for n in range(3)]
+    store.insert_batch(rows)
+    first = store.codec.keys.newest
+    cur = store._conn().cursor()
+    cur.execute("SELECT reference, answers FROM submissions")
+    backup = dict(cur.fetchall())  # what a backup taken now holds
+    store.close()
+
+    monkeypatch.setenv("DATABASE_URL", key_settings.database_url)
+    monkeypatch.setenv("QALB_DATA_KEY_FILE", str(key_settings.data_key_file))
+    monkeypatch.setenv("QALB_LOOKUP_KEY_FILE", str(key_settings.lookup_key_file))
+    assert keys(key_settings.root, action="rotate", staff="tester") == 0
+    assert stat.S_IMODE(key_settings.data_key_file.stat().st_mode) == 0o600
+    file_keys = crypto.read_keys(key_settings.data_key_file)
+    assert len(file_keys) == 2 and crypto.key_id(file_keys[0]) == first
+
+    store = open_secure_store(key_settings, forms)
+    newest = store.codec.keys.newest
+    assert newest != first and store.stored_key_ids() == {newest}
+    assert sorted(s.reference for s in store.submissions(None)) == sorted(r.reference for r in rows)
+    for reference, stored in backup.items():  # the old key still reads the backup
+        assert store.codec.decode(stored, reference)["mobile"].startswith("05")
+    assert store.audit_entries()[-1] | {"at": None} == {
+        "at": None, "actor": "tester", "action": "keys-rotate", "form_id": None, "rows": 3, "detail": "data"}
+    lookup_before = store.indexer.key.id
+    store.close()
+
+    assert keys(key_settings.root, action="rotate", lookup=True) == 0
+    store = open_secure_store(key_settings, forms)
+    assert store.lookup_key_ids() == {store.indexer.key.id} != {lookup_before}
+    found = store.find_by_digests(store.indexer.search([("mobile", "+966500000001")]))
+    assert [s.reference for s in found] == [rows[1].reference]
+    store.close()
+
+
+def test_an_altered_or_moved_ciphertext_does_not_decrypt(forms: dict[str, Any], key_settings: Any) -> None:
+    store = open_secure_store(key_settings, forms, create_keys=True, note=lambda text: None)
+    a, b = _row(), _row()
+    store.insert_batch([a, b])
+    cur = store._conn().cursor()
+    cur.execute(store._sql("UPDATE submissions SET answers = (SELECT answers FROM submissions WHERE reference = ?) "
+                           "WHERE reference = ?"), (a.reference, b.reference))
+    with pytest.raises(crypto.KeyProblem, match="altered or moved"):
+        list(store.submissions(None))
+    store.close()
+
+
+def test_the_http_export_decrypts(forms: dict[str, Any], key_settings: Any) -> None:
+    import hashlib
+
+    token = "t" * 40
+    settings = dataclasses.replace(key_settings, export_token_hashes=frozenset({hashlib.sha256(token.encode()).hexdigest()}))
+    store = open_secure_store(settings, forms, create_keys=True, note=lambda text: None)
+    form = forms["enquiry"]
+    answers, canaries = canary_answers(form)
+    with LiveServer(create_app(settings=settings, forms=forms, store=store)) as server, server.client() as client:
+        assert client.post("/api/forms/enquiry", data={**answers, "lang": "ar"}).status_code == 303
+        response = client.get("/api/forms/enquiry/export", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        text = archive.read("enquiry.csv").decode("utf-8-sig")
+    assert all(value in text for value in canaries)

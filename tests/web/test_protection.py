@@ -1,0 +1,67 @@
+"""Unit checks of the protections; test_http.py checks each through a real server."""
+from __future__ import annotations
+
+import pytest
+
+from generator.endpoint.settings import EndpointSettings, SettingsError, parse_rate_limit
+from generator.web.protection import RateLimiter, content_security_policy
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_rate_limit_allows_a_burst_then_refills_evenly() -> None:
+    clock = Clock()
+    limiter = RateLimiter(3, 60, clock=clock)
+    assert [limiter.check("a") for _ in range(3)] == [None, None, None]
+    refused = limiter.check("a")
+    assert refused is not None and refused.status == 429 and refused.retry_after == 20
+    assert limiter.check("b") is None  # per client
+    clock.now += 20
+    assert limiter.check("a") is None
+    assert limiter.check("a") is not None
+
+
+def test_rate_limit_table_cannot_grow_without_bound() -> None:
+    clock = Clock()
+    limiter = RateLimiter(2, 10, clock=clock, max_clients=100)
+    for i in range(1000):
+        limiter.check(f"10.0.{i // 256}.{i % 256}")
+    assert len(limiter._buckets) <= 100
+
+
+@pytest.mark.parametrize("text, expected", [("30/60", (30, 60.0)), ("off", None), ("0", None), ("5 / 1.5", (5, 1.5))])
+def test_rate_limit_setting(text: str, expected: object) -> None:
+    assert parse_rate_limit(text) == expected
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"QALB_RATE_LIMIT": "lots"}, "QALB_RATE_LIMIT"),
+    ({"QALB_MAX_BODY_BYTES": "-1"}, "QALB_MAX_BODY_BYTES"),
+    ({"QALB_ALLOWED_ORIGINS": "qalb.example"}, "not an origin"),
+    ({"QALB_EXPORT_TOKEN_HASHES": "secret-token"}, "sha256"),
+    ({"QALB_SITE_URL": "qalb.example"}, "absolute"),
+])
+def test_settings_refuse_to_guess(tmp_path, env: dict, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        EndpointSettings.from_env(tmp_path, env)
+
+
+def test_settings_defaults(tmp_path) -> None:
+    settings = EndpointSettings.from_env(tmp_path, {})
+    assert settings.database_url == "sqlite:///data/submissions.db"
+    assert settings.max_body_bytes == 100 * 1024
+    assert settings.rate_limit == (30, 60.0)
+    assert settings.site_dir == tmp_path / "site"
+    assert not settings.export_token_hashes and not settings.allowed_origins
+
+
+def test_csp_allows_the_site_host_and_the_shell_scripts_only() -> None:
+    csp = content_security_policy(site_url="https://qalb.example/", script_hashes=["abc="])
+    assert "script-src 'self' https://qalb.example 'sha256-abc='" in csp
+    assert "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
