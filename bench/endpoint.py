@@ -423,8 +423,8 @@ def storage_ceiling(db: Path, records: list[Any], seconds: float, batch_seconds:
     store = SQLiteStore(db)
     store.migrate()
     store.close()
-    conn = store._connect()  # the endpoint's own connection: WAL, synchronous=FULL, secure_delete
-    params = [store._params(r) for r in records]
+    conn = store.connect()  # the endpoint's own connection: WAL, synchronous=FULL, secure_delete
+    params = [store.row_params(r) for r in records]
     row_bytes = statistics.fmean(sum(len(str(v).encode()) for v in p) for p in params)  # answers as plain JSON
     settings = {"journal_mode": conn.execute("PRAGMA journal_mode").fetchone()[0],
                 "synchronous": {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(

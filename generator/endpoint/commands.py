@@ -6,18 +6,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from generator.core.environment import SettingsError
-from generator.submissions.commands import load_forms_or_report, secure_store
+from generator.submissions.commands import load_forms_or_report, read_settings, secure_store
 
 from .settings import EndpointSettings
-
-
-def _settings(root: Path) -> EndpointSettings | None:
-    try:
-        return EndpointSettings.from_env(root)
-    except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return None
 
 
 def serve(root: Path, *, host: str, port: int, serve_site: bool) -> int:
@@ -28,7 +19,7 @@ def serve(root: Path, *, host: str, port: int, serve_site: bool) -> int:
 
     from .app import create_app
 
-    settings, forms = _settings(root), load_forms_or_report(root)
+    settings, forms = read_settings(EndpointSettings, root), load_forms_or_report(root)
     if settings is None or forms is None:
         return 1
     if serve_site and not (settings.site_dir / "index.html").is_file():

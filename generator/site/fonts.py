@@ -65,9 +65,12 @@ def _subset(source: Path, output: Path, unicodes: str) -> None:
     options.layout_features = ["*"]  # Arabic joining and ligatures live in GSUB features
     options.name_IDs = ["*"]
     font = subset.load_font(str(source), options)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=subset.parse_unicodes(unicodes))
-    subsetter.subset(font)
-    partial = output.with_suffix(f".{os.getpid()}.partial")  # both language builds may subset at once
-    subset.save_font(font, str(partial), options)
+    try:  # load_font keeps the file open (read lazily) until the font is closed
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=subset.parse_unicodes(unicodes))
+        subsetter.subset(font)
+        partial = output.with_suffix(f".{os.getpid()}.partial")  # both language builds may subset at once
+        subset.save_font(font, str(partial), options)
+    finally:
+        font.close()
     partial.replace(output)

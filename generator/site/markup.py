@@ -142,13 +142,15 @@ class PageHTML:
 
     def block(self, text: Any) -> Markup:
         """A field that stood alone between blank lines: paragraphs, lists..."""
-        text = str(text).rstrip("\n")
+        source = str(text)
+        text = source.rstrip("\n")
         paragraphs = text.split("\n\n")
         fast = [_fast_paragraph(p) if self.fast else None for p in paragraphs]
         if None not in fast:
             return Markup(_paragraphs(fast))  # type: ignore[arg-type]  # no None in it
         if not self.fast or _JOINS.search(text):
-            return self.markdown(text)
+            # The field as written: an unclosed raw HTML block keeps its trailing newlines.
+            return self.markdown(source)
         # Markdown reads paragraphs apart (nothing joins them here): only those with
         # syntax need it, a run of them at once (the items of a loose list).
         parts = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from generator.core.environment import SettingsError
 
@@ -17,13 +17,21 @@ from . import audit
 from .crypto import KeyProblem
 from .settings import StorageSettings
 
+S = TypeVar("S", bound=StorageSettings)
 
-def storage_settings(root: Path) -> StorageSettings | None:
+
+def read_settings(kind: type[S], root: Path) -> S | None:
+    """`kind.from_env(root)` (these settings or an app's, which extend them), or None
+    after printing the one sentence that says which variable is wrong."""
     try:
-        return StorageSettings.from_env(root)
+        return kind.from_env(root)  # type: ignore[return-value]  # each kind's from_env returns its kind
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None
+
+
+def storage_settings(root: Path) -> StorageSettings | None:
+    return read_settings(StorageSettings, root)
 
 
 def load_forms_or_report(root: Path) -> dict[str, Any] | None:

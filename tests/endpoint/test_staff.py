@@ -128,9 +128,16 @@ def test_cli_purge_follows_each_forms_retention(forms: dict[str, Any], forms_roo
     store.close()
 
 
-def test_bad_settings_stop_the_cli_with_a_sentence(forms_root: Path, tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "generator", "--root", str(forms_root), "purge"],
+@pytest.mark.parametrize(("command", "variables", "sentence"), [
+    # Each command reads the settings of its package: the endpoint's rate limit stops the
+    # endpoint; the purge job reads only where the data and keys are.
+    (["endpoint", "--port", "9"], {"QALB_RATE_LIMIT": "many"}, "QALB_RATE_LIMIT must look like"),
+    (["purge"], {"QALB_DATA_KEY_FILE": "k.key", "QALB_LOOKUP_KEY_FILE": "k.key"}, "must be two different files"),
+])
+def test_bad_settings_stop_the_cli_with_a_sentence(forms_root: Path, command: list[str], variables: dict[str, str],
+                                                   sentence: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "generator", "--root", str(forms_root), *command],
                           capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60,
-                          env={"PATH": "/usr/bin:/bin", "QALB_RATE_LIMIT": "many", "PYTHONPATH": str(PROJECT_ROOT)})
-    assert done.returncode == 1 and "QALB_RATE_LIMIT must look like" in done.stderr
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT), **variables})
+    assert done.returncode == 1 and sentence in done.stderr
     assert "Traceback" not in done.stderr

@@ -56,3 +56,4 @@ def test_serve_rebuilds_after_a_content_change(project_copy):
     finally:
         server.terminate()
         server.wait(timeout=10)
+        log.close()

@@ -32,6 +32,11 @@ class Database:
     def _connect(self) -> Any:
         raise NotImplementedError
 
+    def connect(self) -> Any:
+        """A new connection with this backend's settings, apart from the threads' own
+        (for benchmarks and tools that measure the database alone)."""
+        return self._connect()
+
     def _conn(self) -> Any:
         conn = getattr(self._local, "conn", None)
         if conn is None:

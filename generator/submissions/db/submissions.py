@@ -41,7 +41,8 @@ class AnswersCodec:
 class SubmissionQueries(LookupQueries):
     codec: Any
 
-    def _params(self, sub: Submission) -> tuple[Any, ...]:
+    def row_params(self, sub: Submission) -> tuple[Any, ...]:
+        """The values of INSERT for one submission, answers encoded by the codec."""
         return (sub.reference, sub.form_id, sub.form_version, sub.language,
                 self._time_to_db(sub.submitted_at), json.dumps(sub.consent, ensure_ascii=False),
                 sub.status, self.codec.encode(sub.answers, sub.reference))
@@ -51,7 +52,7 @@ class SubmissionQueries(LookupQueries):
         (or a reference collision) never costs its neighbours their submission."""
         try:
             with self._transaction() as cur:
-                cur.executemany(self._sql(INSERT), [self._params(s) for s in subs])
+                cur.executemany(self._sql(INSERT), [self.row_params(s) for s in subs])
                 self._insert_lookups(cur, subs)
             return list(subs)
         except Exception:
@@ -62,7 +63,7 @@ class SubmissionQueries(LookupQueries):
         for _ in range(_REFERENCE_RETRIES):
             try:
                 with self._transaction() as cur:
-                    cur.execute(self._sql(INSERT), self._params(sub))
+                    cur.execute(self._sql(INSERT), self.row_params(sub))
                     self._insert_lookups(cur, [sub])
                 return sub
             except Exception as exc:
