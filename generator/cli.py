@@ -106,6 +106,12 @@ def cmd_export(args: argparse.Namespace) -> int:
                   status="suspected-spam" if args.suspected_spam else "accepted", staff=args.staff)
 
 
+def cmd_cases(args: argparse.Namespace) -> int:
+    from .submissions.commands import cases_overdue
+
+    return cases_overdue(args.root, form_id=args.form)
+
+
 def cmd_purge(args: argparse.Namespace) -> int:
     from .submissions.commands import purge
 
@@ -187,6 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
     purge = commands.add_parser("purge", help="delete submissions older than each form's retention period")
     purge.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
     purge.set_defaults(run=cmd_purge)
+
+    cases = commands.add_parser("cases", help="case handling: list the open cases past their due date")
+    cases.add_argument("action", choices=["overdue"])
+    cases.add_argument("--form", metavar="FORM_ID", help="only this form's cases")
+    cases.set_defaults(run=cmd_cases)
 
     subject = commands.add_parser("subject", help="a person's request: find, export or delete all they sent")
     subject.add_argument("action", choices=["find", "export", "delete"])

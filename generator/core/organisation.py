@@ -6,6 +6,8 @@ nowhere else. An empty value is a placeholder: pages show it visibly and
 """
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ ORGANISATION_KEYS: dict[str, bool] = {
     "name": True, "short_name": True, "phone": False, "whatsapp": False, "email": False,
     "address": True, "opening_hours": True, "licence_number": False, "social": False,
 }
-TOP_KEYS = ("site_url", "arabic_digits", "endpoint_url", "organisation")
+TOP_KEYS = ("site_url", "arabic_digits", "endpoint_url", "organisation", "working_days")
 REQUIRED_ORGANISATION = ("name", "short_name")
 DIGIT_CHOICES = ("default", "arab", "latn")
 
@@ -32,6 +34,10 @@ class Settings:
     arabic_digits: str = "default"
     endpoint_url: str = "/api/forms/"
     organisation: dict[str, Any] = field(default_factory=dict)
+    #: For case due dates: weekday numbers (Monday 0) that are not working days, holidays, the time zone.
+    weekend: frozenset[int] = frozenset()
+    holidays: frozenset[dt.date] = frozenset()
+    time_zone: str = "Asia/Riyadh"
 
     def org(self, key: str, lang: str | None = None) -> str:
         """An organisation value ('' when unfilled), in `lang` when translated."""
@@ -72,7 +78,46 @@ def load_settings(root: Path, problems: Problems) -> Settings:
         settings.arabic_digits = digits
     settings.endpoint_url = str(data.get("endpoint_url") or settings.endpoint_url).rstrip("/") + "/"
     settings.organisation = _check_organisation(data.get("organisation"), data, problems)
+    if "working_days" in data:
+        _read_working_days(data, settings, problems)
     return settings
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _read_working_days(data: LineDict, settings: Settings, problems: Problems) -> None:
+    """`working_days: {weekend: [friday, saturday], holidays: [2027-03-30], time_zone: Asia/Riyadh}`."""
+    block = data.get("working_days")
+    if not isinstance(block, LineDict):
+        problems.error(SETTINGS_FILE, data.line_of("working_days"), "invalid-value",
+                       '"working_days" must be lines "weekend: [...]", "holidays: [...]" and "time_zone: ...".')
+        return
+    for key in block:
+        if key not in ("weekend", "holidays", "time_zone"):
+            problems.error(SETTINGS_FILE, block.line_of(key), "unknown-key",
+                           f'Unknown working_days setting "{key}".'
+                           f'{did_you_mean(key, ["weekend", "holidays", "time_zone"])}')
+    weekend = block.get("weekend") or []
+    if not isinstance(weekend, list) or any(str(day).lower() not in WEEKDAYS for day in weekend):
+        problems.error(SETTINGS_FILE, block.line_of("weekend"), "invalid-value",
+                       f'"weekend" must be a list of day names in English, such as [friday, saturday]; '
+                       f"the days are: {', '.join(WEEKDAYS)}.")
+    else:
+        settings.weekend = frozenset(WEEKDAYS.index(str(day).lower()) for day in weekend)
+    holidays = block.get("holidays") or []
+    if not isinstance(holidays, list) or not all(isinstance(day, dt.date) for day in holidays):
+        problems.error(SETTINGS_FILE, block.line_of("holidays"), "invalid-value",
+                       '"holidays" must be a list of dates written as year-month-day, such as [2027-03-30].')
+    else:
+        settings.holidays = frozenset(holidays)
+    zone = str(block.get("time_zone") or settings.time_zone)
+    try:
+        zoneinfo.ZoneInfo(zone)
+        settings.time_zone = zone
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        problems.error(SETTINGS_FILE, block.line_of("time_zone"), "invalid-value",
+                       f'"time_zone" must be a time zone name such as Asia/Riyadh, not "{zone}".')
 
 
 def _check_organisation(org: Any, parent: LineDict, problems: Problems) -> dict[str, Any]:

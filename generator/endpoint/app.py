@@ -30,8 +30,10 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Mount, Route
 
 from generator.core import i18n
+from generator.core.organisation import load_settings
+from generator.core.problems import Problems
 from generator.forms import HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, Form, error_message, read_submission, render_form
-from generator.submissions import audit, tokens
+from generator.submissions import audit, cases, tokens
 from generator.submissions.export import export_zip_counted
 from generator.submissions.records import Submission, consent_record, json_ready, utc_now
 from generator.submissions.references import new_reference, normalise
@@ -44,6 +46,7 @@ from generator.web.sitefiles import SiteFiles
 from . import pages
 from .parsing import BadSubmission, infer_language, parse_body
 from .settings import EndpointSettings
+from .status import StatusLookups
 
 log = logging.getLogger("qalb.endpoint")
 NO_STORE = {"Cache-Control": "no-store"}
@@ -61,6 +64,9 @@ class Endpoint:
         self.writer = Writer(self.store, max_batch=settings.writer_max_batch)
         self.limiter = protection.RateLimiter(*settings.rate_limit) if settings.rate_limit else None
         self.shells = pages.Shells(settings.site_dir, site_url=settings.site_url)
+        self.organisation = load_settings(settings.root, Problems())
+        self.calendar = cases.WorkingCalendar.from_settings(self.organisation)
+        self.status = StatusLookups(self, limit=settings.status_limit)
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -70,6 +76,7 @@ class Endpoint:
             descriptor = form.schema.to_descriptor()
             digest = hashlib.sha256(json.dumps(descriptor, sort_keys=True).encode()).hexdigest()
             await self.writer.call(self.store.remember_schema, form.id, str(form.version), descriptor, digest)
+        await self.writer.call(cases.start_stateless_cases, self.store, self.forms, self.calendar)
         await self.writer.start()
         try:
             yield
@@ -138,6 +145,8 @@ class Endpoint:
             # browser autofill sometimes fills hidden fields for real people.
             status="suspected-spam" if _filled(trap) else "accepted",
             answers=json_ready(form.schema, result.row),
+            # A case opens for an accepted submission; suspected spam gets one when staff release it.
+            **(cases.open_case(form, at, self.calendar) if not _filled(trap) else {}),
         )
         try:
             stored = await self.writer.write(submission)
@@ -171,7 +180,7 @@ class Endpoint:
         if form is None or reference is None:
             return self.refuse("not-found", 404, as_json=False)
         shell = self.shells.get(form, lang)
-        page = pages.thanks_page(shell, form, lang, reference)
+        page = pages.thanks_page(shell, form, lang, reference, site_url=self.settings.site_url)
         return self.html(page, 200, headers={"X-Robots-Tag": "noindex"}, script_hashes=shell.script_hashes)
 
     async def export(self, request: Request) -> Response:
@@ -213,6 +222,8 @@ class Endpoint:
             Route("/api/health", self.health, methods=["GET"]),
             Route("/api/forms/{form_id}", self.submit, methods=["POST"]),
             Route("/api/forms/{form_id}/export", self.export, methods=["GET"]),
+            Route("/api/status", self.status.lookup, methods=["POST"]),
+            Route("/api/status", self.status.form_page, methods=["GET"]),
             Route("/forms/{form_id}/thanks/", self.thanks, methods=["GET"]),
             Route("/en/forms/{form_id}/thanks/", self.thanks, methods=["GET"]),
         ]

@@ -59,19 +59,27 @@ class Shells:
         self._cache: dict[tuple[str, str], tuple[float, Shell]] = {}
 
     def get(self, form: Any, lang: str) -> Shell:
-        path = self.site_dir / page_path(form.id, lang).strip("/") / "index.html"
+        """A form's page."""
+        return self.get_path(page_path(form.id, lang)[len(i18n.language(lang).prefix) + 1:], lang,
+                             title=form.title.get(lang, form.id))
+
+    def get_path(self, path: str, lang: str, *, title: str) -> Shell:
+        """The built page at `path` (under the language's prefix, e.g. "status/"); a plain
+        page titled `title` when the site is not built."""
+        site_path = f"/{i18n.language(lang).prefix}{path}"
+        file = self.site_dir / site_path.strip("/") / "index.html"
         try:
-            mtime = path.stat().st_mtime
+            mtime = file.stat().st_mtime
         except OSError:
-            return _plain_shell(form, lang)
-        cached = self._cache.get((form.id, lang))
+            return _plain_shell(title, lang)
+        cached = self._cache.get((site_path, lang))
         if cached and cached[0] == mtime:
             return cached[1]
-        text = path.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8")
         if not _REGION.search(text):
-            return _plain_shell(form, lang)
-        shell = _prepare(text, urljoin(self.site_url or "/", page_path(form.id, lang).lstrip("/")))
-        self._cache[(form.id, lang)] = (mtime, shell)
+            return _plain_shell(title, lang)
+        shell = _prepare(text, urljoin(self.site_url or "/", site_path.lstrip("/")))
+        self._cache[(site_path, lang)] = (mtime, shell)
         return shell
 
 
@@ -108,9 +116,9 @@ def _is_javascript(attrs: str) -> bool:
     return kind is None or kind[2].lower() in ("text/javascript", "module", "application/javascript")
 
 
-def _plain_shell(form: Any, lang: str) -> Shell:
+def _plain_shell(title: str, lang: str) -> Shell:
     language = i18n.language(lang)
-    title = html.escape(form.title.get(lang, form.id))
+    title = html.escape(title)
     return Shell(
         f'<!doctype html>\n<html lang="{lang}" dir="{language.direction}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{title}</title>\n'
@@ -137,7 +145,7 @@ def error_page(shell: Shell, form_html: str, lang: str) -> str:
     return fill(shell, form_html, title_prefix=i18n.gettext(lang, "Error:"))
 
 
-def thanks_page(shell: Shell, form: Any, lang: str, reference: str) -> str:
+def thanks_page(shell: Shell, form: Any, lang: str, reference: str, *, site_url: str = "") -> str:
     received = html.escape(i18n.gettext(lang, "Submission received"))
     your_reference = html.escape(i18n.gettext(lang, "Your reference number"))
     after = markdown.markdown(form.after_submit.get(lang, "") or "")
@@ -148,6 +156,13 @@ def thanks_page(shell: Shell, form: Any, lang: str, reference: str) -> str:
         f'<strong class="qalb-reference" dir="ltr">{html.escape(reference)}</strong></p>\n</div>\n'
         f'<div class="qalb-after-submit">\n{after}\n</div>\n'
     )
+    if getattr(form, "workflow", None) is not None:
+        status = urljoin(site_url or "/", f"{i18n.language(lang).prefix}status/")
+        check = html.escape(i18n.gettext(lang, "Check where your request stands"))
+        keep = html.escape(i18n.gettext(
+            lang, "Keep your reference number: with it and the mobile number or e-mail address you gave, you can "
+                  "check where your request stands."))
+        region += f'<p class="qalb-status-link">{keep} <a href="{html.escape(status)}">{check}</a></p>\n'
     original = _TITLE.search(shell.html)
     plain_received = html.unescape(received)
     title = f"{plain_received} - {html.unescape(original[2]).strip()}" if original else plain_received
@@ -174,6 +189,8 @@ MESSAGES: dict[str, Callable[[str], str]] = {
     "unavailable": lambda lang: i18n.gettext(
         lang, "We could not save your form just now. Please go back and try again in a few minutes."),
     "unauthorized": lambda lang: i18n.gettext(lang, "A valid export token is needed."),
+    "too-many-lookups": lambda lang: i18n.gettext(
+        lang, "Too many lookups of this request or from this connection. Please try again in an hour."),
 }
 # Refusal codes from protection.py that share a message.
 ALIASES = {"unsupported-charset": "bad-encoding", "bad-length": "bad-request", "disconnected": "bad-request"}

@@ -24,12 +24,17 @@ class BadSubmission(ValueError):
         self.code = code  # "bad-encoding" or "bad-request"
 
 
-def parse_body(body: bytes, media: str, form: Any) -> dict[str, Any]:
+def parse_pairs(body: bytes, media: str) -> list[tuple[str, Any]]:
+    """(name, value) pairs of a form post or a JSON object, in order; BadSubmission if unreadable."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise BadSubmission("bad-encoding") from None
-    pairs = _parse_json(text) if media == "application/json" else _parse_urlencoded(text)
+    return _parse_json(text) if media == "application/json" else _parse_urlencoded(text)
+
+
+def parse_body(body: bytes, media: str, form: Any) -> dict[str, Any]:
+    pairs = parse_pairs(body, media)
     arrays = {f.name for f in form.schema.fields if f.type == "array"}
     data: dict[str, Any] = {}
     for name, value in pairs:

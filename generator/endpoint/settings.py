@@ -33,6 +33,8 @@ class EndpointSettings(StorageSettings):
     #: "https://qalb.example/"; pages the endpoint renders load their CSS from there.
     site_url: str = ""
     writer_max_batch: int = 512
+    #: Status page lookups per client address and per reference (QALB_STATUS_LIMIT, "10/3600").
+    status_limit: tuple[int, float] = (10, 3600.0)
     #: The proxies whose X-Forwarded-For uvicorn believes (QALB_FORWARDED_ALLOW_IPS).
     forwarded_allow_ips: str = "127.0.0.1"
 
@@ -49,11 +51,13 @@ class EndpointSettings(StorageSettings):
             site_url=absolute_url(env, "QALB_SITE_URL"),
             writer_max_batch=positive_int(env, "QALB_WRITER_MAX_BATCH", 512),
             forwarded_allow_ips=env.get("QALB_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            status_limit=parse_rate_limit(env.get("QALB_STATUS_LIMIT", "10/3600"), "QALB_STATUS_LIMIT")
+            or (10, 3600.0),
         )
 
 
 
-def parse_rate_limit(text: str) -> tuple[int, float] | None:
+def parse_rate_limit(text: str, name: str = "QALB_RATE_LIMIT") -> tuple[int, float] | None:
     """`N/SECONDS` (e.g. `30/60`); `0` or `off` switches the limit off."""
     text = text.strip().lower()
     if text in ("0", "off", "none", ""):
@@ -61,7 +65,7 @@ def parse_rate_limit(text: str) -> tuple[int, float] | None:
     match = re.fullmatch(r"(\d+)\s*/\s*(\d+(?:\.\d+)?)", text)
     if not match or int(match[1]) < 1 or float(match[2]) <= 0:
         raise SettingsError(
-            f'QALB_RATE_LIMIT must look like "30/60" (posts per seconds) or "off"; got "{text}".'
+            f'{name} must look like "30/60" (requests per seconds) or "off"; got "{text}".'
         )
     return int(match[1]), float(match[2])
 

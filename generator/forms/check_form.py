@@ -6,7 +6,6 @@ disagree about a half-valid form.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -17,18 +16,19 @@ from generator.core.problems import Problems, did_you_mean
 from generator.core.yamlsource import LineDict, LineList, load_yaml_file
 
 from .check_field import check_field
-from .checker import LANGUAGE_NAMES, Checker
+from .check_workflow import check_response_days, check_workflow
+from .checker import KEBAB_RE, LANGUAGE_NAMES, Checker
 from .fields import build_readers
 from .model import LANGS, Form, FormField, Rule
 
-TOP_KEYS = ("id", "version", "retention_days", "title", "intro", "after_submit", "privacy", "schema", "rules")
-OPTIONAL_TOP_KEYS = ("rules",)
+TOP_KEYS = ("id", "version", "retention_days", "response_days", "title", "intro", "after_submit", "privacy", "schema",
+            "rules", "workflow")
+OPTIONAL_TOP_KEYS = ("rules", "response_days", "workflow")
 TEXT_KEYS = ("title", "intro", "after_submit", "privacy")
 RULE_KEYS = ("code", "one_of", "required", "when")
 #: Written in form-level texts where the retention period goes; filled in from
 #: `retention_days`, so the period shown and the period purged cannot differ.
 RETENTION = "{retention}"
-KEBAB_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 
 
 def read_form_file(path: Path, *, rel: str, problems: Problems) -> Form | None:
@@ -59,6 +59,8 @@ def read_form_file(path: Path, *, rel: str, problems: Problems) -> Form | None:
     rules_raw = data.get("rules", [])
     fields, descriptor, names = _check_schema(c, data, _rule_codes(rules_raw))
     rules = _check_rules(c, data, rules_raw, fields, names)
+    workflow = check_workflow(c, data)
+    response_days = check_response_days(c, data)
     if c.errors or len(problems.errors) > errors_before:
         return None
     assert version is not None and retention is not None and descriptor is not None
@@ -73,7 +75,7 @@ def read_form_file(path: Path, *, rel: str, problems: Problems) -> Form | None:
     return Form(
         id=form_id, version=version, retention_days=retention, title=shown["title"], intro=shown["intro"],
         after_submit=shown["after_submit"], privacy=shown["privacy"], schema=schema, descriptor=descriptor,
-        fields=fields, rules=rules, path=rel, readers=readers,
+        fields=fields, rules=rules, path=rel, readers=readers, workflow=workflow, response_days=response_days,
     )
 
 

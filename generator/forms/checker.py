@@ -7,6 +7,7 @@ edit YAML, not programmers: they say what is wrong and what to write instead.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Iterable
 
 from generator.core.languages import english_names
@@ -16,6 +17,8 @@ from generator.core.yamlsource import LineDict
 from .model import LANGS
 
 LANGUAGE_NAMES = english_names()
+#: Ids and file names: lower-case Latin letters, digits and single hyphens ("help-request").
+KEBAB_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 
 
 def empty(line: int) -> LineDict:

@@ -37,6 +37,11 @@ Problem codes (stable: staff search for them, tests assert them):
   missing-option-label    a choice without a label
   consent-not-true        a required tick box that would accept "false"
   invalid-rule            a form-level rule with a bad code, an unknown field or a required one
+  unknown-state           a workflow state's `next` names no state (check_workflow.py)
+  unreachable-state       no path from the first state leads to a state
+  no-closed-state         no state of the workflow is closed
+  duplicate-state         two states share an id
+  missing-reasons         a state needs a reason but the workflow lists none
 """
 from __future__ import annotations
 
@@ -51,6 +56,8 @@ from typing import Any, Callable, Mapping
 from frictionless import Schema
 
 from generator.core.languages import LANGUAGE_CODES
+
+from .workflow import Workflow
 
 #: Prefix of every control's HTML id (`f-<name>`): keeps field names such as
 #: `name` or `email` from colliding with ids the site's own pages use.
@@ -195,6 +202,10 @@ class Form:
     rules: tuple[Rule, ...] = ()
     path: str = ""  # forms/<id>.yml, for messages
     readers: dict[str, CellReader] = dataclasses.field(default_factory=dict, repr=False)  # built once, at load
+    #: What happens to a submission after it arrives (workflow.py); None: no case handling.
+    workflow: Workflow | None = None
+    #: The internal target for an answer, in days (calendar or working days: submissions/cases.py).
+    response_days: int | None = None
 
     @cached_property
     def notice_version(self) -> str:

@@ -21,11 +21,12 @@ from pathlib import Path
 
 import yaml
 
-from . import build_state, fonts, search_index
 from generator.core import i18n
+from generator.core.problems import ContentError, Problem
+
+from . import build_state, fonts, search_index
 from .check import load_project
 from .pages import render_site
-from generator.core.problems import ContentError, Problem
 from .translations import write_lock
 
 

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from .content import Content, ContentLoader
 from generator.core.i18n import LANGUAGE_CODES
-from generator.core.problems import Problems
 from generator.core.organisation import Settings, load_settings
+from generator.core.problems import Problems
+
+from .content import Content, ContentLoader
 from .translations import check_translations
 
 _LINK = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")

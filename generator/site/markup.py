@@ -192,6 +192,13 @@ class PageHTML:
             return self.markdown(f"[{text}]({href}){{ .md-button .md-button--primary }}")
         return Markup(f'<p><a class="md-button md-button--primary" href="{escape(self.link(href))}">{text}</a></p>')
 
+    def link_paragraph(self, text: Any, href: str) -> Markup:
+        """`[text](href)` alone in its paragraph."""
+        text = str(text)
+        if not self._plain(text):
+            return self.markdown(f"[{text}]({href})")
+        return Markup(f'<p><a href="{escape(self.link(href))}">{text}</a></p>')
+
     def markdown(self, source: str, explicit: str | None = None) -> Markup:
         """Python-Markdown, as MkDocs would run it on this page (the slow path).
 

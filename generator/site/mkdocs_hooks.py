@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 
 import jinja2
-
 from mkdocs.exceptions import PluginError
 
 from generator.core import i18n
@@ -102,7 +101,8 @@ def on_post_template(output_content, template_name, config):
 # (another host in a preview) and 404 under each page. Remove that one call;
 # the test suite checks no page makes such a request, so an upgrade that
 # changes the bundle is caught.
-_ALTERNATE_FETCHER = re.compile(r'function (\w+)\(\{document\$:\w+\}\)\{let \w+=new Map;\w+\.pipe\(\w+\(\(\)=>\w+\("link\[rel=alternate\]"\)')
+_ALTERNATE_FETCHER = re.compile(r'function (\w+)\(\{document\$:\w+\}\)\{let \w+=new Map;'
+                                r'\w+\.pipe\(\w+\(\(\)=>\w+\("link\[rel=alternate\]"\)')
 
 
 def on_post_build(config):

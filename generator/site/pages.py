@@ -17,12 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from generator.core import i18n
+from generator.core.organisation import Settings
+from generator.forms.status import render_status_form
+
 from .content import Content, Page
 from .markup import PageHTML
-from generator.core.organisation import Settings
 
 # Order of the main navigation; each entry: (slug, path of its Markdown file).
 NAV = (
@@ -117,8 +119,17 @@ def render_site(root: Path, content: Content, forms: dict[str, Any], settings: S
         form_nav.append({form.title[lang]: path})
     if form_nav:
         nav.append({i18n.gettext(lang, "Forms"): form_nav})
+    # The applicant's status page: its form posts to the endpoint, which answers in the site's look.
+    files["status/index.md"] = env.get_template("status.md.j2").render(
+        **common, status_form=Markup(render_status_form(lang, action=status_url(settings.endpoint_url))))
+    nav.append({i18n.gettext(lang, "Where is my request?"): "status/index.md"})
     nav.append({i18n.gettext(lang, "Search"): "search/index.md"})
     return RenderedSite(lang=lang, files=files, nav=nav)
+
+
+def status_url(endpoint_url: str) -> str:
+    """Where the status form posts: `status` beside the forms' endpoint (/api/forms/ -> /api/status)."""
+    return endpoint_url.rstrip("/").rsplit("/", 1)[0] + "/status"
 
 
 def collection_pages(content: Content) -> dict[str, tuple[str, dict[str, Any]]]:

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from mkdocs.livereload import LiveReloadServer
 
-from .build import build_site
 from generator.core.problems import ContentError
+
+from .build import build_site
 
 WATCHED = ("content", "forms", "templates", "mkdocs.yml", "generator/locale")
 

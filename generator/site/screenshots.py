@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.core.languages import DEFAULT_LANGUAGE, LANGUAGES, language_of_path
+
 from .browser import launch_chromium, serve_static
 
 VIEWPORTS = {"phone": (390, 844), "desktop": (1280, 800)}

@@ -14,10 +14,11 @@ from typing import Iterator
 
 import yaml
 
-from .content import Content
 from generator.core.i18n import LANGUAGE_CODES
 from generator.core.languages import english_names
 from generator.core.problems import Problems
+
+from .content import Content
 
 LOCK_FILE = "content/translations.lock.yml"
 _HEADER = ("# Written by `python -m generator build` and `translations accept`: do not edit.\n"

@@ -112,8 +112,48 @@ def purge(root: Path, *, dry_run: bool = False, now: dt.datetime | None = None) 
                              detail=f"older than {form.retention_days} days", now=now)
             verb = "would delete" if dry_run else "deleted"
             print(f"{form_id}: {verb} {count} submission(s) older than {form.retention_days} days", file=sys.stderr)
+            # An open case is never purged silently: staff close it, and its retention counts from then.
+            for case in store.open_cases(form_id=form_id, arrived_before=before):
+                print(f"{form_id}: kept open case {case.reference} (state {case.case_state}), received "
+                      f"{case.submitted_at:%Y-%m-%d}, past the {form.retention_days}-day retention period: close it "
+                      "in the workspace and it is deleted that many days after closing", file=sys.stderr)
     finally:
         store.close()
+    return 0
+
+
+def cases_overdue(root: Path, *, form_id: str | None = None, now: dt.datetime | None = None) -> int:
+    """Open cases past their due date, most overdue first, one line each on stdout (for a
+    daily job: exit status 0 whether or not there are any; problems with settings: 1)."""
+    from . import cases
+    from .store import open_store
+
+    settings, forms = storage_settings(root), load_forms_or_report(root)
+    if settings is None or forms is None:
+        return 1
+    if form_id is not None and form_id not in forms:
+        print(f'error: there is no form "{form_id}"; the forms are: {", ".join(sorted(forms))}', file=sys.stderr)
+        return 1
+    from generator.core.organisation import load_settings
+    from generator.core.problems import Problems
+
+    calendar = cases.WorkingCalendar.from_settings(load_settings(root, Problems()))
+    now = now or dt.datetime.now(dt.timezone.utc)
+    store = open_store(settings.database_url, root=root)
+    try:
+        store.migrate()
+        late = cases.overdue(store, now, form_id=form_id)
+    finally:
+        store.close()
+    for case in late:
+        assert case.due_at is not None
+        workflow = forms[case.form_id].workflow if case.form_id in forms else None
+        state = workflow.state(case.case_state).name["en"] if workflow else case.case_state
+        due = cases.due_day(case.due_at, calendar)
+        days = (now.astimezone(calendar.zone).date() - due).days
+        print(f"{case.reference}\t{case.form_id}\t{state}\tdue {due:%Y-%m-%d}\t"
+              f"{days} day(s) overdue\t{case.assigned_to or 'unassigned'}")
+    print(f"{len(late)} overdue case(s)" + (f" of {form_id}" if form_id else ""), file=sys.stderr)
     return 0
 
 
@@ -147,7 +187,8 @@ def subject(root: Path, *, action: str, values: list[tuple[str, str]], out: Path
             print(f"{verb} {len(found)} submission(s)", file=sys.stderr)
         elif action == "export":
             assert out is not None
-            paths = requests.export(found, forms, out, organisation=_organisation(root))
+            events = {sub.reference: store.case_events(sub.reference, with_notes=False) for sub in found}
+            paths = requests.export(found, forms, out, organisation=_organisation(root), events=events)
             audit.record(store, who=audit.actor(staff), action="subject-export", rows=len(found), detail=detail)
             print(f"Wrote {len(found)} submission(s) to {', '.join(map(str, paths))}; hand them to the person "
                   "and delete your copy afterwards.", file=sys.stderr)

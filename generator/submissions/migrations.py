@@ -121,6 +121,39 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE submission_lookups_by_id RENAME TO submission_lookups",
         ),
     ),
+    Migration(
+        5,
+        "case handling: each submission's current state, due date, assignment and channel; its history",
+        # The current state lives on the submission so lists filter and count by it
+        # without reading the history; case_version is the optimistic lock two staff
+        # members changing one case at once are checked against. case_events is the
+        # history (who, when, from, to, reason) and the internal notes, encrypted like
+        # the answers; deleted with the submission.
+        sql=(
+            "ALTER TABLE submissions ADD COLUMN case_state TEXT",
+            "ALTER TABLE submissions ADD COLUMN state_since {time}",
+            "ALTER TABLE submissions ADD COLUMN case_version INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE submissions ADD COLUMN assigned_to TEXT",
+            "ALTER TABLE submissions ADD COLUMN due_at {time}",
+            "ALTER TABLE submissions ADD COLUMN closed_at {time}",
+            "ALTER TABLE submissions ADD COLUMN channel TEXT NOT NULL DEFAULT 'website'",
+            "ALTER TABLE submissions ADD COLUMN entered_by TEXT",
+            "CREATE INDEX submissions_by_case ON submissions (form_id, case_state, due_at)",
+            """CREATE TABLE case_events (
+                id {serial_key},
+                submission_id {serial_ref} NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+                at {time} NOT NULL,
+                actor TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('state', 'note', 'assign')),
+                from_state TEXT,
+                to_state TEXT,
+                reason TEXT,
+                assigned_to TEXT,
+                note TEXT
+            )""",
+            "CREATE INDEX case_events_by_submission ON case_events (submission_id, id)",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -29,6 +29,16 @@ class Submission:
     status: Status
     answers: dict[str, Any]  # JSON-ready values keyed by field name
     id: int | None = None
+    # Case handling (submissions/cases.py): None for a form without a workflow.
+    case_state: str | None = None
+    state_since: dt.datetime | None = None
+    due_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    assigned_to: str | None = None
+    case_version: int = 0
+    #: How the request arrived: "website", or a channel of content/channels.yml when staff entered it.
+    channel: str = "website"
+    entered_by: str | None = None  # the staff member who entered a request from another channel
 
     def __post_init__(self) -> None:
         if self.submitted_at.tzinfo is None:

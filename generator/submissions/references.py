@@ -4,7 +4,8 @@ A reference is 50 random bits from `secrets`, written as ten characters of
 Crockford's base32 in two groups of five: ``7KQ2M-X9PHD``. Crockford's
 alphabet has no I, L, O or U, so nothing is confused with 1, 0 or V when
 a caller spells it out, and `normalise` forgives the usual slips (lower case,
-O for 0, I or L for 1, spaces instead of the hyphen).
+O for 0, I or L for 1, spaces instead of the hyphen, Arabic-Indic or Persian
+digits from an Arabic keyboard).
 
 50 bits is enough that guessing a reference is hopeless (a million tries hit
 one of a million stored references with probability ~1e-3), while staying
@@ -26,7 +27,8 @@ PATTERN = rf"[{ALPHABET}]{{{GROUP}}}-[{ALPHABET}]{{{LENGTH - GROUP}}}"
 _PATTERN = re.compile(PATTERN)
 
 # What people type by mistake -> what they meant (Crockford's decoding rules).
-_FORGIVE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_FORGIVE = str.maketrans({"O": "0", "I": "1", "L": "1"} | {arabic: str(n) for n, arabic in enumerate("٠١٢٣٤٥٦٧٨٩")}
+                         | {persian: str(n) for n, persian in enumerate("۰۱۲۳۴۵۶۷۸۹")})
 
 
 def new_reference() -> str:
@@ -37,7 +39,7 @@ def new_reference() -> str:
 
 def normalise(text: str) -> str | None:
     """The canonical form of a reference typed by a person, or None if it cannot be one."""
-    compact = re.sub(r"[\s\-_.]", "", text).upper().translate(_FORGIVE)
+    compact = re.sub(r"[\s\-_.\u200e\u200f\u061c]", "", text).upper().translate(_FORGIVE)
     if len(compact) != LENGTH or any(c not in ALPHABET for c in compact):
         return None
     return f"{compact[:GROUP]}-{compact[GROUP:]}"

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .db.audit_log import AuditQueries
+from .db.cases import CaseQueries
 from .db.connection import Database
 from .db.export_tokens import TokenQueries
 from .db.postgres import PostgresDatabase
@@ -26,13 +27,17 @@ from .db.sqlite import SQLiteDatabase
 from .db.submissions import AnswersCodec, SubmissionQueries
 
 
-class Store(SubmissionQueries, SchemaQueries, AuditQueries, TokenQueries, Database):
+class Store(SubmissionQueries, CaseQueries, SchemaQueries, AuditQueries, TokenQueries, Database):
     """The operations the web apps and the commands need, for either backend."""
 
     def __init__(self, *, codec: Any = None, indexer: Any = None) -> None:
         super().__init__()
         self.codec = codec or AnswersCodec()
         self.indexer = indexer  # identifiers.Indexer, or None: no lookup hashes stored
+
+    def reencrypt(self, *, batch: int = 500) -> int:
+        """Answers and internal notes not under the codec's newest key, rewritten under it."""
+        return super().reencrypt(batch=batch) + self.reencrypt_notes(batch=batch)
 
 
 class SQLiteStore(SQLiteDatabase, Store):

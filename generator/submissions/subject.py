@@ -73,7 +73,36 @@ def readable_answers(sub: Submission, form: Any) -> list[tuple[str, str]]:
     return rows
 
 
-def _section(sub: Submission, form: Any) -> str:
+def _state_text(form: Any, state_id: str | None, lang: str, key: str = "public") -> str:
+    workflow = getattr(form, "workflow", None)
+    if workflow is None or state_id is None:
+        return state_id or ""
+    try:
+        return str(getattr(workflow.state(state_id), key).get(lang, state_id))
+    except KeyError:  # a state the form file no longer has
+        return state_id
+
+
+def case_history(sub: Submission, form: Any, events: list[Any]) -> list[dict[str, str]]:
+    """The case's steps as the applicant may read them: when, and the public wording of each
+    state (and of a decline's reason). Never who did it, and never the internal notes."""
+    lang, steps = sub.language, []
+    workflow = getattr(form, "workflow", None)
+    for event in events:
+        if event.kind != "state":
+            continue
+        step = {"at": event.at.strftime("%Y-%m-%dT%H:%M:%SZ"), "state": event.to_state,
+                "state_text": _state_text(form, event.to_state, lang)}
+        if event.reason and workflow is not None:
+            try:
+                step["reason_text"] = workflow.reason(event.reason).public.get(lang, event.reason)
+            except KeyError:
+                step["reason_text"] = event.reason
+        steps.append(step)
+    return steps
+
+
+def _section(sub: Submission, form: Any, history: list[dict[str, str]] | None = None) -> str:
     lang = sub.language
     direction = i18n.language(lang).direction
     title = _text(form, lang, "title") or sub.form_id
@@ -81,20 +110,30 @@ def _section(sub: Submission, form: Any) -> str:
             (i18n.gettext(lang, "Sent on"), _when(sub.submitted_at)), *readable_answers(sub, form)]
     if isinstance(sub.consent.get("given_at"), str):  # the consent boxes themselves are among the answers
         rows.append((i18n.gettext(lang, "Consent recorded at"), sub.consent["given_at"]))
+    if sub.case_state is not None:
+        rows.append((i18n.gettext(lang, "Where the request stands"), _state_text(form, sub.case_state, lang)))
+        for step in history or []:
+            text = step["state_text"] + (f" ({step['reason_text']})" if "reason_text" in step else "")
+            rows.append((step["at"].replace("T", " ").replace("Z", " UTC"), text))
     cells = "".join(f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>" for label, value in rows)
     return (f'<section lang="{lang}" dir="{direction}"><h2>{html.escape(title)}</h2>'
             f"<table>{cells}</table></section>")
 
 
 def export(subs: list[Submission], forms: Mapping[str, Any], out_dir: Path,
-           now: dt.datetime | None = None, organisation: Mapping[str, str] | None = None) -> list[Path]:
+           now: dt.datetime | None = None, organisation: Mapping[str, str] | None = None,
+           events: Mapping[str, list[Any]] | None = None) -> list[Path]:
     """Write `subject-data.html` and `subject-data.json` into out_dir; return their paths.
-    `organisation`: its name per language (content/settings.yml), for the title."""
+    `organisation`: its name per language (content/settings.yml), for the title; `events`:
+    each case's history by reference (store.case_events without notes), for its steps."""
+    histories = {s.reference: case_history(s, forms.get(s.form_id), (events or {}).get(s.reference, []))
+                 for s in subs}
     now = now or dt.datetime.now(dt.timezone.utc)
     lang = max(subs, key=lambda s: s.submitted_at).language if subs else i18n.DEFAULT_LANGUAGE.code
     direction = i18n.language(lang).direction
     nothing = html.escape(i18n.gettext(lang, "We hold no submissions with these details."))
-    body = "".join(_section(sub, forms.get(sub.form_id)) for sub in subs) or f"<p>{nothing}</p>"
+    body = "".join(_section(sub, forms.get(sub.form_id), histories[sub.reference]) for sub in subs) \
+        or f"<p>{nothing}</p>"
     name = (organisation or {}).get(lang) or i18n.gettext(lang, "the Association")
     title = html.escape(i18n.gettext(lang, "Your data held by %(organisation)s", organisation=name))
     intro = html.escape(i18n.gettext(
@@ -109,7 +148,10 @@ def export(subs: list[Submission], forms: Mapping[str, Any], out_dir: Path,
     data = {"prepared_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "submissions": [{
         "reference": s.reference, "form": s.form_id, "form_title": _text(forms.get(s.form_id), s.language, "title"),
         "language": s.language, "submitted_at": s.submitted_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "status": s.status, "consent": s.consent, "answers": s.answers} for s in subs]}
+        "status": s.status, "consent": s.consent, "answers": s.answers,
+        **({"case": {"state": s.case_state, "state_text": _state_text(forms.get(s.form_id), s.case_state, s.language),
+                     "since": s.state_since.strftime("%Y-%m-%dT%H:%M:%SZ") if s.state_since else None,
+                     "steps": histories[s.reference]}} if s.case_state else {})} for s in subs]}
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in (("subject-data.html", page),

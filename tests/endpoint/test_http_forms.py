@@ -1,6 +1,7 @@
 """Every form, valid and invalid, in both languages, through a real server, on both backends."""
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from pathlib import Path
@@ -177,3 +178,23 @@ def test_filled_honeypot_looks_like_success_but_is_kept_apart(server: LiveServer
         assert store.count(form.id, status="accepted") == 1
     finally:
         store.close()
+
+
+def test_a_post_opens_a_case_in_the_workflows_first_state(server: LiveServer, forms: dict[str, Any]) -> None:
+    """A form with a workflow: the stored submission starts in its first state, due
+    response_days later; a form without one (satisfaction) has no case."""
+    for form_id, state in (("help-request", "received"), ("satisfaction", None)):
+        response = browser_post(server, form_id, valid_answers(forms[form_id]), "ar")
+        assert response.status_code == 303
+        store = server.open_store()
+        try:
+            [stored] = list(store.submissions(form_id))
+        finally:
+            store.close()
+        assert stored.case_state == state
+        if state is None:
+            assert stored.due_at is None and stored.state_since is None
+        else:
+            assert stored.state_since == stored.submitted_at
+            assert stored.due_at is not None
+            assert stored.due_at - stored.submitted_at >= dt.timedelta(days=forms[form_id].response_days)

@@ -49,6 +49,14 @@ CASES = {
     "consent-not-true": [(22, "consent-not-true", "enum: [true]")],
     "invalid-rule": [(10, "invalid-rule", 'a field "phone" that this form does not have')],
     "invalid-condition": [(11, "invalid-rule", '"reply_by" can never be "fax": its choices are phone, email')],
+    # case workflows (generator/forms/check_workflow.py)
+    "workflow-unknown-state": [(26, "unknown-state", 'may move on to "understudy"')],
+    "workflow-unreachable-state": [(27, "unreachable-state", 'leads to the state "forgotten"')],
+    "workflow-no-closed-state": [(22, "no-closed-state", 'add "closed: true"')],
+    "workflow-missing-translation": [(28, "missing-translation", 'The state "closed"\'s name has no English text')],
+    "workflow-reason-translation": [(35, "missing-translation", 'The reason "outside-scope"\'s public wording')],
+    "workflow-missing-reasons": [(27, "missing-reasons", 'needs a reason, but the workflow has no "reasons:"')],
+    "workflow-duplicate-state": [(31, "duplicate-state", 'The state "closed" is written twice (first on line 27)')],
 }
 
 
@@ -65,7 +73,7 @@ def test_each_mistake_is_reported_at_its_line(case):
 
 
 def test_every_fixture_folder_is_a_case():
-    folders = {p.name for p in FIXTURES.iterdir() if p.is_dir()} - {"valid", "unused-error-message"}
+    folders = {p.name for p in FIXTURES.iterdir() if p.is_dir()} - {"valid", "unused-error-message", "workflow-valid"}
     assert folders == set(CASES)
 
 
@@ -95,3 +103,14 @@ def test_a_valid_fixture_has_no_problems():
 def test_no_forms_folder_is_no_forms(tmp_path):
     problems = Problems()
     assert load_forms(tmp_path, problems) == {} and problems.items == []
+
+
+def test_a_workflow_is_read_with_its_states_and_response_days():
+    problems = Problems()
+    form = load_forms(FIXTURES / "workflow-valid", problems)["sample"]
+    assert problems.items == [] and form.response_days == 14
+    assert form.workflow is not None
+    assert [s.id for s in form.workflow.states] == ["received", "closed"]
+    assert form.workflow.initial.id == "received" and form.workflow.can_move("received", "closed")
+    assert form.workflow.state("closed").closed and not form.workflow.can_move("closed", "received")
+    assert form.workflow.state("received").public == {"ar": "استلمنا طلبك", "en": "Received"}

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from tests.support.html_helpers import Document
 
 from generator import PROJECT_ROOT
+from tests.support.html_helpers import Document
 
 
 def load(name):

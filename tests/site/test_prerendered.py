@@ -11,12 +11,12 @@ from pathlib import Path
 import markdown
 import pytest
 import yaml
-from tests.support.html_helpers import Document
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from generator import PROJECT_ROOT
 from generator.site import markup
+from tests.support.html_helpers import Document
 
 MKDOCS_YML = PROJECT_ROOT / "mkdocs.yml"
 

@@ -8,12 +8,12 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 import yaml
-from tests.support.html_helpers import Document
 
 from generator import PROJECT_ROOT
 from generator.core.catalogs import catalog_problems
 from generator.core.problems import ContentError
 from generator.site.build import build_site
+from tests.support.html_helpers import Document
 
 SITE_URL = "http://127.0.0.1:8000/"
 MAIN_PAGES = ["", "services/", "faq/", "charter/", "policy/", "contact/", "search/"]

@@ -28,5 +28,8 @@ def test_normalise_forgives_what_people_mistype_over_the_phone() -> None:
     assert references.normalise("O1ILA-BCDEF") == "0111A-BCDEF"
     assert references.normalise("7KQ2MX9PHD") == "7KQ2M-X9PHD"
     assert references.normalise("7KQ2M-X9PH") is None
+    # An Arabic keyboard types Arabic-Indic (or Persian) digits, and may add direction marks.
+    assert references.normalise("٧kq٢m x٩phd") == "7KQ2M-X9PHD"
+    assert references.normalise("\u200e۷KQ۲M-X۹PHD") == "7KQ2M-X9PHD"
     assert references.normalise("7KQ2M-X9PHU") is None
     assert references.normalise("<script>") is None

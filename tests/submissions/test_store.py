@@ -141,7 +141,7 @@ def test_step_3_keeps_the_identifier_hashes_of_a_step_2_database(store_url: str)
             sub = make(email="person@example.org")
             cur.execute(store._sql("INSERT INTO submissions (reference, form_id, form_version, language, "
                                    "submitted_at, consent, status, answers) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-                        store.row_params(sub))
+                        store.row_params(sub)[:8])  # the columns release 2 had
             digest = lookup.digest("email", "person@example.org")
             cur.execute(store._sql("INSERT INTO submission_lookups (reference, kind, digest, key_id) "
                                    "VALUES (?, ?, ?, ?)"), (sub.reference, "email", digest, lookup.id))

@@ -18,10 +18,14 @@ from generator.submissions.references import new_reference
 from .connection import chunks, marks
 from .lookups import LookupQueries
 
-COLUMNS = "reference, form_id, form_version, language, submitted_at, consent, status, answers"
-INSERT = f"INSERT INTO submissions ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-SELECT = f"SELECT id, {COLUMNS} FROM submissions"
+COLUMNS = ("reference, form_id, form_version, language, submitted_at, consent, status, answers, "
+           "case_state, state_since, due_at, channel, entered_by")
+INSERT = f"INSERT INTO submissions ({COLUMNS}) VALUES ({', '.join('?' for _ in COLUMNS.split(','))})"
+SELECT = f"SELECT id, {COLUMNS}, closed_at, assigned_to, case_version FROM submissions"
 _REFERENCE_RETRIES = 5
+# Past its retention period: no case and arrived before the limit, or a case closed before it.
+_PAST_RETENTION = ("(((case_state IS NULL OR status <> 'accepted') AND submitted_at < ?) "
+                   "OR (closed_at IS NOT NULL AND closed_at < ?))")
 
 
 class AnswersCodec:
@@ -45,7 +49,14 @@ class SubmissionQueries(LookupQueries):
         """The values of INSERT for one submission, answers encoded by the codec."""
         return (sub.reference, sub.form_id, sub.form_version, sub.language,
                 self._time_to_db(sub.submitted_at), json.dumps(sub.consent, ensure_ascii=False),
-                sub.status, self.codec.encode(sub.answers, sub.reference))
+                sub.status, self.codec.encode(sub.answers, sub.reference), sub.case_state,
+                self._maybe_time(sub.state_since), self._maybe_time(sub.due_at), sub.channel, sub.entered_by)
+
+    def _maybe_time(self, value: dt.datetime | None) -> Any:
+        return None if value is None else self._time_to_db(value)
+
+    def _maybe_time_from_db(self, value: Any) -> dt.datetime | None:
+        return None if value is None else self._time_from_db(value)
 
     def insert_batch(self, subs: Sequence[Submission]) -> list[Submission | Exception]:
         """Commit all in one transaction; on a failure, retry one by one so a bad row
@@ -73,9 +84,11 @@ class SubmissionQueries(LookupQueries):
         return error
 
     def purge(self, form_id: str, before: dt.datetime) -> int:
+        """Delete what is past retention: a submission with no case by its arrival, a
+        closed case by its closing; an open case never (open_cases_before reports it)."""
         with self._transaction() as cur:
-            cur.execute(self._sql("DELETE FROM submissions WHERE form_id = ? AND submitted_at < ?"),
-                        (form_id, self._time_to_db(before)))
+            cur.execute(self._sql(f"DELETE FROM submissions WHERE form_id = ? AND {_PAST_RETENTION}"),
+                        (form_id, self._time_to_db(before), self._time_to_db(before)))
             count = cur.rowcount
         self._after_purge()
         return count
@@ -91,9 +104,10 @@ class SubmissionQueries(LookupQueries):
         return count
 
     def stored_key_ids(self) -> set[str | None]:
-        """The data key ids the answers are encrypted with (None: plain JSON rows)."""
+        """The data key ids the answers and notes are encrypted with (None: plain JSON rows)."""
         cur = self._conn().cursor()
-        cur.execute("SELECT DISTINCT substr(answers, 1, 14) FROM submissions")
+        cur.execute("SELECT DISTINCT substr(answers, 1, 14) FROM submissions UNION "
+                    "SELECT DISTINCT substr(note, 1, 14) FROM case_events WHERE note IS NOT NULL")
         return {stored_key_id(row[0]) for row in cur.fetchall()}
 
     def reencrypt(self, *, batch: int = 500) -> int:
@@ -153,16 +167,21 @@ class SubmissionQueries(LookupQueries):
 
     def count_before(self, form_id: str, before: dt.datetime) -> int:
         cur = self._conn().cursor()
-        cur.execute(self._sql("SELECT COUNT(*) FROM submissions WHERE form_id = ? AND submitted_at < ?"),
-                    (form_id, self._time_to_db(before)))
+        cur.execute(self._sql(f"SELECT COUNT(*) FROM submissions WHERE form_id = ? AND {_PAST_RETENTION}"),
+                    (form_id, self._time_to_db(before), self._time_to_db(before)))
         return int(cur.fetchone()[0])
 
     def _submission(self, row: Sequence[Any]) -> Submission:
-        id_, reference, form_id, version, language, at, consent, status, answers = row
+        (id_, reference, form_id, version, language, at, consent, status, answers, case_state, state_since,
+         due_at, channel, entered_by, closed_at, assigned_to, case_version) = row
         return Submission(id=id_, reference=reference, form_id=form_id, form_version=version,
                           language=language, submitted_at=self._time_from_db(at),
                           consent=json.loads(consent), status=status,
-                          answers=self.codec.decode(answers, reference))
+                          answers=self.codec.decode(answers, reference), case_state=case_state,
+                          state_since=self._maybe_time_from_db(state_since),
+                          due_at=self._maybe_time_from_db(due_at), channel=channel, entered_by=entered_by,
+                          closed_at=self._maybe_time_from_db(closed_at), assigned_to=assigned_to,
+                          case_version=case_version)
 
     def _all_submissions(self, cur: Any) -> list[Submission]:
         cur.execute(self._sql(SELECT))

@@ -1,0 +1,152 @@
+"""Case handling: what happens to a submission after it arrives.
+
+A form with a `workflow:` (forms/workflow.py) opens a case for each
+submission in its first state, with a due date `response_days` after it
+arrived: calendar days, or working days when content/settings.yml names the
+weekend days (and holidays), counted in the organisation's time zone. The
+due date is an internal target for staff; public pages never show it.
+
+`move` checks a change against the workflow (allowed next state, a reason
+or a note where the state needs one) and against the version the person saw,
+so two people changing one case at once never overwrite each other.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.forms.model import Form
+
+from .db.cases import CaseChanged, OpenCase
+from .records import Submission
+
+__all__ = ["CaseChanged", "CaseProblem", "WorkingCalendar", "due_at", "due_day", "move", "open_case", "overdue",
+           "start_stateless_cases"]
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """Which days count for due dates (from content/settings.yml's working_days)."""
+
+    weekend: frozenset[int] = frozenset()  # weekday numbers, Monday 0
+    holidays: frozenset[dt.date] = frozenset()
+    time_zone: str = "Asia/Riyadh"
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> WorkingCalendar:
+        return cls(weekend=settings.weekend, holidays=settings.holidays, time_zone=settings.time_zone)
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return day.weekday() not in self.weekend and day not in self.holidays
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+def due_at(received: dt.datetime, days: int, calendar: WorkingCalendar) -> dt.datetime:
+    """The end of the day `days` days after `received` (local time): calendar days when
+    the calendar names no weekend, else working days (weekend days and holidays skipped)."""
+    day = received.astimezone(calendar.zone).date()
+    if not calendar.weekend:
+        day += dt.timedelta(days=days)
+    else:
+        counted = 0
+        while counted < days:
+            day += dt.timedelta(days=1)
+            counted += calendar.is_working_day(day)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=calendar.zone)
+    return end.astimezone(dt.timezone.utc)
+
+
+def due_day(due: dt.datetime, calendar: WorkingCalendar) -> dt.date:
+    """The local day a due time (the midnight ending that day) falls due on."""
+    return (due.astimezone(calendar.zone) - dt.timedelta(microseconds=1)).date()
+
+
+def open_case(form: Form, submitted_at: dt.datetime, calendar: WorkingCalendar) -> dict[str, Any]:
+    """The case fields of a new submission (none for a form without a workflow)."""
+    if form.workflow is None:
+        return {}
+    return {"case_state": form.workflow.initial.id, "state_since": submitted_at,
+            "due_at": due_at(submitted_at, form.response_days, calendar) if form.response_days else None}
+
+
+@dataclass
+class CaseProblem(Exception):
+    """A change the workflow does not allow; `code` keys the staff message."""
+
+    code: str  # not-allowed | reason-required | unknown-reason | note-required | no-workflow
+    detail: dict[str, str] = field(default_factory=dict)
+
+
+def move(store: Any, form: Form, sub: Submission, *, to_state: str, actor: str, expected_version: int,
+         now: dt.datetime, reason: str | None = None, note: str | None = None) -> int:
+    """Move the case; the new version. CaseProblem if the workflow forbids it,
+    CaseChanged if someone changed it since `expected_version`."""
+    workflow = form.workflow
+    if workflow is None or sub.case_state is None:
+        raise CaseProblem("no-workflow")
+    if not workflow.can_move(sub.case_state, to_state):
+        raise CaseProblem("not-allowed", {"from": sub.case_state, "to": to_state})
+    target = workflow.state(to_state)
+    note = (note or "").strip() or None
+    if target.needs == "reason":
+        if not reason:
+            raise CaseProblem("reason-required")
+        if reason not in {r.id for r in workflow.reasons}:
+            raise CaseProblem("unknown-reason", {"reason": reason})
+    elif reason:
+        raise CaseProblem("not-allowed", {"reason": reason})
+    if target.needs == "note" and not note:
+        raise CaseProblem("note-required")
+    return int(store.move_case(sub.reference, expected_version=expected_version, from_state=sub.case_state,
+                               to_state=to_state, closed=target.closed, at=now, actor=actor, reason=reason,
+                               note=note))
+
+
+def overdue(store: Any, now: dt.datetime, *, form_id: str | None = None) -> list[OpenCase]:
+    """Open cases past their due date, most overdue first."""
+    return list(store.open_cases(form_id=form_id, due_before=now))
+
+
+def start_stateless_cases(store: Any, forms: dict[str, Form], calendar: WorkingCalendar) -> int:
+    """Open a case for each submission stored before its form had a workflow (once, at start)."""
+    started = 0
+    for form in forms.values():
+        if form.workflow is None:
+            continue
+        rows = store.stateless(form.id)
+        if rows:
+            started += store.start_cases(form.id, state=form.workflow.initial.id, due=[
+                (id_, due_at(at, form.response_days, calendar) if form.response_days else None)
+                for id_, at in rows])
+    return started
+
+
+def enter_request(store: Any, form: Form, posted: dict[str, Any], *, channel: str, entered_by: str, language: str,
+                  now: dt.datetime, calendar: WorkingCalendar) -> Submission | dict[str, list[str]]:
+    """A request received by phone, in person, by letter, through social media or a branch
+    office, entered by a staff member: the same form and the same validation as on the
+    website, plus the channel and who entered it. The declaration and consent boxes are
+    recorded as confirmed by the applicant through that channel. The stored submission
+    (with its reference, to tell the applicant), or the errors by field."""
+    from generator.forms import read_submission
+
+    from .records import consent_record, json_ready
+    from .references import new_reference
+
+    result = read_submission(form, posted)
+    if not result.ok:
+        return result.errors
+    consent = consent_record(form.consent_fields, result.row, now, language=language, notice=form.notice_version)
+    consent["confirmed_through"] = channel  # said by the applicant to the staff member, not ticked on the site
+    sub = Submission(reference=new_reference(), form_id=form.id, form_version=str(form.version), language=language,
+                     submitted_at=now, consent=consent, status="accepted", answers=json_ready(form.schema, result.row),
+                     channel=channel, entered_by=entered_by, **open_case(form, now, calendar))
+    [stored] = store.insert_batch([sub])
+    if isinstance(stored, Exception):
+        raise stored
+    return stored
