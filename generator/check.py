@@ -13,6 +13,7 @@ from typing import Any, Iterator
 from .content import Content, ContentLoader
 from .i18n import LANGUAGE_CODES
 from .problems import Problems
+from .search_synonyms import load_synonyms
 from .settings import Settings, load_settings
 from .translations import check_translations
 
@@ -27,6 +28,7 @@ class Project:
     content: Content
     forms: dict[str, Any] = field(default_factory=dict)
     translation_hashes: dict[str, dict[str, str]] = field(default_factory=dict)  # for the build's lock file
+    synonyms: dict[str, list[list[str]]] = field(default_factory=dict)  # lang -> groups, for the search
 
 
 def load_project(root: Path) -> Project:
@@ -40,7 +42,7 @@ def load_project(root: Path) -> Project:
     finally:
         loader.close()
     problems.extend(form_problems.items)  # in the order a plain load would give
-    project = Project(root, problems, settings, content, forms)
+    project = Project(root, problems, settings, content, forms, synonyms=load_synonyms(root, problems))
     _check_links(project)
     _check_form_references(project)
     project.translation_hashes = check_translations(root, content, problems)
