@@ -132,7 +132,8 @@ function plan(query, synonyms) {
     const related = new Set();
     for (const stem of found.tiers[STEMMED]) for (const term of synonyms.get(stem) || []) related.add(term);
     const own = new Set(found.all);
-    words.push([...found.tiers, [...related].filter((term) => !own.has(term))]);
+    const [exact, stems, roots = []] = found.tiers; // English words have no root
+    words.push([exact, stems, roots, [...related].filter((term) => !own.has(term))]);
   }
   return words;
 }

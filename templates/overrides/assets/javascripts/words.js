@@ -59,7 +59,7 @@ export function root(word) {
   word = pre32(word);
   word = suf32(word);
   if (word.length === 3 && word.endsWith(TA)) word = word.slice(0, 2); // not ISRI: صحة, عدة
-  if (word.length >= 5 && word.endsWith("ية")) word = word.slice(0, -2); // not ISRI: nisba (الصحية, التقنية)
+  if (word.length >= 5 && word.endsWith("ية") && word[0] !== "ا") word = word.slice(0, -2); // not ISRI: nisba (الصحية, التقنية), not أفعلة (أدوية)
   if (word.length >= 4 && word.startsWith("وو")) word = word.slice(1); // ISRI's waw()
   if (word.length === 4) word = w4(word);
   else if (word.length === 5) word = end5(w53(word));
@@ -92,7 +92,7 @@ function clitics(word) {
   if (word.length >= 8 && "وف".includes(word[0])) word = word.slice(1);
   if (word.length >= 4) {
     for (const p of PRONOUNS) {
-      if (word.endsWith(p) && word.length - p.length >= 3) {
+      if (word.endsWith(p) && word.length - p.length >= 3 && (p.length > 1 || word.length >= 5)) {
         word = word.slice(0, -p.length);
         return word.endsWith("ت") && !word.endsWith("ات") ? word.slice(0, -1) + TA : word;
       }
@@ -126,6 +126,7 @@ function pre1(word) {
 function w4(w) {
   if (w[0] === "م" && w[2] === "ي") return w.slice(0, 2) + w[3]; // not ISRI: فعيل first (مريض)
   if (w[3] === "ى") return w.slice(0, 3); // not ISRI: فعلى (مرضى)
+  if (w[0] === "ت" && "وي".includes(w[2])) return w.slice(1); // not ISRI: تفعّل, تفعل of a hollow root (تطوع, تجيب)
   if (w[0] === "م") return w.slice(1); // مفعل
   if (w[1] === "ا") return w[0] + w.slice(2); // فاعل
   if ("اوي".includes(w[2])) return w.slice(0, 2) + w[3]; // فعال فعول فعيل
@@ -176,7 +177,7 @@ function w6(w) {
   if (w[0] === "ا" && w[2] === "ت" && w[4] === "ا") return w[1] + w[3] + w[5]; // افتعال
   if (w[0] === "ا" && w[3] === "و" && w[2] === w[4]) return w[1] + w.slice(4); // افعوعل
   if (w[0] === "ت" && w[2] === "ا" && w[4] === "ي") return w[1] + w[3] + w[5]; // تفاعيل
-  if (w[0] === "م" && w[2] === "ا" && w[4] === "ي") return w[1] + w[3] + w[5]; // not ISRI: مفاعيل
+  if ("ما".includes(w[0]) && w[2] === "ا" && w[4] === "ي") return w[1] + w[3] + w[5]; // not ISRI: مفاعيل أفاعيل
   if (w[0] === "ا" && w[4] === "ا" && w[5] === "ء") return w.slice(1, 4); // not ISRI: أفعلاء
   w = suf1(w);
   return w.length === 6 ? pre1(w) : w;
