@@ -12,7 +12,9 @@ Extractors compared (each skipped with a note if its package is missing):
   page runs, run here in Node;
 - isri: NLTK's ISRIStemmer, the reference ours is ported from;
 - tashaphyne: ArabicLightStemmer's root;
-- qalsadi: the root most of qalsadi's analyses give (a dictionary; Python only).
+- qalsadi: the root most of qalsadi's analyses give (a dictionary; Python only);
+- stem only: not a root extractor: the light stem the search already had
+  (Snowball's Arabic stemmer), to show what roots add.
 
 Two measures, both on the scored words:
 - root: the extractor's root is the right one (ours folds weak letters and
@@ -67,18 +69,32 @@ def read_gold() -> dict[str, str]:
     return gold
 
 
+def in_node(module: Path, function: str, words: list[str]) -> list[str]:
+    """An ES module's function over the words, in Node."""
+    script = ("import { %s as f } from %s;\n"
+              "let input = ''; process.stdin.on('data', (d) => (input += d));\n"
+              "process.stdin.on('end', () => console.log(JSON.stringify(JSON.parse(input).map((w) => f(w)))));"
+              % (function, json.dumps(module.as_uri())))
+    done = subprocess.run(["node", "--input-type=module", "-e", script], input=json.dumps(words),
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
 def ours(words: list[str]) -> list[str]:
-    """The search page's root() over the words, in Node."""
+    """The search page's root(), in Node."""
     with tempfile.TemporaryDirectory() as tmp:
         module = Path(tmp) / "words.mjs"  # .mjs: Node reads it as the ES module the browser loads
         module.write_text(WORDS_JS.read_text(encoding="utf-8"), encoding="utf-8")
-        script = ("import { root } from %s;\n"
-                  "let input = ''; process.stdin.on('data', (d) => (input += d));\n"
-                  "process.stdin.on('end', () => console.log(JSON.stringify(JSON.parse(input).map(root))));"
-                  % json.dumps(module.as_uri()))
-        done = subprocess.run(["node", "--input-type=module", "-e", script], input=json.dumps(words),
-                              capture_output=True, text=True, check=True)
-    return json.loads(done.stdout)
+        return in_node(module, "root", words)
+
+
+def snowball(words: list[str]) -> list[str]:
+    """Not a root: the light stem the search's stem tier uses (words.js normalise, then Snowball), for comparison."""
+    with tempfile.TemporaryDirectory() as tmp:
+        module = Path(tmp) / "words.mjs"
+        module.write_text(WORDS_JS.read_text(encoding="utf-8"), encoding="utf-8")
+        plain = in_node(module, "normalise", words)
+    return in_node(REPO / "node_modules/@orama/stemmers/dist/ar.js", "stemmer", plain)
 
 
 def fold(root: str) -> str:
@@ -119,7 +135,8 @@ def qalsadi_roots(words: list[str]) -> list[str]:
     return out
 
 
-EXTRACTORS = {"ours": ours, "isri": isri, "tashaphyne": tashaphyne, "qalsadi": qalsadi_roots}
+EXTRACTORS = {"ours": ours, "isri": isri, "tashaphyne": tashaphyne, "qalsadi": qalsadi_roots,
+              "stem only": snowball}
 
 
 def score(words: list[str], found: list[str], gold: dict[str, str], folded: bool) -> dict:
