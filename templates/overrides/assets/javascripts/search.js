@@ -2,7 +2,7 @@
 // to search/index.json (generator/search_index.py), with the synonyms staff
 // keep in content/search-synonyms.yml; this script indexes them here with
 // MiniSearch. Every word, of the pages and of the query alike, is read by the
-// same code (terms(), words.js): its spelling, its stem (Snowball's Arabic
+// same code (analyse(), words.js): its spelling, its stem (Snowball's Arabic
 // stemmer, or the Porter stemmer for English) and, in Arabic, its root.
 // A ?q= query runs at once, so a search can be linked to. Only this page loads
 // any of it.
@@ -17,19 +17,17 @@ const EXCERPT_WORDS = 30;
 
 // How a page's word can match a query's word, best first. A page that matches
 // a query word in a better tier ranks above one that matches it only in a
-// worse one, whatever their scores: the word as typed is never drowned by
-// other forms of its root (issue 26).
-const EXACT = 0; // the same word, spelled alike (normalise())
+// worse one: the word as typed is never drowned by other forms of its root
+// (issue 26).
+const EXACT = 0; // the same word, spelled alike (normalise()); a و or ف before ال aside
 const STEMMED = 1; // the same stem: التطوع, تطوع
-const ROOT = 2; // the same root: متطوع, التطوع; مريض, مرضى
-const SYNONYM = 3; // a word staff listed as meaning the same
+const ROOT = 2; // the same root (words.js root()): متطوع, التطوع; مريض, مرضى
+const SYNONYM = 3; // a word staff listed as meaning the same (content/search-synonyms.yml)
 const NONE = 4;
-// Each tier's terms live apart in the index: "~" before a stem, "#" before a root.
-const MARK = ["", "~", "#"];
 
-// Every term a word is indexed and searched under, by tier: its spellings,
-// their stems, their roots. A و or ف before ال ("والتشهير") counts with and
-// without it. Words repeat: each is worked out once (indexing is ~3x faster).
+// How each word reads: its spellings, their stems, its root. A و or ف before
+// ال ("والتشهير") counts with and without it. Words repeat: each is worked
+// out once.
 const known = new Map();
 
 function analyse(word) {
@@ -46,20 +44,39 @@ function analysis(word) {
   if (!plain) return null;
   const spellings = [plain];
   if (LANG === "ar" && /^[وف]ال../.test(plain)) spellings.push(plain.slice(1));
-  const tiers = [spellings, [...new Set(spellings.map(STEM))].map((stem) => MARK[STEMMED] + stem)];
-  if (LANG === "ar") tiers.push([MARK[ROOT] + root(word)]);
-  return { tiers, all: tiers.flat() };
+  return { plain, spellings, stems: [...new Set(spellings.map(STEM))], root: LANG === "ar" ? root(word) : null };
 }
 
-// The index's terms for a word (MiniSearch's processTerm).
+// The index holds each word once, normalised (MiniSearch's processTerm).
+// Stems and roots are not indexed: a query word is looked up in the site's
+// vocabulary (vocabulary()) and becomes, tier by tier, the site's words with
+// its spelling, its stem, its root: one term a word keeps indexing as cheap as
+// plain stemming was.
 export function terms(word) {
   const found = analyse(word);
-  return found === null ? null : found.all;
+  return found === null ? null : found.plain;
+}
+
+// The site's words by spelling, by stem and by root, from every word indexed.
+function vocabulary() {
+  const maps = [new Map(), new Map(), new Map()];
+  const add = (map, key, word) => {
+    const words = map.get(key);
+    if (words === undefined) map.set(key, new Set([word]));
+    else words.add(word);
+  };
+  for (const found of known.values()) {
+    if (found === null) continue;
+    for (const spelling of found.spellings) add(maps[EXACT], spelling, found.plain);
+    for (const stem of found.stems) add(maps[STEMMED], stem, found.plain);
+    if (found.root !== null) add(maps[ROOT], found.root, found.plain);
+  }
+  return maps;
 }
 
 const SEARCH_OPTIONS = {
   boostDocument: (id, term, stored) => stored.weight,
-  tokenize: (terms) => terms.split(" "), // a tier's terms, worked out already
+  tokenize: (terms) => terms.split(" "), // a tier's words, worked out already
   processTerm: (term) => term,
 };
 
@@ -99,21 +116,19 @@ async function load() {
     searchOptions: { ...SEARCH_OPTIONS, boost: { title: 3 } },
   });
   sectionIndex.addAll(sections);
-  return { pageIndex, sectionIndex, sections, synonyms: synonymTable(data.synonyms || []) };
+  const words = vocabulary(); // before any query word joins `known`
+  return { pageIndex, sectionIndex, sections, words, synonyms: synonymTable(data.synonyms || []) };
 }
 
-// Staff's synonyms (content/search-synonyms.yml): each word's stem leads to
-// the exact and stemmed terms of the other words of its groups.
+// Staff's synonyms: each word's stem leads to the other words of its groups.
 function synonymTable(groups) {
   const table = new Map();
   for (const group of groups) {
     const members = group.map(analyse).filter((found) => found !== null);
     for (const member of members) {
-      for (const stem of member.tiers[STEMMED]) {
+      for (const stem of member.stems) {
         const others = table.get(stem) || new Set();
-        for (const other of members) {
-          if (other !== member) for (const term of [...other.tiers[EXACT], ...other.tiers[STEMMED]]) others.add(term);
-        }
+        for (const other of members) if (other !== member) others.add(other);
         table.set(stem, others);
       }
     }
@@ -123,19 +138,36 @@ function synonymTable(groups) {
 
 const TOKENIZE = MiniSearch.getDefault("tokenize");
 
-// For each word of the query, its terms in each tier.
-function plan(query, synonyms) {
-  const words = [];
+// For each word of the query, the site's words that match it in each tier
+// (each word in its best tier only), and the word as typed (for prefixes).
+function plan(query, words, synonyms) {
+  const planned = [];
   for (const word of TOKENIZE(query)) {
     const found = word ? analyse(word) : null;
     if (found === null) continue;
+    const seen = new Set([found.plain]);
+    const take = (map, keys) => {
+      const out = [];
+      for (const key of keys) {
+        for (const site of map.get(key) || []) {
+          if (!seen.has(site)) {
+            seen.add(site);
+            out.push(site);
+          }
+        }
+      }
+      return out;
+    };
+    const tiers = [[found.plain, ...take(words[EXACT], found.spellings)], take(words[STEMMED], found.stems),
+      found.root === null ? [] : take(words[ROOT], [found.root]), []];
     const related = new Set();
-    for (const stem of found.tiers[STEMMED]) for (const term of synonyms.get(stem) || []) related.add(term);
-    const own = new Set(found.all);
-    const [exact, stems, roots = []] = found.tiers; // English words have no root
-    words.push([exact, stems, roots, [...related].filter((term) => !own.has(term))]);
+    for (const stem of found.stems) for (const other of synonyms.get(stem) || []) related.add(other);
+    for (const other of related) {
+      tiers[SYNONYM].push(...take(words[EXACT], other.spellings), ...take(words[STEMMED], other.stems));
+    }
+    planned.push({ typed: found.plain, tiers });
   }
-  return words;
+  return planned;
 }
 
 // Every document that matches a word of the query, best first: first by the
@@ -146,22 +178,24 @@ function plan(query, synonyms) {
 // weighted by that tier.
 const WEIGHT = [1, 0.5, 0.25, 0.2];
 
-function tiered(miniSearch, words) {
+function tiered(miniSearch, planned) {
   const found = new Map();
-  words.forEach((tiers, w) => {
-    const last = w === words.length - 1;
+  planned.forEach(({ typed, tiers }, w) => {
+    const last = w === planned.length - 1;
     tiers.forEach((list, tier) => {
       if (!list.length) return;
       // The last word may still be being typed: as typed, it also matches longer words.
-      const prefix = (term) => last && tier === EXACT && term.length > 2;
+      const prefix = (term) => last && term === typed && term.length > 2;
       for (const hit of miniSearch.search(list.join(" "), { prefix })) {
+        // Other forms of the word can be many (all of a root's): a page scores by the
+        // forms it has on average, not by how many different ones it uses.
+        const score = tier === EXACT ? hit.score : hit.score / hit.terms.length;
         let doc = found.get(hit.id);
         if (doc === undefined) {
-          doc = { hit, tiers: words.map(() => NONE), scores: words.map(() => 0), terms: new Set() };
+          doc = { hit, tiers: planned.map(() => NONE), scores: planned.map(() => 0), terms: new Set() };
           found.set(hit.id, doc);
         }
-        if (tier < doc.tiers[w]) [doc.tiers[w], doc.scores[w]] = [tier, hit.score];
-        else if (tier === doc.tiers[w]) doc.scores[w] = Math.max(doc.scores[w], hit.score);
+        if (tier < doc.tiers[w]) [doc.tiers[w], doc.scores[w]] = [tier, score];
         for (const term of hit.terms) doc.terms.add(term);
       }
     });
@@ -177,13 +211,13 @@ function tiered(miniSearch, words) {
 // Every page found, best first; the first MAX_PAGES with their best few sections.
 // Each result says, for each query word, the tier it matched in (tiers; 4: not at all).
 export async function search(query) {
-  const { pageIndex, sectionIndex, sections, synonyms } = await index();
-  const words = plan(query, synonyms);
-  const found = tiered(pageIndex, words).map((hit) => ({
+  const { pageIndex, sectionIndex, sections, words, synonyms } = await index();
+  const planned = plan(query, words, synonyms);
+  const found = tiered(pageIndex, planned).map((hit) => ({
     id: hit.id, url: hit.url, title: hit.title, tiers: hit.tiers, sections: [],
   }));
   const shown = new Map(found.slice(0, MAX_PAGES).map((result) => [result.id, result]));
-  for (const hit of tiered(sectionIndex, words)) {
+  for (const hit of tiered(sectionIndex, planned)) {
     const result = shown.get(hit.page);
     if (result && result.sections.length < MAX_SECTIONS) result.sections.push({ ...hit, text: sections[hit.id].text });
   }
@@ -203,7 +237,7 @@ function excerpt(text, matched) {
   const words = text.split(/(\s+)/).map((word) => WORD.exec(word));
   const hits = words.map(([, , core]) => {
     const found = core ? terms(core) : null;
-    return found !== null && found.some((term) => matched.has(term));
+    return found !== null && matched.has(found);
   });
   const first = Math.max(0, hits.indexOf(true));
   const start = Math.max(0, first - EXCERPT_WORDS);
