@@ -163,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, help="an Arabic search/index.json (default: build the real content)")
     parser.add_argument("--show", choices=sorted(EXTRACTORS), help="also list this extractor's search errors")
-    parser.add_argument("--draft", action="store_true", help="print words missing from the gold file, with qalsadi's root")
+    parser.add_argument("--draft", action="store_true",
+                        help="print words missing from the gold file, with qalsadi's root")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
     words = site_words(args.index)

@@ -4,9 +4,10 @@ The search page downloads it and indexes it in the browser (MiniSearch; each
 word read by words.js: its spelling, its stem by Snowball's Arabic stemmer or
 the Porter stemmer for English, and its Arabic root:
 templates/overrides/assets/javascripts/search.js). The index also carries the
-language's synonyms (content/search-synonyms.yml, search_synonyms.py). The build itself only cuts pages into sections, the same work as
-Hugo's JSON index: indexing 2.4 million words at build time (Pagefind) took
-longer than the rest of the build put together (docs/benchmarks.md).
+language's synonyms (content/search-synonyms.yml, search_synonyms.py). The
+build itself only cuts pages into sections, the same work as Hugo's JSON
+index: indexing 2.4 million words at build time (Pagefind) took longer than the
+rest of the build put together (docs/benchmarks.md).
 
 A section starts at each h1-h3 heading; deeper headings stay in their section's
 text. Markup the index reads, set by templates:
