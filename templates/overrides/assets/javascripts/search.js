@@ -15,10 +15,9 @@ const MAX_PAGES = 10;
 const MAX_SECTIONS = 3;
 const EXCERPT_WORDS = 30;
 
-// How a page's word can match a query's word, best first. A page that matches
-// a query word in a better tier ranks above one that matches it only in a
-// worse one: the word as typed is never drowned by other forms of its root
-// (issue 26).
+// How a page's word can match a query's word, best first. Pages rank first by
+// the best tier they match a query word in (tiered()): a word as typed is never
+// drowned by other forms of its root (issue 26).
 const EXACT = 0; // the same word, spelled alike (normalise()); a و or ف before ال aside
 const STEMMED = 1; // the same stem: التطوع, تطوع
 const ROOT = 2; // the same root (words.js root()): متطوع, التطوع; مريض, مرضى
