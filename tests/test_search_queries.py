@@ -16,7 +16,6 @@ import yaml
 from generator.browser import launch_chromium, serve_static
 from generator.search_synonyms import SYNONYMS_FILE
 
-from conftest import copy_project
 
 CASES = yaml.safe_load((Path(__file__).parent / "search_queries.yaml").read_text(encoding="utf-8"))
 TIERS = ["exact", "stem", "root", "synonym", "none"]  # search.js, best first
@@ -44,11 +43,11 @@ def search_page(built_site, browser):
 
 
 @pytest.fixture(scope="module")
-def site_without_synonyms(tmp_path_factory):
+def site_without_synonyms(tmp_path_factory, project_copy_factory):
     """The real content with content/search-synonyms.yml emptied."""
     from generator.build import build_site
 
-    project = copy_project(tmp_path_factory.mktemp("no-synonyms") / "project")
+    project = project_copy_factory(tmp_path_factory.mktemp("no-synonyms") / "project")
     (project / SYNONYMS_FILE).write_text("", encoding="utf-8")
     site_dir = project / "site"
     build_site(project, site_dir=site_dir, record_translations=False)
