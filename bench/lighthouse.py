@@ -141,8 +141,8 @@ def chromium_version() -> str:
 _BUILD = """
 import sys
 from pathlib import Path
-from generator.build import build_site
-from generator.problems import ContentError
+from generator.site.build import build_site
+from generator.core.problems import ContentError
 try:
     build_site(Path(sys.argv[1]), site_dir=Path(sys.argv[2]), record_translations=False)
 except ContentError as exc:

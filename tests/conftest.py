@@ -65,3 +65,9 @@ def require_browser() -> None:
 @pytest.fixture
 def project_copy(tmp_path) -> Path:
     return copy_project(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def project_copy_factory():
+    """copy_project for fixtures wider than one test (they give the folder)."""
+    return copy_project

@@ -66,7 +66,7 @@ def build_site(root: Path, *, site_dir: Path | None = None, strict: bool = False
     shutil.rmtree(staging, ignore_errors=True)
     try:
         build_state.CURRENT = build_state.BuildState(settings=project.settings, forms=project.forms,
-                                                     cache_dir=root / ".build")
+                                                     cache_dir=root / ".build", synonyms=project.synonyms)
         fonts.subset_fonts(root)  # on a first build, here once rather than in both language workers
         outputs = _build_languages(root, project, staging)
         out = outputs[0]

@@ -17,6 +17,7 @@ class BuildState:
     settings: Settings = field(default_factory=Settings)
     forms: dict[str, Any] = field(default_factory=dict)
     cache_dir: Path | None = None  # the project's .build/: compiled theme templates are kept there
+    synonyms: dict[str, list[list[str]]] = field(default_factory=dict)  # lang -> the search's synonym groups
 
 
 CURRENT = BuildState()

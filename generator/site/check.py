@@ -15,6 +15,7 @@ from generator.core.organisation import Settings, load_settings
 from generator.core.problems import Problems
 
 from .content import Content, ContentLoader
+from .search_synonyms import load_synonyms
 from .translations import check_translations
 
 _LINK = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -28,6 +29,7 @@ class Project:
     content: Content
     forms: dict[str, Any] = field(default_factory=dict)
     translation_hashes: dict[str, dict[str, str]] = field(default_factory=dict)  # for the build's lock file
+    synonyms: dict[str, list[list[str]]] = field(default_factory=dict)  # lang -> groups, for the search
 
 
 def load_project(root: Path) -> Project:
@@ -41,7 +43,7 @@ def load_project(root: Path) -> Project:
     finally:
         loader.close()
     problems.extend(form_problems.items)  # in the order a plain load would give
-    project = Project(root, problems, settings, content, forms)
+    project = Project(root, problems, settings, content, forms, synonyms=load_synonyms(root, problems))
     _check_links(project)
     _check_form_references(project)
     project.translation_hashes = check_translations(root, content, problems)

@@ -73,7 +73,7 @@ def _set_direction(output: str, config) -> str:
 
 def on_pre_build(config):
     global _SEARCH_INDEX
-    _SEARCH_INDEX = SearchIndex(Path(config["site_dir"]))
+    _SEARCH_INDEX = SearchIndex(Path(config["site_dir"]), CURRENT.synonyms.get(config.theme["language"], []))
 
 
 def on_post_page(output, page, config):

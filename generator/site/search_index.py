@@ -1,10 +1,13 @@
 """The search index of one language: every page's text, section by section, as JSON.
 
-The search page downloads it and indexes it in the browser (MiniSearch, with
-Snowball's Arabic stemmer or the Porter stemmer for English:
-templates/overrides/assets/javascripts/search.js). The build itself only cuts pages into sections, the same work as
-Hugo's JSON index: indexing 2.4 million words at build time (Pagefind) took
-longer than the rest of the build put together (docs/benchmarks.md).
+The search page downloads it and indexes it in the browser (MiniSearch; each
+word read by words.js: its spelling, its stem by Snowball's Arabic stemmer or
+the Porter stemmer for English, and its Arabic root:
+templates/overrides/assets/javascripts/search.js). The index also carries the
+language's synonyms (content/search-synonyms.yml, search_synonyms.py). The
+build itself only cuts pages into sections, the same work as Hugo's JSON
+index: indexing 2.4 million words at build time (Pagefind) took longer than the
+rest of the build put together (docs/benchmarks.md).
 
 A section starts at each h1-h3 heading; deeper headings stay in their section's
 text. Markup the index reads, set by templates:
@@ -42,8 +45,9 @@ class SearchIndex:
     thousands of sections never holds them all in memory (issue 7's 400 MB).
     """
 
-    def __init__(self, site_dir: Path) -> None:
+    def __init__(self, site_dir: Path, synonyms: list[list[str]] | None = None) -> None:
         self.site_dir = site_dir
+        self.synonyms = synonyms or []  # content/search-synonyms.yml, this language's groups
         self.partial = site_dir.with_name(f".{site_dir.name}.search-index.partial")
         self.out = self.partial.open("w", encoding="utf-8")
         self.out.write('{"sections":[')
@@ -79,7 +83,8 @@ class SearchIndex:
         self.count += 1
 
     def write(self) -> None:
-        self.out.write('],"pages":' + json.dumps(self.pages, ensure_ascii=False, separators=(",", ":")) + "}")
+        self.out.write('],"pages":' + json.dumps(self.pages, ensure_ascii=False, separators=(",", ":"))
+                       + ',"synonyms":' + json.dumps(self.synonyms, ensure_ascii=False, separators=(",", ":")) + "}")
         self.out.close()
         path = self.site_dir / INDEX_FILE
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,9 @@
-"""Issue 8: search finds the expected page in the top 3, in each language, in a real browser."""
+"""Issues 8 and 26: search finds the expected page in the top 3, in each language, in a real browser.
+
+Queries with `via` (issue 26) are found through another form of the word: its
+stem, its root or a staff synonym; the page must be found in that tier, and
+the test runs them again on the site built with an empty synonyms file.
+"""
 from __future__ import annotations
 
 import re
@@ -9,39 +14,105 @@ import pytest
 import yaml
 
 from generator.site.browser import launch_chromium, serve_static
+from generator.site.search_synonyms import SYNONYMS_FILE
 
 CASES = yaml.safe_load((Path(__file__).parent / "search_queries.yaml").read_text(encoding="utf-8"))
-# The ranking the search page shows (templates/overrides/assets/javascripts/search.js).
+TIERS = ["exact", "stem", "root", "synonym", "none"]  # search.js, best first
+# The ranking the search page shows (templates/overrides/assets/javascripts/search.js):
+# each result's URL and the best tier any query word matched it in.
 SEARCH = """async (query) => {
   const found = await window.qalbSearch(query);
-  return found.slice(0, 3).map(r => new URL('../' + r.url, location.href).pathname);
+  return found.map(r => [new URL('../' + r.url, location.href).pathname, Math.min(...r.tiers)]);
 }"""
+PREFIXES = [("ar", ""), ("en", "en/")]
 
 
 @pytest.fixture(scope="module")
-def search_page(built_site, require_browser):
-    with serve_static(built_site) as base, launch_chromium() as browser:
+def browser(require_browser):
+    with launch_chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="module")
+def search_page(built_site, browser):
+    with serve_static(built_site) as base:
         page = browser.new_page()
         yield base, page
+        page.close()
+
+
+@pytest.fixture(scope="module")
+def site_without_synonyms(tmp_path_factory, project_copy_factory):
+    """The real content with content/search-synonyms.yml emptied."""
+    from generator.site.build import build_site
+
+    project = project_copy_factory(tmp_path_factory.mktemp("no-synonyms") / "project")
+    (project / SYNONYMS_FILE).write_text("", encoding="utf-8")
+    site_dir = project / "site"
+    build_site(project, site_dir=site_dir, record_translations=False)
+    return site_dir
+
+
+def run_queries(base: str, page, lang: str, prefix: str) -> dict[str, list[tuple[str, str]]]:
+    """Each query of the language -> its results: (path, best tier), best first."""
+    page.goto(f"{base}{prefix}search/")
+    page.wait_for_function("() => window.qalbSearch !== undefined")
+    return {case["query"]: [(url, TIERS[tier]) for url, tier in page.evaluate(SEARCH, case["query"])]
+            for case in CASES[lang]}
+
+
+def misses(lang: str, prefix: str, results: dict, cases: list[dict]) -> list[str]:
+    out = []
+    for case in cases:
+        top = [url for url, _tier in results[case["query"]][:3]]
+        if f"/{prefix}{case['page']}" not in top:
+            out.append(f"{case['query']!r}: expected /{prefix}{case['page']} in {top}")
+    return out
 
 
 def test_query_set_is_large_enough():
+    related = [case for case in CASES["ar"] if "via" in case]
     assert len(CASES["ar"]) >= 30 and len(CASES["en"]) >= 15
+    assert len(related) >= 30, "issue 26: at least 30 Arabic queries found through another form of the word"
+    assert sum(1 for case in related if case["via"] != "synonym") >= 25
+    assert {case["via"] for lang in CASES for case in CASES[lang] if "via" in case} <= set(TIERS[1:4])
 
 
-@pytest.mark.parametrize("lang,prefix", [("ar", ""), ("en", "en/")])
+@pytest.mark.parametrize("lang,prefix", PREFIXES)
 def test_every_query_finds_its_page_in_the_top_three(search_page, lang, prefix):
     base, page = search_page
-    page.goto(f"{base}{prefix}search/")
-    page.wait_for_function("() => window.qalbSearch !== undefined")
-    misses = []
+    results = run_queries(base, page, lang, prefix)
+    assert misses(lang, prefix, results, CASES[lang]) == []
+    wrong_tier = []
     for case in CASES[lang]:
-        top = page.evaluate(SEARCH, case["query"])
-        if f"/{prefix}{case['page']}" not in top:
-            misses.append(f"{case['query']!r}: expected /{prefix}{case['page']} in {top}")
+        found = results[case["query"]]
         # Results never cross languages.
-        assert all(url.startswith("/en/") == (lang == "en") for url in top), (case, top)
-    assert misses == []
+        assert all(url.startswith("/en/") == (lang == "en") for url, _tier in found), (case, found)
+        # Tiers rank first: a page with a query word as typed is never below one found
+        # only through a stem, a root or a synonym, and so on down.
+        tiers = [TIERS.index(tier) for _url, tier in found]
+        assert tiers == sorted(tiers), (case["query"], found)
+        if "via" in case:
+            tier = dict(found)[f"/{prefix}{case['page']}"]
+            if tier != case["via"]:
+                wrong_tier.append(f"{case['query']!r}: found /{prefix}{case['page']} by {tier}, not {case['via']}")
+    assert wrong_tier == []
+
+
+@pytest.mark.parametrize("lang,prefix", PREFIXES)
+def test_which_queries_rely_on_the_synonyms(site_without_synonyms, browser, lang, prefix):
+    with serve_static(site_without_synonyms) as base:
+        page = browser.new_page()
+        try:
+            results = run_queries(base, page, lang, prefix)
+        finally:
+            page.close()
+    need = [case for case in CASES[lang] if case.get("via") == "synonym"]
+    print(f"\n{lang}: {len(CASES[lang]) - len(need)} queries pass without synonyms; "
+          f"{len(need)} rely on content/search-synonyms.yml: {', '.join(case['query'] for case in need)}")
+    assert misses(lang, prefix, results, [case for case in CASES[lang] if case.get("via") != "synonym"]) == []
+    # A query marked as found through a synonym really is not found without it.
+    assert len(misses(lang, prefix, results, need)) == len(need), misses(lang, prefix, results, need)
 
 
 def test_search_page_shows_results_for_a_linked_query(search_page):

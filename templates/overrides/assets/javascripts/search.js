@@ -1,10 +1,13 @@
 // The search page. The build writes this language's pages, section by section,
-// to search/index.json (generator/search_index.py); this script indexes them
-// here with MiniSearch, stemming with Snowball's Arabic stemmer or the Porter
-// stemmer for English, so the query and the pages are stemmed by the same code.
+// to search/index.json (generator/site/search_index.py), with the synonyms staff
+// keep in content/search-synonyms.yml; this script indexes them here with
+// MiniSearch. Every word, of the pages and of the query alike, is read by the
+// same code (analyse(), words.js): its spelling, its stem (Snowball's Arabic
+// stemmer, or the Porter stemmer for English) and, in Arabic, its root.
 // A ?q= query runs at once, so a search can be linked to. Only this page loads
 // any of it.
 import MiniSearch from "./vendor/minisearch.js";
+import { normalise, root } from "./words.js";
 
 const LANG = document.documentElement.lang;
 const { stemmer: STEM } = await import(LANG === "ar" ? "./vendor/stemmer-ar.js" : "./vendor/stemmer-en.js");
@@ -12,46 +15,68 @@ const MAX_PAGES = 10;
 const MAX_SECTIONS = 3;
 const EXCERPT_WORDS = 30;
 
-// Spellings people type for the same word: diacritics and tatweel dropped, every
-// alef with hamza or madda as a bare alef, final ى as ي.
-const MARKS = /[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]/g;
+// How a page's word can match a query's word, best first. Pages rank first by
+// the best tier they match a query word in (tiered()): a word as typed is never
+// drowned by other forms of its root (issue 26).
+const EXACT = 0; // the same word, spelled alike (normalise()); a و or ف before ال aside
+const STEMMED = 1; // the same stem: التطوع, تطوع
+const ROOT = 2; // the same root (words.js root()): متطوع, التطوع; مريض, مرضى
+const SYNONYM = 3; // a word staff listed as meaning the same (content/search-synonyms.yml)
+const NONE = 4;
 
-function normalise(word) {
-  return word.toLowerCase().replace(MARKS, "").replace(/[أإآٱ]/g, "ا").replace(/ى/g, "ي");
-}
-
-// Every stem a word is indexed and searched under. Snowball's Arabic stemmer
-// stems "سياسة" and "سياسه" alike but not "السياسة" and "السياسه", so a word
-// ending in ة or ه counts under both spellings; and it takes off ال but not a
-// و or ف in front of it ("والتشهير"), so such a word also counts without them.
-// Words repeat: each is worked out once (indexing is ~3x faster).
+// How each word reads: its spellings, their stems, its root. A و or ف before
+// ال ("والتشهير") counts with and without it. Words repeat: each is worked
+// out once.
 const known = new Map();
 
-export function terms(word) {
+function analyse(word) {
   let found = known.get(word);
   if (found === undefined) {
-    found = stems(word);
+    found = analysis(word);
     known.set(word, found);
   }
   return found;
 }
 
-function stems(word) {
+function analysis(word) {
   const plain = normalise(word);
   if (!plain) return null;
   const spellings = [plain];
-  if (LANG === "ar") {
-    if (/[ةه]$/.test(plain)) spellings.push(plain.slice(0, -1) + (plain.endsWith("ة") ? "ه" : "ة"));
-    for (const spelling of [...spellings]) if (/^[وف]ال../.test(spelling)) spellings.push(spelling.slice(1));
+  if (LANG === "ar" && /^[وف]ال../.test(plain)) spellings.push(plain.slice(1));
+  return { plain, spellings, stems: [...new Set(spellings.map(STEM))], root: LANG === "ar" ? root(word) : null };
+}
+
+// The index holds each word once, normalised (MiniSearch's processTerm).
+// Stems and roots are not indexed: a query word is looked up in the site's
+// vocabulary (vocabulary()) and becomes, tier by tier, the site's words with
+// its spelling, its stem, its root: one term a word keeps indexing as cheap as
+// plain stemming was.
+export function terms(word) {
+  const found = analyse(word);
+  return found === null ? null : found.plain;
+}
+
+// The site's words by spelling, by stem and by root, from every word indexed.
+function vocabulary() {
+  const maps = [new Map(), new Map(), new Map()];
+  const add = (map, key, word) => {
+    const words = map.get(key);
+    if (words === undefined) map.set(key, new Set([word]));
+    else words.add(word);
+  };
+  for (const found of known.values()) {
+    if (found === null) continue;
+    for (const spelling of found.spellings) add(maps[EXACT], spelling, found.plain);
+    for (const stem of found.stems) add(maps[STEMMED], stem, found.plain);
+    if (found.root !== null) add(maps[ROOT], found.root, found.plain);
   }
-  const all = [...new Set(spellings.map(STEM))];
-  return all.length === 1 ? all[0] : all;
+  return maps;
 }
 
 const SEARCH_OPTIONS = {
-  // The last word may still be being typed: it also matches longer words.
-  prefix: (term, i, all) => i === all.length - 1 && term.length > 2,
   boostDocument: (id, term, stored) => stored.weight,
+  tokenize: (terms) => terms.split(" "), // a tier's words, worked out already
+  processTerm: (term) => term,
 };
 
 // Two indexes over the same text. Pages are ranked as wholes (as Pagefind
@@ -90,15 +115,108 @@ async function load() {
     searchOptions: { ...SEARCH_OPTIONS, boost: { title: 3 } },
   });
   sectionIndex.addAll(sections);
-  return { pageIndex, sectionIndex, sections };
+  const words = vocabulary(); // before any query word joins `known`
+  return { pageIndex, sectionIndex, sections, words, synonyms: synonymTable(data.synonyms || []) };
+}
+
+// Staff's synonyms: each word's stem leads to the other words of its groups.
+function synonymTable(groups) {
+  const table = new Map();
+  for (const group of groups) {
+    const members = group.map(analyse).filter((found) => found !== null);
+    for (const member of members) {
+      for (const stem of member.stems) {
+        const others = table.get(stem) || new Set();
+        for (const other of members) if (other !== member) others.add(other);
+        table.set(stem, others);
+      }
+    }
+  }
+  return table;
+}
+
+const TOKENIZE = MiniSearch.getDefault("tokenize");
+
+// For each word of the query, the site's words that match it in each tier
+// (each word in its best tier only), and the word as typed (for prefixes).
+function plan(query, words, synonyms) {
+  const planned = [];
+  for (const word of TOKENIZE(query)) {
+    const found = word ? analyse(word) : null;
+    if (found === null) continue;
+    const seen = new Set([found.plain]);
+    const take = (map, keys) => {
+      const out = [];
+      for (const key of keys) {
+        for (const site of map.get(key) || []) {
+          if (!seen.has(site)) {
+            seen.add(site);
+            out.push(site);
+          }
+        }
+      }
+      return out;
+    };
+    const tiers = [[found.plain, ...take(words[EXACT], found.spellings)], take(words[STEMMED], found.stems),
+      found.root === null ? [] : take(words[ROOT], [found.root]), []];
+    const related = new Set();
+    for (const stem of found.stems) for (const other of synonyms.get(stem) || []) related.add(other);
+    for (const other of related) {
+      tiers[SYNONYM].push(...take(words[EXACT], other.spellings), ...take(words[STEMMED], other.stems));
+    }
+    planned.push({ typed: found.plain, tiers });
+  }
+  return planned;
+}
+
+// Every document that matches a word of the query, best first: first by the
+// best tier any query word matched in (a page with a query word as typed
+// always comes before pages that only have other forms of it, its root or a
+// synonym), then by the sum over the query words of MiniSearch's score (BM25,
+// with the field boosts and each page's weight) in the word's best tier,
+// weighted by that tier.
+const WEIGHT = [1, 0.5, 0.25, 0.2];
+
+function tiered(miniSearch, planned) {
+  const found = new Map();
+  planned.forEach(({ typed, tiers }, w) => {
+    const last = w === planned.length - 1;
+    tiers.forEach((list, tier) => {
+      if (!list.length) return;
+      // The last word may still be being typed: as typed, it also matches longer words.
+      const prefix = (term) => last && term === typed && term.length > 2;
+      for (const hit of miniSearch.search(list.join(" "), { prefix })) {
+        // Other forms of the word can be many (all of a root's): a page scores by the
+        // forms it has on average, not by how many different ones it uses.
+        const score = tier === EXACT ? hit.score : hit.score / hit.terms.length;
+        let doc = found.get(hit.id);
+        if (doc === undefined) {
+          doc = { hit, tiers: planned.map(() => NONE), scores: planned.map(() => 0), terms: new Set() };
+          found.set(hit.id, doc);
+        }
+        if (tier < doc.tiers[w]) [doc.tiers[w], doc.scores[w]] = [tier, score];
+        for (const term of hit.terms) doc.terms.add(term);
+      }
+    });
+  });
+  const rank = (doc) => [
+    Math.min(...doc.tiers),
+    -doc.scores.reduce((sum, score, w) => sum + (doc.tiers[w] < NONE ? score * WEIGHT[doc.tiers[w]] : 0), 0),
+  ];
+  const ranked = [...found.values()].map((doc) => ({ ...doc.hit, terms: [...doc.terms], tiers: doc.tiers, rank: rank(doc) }));
+  return ranked.sort((a, b) => a.rank[0] - b.rank[0] || a.rank[1] - b.rank[1]);
 }
 
 // Every page found, best first; the first MAX_PAGES with their best few sections.
+// Each result says, for each query word, the tier it matched in (tiers; 4: not at all).
 export async function search(query) {
-  const { pageIndex, sectionIndex, sections } = await index();
-  const found = pageIndex.search(query).map((hit) => ({ id: hit.id, url: hit.url, title: hit.title, sections: [] }));
+  const { pageIndex, sectionIndex, sections, words, synonyms } = await index();
+  const planned = plan(query, words, synonyms);
+  const found = tiered(pageIndex, planned).map((hit) => ({
+    id: hit.id, url: hit.url, title: hit.title, tiers: hit.tiers, sections: [],
+  }));
   const shown = new Map(found.slice(0, MAX_PAGES).map((result) => [result.id, result]));
-  for (const hit of sectionIndex.search(query)) {
+  for (const hit of tiered(sectionIndex, planned)) {
     const result = shown.get(hit.page);
     if (result && result.sections.length < MAX_SECTIONS) result.sections.push({ ...hit, text: sections[hit.id].text });
   }
@@ -118,7 +236,7 @@ function excerpt(text, matched) {
   const words = text.split(/(\s+)/).map((word) => WORD.exec(word));
   const hits = words.map(([, , core]) => {
     const found = core ? terms(core) : null;
-    return found !== null && [].concat(found).some((stem) => matched.has(stem));
+    return found !== null && matched.has(found);
   });
   const first = Math.max(0, hits.indexOf(true));
   const start = Math.max(0, first - EXCERPT_WORDS);
