@@ -18,6 +18,7 @@ from generator import i18n, markup
 from generator.build_state import CURRENT
 from generator.memory import release_freed_memory
 from generator.search_index import SearchIndex
+from generator.theme_fixes import mend_toggles
 
 BIG_PAGE_CHARS = 500_000
 
@@ -80,7 +81,7 @@ def on_post_page(output, page, config):
         output = output.replace("</head>", _SEARCH_HEAD, 1)
     else:
         _SEARCH_INDEX.add_page(page.url, page.title or "", output)
-    return _set_direction(output, config)
+    return _set_direction(mend_toggles(output, page.file.src_uri), config)
 
 
 # Only the search page loads the search code and the index: other pages carry
@@ -91,7 +92,11 @@ _SEARCH_INDEX: SearchIndex  # set for each build by on_pre_build
 
 
 def on_post_template(output_content, template_name, config):
-    return _set_direction(output_content, config) if template_name.endswith(".html") else output_content
+    if not template_name.endswith(".html"):
+        return output_content
+    if "data-md-toggle" in output_content:
+        output_content = mend_toggles(output_content, template_name)
+    return _set_direction(output_content, config)
 
 
 # Material's bundle fetches `sitemap.xml` beside every <link rel="alternate"> to
