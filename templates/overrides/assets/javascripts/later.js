@@ -1,0 +1,16 @@
+// Material's bundle, loaded at the first sign of a person (generator/later_bundle.py):
+// a pointer, a key, a touch, the wheel or a scroll. Until then the page is
+// complete without it, and a first view does not pay for it.
+(function () {
+  var named = document.querySelector("script[data-qalb-later]");
+  if (!named) return;
+  var events = ["pointerdown", "pointermove", "keydown", "touchstart", "wheel", "scroll", "focusin"];
+  var options = { capture: true, passive: true };
+  function load() {
+    events.forEach(function (name) { removeEventListener(name, load, options); });
+    var script = document.createElement("script");
+    script.src = named.dataset.qalbLater;
+    document.body.appendChild(script);
+  }
+  events.forEach(function (name) { addEventListener(name, load, options); });
+})();
