@@ -2,6 +2,7 @@
 // a pointer, a key, a touch, the wheel or a scroll. Until then the page is
 // complete without it, and a first view does not pay for it.
 (function () {
+  document.documentElement.classList.add("qalb-later");  // qalb.css: the sidebars as the bundle sizes them
   var named = document.querySelector("script[data-qalb-later]");
   if (!named) return;
   var events = ["pointerdown", "pointermove", "keydown", "touchstart", "wheel", "scroll", "focusin"];
