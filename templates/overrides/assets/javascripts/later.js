@@ -5,7 +5,8 @@
   document.documentElement.classList.add("qalb-later");  // qalb.css: the sidebars as the bundle sizes them
   var named = document.querySelector("script[data-qalb-later]");
   if (!named) return;
-  var events = ["pointerdown", "pointermove", "keydown", "touchstart", "wheel", "scroll", "focusin"];
+  // Not "focus": a page may focus a field itself (the search box) before anyone is there.
+  var events = ["pointerdown", "pointermove", "keydown", "touchstart", "wheel", "scroll"];
   var options = { capture: true, passive: true };
   function load() {
     events.forEach(function (name) { removeEventListener(name, load, options); });
