@@ -19,10 +19,12 @@ node_modules/ready: package.json package-lock.json
 
 setup: .venv/ready node_modules/ready
 
-# Debian packages the tests drive: a real browser and a real PostgreSQL server.
+# Debian packages the tests drive: a real browser, a real PostgreSQL server, and
+# Java for the Nu HTML checker (node_modules/vnu-jar).
 setup-test: setup
-	@if ! command -v chromium >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql >/dev/null; fi
+	@if ! command -v chromium >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	    || ! dpkg -s default-jre-headless >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql default-jre-headless >/dev/null; fi
 
 build: setup
 	$(PY) -m generator build

@@ -290,7 +290,7 @@ def rendered_markdown(root: Path) -> tuple[dict[str, dict[str, str]], object]:
     for lang in i18n.LANGUAGE_CODES:
         files = render_site(root, content, forms, settings, lang).files
         files.update(_markdown_pages(content, forms, lang))
-        if render_form is not None:  # what generator/mkdocs_hooks.py does in the HTML
+        if render_form is not None:  # what generator/site/mkdocs_hooks.py does in the HTML
             def fill(match: re.Match[str], lang: str = lang) -> str:
                 form = forms[match.group(1)]
                 return render_form(form, lang, action=f"{settings.endpoint_url}{form.id}")
@@ -303,7 +303,7 @@ def rendered_markdown(root: Path) -> tuple[dict[str, dict[str, str]], object]:
 def _markdown_pages(content, forms: dict, lang: str) -> dict[str, str]:
     """Services, FAQ and charter as Markdown, for Hugo to parse.
 
-    Our generator writes these three pages as HTML (generator/markup.py), which
+    Our generator writes these three pages as HTML (generator/site/markup.py), which
     Hugo would pass through without parsing; Hugo gets the same pages as the
     Markdown our templates wrote before that (bench/hugo/pages/, with their
     heading ids, lists and button), so it parses and builds the toc as MkDocs did.

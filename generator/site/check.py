@@ -83,6 +83,7 @@ def known_targets(project: Project) -> dict[str, set[str]]:
         "faq/index.md": {q.id for q in items("faq.yml", "questions")} | {t.id for t in items("faq.yml", "topics")},
         "charter/index.md": {"rights", "duties"} | {i.id for i in items("charter.yml", "rights")}
         | {i.id for i in items("charter.yml", "duties")},
+        "status/index.md": set(), "search/index.md": set(),
     }
     for form_id in project.forms:
         targets[f"forms/{form_id}/index.md"] = set()

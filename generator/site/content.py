@@ -61,7 +61,7 @@ COLLECTIONS: dict[str, dict[str | None, ItemSpec]] = {
 }
 PAGE_KEYS = {"title": str, "description": str, "template": str, "approved_on": object,
              "approval_session": int}
-PAGE_TEMPLATES = ("page", "policy", "contact")
+PAGE_TEMPLATES = ("page", "policy", "contact", "home")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 

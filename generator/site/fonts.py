@@ -17,12 +17,21 @@ FONT_PACKAGE = "node_modules/@fontsource/ibm-plex-sans-arabic/files"
 WEIGHTS = (400, 700)
 
 # subset name -> the characters kept (also the CSS unicode-range of that file).
+# Only what Arabic and English text uses (tests/test_fonts.py fails when a page
+# uses a character outside them): every file is read on the first view of a
+# page, and each range kept costs bytes (issue 25: 73 KB of fonts -> 40 KB).
 SUBSETS = {
-    # Arabic letters, marks, punctuation, Arabic-Indic and Persian digits, tatweel, bidi marks.
-    "arabic": "U+0600-061F,U+0621-065F,U+0660-066D,U+0670,U+06F0-06F9,U+200C-200F,U+FD3E-FD3F",
-    # Basic Latin, Latin-1 punctuation and the general punctuation block.
-    "latin": "U+0020-007E,U+00A0-00FF,U+2010-2027,U+2030-205E,U+20AC,U+2122,U+2212",
+    # Arabic letters and their marks, tatweel, the Arabic comma, semicolon and
+    # question mark, Arabic-Indic digits and signs (the `arab` digits setting),
+    # superscript alef, and the joiners and direction marks.
+    "arabic": "U+060C,U+061B,U+061F,U+0621-063A,U+0640-0652,U+0660-066D,U+0670,U+200C-200F",
+    # Basic Latin, no-break space, guillemets, the multiplication sign, dashes,
+    # curly quotes, bullet and ellipsis.
+    "latin": "U+0020-007E,U+00A0,U+00AB,U+00BB,U+00D7,U+2013-2014,U+2018-201D,U+2022,U+2026",
 }
+
+
+_OPTIONS_VERSION = b"no-hinting"  # part of the cache key: a change here makes new files
 
 
 def font_files() -> list[tuple[str, int, str]]:
@@ -42,7 +51,7 @@ def subset_fonts(root: Path) -> list[tuple[Path, str]]:
     found = []
     for subset, _weight, name in font_files():
         source = root / FONT_PACKAGE / name
-        key = hashlib.sha256(source.read_bytes() + SUBSETS[subset].encode()).hexdigest()[:16]
+        key = hashlib.sha256(source.read_bytes() + SUBSETS[subset].encode() + _OPTIONS_VERSION).hexdigest()[:16]
         cached = cache / f"{key}-{name}"
         if not cached.exists():
             _subset(source, cached, SUBSETS[subset])
@@ -63,6 +72,10 @@ def _subset(source: Path, output: Path, unicodes: str) -> None:
     options = subset.Options()
     options.flavor = "woff2"
     options.layout_features = ["*"]  # Arabic joining and ligatures live in GSUB features
+    # No TrueType hinting instructions (~30% of each file): Chromium and Firefox on
+    # Linux and Android, and macOS/iOS, do not run them; screenshots before and
+    # after are pixel for pixel the same here (docs/benchmarks.md, issue 25).
+    options.hinting = False
     options.name_IDs = ["*"]
     font = subset.load_font(str(source), options)
     try:  # load_font keeps the file open (read lazily) until the font is closed

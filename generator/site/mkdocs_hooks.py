@@ -17,8 +17,10 @@ from mkdocs.exceptions import PluginError
 from generator.core import i18n
 from generator.site import markup
 from generator.site.build_state import CURRENT
+from generator.site.later_bundle import defer_bundle, patch_bundle
 from generator.site.memory import release_freed_memory
 from generator.site.search_index import SearchIndex
+from generator.site.theme_fixes import mend_toggles
 
 BIG_PAGE_CHARS = 500_000
 
@@ -81,18 +83,24 @@ def on_post_page(output, page, config):
         output = output.replace("</head>", _SEARCH_HEAD, 1)
     else:
         _SEARCH_INDEX.add_page(page.url, page.title or "", output)
-    return _set_direction(output, config)
+    where = page.file.src_uri
+    return _set_direction(defer_bundle(mend_toggles(output, where), where), config)
 
 
 # Only the search page loads the search code and the index: other pages carry
-# no search weight at all.
-_SEARCH_HEAD = """<script type="module" src="../assets/javascripts/search.js"></script>
+# no search weight at all. Even there, search-later.js loads search.js only
+# when a search begins (issue 25: the page's first view stays under 100 KB).
+_SEARCH_HEAD = """<script type="module" src="../assets/javascripts/search-later.js"></script>
 </head>"""
 _SEARCH_INDEX: SearchIndex  # set for each build by on_pre_build
 
 
 def on_post_template(output_content, template_name, config):
-    return _set_direction(output_content, config) if template_name.endswith(".html") else output_content
+    if not template_name.endswith(".html"):
+        return output_content
+    if "data-md-toggle" in output_content:
+        output_content = defer_bundle(mend_toggles(output_content, template_name), template_name)
+    return _set_direction(output_content, config)
 
 
 # Material's bundle fetches `sitemap.xml` beside every <link rel="alternate"> to
@@ -117,4 +125,4 @@ def on_post_build(config):
         code, count = call.subn("", code)
         if count != 1:
             raise PluginError(f"{bundle.name}: expected one call of the alternate-sitemap fetcher, found {count}")
-        bundle.write_text(code, encoding="utf-8")
+        bundle.write_text(patch_bundle(code, bundle.name), encoding="utf-8")

@@ -8,7 +8,9 @@ from generator import PROJECT_ROOT
 from generator.core.i18n import LANGUAGES, language
 
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# The WCAG 2.0/2.1/2.2 A and AA rules, and axe's best practices (issue 24: a
+# role on a <label>, landmarks, one main heading... what Lighthouse also checks).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ _RUN_AXE = """async (tags) => {
 
 
 def axe_violations(tab) -> list[dict]:
-    """axe-core on the open page, with the WCAG 2.0/2.1/2.2 A and AA rules."""
+    """axe-core on the open page, with the WCAG 2.0/2.1/2.2 A and AA rules and the best practices."""
     if not tab.evaluate("() => typeof axe !== 'undefined'"):
         try:
             tab.add_script_tag(path=str(AXE))

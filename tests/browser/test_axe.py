@@ -1,6 +1,7 @@
 """axe-core on every built page, both languages, phone and desktop: zero violations.
 
-Rules: the WCAG 2.0, 2.1 and 2.2 A and AA tags, every impact. axe skips colour
+Rules: the WCAG 2.0, 2.1 and 2.2 A and AA tags and axe's best practices
+(`best-practice`, issue 24), every impact. axe skips colour
 contrast on Arabic text (it takes Arabic words for icon ligatures), so contrast
 is proven on each page's English twin, which shares the same CSS: the English
 pages are scanned here with the same rules, color-contrast included, and the

@@ -2,7 +2,7 @@
 
 The endpoint app serves the built site and takes the posts, as `python -m
 generator run` does, and writes to its own SQLite file, which the tests read.
-Covered: axe on each form state (empty forms are in test_axe.py: they are
+Covered: axe and the Nu HTML checker on each form state (empty forms are in test_axe.py: they are
 built pages), filling and sending with and without JavaScript, the stored
 record, the error summary and its links, typed values kept after an error,
 the keyboard alone, and left-to-right phone, e-mail and ID fields in Arabic.
@@ -21,6 +21,7 @@ from generator.site.screenshots import VIEWPORTS
 from generator.submissions.references import PATTERN as REFERENCE
 from tests.browser.forms import Endpoint, answers, expected_record, fill, form_url, serve_asgi, submit
 from tests.browser.site import FOCUSED, NO_TRANSITIONS, axe_violations, describe_violations, focus_problems
+from tests.support.vnu import vnu_errors_in_html
 
 LANGS = ["ar", "en"]
 
@@ -91,15 +92,20 @@ def test_form_states_have_no_axe_violations(tabs, endpoint, forms, lang):
     viewport = "phone"
     tab = tabs[viewport]
     problems = []
+    written = {}  # the pages as the browser holds them, for the Nu HTML checker (issue 24)
     for form in forms.values():
         tab.goto(form_url(endpoint, form.id, lang))
         submit(tab)
+        written[f"{tab.url} ({form.id} sent empty)"] = tab.content()
         problems += describe_violations(f"{tab.url} ({form.id} sent empty)", axe_violations(tab))
         fill(tab, form, answers(form, lang))
         submit(tab)
         thank_you_reference(tab, form.id, lang)
+        written[f"{tab.url} (thank-you)"] = tab.content()
         problems += describe_violations(f"{tab.url} (thank-you)", axe_violations(tab))
     assert not problems, f"axe at {viewport} {VIEWPORTS[viewport]}:\n" + "\n".join(problems)
+    errors = vnu_errors_in_html(written)
+    assert not errors, f"vnu found {len(errors)} error(s):\n" + "\n".join(errors)
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])

@@ -99,12 +99,12 @@ def _navigation_side(tab, url: str, viewport: str, start: str, *, open_drawer: b
         if not on_start_side(sidebar):
             return [f"{url}: the navigation sidebar is not on the {start} ({sidebar})"]
         return []
-    button = tab.evaluate(_CENTRE_X, ".md-header label[for='__drawer']")
+    button = tab.evaluate(_CENTRE_X, ".md-header .qalb-menu-button")
     if not on_start_side(button):
         return [f"{url}: the menu button is not on the {start} ({button})"]
     if not open_drawer:
         return []
-    tab.click(".md-header label[for='__drawer']")
+    tab.click(".md-header .qalb-menu-button")
     settle(tab)
     drawer = tab.evaluate(_CENTRE_X, ".md-sidebar--primary")
     if not on_start_side(drawer) or drawer["left"] < -1 or drawer["right"] > drawer["width"] + 1:
