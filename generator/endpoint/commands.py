@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from generator.core.environment import SettingsError
 from generator.submissions.commands import load_forms_or_report, secure_store
@@ -20,10 +21,12 @@ def _settings(root: Path) -> EndpointSettings | None:
         return None
 
 
-def serve(root: Path, *, host: str, port: int, serve_site: bool) -> int:
+def serve(root: Path, *, host: str, port: int, serve_site: bool, beside: Any = None) -> int:
     """The endpoint (and with `serve_site` the built site) in one uvicorn process.
     On a fresh machine the keys are created here (said on stderr); a database whose
-    rows the keys cannot read stops the start."""
+    rows the keys cannot read stops the start. `beside(app, store, forms)` may wrap
+    the app with others on the same store (cli.py: the staff workspace for `run`);
+    it returns None when they cannot start."""
     from generator.web.server import run
 
     from .app import create_app
@@ -38,8 +41,10 @@ def serve(root: Path, *, host: str, port: int, serve_site: bool) -> int:
     if store is None:
         print("The endpoint did not start.", file=sys.stderr)
         return 1
-    run(create_app(settings=settings, forms=forms, store=store, serve_site=serve_site), host=host, port=port,
-        forwarded_allow_ips=settings.forwarded_allow_ips)
+    app = create_app(settings=settings, forms=forms, store=store, serve_site=serve_site)
+    if beside is not None and (app := beside(app, store, forms)) is None:
+        return 1
+    run(app, host=host, port=port, forwarded_allow_ips=settings.forwarded_allow_ips)
     return 0
 
 
