@@ -330,6 +330,8 @@ class Workspace:
         lang = current.account.language
         now = self.clock()
         rows = [describe(account, now) for account in await self.run(self.store.accounts)]
+        for row in rows:
+            row["forms"] = [self.forms[f].title.get(lang, f) if f in self.forms else f for f in row["forms"]]
         forms = [{"id": f, "title": self.forms[f].title.get(lang, f)} for f in sorted(self.forms)]
         return self.page(request, "accounts.html", lang, status=status, current=current, rows=rows, forms=forms,
                          roles=ROLES, problem=pages.problem_text(problem, lang) if problem else None, link=link,

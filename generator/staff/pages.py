@@ -64,6 +64,6 @@ def qr_svg(uri: str, title: str) -> Markup:
                                      omitsize=False)
     svg = buffer.getvalue().decode("utf-8")
     # An accessible name for the image (title is its name; role makes it read as one image).
-    svg = svg.replace("<svg ", '<svg role="img" aria-label="' + Markup.escape(title) + '" ', 1)
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{str(Markup.escape(title))}" ', 1)
     assert "style" not in svg
     return Markup(svg)  # nosec B704 - segno's own SVG of a URI we made; no input from a request
