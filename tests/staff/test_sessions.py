@@ -1,6 +1,7 @@
 """Sign-in, sessions, locks, CSRF and cookies over HTTP against the real server (both backends)."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Callable
 
 import pytest
@@ -210,3 +211,54 @@ def test_after_sign_in_only_a_workspace_path(staff: Callable[..., Staff], target
     with ws.client() as client:
         response = ws.sign_in(client, "kamal@example.org", ws.code(secret), next_path=target)
     assert response.status_code == 303 and response.headers["location"] == expected
+
+
+def test_admin_disables_and_resets_in_the_workspace_and_reads_the_audit_log(staff: Callable[..., Staff]) -> None:
+    ws = staff()
+    with ws.client() as admin, ws.client() as worker:
+        ws.set_up(admin, ws.add("lina@example.org"))
+        ws.set_up(worker, ws.add("maha@example.org", role="caseworker", forms=("enquiry",)))
+        assert worker.get("/staff/").status_code == 200
+        target = ws.store.account(email="maha@example.org")
+        page = admin.get("/staff/accounts")
+        assert admin.post(f"/staff/accounts/{target.id}/disable", data={"csrftoken": csrf(page.text)}).status_code == 303
+        assert worker.get("/staff/").status_code == 303  # the session ended with the account
+        assert ws.store.open_sessions(target.id) == 0
+        reset = admin.post(f"/staff/accounts/{target.id}/reset", data={"csrftoken": csrf(page.text)})
+        assert reset.status_code == 200 and "/staff/setup/" in reset.text
+        newest = admin.get("/staff/audit")
+        rows = newest.text.split("<tbody>")[1]
+        assert rows.index("staff-account-reset") < rows.index("staff-account-disable") < rows.index("staff-setup")
+        only = admin.get("/staff/audit", params={"actor": "maha@example.org", "action": "staff-sign-in"}).text
+        assert only.split("<tbody>")[1].count("<tr><td") == 1 and "lina@example.org" not in only.split("<tbody>")[1]
+        tomorrow = (ws.clock() + dt.timedelta(days=1)).date().isoformat()
+        assert "لا توجد قيود مطابقة" in admin.get("/staff/audit", params={"from": tomorrow}).text
+        assert "staff-account-reset" in admin.get("/staff/audit", params={"to": "٢٠٢٦-٠٣-٠١"}).text  # Arabic digits
+    assert [e["actor"] for e in ws.audit("staff-account-disable")] == ["lina@example.org"]
+
+
+def test_language_is_remembered_per_account(staff: Callable[..., Staff]) -> None:
+    ws = staff()
+    with ws.client() as client:
+        secret, _ = ws.set_up(client, ws.add("nada@example.org"))
+        home = client.get("/staff/")
+        assert '<html lang="ar" dir="rtl">' in home.text
+        switched = client.post("/staff/language", data={"csrftoken": csrf(home.text), "lang": "en",
+                                                         "next": "/staff/audit"})
+        assert switched.status_code == 303 and switched.headers["location"] == "/staff/audit"
+        assert '<html lang="en" dir="ltr">' in client.get("/staff/").text
+    ws.clock.advance(seconds=30)
+    with ws.client() as other:  # another browser, signed in later: still English
+        assert '<html lang="ar" dir="rtl">' in other.get("/staff/sign-in").text
+        assert ws.sign_in(other, "nada@example.org", ws.code(secret)).status_code == 303
+        assert '<html lang="en" dir="ltr">' in other.get("/staff/").text
+    assert [e["detail"] for e in ws.audit("staff-language")] == ["en"]
+
+
+def test_sign_in_posts_are_limited_per_client(staff: Callable[..., Staff]) -> None:
+    ws = staff(sign_in_limit=(3, 3600.0))
+    with ws.client() as client:
+        statuses = [ws.sign_in(client, "someone@example.org", "123456", password="x" * 12).status_code
+                    for _ in range(4)]
+    assert statuses == [400, 400, 400, 429]
+    assert "over the sign-in limit" in ws.audit("staff-sign-in-failure")[-1]["detail"]
