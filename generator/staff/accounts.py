@@ -218,7 +218,8 @@ class Accounts:
         step = self.totp_step(setup.secret, code)
         if step is None:
             problems.append("code-wrong")
-        if problems:
+        if problems:  # which rules failed, never what was typed
+            self.audit(setup.account.email, "staff-setup-problem", " ".join(problems))
             raise AccountError(" ".join(problems))
         if not self.store.use_setup_link(digest(token), self.clock()):
             raise AccountError("link-used")

@@ -274,6 +274,7 @@ class Workspace:
             return self.page(request, "problem.html", lang, status=404, problem="link-invalid")
         password, confirm = data.get("password", ""), data.get("password_confirm", "")
         if password != confirm:
+            await self.run(self.accounts.audit, setup.account.email, "staff-setup-problem", "password-mismatch")
             return self.setup_form(request, lang, setup, ["password-mismatch"], status=400)
         try:
             codes = await self.run(self.accounts.complete_setup, token, setup, password, data.get("code", ""))

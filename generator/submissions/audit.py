@@ -23,7 +23,7 @@ ACTIONS = ("export", "http-export", "subject-find", "subject-export", "subject-d
            "token-create", "token-revoke", "keys-rotate",
            # the staff workspace (generator/staff/): sign-in, sessions, accounts, refusals
            "staff-sign-in", "staff-sign-in-failure", "staff-lock", "staff-sign-out", "staff-session-expired",
-           "staff-setup", "staff-setup-refused", "staff-recovery-code-used", "staff-account-add",
+           "staff-setup", "staff-setup-problem", "staff-setup-refused", "staff-recovery-code-used", "staff-account-add",
            "staff-account-disable", "staff-account-reset", "staff-language", "staff-refused",
            "staff-csrf-refused")
 

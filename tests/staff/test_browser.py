@@ -83,7 +83,7 @@ def test_staff_add_setup_sign_out_and_in_with_a_code_and_a_recovery_code(
         context.close()
 
     actions = [entry["action"] for entry in ws.store.audit_entries()]
-    assert actions == ["staff-account-add", "staff-setup", "staff-sign-in",
+    assert actions == ["staff-account-add", "staff-setup-problem", "staff-setup", "staff-sign-in",
                        "staff-sign-out", "staff-setup-refused", "staff-sign-in", "staff-sign-out",
                        "staff-recovery-code-used", "staff-sign-in", "staff-sign-out", "staff-sign-in-failure"]
     assert all(PASSWORD not in entry["detail"] and codes[0] not in entry["detail"]

@@ -25,6 +25,7 @@ def test_common_password_refused_and_setup_link_single_use(staff: Callable[..., 
         ws.set_up(client, link)
         again = client.get(path)
         assert again.status_code == 404 and "هذا الرابط لا يعمل" in again.text
+    assert [e["detail"] for e in ws.audit("staff-setup-problem")] == ["password-weak code-wrong"] * 3
     assert [e["detail"].split()[:2] for e in ws.audit("staff-setup-refused")] == [["link", "used"]]
     assert len(ws.audit("staff-setup")) == 1
 
@@ -165,6 +166,7 @@ def test_cookie_flags_follow_the_public_url(staff: Callable[..., Staff], url: st
     assert sorted(flags) == sorted(["Path=/staff", "HttpOnly", "SameSite=Lax", *(["Secure"] if secure else [])])
     csrf_cookie = [c for c in page.headers.get_list("set-cookie") if c.startswith("csrftoken=")][0]
     assert "Path=/staff" in csrf_cookie and ("Secure" in csrf_cookie) == secure
+    assert [e["actor"] for e in ws.audit("staff-sign-in")] == ["iman@example.org"]
 
 
 def test_staff_pages_send_the_security_headers(staff: Callable[..., Staff]) -> None:
