@@ -197,7 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     endpoint.add_argument("--port", type=int, default=8000)
     endpoint.set_defaults(run=cmd_endpoint)
 
-    run = commands.add_parser("run", help="serve the built site/ and the forms endpoint together on one port")
+    run = commands.add_parser(
+        "run", help="serve the built site/, the forms endpoint and the staff workspace (/staff/) on one port")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
     run.set_defaults(run=cmd_run)

@@ -144,9 +144,10 @@ class Accounts:
         return account
 
     def disable(self, email: str, *, by: str) -> int:
-        """Disable an account; its sessions end. Returns how many ended."""
+        """Disable an account; its sessions and unused setup links end. Returns how many sessions ended."""
         account = self.find(email)
         self.store.update_account(account.id, disabled=True)
+        self.store.drop_setup_links(account.id)
         ended = self.store.end_sessions(account.id, self.clock())
         self.audit(by, "staff-account-disable", f"{account.email} sessions_ended={ended}")
         return ended

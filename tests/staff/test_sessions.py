@@ -30,6 +30,15 @@ def test_common_password_refused_and_setup_link_single_use(staff: Callable[..., 
     assert len(ws.audit("staff-setup")) == 1
 
 
+def test_disabling_an_account_ends_its_unused_setup_link(staff: Callable[..., Staff]) -> None:
+    ws = staff()
+    link = ws.add("sara@example.org", role="viewer", forms=("enquiry",))
+    ws.workspace.accounts.disable("sara@example.org", by="test")
+    with ws.client() as client:
+        assert client.get(path_of(link)).status_code == 404
+    assert "unknown" in ws.audit("staff-setup-refused")[0]["detail"]
+
+
 def test_expired_setup_link_refused(staff: Callable[..., Staff]) -> None:
     ws = staff()
     link = ws.add("badr@example.org")

@@ -133,6 +133,13 @@ class AccountQueries(Database):
             cur.execute(self._sql("INSERT INTO staff_setup_links (digest, account_id, expires_at) VALUES (?, ?, ?)"),
                         (digest, account_id, self._time_to_db(expires_at)))
 
+    def drop_setup_links(self, account_id: int) -> int:
+        """Unused links of an account stop working (it was disabled)."""
+        with self._transaction() as cur:
+            cur.execute(self._sql("DELETE FROM staff_setup_links WHERE account_id = ? AND used_at IS NULL"),
+                        (account_id,))
+            return int(cur.rowcount)
+
     def setup_link(self, digest: str) -> tuple[int, dt.datetime, dt.datetime | None] | None:
         """(account id, expires at, used at) of a link, or None."""
         cur = self._conn().cursor()
