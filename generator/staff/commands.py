@@ -47,6 +47,10 @@ def serve(root: Path, *, host: str, port: int) -> int:
         print("The staff workspace did not start.", file=sys.stderr)
         return 1
     settings, forms, store = opened
+    print(f"The staff workspace: http://{host}:{port}/staff/ here; setup links and cookies follow "
+          f"QALB_STAFF_URL={settings.staff_url}" + ("" if settings.secure_cookies else
+                                                     " (not https: cookies are not marked Secure)"),
+          file=sys.stderr)
     run(create_app(settings=settings, forms=forms, store=store), host=host, port=port,
         forwarded_allow_ips=settings.forwarded_allow_ips)
     return 0
