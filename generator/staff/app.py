@@ -90,7 +90,8 @@ class StaffHeaders:
 
 
 class BodyLimit:
-    """413 for a body over the limit, before asgi-csrf reads the whole body into memory."""
+    """413 for a body over the limit (declared, or found while reading it), before
+    asgi-csrf reads the whole body into memory; the body read is replayed to the app."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app, self.max_bytes = app, max_bytes
@@ -103,17 +104,24 @@ class BodyLimit:
         if not declared.isdigit() or int(declared) > self.max_bytes:
             await Response("Payload Too Large", status_code=413)(scope, receive, send)
             return
-        seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
+        messages: list[Message] = []
+        size = 0
+        while True:
             message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
-                raise anyio.EndOfStream("request body over the limit")
-            return message
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > self.max_bytes:
+                await Response("Payload Too Large", status_code=413)(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
 
-        await self.app(scope, counted, send)
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
 
 
 def safe_next(value: str | None) -> str:

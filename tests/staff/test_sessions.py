@@ -273,3 +273,22 @@ def test_sign_in_posts_are_limited_per_client(staff: Callable[..., Staff]) -> No
                     for _ in range(4)]
     assert statuses == [400, 400, 400, 429]
     assert "over the sign-in limit" in ws.audit("staff-sign-in-failure")[-1]["detail"]
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(staff: Callable[..., Staff]) -> None:
+    ws = staff(max_body_bytes=1024)
+    with ws.client() as client:
+        ws.set_up(client, ws.add("tala@example.org"))
+        page = client.get("/staff/accounts")
+        fields = {"csrftoken": csrf(page.text), "email": "big@example.org", "name": "x" * 2000, "role": "viewer"}
+        assert client.post("/staff/accounts", data=fields).status_code == 413
+
+        def chunked():  # no Content-Length: the limit is found while reading
+            body = "&".join(f"{k}={v}" for k, v in fields.items()).encode()
+            for start in range(0, len(body), 500):
+                yield body[start:start + 500]
+
+        refused = client.post("/staff/accounts", content=chunked(),
+                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert refused.status_code == 413
+    assert ws.store.account(email="big@example.org") is None
