@@ -625,44 +625,50 @@ def describe(run: dict[str, Any], unit: str) -> str:
 
 
 def endpoint_with_staff(tmp: Path, bodies: list[str], conns: int, warmup: float, seconds: float,
-                        rps: float) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The endpoint run again on a fresh SQLite file, with the staff workspace as a second
-    process on the same file and a person signing in and reading its pages meanwhile."""
+                        rps: float, tag: str, *, staff: bool = True) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The endpoint run again on a fresh SQLite file, with (or, for comparison in the same
+    conditions, without) the staff workspace as a second process on the same file and a
+    person signing in and reading its pages meanwhile."""
     port, staff_port = free_port(), free_port()
-    db = tmp / "shared.db"
+    db = tmp / f"shared-{tag}.db"
     env = child_env(DATABASE_URL=f"sqlite:///{db}", QALB_RATE_LIMIT="off", QALB_SITE_DIR=str(tmp / "no-site"),
-                    QALB_DATA_KEY_FILE=str(tmp / "keys2" / "data.key"),
-                    QALB_LOOKUP_KEY_FILE=str(tmp / "keys2" / "lookup.key"),
+                    QALB_DATA_KEY_FILE=str(tmp / f"keys-{tag}" / "data.key"),
+                    QALB_LOOKUP_KEY_FILE=str(tmp / f"keys-{tag}" / "lookup.key"),
                     QALB_STAFF_URL=f"http://127.0.0.1:{staff_port}/", QALB_STAFF_SIGN_IN_LIMIT="off")
     generator = [sys.executable, "-m", "generator", "--root", str(REPO)]
+    path = f"/api/forms/{FORM_ID}"
     with Server("endpoint", [*generator, "endpoint", "--host", "127.0.0.1", "--port", str(port)], port,
-                tmp / "endpoint2.log", env=env, health="/api/health") as endpoint_server:
-        added = subprocess.run([*generator, "staff", "add", "bench@example.org", "--name", "Bench", "--role",
-                                "admin", "--staff", "bench"], capture_output=True, text=True, env=env, timeout=60)
-        if added.returncode != 0:
-            raise BenchError(f"`staff add` failed: {added.stderr}")
-        with Server("staff", [*generator, "staff", "serve", "--host", "127.0.0.1", "--port", str(staff_port)],
-                    staff_port, tmp / "staff.log", env=env, health="/staff/sign-in"):
-            config = tmp / "staff.json"
-            config.write_text(json.dumps({"port": staff_port, "email": "bench@example.org",
-                                          "link": added.stdout.strip(), "seconds": warmup + seconds, "rps": rps}),
-                              encoding="utf-8")
-            person = subprocess.Popen([sys.executable, str(THIS), "_staff", str(config)], stdout=subprocess.PIPE,
-                                      text=True, env=child_env(), cwd=REPO)
-            assert person.stdout is not None
-            if person.stdout.readline().strip() != "ready":  # set up (argon2, zxcvbn) before the load starts
-                person.kill()
-                raise BenchError("the staff driver could not finish its setup link")
-            warm, run = run_client(tmp, port, f"/api/forms/{FORM_ID}", bodies, conns, [warmup, seconds],
-                                   endpoint_server.proc.pid)
-            out, _ = person.communicate(timeout=seconds + warmup + 120)
-            if person.returncode != 0:
-                raise BenchError(f"the staff driver failed ({person.returncode})")
-            rows = count_rows(db)
+                tmp / f"endpoint-{tag}.log", env=env, health="/api/health") as endpoint_server:
+        if not staff:
+            warm, run = run_client(tmp, port, path, bodies, conns, [warmup, seconds], endpoint_server.proc.pid)
+            rows, out = count_rows(db), None
+        else:
+            added = subprocess.run([*generator, "staff", "add", "bench@example.org", "--name", "Bench", "--role",
+                                    "admin", "--staff", "bench"], capture_output=True, text=True, env=env,
+                                   timeout=60)
+            if added.returncode != 0:
+                raise BenchError(f"`staff add` failed: {added.stderr}")
+            with Server("staff", [*generator, "staff", "serve", "--host", "127.0.0.1", "--port", str(staff_port)],
+                        staff_port, tmp / f"staff-{tag}.log", env=env, health="/staff/sign-in"):
+                config = tmp / f"staff-{tag}.json"
+                config.write_text(json.dumps({"port": staff_port, "email": "bench@example.org",
+                                              "link": added.stdout.strip(), "seconds": warmup + seconds,
+                                              "rps": rps}), encoding="utf-8")
+                person = subprocess.Popen([sys.executable, str(THIS), "_staff", str(config)],
+                                          stdout=subprocess.PIPE, text=True, env=child_env(), cwd=REPO)
+                assert person.stdout is not None
+                if person.stdout.readline().strip() != "ready":  # set up (argon2, zxcvbn) before the load
+                    person.kill()
+                    raise BenchError("the staff driver could not finish its setup link")
+                warm, run = run_client(tmp, port, path, bodies, conns, [warmup, seconds], endpoint_server.proc.pid)
+                out, _ = person.communicate(timeout=seconds + warmup + 120)
+                if person.returncode != 0:
+                    raise BenchError(f"the staff driver failed ({person.returncode})")
+                rows = count_rows(db)
     accepted = accepted_of(warm, 303) + accepted_of(run, 303)
     if rows < accepted:
-        raise BenchError(f"with staff beside, {accepted - rows} acknowledged submissions are not in the database")
-    return run, json.loads(out)
+        raise BenchError(f"{accepted - rows} acknowledged submissions are not in the database ({tag})")
+    return run, json.loads(out) if out else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -678,6 +684,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--staff-rps", type=float, default=5.0,
                         help="also run the endpoint with the staff workspace beside it, a person taking this many "
                              "steps per second there (default 5; 0: skip)")
+    parser.add_argument("--staff-rounds", type=int, default=None,
+                        help="rounds of (endpoint alone, endpoint with staff) for that comparison (default 2; 1 quick)")
     args = parser.parse_args(argv)
     plan = dict(QUICK if args.quick else FULL)
     if args.connections:
@@ -685,6 +693,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.seconds:
         plan["seconds"] = max(0.2, min(args.seconds, 120.0))  # bounded in time
     conns, seconds = plan["connections"], plan["seconds"]
+    args.staff_rounds = max(1, min(args.staff_rounds or (1 if args.quick else 2), 10))
 
     started = time.perf_counter()
     info = machine()
@@ -771,21 +780,34 @@ def main(argv: list[str] | None = None) -> int:
             broken.append("the endpoint accepted nothing")
 
         if args.staff_rps > 0:
-            beside, staff = endpoint_with_staff(tmp, bodies, conns, plan["warmup"], seconds, args.staff_rps)
-            results["endpoint_with_staff"], results["staff"] = beside, staff
-            print(f"Endpoint with the staff workspace beside it (the same run, a fresh SQLite file shared with "
-                  f"`python -m generator staff serve` in its own process, a person using it at "
-                  f"{args.staff_rps:g} steps/s): {describe(beside, 'submissions')}", flush=True)
-            print(f"Staff beside it: {staff['requests']} requests in {staff['elapsed']:.1f} s ({staff['sign_ins']} "
-                  f"sign-ins with TOTP, {staff['failed_sign_ins']} failed sign-ins, the rest page reads), "
-                  f"unexpected answers {staff['unexpected']}; step p50 {staff['p50_ms']:.1f} ms, "
-                  f"max {staff['max_ms']:.1f} ms")
-            alone_rate = accepted_of(run, 303) / run["elapsed"]
-            beside_rate = accepted_of(beside, 303) / beside["elapsed"]
-            print(f"With staff beside: {beside_rate:,.0f} submissions/s ({(beside_rate / alone_rate - 1) * 100:+.1f}% "
-                  f"of {alone_rate:,.0f}), p99 {beside['p99_ms']:.1f} ms (alone {run['p99_ms']:.1f} ms)")
-            if errors_of(beside) or staff["unexpected"]:
-                broken.append("the endpoint or the workspace answered with errors when run side by side")
+            # Alone and with staff, alternately, each on a fresh file: the machine's other load
+            # changes over a minute, so one pair says little; medians of the rounds are compared.
+            pairs = []
+            for number in range(1, args.staff_rounds + 1):
+                alone, _ = endpoint_with_staff(tmp, bodies, conns, plan["warmup"], seconds, args.staff_rps,
+                                               f"alone{number}", staff=False)
+                beside, staff = endpoint_with_staff(tmp, bodies, conns, plan["warmup"], seconds, args.staff_rps,
+                                                    f"staff{number}")
+                assert staff is not None
+                pairs.append((alone, beside, staff))
+                print(f"Round {number}, endpoint alone again (a fresh SQLite file): {describe(alone, 'submissions')}")
+                print(f"Round {number}, endpoint with the staff workspace beside it (a fresh SQLite file shared with "
+                      f"`python -m generator staff serve` in its own process, a person using it at "
+                      f"{args.staff_rps:g} steps/s): {describe(beside, 'submissions')}", flush=True)
+                print(f"Round {number}, staff beside it: {staff['requests']} requests in {staff['elapsed']:.1f} s "
+                      f"({staff['sign_ins']} sign-ins, {staff['failed_sign_ins']} failed sign-ins, the rest page "
+                      f"reads), unexpected answers {staff['unexpected']}; step p50 {staff['p50_ms']:.1f} ms, "
+                      f"max {staff['max_ms']:.1f} ms")
+                if errors_of(alone) or errors_of(beside) or staff["unexpected"]:
+                    broken.append("the endpoint or the workspace answered with errors when run side by side")
+            results["staff_rounds"] = [{"alone": a, "beside": b, "staff": st} for a, b, st in pairs]
+            alone_rate = statistics.median(accepted_of(a, 303) / a["elapsed"] for a, _, _ in pairs)
+            beside_rate = statistics.median(accepted_of(b, 303) / b["elapsed"] for _, b, _ in pairs)
+            alone_p99 = statistics.median(a["p99_ms"] for a, _, _ in pairs)
+            beside_p99 = statistics.median(b["p99_ms"] for _, b, _ in pairs)
+            print(f"With staff beside (median of {len(pairs)} round(s)): {beside_rate:,.0f} submissions/s "
+                  f"({(beside_rate / alone_rate - 1) * 100:+.1f}% of {alone_rate:,.0f} alone), p99 {beside_p99:.1f} ms "
+                  f"(alone {alone_p99:.1f} ms)")
     except (BenchError, subprocess.TimeoutExpired, OSError, sqlite3.Error) as exc:
         print(f"\nThe benchmark broke: {exc}", file=sys.stderr)
         if args.keep:
