@@ -25,6 +25,12 @@ number of accepted (303) responses: nothing acknowledged may be missing.
     .venv/bin/python bench/endpoint.py           # 50 connections, 20 s per run (about 1 minute)
     .venv/bin/python bench/endpoint.py --quick   # 4 connections, ~1.5 s per run (the test suite)
 
+Then (issue 17) the endpoint is run again with the staff workspace beside it:
+`python -m generator staff serve` in its own process on the same SQLite file, a
+person there reading the home, accounts and audit pages, signing out and in
+again every 20th step (a TOTP code, or a recovery code while a new code is not
+out yet), and failing a sign-in every 20th step (`--staff-rps` steps per second). Both runs' submissions/s and p99 are printed.
+
 Exit code 0 also when a target is missed (it is a benchmark); 1 when something
 broke: an error response or socket error, a lost row, a server that did not start.
 Only 127.0.0.1 is used.
@@ -216,6 +222,117 @@ def client_main(config_file: str) -> int:
     return 0
 
 
+
+# --- child process: staff using the workspace beside the endpoint ------------------
+
+STAFF_PASSWORD = "copper lantern orchard minus 47"
+
+
+class _StaffBrowser:
+    """A person in the staff workspace, as a browser without JavaScript: cookies, forms, redirects."""
+
+    def __init__(self, port: int) -> None:
+        import http.cookiejar
+        import urllib.request
+
+        self.base = f"http://127.0.0.1:{port}"
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def get(self, path: str) -> tuple[int, str]:
+        import urllib.error
+
+        try:
+            with self.opener.open(self.base + path, timeout=30) as answer:
+                return answer.status, answer.read().decode("utf-8")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8", "replace")
+
+    def post(self, path: str, fields: dict[str, str], page: str) -> tuple[int, str]:
+        import re
+        import urllib.error
+        import urllib.request
+
+        token = re.search(r'name="csrftoken" value="([^"]+)"', page)
+        data = urlencode({**fields, "csrftoken": token[1] if token else ""}).encode()
+        try:
+            with self.opener.open(urllib.request.Request(self.base + path, data=data), timeout=30) as answer:
+                return answer.status, answer.read().decode("utf-8")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8", "replace")
+
+    def set_up(self, link: str) -> tuple[str, list[str]]:
+        """Finish a setup link (password, TOTP); returns the TOTP secret and the recovery codes."""
+        import re
+
+        import pyotp
+
+        path = link[link.index("/staff/"):]
+        status, page = self.get(path)
+        secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page)
+        if status != 200 or secret is None:
+            raise BenchError(f"the staff setup page answered {status}")
+        key = secret[1].replace(" ", "")
+        status, done = self.post(path, {"password": STAFF_PASSWORD, "password_confirm": STAFF_PASSWORD,
+                                        "code": pyotp.TOTP(key).now()}, page)
+        if status != 200:
+            raise BenchError(f"the staff setup answered {status}")
+        return key, re.findall(r"<code>([A-Z2-7-]{19})</code>", done)
+
+    def sign_in(self, email: str, code: str) -> int:
+        _, page = self.get("/staff/sign-in")
+        status, _ = self.post("/staff/sign-in", {"email": email, "password": STAFF_PASSWORD, "code": code}, page)
+        return status
+
+
+def staff_main(config_file: str) -> int:
+    """`endpoint.py _staff CONFIG.json`: finish the setup link, say "ready", then for `seconds`, at
+    `rps` steps/s: read the home, accounts and audit pages; every 20th step sign out and in again
+    (with a new TOTP code when one is out, else with a recovery code while any is left); every
+    20th step, 10 later, fail a sign-in (unknown e-mail: one argon2 verification and an audit row).
+    Prints JSON."""
+    import pyotp
+
+    config = json.loads(Path(config_file).read_text(encoding="utf-8"))
+    person = _StaffBrowser(config["port"])
+    secret, recovery = person.set_up(config["link"])  # and signed in
+    totp = pyotp.TOTP(secret)
+    print("ready", flush=True)
+    counts = {"requests": 0, "unexpected": 0, "sign_ins": 0, "failed_sign_ins": 0}
+    latencies: list[float] = []
+    last_step = int(time.time() // 30)  # the setup used this step's code; a code works once
+    started = time.perf_counter()
+    deadline = started + config["seconds"]
+    step = 0
+    while time.perf_counter() < deadline:
+        at = time.perf_counter()
+        now_step = int(time.time() // 30)
+        if step % 20 == 19 and (now_step != last_step or recovery):
+            code = totp.now() if now_step != last_step else recovery.pop()
+            last_step = now_step
+            _, home = person.get("/staff/")
+            person.post("/staff/sign-out", {}, home)
+            ok = person.sign_in(config["email"], code) == 200  # 303 followed to the home page
+            counts["sign_ins" if ok else "unexpected"] += 1
+            counts["requests"] += 5
+        elif step % 20 == 9:
+            status = person.sign_in("nobody@example.org", "123456")
+            counts["failed_sign_ins"] += 1
+            counts["unexpected"] += status != 400
+            counts["requests"] += 2
+        else:
+            status, _ = person.get(("/staff/", "/staff/accounts", "/staff/audit")[step % 3])
+            counts["unexpected"] += status != 200
+            counts["requests"] += 1
+        latencies.append(time.perf_counter() - at)
+        step += 1
+        time.sleep(max(0.0, 1.0 / config["rps"] - (time.perf_counter() - at)))
+    latencies.sort()
+    print(json.dumps({**counts, "elapsed": time.perf_counter() - started,
+                      "p50_ms": latencies[len(latencies) // 2] * 1000 if latencies else 0.0,
+                      "max_ms": latencies[-1] * 1000 if latencies else 0.0}))
+    return 0
+
+
 # --- child processes: the servers ------------------------------------------------
 
 def serve_bare(port: int) -> int:
@@ -277,7 +394,7 @@ def serve_raw(port: int) -> int:
 
 
 ROLES = {"_client": lambda a: client_main(a[0]), "_bare": lambda a: serve_bare(int(a[0])),
-         "_raw": lambda a: serve_raw(int(a[0]))}
+         "_raw": lambda a: serve_raw(int(a[0])), "_staff": lambda a: staff_main(a[0])}
 
 
 # --- the benchmark --------------------------------------------------------------
@@ -507,6 +624,53 @@ def describe(run: dict[str, Any], unit: str) -> str:
             f"CPU (of one core) {cpu}")
 
 
+def endpoint_with_staff(tmp: Path, bodies: list[str], conns: int, warmup: float, seconds: float,
+                        rps: float, tag: str, *, staff: bool = True) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The endpoint run again on a fresh SQLite file, with (or, for comparison in the same
+    conditions, without) the staff workspace as a second process on the same file and a
+    person signing in and reading its pages meanwhile."""
+    port, staff_port = free_port(), free_port()
+    db = tmp / f"shared-{tag}.db"
+    env = child_env(DATABASE_URL=f"sqlite:///{db}", QALB_RATE_LIMIT="off", QALB_SITE_DIR=str(tmp / "no-site"),
+                    QALB_DATA_KEY_FILE=str(tmp / f"keys-{tag}" / "data.key"),
+                    QALB_LOOKUP_KEY_FILE=str(tmp / f"keys-{tag}" / "lookup.key"),
+                    QALB_STAFF_URL=f"http://127.0.0.1:{staff_port}/", QALB_STAFF_SIGN_IN_LIMIT="off")
+    generator = [sys.executable, "-m", "generator", "--root", str(REPO)]
+    path = f"/api/forms/{FORM_ID}"
+    with Server("endpoint", [*generator, "endpoint", "--host", "127.0.0.1", "--port", str(port)], port,
+                tmp / f"endpoint-{tag}.log", env=env, health="/api/health") as endpoint_server:
+        if not staff:
+            warm, run = run_client(tmp, port, path, bodies, conns, [warmup, seconds], endpoint_server.proc.pid)
+            rows, out = count_rows(db), None
+        else:
+            added = subprocess.run([*generator, "staff", "add", "bench@example.org", "--name", "Bench", "--role",
+                                    "admin", "--staff", "bench"], capture_output=True, text=True, env=env,
+                                   timeout=60)
+            if added.returncode != 0:
+                raise BenchError(f"`staff add` failed: {added.stderr}")
+            with Server("staff", [*generator, "staff", "serve", "--host", "127.0.0.1", "--port", str(staff_port)],
+                        staff_port, tmp / f"staff-{tag}.log", env=env, health="/staff/sign-in"):
+                config = tmp / f"staff-{tag}.json"
+                config.write_text(json.dumps({"port": staff_port, "email": "bench@example.org",
+                                              "link": added.stdout.strip(), "seconds": warmup + seconds,
+                                              "rps": rps}), encoding="utf-8")
+                person = subprocess.Popen([sys.executable, str(THIS), "_staff", str(config)],
+                                          stdout=subprocess.PIPE, text=True, env=child_env(), cwd=REPO)
+                assert person.stdout is not None
+                if person.stdout.readline().strip() != "ready":  # set up (argon2, zxcvbn) before the load
+                    person.kill()
+                    raise BenchError("the staff driver could not finish its setup link")
+                warm, run = run_client(tmp, port, path, bodies, conns, [warmup, seconds], endpoint_server.proc.pid)
+                out, _ = person.communicate(timeout=seconds + warmup + 120)
+                if person.returncode != 0:
+                    raise BenchError(f"the staff driver failed ({person.returncode})")
+                rows = count_rows(db)
+    accepted = accepted_of(warm, 303) + accepted_of(run, 303)
+    if rows < accepted:
+        raise BenchError(f"{accepted - rows} acknowledged submissions are not in the database ({tag})")
+    return run, json.loads(out) if out else None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in ROLES:
@@ -517,6 +681,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, help=f"measured seconds per run (default {FULL['seconds']:.0f})")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (database, logs) and print it")
+    parser.add_argument("--staff-rps", type=float, default=5.0,
+                        help="also run the endpoint with the staff workspace beside it, a person taking this many "
+                             "steps per second there (default 5; 0: skip)")
+    parser.add_argument("--staff-rounds", type=int, default=None,
+                        help="rounds of (endpoint alone, endpoint with staff) for that comparison (default 2; 1 quick)")
     args = parser.parse_args(argv)
     plan = dict(QUICK if args.quick else FULL)
     if args.connections:
@@ -524,6 +693,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.seconds:
         plan["seconds"] = max(0.2, min(args.seconds, 120.0))  # bounded in time
     conns, seconds = plan["connections"], plan["seconds"]
+    args.staff_rounds = max(1, min(args.staff_rounds or (1 if args.quick else 2), 10))
 
     started = time.perf_counter()
     info = machine()
@@ -608,6 +778,36 @@ def main(argv: list[str] | None = None) -> int:
             broken.append("the endpoint answered with errors")
         if accepted_of(run, 303) == 0:
             broken.append("the endpoint accepted nothing")
+
+        if args.staff_rps > 0:
+            # Alone and with staff, alternately, each on a fresh file: the machine's other load
+            # changes over a minute, so one pair says little; medians of the rounds are compared.
+            pairs = []
+            for number in range(1, args.staff_rounds + 1):
+                alone, _ = endpoint_with_staff(tmp, bodies, conns, plan["warmup"], seconds, args.staff_rps,
+                                               f"alone{number}", staff=False)
+                beside, staff = endpoint_with_staff(tmp, bodies, conns, plan["warmup"], seconds, args.staff_rps,
+                                                    f"staff{number}")
+                assert staff is not None
+                pairs.append((alone, beside, staff))
+                print(f"Round {number}, endpoint alone again (a fresh SQLite file): {describe(alone, 'submissions')}")
+                print(f"Round {number}, endpoint with the staff workspace beside it (a fresh SQLite file shared with "
+                      f"`python -m generator staff serve` in its own process, a person using it at "
+                      f"{args.staff_rps:g} steps/s): {describe(beside, 'submissions')}", flush=True)
+                print(f"Round {number}, staff beside it: {staff['requests']} requests in {staff['elapsed']:.1f} s "
+                      f"({staff['sign_ins']} sign-ins, {staff['failed_sign_ins']} failed sign-ins, the rest page "
+                      f"reads), unexpected answers {staff['unexpected']}; step p50 {staff['p50_ms']:.1f} ms, "
+                      f"max {staff['max_ms']:.1f} ms")
+                if errors_of(alone) or errors_of(beside) or staff["unexpected"]:
+                    broken.append("the endpoint or the workspace answered with errors when run side by side")
+            results["staff_rounds"] = [{"alone": a, "beside": b, "staff": st} for a, b, st in pairs]
+            alone_rate = statistics.median(accepted_of(a, 303) / a["elapsed"] for a, _, _ in pairs)
+            beside_rate = statistics.median(accepted_of(b, 303) / b["elapsed"] for _, b, _ in pairs)
+            alone_p99 = statistics.median(a["p99_ms"] for a, _, _ in pairs)
+            beside_p99 = statistics.median(b["p99_ms"] for _, b, _ in pairs)
+            print(f"With staff beside (median of {len(pairs)} round(s)): {beside_rate:,.0f} submissions/s "
+                  f"({(beside_rate / alone_rate - 1) * 100:+.1f}% of {alone_rate:,.0f} alone), p99 {beside_p99:.1f} ms "
+                  f"(alone {alone_p99:.1f} ms)")
     except (BenchError, subprocess.TimeoutExpired, OSError, sqlite3.Error) as exc:
         print(f"\nThe benchmark broke: {exc}", file=sys.stderr)
         if args.keep:

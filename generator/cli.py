@@ -96,7 +96,33 @@ def cmd_endpoint(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from .endpoint.commands import serve
 
-    return serve(args.root, host=args.host, port=args.port, serve_site=True)
+    return serve(args.root, host=args.host, port=args.port, serve_site=True, beside=_staff_beside(args.root))
+
+
+def _staff_beside(root: Path):
+    """For `run` only: the staff workspace at /staff/ beside the endpoint and the site, on
+    the same store (the endpoint package never imports the workspace; they meet here)."""
+
+    def compose(endpoint_app, store, forms):
+        from .staff.app import create_app
+        from .staff.commands import settings_or_report
+        from .web.dispatch import PathDispatch
+
+        settings = settings_or_report(root)
+        if settings is None:
+            return None
+        return PathDispatch({"/staff": create_app(settings=settings, forms=forms, store=store)}, endpoint_app)
+
+    return compose
+
+
+def cmd_staff(args: argparse.Namespace) -> int:
+    from .staff import commands
+
+    if args.action == "serve":
+        return commands.serve(args.root, host=args.host, port=args.port)
+    return commands.manage(args.root, action=args.action, email=args.email, name=args.name, role=args.role,
+                           forms=args.form, staff=args.staff)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -177,10 +203,22 @@ def build_parser() -> argparse.ArgumentParser:
     endpoint.add_argument("--port", type=int, default=8000)
     endpoint.set_defaults(run=cmd_endpoint)
 
-    run = commands.add_parser("run", help="serve the built site/ and the forms endpoint together on one port")
+    run = commands.add_parser(
+        "run", help="serve the built site/, the forms endpoint and the staff workspace (/staff/) on one port")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
     run.set_defaults(run=cmd_run)
+
+    staff = commands.add_parser("staff", help="the staff workspace: serve it; add, list, disable or reset accounts")
+    staff.add_argument("action", choices=["serve", "add", "list", "disable", "reset"])
+    staff.add_argument("email", nargs="?", help="the account's e-mail address (add, disable, reset)")
+    staff.add_argument("--name", help="add: the person's name, as the workspace shows it")
+    staff.add_argument("--role", choices=["admin", "caseworker", "viewer"], help="add: what the account may do")
+    staff.add_argument("--form", action="append", default=[], help="add: a form the account works on; repeatable")
+    staff.add_argument("--host", default="127.0.0.1", help="serve: the address to listen on")
+    staff.add_argument("--port", type=int, default=8002, help="serve: the port")
+    staff.add_argument("--staff", help="who does it, for the audit log (default: the system user)")
+    staff.set_defaults(run=cmd_staff)
 
     export = commands.add_parser("export", help="write a form's submissions as a frictionless Data Package")
     export.add_argument("form", help="the form id, e.g. help-request")

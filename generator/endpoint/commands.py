@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from generator.submissions.commands import load_forms_or_report, read_settings, secure_store
 
 from .settings import EndpointSettings
 
 
-def serve(root: Path, *, host: str, port: int, serve_site: bool) -> int:
+def serve(root: Path, *, host: str, port: int, serve_site: bool, beside: Any = None) -> int:
     """The endpoint (and with `serve_site` the built site) in one uvicorn process.
     On a fresh machine the keys are created here (said on stderr); a database whose
-    rows the keys cannot read stops the start."""
+    rows the keys cannot read stops the start. `beside(app, store, forms)` may wrap
+    the app with others on the same store (cli.py: the staff workspace for `run`);
+    it returns None when they cannot start."""
     from generator.web.server import run
 
     from .app import create_app
@@ -29,8 +32,10 @@ def serve(root: Path, *, host: str, port: int, serve_site: bool) -> int:
     if store is None:
         print("The endpoint did not start.", file=sys.stderr)
         return 1
-    run(create_app(settings=settings, forms=forms, store=store, serve_site=serve_site), host=host, port=port,
-        forwarded_allow_ips=settings.forwarded_allow_ips)
+    app = create_app(settings=settings, forms=forms, store=store, serve_site=serve_site)
+    if beside is not None and (app := beside(app, store, forms)) is None:
+        return 1
+    run(app, host=host, port=port, forwarded_allow_ips=settings.forwarded_allow_ips)
     return 0
 
 

@@ -20,7 +20,12 @@ import os
 from typing import Any
 
 ACTIONS = ("export", "http-export", "subject-find", "subject-export", "subject-delete", "purge",
-           "token-create", "token-revoke", "keys-rotate", "status-lookup")
+           "token-create", "token-revoke", "keys-rotate", "status-lookup",
+           # the staff workspace (generator/staff/): sign-in, sessions, accounts, refusals
+           "staff-sign-in", "staff-sign-in-failure", "staff-lock", "staff-sign-out", "staff-session-expired",
+           "staff-setup", "staff-setup-problem", "staff-setup-refused", "staff-recovery-code-used", "staff-account-add",
+           "staff-account-disable", "staff-account-reset", "staff-language", "staff-refused",
+           "staff-csrf-refused")
 
 
 def actor(staff: str | None = None) -> str:

@@ -122,6 +122,52 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
+        4,
+        "staff accounts, their recovery codes, setup links and sessions",
+        # The staff workspace (generator/staff/). Secrets are never stored as given:
+        # passwords as argon2id hashes, the TOTP secret encrypted with the data key
+        # (crypto.py), recovery codes, setup links and session ids as sha256 digests
+        # of random values. `forms` is a JSON list of form ids (caseworker, viewer).
+        sql=(
+            """CREATE TABLE staff_accounts (
+                id {serial_key},
+                email TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                role TEXT NOT NULL CHECK (role IN ('admin', 'caseworker', 'viewer')),
+                forms TEXT NOT NULL DEFAULT '[]',
+                language TEXT NOT NULL DEFAULT 'ar' CHECK (language IN ('ar', 'en')),
+                password_hash TEXT,
+                totp_secret TEXT,
+                totp_last_step BIGINT NOT NULL DEFAULT 0,
+                disabled INTEGER NOT NULL DEFAULT 0,
+                failures INTEGER NOT NULL DEFAULT 0,
+                locked_until {time},
+                created_at {time} NOT NULL
+            )""",
+            """CREATE TABLE staff_recovery_codes (
+                account_id {serial_ref} NOT NULL REFERENCES staff_accounts (id) ON DELETE CASCADE,
+                digest TEXT NOT NULL,
+                used_at {time},
+                PRIMARY KEY (account_id, digest)
+            )""",
+            """CREATE TABLE staff_setup_links (
+                digest TEXT PRIMARY KEY,
+                account_id {serial_ref} NOT NULL REFERENCES staff_accounts (id) ON DELETE CASCADE,
+                expires_at {time} NOT NULL,
+                used_at {time}
+            )""",
+            """CREATE TABLE staff_sessions (
+                digest TEXT PRIMARY KEY,
+                account_id {serial_ref} NOT NULL REFERENCES staff_accounts (id) ON DELETE CASCADE,
+                created_at {time} NOT NULL,
+                last_seen {time} NOT NULL,
+                ended_at {time}
+            )""",
+            "CREATE INDEX staff_sessions_by_account ON staff_sessions (account_id)",
+            "CREATE INDEX audit_log_by_time ON audit_log (at)",
+        ),
+    ),
+    Migration(
         5,
         "case handling: each submission's current state, due date, assignment and channel; its history",
         # The current state lives on the submission so lists filter and count by it

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from .db.accounts import AccountQueries
 from .db.audit_log import AuditQueries
 from .db.cases import CaseQueries
 from .db.connection import Database
@@ -24,10 +25,12 @@ from .db.export_tokens import TokenQueries
 from .db.postgres import PostgresDatabase
 from .db.schemas import SchemaQueries
 from .db.sqlite import SQLiteDatabase
+from .db.staff_sessions import SessionQueries
 from .db.submissions import AnswersCodec, SubmissionQueries
 
 
-class Store(SubmissionQueries, CaseQueries, SchemaQueries, AuditQueries, TokenQueries, Database):
+class Store(SubmissionQueries, CaseQueries, SchemaQueries, AuditQueries, TokenQueries, AccountQueries,
+            SessionQueries, Database):
     """The operations the web apps and the commands need, for either backend."""
 
     def __init__(self, *, codec: Any = None, indexer: Any = None) -> None:

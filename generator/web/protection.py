@@ -173,3 +173,10 @@ def content_security_policy(*, site_url: str = "", script_hashes: Iterable[str] 
             f"style-src 'self' 'unsafe-inline'{extra}; script-src 'self'{extra}{hashes}; "
             f"font-src 'self'{extra}; form-action 'self'; frame-ancestors 'none'; "
             f"base-uri 'self'{extra}; object-src 'none'")
+
+
+def strict_content_security_policy() -> str:
+    """For pages that need no script and no inline style at all (the staff workspace):
+    everything from the page's own origin, nothing inline, no framing, no plugins."""
+    return ("default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")

@@ -168,6 +168,8 @@ RELEASED = {
     1: {"sqlite": "99ce61c58ee49859", "postgresql": "fc19373cbdcde0c4"},
     2: {"sqlite": "409dac67c725fd1e", "postgresql": "5a58a051a30ccf27"},
     3: {"sqlite": "9462d58f529c7a3f", "postgresql": "d7f976f3e4d80c9f"},
+    4: {"sqlite": "843361a44b5fce5d", "postgresql": "0f3a119756b424cb"},
+    5: {"sqlite": "bb7a40216f14ad9e", "postgresql": "42b1ecdd0fc0183d"},
 }
 
 

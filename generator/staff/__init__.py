@@ -1,0 +1,12 @@
+"""The staff workspace (issue 17, part 1): accounts and roles, a two-factor sign-in
+(argon2id password, TOTP, recovery codes), server-side sessions, CSRF tokens in
+every form, the audit log for admins, all server-rendered in Arabic first.
+
+Read in this order: settings.py (environment) -> accounts.py (what an account
+may do; passwords, codes, setup links) -> sessions.py (the cookie and its row)
+-> app.py (routes, the checks before each page) -> pages.py (templates in
+templates/staff/, words from the catalogs) -> commands.py (`staff ...`).
+Tables and queries live in submissions/db/accounts.py and staff_sessions.py.
+
+May import: core, forms, submissions, web. Never endpoint.
+"""

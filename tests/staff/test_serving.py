@@ -1,0 +1,89 @@
+"""Where the workspace is served: alone (`staff serve`), at /staff/ beside the endpoint and
+the site for `run`, and never by the public `endpoint`; and the account commands."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from generator.endpoint.app import create_app as create_endpoint
+from tests.staff.conftest import generator_cli
+from tests.support.fixtures import LiveServer, make_settings
+
+
+def test_the_public_endpoint_answers_404_under_staff(forms: dict[str, Any], forms_root: Path, store_url: str,
+                                                    live: Callable[[Any], LiveServer]) -> None:
+    server = live(create_endpoint(settings=make_settings(forms_root, store_url), forms=forms))
+    with server.client() as client:
+        for path in ("/staff", "/staff/", "/staff/sign-in", "/staff/setup/x", "/staff/static/staff.css"):
+            assert client.get(path).status_code == 404, path
+        assert client.post("/staff/sign-in", data={"email": "a@example.org"}).status_code == 404
+        assert client.get("/api/health").status_code == 200
+
+
+def test_run_serves_the_workspace_at_staff_beside_the_endpoint(forms: dict[str, Any], forms_root: Path,
+                                                               store_url: str,
+                                                               live: Callable[[Any], LiveServer]) -> None:
+    from generator.cli import _staff_beside
+
+    endpoint = create_endpoint(settings=make_settings(forms_root, store_url), forms=forms)
+    app = _staff_beside(forms_root)(endpoint, endpoint.state.endpoint.store, forms)
+    server = live(app)
+    with server.client() as client:
+        page = client.get("/staff/sign-in")
+        assert page.status_code == 200 and 'lang="ar" dir="rtl"' in page.text
+        assert client.get("/staff/").headers["location"].startswith("/staff/sign-in")
+        assert client.get("/api/health").json() == {"status": "ok"}
+        # The endpoint's writer runs (its lifespan started): a submission is stored.
+        from tests.support.samples import valid_answers
+
+        sent = client.post("/api/forms/enquiry", data=valid_answers(forms["enquiry"]))
+        assert sent.status_code == 303
+
+
+def test_staff_commands_add_list_disable_reset(forms_root: Path, store_url: str) -> None:
+    added = generator_cli(forms_root, store_url, "staff", "add", "Nour@Example.org", "--name", "نور",
+                          "--role", "caseworker", "--form", "enquiry", "--form", "help-request")
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.startswith("http://127.0.0.1:8000/staff/setup/")
+    again = generator_cli(forms_root, store_url, "staff", "add", "nour@example.org", "--name", "x", "--role", "viewer")
+    assert again.returncode == 1 and "already an account for nour@example.org" in again.stderr
+    unknown = generator_cli(forms_root, store_url, "staff", "add", "z@example.org", "--name", "z", "--role", "viewer",
+                            "--form", "nope")
+    assert unknown.returncode == 1 and "there is no form nope" in unknown.stderr
+    listed = generator_cli(forms_root, store_url, "staff", "list")
+    assert listed.stdout.splitlines() == ["nour@example.org\tنور\tcaseworker\tenquiry, help-request\tsetup-pending"]
+    reset = generator_cli(forms_root, store_url, "staff", "reset", "nour@example.org", "--staff", "lead")
+    assert reset.returncode == 0 and reset.stdout.startswith("http://127.0.0.1:8000/staff/setup/")
+    assert reset.stdout != added.stdout
+    disabled = generator_cli(forms_root, store_url, "staff", "disable", "nour@example.org", "--staff", "lead")
+    assert disabled.returncode == 0 and "Disabled nour@example.org" in disabled.stderr
+    listed = generator_cli(forms_root, store_url, "staff", "list")
+    assert listed.stdout.endswith("\tdisabled\n")
+
+    from generator.submissions.store import open_store
+
+    store = open_store(store_url)
+    try:
+        entries = [(e["actor"], e["action"]) for e in store.audit_entries()]
+    finally:
+        store.close()
+    assert entries[1:] == [("lead", "staff-account-reset"), ("lead", "staff-account-disable")]
+    assert entries[0][1] == "staff-account-add"
+
+
+def test_settings_come_from_the_environment_or_stop_with_a_sentence(tmp_path: Path) -> None:
+    import pytest
+
+    from generator.core.environment import SettingsError
+    from generator.staff.settings import StaffSettings
+
+    settings = StaffSettings.from_env(tmp_path, {"QALB_STAFF_URL": "https://staff.qalb.example",
+                                                 "QALB_STAFF_IDLE_MINUTES": "15", "QALB_STAFF_SIGN_IN_LIMIT": "5/60"})
+    assert settings.secure_cookies and settings.base_url == "https://staff.qalb.example/staff/"
+    assert settings.idle_minutes == 15 and settings.absolute_hours == 12 and settings.sign_in_limit == (5, 60.0)
+    assert not StaffSettings.from_env(tmp_path, {}).secure_cookies
+    for name, value, words in (("QALB_STAFF_URL", "staff.example", "absolute http(s) URL"),
+                               ("QALB_STAFF_IDLE_MINUTES", "0", "whole number above 0"),
+                               ("QALB_STAFF_SIGN_IN_LIMIT", "lots", 'must look like "10/60"')):
+        with pytest.raises(SettingsError, match=words.replace("(", r"\(").replace(")", r"\)")):
+            StaffSettings.from_env(tmp_path, {name: value})
