@@ -68,6 +68,8 @@ def loads(browser, base: str, prefix: str, query: str) -> dict[str, bool]:
         page.on("request", lambda request: requested.append(request.url))
         page.goto(f"{base}{prefix}search/", wait_until="networkidle")
         before = any(url.endswith("/search/index.json") for url in requested)
+        # As a person does: a tap in the box (search-later.js loads the search then), then the words.
+        page.click("#qalb-search-input")
         page.fill("#qalb-search-input", query)
         page.wait_for_selector(".qalb-search__link", timeout=120_000)
         on_query = any(url.endswith("/search/index.json") for url in requested)
