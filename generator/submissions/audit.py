@@ -20,7 +20,7 @@ import os
 from typing import Any
 
 ACTIONS = ("export", "http-export", "subject-find", "subject-export", "subject-delete", "purge",
-           "token-create", "token-revoke", "keys-rotate")
+           "token-create", "token-revoke", "keys-rotate", "notify-retry")
 
 
 def actor(staff: str | None = None) -> str:

@@ -9,7 +9,9 @@ A `Store` is the queries of every table (db/<table>.py) over one backend's
 connection (db/sqlite.py, db/postgres.py, both on db/connection.py). All
 reading and writing of the answers column goes through the store's codec, and
 with an `Indexer` (identifiers.py) each insert also stores keyed hashes of the
-person's identifiers in the same transaction.
+person's identifiers in the same transaction; with an `outbox_planner`
+(notices.py) it also stores the e-mail notifications the submission causes
+(db/outbox.py), so none is lost and none is sent for a submission not stored.
 """
 from __future__ import annotations
 
@@ -20,19 +22,21 @@ from urllib.parse import unquote, urlsplit
 from .db.audit_log import AuditQueries
 from .db.connection import Database
 from .db.export_tokens import TokenQueries
+from .db.outbox import OutboxQueries
 from .db.postgres import PostgresDatabase
 from .db.schemas import SchemaQueries
 from .db.sqlite import SQLiteDatabase
 from .db.submissions import AnswersCodec, SubmissionQueries
 
 
-class Store(SubmissionQueries, SchemaQueries, AuditQueries, TokenQueries, Database):
+class Store(SubmissionQueries, OutboxQueries, SchemaQueries, AuditQueries, TokenQueries, Database):
     """The operations the web apps and the commands need, for either backend."""
 
     def __init__(self, *, codec: Any = None, indexer: Any = None) -> None:
         super().__init__()
         self.codec = codec or AnswersCodec()
         self.indexer = indexer  # identifiers.Indexer, or None: no lookup hashes stored
+        self.outbox_planner: Any = None  # notices.OutboxPlanner, or None: notifications off, nothing queued
 
 
 class SQLiteStore(SQLiteDatabase, Store):

@@ -49,6 +49,10 @@ CASES = {
     "consent-not-true": [(22, "consent-not-true", "enum: [true]")],
     "invalid-rule": [(10, "invalid-rule", 'a field "phone" that this form does not have')],
     "invalid-condition": [(11, "invalid-rule", '"reply_by" can never be "fax": its choices are phone, email')],
+    "invalid-email": [(11, "invalid-email", '"Requests team <requests@qalb.example>" is not an e-mail address')],
+    "missing-email-field": [(9, "missing-email-field", 'add a field with "format: email"')],
+    "invalid-notify": [(10, "invalid-value", '"staff_language" is the language of the staff messages: ar or en'),
+                       (11, "invalid-value", '"applicant" is true')],
 }
 
 

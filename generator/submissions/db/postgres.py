@@ -31,6 +31,9 @@ class PostgresDatabase(Database):
         # Two services starting at once must not both create the tables.
         cur.execute("SELECT pg_advisory_xact_lock(4242001)")
 
+    def _skip_locked(self) -> str:
+        return " FOR UPDATE SKIP LOCKED"
+
     def _time_from_db(self, value: dt.datetime) -> dt.datetime:
         return value.astimezone(dt.timezone.utc)
 

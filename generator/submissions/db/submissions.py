@@ -17,6 +17,7 @@ from generator.submissions.references import new_reference
 
 from .connection import chunks, marks
 from .lookups import LookupQueries
+from .outbox import OutboxQueries
 
 COLUMNS = "reference, form_id, form_version, language, submitted_at, consent, status, answers"
 INSERT = f"INSERT INTO submissions ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -38,7 +39,7 @@ class AnswersCodec:
         return True
 
 
-class SubmissionQueries(LookupQueries):
+class SubmissionQueries(LookupQueries, OutboxQueries):
     codec: Any
 
     def row_params(self, sub: Submission) -> tuple[Any, ...]:
@@ -54,6 +55,7 @@ class SubmissionQueries(LookupQueries):
             with self._transaction() as cur:
                 cur.executemany(self._sql(INSERT), [self.row_params(s) for s in subs])
                 self._insert_lookups(cur, subs)
+                self._insert_outbox(cur, subs)  # the messages they cause, in the same transaction
             return list(subs)
         except Exception:
             return [self._insert_one(sub) for sub in subs]
@@ -65,6 +67,7 @@ class SubmissionQueries(LookupQueries):
                 with self._transaction() as cur:
                     cur.execute(self._sql(INSERT), self.row_params(sub))
                     self._insert_lookups(cur, [sub])
+                    self._insert_outbox(cur, [sub])
                 return sub
             except Exception as exc:
                 if not self._is_unique_violation(exc):
