@@ -16,6 +16,15 @@ In the same run it measures two ceilings:
 * storage: SQLite alone, one row per transaction, WAL and synchronous=FULL
   (the endpoint's own connection settings), rows like the endpoint stores.
 
+With notifications on (issue 21) the same endpoint runs again in the same
+run, on a fresh database, with QALB_SMTP_URL pointing at an SMTP server on
+127.0.0.1 (aiosmtpd in its own process, accepting everything) and
+help-request's form file saying `notify: {staff: [...], applicant: true}`:
+every submission queues a staff alert in its transaction, and one with an
+e-mail address also a confirmation; the endpoint's sender delivers them
+beside the writer. Its submissions/s must be at least 0.8x those with
+notifications off; afterwards every queued message must be delivered.
+
 The load generator is a small asyncio client (uvloop, raw sockets) in another
 process; it first measures its own ceiling against a trivial asyncio server,
 and reports its CPU use, to show it is not the bottleneck. After the run the
@@ -45,6 +54,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -58,7 +68,8 @@ from common import REPO, fs_type, help_request_answers, load_note, machine
 THIS = Path(__file__).resolve()
 FORM_ID = "help-request"
 POOL = 500  # distinct submissions, cycled through by the connections
-TARGETS = {"rate": 2000.0, "p99_ms": 50.0, "errors": 0, "bare_ratio": 0.25}
+TARGETS = {"rate": 2000.0, "p99_ms": 50.0, "errors": 0, "bare_ratio": 0.25, "notify_ratio": 0.8}
+NOTIFY = "notify:\n  staff: [requests@bench.example]\n  staff_language: ar\n  applicant: true\n"
 FULL = {"connections": 50, "seconds": 20.0, "warmup": 2.0, "ceiling": 5.0, "storage": 5.0, "batch": 2.0}
 QUICK = {"connections": 4, "seconds": 1.5, "warmup": 0.3, "ceiling": 0.5, "storage": 0.3, "batch": 0.2}
 GRACE_S = 10.0  # after a run's time is up, how long in-flight requests may take before they count as errors
@@ -276,7 +287,29 @@ def serve_raw(port: int) -> int:
     return 0
 
 
-ROLES = {"_client": lambda a: client_main(a[0]), "_bare": lambda a: serve_bare(int(a[0])),
+def serve_smtp(port: int) -> int:
+    """`endpoint.py _smtp PORT`: an SMTP server that accepts every message (aiosmtpd),
+    printing how many it received when stopped (SIGTERM)."""
+    from aiosmtpd.controller import Controller
+
+    class Sink:
+        received = 0
+
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            Sink.received += 1
+            return "250 OK"
+
+    controller = Controller(Sink(), hostname="127.0.0.1", port=port)
+    controller.start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop.wait()
+    controller.stop()
+    print(f"received {Sink.received}", flush=True)
+    return 0
+
+
+ROLES = {"_client": lambda a: client_main(a[0]), "_bare": lambda a: serve_bare(int(a[0])), "_smtp": lambda a: serve_smtp(int(a[0])),
          "_raw": lambda a: serve_raw(int(a[0]))}
 
 
@@ -457,6 +490,67 @@ def storage_ceiling(db: Path, records: list[Any], seconds: float, batch_seconds:
     return {"rows_per_s": single, "rows": rows, "batch50_rows_per_s": batched, "row_bytes": row_bytes, **settings}
 
 
+def notifications_on(tmp: Path, env: dict[str, str], bodies: list[str], conns: int, seconds: float,
+                     plan: dict[str, Any], broken: list[str]) -> dict[str, Any]:
+    """The endpoint again, notifications on: an SMTP server on 127.0.0.1, a project
+    copy whose help-request form notifies a staff mailbox and the applicant."""
+    root = tmp / "notify-project"
+    shutil.copytree(REPO / "forms", root / "forms")
+    (root / "content").mkdir()
+    shutil.copy2(REPO / "content" / "settings.yml", root / "content" / "settings.yml")
+    form_file = root / "forms" / f"{FORM_ID}.yml"
+    text = form_file.read_text(encoding="utf-8")
+    form_file.write_text(text.replace("\nschema:\n", f"\n{NOTIFY}schema:\n", 1), encoding="utf-8")
+    smtp_port, port, db = free_port(), free_port(), tmp / "endpoint-notify.db"
+    smtp = Server("SMTP", [sys.executable, str(THIS), "_smtp", str(smtp_port)], smtp_port, tmp / "smtp.log",
+                  env=child_env())
+    with smtp:
+        on_env = {**env, "DATABASE_URL": f"sqlite:///{db}", "QALB_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
+                  "QALB_MAIL_FROM": "noreply@bench.example"}
+        cmd = [sys.executable, "-m", "generator", "--root", str(root), "endpoint", "--host", "127.0.0.1",
+               "--port", str(port)]
+        with Server("endpoint (notifications on)", cmd, port, tmp / "endpoint-notify.log", env=on_env,
+                    health="/api/health") as server:
+            warm, run = run_client(tmp, port, f"/api/forms/{FORM_ID}", bodies, conns, [plan["warmup"], seconds],
+                                   server.proc.pid)
+            rows = count_rows(db)
+            at_end = outbox_counts(db)
+            drain_started = time.perf_counter()
+            while outbox_counts(db)["pending"] and time.perf_counter() - drain_started < 120:
+                time.sleep(0.1)
+            drained = time.perf_counter() - drain_started
+            after = outbox_counts(db)
+            output = server.tail()
+        smtp.stop()
+    received = int(smtp.tail().rsplit("received ", 1)[-1].split()[0]) if "received " in smtp.tail() else -1
+    accepted = accepted_of(warm, 303) + accepted_of(run, 303)
+    queued = sum(after.values())
+    print(f"Endpoint, notifications on (the same, a staff alert per submission and a confirmation per "
+          f"submission with an e-mail address, sent by the endpoint's own sender to an SMTP server on "
+          f"127.0.0.1; {conns} connections, {seconds:g} s after {plan['warmup']:g} s warm-up): "
+          f"{describe(run, 'submissions')}", flush=True)
+    print(f"Messages: {queued:,} queued for {rows:,} stored submissions ({queued / max(rows, 1):.2f} each); "
+          f"sent by the end of the load {at_end['sent']:,}, all {after['sent']:,} sent {drained:.1f} s later "
+          f"(failed {after['failed']}, still pending {after['pending']}); the SMTP server received {received:,}")
+    if "notifications are off" in output or rows < accepted:
+        broken.append("with notifications on, the endpoint lost submissions or did not turn them on")
+    if after["pending"] or after["failed"] or received != after["sent"]:
+        broken.append("with notifications on, not every queued message was delivered once")
+    if errors_of(run) or errors_of(warm):
+        broken.append("the endpoint with notifications on answered with errors")
+    return {"run": run, "rows": rows, "messages": after, "at_end": at_end, "drain_s": drained, "received": received}
+
+
+def outbox_counts(db: Path) -> dict[str, int]:
+    conn = sqlite3.connect(db)
+    try:
+        counts = dict.fromkeys(("pending", "sent", "failed"), 0)
+        counts.update(dict(conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall()))
+        return counts
+    finally:
+        conn.close()
+
+
 def count_rows(db: Path) -> int:
     conn = sqlite3.connect(db)
     try:
@@ -608,6 +702,9 @@ def main(argv: list[str] | None = None) -> int:
             broken.append("the endpoint answered with errors")
         if accepted_of(run, 303) == 0:
             broken.append("the endpoint accepted nothing")
+
+        notified = notifications_on(tmp, env, bodies, conns, seconds, plan, broken)
+        results["notifications"] = notified
     except (BenchError, subprocess.TimeoutExpired, OSError, sqlite3.Error) as exc:
         print(f"\nThe benchmark broke: {exc}", file=sys.stderr)
         if args.keep:
@@ -645,6 +742,12 @@ def main(argv: list[str] | None = None) -> int:
         ("0 errors", f"{errors}", errors == TARGETS["errors"]),
         (f">= {TARGETS['bare_ratio']} of the bare route", f"{ratio_bare:.2f}", ratio_bare >= TARGETS["bare_ratio"]),
     ]
+    on_rate = accepted_of(notified["run"], 303) / notified["run"]["elapsed"]
+    ratio_on = on_rate / rate if rate else 0.0
+    results["ratios"]["notifications"] = ratio_on
+    print(f"Submissions/s with notifications on: {on_rate:,.0f}; ratio to off (same run): {ratio_on:.2f}")
+    checks.append((f">= {TARGETS['notify_ratio']}x submissions/s with notifications on", f"{ratio_on:.2f}",
+                   ratio_on >= TARGETS["notify_ratio"]))
     for name, value, ok in checks:
         print(f"Target {name}: {value} -> {'PASS' if ok else 'MISS'}")
     print(f"\nBenchmark took {time.perf_counter() - started:.0f} s.")

@@ -20,6 +20,7 @@ import functools
 import hashlib
 import json
 import logging
+import time
 from typing import Any, AsyncIterator, Mapping
 from urllib.parse import urljoin
 
@@ -100,8 +101,9 @@ class Endpoint:
 
         organisation = load_settings(self.settings.root, Problems())
         self.store.outbox_planner = OutboxPlanner(self.forms)
+        writer = self.writer
         self.sender = Sender(self.store, context_for(self.notify, self.forms, organisation), self.notify,
-                             run_db=self.writer.call)
+                             run_db=writer.call, busy=lambda: time.monotonic() - writer.last_batch_at < 0.2)
         stop = asyncio.Event()
         task = asyncio.create_task(self.sender.run(stop), name="qalb-notify")
 

@@ -14,11 +14,13 @@ ever read here: the row holds none, and nothing here opens the submission.
 from __future__ import annotations
 
 import datetime as dt
+import email.policy
+import functools
 import html
 import json
 import re
 from dataclasses import dataclass
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any, Mapping
@@ -33,6 +35,20 @@ from generator.submissions.db.outbox import OutboxMessage
 
 #: The time staff and applicants read: the Association is in Saudi Arabia.
 TIME_ZONE = ZoneInfo("Asia/Riyadh")
+
+
+class _HeaderClasses(HeaderRegistry):
+    """The standard header classes, each made once: the stock registry builds a new
+    class for every header it parses, a good part of what building a message costs."""
+
+    @functools.lru_cache(maxsize=None)  # noqa: B019 - one registry for the process, never freed anyway
+    def __getitem__(self, name: str) -> Any:
+        return super().__getitem__(name)
+
+
+#: SMTP's line endings and RFC 2047 encoded words for non-ASCII headers (subjects and
+#: display names in Arabic), with the header classes made once.
+POLICY = email.policy.SMTP.clone(header_factory=_HeaderClasses())
 
 
 @dataclass(frozen=True)
@@ -87,7 +103,7 @@ def build_message(row: OutboxMessage, ctx: Context, *, now: dt.datetime | None =
         subject, lines = _state_change(row, ctx)
     else:
         raise ValueError(f"unknown message kind {row.kind!r}")
-    msg = EmailMessage()
+    msg = EmailMessage(policy=POLICY)
     display = ctx.mail_from[0] or ctx.organisation.get(lang, "")
     msg["From"] = Address(display_name=display, addr_spec=ctx.mail_from[1])
     msg["To"] = Address(addr_spec=row.recipient)
@@ -158,6 +174,12 @@ def _status_and_footer(ctx: Context, lang: str) -> list[Line]:
     ]
 
 
+@functools.lru_cache(maxsize=256)
+def _markdown(text: str) -> str:
+    """Form-file Markdown as HTML (the same few texts again and again)."""
+    return markdown.markdown(text)
+
+
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 
 
@@ -171,7 +193,7 @@ def _html(lang: str, subject: str, lines: list[Line]) -> str:
     direction = i18n.language(lang).direction
     body = []
     for line in lines:
-        text = markdown.markdown(line.text) if line.markdown else f"<p>{html.escape(line.text)}</p>"
+        text = _markdown(line.text) if line.markdown else f"<p>{html.escape(line.text)}</p>"
         if line.link:
             link = html.escape(line.link, quote=True)
             text += f'\n<p><a href="{link}" dir="ltr">{link}</a></p>'

@@ -47,6 +47,11 @@ log = logging.getLogger("qalb.notify")
 BACKOFF = (60, 300, 1800, 7200, 21600, 57600)
 MAX_ATTEMPTS = len(BACKOFF) + 1
 BATCH = 50
+#: While the endpoint's writer is busy, its sender gives way to the submissions: a
+#: batch of at most BUSY_BATCH, then a pause of BUSY_PAUSE seconds (the rest waits,
+#: safe in the outbox, and goes as soon as the load passes).
+BUSY_BATCH = 10
+BUSY_PAUSE = 0.5
 
 RunDb = Callable[..., Awaitable[Any]]
 
@@ -73,12 +78,14 @@ def context_for(settings: NotifySettings, forms: Mapping[str, Any], organisation
 
 class Sender:
     def __init__(self, store: Any, context: Context, settings: NotifySettings, *, run_db: RunDb | None = None,
-                 clock: Callable[[], dt.datetime] = utc_now, name: str | None = None, batch: int = BATCH) -> None:
+                 clock: Callable[[], dt.datetime] = utc_now, name: str | None = None, batch: int = BATCH,
+                 busy: Callable[[], bool] | None = None) -> None:
         self.store = store
         self.context = context
         self.settings = settings
         self.clock = clock
         self.batch = batch
+        self.busy = busy  # the endpoint's writer is storing submissions right now
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._own_thread: ThreadPoolExecutor | None = None
         self._run_db = run_db or self._in_own_thread
@@ -96,12 +103,13 @@ class Sender:
         """Look for due messages now (a submission that queued some was just committed)."""
         self._wake.set()
 
-    async def send_due(self) -> int:
+    async def send_due(self, limit: int | None = None) -> int:
         """Claim one batch of due messages and deliver it; how many were claimed."""
         now = self.clock()
         if self.settings.fault == "after-commit" and await self._run_db(self.store.outbox_due, now):
             _die("after-commit")
-        messages = await self._run_db(self.store.claim_outbox, self.name, now, self.settings.lease, self.batch)
+        messages = await self._run_db(self.store.claim_outbox, self.name, now, self.settings.lease,
+                                      limit or self.batch)
         if not messages:
             return 0
         if self.settings.fault == "before-send":
@@ -171,17 +179,24 @@ class Sender:
         wait to be woken, or `poll_seconds` (messages due for a retry, other processes)."""
         while not stop.is_set():
             self._wake.clear()
+            busy = self.busy is not None and self.busy()
+            limit = BUSY_BATCH if busy else self.batch
             try:
-                claimed = await self.send_due()
+                claimed = await self.send_due(limit)
             except Exception as exc:  # the database went away: keep trying, never crash the endpoint
                 log.error("the notification sender could not reach the database (%s)", type(exc).__name__)
                 claimed = 0
-            if claimed >= self.batch:
-                continue
-            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-            await asyncio.wait(waiters, timeout=self.settings.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
+            if busy and claimed:  # give way to the submissions: a pause that a wake-up does not cut short
+                await self._wait(stop, BUSY_PAUSE)
+            elif claimed < limit:
+                await self._wait(stop, self.settings.poll_seconds, self._wake)
+
+    @staticmethod
+    async def _wait(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None = None) -> None:
+        waiters = [asyncio.ensure_future(event.wait()) for event in (stop, wake) if event is not None]
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
 
     def close(self) -> None:
         if self._own_thread is not None:
