@@ -4,7 +4,7 @@ A `Sender` runs in the endpoint (a task beside the writer, woken after each
 submission that queued a message) or alone (`python -m generator notify run`);
 any number may run at once on one database, because each row is claimed by
 one of them (db/outbox.py: FOR UPDATE SKIP LOCKED, or SQLite's serialised
-conditional UPDATE). Each claimed batch goes over one SMTP connection.
+conditional UPDATE). Each claimed batch goes over a few SMTP connections at once.
 
 Tries: the first at once, then after 1 minute, 5 minutes, 30 minutes, 2, 6
 and 16 hours: 7 tries over 24.6 hours. A temporary failure (the server cannot
@@ -47,6 +47,7 @@ log = logging.getLogger("qalb.notify")
 BACKOFF = (60, 300, 1800, 7200, 21600, 57600)
 MAX_ATTEMPTS = len(BACKOFF) + 1
 BATCH = 50
+CONNECTIONS = 4  # SMTP connections one batch is sent over, at once
 #: While the endpoint's writer is busy, its sender gives way to the submissions: a
 #: batch of at most BUSY_BATCH, then a pause of BUSY_PAUSE seconds (the rest waits,
 #: safe in the outbox, and goes as soon as the load passes).
@@ -119,6 +120,13 @@ class Sender:
         return len(messages)
 
     async def deliver(self, messages: Sequence[OutboxMessage]) -> list[Outcome]:
+        """Send a claimed batch over up to CONNECTIONS SMTP connections at once (the
+        round trips of one overlap the work on another); an outcome per message."""
+        lanes = [list(messages[i::CONNECTIONS]) for i in range(min(CONNECTIONS, len(messages)))]
+        results = await asyncio.gather(*(self._deliver_over_one_connection(lane) for lane in lanes))
+        return [outcome for outcomes in results for outcome in outcomes]
+
+    async def _deliver_over_one_connection(self, messages: Sequence[OutboxMessage]) -> list[Outcome]:
         smtp = self.settings.smtp
         assert smtp is not None, "a Sender needs QALB_SMTP_URL"
         outcomes: list[Outcome] = []

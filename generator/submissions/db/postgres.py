@@ -42,7 +42,7 @@ class PostgresDatabase(Database):
 
     def _after_purge(self) -> None:
         # VACUUM cannot run inside a transaction; the connection is autocommit.
-        for table in ("submissions", "submission_lookups"):
+        for table in ("submissions", "submission_lookups", "outbox"):
             self._conn().execute(f"VACUUM {table}")
 
     def _is_broken(self, conn: Any) -> bool:
