@@ -134,7 +134,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         sql=(
             """CREATE TABLE outbox (
                 id {serial_key},
-                token TEXT NOT NULL UNIQUE,
+                token TEXT NOT NULL,
                 submission_id {serial_ref} NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
                 reference TEXT NOT NULL,
                 form_id TEXT NOT NULL,
