@@ -126,9 +126,10 @@ MIGRATIONS: tuple[Migration, ...] = (
         "the outbox: e-mail notifications written with the submission that causes them",
         # One row per message (generator/submissions/outbox.py plans them, generator/notify/
         # sends them). Written in the submission's own transaction, so a crash never
-        # loses a message nor sends one for a submission that was not stored. The
-        # recipient is encrypted like the answers (and emptied once sent); no answer is
-        # ever stored here. Deleted with its submission (purge, subject delete).
+        # loses a message nor sends one for a submission that was not stored. An
+        # applicant's address is encrypted like the answers; every address is emptied
+        # once sent; no answer is ever stored here. Deleted with its submission (purge,
+        # subject delete).
         # claimed_at/claimed_by: the sender holding the row; a claim older than the
         # lease is free again (a sender that died mid-send).
         sql=(

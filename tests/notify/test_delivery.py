@@ -243,3 +243,18 @@ def test_a_crashed_senders_claim_is_taken_over_after_the_lease(
     clock.move(settings.lease.total_seconds() + 1)
     assert send_all(sender) == 2
     assert len(smtp.mailbox.wait_for(2)) == 2
+
+
+def test_an_applicants_address_is_stored_encrypted_and_staff_mailboxes_as_they_are(planned_store: Store) -> None:
+    planned_store.insert_batch([submission("en", email="sara@example.org")])
+    cur = planned_store._conn().cursor()
+    cur.execute("SELECT kind, recipient FROM outbox ORDER BY id")
+    stored = cur.fetchall()
+    assert sorted(kind for kind, _ in stored) == ["applicant-confirmation", "staff-alert", "staff-alert"]
+    for kind, recipient in stored:
+        if kind == "applicant-confirmation":
+            assert recipient.startswith("enc1:") and "sara" not in recipient
+        else:
+            assert recipient in ("requests@qalb.example", "Duty@Qalb.example")
+    (confirmation,) = [m for m in rows(planned_store) if m.kind == "applicant-confirmation"]
+    assert confirmation.recipient == "sara@example.org"
