@@ -52,7 +52,7 @@ CONNECTIONS = 4  # SMTP connections one batch is sent over, at once
 #: batch of at most BUSY_BATCH, then a pause of BUSY_PAUSE seconds (the rest waits,
 #: safe in the outbox, and goes as soon as the load passes).
 BUSY_BATCH = 10
-BUSY_PAUSE = 0.5
+BUSY_PAUSE = 1.0
 
 RunDb = Callable[..., Awaitable[Any]]
 
