@@ -16,6 +16,16 @@ In the same run it measures two ceilings:
 * storage: SQLite alone, one row per transaction, WAL and synchronous=FULL
   (the endpoint's own connection settings), rows like the endpoint stores.
 
+Notifications (issue 21): the endpoint then runs with notifications off and
+on in turn (twice each in the full run), each on a fresh database; "on" has
+QALB_SMTP_URL pointing at an SMTP server on 127.0.0.1 (aiosmtpd in its own
+process, accepting everything) and help-request's form file saying
+`notify: {staff: [...], applicant: true}`: every submission queues a staff
+alert in its transaction, and one with an e-mail address also a
+confirmation; the endpoint's sender delivers them beside the writer. The
+submissions/s with notifications on must be at least 0.8x those with them
+off; after the last "on" run every queued message must be delivered, once.
+
 The load generator is a small asyncio client (uvloop, raw sockets) in another
 process; it first measures its own ceiling against a trivial asyncio server,
 and reports its CPU use, to show it is not the bottleneck. After the run the
@@ -51,6 +61,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -64,9 +75,12 @@ from common import REPO, fs_type, help_request_answers, load_note, machine
 THIS = Path(__file__).resolve()
 FORM_ID = "help-request"
 POOL = 500  # distinct submissions, cycled through by the connections
-TARGETS = {"rate": 2000.0, "p99_ms": 50.0, "errors": 0, "bare_ratio": 0.25}
-FULL = {"connections": 50, "seconds": 20.0, "warmup": 2.0, "ceiling": 5.0, "storage": 5.0, "batch": 2.0}
-QUICK = {"connections": 4, "seconds": 1.5, "warmup": 0.3, "ceiling": 0.5, "storage": 0.3, "batch": 0.2}
+TARGETS = {"rate": 2000.0, "p99_ms": 50.0, "errors": 0, "bare_ratio": 0.25, "notify_ratio": 0.8}
+NOTIFY = "notify:\n  staff: [requests@bench.example]\n  staff_language: ar\n  applicant: true\n"
+FULL = {"connections": 50, "seconds": 20.0, "warmup": 2.0, "ceiling": 5.0, "storage": 5.0, "batch": 2.0, "drain": 900.0,
+        "rounds": 2}
+QUICK = {"connections": 4, "seconds": 1.5, "warmup": 0.3, "ceiling": 0.5, "storage": 0.3, "batch": 0.2, "drain": 120.0,
+         "rounds": 1}
 GRACE_S = 10.0  # after a run's time is up, how long in-flight requests may take before they count as errors
 
 
@@ -393,8 +407,31 @@ def serve_raw(port: int) -> int:
     return 0
 
 
+def serve_smtp(port: int) -> int:
+    """`endpoint.py _smtp PORT`: an SMTP server that accepts every message (aiosmtpd),
+    printing how many it received when stopped (SIGTERM)."""
+    from aiosmtpd.controller import Controller
+
+    class Sink:
+        received = 0
+
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            Sink.received += 1
+            return "250 OK"
+
+    controller = Controller(Sink(), hostname="127.0.0.1", port=port)
+    controller.start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop.wait()
+    controller.stop()
+    print(f"received {Sink.received}", flush=True)
+    return 0
+
+
 ROLES = {"_client": lambda a: client_main(a[0]), "_bare": lambda a: serve_bare(int(a[0])),
-         "_raw": lambda a: serve_raw(int(a[0])), "_staff": lambda a: staff_main(a[0])}
+         "_raw": lambda a: serve_raw(int(a[0])), "_staff": lambda a: staff_main(a[0]),
+         "_smtp": lambda a: serve_smtp(int(a[0]))}
 
 
 # --- the benchmark --------------------------------------------------------------
@@ -572,6 +609,90 @@ def storage_ceiling(db: Path, records: list[Any], seconds: float, batch_seconds:
     if stored != rows + batched_rows:
         raise BenchError(f"storage ceiling: {stored} rows stored, {rows + batched_rows} committed")
     return {"rows_per_s": single, "rows": rows, "batch50_rows_per_s": batched, "row_bytes": row_bytes, **settings}
+
+
+def notifications_on(tmp: Path, env: dict[str, str], bodies: list[str], conns: int, seconds: float,
+                     plan: dict[str, Any], broken: list[str]) -> dict[str, Any]:
+    """Notifications off, then on, `plan["rounds"]` times in turn, each on a fresh database:
+    the same project copy, except that for "on" help-request's form file notifies a staff
+    mailbox and the applicant and QALB_SMTP_URL points at an SMTP server on 127.0.0.1.
+    Alternating spreads the other processes' load over both; the last "on" run then waits
+    until every queued message is delivered."""
+    roots = {}
+    for mode in ("off", "on"):
+        root = roots[mode] = tmp / f"project-{mode}"
+        shutil.copytree(REPO / "forms", root / "forms")
+        (root / "content").mkdir()
+        shutil.copy2(REPO / "content" / "settings.yml", root / "content" / "settings.yml")
+    form_file = roots["on"] / "forms" / f"{FORM_ID}.yml"
+    text = form_file.read_text(encoding="utf-8")
+    form_file.write_text(text.replace("\nschema:\n", f"\n{NOTIFY}schema:\n", 1), encoding="utf-8")
+    smtp_port = free_port()
+    smtp = Server("SMTP", [sys.executable, str(THIS), "_smtp", str(smtp_port)], smtp_port, tmp / "smtp.log",
+                  env=child_env())
+    runs: dict[str, list[dict[str, Any]]] = {"off": [], "on": []}
+    with smtp:
+        for round_ in range(1, plan["rounds"] + 1):
+            for mode in ("off", "on"):
+                db, port = tmp / f"endpoint-{mode}-{round_}.db", free_port()
+                mode_env = {**env, "DATABASE_URL": f"sqlite:///{db}"}
+                if mode == "on":
+                    mode_env.update(QALB_SMTP_URL=f"smtp://127.0.0.1:{smtp_port}", QALB_MAIL_FROM="noreply@bench.example")
+                cmd = [sys.executable, "-m", "generator", "--root", str(roots[mode]), "endpoint", "--host", "127.0.0.1",
+                       "--port", str(port)]
+                with Server(f"endpoint (notifications {mode})", cmd, port, tmp / f"endpoint-{mode}-{round_}.log",
+                            env=mode_env, health="/api/health") as server:
+                    warm, run = run_client(tmp, port, f"/api/forms/{FORM_ID}", bodies, conns,
+                                           [plan["warmup"], seconds], server.proc.pid)
+                    rows = count_rows(db)
+                    runs[mode].append(run)
+                    print(f"Round {round_}, notifications {mode}: {describe(run, 'submissions')}", flush=True)
+                    if rows < accepted_of(warm, 303) + accepted_of(run, 303):
+                        broken.append(f"with notifications {mode}, acknowledged submissions are missing")
+                    if errors_of(run) or errors_of(warm):
+                        broken.append(f"the endpoint with notifications {mode} answered with errors")
+                    if mode == "off" or round_ < plan["rounds"]:
+                        continue
+                    at_end = outbox_counts(db)
+                    drain_started = time.perf_counter()
+                    while outbox_counts(db)["pending"] and time.perf_counter() - drain_started < plan["drain"]:
+                        time.sleep(0.1)
+                    drained = time.perf_counter() - drain_started
+                    after = outbox_counts(db)
+                    if "notifications are off" in server.tail():
+                        broken.append("QALB_SMTP_URL was set but the endpoint said notifications are off")
+        smtp.stop()
+    received = int(smtp.tail().rsplit("received ", 1)[-1].split()[0]) if "received " in smtp.tail() else -1
+    sent_before = 0  # messages of earlier "on" rounds that were sent before their endpoint stopped
+    for round_ in range(1, plan["rounds"]):
+        sent_before += outbox_counts(tmp / f"endpoint-on-{round_}.db")["sent"]
+    rates = {mode: [accepted_of(r, 303) / r["elapsed"] for r in runs[mode]] for mode in runs}
+    off_rate, on_rate = statistics.fmean(rates["off"]), statistics.fmean(rates["on"])
+    queued = sum(after.values())
+    print(f"Endpoint, notifications on (a staff alert per submission and a confirmation per submission with an "
+          f"e-mail address, sent by the endpoint's own sender to an SMTP server on 127.0.0.1; {conns} connections, "
+          f"{seconds:g} s after {plan['warmup']:g} s warm-up, last round): {describe(runs['on'][-1], 'submissions')}")
+    print(f"Messages (last round): {queued:,} queued for {rows:,} stored submissions ({queued / max(rows, 1):.2f} "
+          f"each); sent by the end of the load {at_end['sent']:,}, all {after['sent']:,} sent {drained:.1f} s "
+          f"later ({(after['sent'] - at_end['sent']) / max(drained, 0.001):,.0f}/s once the load stopped) "
+          f"(failed {after['failed']}, still pending {after['pending']}); the SMTP server received "
+          f"{received - sent_before:,}")
+    print(f"Notifications off/on in turn, {plan['rounds']} round(s): off {', '.join(f'{r:,.0f}' for r in rates['off'])} "
+          f"submissions/s, on {', '.join(f'{r:,.0f}' for r in rates['on'])} submissions/s")
+    if after["pending"] or after["failed"] or received - sent_before != after["sent"]:
+        broken.append("with notifications on, not every queued message was delivered once")
+    return {"runs": runs, "rates": rates, "off_rate": off_rate, "on_rate": on_rate, "rows": rows,
+            "messages": after, "at_end": at_end, "drain_s": drained, "received": received - sent_before}
+
+
+def outbox_counts(db: Path) -> dict[str, int]:
+    conn = sqlite3.connect(db)
+    try:
+        counts = dict.fromkeys(("pending", "sent", "failed"), 0)
+        counts.update(dict(conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall()))
+        return counts
+    finally:
+        conn.close()
 
 
 def count_rows(db: Path) -> int:
@@ -808,6 +929,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"With staff beside (median of {len(pairs)} round(s)): {beside_rate:,.0f} submissions/s "
                   f"({(beside_rate / alone_rate - 1) * 100:+.1f}% of {alone_rate:,.0f} alone), p99 {beside_p99:.1f} ms "
                   f"(alone {alone_p99:.1f} ms)")
+
+        notified = notifications_on(tmp, env, bodies, conns, seconds, plan, broken)
+        results["notifications"] = notified
     except (BenchError, subprocess.TimeoutExpired, OSError, sqlite3.Error) as exc:
         print(f"\nThe benchmark broke: {exc}", file=sys.stderr)
         if args.keep:
@@ -845,6 +969,12 @@ def main(argv: list[str] | None = None) -> int:
         ("0 errors", f"{errors}", errors == TARGETS["errors"]),
         (f">= {TARGETS['bare_ratio']} of the bare route", f"{ratio_bare:.2f}", ratio_bare >= TARGETS["bare_ratio"]),
     ]
+    on_rate, off_rate = notified["on_rate"], notified["off_rate"]
+    ratio_on = on_rate / off_rate if off_rate else 0.0
+    results["ratios"]["notifications"] = ratio_on
+    print(f"Submissions/s with notifications on: {on_rate:,.0f}; ratio to off (same run, in turn): {ratio_on:.2f}")
+    checks.append((f">= {TARGETS['notify_ratio']}x submissions/s with notifications on", f"{ratio_on:.2f}",
+                   ratio_on >= TARGETS["notify_ratio"]))
     for name, value, ok in checks:
         print(f"Target {name}: {value} -> {'PASS' if ok else 'MISS'}")
     print(f"\nBenchmark took {time.perf_counter() - started:.0f} s.")

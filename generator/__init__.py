@@ -9,6 +9,7 @@ package's "May import:" line:
   site/         building the public static site (content, pages, MkDocs, search)
   submissions/  storing and handling submissions (db/, keys, export, subject requests)
   web/          what every web app shares (server, security headers, rate limits)
+  notify/       e-mail notifications: building and sending what the outbox holds
   endpoint/     the public submission app
   cli.py        the `python -m generator` commands: the only module that imports everything
 

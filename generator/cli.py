@@ -164,6 +164,20 @@ def cmd_token(args: argparse.Namespace) -> int:
     return token(args.root, action=args.action, name=args.name, staff=args.staff)
 
 
+def cmd_notify(args: argparse.Namespace) -> int:
+    from .notify import commands
+
+    if args.action == "run":
+        return commands.run(args.root, once=args.once)
+    if args.action == "failed":
+        return commands.failed(args.root)
+    if args.id is None:
+        print("error: say which message: python -m generator notify retry ID (ids from `notify failed`)",
+              file=sys.stderr)
+        return 2
+    return commands.retry(args.root, message_id=args.id, staff=args.staff)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=Path(os.environ.get("QALB_ROOT", PROJECT_ROOT)),
@@ -258,6 +272,15 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("name", nargs="?", help="the token's name (create, revoke)")
     token.add_argument("--staff", help="who does it, for the audit log (default: the system user)")
     token.set_defaults(run=cmd_token)
+
+    notify = commands.add_parser("notify", help="e-mail notifications: send them, list failed ones, retry one")
+    notify.add_argument("action", choices=["run", "failed", "retry"],
+                        help="run: send the queued messages (a worker); failed: list the messages that failed; "
+                             "retry: queue a failed message again")
+    notify.add_argument("id", nargs="?", type=int, help="retry: the message id (from `notify failed`)")
+    notify.add_argument("--once", action="store_true", help="run: send what is due now, then stop")
+    notify.add_argument("--staff", help="retry: who does it, for the audit log (default: the system user)")
+    notify.set_defaults(run=cmd_notify)
 
     return parser
 

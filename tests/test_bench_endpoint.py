@@ -35,9 +35,19 @@ def test_quick_endpoint_benchmark_reports_every_figure():
         r"^Target p99 latency <= 50 ms: .* -> (PASS|MISS)$",
         r"^Target 0 errors: 0 -> PASS$",
         r"^Target >= 0.25 of the bare route: .* -> (PASS|MISS)$",
+        rf"^Round 1, notifications off: {NUMBER} submissions/s; .*errors 0 \(statuses \{{303: \d+\}}",
+        rf"^Round 1, notifications on: {NUMBER} submissions/s; .*errors 0 \(statuses \{{303: \d+\}}",
+        rf"^Endpoint, notifications on .*: {NUMBER} submissions/s; .*errors 0 \(statuses \{{303: \d+\}}",
+        rf"^Submissions/s with notifications on: {NUMBER}; ratio to off \(same run, in turn\): {NUMBER}$",
+        r"^Target >= 0.8x submissions/s with notifications on: .* -> (PASS|MISS)$",
     ):
         assert re.search(pattern, out, re.MULTILINE), f"missing /{pattern}/ in:\n{out}"
     rows = re.search(r"^Rows in the SQLite file: ([\d,]+) = accepted responses ([\d,]+) .*nothing acknowledged is lost$",
                      out, re.MULTILINE)
     assert rows, out
     assert rows.group(1) == rows.group(2) and int(rows.group(1).replace(",", "")) > 0, rows.group(0)
+    # With notifications on, every queued message reached the SMTP server, once.
+    messages = re.search(r"^Messages \(last round\): ([\d,]+) queued for [\d,]+ stored submissions .*all ([\d,]+) sent .*"
+                         r"\(failed 0, still pending 0\); the SMTP server received ([\d,]+)$", out, re.MULTILINE)
+    assert messages, out
+    assert messages.group(1) == messages.group(2) == messages.group(3) != "0", messages.group(0)

@@ -10,5 +10,8 @@ pages.py (what visitors see). Around them: settings.py (environment),
 web/server.py (uvicorn), web/sitefiles.py (the built site for `run`),
 commands.py (the `endpoint` and `run` commands).
 
-May import: core, forms, submissions, web. Never staff or notify; never serves /staff/.
+With notifications on (QALB_SMTP_URL), the lifespan attaches the outbox
+planner to the store and runs a notify.Sender beside the writer.
+
+May import: core, forms, submissions, web, notify. Never staff; never serves /staff/.
 """

@@ -13,12 +13,14 @@ the same form page, the input kept and every error explained.
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import functools
 import hashlib
 import json
 import logging
+import time
 from typing import Any, AsyncIterator, Mapping
 from urllib.parse import urljoin
 
@@ -33,6 +35,7 @@ from generator.core import i18n
 from generator.core.organisation import load_settings
 from generator.core.problems import Problems
 from generator.forms import HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, Form, error_message, read_submission, render_form
+from generator.notify.settings import NotifySettings
 from generator.submissions import audit, cases, tokens
 from generator.submissions.export import export_zip_counted
 from generator.submissions.records import Submission, consent_record, json_ready, utc_now
@@ -55,8 +58,11 @@ NO_STORE = {"Cache-Control": "no-store"}
 class Endpoint:
     """The state one running endpoint shares between requests."""
 
-    def __init__(self, *, settings: EndpointSettings, forms: Mapping[str, Form], store: Store | None = None) -> None:
+    def __init__(self, *, settings: EndpointSettings, forms: Mapping[str, Form], store: Store | None = None,
+                 notify: NotifySettings | None = None) -> None:
         self.settings = settings
+        self.notify = notify if notify is not None and notify.enabled else None
+        self.sender: Any = None
         self.forms = dict(forms)
         # Never a plain store: answers are encrypted at rest whoever creates the app
         # (keys made on first use, as `make serve` does; see storage.py).
@@ -78,10 +84,40 @@ class Endpoint:
             await self.writer.call(self.store.remember_schema, form.id, str(form.version), descriptor, digest)
         await self.writer.call(cases.start_stateless_cases, self.store, self.forms, self.calendar)
         await self.writer.start()
+        stop_sender = await self.start_sender()
         try:
             yield
         finally:
+            await stop_sender()
             await self.writer.stop()
+
+    async def start_sender(self) -> Any:
+        """With notifications on: plan messages with every submission, and send them
+        from a task beside the writer (its database calls go through the writer's
+        thread: on SQLite the one thread that writes). Returns how to stop it."""
+        if self.notify is None:
+            log.warning("e-mail notifications are off (QALB_SMTP_URL is not set): nothing is queued")
+
+            async def nothing() -> None:
+                return None
+            return nothing
+        from generator.core.organisation import load_settings
+        from generator.core.problems import Problems
+        from generator.notify.sender import Sender, context_for
+        from generator.submissions.notices import OutboxPlanner
+
+        organisation = load_settings(self.settings.root, Problems())
+        self.store.outbox_planner = OutboxPlanner(self.forms)
+        writer = self.writer
+        self.sender = Sender(self.store, context_for(self.notify, self.forms, organisation), self.notify,
+                             run_db=writer.call, busy=lambda: time.monotonic() - writer.last_batch_at < 0.2)
+        stop = asyncio.Event()
+        task = asyncio.create_task(self.sender.run(stop), name="qalb-notify")
+
+        async def stop_sending() -> None:
+            stop.set()
+            await task
+        return stop_sending
 
     # -- responses --------------------------------------------------------------
 
@@ -153,6 +189,8 @@ class Endpoint:
         except WriterUnavailable as exc:
             log.error("could not store a submission for form %s (%s)", form.id, exc)
             return self.refuse("unavailable", 503, as_json=wants_json, retry_after=30)
+        if self.sender is not None:
+            self.sender.wake()
         thanks = f"{pages.thanks_path(form.id, lang)}?ref={stored.reference}"
         if wants_json:
             return JSONResponse({"reference": stored.reference, "thanks": thanks}, status_code=201,
@@ -230,9 +268,10 @@ class Endpoint:
 
 
 def create_app(*, settings: EndpointSettings, forms: Mapping[str, Any], store: Store | None = None,
-               serve_site: bool = False) -> Starlette:
-    """The endpoint alone, or (`serve_site`) together with the built site from settings.site_dir."""
-    endpoint = Endpoint(settings=settings, forms=forms, store=store)
+               serve_site: bool = False, notify: NotifySettings | None = None) -> Starlette:
+    """The endpoint alone, or (`serve_site`) together with the built site from settings.site_dir;
+    with `notify` (QALB_SMTP_URL set) it also sends the e-mail notifications."""
+    endpoint = Endpoint(settings=settings, forms=forms, store=store, notify=notify)
     routes = endpoint.routes()
     if serve_site:
         routes.append(Mount("/", app=SiteFiles(directory=settings.site_dir, html=True, check_dir=False)))

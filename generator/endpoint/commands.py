@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from generator.notify.settings import NotifySettings
 from generator.submissions.commands import load_forms_or_report, read_settings, secure_store
 
 from .settings import EndpointSettings
@@ -23,7 +24,8 @@ def serve(root: Path, *, host: str, port: int, serve_site: bool, beside: Any = N
     from .app import create_app
 
     settings, forms = read_settings(EndpointSettings, root), load_forms_or_report(root)
-    if settings is None or forms is None:
+    notify = read_settings(NotifySettings, root)
+    if settings is None or forms is None or notify is None:
         return 1
     if serve_site and not (settings.site_dir / "index.html").is_file():
         print(f"warning: no built site in {settings.site_dir}; run `python -m generator build` "
@@ -32,7 +34,10 @@ def serve(root: Path, *, host: str, port: int, serve_site: bool, beside: Any = N
     if store is None:
         print("The endpoint did not start.", file=sys.stderr)
         return 1
-    app = create_app(settings=settings, forms=forms, store=store, serve_site=serve_site)
+    if notify.smtp is not None:
+        print(f"E-mail notifications are on: sent through {notify.smtp.host}:{notify.smtp.port} "
+              f"({notify.smtp.security}) from {notify.mail_from[1]}.", file=sys.stderr)
+    app = create_app(settings=settings, forms=forms, store=store, serve_site=serve_site, notify=notify)
     if beside is not None and (app := beside(app, store, forms)) is None:
         return 1
     run(app, host=host, port=port, forwarded_allow_ips=settings.forwarded_allow_ips)

@@ -16,14 +16,15 @@ from generator.core.problems import Problems, did_you_mean
 from generator.core.yamlsource import LineDict, LineList, load_yaml_file
 
 from .check_field import check_field
+from .check_notify import check_notify
 from .check_workflow import check_response_days, check_workflow
 from .checker import KEBAB_RE, LANGUAGE_NAMES, Checker
 from .fields import build_readers
 from .model import LANGS, Form, FormField, Rule
 
-TOP_KEYS = ("id", "version", "retention_days", "response_days", "title", "intro", "after_submit", "privacy", "schema",
-            "rules", "workflow")
-OPTIONAL_TOP_KEYS = ("rules", "response_days", "workflow")
+TOP_KEYS = ("id", "version", "retention_days", "response_days", "title", "intro", "after_submit", "privacy",
+            "schema", "rules", "workflow", "notify")
+OPTIONAL_TOP_KEYS = ("rules", "response_days", "workflow", "notify")
 TEXT_KEYS = ("title", "intro", "after_submit", "privacy")
 RULE_KEYS = ("code", "one_of", "required", "when")
 #: Written in form-level texts where the retention period goes; filled in from
@@ -61,6 +62,7 @@ def read_form_file(path: Path, *, rel: str, problems: Problems) -> Form | None:
     rules = _check_rules(c, data, rules_raw, fields, names)
     workflow = check_workflow(c, data)
     response_days = check_response_days(c, data)
+    notify = check_notify(c, data, fields)
     if c.errors or len(problems.errors) > errors_before:
         return None
     assert version is not None and retention is not None and descriptor is not None
@@ -75,7 +77,8 @@ def read_form_file(path: Path, *, rel: str, problems: Problems) -> Form | None:
     return Form(
         id=form_id, version=version, retention_days=retention, title=shown["title"], intro=shown["intro"],
         after_submit=shown["after_submit"], privacy=shown["privacy"], schema=schema, descriptor=descriptor,
-        fields=fields, rules=rules, path=rel, readers=readers, workflow=workflow, response_days=response_days,
+        fields=fields, rules=rules, notify=notify, path=rel, readers=readers, workflow=workflow,
+        response_days=response_days,
     )
 
 

@@ -42,6 +42,8 @@ Problem codes (stable: staff search for them, tests assert them):
   no-closed-state         no state of the workflow is closed
   duplicate-state         two states share an id
   missing-reasons         a state needs a reason but the workflow lists none
+  invalid-email           an address in `notify.staff` that is not an e-mail address
+  missing-email-field     `notify.applicant: true` on a form that asks for no e-mail address
 """
 from __future__ import annotations
 
@@ -180,11 +182,31 @@ class FormField:
         return self.type in ("integer", "number") or self.effective_inputmode in ("numeric", "decimal", "tel")
 
     @property
+    def is_email(self) -> bool:
+        """An e-mail address (`format: email`): where a confirmation can be sent."""
+        return self.type == "string" and self.format == "email"
+
+    @property
     def ltr(self) -> bool:
         """Phone numbers, e-mail addresses and ID numbers read left to right,
         even inside Arabic text: `dir="ltr"` keeps `+966...` from turning into
         `...966+` on right-to-left pages."""
         return self.format == "email" or self.effective_inputmode in ("numeric", "decimal", "tel", "email")
+
+
+@dataclass(frozen=True)
+class Notify:
+    """Who is told by e-mail of a new submission (`notify:` in the form file, check_notify.py).
+
+    `staff`: shared mailboxes told of every submission (never its answers), in
+    `staff_language`; `applicant`: a confirmation to the e-mail address the
+    person gave, in their language. Without `notify:` nobody but the staff
+    accounts with alerts on is told.
+    """
+
+    staff: tuple[str, ...] = ()
+    staff_language: str = "ar"
+    applicant: bool = False
 
 
 @dataclass
@@ -200,6 +222,7 @@ class Form:
     descriptor: dict[str, Any]  # the same, as a plain JSON-able dict
     fields: list[FormField]
     rules: tuple[Rule, ...] = ()
+    notify: Notify = Notify()
     path: str = ""  # forms/<id>.yml, for messages
     readers: dict[str, CellReader] = dataclasses.field(default_factory=dict, repr=False)  # built once, at load
     #: What happens to a submission after it arrives (workflow.py); None: no case handling.

@@ -200,6 +200,44 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX case_events_by_submission ON case_events (submission_id, id)",
         ),
     ),
+    Migration(
+        6,
+        "the outbox: e-mail notifications written with the submission that causes them",
+        # One row per message (generator/submissions/outbox.py plans them, generator/notify/
+        # sends them). Written in the submission's own transaction, so a crash never
+        # loses a message nor sends one for a submission that was not stored. An
+        # applicant's address is encrypted like the answers; every address is emptied
+        # once sent; no answer is ever stored here. Deleted with its submission (purge,
+        # subject delete).
+        # claimed_at/claimed_by: the sender holding the row; a claim older than the
+        # lease is free again (a sender that died mid-send).
+        sql=(
+            """CREATE TABLE outbox (
+                id {serial_key},
+                token TEXT NOT NULL,
+                submission_id {serial_ref} NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+                reference TEXT NOT NULL,
+                form_id TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('staff-alert', 'applicant-confirmation', 'state-change')),
+                language TEXT NOT NULL CHECK (language IN ('ar', 'en')),
+                recipient TEXT NOT NULL,
+                detail TEXT NOT NULL DEFAULT '',
+                created_at {time} NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at {time} NOT NULL,
+                claimed_at {time},
+                claimed_by TEXT,
+                sent_at {time},
+                last_error TEXT NOT NULL DEFAULT ''
+            )""",
+            "CREATE INDEX outbox_due ON outbox (status, next_attempt_at)",
+            "CREATE INDEX outbox_by_submission ON outbox (submission_id)",
+            # Staff alerts by e-mail, a choice on the account's page: on unless the account turns it off
+            # (only caseworkers and admins of a form get them; viewers never see answers or references).
+            "ALTER TABLE staff_accounts ADD COLUMN alerts INTEGER NOT NULL DEFAULT 1",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

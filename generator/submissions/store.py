@@ -9,7 +9,9 @@ A `Store` is the queries of every table (db/<table>.py) over one backend's
 connection (db/sqlite.py, db/postgres.py, both on db/connection.py). All
 reading and writing of the answers column goes through the store's codec, and
 with an `Indexer` (identifiers.py) each insert also stores keyed hashes of the
-person's identifiers in the same transaction.
+person's identifiers in the same transaction; with an `outbox_planner`
+(notices.py) it also stores the e-mail notifications the submission causes
+(db/outbox.py), so none is lost and none is sent for a submission not stored.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from .db.audit_log import AuditQueries
 from .db.cases import CaseQueries
 from .db.connection import Database
 from .db.export_tokens import TokenQueries
+from .db.outbox import OutboxQueries
 from .db.postgres import PostgresDatabase
 from .db.schemas import SchemaQueries
 from .db.sqlite import SQLiteDatabase
@@ -29,14 +32,15 @@ from .db.staff_sessions import SessionQueries
 from .db.submissions import AnswersCodec, SubmissionQueries
 
 
-class Store(SubmissionQueries, CaseQueries, SchemaQueries, AuditQueries, TokenQueries, AccountQueries,
-            SessionQueries, Database):
+class Store(SubmissionQueries, CaseQueries, OutboxQueries, SchemaQueries, AuditQueries, TokenQueries,
+            AccountQueries, SessionQueries, Database):
     """The operations the web apps and the commands need, for either backend."""
 
     def __init__(self, *, codec: Any = None, indexer: Any = None) -> None:
         super().__init__()
         self.codec = codec or AnswersCodec()
         self.indexer = indexer  # identifiers.Indexer, or None: no lookup hashes stored
+        self.outbox_planner: Any = None  # notices.OutboxPlanner, or None: notifications off, nothing queued
 
     def reencrypt(self, *, batch: int = 500) -> int:
         """Answers and internal notes not under the codec's newest key, rewritten under it."""

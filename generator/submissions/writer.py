@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -49,6 +50,7 @@ class Writer:
         self._housekeeping = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qalb-checkpoint")
         self.batches = 0  # counters for tests and benchmarks
         self.written = 0
+        self.last_batch_at = 0.0  # time.monotonic() of the last commit: how busy the writer is
 
     async def start(self) -> None:
         if self._task is not None:
@@ -121,6 +123,7 @@ class Writer:
             except Exception as exc:  # the store itself failed: no one in this batch is acknowledged
                 results = [exc] * len(batch)
             self.batches += 1
+            self.last_batch_at = time.monotonic()
             for (_, future), result in zip(batch, results, strict=True):
                 if future.done():
                     continue

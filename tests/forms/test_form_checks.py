@@ -57,6 +57,10 @@ CASES = {
     "workflow-reason-translation": [(35, "missing-translation", 'The reason "outside-scope"\'s public wording')],
     "workflow-missing-reasons": [(27, "missing-reasons", 'needs a reason, but the workflow has no "reasons:"')],
     "workflow-duplicate-state": [(31, "duplicate-state", 'The state "closed" is written twice (first on line 27)')],
+    "invalid-email": [(11, "invalid-email", '"Requests team <requests@qalb.example>" is not an e-mail address')],
+    "missing-email-field": [(9, "missing-email-field", 'add a field with "format: email"')],
+    "invalid-notify": [(10, "invalid-value", '"staff_language" is the language of the staff messages: ar or en'),
+                       (11, "invalid-value", '"applicant" is true')],
 }
 
 

@@ -106,6 +106,11 @@ class Database:
                 with contextlib.suppress(Exception):
                     conn.close()
 
+    def _skip_locked(self) -> str:
+        """Words after a claiming SELECT that skip rows other transactions hold (PostgreSQL);
+        SQLite needs none: BEGIN IMMEDIATE lets one claimer in at a time."""
+        return ""
+
     def _is_broken(self, conn: Any) -> bool:
         return False
 

@@ -31,6 +31,9 @@ class PostgresDatabase(Database):
         # Two services starting at once must not both create the tables.
         cur.execute("SELECT pg_advisory_xact_lock(4242001)")
 
+    def _skip_locked(self) -> str:
+        return " FOR UPDATE SKIP LOCKED"
+
     def _time_from_db(self, value: dt.datetime) -> dt.datetime:
         return value.astimezone(dt.timezone.utc)
 
@@ -39,7 +42,7 @@ class PostgresDatabase(Database):
 
     def _after_purge(self) -> None:
         # VACUUM cannot run inside a transaction; the connection is autocommit.
-        for table in ("submissions", "submission_lookups"):
+        for table in ("submissions", "submission_lookups", "outbox"):
             self._conn().execute(f"VACUUM {table}")
 
     def _is_broken(self, conn: Any) -> bool:

@@ -17,6 +17,7 @@ from generator.submissions.references import new_reference
 
 from .connection import chunks, marks
 from .lookups import LookupQueries
+from .outbox import OutboxQueries
 
 COLUMNS = ("reference, form_id, form_version, language, submitted_at, consent, status, answers, "
            "case_state, state_since, due_at, channel, entered_by")
@@ -42,7 +43,7 @@ class AnswersCodec:
         return True
 
 
-class SubmissionQueries(LookupQueries):
+class SubmissionQueries(LookupQueries, OutboxQueries):
     codec: Any
 
     def row_params(self, sub: Submission) -> tuple[Any, ...]:
@@ -65,6 +66,7 @@ class SubmissionQueries(LookupQueries):
             with self._transaction() as cur:
                 cur.executemany(self._sql(INSERT), [self.row_params(s) for s in subs])
                 self._insert_lookups(cur, subs)
+                self._insert_outbox(cur, subs)  # the messages they cause, in the same transaction
             return list(subs)
         except Exception:
             return [self._insert_one(sub) for sub in subs]
@@ -76,6 +78,7 @@ class SubmissionQueries(LookupQueries):
                 with self._transaction() as cur:
                     cur.execute(self._sql(INSERT), self.row_params(sub))
                     self._insert_lookups(cur, [sub])
+                    self._insert_outbox(cur, [sub])
                 return sub
             except Exception as exc:
                 if not self._is_unique_violation(exc):

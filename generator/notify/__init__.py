@@ -1,0 +1,14 @@
+"""E-mail notifications: delivering what the outbox holds. A new submission
+tells staff at once (the form's name, its reference, the time and a link to
+it in the workspace; never an answer) and, where the form says so, confirms
+to the applicant with their reference; a change of a case's state can tell
+the applicant too. The messages are planned and written in the submission's
+own transaction by generator/submissions/notices.py and db/outbox.py; this
+package builds them (messages.py: plain text and HTML, Arabic right to left,
+words from the catalogs and the form file), sends them over SMTP with
+aiosmtplib (sender.py: claim once, retry with backoff, then "failed"), and
+runs the `notify` commands (commands.py). settings.py reads QALB_SMTP_URL and
+the other variables.
+
+May import: core, forms, submissions, web.
+"""

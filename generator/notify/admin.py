@@ -1,0 +1,36 @@
+"""What admins do with messages that could not be sent: list them, put one back.
+
+The `notify failed` / `notify retry` commands and (later) the staff
+workspace call these. A listing shows the row id, form, reference, kind,
+language, tries and the kind of the last error; never the recipient.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from generator.submissions import audit
+from generator.submissions.db.outbox import OutboxMessage
+from generator.submissions.records import utc_now
+
+
+def failed_messages(store: Any) -> list[OutboxMessage]:
+    return list(store.outbox_messages(status="failed"))
+
+
+def retry_message(store: Any, message_id: int, *, who: str, now: dt.datetime | None = None) -> bool:
+    """Put a failed message back in the queue (its tries start again) and audit who did;
+    False when there is no failed message with that id."""
+    now = now or utc_now()
+    if not store.retry_outbox(message_id, now):
+        return False
+    found = store.outbox_messages(ids=[message_id])
+    audit.record(store, who=who, action="notify-retry", form_id=found[0].form_id if found else None, rows=1,
+                 detail=f"message={message_id}", now=now)
+    return True
+
+
+def describe(message: OutboxMessage) -> str:
+    return (f"{message.id}\t{message.form_id}\t{message.reference}\t{message.kind}\t{message.language}\t"
+            f"{message.attempts} tries\t{message.last_error or '-'}\t"
+            f"{message.created_at.isoformat(timespec='seconds')}")

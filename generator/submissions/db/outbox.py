@@ -1,0 +1,223 @@
+"""The `outbox` table: e-mail notifications waiting to be sent, one row each.
+
+Rows are written in the transaction of the submission that causes them
+(`_insert_outbox`, called by db/submissions.py), from the plan of the store's
+`outbox_planner` (generator/submissions/notices.py; None: notifications off,
+nothing queued). A sender (generator/notify/) claims due rows, sends them and
+records the outcome; a claim is taken once:
+
+* PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED` inside the claiming UPDATE,
+  so two senders never pick the same row;
+* SQLite: one conditional UPDATE (still unclaimed, or its claim older than the
+  lease) under BEGIN IMMEDIATE, which serialises the claimers.
+
+An applicant's address is encrypted with the store's codec (bound to the row's
+token); staff addresses (the form file's mailboxes, staff accounts) are kept as
+they are. Every address is emptied once the message is sent; no answer is ever
+stored here.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import secrets
+from typing import Any, Iterable, Sequence
+
+from generator.submissions.records import Submission
+
+from .connection import Database, marks
+
+KINDS = ("staff-alert", "applicant-confirmation", "state-change")
+STATUSES = ("pending", "sent", "failed")
+
+_INSERT = ("INSERT INTO outbox (submission_id, token, reference, form_id, kind, language, recipient, detail, "
+           "created_at, status, next_attempt_at) "
+           "SELECT id, ?, reference, form_id, ?, ?, ?, ?, ?, 'pending', ? FROM submissions WHERE reference = ?")
+_COLUMNS = ("id, token, reference, form_id, kind, language, recipient, detail, created_at, status, attempts, "
+            "next_attempt_at, last_error")
+
+
+@dataclasses.dataclass(frozen=True)
+class PlannedMessage:
+    """One message a submission (or a change of its case) causes, before it is stored."""
+
+    kind: str  # one of KINDS
+    recipient: str  # an e-mail address
+    language: str  # ar | en
+    detail: str = ""  # JSON for state-change messages (the state and its texts); never an answer
+
+
+@dataclasses.dataclass(frozen=True)
+class OutboxMessage:
+    """A stored row, as a sender or the failed list sees it."""
+
+    id: int
+    token: str  # 32 hex digits, stable: the Message-ID is made from it, so every retry carries the same one
+    reference: str
+    form_id: str
+    kind: str
+    language: str
+    recipient: str  # decrypted ("" once sent)
+    detail: str
+    created_at: dt.datetime
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime
+    last_error: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """What a send attempt came to: sent, or try again at `retry_at`, or failed for good."""
+
+    id: int
+    status: str  # sent | pending | failed
+    retry_at: dt.datetime | None = None
+    error: str = ""  # the kind of error and the SMTP code, never the server's words (they may quote an address)
+
+
+class Tokens:
+    """Row tokens for one batch: 96 random bits for the batch and a counter, 32 hex
+    digits, unique without a random draw per message (the writer's time is precious)."""
+
+    def __init__(self) -> None:
+        self.prefix = secrets.token_hex(12)
+        self.count = 0
+
+    def next(self) -> str:
+        self.count += 1
+        return f"{self.prefix}{self.count:08x}"
+
+
+class OutboxQueries(Database):
+    codec: Any
+    outbox_planner: Any  # submissions.notices.OutboxPlanner, or None: notifications off
+
+    # -- written with the submission (writer thread) ---------------------------
+
+    def alert_accounts(self, cur: Any, form_id: str) -> list[tuple[str, str]]:
+        """(address, language) of the staff accounts that may see this form's submissions
+        (admins, and the caseworkers given the form) and have alerts on, read in the
+        submission's transaction. Accounts still being set up or disabled get none;
+        viewers never see a submission, so they are never told of one."""
+        cur.execute("SELECT email, language, role, forms FROM staff_accounts "
+                    "WHERE disabled = 0 AND alerts = 1 AND password_hash IS NOT NULL "
+                    "AND role IN ('admin', 'caseworker') ORDER BY id")
+        return [(email, language) for email, language, role, forms in cur.fetchall()
+                if role == "admin" or form_id in json.loads(forms or "[]")]
+
+    def _insert_outbox(self, cur: Any, subs: Iterable[Submission]) -> None:
+        planner = self.outbox_planner
+        if planner is None:
+            return
+        accounts: dict[str, list[tuple[str, str]]] = {}
+        rows = []
+        tokens = Tokens()
+        for sub in subs:
+            if sub.form_id not in accounts:
+                accounts[sub.form_id] = self.alert_accounts(cur, sub.form_id)
+            if planned := planner.plan(sub, accounts[sub.form_id]):
+                when = self._time_to_db(sub.submitted_at)
+                rows += [self._outbox_row(sub.reference, message, when, tokens.next()) for message in planned]
+        if rows:
+            cur.executemany(self._sql(_INSERT), rows)
+
+    def _outbox_row(self, reference: str, message: PlannedMessage, when: Any, token: str) -> tuple[Any, ...]:
+        # A staff address (the form file's mailboxes, staff accounts) is no one's personal data
+        # from a submission; an applicant's is, and is encrypted, bound to this row.
+        recipient = (message.recipient if message.kind == "staff-alert"
+                     else self.codec.encode({"to": message.recipient}, "outbox:" + token))
+        return (token, message.kind, message.language, recipient, message.detail, when, when, reference)
+
+    def queue_messages(self, reference: str, messages: Sequence[PlannedMessage], at: dt.datetime) -> int:
+        """Store messages about an existing submission (a change of its case) in one transaction."""
+        if not messages:
+            return 0
+        tokens, when = Tokens(), self._time_to_db(at)
+        with self._transaction() as cur:
+            cur.executemany(self._sql(_INSERT), [self._outbox_row(reference, m, when, tokens.next())
+                                                 for m in messages])
+            return len(messages)
+
+    # -- senders ---------------------------------------------------------------
+
+    def claim_outbox(self, sender: str, now: dt.datetime, lease: dt.timedelta, limit: int = 50
+                     ) -> list[OutboxMessage]:
+        """Take up to `limit` due rows for `sender`: pending, due, and unclaimed or with a
+        claim older than `lease` (its sender died mid-send). Each attempt is counted here."""
+        at, stale = self._time_to_db(now), self._time_to_db(now - lease)
+        due = ("status = 'pending' AND next_attempt_at <= ? AND (claimed_at IS NULL OR claimed_at < ?)")
+        with self._transaction() as cur:
+            cur.execute(self._sql(
+                f"UPDATE outbox SET claimed_at = ?, claimed_by = ?, attempts = attempts + 1 "
+                f"WHERE id IN (SELECT id FROM outbox WHERE {due} ORDER BY id LIMIT ?{self._skip_locked()}) "
+                f"AND {due} RETURNING {_COLUMNS}"),
+                (at, sender, at, stale, limit, at, stale))
+            rows = cur.fetchall()
+        return sorted((self._outbox_message(row) for row in rows), key=lambda m: m.id)
+
+    def finish_outbox(self, sender: str, outcomes: Sequence[Outcome], now: dt.datetime) -> None:
+        """Record the outcomes of one sender's attempts in one transaction. A row whose
+        claim another sender has taken since (after the lease) is left to that one."""
+        if not outcomes:
+            return
+        at = self._time_to_db(now)
+        with self._transaction() as cur:
+            for outcome in outcomes:
+                if outcome.status == "sent":
+                    cur.execute(self._sql(
+                        "UPDATE outbox SET status = 'sent', sent_at = ?, recipient = '', last_error = '', "
+                        "claimed_at = NULL, claimed_by = NULL WHERE id = ? AND claimed_by = ?"),
+                        (at, outcome.id, sender))
+                else:
+                    retry = self._time_to_db(outcome.retry_at or now)
+                    cur.execute(self._sql(
+                        "UPDATE outbox SET status = ?, next_attempt_at = ?, last_error = ?, "
+                        "claimed_at = NULL, claimed_by = NULL WHERE id = ? AND claimed_by = ?"),
+                        (outcome.status, retry, outcome.error[:200], outcome.id, sender))
+
+    def outbox_due(self, now: dt.datetime) -> int:
+        cur = self._conn().cursor()
+        cur.execute(self._sql("SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"),
+                    (self._time_to_db(now),))
+        return int(cur.fetchone()[0])
+
+    def outbox_counts(self) -> dict[str, int]:
+        cur = self._conn().cursor()
+        cur.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+        counts = dict.fromkeys(STATUSES, 0)
+        counts.update({status: int(n) for status, n in cur.fetchall()})
+        return counts
+
+    def outbox_messages(self, *, status: str | None = None, ids: Sequence[int] = ()) -> list[OutboxMessage]:
+        where: list[str] = []
+        params: list[Any] = []
+        if status is not None:
+            where.append("status = ?")
+            params.append(status)
+        if ids:
+            where.append(f"id IN ({marks(ids)})")
+            params.extend(ids)
+        cur = self._conn().cursor()
+        cur.execute(self._sql(f"SELECT {_COLUMNS} FROM outbox" + (" WHERE " + " AND ".join(where) if where else "")
+                              + " ORDER BY id"), params)
+        return [self._outbox_message(row) for row in cur.fetchall()]
+
+    def retry_outbox(self, message_id: int, now: dt.datetime) -> bool:
+        """A failed message goes back to the queue with its tries counted from zero."""
+        with self._transaction() as cur:
+            cur.execute(self._sql("UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, "
+                                  "claimed_at = NULL, claimed_by = NULL WHERE id = ? AND status = 'failed'"),
+                        (self._time_to_db(now), message_id))
+            return cur.rowcount == 1
+
+    def _outbox_message(self, row: Sequence[Any]) -> OutboxMessage:
+        (id_, token, reference, form_id, kind, language, recipient, detail, created, status, attempts,
+         next_at, error) = row
+        address = (recipient if kind == "staff-alert" or not recipient
+                   else self.codec.decode(recipient, "outbox:" + token)["to"])
+        return OutboxMessage(id=id_, token=token, reference=reference, form_id=form_id, kind=kind,
+                             language=language, recipient=address, detail=detail,
+                             created_at=self._time_from_db(created), status=status, attempts=int(attempts),
+                             next_attempt_at=self._time_from_db(next_at), last_error=error)

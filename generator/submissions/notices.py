@@ -1,0 +1,101 @@
+"""Which e-mail notifications a submission causes: planning only, no sending.
+
+The endpoint attaches an `OutboxPlanner` to the store (`store.outbox_planner`)
+when notifications are on; the store then writes the planned messages to the
+outbox table in the submission's own transaction (db/outbox.py), and a sender
+(generator/notify/) delivers them. Without a planner nothing is queued.
+
+A submission causes:
+
+* a **staff alert** to every staff account that may see the form and has
+  alerts on (each in the account's language; `Store.alert_accounts`, the one
+  query for them) and to each shared mailbox of the form file's `notify.staff`
+  (in `notify.staff_language`), each address once;
+* an **applicant confirmation**, in the language the person used, when the
+  form file says `notify: {applicant: true}` and the person gave an e-mail
+  address (a `format: email` field).
+
+A submission kept apart as suspected spam causes none: a bot that fills the
+honeypot must not be able to make us send mail. A change of a case's state
+causes a message to the applicant from that state's template
+(`queue_state_change`, for the case workflow to call). A plan holds
+addresses, kinds and languages, never an answer.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+from .db.outbox import PlannedMessage
+from .records import Submission, utc_now
+
+
+@dataclass(frozen=True)
+class StateNotice:
+    """What the applicant is told when their case enters a state marked
+    `notify_applicant` in the form's workflow: the state's id and its
+    template, subject and body in both languages (words from the form file)."""
+
+    state: str
+    subject: Mapping[str, str]
+    body: Mapping[str, str]
+
+    def detail(self) -> str:
+        return json.dumps({"state": self.state, "subject": dict(self.subject), "body": dict(self.body)},
+                          ensure_ascii=False, sort_keys=True)
+
+
+def applicant_address(form: Any, answers: Mapping[str, Any]) -> str | None:
+    """The first e-mail address the person gave (fields with `format: email`), or None."""
+    for field in form.fields:
+        value = answers.get(field.name)
+        if field.is_email and isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+class OutboxPlanner:
+    def __init__(self, forms: Mapping[str, Any]) -> None:
+        self.forms = dict(forms)
+
+    def plan(self, sub: Submission, accounts: Sequence[tuple[str, str]]) -> list[PlannedMessage]:
+        """The messages one stored submission causes; `accounts` are the (address,
+        language) pairs of the staff accounts with alerts on for its form."""
+        form = self.forms.get(sub.form_id)
+        if form is None or sub.status != "accepted":
+            return []
+        planned: list[PlannedMessage] = []
+        seen: set[str] = set()
+        staff = [*accounts, *((address, form.notify.staff_language) for address in form.notify.staff)]
+        for address, language in staff:
+            if address.lower() not in seen:
+                seen.add(address.lower())
+                planned.append(PlannedMessage("staff-alert", address, language))
+        if form.notify.applicant and (address := applicant_address(form, sub.answers)):
+            planned.append(PlannedMessage("applicant-confirmation", address, sub.language))
+        return planned
+
+    def state_change(self, form: Any, answers: Mapping[str, Any], notice: StateNotice,
+                     language: str) -> list[PlannedMessage]:
+        address = applicant_address(form, answers) if form.notify.applicant else None
+        if address is None:
+            return []
+        return [PlannedMessage("state-change", address, language, notice.detail())]
+
+
+def queue_state_change(store: Any, form: Any, reference: str, notice: StateNotice, language: str | None = None,
+                       *, now: dt.datetime | None = None) -> int:
+    """Queue the message for a case that entered the state of `notice` (the workflow
+    calls this when a caseworker moves a case to a state marked `notify_applicant`),
+    in `language` (default: the language the person wrote in). Returns how many
+    messages were queued: 0 when notifications are off, the form sends applicants
+    nothing, the submission is gone or the person gave no e-mail address."""
+    if store.outbox_planner is None:
+        return 0
+    sub = next(store.submissions(form.id, status=None, reference=reference), None)
+    if sub is None:
+        return 0
+    planned = store.outbox_planner.state_change(form, sub.answers, notice, language or sub.language)
+    return int(store.queue_messages(reference, planned, now or utc_now()))

@@ -1,0 +1,153 @@
+"""Fixtures for the notification tests: a real SMTP server (aiosmtpd on 127.0.0.1),
+a project folder with the notify test form and keys, stores on both backends."""
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from generator.notify.settings import NotifySettings
+from generator.submissions.store import Store
+from tests.support.postgres import free_port
+
+FIXTURE_FORMS = Path(__file__).resolve().parents[1] / "fixtures" / "notify" / "forms"
+CANARY = "CANARY-ANSWER-7f3a9c"
+MAIL_FROM = ("", "noreply@qalb.example")
+
+
+class Mailbox:
+    """What the SMTP server received: the raw bytes of each message, as sent."""
+
+    def __init__(self) -> None:
+        self.raw: list[bytes] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.lock = threading.Lock()
+        self.refuse: set[str] = set()  # recipients answered 550
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            self.raw.append(bytes(envelope.original_content))
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 Message accepted"
+
+    def messages(self) -> list[EmailMessage]:
+        with self.lock:
+            return [message_from_bytes(raw, policy=policy.default) for raw in self.raw]  # type: ignore[misc]
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[EmailMessage]:
+        """Wait until at least `count` messages arrived (a deadline, not a fixed sleep)."""
+        deadline = time.monotonic() + timeout
+        while len(self.raw) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{len(self.raw)} message(s) arrived, expected {count}")
+            time.sleep(0.02)
+        return self.messages()
+
+
+class SmtpServer:
+    """aiosmtpd on 127.0.0.1 (its own thread and loop); stop() and start() keep the port."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.mailbox = Mailbox()
+        self.controller: Controller | None = None
+
+    def start(self) -> SmtpServer:
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def notify_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("notify-project")
+    (root / "forms").mkdir()
+    for path in FIXTURE_FORMS.glob("*.yml"):
+        shutil.copy2(path, root / "forms" / path.name)
+    from generator.submissions.commands import keys
+
+    assert keys(root, action="create") == 0
+    return root
+
+
+@pytest.fixture(scope="session")
+def notify_forms(notify_root: Path) -> dict[str, Any]:
+    from generator.core.problems import Problems
+    from generator.forms import load_forms
+
+    problems = Problems()
+    loaded = load_forms(notify_root, problems)
+    assert not problems.errors and "request" in loaded, problems.errors
+    return loaded
+
+
+def notify_settings(root: Path, database_url: str, smtp_url: str, **overrides: Any) -> NotifySettings:
+    env = {"DATABASE_URL": database_url, "QALB_SMTP_URL": smtp_url, "QALB_MAIL_FROM": MAIL_FROM[1],
+           "QALB_STAFF_URL": "https://staff.qalb.example/", "QALB_SITE_URL": "https://qalb.example/"}
+    settings = NotifySettings.from_env(root, env)
+    return NotifySettings(**{**settings.__dict__, **overrides})
+
+
+@pytest.fixture
+def planned_store(store_url: str, notify_root: Path, notify_forms: dict[str, Any]) -> Iterator[Store]:
+    """The store as the endpoint opens it with notifications on: keys and the outbox planner."""
+    from generator.submissions.notices import OutboxPlanner
+    from generator.submissions.secure_store import open_secure_store
+
+    settings = notify_settings(notify_root, store_url, "smtp://127.0.0.1:25")
+    opened = open_secure_store(settings, notify_forms)
+    opened.outbox_planner = OutboxPlanner(notify_forms)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture
+def clock() -> Callable[..., Any]:
+    """A clock the test moves: clock() is now, clock.move(seconds) moves it on."""
+    import datetime as dt
+
+    class Clock:
+        def __init__(self) -> None:
+            # A minute ahead, so what the test stores right after is due; then only moved by the test.
+            self.now = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
+
+        def __call__(self) -> dt.datetime:
+            return self.now
+
+        def move(self, seconds: float) -> None:
+            self.now += dt.timedelta(seconds=seconds)
+
+    return Clock()

@@ -1,0 +1,69 @@
+"""The notification settings: QALB_SMTP_URL and friends, refused with a sentence when wrong."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.core.environment import SettingsError, SmtpUrl, mail_address, smtp_url
+from generator.notify.settings import NotifySettings
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("smtp://mail.example:25", SmtpUrl("mail.example", 25)),
+    ("smtp://mailer@mail.example:587?starttls=true", SmtpUrl("mail.example", 587, "mailer", "starttls")),
+    ("smtp://mailer@mail.example:587?starttls=false", SmtpUrl("mail.example", 587, "mailer", "none")),
+    ("smtps://no%2Dreply@mail.example:465", SmtpUrl("mail.example", 465, "no-reply", "tls")),
+    ("smtp://127.0.0.1:2525/", SmtpUrl("127.0.0.1", 2525)),
+])
+def test_smtp_urls(url: str, expected: SmtpUrl) -> None:
+    assert smtp_url({"QALB_SMTP_URL": url}, "QALB_SMTP_URL") == expected
+
+
+@pytest.mark.parametrize(("url", "words"), [
+    ("mail.example:25", "must be"),
+    ("smtp://mail.example", "must be"),  # no port: say it, do not guess 25 or 587
+    ("http://mail.example:25", "must be"),
+    ("smtp://user:secret@mail.example:25", "QALB_SMTP_PASSWORD_FILE"),
+    ("smtp://mail.example:25?tls=1", "must be"),
+    ("smtp://mail.example:25?starttls=yes", "must be"),
+    ("smtps://mail.example:465?starttls=true", "smtp:// only"),
+])
+def test_wrong_smtp_urls_are_refused(url: str, words: str) -> None:
+    with pytest.raises(SettingsError, match="QALB_SMTP_URL") as error:
+        smtp_url({"QALB_SMTP_URL": url}, "QALB_SMTP_URL")
+    assert words in str(error.value) and "secret" not in str(error.value)
+
+
+def test_mail_from_with_and_without_a_name() -> None:
+    assert mail_address({"F": "noreply@qalb.example"}, "F") == ("", "noreply@qalb.example")
+    assert mail_address({"F": "جمعية قلب <noreply@qalb.example>"}, "F") == ("جمعية قلب", "noreply@qalb.example")
+    assert mail_address({}, "F") is None
+    with pytest.raises(SettingsError, match="must be an e-mail address"):
+        mail_address({"F": "qalb"}, "F")
+
+
+def test_notifications_are_off_without_a_url_and_need_a_sender_with_one(tmp_path: Path) -> None:
+    off = NotifySettings.from_env(tmp_path, {})
+    assert not off.enabled and off.smtp is None
+    with pytest.raises(SettingsError, match="QALB_MAIL_FROM must be set"):
+        NotifySettings.from_env(tmp_path, {"QALB_SMTP_URL": "smtp://127.0.0.1:25"})
+
+
+def test_the_password_comes_from_its_file(tmp_path: Path) -> None:
+    (tmp_path / "smtp.pw").write_text("s3cret\n", encoding="utf-8")
+    env = {"QALB_SMTP_URL": "smtp://mailer@mail.example:587?starttls=true", "QALB_MAIL_FROM": "noreply@qalb.example",
+           "QALB_SMTP_PASSWORD_FILE": "smtp.pw", "QALB_STAFF_URL": "https://staff.qalb.example"}
+    settings = NotifySettings.from_env(tmp_path, env)
+    assert settings.smtp_password == "s3cret" and settings.staff_url == "https://staff.qalb.example/"
+    with pytest.raises(SettingsError, match="cannot be read"):
+        NotifySettings.from_env(tmp_path, {**env, "QALB_SMTP_PASSWORD_FILE": "missing.pw"})
+    with pytest.raises(SettingsError, match="names no user"):
+        NotifySettings.from_env(tmp_path, {**env, "QALB_SMTP_URL": "smtp://mail.example:25"})
+
+
+def test_the_fault_point_is_for_the_known_points_only(tmp_path: Path) -> None:
+    base = {"QALB_SMTP_URL": "smtp://127.0.0.1:25", "QALB_MAIL_FROM": "noreply@qalb.example"}
+    assert NotifySettings.from_env(tmp_path, {**base, "QALB_NOTIFY_FAULT": "after-commit"}).fault == "after-commit"
+    with pytest.raises(SettingsError, match="QALB_NOTIFY_FAULT"):
+        NotifySettings.from_env(tmp_path, {**base, "QALB_NOTIFY_FAULT": "sometimes"})
