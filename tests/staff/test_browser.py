@@ -10,6 +10,7 @@ import pytest
 
 from tests.browser.site import FOCUSED, axe_violations, describe_violations, focus_problems
 from tests.staff.conftest import PASSWORD, Staff, generator_cli, path_of
+from tests.support.vnu import vnu_errors_in_html
 
 EMAIL = "amal@example.org"
 
@@ -90,8 +91,13 @@ def test_staff_add_setup_sign_out_and_in_with_a_code_and_a_recovery_code(
                for entry in ws.store.audit_entries())
 
 
+#: The HTML of every staff page the checks visit, for the Nu HTML checker (issue 24).
+SEEN: dict[str, str] = {}
+
+
 def page_checks(tab: Any, where: str) -> list[str]:
     """axe, no horizontal scroll, lang/dir set: what is wrong with the open page."""
+    SEEN[where] = tab.content()
     problems = describe_violations(where, axe_violations(tab))
     width = tab.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     if width[0] > width[1]:
@@ -134,7 +140,8 @@ def test_every_page_in_both_languages_passes_axe_keyboard_and_390px(
                 tab.fill("#email", "nobody@example.org")
                 tab.fill("#password", "wrong")
                 tab.fill("#code", "000000")
-                tab.click("form.stack button[type=submit]")
+                with tab.expect_navigation():
+                    tab.click("form.stack button[type=submit]")
                 problems += page_checks(tab, f"{width}px sign-in failed {lang}")
                 tab.goto(f"{ws.url}/staff/setup/not-a-real-link?lang={lang}")
                 problems += page_checks(tab, f"{width}px bad link {lang}")
@@ -144,13 +151,15 @@ def test_every_page_in_both_languages_passes_axe_keyboard_and_390px(
                 problems += keyboard_problems(tab, "390px setup ar")
                 tab.fill("#password", "short")
                 tab.fill("#password_confirm", "short")
-                tab.click("form.stack button[type=submit]")
+                with tab.expect_navigation():
+                    tab.click("form.stack button[type=submit]")
                 problems += page_checks(tab, "390px setup with problems ar")
                 secret = tab.locator("#totp-secret").inner_text().replace(" ", "")
                 tab.fill("#password", PASSWORD)
                 tab.fill("#password_confirm", PASSWORD)
                 tab.fill("#code", ws.code(secret))
-                tab.click("form.stack button[type=submit]")
+                with tab.expect_navigation():
+                    tab.click("form.stack button[type=submit]")
                 problems += page_checks(tab, "390px recovery codes ar")
             else:
                 ws.clock.advance(seconds=30)
@@ -158,11 +167,13 @@ def test_every_page_in_both_languages_passes_axe_keyboard_and_390px(
                 tab.fill("#email", "admin@example.org")
                 tab.fill("#password", PASSWORD)
                 tab.fill("#code", ws.code(secret))
-                tab.click("form.stack button[type=submit]")
+                with tab.expect_navigation():
+                    tab.click("form.stack button[type=submit]")
             for lang in ("ar", "en"):
                 tab.goto(f"{ws.url}/staff/")
                 if tab.locator("html").get_attribute("lang") != lang:
-                    tab.click("form[action='/staff/language'] button")
+                    with tab.expect_navigation():
+                        tab.click("form[action='/staff/language'] button")
                     tab.wait_for_load_state()
                 assert tab.locator("html").get_attribute("lang") == lang
                 for path in ("/staff/", "/staff/accounts", "/staff/audit", "/staff/audit?action=staff-sign-in",
@@ -175,4 +186,5 @@ def test_every_page_in_both_languages_passes_axe_keyboard_and_390px(
                 problems += page_checks(tab, f"{width}px accounts with a link {lang}")
         finally:
             context.close()
+    problems += vnu_errors_in_html(SEEN)  # valid HTML on every staff page visited
     assert not problems, "\n".join(problems)
