@@ -200,6 +200,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX case_events_by_submission ON case_events (submission_id, id)",
         ),
     ),
+    Migration(
+        6,
+        "the staff inbox: when a submission was first opened by a staff member",
+        # NULL: new (not yet opened by anyone). The index serves the inbox list, newest
+        # first a page at a time (keyset on id, no OFFSET), and its counts per form.
+        sql=(
+            "ALTER TABLE submissions ADD COLUMN opened_at {time}",
+            "CREATE INDEX submissions_inbox ON submissions (form_id, status, id)",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version
