@@ -162,12 +162,12 @@ class Inbox:
         if query:
             reference = references.normalise(query)
             refs = [reference] if reference else []
-            ids: list[int] = []
+            rows = await self.ws.run(self.ws.store.inbox_find, refs, [])
             indexer = self.ws.store.indexer
-            if indexer is not None:
+            if not rows and indexer is not None:  # not a reference: a national ID, mobile or e-mail
                 digests = indexer.search([(kind, query) for kind in _KINDS])
                 ids = await self.ws.run(self.ws.store.ids_by_digests, digests)
-            rows = await self.ws.run(self.ws.store.inbox_find, refs, ids)
+                rows = await self.ws.run(self.ws.store.inbox_find, [], ids)
             found = [r for r in rows if self.may_see(current, r.form_id)]
             self.audit(current.account.email, "staff-search", None,
                        f"{'reference' if refs else 'identifier'} found={len(found)}")
@@ -243,8 +243,8 @@ class Inbox:
         return {"reference": sub.reference, "form_id": sub.form_id, "form_title": self.form_title(sub.form_id, lang),
                 "received": self.when(sub.submitted_at, lang), "form_version": sub.form_version,
                 "answers": self.answers(sub, lang), "spam": sub.status == "suspected-spam",
-                "consent_at": str(consent.get("at", "")), "notice": str(consent.get("notice", "")),
-                "consent_fields": ", ".join(str(f) for f in consent.get("fields", []) or []),
+                "consent_at": str(consent.get("given_at", "")), "notice": str(consent.get("notice_version", "")),
+                "consent_fields": ", ".join(str(f) for f in consent.get("fields", {}) or {}),
                 "state": self.state_name(sub.form_id, sub.case_state, lang),
                 "due": self.when(sub.due_at, lang, time=False), "assigned_to": sub.assigned_to or ""}
 

@@ -170,7 +170,7 @@ RELEASED = {
     3: {"sqlite": "9462d58f529c7a3f", "postgresql": "d7f976f3e4d80c9f"},
     4: {"sqlite": "843361a44b5fce5d", "postgresql": "0f3a119756b424cb"},
     5: {"sqlite": "bb7a40216f14ad9e", "postgresql": "42b1ecdd0fc0183d"},
-    6: {"sqlite": "f9ee1a07890b59ba", "postgresql": "c994ef8b97debb4a"},
+    6: {"sqlite": "811ed8b2d4c538e7", "postgresql": "a7923d149587df8e"},
 }
 
 
