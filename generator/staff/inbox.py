@@ -276,6 +276,8 @@ class Inbox:
         current, sub, response = await self._submission(request)
         if current is None:
             return response  # type: ignore[return-value]
+        if sub.status != "suspected-spam":
+            return await self.ws.refuse(request, current, "delete of an accepted submission")
         return self.ws.page(request, "delete.html", current.account.language, current=current,
                             reference=sub.reference, form_id=sub.form_id)
 

@@ -92,6 +92,9 @@ def test_a_spam_one_is_released_and_shows_in_the_list(both: Staff, forms: dict[s
         [sub] = ws.store.submissions("help-request", reference=reference)
         assert sub.status == "accepted" and sub.case_state == forms["help-request"].workflow.initial.id
         assert [e["detail"] for e in ws.audit("staff-spam-release")] == [reference]
+        # Accepted now: no delete page, no delete.
+        assert client.get(f"/staff/submissions/{reference}/delete").status_code == 404
+        assert client.post(f"/staff/submissions/{reference}/delete", data={"csrftoken": token}).status_code == 404
 
 
 def test_an_export_zip_passes_frictionless_validate(both: Staff, forms: dict[str, Any], tmp_path: Path) -> None:
