@@ -694,6 +694,38 @@ def outbox_counts(db: Path) -> dict[str, int]:
     finally:
         conn.close()
 
+def lookup_index_cost(folder: Path, records: list[Any], form: Any, seconds: float) -> dict[str, float]:
+    """Issue 18: what an index on the lookup hashes' digest (for the inbox's search by national ID,
+    mobile or e-mail) costs each stored submission: the store with its lookup indexer, 50 submissions
+    per transaction as the writer commits them, without and then with the index, `seconds` each."""
+    import dataclasses
+
+    from generator.submissions.crypto import LookupKey
+    from generator.submissions.identifiers import Indexer
+    from generator.submissions.references import new_reference
+    from generator.submissions.store import SQLiteStore
+
+    costs: dict[str, float] = {}
+    for label in ("without", "with"):
+        store = SQLiteStore(folder / f"lookups-{label}.db", indexer=Indexer(LookupKey(os.urandom(32)), {form.id: form}))
+        store.migrate()
+        if label == "without":  # the index migration step 7 makes, dropped for the comparison
+            with store._transaction() as cur:
+                cur.execute("DROP INDEX submission_lookups_by_digest")
+        rows = 0
+        started = time.perf_counter()
+        deadline = started + seconds
+        while time.perf_counter() < deadline:
+            batch = [dataclasses.replace(records[(rows + k) % len(records)], reference=new_reference())
+                     for k in range(50)]
+            store.insert_batch(batch)
+            rows += 50
+        elapsed = time.perf_counter() - started
+        store.close()
+        costs[label] = elapsed / rows * 1e6
+        costs[f"{label}_rows"] = rows
+    return costs
+
 
 def count_rows(db: Path) -> int:
     conn = sqlite3.connect(db)
@@ -826,7 +858,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"machine": info, "plan": plan}
     broken: list[str] = []
     try:
-        bodies, records, _ = submissions(POOL)
+        bodies, records, form = submissions(POOL)
         sizes = [len(b) for b in bodies]
         print(f"Submissions: {len(bodies)} different valid {FORM_ID} posts (urlencoded, lang ar/en), "
               f"body {min(sizes):,}-{max(sizes):,} bytes (mean {statistics.fmean(sizes):,.0f})")
@@ -849,6 +881,13 @@ def main(argv: list[str] | None = None) -> int:
               f"synchronous={storage['synchronous']}, 1 row per transaction, {plan['storage']:g} s, "
               f"rows of ~{storage['row_bytes']:,.0f} bytes): {storage['rows_per_s']:,.0f} rows/s "
               f"(context: 50 rows per transaction: {storage['batch50_rows_per_s']:,.0f} rows/s)", flush=True)
+
+        lookup_cost = lookup_index_cost(tmp, records, form, plan["storage"])
+        results["lookup_index"] = lookup_cost
+        print(f"Lookup hashes (issue 18): storing a submission with its identifier hashes, 50 per transaction, "
+              f"costs {lookup_cost['without']:,.0f} us without an index on the digest and "
+              f"{lookup_cost['with']:,.0f} us with one ({lookup_cost['without_rows']:,.0f} and "
+              f"{lookup_cost['with_rows']:,.0f} rows stored)", flush=True)
 
         port = free_port()
         with Server("bare route", [sys.executable, str(THIS), "_bare", str(port)], port, tmp / "bare.log",

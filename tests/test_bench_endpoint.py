@@ -22,6 +22,7 @@ def test_quick_endpoint_benchmark_reports_every_figure():
     for pattern in (
         rf"^Client ceiling .*: {NUMBER} req/s; .*errors 0 ",
         rf"^Storage ceiling \(SQLite alone, journal_mode=wal, synchronous=FULL, 1 row per transaction.*: {NUMBER} rows/s",
+        rf"^Lookup hashes \(issue 18\): storing a submission .* costs {NUMBER} us without an index on the digest and {NUMBER} us with one",
         rf"^Bare route .*: {NUMBER} req/s; latency p50 {NUMBER} ms, .*p99 {NUMBER} ms, .*errors 0 ",
         rf"^Endpoint .*: {NUMBER} submissions/s; latency p50 {NUMBER} ms, .*p99 {NUMBER} ms, .*errors 0 \(statuses \{{303: \d+\}}",
         rf"^Round 1, endpoint alone again .*: {NUMBER} submissions/s; latency p50 {NUMBER} ms, .*p99 {NUMBER} ms, .*errors 0 ",

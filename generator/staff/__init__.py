@@ -4,9 +4,10 @@ every form, the audit log for admins, all server-rendered in Arabic first.
 
 Read in this order: settings.py (environment) -> accounts.py (what an account
 may do; passwords, codes, setup links) -> sessions.py (the cookie and its row)
--> app.py (routes, the checks before each page) -> pages.py (templates in
-templates/staff/, words from the catalogs) -> commands.py (`staff ...`).
-Tables and queries live in submissions/db/accounts.py and staff_sessions.py.
+-> app.py (routes, the checks before each page) -> inbox.py (issue 18: the
+submissions by role, audited) -> pages.py (templates in templates/staff/, words
+from the catalogs) -> commands.py (`staff ...`).
+Tables and queries live in submissions/db/accounts.py, staff_sessions.py and inbox.py.
 
 May import: core, forms, submissions, web. Never endpoint.
 """

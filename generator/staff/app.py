@@ -12,6 +12,7 @@
     POST /staff/accounts/<id>/reset       admin: a new setup link
     GET  /staff/audit                     admin: the audit log, newest first, filtered
     GET  /staff/static/...                the workspace's CSS and the site's fonts
+    /staff/forms/..., /staff/search, /staff/submissions/...: the inbox (inbox.py)
 
 Around the routes, outermost first: security headers (web/protection.py, plus
 no-store, a strict CSP and no-referrer here), a body size limit, then
@@ -49,6 +50,7 @@ from generator.web import protection
 
 from . import pages
 from .accounts import ROLES, AccountError, Accounts, Clock, describe, utc_clock, visible_forms
+from .inbox import Inbox
 from .sessions import COOKIE, Current, Sessions, cookie_header
 from .settings import StaffSettings
 
@@ -146,6 +148,7 @@ class Workspace:
         self.accounts = Accounts(self.store, self.store.codec.keys, settings, clock=clock, hasher=hasher)
         self.sessions = Sessions(self.store, settings, clock)
         self.limiter = protection.RateLimiter(*settings.sign_in_limit) if settings.sign_in_limit else None
+        self.inbox = Inbox(self)
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -307,9 +310,11 @@ class Workspace:
         if current is None:
             return response  # type: ignore[return-value]
         lang = current.account.language
-        shown = [{"id": form_id, "title": self.forms[form_id].title.get(lang, form_id)}
+        counts = await self.inbox.counts(current)
+        shown = [{"id": form_id, "title": self.forms[form_id].title.get(lang, form_id), **counts[form_id]}
                  for form_id in visible_forms(current.account, sorted(self.forms))]
-        return self.page(request, "home.html", lang, current=current, forms=shown)
+        return self.page(request, "home.html", lang, current=current, forms=shown,
+                         may_read=current.account.role != "viewer")
 
     async def language(self, request: Request) -> Response:
         current, response = await self.signed_in(request)
@@ -457,6 +462,15 @@ class Workspace:
             Route("/staff/accounts", self.add_account, methods=["POST"]),
             Route("/staff/accounts/{account_id:int}/{action:str}", self.change_account, methods=["POST"]),
             Route("/staff/audit", self.audit_page, methods=["GET"]),
+            Route("/staff/forms/{form_id}/", self.inbox.form_list, methods=["GET"]),
+            Route("/staff/forms/{form_id}/spam", self.inbox.spam_list, methods=["GET"]),
+            Route("/staff/forms/{form_id}/export", self.inbox.export, methods=["GET"]),
+            Route("/staff/search", self.inbox.search, methods=["GET"]),
+            Route("/staff/submissions/{reference}", self.inbox.submission, methods=["GET"]),
+            Route("/staff/submissions/{reference}/print", self.inbox.print_view, methods=["GET"]),
+            Route("/staff/submissions/{reference}/release", self.inbox.release, methods=["POST"]),
+            Route("/staff/submissions/{reference}/delete", self.inbox.delete_page, methods=["GET"]),
+            Route("/staff/submissions/{reference}/delete", self.inbox.delete, methods=["POST"]),
             Route("/staff/static/{name:path}", self.static, methods=["GET"]),
             Route("/staff/{rest:path}", self.missing, methods=["GET", "POST"]),
         ]

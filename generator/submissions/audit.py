@@ -25,7 +25,9 @@ ACTIONS = ("export", "http-export", "subject-find", "subject-export", "subject-d
            "staff-sign-in", "staff-sign-in-failure", "staff-lock", "staff-sign-out", "staff-session-expired",
            "staff-setup", "staff-setup-problem", "staff-setup-refused", "staff-recovery-code-used", "staff-account-add",
            "staff-account-disable", "staff-account-reset", "staff-language", "staff-refused",
-           "staff-csrf-refused", "notify-retry")
+           "staff-csrf-refused", "notify-retry",
+           # the inbox (generator/staff/inbox.py): the reference in the detail, never content
+           "staff-view", "staff-print", "staff-search", "staff-spam-release", "staff-spam-delete", "staff-export")
 
 
 def actor(staff: str | None = None) -> str:

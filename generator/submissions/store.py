@@ -24,6 +24,7 @@ from .db.audit_log import AuditQueries
 from .db.cases import CaseQueries
 from .db.connection import Database
 from .db.export_tokens import TokenQueries
+from .db.inbox import InboxQueries
 from .db.outbox import OutboxQueries
 from .db.postgres import PostgresDatabase
 from .db.schemas import SchemaQueries
@@ -33,7 +34,7 @@ from .db.submissions import AnswersCodec, SubmissionQueries
 
 
 class Store(SubmissionQueries, CaseQueries, OutboxQueries, SchemaQueries, AuditQueries, TokenQueries,
-            AccountQueries, SessionQueries, Database):
+            AccountQueries, SessionQueries, InboxQueries, Database):
     """The operations the web apps and the commands need, for either backend."""
 
     def __init__(self, *, codec: Any = None, indexer: Any = None) -> None:

@@ -24,7 +24,7 @@ from argon2 import PasswordHasher
 from generator import PROJECT_ROOT
 from generator.staff.app import create_app
 from generator.staff.settings import StaffSettings
-from tests.support.fixtures import LiveServer
+from tests.support.fixtures import LiveServer, make_settings
 
 PASSWORD = "copper lantern orchard minus 47"
 SECRET = re.compile(r'id="totp-secret">([A-Z2-7 ]+)<')
@@ -136,6 +136,21 @@ def staff(forms: dict[str, Any], forms_root: Path, store_url: str,
         return Staff(server, settings, clock, hasher, app.state.workspace, dict(forms))
 
     return start
+
+
+@pytest.fixture
+def both(forms: dict[str, Any], forms_root: Path, store_url: str, live: Callable[[Any], LiveServer]) -> Staff:
+    """The endpoint and the workspace in one server, on one store."""
+    from generator.endpoint.app import create_app as create_endpoint
+    from generator.web.dispatch import PathDispatch
+
+    endpoint = create_endpoint(settings=make_settings(forms_root, store_url), forms=forms)
+    settings = StaffSettings(root=forms_root, database_url=store_url, sign_in_limit=None, site_dir=None)
+    clock, hasher = Clock(), CountingHasher()
+    staff_app = create_app(settings=settings, forms=forms, store=endpoint.state.endpoint.store, clock=clock,
+                           hasher=hasher)
+    server = live(PathDispatch({"/staff": staff_app}, endpoint))
+    return Staff(server, settings, clock, hasher, staff_app.state.workspace, dict(forms))
 
 
 def generator_cli(root: Path, db_url: str, *args: str, staff_url: str = "") -> subprocess.CompletedProcess[str]:

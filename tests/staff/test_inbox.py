@@ -1,0 +1,142 @@
+"""The inbox (issue 18) against one real server holding the public endpoint and the
+workspace on the same store (as `run` serves them), on SQLite and PostgreSQL:
+submissions made through the public form in the same test, then found, opened,
+printed, released and exported by staff; and the refusals by role."""
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import zipfile
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from tests.staff.conftest import Staff
+from tests.support.samples import valid_answers
+
+MOBILE = "0512345678"
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def submit(ws: Staff, forms: dict[str, Any], form_id: str, **answers: Any) -> str:
+    data = {**valid_answers(forms[form_id]), **answers, "lang": "ar"}
+    with ws.client() as client:
+        response = client.post(f"/api/forms/{form_id}", data=data,
+                               headers={"Origin": ws.url, "Accept": "text/html"})
+    assert response.status_code == 303, response.text[:300]
+    return parse_qs(urlsplit(response.headers["location"]).query)["ref"][0]
+
+
+@contextlib.contextmanager
+def signed_in(ws: Staff, email: str, role: str = "admin", forms: tuple[str, ...] = ()) -> Iterator[httpx.Client]:
+    with ws.client() as client:
+        ws.set_up(client, ws.add(email, role, forms))
+        yield client
+
+
+def count(page: str, form_id: str, kind: str) -> int:
+    row = re.search(rf'<tr data-form="{form_id}">(.*?)</tr>', page, re.S)
+    assert row, f"no row for {form_id}"
+    cell = re.search(rf'class="count-{kind}">(?:<a [^>]*>)?(\d+)', row[1])
+    assert cell
+    return int(cell[1])
+
+
+def test_found_by_arabic_indic_digits_opened_printed_and_audited(both: Staff, forms: dict[str, Any]) -> None:
+    ws = both
+    reference = submit(ws, forms, "help-request", mobile=MOBILE, applicant_name="\u202eسارة Smith")
+    with signed_in(ws, "admin@example.org") as client:
+        home = client.get("/staff/")
+        new_before = count(home.text, "help-request", "new")
+        assert new_before >= 1
+        typed = reference.lower().replace("-", " ").translate(ARABIC_INDIC)
+        found = client.get("/staff/search", params={"q": typed})
+        assert found.status_code == 200
+        assert f'href="/staff/submissions/{reference}"' in found.text
+        by_mobile = client.get("/staff/search", params={"q": "+966 51 234 5678"})
+        assert f'href="/staff/submissions/{reference}"' in by_mobile.text
+        listed = client.get("/staff/forms/help-request/")
+        assert reference in listed.text and "\u202e" not in listed.text  # the list shows no answers
+        page = client.get(f"/staff/submissions/{reference}")
+        assert page.status_code == 200
+        assert '<bdi dir="auto">\u202eسارة Smith</bdi>' in page.text
+        assert count(client.get("/staff/").text, "help-request", "new") == new_before - 1
+        views = ws.audit("staff-view")
+        assert [v["detail"] for v in views] == [reference]
+        assert "سارة" not in str(ws.store.audit_entries())
+        printed = client.get(f"/staff/submissions/{reference}/print")
+        assert printed.status_code == 200 and "top__nav" not in printed.text and reference in printed.text
+        assert [v["detail"] for v in ws.audit("staff-print")] == [reference]
+        # Opening it again does not change the count.
+        client.get(f"/staff/submissions/{reference}")
+        assert count(client.get("/staff/").text, "help-request", "new") == new_before - 1
+
+
+def test_a_spam_one_is_released_and_shows_in_the_list(both: Staff, forms: dict[str, Any]) -> None:
+    ws = both
+    from generator.forms import HONEYPOT_FIELD
+
+    reference = submit(ws, forms, "help-request", **{HONEYPOT_FIELD: "buy now"})
+    with signed_in(ws, "cw@example.org", "caseworker", ("help-request",)) as client:
+        assert count(client.get("/staff/").text, "help-request", "spam") == 1
+        assert reference not in client.get("/staff/forms/help-request/").text
+        folder = client.get("/staff/forms/help-request/spam")
+        assert reference in folder.text
+        token = re.search(r'name="csrftoken" value="([^"]+)"', folder.text)[1]  # type: ignore[index]
+        released = client.post(f"/staff/submissions/{reference}/release", data={"csrftoken": token})
+        assert released.status_code == 303
+        assert reference in client.get("/staff/forms/help-request/").text
+        [sub] = ws.store.submissions("help-request", reference=reference)
+        assert sub.status == "accepted" and sub.case_state == forms["help-request"].workflow.initial.id
+        assert [e["detail"] for e in ws.audit("staff-spam-release")] == [reference]
+        # Accepted now: no delete page, no delete.
+        assert client.get(f"/staff/submissions/{reference}/delete").status_code == 404
+        assert client.post(f"/staff/submissions/{reference}/delete", data={"csrftoken": token}).status_code == 404
+
+
+def test_an_export_zip_passes_frictionless_validate(both: Staff, forms: dict[str, Any], tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    ws = both
+    submit(ws, forms, "volunteer")
+    with signed_in(ws, "admin@example.org") as client:
+        response = client.get("/staff/forms/volunteer/export", params={"from": "2020-01-01", "to": "2099-12-31"})
+        assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            archive.extractall(tmp_path)
+        rows = (tmp_path / "volunteer.csv").read_text(encoding="utf-8-sig").splitlines()
+        assert len(rows) == 2
+        empty = client.get("/staff/forms/volunteer/export", params={"from": "2020-01-01", "to": "2020-01-02"})
+        with zipfile.ZipFile(io.BytesIO(empty.content)) as archive:
+            assert len(archive.read("volunteer.csv").decode("utf-8-sig").splitlines()) == 1
+    checked = subprocess.run([str(Path(sys.executable).parent / "frictionless"), "validate",
+                              str(tmp_path / "datapackage.json")], capture_output=True, text=True, timeout=120)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert [e["rows"] for e in ws.audit("staff-export")] == [1, 0]
+
+
+def test_roles_a_volunteer_caseworker_and_a_viewer(both: Staff, forms: dict[str, Any]) -> None:
+    ws = both
+    reference = submit(ws, forms, "help-request", mobile=MOBILE)
+    with signed_in(ws, "vol@example.org", "caseworker", ("volunteer",)) as client:
+        assert client.get(f"/staff/submissions/{reference}").status_code == 404
+        assert client.get(f"/staff/submissions/{reference}/print").status_code == 404
+        assert client.get("/staff/forms/help-request/").status_code == 404
+        assert client.get("/staff/forms/help-request/export").status_code == 404
+        for query in (reference, MOBILE):
+            found = client.get("/staff/search", params={"q": query})
+            assert found.status_code == 200 and f"/staff/submissions/{reference}" not in found.text
+    with signed_in(ws, "view@example.org", "viewer", ("help-request",)) as client:
+        home = client.get("/staff/")
+        assert count(home.text, "help-request", "new") >= 1
+        assert 'href="/staff/forms/help-request/"' not in home.text
+        assert client.get(f"/staff/submissions/{reference}").status_code == 404
+        assert client.get("/staff/forms/help-request/").status_code == 404
+        assert client.get("/staff/search", params={"q": reference}).status_code == 404
+    refused = [e for e in ws.audit("staff-refused") if e["actor"] in ("vol@example.org", "view@example.org")]
+    assert len(refused) >= 7
+    assert not ws.audit("staff-view")
