@@ -42,6 +42,7 @@ Problem codes (stable: staff search for them, tests assert them):
   no-closed-state         no state of the workflow is closed
   duplicate-state         two states share an id
   missing-reasons         a state needs a reason but the workflow lists none
+  report-not-countable    `report: true` on a field that is not a choice or rating, or that is personal
 """
 from __future__ import annotations
 
@@ -147,6 +148,9 @@ class FormField:
     inputmode: str | None = None
     rows: int | None = None
     sensitive: bool = False  # `ui.sensitive`: marked as such on the privacy notice (ID numbers, health)
+    #: `report: true` beside `ui:`: a choice or rating the staff reports count, stored
+    #: beside the encrypted answers (check_report.py; submissions/db/report_values.py).
+    report: bool = False
     line: int = 1
 
     @property

@@ -12,6 +12,7 @@
     POST /staff/accounts/<id>/reset       admin: a new setup link
     GET  /staff/audit                     admin: the audit log, newest first, filtered
     GET  /staff/static/...                the workspace's CSS and the site's fonts
+    GET  /staff/reports/...               reports (reports.py)
 
 Around the routes, outermost first: security headers (web/protection.py, plus
 no-store, a strict CSP and no-referrer here), a body size limit, then
@@ -49,6 +50,7 @@ from generator.web import protection
 
 from . import pages
 from .accounts import ROLES, AccountError, Accounts, Clock, describe, utc_clock, visible_forms
+from .reports import Reports
 from .sessions import COOKIE, Current, Sessions, cookie_header
 from .settings import StaffSettings
 
@@ -458,6 +460,7 @@ class Workspace:
             Route("/staff/accounts/{account_id:int}/{action:str}", self.change_account, methods=["POST"]),
             Route("/staff/audit", self.audit_page, methods=["GET"]),
             Route("/staff/static/{name:path}", self.static, methods=["GET"]),
+            *Reports(self).routes(),
             Route("/staff/{rest:path}", self.missing, methods=["GET", "POST"]),
         ]
 

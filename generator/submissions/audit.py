@@ -25,7 +25,7 @@ ACTIONS = ("export", "http-export", "subject-find", "subject-export", "subject-d
            "staff-sign-in", "staff-sign-in-failure", "staff-lock", "staff-sign-out", "staff-session-expired",
            "staff-setup", "staff-setup-problem", "staff-setup-refused", "staff-recovery-code-used", "staff-account-add",
            "staff-account-disable", "staff-account-reset", "staff-language", "staff-refused",
-           "staff-csrf-refused")
+           "staff-csrf-refused", "staff-report-download")
 
 
 def actor(staff: str | None = None) -> str:

@@ -200,6 +200,32 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX case_events_by_submission ON case_events (submission_id, id)",
         ),
     ),
+    Migration(
+        7,
+        "values the reports count (report: true fields), and monthly counts kept beyond retention",
+        # report_values: one row per counted value of a submission (a choice or a 1-5 rating,
+        # never free text), written with it and deleted with it by cascade (purge, subject delete).
+        # report_monthly: how many submissions of a form, in a Gregorian month, had one
+        # combination of counted values; no reference, no free text; kept after a purge.
+        sql=(
+            """CREATE TABLE report_values (
+                submission_id {serial_ref} NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+                form_id TEXT NOT NULL,
+                submitted_at {time} NOT NULL,
+                field TEXT NOT NULL,
+                value TEXT NOT NULL,
+                PRIMARY KEY (submission_id, field, value)
+            )""",
+            "CREATE INDEX report_values_by_form ON report_values (form_id, field, submitted_at)",
+            """CREATE TABLE report_monthly (
+                form_id TEXT NOT NULL,
+                month TEXT NOT NULL,
+                combination TEXT NOT NULL,
+                count INTEGER NOT NULL,
+                PRIMARY KEY (form_id, month, combination)
+            )""",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version
