@@ -53,13 +53,24 @@ def report_fields(form: Form) -> tuple[list[Any], list[Any]]:
     return ratings, groups
 
 
-def summarise(counts: list[tuple[Any, str, str, int]]) -> dict[tuple[Any, str], dict[int, int]]:
-    """{(group value, rating field): {score: answers}} from the database's counts."""
-    result: dict[tuple[Any, str], dict[int, int]] = {}
-    for group, name, value, n in counts:
-        if value.lstrip("-").isdigit():
-            scores = result.setdefault((group, name), {})
-            scores[int(value)] = scores.get(int(value), 0) + n
+def summarise(counts: list[tuple[dict[str, Any], int]], ratings: list[str],
+              groups: list[str]) -> dict[tuple[str | None, Any, str], dict[int, int]]:
+    """{(grouping field or None, its value, rating field): {score: answers}} from the
+    database's counts of each combination of values."""
+    result: dict[tuple[str | None, Any, str], dict[int, int]] = {}
+    for values, n in counts:
+        keys: list[tuple[str | None, Any]] = [(None, None)]
+        for grouping in groups:
+            value = values.get(grouping)
+            for item in (value if isinstance(value, list) else [value] if value is not None else []):
+                keys.append((grouping, item))
+        for name in ratings:
+            score = values.get(name)
+            if not isinstance(score, str) or not score.isdigit():
+                continue
+            for key, item in keys:
+                scores = result.setdefault((key, item, name), {})
+                scores[int(score)] = scores.get(int(score), 0) + n
     return result
 
 
@@ -118,12 +129,9 @@ class Reports:
     async def tables(self, form: Form, period: periods.Period, lang: str) -> list[Table]:
         start, end = period.bounds()
         ratings, groups = report_fields(form)
-        names = [f.name for f in ratings]
-        store = self.ws.store
-        overall = summarise(await self.ws.run(store.report_counts, form.id, names, start, end))
-        by_group = {g.name: summarise(await self.ws.run(store.report_counts, form.id, names, start, end, by=g.name))
-                    for g in groups}
-        return build_tables(form, ratings, groups, overall, by_group, lang, self.min_group)
+        counts = await self.ws.run(self.ws.store.report_counts, form.id, start, end)
+        summary = summarise(counts, [f.name for f in ratings], [g.name for g in groups])
+        return build_tables(ratings, groups, summary, lang, self.min_group)
 
     async def report(self, request: Request) -> Response:
         current, form, response = await self.allowed(request)
@@ -161,7 +169,7 @@ class Reports:
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def build_tables(form: Form, ratings: list[Any], groups: list[Any], overall: dict, by_group: dict[str, dict],
+def build_tables(ratings: list[Any], groups: list[Any], summary: dict[tuple[str | None, Any, str], dict[int, int]],
                  lang: str, min_group: int) -> list[Table]:
     """The report's tables (and the chart drawn from each), in the page's language."""
     _ = i18n.translations(lang).gettext
@@ -185,9 +193,9 @@ def build_tables(form: Form, ratings: list[Any], groups: list[Any], overall: dic
         return charts.Bar(label, mean, text)
 
     tables = []
-    rows = [[f.label[lang]] + figures(overall.get((None, f.name))) for f in ratings]
+    rows = [[f.label[lang]] + figures(summary.get((None, None, f.name))) for f in ratings]
     chart = charts.column_chart("chart-overall", _("Mean of each rating, all answers"),
-                                [bar(f.label[lang], overall.get((None, f.name))) for f in ratings],
+                                [bar(f.label[lang], summary.get((None, None, f.name))) for f in ratings],
                                 maximum=RATING_MAX, step=1, rtl=rtl)
     tables.append(Table("overall", _("All answers"), head, rows, chart))
     first = ratings[0]
@@ -196,9 +204,9 @@ def build_tables(form: Form, ratings: list[Any], groups: list[Any], overall: dic
         for option in group.options:
             label = option.label[lang]
             for f in ratings:
-                dist = by_group[group.name].get((str(option.value), f.name))
+                dist = summary.get((group.name, str(option.value), f.name))
                 rows.append([f"{label} — {f.label[lang]}"] + figures(dist))
-            bars.append(bar(label, by_group[group.name].get((str(option.value), first.name))))
+            bars.append(bar(label, summary.get((group.name, str(option.value), first.name))))
         chart = charts.column_chart(f"chart-{group.name}", _("%(rating)s: mean by %(group)s") % {
             "rating": first.label[lang], "group": group.label[lang]}, bars, maximum=RATING_MAX, step=1, rtl=rtl)
         tables.append(Table(f"by-{group.name}", _("By %(group)s") % {"group": group.label[lang]},

@@ -203,20 +203,19 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         7,
         "values the reports count (report: true fields), and monthly counts kept beyond retention",
-        # report_values: one row per counted value of a submission (a choice or a 1-5 rating,
-        # never free text), written with it and deleted with it by cascade (purge, subject delete).
+        # report_values: one row per submission with its counted values (choices and 1-5
+        # ratings, never free text) as one JSON object, written with it and deleted with it
+        # by cascade (purge, subject delete); the index lets a period be counted from it alone.
         # report_monthly: how many submissions of a form, in a Gregorian month, had one
         # combination of counted values; no reference, no free text; kept after a purge.
         sql=(
             """CREATE TABLE report_values (
-                submission_id {serial_ref} NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+                submission_id {serial_ref} PRIMARY KEY REFERENCES submissions (id) ON DELETE CASCADE,
                 form_id TEXT NOT NULL,
                 submitted_at {time} NOT NULL,
-                field TEXT NOT NULL,
-                value TEXT NOT NULL,
-                PRIMARY KEY (submission_id, field, value)
+                combination TEXT NOT NULL
             )""",
-            "CREATE INDEX report_values_by_form ON report_values (form_id, field, submitted_at)",
+            "CREATE INDEX report_values_by_form ON report_values (form_id, submitted_at, combination)",
             """CREATE TABLE report_monthly (
                 form_id TEXT NOT NULL,
                 month TEXT NOT NULL,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
 import random
 from html.parser import HTMLParser
 from pathlib import Path
@@ -198,14 +199,17 @@ def test_purge_keeps_monthly_counts_and_subject_delete_removes_values(
     store.delete_references([subs[0].reference])
     end = dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)
     start = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
-    counted = sum(n for *_, n in store.report_counts("satisfaction", ["rating_overall"], start, end))
-    assert counted == len(answers) - 1
+    counted = store.report_counts("satisfaction", start, end)
+    assert sum(n for _, n in counted) == len(answers) - 1
     assert store.purge("satisfaction", end) == len(answers) - 1
-    assert store.report_counts("satisfaction", ["rating_overall"], start, end) == []
+    assert store.report_counts("satisfaction", start, end) == []
     kept = store.monthly_counts("satisfaction")
     assert sum(n for _, _, n in kept) == len(answers) - 1
     assert {m for m, _, _ in kept} == {month}
-    assert all("note" not in combination and "comments" not in combination for _, combination, _ in kept)
+    # Only the counted fields, never the comments; the same combinations as before the purge.
+    assert all(set(values) == {"service", "channel", *RATINGS} for _, values, _ in kept)
+    assert sorted((json.dumps(v, sort_keys=True), n) for _, v, n in kept) == sorted(
+        (json.dumps(v, sort_keys=True), n) for v, n in counted)
 
 
 def test_report_pages_pass_axe_in_both_languages(posted: tuple[Staff, list[dict[str, Any]], str],

@@ -2,23 +2,27 @@
 of `report: true` fields (choices and ratings, never free text) in a form the
 database can count, so the staff reports never decrypt answers.
 
-A submission's values are written in the same transaction as the submission
-and deleted with it by cascade (purge, subject delete). Before a purge deletes
-a submission, its values are added to `report_monthly` as one count per form,
-Gregorian month and combination of values: no reference, no free text, so
-multi-year trends survive the retention period.
+Each submission of a form with such fields has one row: its counted values as
+one JSON object (`combination`, keys sorted), written in the same transaction
+as the submission and deleted with it by cascade (purge, subject delete). A
+report counts a period with one GROUP BY on the index (form, time, combination):
+the database returns one count per distinct combination, never a row per
+submission. Before a purge deletes a submission, its combination is added to
+`report_monthly`: one count per form, Gregorian month and combination, with no
+reference and no free text, so multi-year trends survive the retention period.
 """
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any, Iterable, Mapping, Sequence
 
 from generator.submissions.records import Submission
 
-from .connection import Database, marks
+from .connection import Database
 
-INSERT_VALUE = ("INSERT INTO report_values (submission_id, form_id, submitted_at, field, value) "
-                "SELECT id, form_id, submitted_at, ?, ? FROM submissions WHERE reference = ?")
+INSERT_VALUES = ("INSERT INTO report_values (submission_id, form_id, submitted_at, combination) "
+                 "SELECT id, form_id, submitted_at, ? FROM submissions WHERE reference = ?")
 ADD_MONTHLY = ("INSERT INTO report_monthly (form_id, month, combination, count) VALUES (?, ?, ?, ?) "
                "ON CONFLICT (form_id, month, combination) DO UPDATE SET count = report_monthly.count + excluded.count")
 
@@ -29,65 +33,53 @@ def report_fields_of(forms: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
             for form_id, form in forms.items()}
 
 
-def values_of(answer: Any) -> list[str]:
-    """The counted text of one answer: each choice of a list, a rating as digits."""
-    if answer is None or answer == "":
-        return []
-    if isinstance(answer, list):
-        return [str(item) for item in answer]
-    return [str(answer)]
+def combination(answers: Mapping[str, Any], fields: Sequence[str]) -> str:
+    """The counted values of one submission as JSON text: a choice or rating as text, a
+    list of choices as a sorted list of texts; unanswered fields left out."""
+    values: dict[str, Any] = {}
+    for name in fields:
+        answer = answers.get(name)
+        if answer is None or answer == "" or answer == []:
+            continue
+        values[name] = sorted({str(item) for item in answer}) if isinstance(answer, list) else str(answer)
+    return json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 class ReportQueries(Database):
     report_fields: Mapping[str, tuple[str, ...]]
 
-    def _report_rows(self, subs: Iterable[Submission]) -> list[tuple[str, str, str]]:
+    def _report_rows(self, subs: Iterable[Submission]) -> list[tuple[str, str]]:
         fields = getattr(self, "report_fields", None) or {}
-        return [(name, value, sub.reference) for sub in subs if sub.status == "accepted"
-                for name in fields.get(sub.form_id, ()) for value in sorted(set(values_of(sub.answers.get(name))))]
+        return [(combination(sub.answers, fields[sub.form_id]), sub.reference) for sub in subs
+                if sub.status == "accepted" and fields.get(sub.form_id)]
 
     def _insert_report_values(self, cur: Any, subs: Iterable[Submission]) -> None:
         if rows := self._report_rows(subs):
-            cur.executemany(self._sql(INSERT_VALUE), rows)
+            cur.executemany(self._sql(INSERT_VALUES), rows)
 
     def _keep_monthly_counts(self, cur: Any, where: str, params: Sequence[Any]) -> None:
         """Add the counted values of the submissions `where` selects to report_monthly."""
-        cur.execute(self._sql(f"SELECT submission_id, form_id, submitted_at, field, value FROM report_values "
+        cur.execute(self._sql(f"SELECT form_id, submitted_at, combination FROM report_values "
                               f"WHERE submission_id IN (SELECT id FROM submissions WHERE {where})"), list(params))
-        by_submission: dict[Any, tuple[str, str, list[str]]] = {}
-        for sid, form_id, at, field, value in cur.fetchall():
-            month = self._time_from_db(at).strftime("%Y-%m")
-            by_submission.setdefault(sid, (form_id, month, []))[2].append(f"{field}={value}")
         counts: dict[tuple[str, str, str], int] = {}
-        for form_id, month, pairs in by_submission.values():
-            key = (form_id, month, ";".join(sorted(pairs)))
+        for form_id, at, values in cur.fetchall():
+            key = (form_id, self._time_from_db(at).strftime("%Y-%m"), values)
             counts[key] = counts.get(key, 0) + 1
         if counts:
             cur.executemany(self._sql(ADD_MONTHLY), [(*key, n) for key, n in sorted(counts.items())])
 
-    def report_counts(self, form_id: str, fields: Sequence[str], start: dt.datetime, end: dt.datetime, *,
-                      by: str | None = None) -> list[tuple[str | None, str, str, int]]:
-        """(group value or None, field, value, number of submissions) for these fields in
-        [start, end), grouped by the value of the field `by` when given; counted by the database."""
-        if not fields:
-            return []
+    def report_counts(self, form_id: str, start: dt.datetime, end: dt.datetime) -> list[tuple[dict[str, Any], int]]:
+        """(counted values, number of submissions with exactly these) for [start, end),
+        counted by the database."""
         cur = self._conn().cursor()
-        span = (self._time_to_db(start), self._time_to_db(end))
-        if by is None:
-            cur.execute(self._sql(f"SELECT NULL, field, value, COUNT(*) FROM report_values WHERE form_id = ? "
-                                  f"AND field IN ({marks(fields)}) AND submitted_at >= ? AND submitted_at < ? "
-                                  f"GROUP BY field, value"), (form_id, *fields, *span))
-        else:
-            cur.execute(self._sql(
-                f"SELECT g.value, r.field, r.value, COUNT(*) FROM report_values r JOIN report_values g "
-                f"ON g.submission_id = r.submission_id AND g.field = ? WHERE r.form_id = ? "
-                f"AND r.field IN ({marks(fields)}) AND r.submitted_at >= ? AND r.submitted_at < ? "
-                f"GROUP BY g.value, r.field, r.value"), (by, form_id, *fields, *span))
-        return [(group, field, value, int(n)) for group, field, value, n in cur.fetchall()]
+        cur.execute(self._sql("SELECT combination, COUNT(*) FROM report_values WHERE form_id = ? "
+                              "AND submitted_at >= ? AND submitted_at < ? GROUP BY combination"),
+                    (form_id, self._time_to_db(start), self._time_to_db(end)))
+        return [(json.loads(values), int(n)) for values, n in cur.fetchall()]
 
-    def monthly_counts(self, form_id: str) -> list[tuple[str, str, int]]:
-        """(month, combination, count) rows kept for a form after purges."""
+    def monthly_counts(self, form_id: str) -> list[tuple[str, dict[str, Any], int]]:
+        """(month, counted values, count) rows kept for a form after purges."""
         cur = self._conn().cursor()
         cur.execute(self._sql("SELECT month, combination, count FROM report_monthly WHERE form_id = ? "
                               "ORDER BY month, combination"), (form_id,))
-        return [(m, c, int(n)) for m, c, n in cur.fetchall()]
+        return [(month, json.loads(values), int(n)) for month, values, n in cur.fetchall()]
