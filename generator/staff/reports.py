@@ -53,21 +53,16 @@ def report_fields(form: Form) -> tuple[list[Any], list[Any]]:
     return ratings, groups
 
 
-def summarise(counts: list[tuple[dict[str, Any], int]], ratings: list[str],
+def summarise(counts: dict[str, list[tuple[tuple[Any, ...], Any, int]]],
               groups: list[str]) -> dict[tuple[str | None, Any, str], dict[int, int]]:
     """{(grouping field or None, its value, rating field): {score: answers}} from the
-    database's counts of each combination of values."""
+    database's counts of each rating by the values of every grouping field."""
     result: dict[tuple[str | None, Any, str], dict[int, int]] = {}
-    for values, n in counts:
-        keys: list[tuple[str | None, Any]] = [(None, None)]
-        for grouping in groups:
-            value = values.get(grouping)
-            for item in (value if isinstance(value, list) else [value] if value is not None else []):
-                keys.append((grouping, item))
-        for name in ratings:
-            score = values.get(name)
+    for name, rows in counts.items():
+        for values, score, n in rows:
             if not isinstance(score, str) or not score.isdigit():
                 continue
+            keys: list[tuple[str | None, Any]] = [(None, None), *zip(groups, values)]
             for key, item in keys:
                 scores = result.setdefault((key, item, name), {})
                 scores[int(score)] = scores.get(int(score), 0) + n
@@ -129,8 +124,10 @@ class Reports:
     async def tables(self, form: Form, period: periods.Period, lang: str) -> list[Table]:
         start, end = period.bounds()
         ratings, groups = report_fields(form)
-        counts = await self.ws.run(self.ws.store.report_counts, form.id, start, end)
-        summary = summarise(counts, [f.name for f in ratings], [g.name for g in groups])
+        names = [g.name for g in groups]
+        counts = {f.name: await self.ws.run(self.ws.store.report_counts, form.id, start, end, names, f.name)
+                  for f in ratings}
+        summary = summarise(counts, names)
         return build_tables(ratings, groups, summary, lang, self.min_group)
 
     async def report(self, request: Request) -> Response:

@@ -204,8 +204,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         7,
         "values the reports count (report: true fields), and monthly counts kept beyond retention",
         # report_values: one row per submission with its counted values (choices and 1-5
-        # ratings, never free text) as one JSON object, written with it and deleted with it
-        # by cascade (purge, subject delete); the index lets a period be counted from it alone.
+        # ratings, never free text) in v1..v8, in the order of the form's `report: true`
+        # fields; written with it, deleted with it by cascade (purge, subject delete).
         # report_monthly: how many submissions of a form, in a Gregorian month, had one
         # combination of counted values; no reference, no free text; kept after a purge.
         sql=(
@@ -213,9 +213,9 @@ MIGRATIONS: tuple[Migration, ...] = (
                 submission_id {serial_ref} PRIMARY KEY REFERENCES submissions (id) ON DELETE CASCADE,
                 form_id TEXT NOT NULL,
                 submitted_at {time} NOT NULL,
-                combination TEXT NOT NULL
+                v1 TEXT, v2 TEXT, v3 TEXT, v4 TEXT, v5 TEXT, v6 TEXT, v7 TEXT, v8 TEXT
             )""",
-            "CREATE INDEX report_values_by_form ON report_values (form_id, submitted_at, combination)",
+            "CREATE INDEX report_values_by_form ON report_values (form_id, submitted_at)",
             """CREATE TABLE report_monthly (
                 form_id TEXT NOT NULL,
                 month TEXT NOT NULL,
