@@ -18,6 +18,7 @@ from frictionless import Field, Schema
 from generator.core.problems import did_you_mean
 from generator.core.yamlsource import LineDict
 
+from .check_report import check_report
 from .check_ui import check_ui, choices_of
 from .checker import Checker, empty, plain
 from .model import CONSTRAINTS, CONTROLS, RESERVED_NAMES, FormField
@@ -28,7 +29,7 @@ TABLE_SCHEMA_TYPES = sorted(
      if inspect.isclass(cls) and issubclass(cls, Field) and isinstance(vars(cls).get("type"), str)}
 )
 UNSUPPORTED_CONSTRAINTS = ("unique", "exclusiveMinimum", "exclusiveMaximum")
-FIELD_KEYS = ("name", "type", "format", "title", "description", "constraints", "arrayItem", "ui")
+FIELD_KEYS = ("name", "type", "format", "title", "description", "constraints", "arrayItem", "ui", "report")
 NAME_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
 # Python regex syntax that JavaScript (the HTML pattern attribute) reads
 # differently or not at all; a pattern must mean the same on both sides.
@@ -71,7 +72,7 @@ def check_field(c: Checker, raw: Any, line: int, rule_codes: Iterable[str] = ())
     if c.mapping(constraints, raw.line_of("constraints"), f'The "constraints" of field "{name}"') is None:
         return None
     _check_constraint_names(c, constraints, where)
-    descriptor = plain({key: value for key, value in raw.items() if key != "ui"})
+    descriptor = plain({key: value for key, value in raw.items() if key not in ("ui", "report")})
     if c.errors == start:  # frictionless would repeat what was just reported
         _check_with_frictionless(c, raw, constraints, descriptor)
     if c.errors == start:
@@ -87,6 +88,8 @@ def check_field(c: Checker, raw: Any, line: int, rule_codes: Iterable[str] = ())
                 '(and an "enum" message under ui.errors).')
     choices = choices_of(c, raw, constraints, where)
     ui = check_ui(c, raw, constraints, choices, tuple(rule_codes))
+    if ui is not None and "report" in raw:
+        ui["report"] = check_report(c, raw, ui)
     if c.errors != start or ui is None:
         return None
     field = FormField(name=name, type=kind, format=str(raw.get("format", "default")),

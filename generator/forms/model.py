@@ -44,6 +44,7 @@ Problem codes (stable: staff search for them, tests assert them):
   missing-reasons         a state needs a reason but the workflow lists none
   invalid-email           an address in `notify.staff` that is not an e-mail address
   missing-email-field     `notify.applicant: true` on a form that asks for no e-mail address
+  report-not-countable    `report: true` on a field that is not a choice or rating, or that is personal
 """
 from __future__ import annotations
 
@@ -149,6 +150,9 @@ class FormField:
     inputmode: str | None = None
     rows: int | None = None
     sensitive: bool = False  # `ui.sensitive`: marked as such on the privacy notice (ID numbers, health)
+    #: `report: true` beside `ui:`: a choice or rating the staff reports count, stored
+    #: beside the encrypted answers (check_report.py; submissions/db/report_values.py).
+    report: bool = False
     line: int = 1
 
     @property

@@ -13,6 +13,7 @@
     GET  /staff/audit                     admin: the audit log, newest first, filtered
     GET  /staff/static/...                the workspace's CSS and the site's fonts
     /staff/forms/..., /staff/search, /staff/submissions/...: the inbox (inbox.py)
+    GET  /staff/reports/...               reports (reports.py)
 
 Around the routes, outermost first: security headers (web/protection.py, plus
 no-store, a strict CSP and no-referrer here), a body size limit, then
@@ -51,6 +52,7 @@ from generator.web import protection
 from . import pages
 from .accounts import ROLES, AccountError, Accounts, Clock, describe, utc_clock, visible_forms
 from .inbox import Inbox
+from .reports import Reports
 from .sessions import COOKIE, Current, Sessions, cookie_header
 from .settings import StaffSettings
 
@@ -472,6 +474,7 @@ class Workspace:
             Route("/staff/submissions/{reference}/delete", self.inbox.delete_page, methods=["GET"]),
             Route("/staff/submissions/{reference}/delete", self.inbox.delete, methods=["POST"]),
             Route("/staff/static/{name:path}", self.static, methods=["GET"]),
+            *Reports(self).routes(),
             Route("/staff/{rest:path}", self.missing, methods=["GET", "POST"]),
         ]
 

@@ -37,6 +37,8 @@ class StaffSettings(StorageSettings):
     #: The built site, whose fonts the workspace serves when present (QALB_SITE_DIR).
     site_dir: Path | None = None
     forwarded_allow_ips: str = "127.0.0.1"
+    #: Reports show no figures for a group with fewer answers than this (QALB_REPORT_MIN_GROUP).
+    report_min_group: int = 5
 
     @property
     def secure_cookies(self) -> bool:
@@ -61,6 +63,7 @@ class StaffSettings(StorageSettings):
             sign_in_limit=_limit(env.get("QALB_STAFF_SIGN_IN_LIMIT", DEFAULT_SIGN_IN_LIMIT)),
             site_dir=Path(env.get("QALB_SITE_DIR") or root / "site"),
             forwarded_allow_ips=env.get("QALB_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            report_min_group=positive_int(env, "QALB_REPORT_MIN_GROUP", 5),
         )
 
 

@@ -27,7 +27,8 @@ ACTIONS = ("export", "http-export", "subject-find", "subject-export", "subject-d
            "staff-account-disable", "staff-account-reset", "staff-language", "staff-refused",
            "staff-csrf-refused", "notify-retry",
            # the inbox (generator/staff/inbox.py): the reference in the detail, never content
-           "staff-view", "staff-print", "staff-search", "staff-spam-release", "staff-spam-delete", "staff-export")
+           "staff-view", "staff-print", "staff-search", "staff-spam-release", "staff-spam-delete", "staff-export",
+           "staff-report-download")
 
 
 def actor(staff: str | None = None) -> str:

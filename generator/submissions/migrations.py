@@ -254,6 +254,31 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX submission_lookups_by_digest ON submission_lookups (digest)",
         ),
     ),
+    Migration(
+        8,
+        "values the reports count (report: true fields), and monthly counts kept beyond retention",
+        # report_values: one row per submission with its counted values (choices and 1-5
+        # ratings, never free text) in v1..v8, in the order of the form's `report: true`
+        # fields; written with it, deleted with it by cascade (purge, subject delete).
+        # report_monthly: how many submissions of a form, in a Gregorian month, had one
+        # combination of counted values; no reference, no free text; kept after a purge.
+        sql=(
+            """CREATE TABLE report_values (
+                submission_id {serial_ref} PRIMARY KEY REFERENCES submissions (id) ON DELETE CASCADE,
+                form_id TEXT NOT NULL,
+                submitted_at {time} NOT NULL,
+                v1 TEXT, v2 TEXT, v3 TEXT, v4 TEXT, v5 TEXT, v6 TEXT, v7 TEXT, v8 TEXT
+            )""",
+            "CREATE INDEX report_values_by_form ON report_values (form_id, submitted_at)",
+            """CREATE TABLE report_monthly (
+                form_id TEXT NOT NULL,
+                month TEXT NOT NULL,
+                combination TEXT NOT NULL,
+                count INTEGER NOT NULL,
+                PRIMARY KEY (form_id, month, combination)
+            )""",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

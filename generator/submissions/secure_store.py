@@ -18,6 +18,7 @@ from typing import Any, Callable, Mapping
 
 from . import crypto
 from .crypto import KeyProblem
+from .db.report_values import report_fields_of
 from .identifiers import Indexer
 from .settings import StorageSettings
 from .store import Store, open_store
@@ -96,6 +97,7 @@ def open_secure_store(settings: StorageSettings, forms: Mapping[str, Any], *, cr
         lookup = load_lookup_key(settings, store, create=create_keys, note=note)
         store.codec = crypto.EncryptedCodec(keys)
         store.indexer = Indexer(lookup, forms)
+        store.report_fields = report_fields_of(forms)
         if encrypt_old_rows and (count := store.reencrypt()):
             note(f"note: encrypted {count} stored submission(s) with the newest data key ({keys.newest}).")
     except BaseException:

@@ -38,6 +38,7 @@ CASES = {
     "reserved-name": [(19, "reserved-name", 'The field name "lang" is reserved'),
                       (26, "reserved-name", 'The field name "reference" is reserved')],
     "invalid-sensitive": [(15, "invalid-value", '"sensitive" must be true')],
+    "report-not-countable": [(14, "report-not-countable", 'Field "comments" cannot be counted by reports')],
     "duplicate-field": [(20, "duplicate-field", '"full_name" (line 10)')],
     "missing-label": [(15, "missing-label", 'Field "full_name" has no label')],
     "missing-max-length": [(12, "missing-max-length", "maxLength")],

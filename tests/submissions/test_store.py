@@ -172,6 +172,7 @@ RELEASED = {
     5: {"sqlite": "bb7a40216f14ad9e", "postgresql": "42b1ecdd0fc0183d"},
     6: {"sqlite": "a0de5aa3321f8c34", "postgresql": "2b0e990272d10b3a"},
     7: {"sqlite": "811ed8b2d4c538e7", "postgresql": "a7923d149587df8e"},
+    8: {"sqlite": "4484482eba0a431b", "postgresql": "2cf4f85d752b8ee4"},
 }
 
 

@@ -18,6 +18,7 @@ from generator.submissions.references import new_reference
 from .connection import chunks, marks
 from .lookups import LookupQueries
 from .outbox import OutboxQueries
+from .report_values import ReportQueries
 
 COLUMNS = ("reference, form_id, form_version, language, submitted_at, consent, status, answers, "
            "case_state, state_since, due_at, channel, entered_by")
@@ -43,7 +44,7 @@ class AnswersCodec:
         return True
 
 
-class SubmissionQueries(LookupQueries, OutboxQueries):
+class SubmissionQueries(ReportQueries, LookupQueries, OutboxQueries):
     codec: Any
 
     def row_params(self, sub: Submission) -> tuple[Any, ...]:
@@ -67,6 +68,7 @@ class SubmissionQueries(LookupQueries, OutboxQueries):
                 cur.executemany(self._sql(INSERT), [self.row_params(s) for s in subs])
                 self._insert_lookups(cur, subs)
                 self._insert_outbox(cur, subs)  # the messages they cause, in the same transaction
+                self._insert_report_values(cur, subs)
             return list(subs)
         except Exception:
             return [self._insert_one(sub) for sub in subs]
@@ -79,6 +81,7 @@ class SubmissionQueries(LookupQueries, OutboxQueries):
                     cur.execute(self._sql(INSERT), self.row_params(sub))
                     self._insert_lookups(cur, [sub])
                     self._insert_outbox(cur, [sub])
+                    self._insert_report_values(cur, [sub])
                 return sub
             except Exception as exc:
                 if not self._is_unique_violation(exc):
@@ -90,6 +93,8 @@ class SubmissionQueries(LookupQueries, OutboxQueries):
         """Delete what is past retention: a submission with no case by its arrival, a
         closed case by its closing; an open case never (open_cases_before reports it)."""
         with self._transaction() as cur:
+            self._keep_monthly_counts(cur, f"form_id = ? AND {_PAST_RETENTION}",
+                                      (form_id, self._time_to_db(before), self._time_to_db(before)))
             cur.execute(self._sql(f"DELETE FROM submissions WHERE form_id = ? AND {_PAST_RETENTION}"),
                         (form_id, self._time_to_db(before), self._time_to_db(before)))
             count = cur.rowcount

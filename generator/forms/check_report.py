@@ -1,0 +1,40 @@
+"""Checking `report: true`, the key beside a field's `ui:` that lets the staff
+reports count the field's values without decrypting the answers.
+
+Only a choice (radios, select, checkboxes) or a rating (a 1-5 range shown as
+radios) may be counted: a free-text answer, or a field marked sensitive or
+holding a name or contact detail, would put personal data beside the
+encrypted answers in plain text, so the checker refuses it with its line.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from generator.core.yamlsource import LineDict
+
+from .checker import Checker
+
+CHOICE_CONTROLS = ("radios", "select", "checkboxes")
+#: An autocomplete token that names a person or a way to reach them.
+PERSONAL_AUTOCOMPLETE = ("name", "given-name", "family-name", "additional-name", "nickname", "email", "tel",
+                         "tel-national", "street-address", "bday", "username")
+
+
+def check_report(c: Checker, raw: LineDict, ui: dict[str, Any]) -> bool:
+    """True when the field may be counted; False (with an error) otherwise."""
+    name, value = raw["name"], raw["report"]
+    line = raw.line_of("report")
+    if not isinstance(value, bool):
+        c.error(line, "invalid-value", f'Field "{name}": "report" must be true or false, not "{value}".')
+        return False
+    if not value:
+        return False
+    token = str(ui.get("autocomplete") or "").split()[-1:]
+    if ui.get("control") not in CHOICE_CONTROLS or ui.get("sensitive") or \
+            (token and token[0] in PERSONAL_AUTOCOMPLETE):
+        c.error(line, "report-not-countable",
+                f'Field "{name}" cannot be counted by reports: only a choice or a rating that is not '
+                'personal (not marked sensitive, not a name or contact detail) may have "report: true". '
+                'Remove "report: true" from this field.')
+        return False
+    return True

@@ -1,0 +1,211 @@
+"""Reports in the staff workspace (issue 23): satisfaction by service and channel,
+counted by the database from the `report: true` fields (submissions/db/report_values.py)
+without decrypting a single answer.
+
+    GET /staff/reports/                          the forms this account may see reports of
+    GET /staff/reports/<form>?period=2026-11     a form's report for a whole month, quarter or year
+    GET /staff/reports/<form>/<table>.csv?period=...   one table of it as CSV
+
+Admins and viewers see every form's reports, caseworkers those of their own
+forms; any other form answers 404 (audited), as everywhere in the workspace.
+A group of fewer answers than the `report_min_group` setting shows "fewer than
+N" instead of figures, in the tables, the charts and the CSV alike. Periods
+are whole calendar units only (periods.py), so overlapping periods cannot be
+subtracted to reveal a small group.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from generator.core import i18n
+from generator.forms import Form
+
+from . import charts, periods
+
+RATING_MAX = 5
+
+
+@dataclass
+class Table:
+    id: str
+    caption: str
+    head: list[str]
+    rows: list[list[str]]  # the first cell of each row is its header
+    chart: charts.Chart | None = None
+
+
+def may_see(account: Any, form_id: str) -> bool:
+    return account.role in ("admin", "viewer") or form_id in account.forms
+
+
+def report_fields(form: Form) -> tuple[list[Any], list[Any]]:
+    """(ratings, groups): the counted integer ranges, and the counted choices to group by."""
+    counted = [f for f in form.fields if getattr(f, "report", False)]
+    ratings = [f for f in counted if f.type == "integer"]
+    groups = [f for f in counted if f.type == "string" and f.options]
+    return ratings, groups
+
+
+def summarise(counts: dict[str, list[tuple[tuple[Any, ...], Any, int]]],
+              groups: list[str]) -> dict[tuple[str | None, Any, str], dict[int, int]]:
+    """{(grouping field or None, its value, rating field): {score: answers}} from the
+    database's counts of each rating by the values of every grouping field."""
+    result: dict[tuple[str | None, Any, str], dict[int, int]] = {}
+    for name, rows in counts.items():
+        for values, score, n in rows:
+            if not isinstance(score, str) or not score.isdigit():
+                continue
+            keys: list[tuple[str | None, Any]] = [(None, None), *zip(groups, values)]
+            for key, item in keys:
+                scores = result.setdefault((key, item, name), {})
+                scores[int(score)] = scores.get(int(score), 0) + n
+    return result
+
+
+def mean_text(scores: dict[int, int]) -> tuple[float, str]:
+    n = sum(scores.values())
+    mean = sum(score * count for score, count in scores.items()) / n
+    return mean, f"{mean:.2f}"
+
+
+class Reports:
+    """The report pages, on the workspace's helpers (sign-in, refusal, rendering)."""
+
+    def __init__(self, workspace: Any) -> None:
+        self.ws = workspace
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/staff/reports/", self.index, methods=["GET"]),
+            Route("/staff/reports/{form_id}", self.report, methods=["GET"]),
+            Route("/staff/reports/{form_id}/{table}.csv", self.csv, methods=["GET"]),
+        ]
+
+    @property
+    def min_group(self) -> int:
+        return int(getattr(self.ws.settings, "report_min_group", 5))
+
+    def forms_with_reports(self, account: Any) -> list[str]:
+        return [form_id for form_id in sorted(self.ws.forms)
+                if may_see(account, form_id) and report_fields(self.ws.forms[form_id])[0]]
+
+    async def index(self, request: Request) -> Response:
+        current, response = await self.ws.signed_in(request)
+        if current is None:
+            return response
+        lang = current.account.language
+        shown = [{"id": f, "title": self.ws.forms[f].title.get(lang, f)}
+                 for f in self.forms_with_reports(current.account)]
+        return self.ws.page(request, "reports.html", lang, current=current, forms=shown)
+
+    async def allowed(self, request: Request) -> tuple[Any, Form | None, Response | None]:
+        current, response = await self.ws.signed_in(request)
+        if current is None:
+            return None, None, response
+        form_id = request.path_params["form_id"]
+        form = self.ws.forms.get(form_id)
+        if form is None or not report_fields(form)[0]:
+            return current, None, self.ws.not_found(request, current.account.language, current)
+        if not may_see(current.account, form_id):
+            return current, None, await self.ws.refuse(request, current, f"report of {form_id}")
+        return current, form, None
+
+    def period(self, request: Request) -> periods.Period:
+        calendar = "hijri" if request.query_params.get("calendar") == "hijri" else "gregorian"
+        return periods.parse(request.query_params.get("period")) or periods.current(calendar, self.ws.clock())
+
+    async def tables(self, form: Form, period: periods.Period, lang: str) -> list[Table]:
+        start, end = period.bounds()
+        ratings, groups = report_fields(form)
+        names = [g.name for g in groups]
+        counts = {f.name: await self.ws.run(self.ws.store.report_counts, form.id, start, end, names, f.name)
+                  for f in ratings}
+        summary = summarise(counts, names)
+        return build_tables(ratings, groups, summary, lang, self.min_group)
+
+    async def report(self, request: Request) -> Response:
+        current, form, response = await self.allowed(request)
+        if form is None:
+            return response  # type: ignore[return-value]
+        lang = current.account.language
+        period = self.period(request)
+        tables = await self.tables(form, period, lang)
+        calendar = period.calendar
+        choices = [{"key": p.key, "label": p.label(lang), "selected": p.key == period.key}
+                   for p in periods.recent(calendar, self.ws.clock())]
+        if not any(c["selected"] for c in choices):
+            choices.insert(0, {"key": period.key, "label": period.label(lang), "selected": True})
+        return self.ws.page(request, "reports_form.html", lang, current=current, form_id=form.id,
+                            form_title=form.title.get(lang, form.id), period=period, period_label=period.label(lang),
+                            choices=choices, calendar=calendar, tables=tables, min_group=self.min_group)
+
+    async def csv(self, request: Request) -> Response:
+        current, form, response = await self.allowed(request)
+        if form is None:
+            return response  # type: ignore[return-value]
+        lang = current.account.language
+        period = self.period(request)
+        table = next((t for t in await self.tables(form, period, lang) if t.id == request.path_params["table"]), None)
+        if table is None:
+            return self.ws.not_found(request, lang, current)
+        await self.ws.run(self.ws.accounts.audit, current.account.email, "staff-report-download",
+                          f"{form.id} {table.id} {period.key}")
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(table.head)
+        writer.writerows(table.rows)
+        name = f"{form.id}-{table.id}-{period.key}.csv"
+        return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def build_tables(ratings: list[Any], groups: list[Any], summary: dict[tuple[str | None, Any, str], dict[int, int]],
+                 lang: str, min_group: int) -> list[Table]:
+    """The report's tables (and the chart drawn from each), in the page's language."""
+    _ = i18n.translations(lang).gettext
+    few = _("fewer than %(number)s") % {"number": min_group}
+    scores = list(range(RATING_MAX, 0, -1))
+    head = [_("Rating"), _("Answers"), _("Mean (1 to 5)")] + [_("Answers of %(score)s") % {"score": s} for s in scores]
+    rtl = i18n.language(lang).direction == "rtl"
+
+    def figures(dist: dict[int, int] | None) -> list[str]:
+        n = sum(dist.values()) if dist else 0
+        if n < min_group:
+            return [few] + [""] * (1 + len(scores))
+        assert dist is not None
+        return [str(n), mean_text(dist)[1]] + [str(dist.get(s, 0)) for s in scores]
+
+    def bar(label: str, dist: dict[int, int] | None) -> charts.Bar:
+        n = sum(dist.values()) if dist else 0
+        if n < min_group or dist is None:
+            return charts.Bar(label, None, few)
+        mean, text = mean_text(dist)
+        return charts.Bar(label, mean, text)
+
+    tables = []
+    rows = [[f.label[lang]] + figures(summary.get((None, None, f.name))) for f in ratings]
+    chart = charts.column_chart("chart-overall", _("Mean of each rating, all answers"),
+                                [bar(f.label[lang], summary.get((None, None, f.name))) for f in ratings],
+                                maximum=RATING_MAX, step=1, rtl=rtl)
+    tables.append(Table("overall", _("All answers"), head, rows, chart))
+    first = ratings[0]
+    for group in groups:
+        rows, bars = [], []
+        for option in group.options:
+            label = option.label[lang]
+            for f in ratings:
+                dist = summary.get((group.name, str(option.value), f.name))
+                rows.append([f"{label} — {f.label[lang]}"] + figures(dist))
+            bars.append(bar(label, summary.get((group.name, str(option.value), first.name))))
+        chart = charts.column_chart(f"chart-{group.name}", _("%(rating)s: mean by %(group)s") % {
+            "rating": first.label[lang], "group": group.label[lang]}, bars, maximum=RATING_MAX, step=1, rtl=rtl)
+        tables.append(Table(f"by-{group.name}", _("By %(group)s") % {"group": group.label[lang]},
+                            [_("Group and rating")] + head[1:], rows, chart))
+    return tables
