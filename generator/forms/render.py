@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any, Mapping
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from generator import PROJECT_ROOT
 
@@ -49,7 +50,8 @@ def _codes(value: Any) -> list[str]:
 
 
 def render_form(form: Form, lang: str, *, action: str, privacy_url: str = "privacy/",
-                values: Mapping[str, Any] | None = None, errors: Mapping[str, Any] | None = None) -> str:
+                values: Mapping[str, Any] | None = None, errors: Mapping[str, Any] | None = None,
+                prefix: Markup | str = "") -> str:
     """The form in `lang`, posting to `action`.
 
     `privacy_url`: the form's privacy notice; the default is relative to the
@@ -58,6 +60,8 @@ def render_form(form: Form, lang: str, *, action: str, privacy_url: str = "priva
     `values`: what to show in each field (as posted, or typed values).
     `errors`: field name -> error codes (`PostedAnswers.errors`), "" for the form
     as a whole; each field shows the message of its first code.
+    `prefix`: markup put inside the <form> before the fields (the staff workspace's
+    CSRF token and channel, when staff enter a request received elsewhere).
     """
     env = environment(lang)
     values, errors = values or {}, errors or {}
@@ -83,6 +87,7 @@ def render_form(form: Form, lang: str, *, action: str, privacy_url: str = "priva
         error_list=summary,
         controls=controls,
         hidden={LANG_FIELD: lang, NOTICE_FIELD: form.notice_version},
+        prefix=prefix,
         privacy_url=privacy_url,
         honeypot={"id": HONEYPOT_ID, "name": HONEYPOT_FIELD, "label": {"text": _("Leave this field empty")}},
     ).strip()

@@ -13,6 +13,7 @@
     GET  /staff/audit                     admin: the audit log, newest first, filtered
     GET  /staff/static/...                the workspace's CSS and the site's fonts
     /staff/forms/..., /staff/search, /staff/submissions/...: the inbox (inbox.py)
+    /staff/submissions/<ref>/{move,assign,note}, /staff/forms/<id>/enter: cases (casework.py)
     GET  /staff/reports/...               reports (reports.py)
 
 Around the routes, outermost first: security headers (web/protection.py, plus
@@ -51,6 +52,7 @@ from generator.web import protection
 
 from . import pages
 from .accounts import ROLES, AccountError, Accounts, Clock, describe, utc_clock, visible_forms
+from .casework import Casework
 from .inbox import Inbox
 from .reports import Reports
 from .sessions import COOKIE, Current, Sessions, cookie_header
@@ -151,6 +153,7 @@ class Workspace:
         self.sessions = Sessions(self.store, settings, clock)
         self.limiter = protection.RateLimiter(*settings.sign_in_limit) if settings.sign_in_limit else None
         self.inbox = Inbox(self)
+        self.casework = Casework(self)
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -175,6 +178,11 @@ class Workspace:
         html = pages.render(template, lang, csrf=csrf, account=account, path=request.url.path,
                             is_admin=bool(account and account.role == "admin"), **values)
         return HTMLResponse(html, status_code=status)
+
+    @staticmethod
+    def page_fragment(template: str, lang: str, **values: Any) -> str:
+        """A piece of a page (templates/staff/_*.html) rendered on its own."""
+        return pages.render(template, lang, **values)
 
     def redirect(self, url: str, *, cookie: str | None = None) -> RedirectResponse:
         response = RedirectResponse(url, status_code=303)
@@ -473,6 +481,11 @@ class Workspace:
             Route("/staff/submissions/{reference}/release", self.inbox.release, methods=["POST"]),
             Route("/staff/submissions/{reference}/delete", self.inbox.delete_page, methods=["GET"]),
             Route("/staff/submissions/{reference}/delete", self.inbox.delete, methods=["POST"]),
+            Route("/staff/submissions/{reference}/move", self.casework.move, methods=["POST"]),
+            Route("/staff/submissions/{reference}/assign", self.casework.assign, methods=["POST"]),
+            Route("/staff/submissions/{reference}/note", self.casework.note, methods=["POST"]),
+            Route("/staff/forms/{form_id}/enter", self.casework.enter_page, methods=["GET"]),
+            Route("/staff/forms/{form_id}/enter", self.casework.enter, methods=["POST"]),
             Route("/staff/static/{name:path}", self.static, methods=["GET"]),
             *Reports(self).routes(),
             Route("/staff/{rest:path}", self.missing, methods=["GET", "POST"]),

@@ -99,8 +99,8 @@ class Inbox:
 
     async def counts(self, current: Current) -> dict[str, dict[str, int]]:
         shown = visible_forms(current.account, sorted(self.ws.forms))
-        since = self.ws.clock() - dt.timedelta(days=30)
-        return dict(await self.ws.run(self.ws.store.inbox_counts, shown, since))
+        now = self.ws.clock()
+        return dict(await self.ws.run(self.ws.store.inbox_counts, shown, now - dt.timedelta(days=30), now))
 
     # -- the list ----------------------------------------------------------------
 
@@ -219,6 +219,12 @@ class Inbox:
         current, sub, response = await self._submission(request)
         if current is None:
             return response  # type: ignore[return-value]
+        return await self.show(request, current, sub, done=request.query_params.get("done", ""))
+
+    async def show(self, request: Request, current: Current, sub: Any, *, status: int = 200, done: str = "",
+                   case_problem: str | None = None, typed: dict[str, str] | None = None) -> Response:
+        """The submission page (audited: staff-view), with the case box of casework.py;
+        `case_problem` and `typed`: a refused change, said, and what the person typed."""
         lang = current.account.language
         await self.ws.run(self.ws.store.mark_opened, sub.reference, self.ws.clock())
         await self.ws.run(self.audit, current.account.email, "staff-view", sub.form_id, sub.reference)
@@ -229,13 +235,11 @@ class Inbox:
             refs = [r.reference for r in rows if self.may_see(current, r.form_id)]
             if refs:
                 visible_others.append({"kind": item["kind"], "references": refs})
-        events = await self.ws.run(lambda: self.ws.store.case_events(sub.reference, with_notes=False))
-        history = [{"at": self.when(e.at, lang), "actor": e.actor, "kind": e.kind,
-                    "from": self.state_name(sub.form_id, e.from_state, lang),
-                    "to": self.state_name(sub.form_id, e.to_state, lang)} for e in events]
         now = self.ws.clock()
-        return self.ws.page(request, "submission.html", lang, current=current, **self.described(sub, lang),
-                            others=visible_others, history=history,
+        case = await self.ws.casework.view(sub, lang, current)
+        return self.ws.page(request, "submission.html", lang, status=status, current=current,
+                            **self.described(sub, lang), **case, others=visible_others, done=done,
+                            case_problem=case_problem, typed=typed or {},
                             overdue=sub.closed_at is None and sub.due_at is not None and sub.due_at < now)
 
     def described(self, sub: Any, lang: str) -> dict[str, Any]:

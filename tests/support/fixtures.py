@@ -70,6 +70,9 @@ def forms_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "forms").mkdir()
     for path in form_files():
         shutil.copy2(path, root / "forms" / path.name)
+    # The policy's channels: staff pick one when they enter a request received elsewhere.
+    (root / "content").mkdir()
+    shutil.copy2(PROJECT_ROOT / "content" / "channels.yml", root / "content" / "channels.yml")
     # The key files the commands and open_secure_store read by default (<root>/data/keys/).
     from generator.submissions.commands import keys
 

@@ -45,9 +45,11 @@ class InboxQueries(Database):
                         submitted_at=self._time_from_db(row[4]), opened_at=time(row[5]), case_state=row[6],
                         due_at=time(row[7]), closed_at=time(row[8]), assigned_to=row[9])
 
-    def inbox_counts(self, form_ids: Sequence[str], since: dt.datetime) -> dict[str, dict[str, int]]:
-        """Per form: new (accepted, never opened), suspected spam, and everything since `since`."""
-        counts = {form_id: {"new": 0, "spam": 0, "recent": 0} for form_id in form_ids}
+    def inbox_counts(self, form_ids: Sequence[str], since: dt.datetime,
+                     now: dt.datetime | None = None) -> dict[str, dict[str, int]]:
+        """Per form: new (accepted, never opened), suspected spam, everything since `since`,
+        open cases, and open cases past their due date at `now` (none without `now`)."""
+        counts = {form_id: {"new": 0, "spam": 0, "recent": 0, "open": 0, "overdue": 0} for form_id in form_ids}
         if not form_ids:
             return counts
         cur = self._conn().cursor()
@@ -55,11 +57,14 @@ class InboxQueries(Database):
             "SELECT form_id, "
             "SUM(CASE WHEN status = 'accepted' AND opened_at IS NULL THEN 1 ELSE 0 END), "
             "SUM(CASE WHEN status = 'suspected-spam' THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN submitted_at >= ? THEN 1 ELSE 0 END) "
+            "SUM(CASE WHEN submitted_at >= ? THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN case_state IS NOT NULL AND closed_at IS NULL THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN case_state IS NOT NULL AND closed_at IS NULL AND due_at < ? THEN 1 ELSE 0 END) "
             f"FROM submissions WHERE form_id IN ({marks(form_ids)}) GROUP BY form_id"),
-            [self._time_to_db(since), *form_ids])
-        for form_id, new, spam, recent in cur.fetchall():
-            counts[form_id] = {"new": int(new or 0), "spam": int(spam or 0), "recent": int(recent or 0)}
+            [self._time_to_db(since), self._time_to_db(now) if now else None, *form_ids])
+        for form_id, new, spam, recent, open_, overdue in cur.fetchall():
+            counts[form_id] = {"new": int(new or 0), "spam": int(spam or 0), "recent": int(recent or 0),
+                               "open": int(open_ or 0), "overdue": int(overdue or 0)}
         return counts
 
     def inbox_page(self, form_id: str, *, status: str = "accepted", opened: bool | None = None,
