@@ -101,30 +101,33 @@ class Casework:
         typed = {"to": to_state, "reason": reason or "", "note": note}
         try:
             version = _version(data)
+            messages = self.applicant_messages(form, sub, to_state, reason)
             await self.ws.run(lambda: cases.move(self.ws.store, form, sub, to_state=to_state, reason=reason,
-                                                 note=note, actor=current.account.email,
+                                                 note=note, actor=current.account.email, messages=messages,
                                                  expected_version=version, now=self.ws.clock()))
         except cases.CaseProblem as problem:
             return await self.again(request, current, sub, problem.code, typed)
         except CaseChanged:
             return await self.again(request, current, sub, "changed", typed)
-        target = form.workflow.state(to_state)
         await self.ws.run(self.inbox.audit, current.account.email, "staff-case-move", sub.form_id,
                           f"{sub.reference} {sub.case_state} -> {to_state}" + (f" reason={reason}" if reason else ""))
-        if target.notify_applicant:
-            await self.ws.run(self.tell_applicant, form, sub.reference, target, reason)
         return self.ws.redirect(f"/staff/submissions/{sub.reference}?done=moved#case")
 
-    def tell_applicant(self, form: Form, reference: str, state: Any, reason: str | None) -> int:
-        """Queue the applicant's message for a state marked notify_applicant (only when
-        notifications are on and the person gave an e-mail address): the state's public
-        wording, and the public wording of a decline's reason. No answer, no note."""
+    def applicant_messages(self, form: Form, sub: Any, to_state: str, reason: str | None) -> list[Any]:
+        """For a state marked notify_applicant, the applicant's message, queued with the move
+        (only when notifications are on and the person gave an e-mail address): the state's
+        public wording and, for a decline, its reason's. No answer, no note."""
+        if form.workflow is None or to_state not in {s.id for s in form.workflow.states}:
+            return []  # cases.move says what is wrong
+        state = form.workflow.state(to_state)
+        if not state.notify_applicant:
+            return []
         body = dict(state.public)
-        if reason and form.workflow is not None:
-            public = form.workflow.reason(reason).public
+        if reason in {r.id for r in form.workflow.reasons}:
+            public = form.workflow.reason(str(reason)).public
             body = {lang: f"{text}\n\n{public.get(lang, '')}" for lang, text in body.items()}
         notice = notices.StateNotice(state=state.id, subject=dict(state.public), body=body)
-        return notices.queue_state_change(self.ws.store, form, reference, notice, now=self.ws.clock())
+        return notices.state_change_messages(self.ws.store, form, sub, notice)
 
     async def assign(self, request: Request) -> Response:
         current, sub, response = await self._case(request)

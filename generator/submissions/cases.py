@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 from generator.forms.model import Form
 
@@ -83,9 +83,11 @@ class CaseProblem(Exception):
 
 
 def move(store: Any, form: Form, sub: Submission, *, to_state: str, actor: str, expected_version: int,
-         now: dt.datetime, reason: str | None = None, note: str | None = None) -> int:
+         now: dt.datetime, reason: str | None = None, note: str | None = None,
+         messages: Sequence[Any] = ()) -> int:
     """Move the case; the new version. CaseProblem if the workflow forbids it,
-    CaseChanged if someone changed it since `expected_version`."""
+    CaseChanged if someone changed it since `expected_version`. `messages`: what the
+    move tells the applicant (notices.state_change_messages), queued with it."""
     workflow = form.workflow
     if workflow is None or sub.case_state is None:
         raise CaseProblem("no-workflow")
@@ -104,7 +106,7 @@ def move(store: Any, form: Form, sub: Submission, *, to_state: str, actor: str, 
         raise CaseProblem("note-required")
     return int(store.move_case(sub.reference, expected_version=expected_version, from_state=sub.case_state,
                                to_state=to_state, closed=target.closed, at=now, actor=actor, reason=reason,
-                               note=note))
+                               note=note, messages=messages))
 
 
 def overdue(store: Any, now: dt.datetime, *, form_id: str | None = None) -> list[OpenCase]:

@@ -85,6 +85,16 @@ class OutboxPlanner:
         return [PlannedMessage("state-change", address, language, notice.detail())]
 
 
+def state_change_messages(store: Any, form: Any, sub: Submission, notice: StateNotice,
+                          language: str | None = None) -> list[PlannedMessage]:
+    """The messages a case entering the state of `notice` causes (none when notifications
+    are off, the form sends applicants nothing or the person gave no e-mail address),
+    for the move to queue in its own transaction (cases.move's `messages`)."""
+    if store.outbox_planner is None:
+        return []
+    return list(store.outbox_planner.state_change(form, sub.answers, notice, language or sub.language))
+
+
 def queue_state_change(store: Any, form: Any, reference: str, notice: StateNotice, language: str | None = None,
                        *, now: dt.datetime | None = None) -> int:
     """Queue the message for a case that entered the state of `notice` (the workflow
@@ -97,5 +107,5 @@ def queue_state_change(store: Any, form: Any, reference: str, notice: StateNotic
     sub = next(store.submissions(form.id, status=None, reference=reference), None)
     if sub is None:
         return 0
-    planned = store.outbox_planner.state_change(form, sub.answers, notice, language or sub.language)
+    planned = state_change_messages(store, form, sub, notice, language)
     return int(store.queue_messages(reference, planned, now or utc_now()))

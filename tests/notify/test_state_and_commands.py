@@ -98,3 +98,30 @@ def test_the_commands_send_list_and_retry(tmp_path: Path, notify_root: Path, not
     monkeypatch.delenv("QALB_SMTP_URL")
     assert cli.main(["--root", str(notify_root), "notify", "run", "--once"]) == 1
     assert "QALB_SMTP_URL is not set" in capsys.readouterr().err
+
+
+def test_a_case_move_queues_the_applicants_message_in_its_own_transaction(
+        planned_store: Store, notify_forms: dict[str, Any], forms: dict[str, Any], clock: Any) -> None:
+    import dataclasses
+
+    from generator.submissions import cases
+    from generator.submissions.db.cases import CaseChanged
+    from generator.submissions.notices import state_change_messages
+
+    form = dataclasses.replace(notify_forms["request"], workflow=forms["help-request"].workflow, response_days=14)
+    planned_store.insert_batch([dataclasses.replace(submission("en"), case_state="under-study")])
+    stored = max(planned_store.submissions("request", status=None), key=lambda s: s.id or 0)
+    messages = state_change_messages(planned_store, form, stored, DECIDED)
+    assert [m.kind for m in messages] == ["state-change"]
+    before = {r.id for r in rows(planned_store)}
+    # A move refused for a stale version queues nothing...
+    with pytest.raises(CaseChanged):
+        cases.move(planned_store, form, stored, to_state="accepted", actor="cw", expected_version=7, now=clock(),
+                   messages=messages)
+    assert {r.id for r in rows(planned_store)} == before
+    # ...and the move made queues its message with it.
+    cases.move(planned_store, form, stored, to_state="accepted", actor="cw", expected_version=stored.case_version,
+               now=clock(), messages=messages)
+    (row,) = [r for r in rows(planned_store) if r.id not in before]
+    assert (row.kind, row.reference, row.recipient) == ("state-change", stored.reference, "sara@example.org")
+    assert CANARY not in row.detail

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 from .connection import Database
+from .outbox import INSERT as OUTBOX_INSERT
+from .outbox import PlannedMessage, Tokens
 
 _NOTE = "note"  # the key of a note inside its encrypted value
 
@@ -57,11 +59,15 @@ class StatusRow:
 
 class CaseQueries(Database):
     codec: Any
+    _outbox_row: Any  # OutboxQueries', beside it in the store
 
     def move_case(self, reference: str, *, expected_version: int, from_state: str, to_state: str, closed: bool,
-                  at: dt.datetime, actor: str, reason: str | None = None, note: str | None = None) -> int:
+                  at: dt.datetime, actor: str, reason: str | None = None, note: str | None = None,
+                  messages: Sequence[PlannedMessage] = ()) -> int:
         """Move the case to `to_state` (with its history row) if nobody changed it since
-        `expected_version`; return the new version. CaseChanged otherwise."""
+        `expected_version`; return the new version. CaseChanged otherwise. `messages` (the
+        applicant's, notices.state_change_messages) go to the outbox in the same transaction:
+        a move is never recorded without its message, nor a message sent for a move undone."""
         with self._transaction() as cur:
             cur.execute(self._sql(
                 "UPDATE submissions SET case_state = ?, state_since = ?, closed_at = ?, "
@@ -72,6 +78,10 @@ class CaseQueries(Database):
                 raise CaseChanged(reference)
             self._event(cur, reference, at=at, actor=actor, kind="state", from_state=from_state,
                         to_state=to_state, reason=reason, note=note)
+            if messages:
+                tokens, when = Tokens(), self._time_to_db(at)
+                cur.executemany(self._sql(OUTBOX_INSERT), [self._outbox_row(reference, m, when, tokens.next())
+                                                           for m in messages])
         return expected_version + 1
 
     def assign_case(self, reference: str, *, expected_version: int, assigned_to: str | None, at: dt.datetime,

@@ -31,7 +31,7 @@ from .connection import Database, marks
 KINDS = ("staff-alert", "applicant-confirmation", "state-change")
 STATUSES = ("pending", "sent", "failed")
 
-_INSERT = ("INSERT INTO outbox (submission_id, token, reference, form_id, kind, language, recipient, detail, "
+INSERT = ("INSERT INTO outbox (submission_id, token, reference, form_id, kind, language, recipient, detail, "
            "created_at, status, next_attempt_at) "
            "SELECT id, ?, reference, form_id, ?, ?, ?, ?, ?, 'pending', ? FROM submissions WHERE reference = ?")
 _COLUMNS = ("id, token, reference, form_id, kind, language, recipient, detail, created_at, status, attempts, "
@@ -121,7 +121,7 @@ class OutboxQueries(Database):
                 when = self._time_to_db(sub.submitted_at)
                 rows += [self._outbox_row(sub.reference, message, when, tokens.next()) for message in planned]
         if rows:
-            cur.executemany(self._sql(_INSERT), rows)
+            cur.executemany(self._sql(INSERT), rows)
 
     def _outbox_row(self, reference: str, message: PlannedMessage, when: Any, token: str) -> tuple[Any, ...]:
         # A staff address (the form file's mailboxes, staff accounts) is no one's personal data
@@ -136,7 +136,7 @@ class OutboxQueries(Database):
             return 0
         tokens, when = Tokens(), self._time_to_db(at)
         with self._transaction() as cur:
-            cur.executemany(self._sql(_INSERT), [self._outbox_row(reference, m, when, tokens.next())
+            cur.executemany(self._sql(INSERT), [self._outbox_row(reference, m, when, tokens.next())
                                                  for m in messages])
             return len(messages)
 
