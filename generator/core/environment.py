@@ -22,6 +22,17 @@ def path_setting(root: Path, text: str) -> Path | None:
     return (root / text) if text and not Path(text).is_absolute() else (Path(text) if text else None)
 
 
+def rate_limit(text: str, name: str, example: str = "30/60") -> tuple[int, float] | None:
+    """`N/SECONDS` (e.g. `30/60`: 30 requests a minute); `0` or `off` switches the limit off."""
+    text = text.strip().lower()
+    if text in ("0", "off", "none", ""):
+        return None
+    match = re.fullmatch(r"(\d+)\s*/\s*(\d+(?:\.\d+)?)", text)
+    if not match or int(match[1]) < 1 or float(match[2]) <= 0:
+        raise SettingsError(f'{name} must look like "{example}" (requests per seconds) or "off"; got "{text}".')
+    return int(match[1]), float(match[2])
+
+
 def positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw.strip() == "":

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from generator.core.environment import SettingsError, absolute_url, positive_int
+from generator.core.environment import SettingsError, absolute_url, positive_int, rate_limit
 from generator.submissions.settings import StorageSettings
 
 DEFAULT_MAX_BODY_BYTES = 100 * 1024
@@ -46,28 +46,15 @@ class EndpointSettings(StorageSettings):
             site_dir=Path(env.get("QALB_SITE_DIR") or root / "site"),
             allowed_origins=_origins(env.get("QALB_ALLOWED_ORIGINS", "")),
             max_body_bytes=positive_int(env, "QALB_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
-            rate_limit=parse_rate_limit(env.get("QALB_RATE_LIMIT", DEFAULT_RATE_LIMIT)),
+            rate_limit=rate_limit(env.get("QALB_RATE_LIMIT", DEFAULT_RATE_LIMIT), "QALB_RATE_LIMIT"),
             export_token_hashes=_hashes(env.get("QALB_EXPORT_TOKEN_HASHES", "")),
             site_url=absolute_url(env, "QALB_SITE_URL"),
             writer_max_batch=positive_int(env, "QALB_WRITER_MAX_BATCH", 512),
             forwarded_allow_ips=env.get("QALB_FORWARDED_ALLOW_IPS", "127.0.0.1"),
-            status_limit=parse_rate_limit(env.get("QALB_STATUS_LIMIT", "10/3600"), "QALB_STATUS_LIMIT")
+            status_limit=rate_limit(env.get("QALB_STATUS_LIMIT", "10/3600"), "QALB_STATUS_LIMIT", "10/3600")
             or (10, 3600.0),
         )
 
-
-
-def parse_rate_limit(text: str, name: str = "QALB_RATE_LIMIT") -> tuple[int, float] | None:
-    """`N/SECONDS` (e.g. `30/60`); `0` or `off` switches the limit off."""
-    text = text.strip().lower()
-    if text in ("0", "off", "none", ""):
-        return None
-    match = re.fullmatch(r"(\d+)\s*/\s*(\d+(?:\.\d+)?)", text)
-    if not match or int(match[1]) < 1 or float(match[2]) <= 0:
-        raise SettingsError(
-            f'{name} must look like "30/60" (requests per seconds) or "off"; got "{text}".'
-        )
-    return int(match[1]), float(match[2])
 
 
 def _origins(text: str) -> frozenset[str]:

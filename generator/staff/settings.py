@@ -7,12 +7,11 @@ staff edit. A value that cannot be understood stops the start with a sentence.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from generator.core.environment import SettingsError, absolute_url, positive_int
+from generator.core.environment import absolute_url, positive_int, rate_limit
 from generator.submissions.settings import StorageSettings
 
 DEFAULT_STAFF_URL = "http://127.0.0.1:8000/"
@@ -60,19 +59,11 @@ class StaffSettings(StorageSettings):
             absolute_hours=positive_int(env, "QALB_STAFF_ABSOLUTE_HOURS", 12),
             lock_threshold=positive_int(env, "QALB_STAFF_LOCK_AFTER", 5),
             lock_seconds=positive_int(env, "QALB_STAFF_LOCK_SECONDS", 60),
-            sign_in_limit=_limit(env.get("QALB_STAFF_SIGN_IN_LIMIT", DEFAULT_SIGN_IN_LIMIT)),
+            sign_in_limit=rate_limit(env.get("QALB_STAFF_SIGN_IN_LIMIT", DEFAULT_SIGN_IN_LIMIT),
+                                     "QALB_STAFF_SIGN_IN_LIMIT", "10/60"),
             site_dir=Path(env.get("QALB_SITE_DIR") or root / "site"),
             forwarded_allow_ips=env.get("QALB_FORWARDED_ALLOW_IPS", "127.0.0.1"),
             report_min_group=positive_int(env, "QALB_REPORT_MIN_GROUP", 5),
         )
 
 
-def _limit(text: str) -> tuple[int, float] | None:
-    text = text.strip().lower()
-    if text in ("0", "off", "none", ""):
-        return None
-    match = re.fullmatch(r"(\d+)\s*/\s*(\d+(?:\.\d+)?)", text)
-    if not match or int(match[1]) < 1 or float(match[2]) <= 0:
-        raise SettingsError(f'QALB_STAFF_SIGN_IN_LIMIT must look like "10/60" (posts per seconds) or "off"; '
-                            f'got "{text}".')
-    return int(match[1]), float(match[2])

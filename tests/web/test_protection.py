@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from generator.endpoint.settings import EndpointSettings, SettingsError, parse_rate_limit
+from generator.core.environment import rate_limit
+from generator.endpoint.settings import EndpointSettings, SettingsError
 from generator.web.protection import RateLimiter, content_security_policy
 
 
@@ -37,7 +38,7 @@ def test_rate_limit_table_cannot_grow_without_bound() -> None:
 
 @pytest.mark.parametrize("text, expected", [("30/60", (30, 60.0)), ("off", None), ("0", None), ("5 / 1.5", (5, 1.5))])
 def test_rate_limit_setting(text: str, expected: object) -> None:
-    assert parse_rate_limit(text) == expected
+    assert rate_limit(text, "QALB_RATE_LIMIT") == expected
 
 
 @pytest.mark.parametrize("env, message", [
