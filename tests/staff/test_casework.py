@@ -159,6 +159,8 @@ def test_fifteen_days_later_it_is_overdue_in_the_list_the_counts_and_cases_overd
     ws.clock.now = received + dt.timedelta(days=1)
     with signed_in(ws, CW, "caseworker", ("help-request",)) as client:
         assert count(client.get("/staff/").text, "help-request", "overdue") == 0
+        opened = count(client.get("/staff/").text, "help-request", "open")
+        assert opened == sum(1 for s in ws.store.submissions("help-request") if s.closed_at is None)
         assert reference not in client.get("/staff/forms/help-request/", params={"overdue": "1"}).text
     ws.clock.advance(days=14)  # sessions end long before: sign in again
     with signed_in(ws, "cw2@example.org", "caseworker", ("help-request",)) as client:
@@ -176,6 +178,7 @@ def test_fifteen_days_later_it_is_overdue_in_the_list_the_counts_and_cases_overd
         move(client, reference, "under-study")
         move(client, reference, "declined", reason="duplicate")
         assert count(client.get("/staff/").text, "help-request", "overdue") == 0
+        assert count(client.get("/staff/").text, "help-request", "open") == opened - 1
     assert cases_overdue(forms_root, now=ws.clock()) == 0
     assert reference not in capsys.readouterr().out
 

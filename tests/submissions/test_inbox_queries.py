@@ -37,7 +37,8 @@ def test_pages_newest_first_both_ways_and_filters(store: Any) -> None:
     rows, more = store.inbox_page("enquiry", newer_than=rows[0].id, limit=50)
     assert [r.reference for r in rows] == list(reversed(refs))[50:100] and more
     # New until opened; the count follows.
-    assert store.inbox_counts(["enquiry", "volunteer"], START)["enquiry"] == {"new": 120, "spam": 3, "recent": 123}
+    assert store.inbox_counts(["enquiry", "volunteer"], START)["enquiry"] == {"new": 120, "spam": 3, "recent": 123,
+                                                                            "open": 0, "overdue": 0}
     assert store.mark_opened(refs[5], START) is True
     assert store.mark_opened(refs[5], START) is False
     assert store.inbox_counts(["enquiry"], START)["enquiry"]["new"] == 119
