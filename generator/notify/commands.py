@@ -28,15 +28,16 @@ def run(root: Path, *, once: bool = False) -> int:
     settings, forms = read_settings(NotifySettings, root), load_forms_or_report(root)
     if settings is None or forms is None:
         return 1
-    if settings.smtp is None:
-        print("error: QALB_SMTP_URL is not set, so there is nothing to send with; see docs/deploy.md.",
-              file=sys.stderr)
+    if settings.smtp is None and not any(form.notify.webhooks for form in forms.values()):
+        print("error: QALB_SMTP_URL is not set and no form has webhooks, so there is nothing to send; "
+              "see docs/deploy.md.", file=sys.stderr)
         return 1
     store = secure_store(settings, forms)
     if store is None:
         return 1
     sender = Sender(store, context_for(settings, forms, load_settings(root, Problems())), settings)
-    print(f"Sending e-mail notifications through {settings.smtp.host}:{settings.smtp.port} as {sender.name}"
+    through = f"e-mail through {settings.smtp.host}:{settings.smtp.port}" if settings.smtp else "webhooks only"
+    print(f"Sending notifications ({through}) as {sender.name}"
           + (" (what is due now, then stop)." if once else "; stop with Ctrl-C or SIGTERM."), file=sys.stderr)
 
     async def main() -> None:

@@ -102,9 +102,12 @@ def move(store: Any, form: Form, sub: Submission, *, to_state: str, actor: str, 
         raise CaseProblem("not-allowed", {"reason": reason})
     if target.needs == "note" and not note:
         raise CaseProblem("note-required")
+    # The webhooks told of state changes are queued in the change's own transaction.
+    planner = getattr(store, "outbox_planner", None)
+    messages = planner.webhooks(form, "state_changed", sub.language, to_state) if planner is not None else []
     return int(store.move_case(sub.reference, expected_version=expected_version, from_state=sub.case_state,
                                to_state=to_state, closed=target.closed, at=now, actor=actor, reason=reason,
-                               note=note))
+                               note=note, messages=messages))
 
 
 def overdue(store: Any, now: dt.datetime, *, form_id: str | None = None) -> list[OpenCase]:

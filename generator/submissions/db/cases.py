@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 from .connection import Database
 
@@ -57,11 +57,14 @@ class StatusRow:
 
 class CaseQueries(Database):
     codec: Any
+    _insert_messages: Any  # OutboxQueries: messages a change causes, in its transaction
 
     def move_case(self, reference: str, *, expected_version: int, from_state: str, to_state: str, closed: bool,
-                  at: dt.datetime, actor: str, reason: str | None = None, note: str | None = None) -> int:
-        """Move the case to `to_state` (with its history row) if nobody changed it since
-        `expected_version`; return the new version. CaseChanged otherwise."""
+                  at: dt.datetime, actor: str, reason: str | None = None, note: str | None = None,
+                  messages: Sequence[Any] = ()) -> int:
+        """Move the case to `to_state` (with its history row and the outbox `messages` the
+        change causes: webhooks) if nobody changed it since `expected_version`; return the
+        new version. CaseChanged otherwise."""
         with self._transaction() as cur:
             cur.execute(self._sql(
                 "UPDATE submissions SET case_state = ?, state_since = ?, closed_at = ?, "
@@ -72,6 +75,8 @@ class CaseQueries(Database):
                 raise CaseChanged(reference)
             self._event(cur, reference, at=at, actor=actor, kind="state", from_state=from_state,
                         to_state=to_state, reason=reason, note=note)
+            if messages:
+                self._insert_messages(cur, reference, messages, at)
         return expected_version + 1
 
     def assign_case(self, reference: str, *, expected_version: int, assigned_to: str | None, at: dt.datetime,
