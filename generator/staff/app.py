@@ -14,6 +14,8 @@
     GET  /staff/static/...                the workspace's CSS and the site's fonts
     /staff/forms/..., /staff/search, /staff/submissions/...: the inbox (inbox.py)
     GET  /staff/reports/...               reports (reports.py)
+    /staff/messages, /staff/account: failed messages, webhook deliveries, each account's
+                                          e-mail choices (messages.py)
 
 Around the routes, outermost first: security headers (web/protection.py, plus
 no-store, a strict CSP and no-referrer here), a body size limit, then
@@ -52,6 +54,7 @@ from generator.web import protection
 from . import pages
 from .accounts import ROLES, AccountError, Accounts, Clock, describe, utc_clock, visible_forms
 from .inbox import Inbox
+from .messages import Messages
 from .reports import Reports
 from .sessions import COOKIE, Current, Sessions, cookie_header
 from .settings import StaffSettings
@@ -475,6 +478,7 @@ class Workspace:
             Route("/staff/submissions/{reference}/delete", self.inbox.delete, methods=["POST"]),
             Route("/staff/static/{name:path}", self.static, methods=["GET"]),
             *Reports(self).routes(),
+            *Messages(self).routes(),
             Route("/staff/{rest:path}", self.missing, methods=["GET", "POST"]),
         ]
 
