@@ -182,12 +182,13 @@ class OutboxQueries(Database):
         if not outcomes:
             return
         at = self._time_to_db(now)
+        tries = [(self._time_to_db(o.tried.at), o.tried.status_code, o.tried.duration_ms, o.tried.error[:200], o.id,
+                  sender) for o in outcomes if o.tried is not None]
         with self._transaction() as cur:
-            cur.executemany(self._sql(
-                "INSERT INTO outbox_tries (outbox_id, at, status_code, duration_ms, error) "
-                "SELECT id, ?, ?, ?, ? FROM outbox WHERE id = ? AND claimed_by = ?"),
-                [(self._time_to_db(o.tried.at), o.tried.status_code, o.tried.duration_ms, o.tried.error[:200],
-                  o.id, sender) for o in outcomes if o.tried is not None])
+            if tries:  # webhooks (e-mails log no tries)
+                cur.executemany(self._sql(
+                    "INSERT INTO outbox_tries (outbox_id, at, status_code, duration_ms, error) "
+                    "SELECT id, ?, ?, ?, ? FROM outbox WHERE id = ? AND claimed_by = ?"), tries)
             for outcome in outcomes:
                 if outcome.status == "sent":
                     cur.execute(self._sql(
