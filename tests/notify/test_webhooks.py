@@ -294,3 +294,47 @@ def test_secrets_are_read_from_the_files_their_variables_name(tmp_path: Path) ->
     assert settings.webhook_secrets == {VARIABLE: SECRET} and not settings.enabled
     assert not settings.loopback_answers
     assert NotifySettings.from_env(tmp_path, {"QALB_WEBHOOK_TEST_LOOPBACK_ANSWERS": "1"}).loopback_answers
+
+
+def test_the_endpoint_posts_webhooks_without_any_email_settings(
+        store_url: str, notify_root: Path, notify_forms: dict[str, Any], receiver: Receiver,
+        live: Callable[[Any], Any], caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+    import time
+
+    import httpx
+
+    from generator.endpoint.app import create_app
+    from tests.support.fixtures import make_settings
+
+    caplog.set_level(logging.INFO)
+    forms = with_webhook(notify_forms, receiver.url)
+    settings = notify_settings(notify_root, store_url, "smtp://127.0.0.1:25")
+    settings = NotifySettings(**{**settings.__dict__, "smtp": None, "webhook_secrets": {VARIABLE: SECRET}})
+    receiver.clock = lambda: dt.datetime.now(dt.timezone.utc)  # the endpoint signs with the real time
+    server = live(create_app(settings=make_settings(notify_root, store_url), forms=forms, notify=settings))
+    assert "e-mail notifications are off (QALB_SMTP_URL is not set); webhooks are on" in caplog.text
+    answer = httpx.post(f"{server.url}/api/forms/request", timeout=20,
+                        data={"full_name": f"{CANARY}-name", "message": CANARY, "email": "sara@example.org",
+                              "lang": "en"})
+    assert answer.status_code == 303
+    reference = answer.headers["location"].split("ref=")[1]
+    deadline = time.monotonic() + 20
+    while not receiver.accepted and time.monotonic() < deadline:
+        time.sleep(0.02)  # a deadline for the sender woken by the commit, not a fixed wait
+    (payload,) = receiver.accepted.values()
+    assert (payload["reference"], payload["event"], payload["language"]) == (reference, "submitted", "en")
+    assert CANARY.encode() not in receiver.posts[0]["body"]
+    store = server.open_store()
+    try:
+        assert {m.kind for m in store.outbox_messages()} == {"webhook"}  # and no e-mail queued
+    finally:
+        store.close()
+
+
+def test_the_worked_example_in_the_docs_is_valid_python() -> None:
+    page = (PROJECT_ROOT / "docs" / "webhooks.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", page, re.S)
+    assert len(blocks) == 2
+    for block in blocks:
+        compile(block, "docs/webhooks.md", "exec")
