@@ -47,6 +47,7 @@ from generator import PROJECT_ROOT
 from generator.core import i18n
 from generator.forms import Form
 from generator.submissions.db.accounts import AccountRow
+from generator.submissions.notices import OutboxPlanner
 from generator.submissions.secure_store import open_secure_store
 from generator.submissions.store import Store
 from generator.web import protection
@@ -150,6 +151,10 @@ class Workspace:
         self.settings, self.forms, self.clock = settings, dict(forms), clock
         self.owns_store = store is None
         self.store = store or open_secure_store(settings, forms, create_keys=True)
+        if self.owns_store and OutboxPlanner.needed(self.forms, email=False):
+            # A workspace on its own (`staff serve`) has no e-mail settings: it queues the webhooks
+            # that a change it makes causes (cases.move), in that change's transaction.
+            self.store.outbox_planner = OutboxPlanner(self.forms, email=False)
         self.accounts = Accounts(self.store, self.store.codec.keys, settings, clock=clock, hasher=hasher)
         self.sessions = Sessions(self.store, settings, clock)
         self.limiter = protection.RateLimiter(*settings.sign_in_limit) if settings.sign_in_limit else None

@@ -125,3 +125,27 @@ def test_the_alerts_choice_decides_who_is_told(staff: Callable[..., Staff], form
     with ws.store._transaction() as cur:
         told = ws.store.alert_accounts(cur, "help-request")
     assert [email for email, _ in told] == ["on@example.org"]
+
+
+def test_a_workspace_on_its_own_queues_the_webhooks_of_the_changes_it_makes(
+        forms: dict[str, Any], forms_root: Any, tmp_path: Any) -> None:
+    import dataclasses
+
+    from generator.forms.model import Notify, Webhook
+    from generator.staff.app import create_app
+    from generator.staff.settings import StaffSettings
+
+    settings = StaffSettings(root=forms_root, database_url=f"sqlite:///{tmp_path / 'ws.db'}", sign_in_limit=None,
+                             site_dir=None)
+    plain = create_app(settings=settings, forms=forms).state.workspace
+    assert plain.store.outbox_planner is None  # no webhooks: nothing to queue
+    plain.store.close()
+    hooked = {**forms, "help-request": dataclasses.replace(
+        forms["help-request"], notify=Notify(webhooks=(Webhook(name="crm", url="https://crm.example/in"),)))}
+    workspace = create_app(settings=settings, forms=hooked).state.workspace
+    try:
+        planner = workspace.store.outbox_planner
+        assert planner is not None and planner.email is False  # webhooks only: it has no e-mail settings
+        assert [m.kind for m in planner.webhooks(hooked["help-request"], "state_changed", "ar", "x")] == ["webhook"]
+    finally:
+        workspace.store.close()
