@@ -338,3 +338,22 @@ def test_the_worked_example_in_the_docs_is_valid_python() -> None:
     assert len(blocks) == 2
     for block in blocks:
         compile(block, "docs/webhooks.md", "exec")
+
+
+def test_a_delivery_that_cannot_be_built_fails_at_once_and_the_rest_go(
+        planned_store: Store, notify_root: Path, notify_forms: dict[str, Any], receiver: Receiver,
+        clock: Any) -> None:
+    from generator.submissions.db.outbox import PlannedMessage
+    from generator.submissions.notices import webhook_detail
+
+    forms = with_webhook(notify_forms, receiver.url)
+    sender = webhook_sender(planned_store, notify_root, forms, clock)
+    sub = received_case(clock())
+    planned_store.insert_batch([sub])  # one good delivery
+    planned_store.queue_messages(sub.reference, [PlannedMessage(  # a state the form file no longer has
+        "webhook", "", "ar", webhook_detail("crm", "state_changed", "removed-state"))], clock())
+    assert send_all(sender) == 2
+    assert len(receiver.accepted) == 1
+    (failed,) = admin.failed_messages(planned_store)
+    assert (failed.last_error, failed.attempts) == ("KeyError", 1)
+    assert [t.error for t in planned_store.outbox_tries([failed.id])[failed.id]] == ["KeyError"]
