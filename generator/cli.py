@@ -171,6 +171,8 @@ def cmd_notify(args: argparse.Namespace) -> int:
         return commands.run(args.root, once=args.once)
     if args.action == "failed":
         return commands.failed(args.root)
+    if args.action == "digest":
+        return commands.digest(args.root, staff=args.staff)
     if args.id is None:
         print("error: say which message: python -m generator notify retry ID (ids from `notify failed`)",
               file=sys.stderr)
@@ -273,13 +275,15 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--staff", help="who does it, for the audit log (default: the system user)")
     token.set_defaults(run=cmd_token)
 
-    notify = commands.add_parser("notify", help="e-mail notifications: send them, list failed ones, retry one")
-    notify.add_argument("action", choices=["run", "failed", "retry"],
-                        help="run: send the queued messages (a worker); failed: list the messages that failed; "
-                             "retry: queue a failed message again")
+    notify = commands.add_parser("notify", help="e-mail notifications and webhooks: send them, list failed ones, "
+                                                "retry one, send the daily digest")
+    notify.add_argument("action", choices=["run", "failed", "retry", "digest"],
+                        help="run: send the queued messages and webhooks (a worker); failed: list the ones that "
+                             "failed; retry: queue a failed one again; digest: send today's digest e-mails "
+                             "(for a daily job)")
     notify.add_argument("id", nargs="?", type=int, help="retry: the message id (from `notify failed`)")
     notify.add_argument("--once", action="store_true", help="run: send what is due now, then stop")
-    notify.add_argument("--staff", help="retry: who does it, for the audit log (default: the system user)")
+    notify.add_argument("--staff", help="retry, digest: who does it, for the audit log (default: the system user)")
     notify.set_defaults(run=cmd_notify)
 
     return parser

@@ -61,7 +61,9 @@ class Endpoint:
     def __init__(self, *, settings: EndpointSettings, forms: Mapping[str, Form], store: Store | None = None,
                  notify: NotifySettings | None = None) -> None:
         self.settings = settings
-        self.notify = notify if notify is not None and notify.enabled else None
+        # E-mail needs QALB_SMTP_URL; webhooks (a form file's notify.webhooks) need nothing more.
+        webhooks = any(form.notify.webhooks for form in forms.values())
+        self.notify = notify if notify is not None and (notify.enabled or webhooks) else None
         self.sender: Any = None
         self.forms = dict(forms)
         # Never a plain store: answers are encrypted at rest whoever creates the app
@@ -107,7 +109,9 @@ class Endpoint:
         from generator.submissions.notices import OutboxPlanner
 
         organisation = load_settings(self.settings.root, Problems())
-        self.store.outbox_planner = OutboxPlanner(self.forms)
+        if not self.notify.enabled:
+            log.warning("e-mail notifications are off (QALB_SMTP_URL is not set); webhooks are on")
+        self.store.outbox_planner = OutboxPlanner(self.forms, email=self.notify.enabled)
         writer = self.writer
         self.sender = Sender(self.store, context_for(self.notify, self.forms, organisation), self.notify,
                              run_db=writer.call, busy=lambda: time.monotonic() - writer.last_batch_at < 0.2)

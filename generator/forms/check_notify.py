@@ -4,21 +4,32 @@
       staff: [requests@qalb.example]   # shared mailboxes, told of every submission
       staff_language: ar              # ar or en (default ar)
       applicant: true                 # a confirmation to the e-mail the person gave
+      webhooks:                       # signed JSON posts to other systems (docs/webhooks.md)
+        - name: sms-gateway           # the secret: QALB_WEBHOOK_SMS_GATEWAY_SECRET_FILE
+          url: https://sms.example/qalb
+          events: [submitted, state_changed]
+          include_contact: true       # the person's mobile number and e-mail address
+          include_answers: false      # every answer (https only)
 
-No message ever carries an answer; the staff accounts with alerts on are told
+No e-mail ever carries an answer; the staff accounts with alerts on are told
 as well, whatever the file says (generator/submissions/notices.py).
 """
 from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from generator.core.yamlsource import LineDict, LineList
 
 from .checker import Checker
-from .model import LANGS, FormField, Notify
+from .model import LANGS, WEBHOOK_EVENTS, FormField, Notify, Webhook
 
-NOTIFY_KEYS = ("staff", "staff_language", "applicant")
+NOTIFY_KEYS = ("staff", "staff_language", "applicant", "webhooks")
+WEBHOOK_KEYS = ("name", "url", "events", "include_contact", "include_answers")
+WEBHOOK_NAME_RE = re.compile(r"[a-z][a-z0-9-]{0,39}\Z")
+#: Plain http only to this machine (a gateway beside the service); anything else is https.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 #: What a mailbox address looks like: one @, no spaces or brackets, a dot in the domain.
 ADDRESS_RE = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]+\Z")
 
@@ -31,7 +42,7 @@ def check_notify(c: Checker, data: LineDict, fields: list[FormField]) -> Notify:
         return Notify()
     c.unknown_keys(block, NOTIFY_KEYS, 'The "notify" block')
     return Notify(staff=_staff(c, block), staff_language=_language(c, block),
-                  applicant=_applicant(c, block, fields))
+                  applicant=_applicant(c, block, fields), webhooks=_webhooks(c, block))
 
 
 def _staff(c: Checker, block: LineDict) -> tuple[str, ...]:
@@ -77,3 +88,69 @@ def _applicant(c: Checker, block: LineDict, fields: list[FormField]) -> bool:
                 'form asks for none: add a field with "format: email", or remove "applicant: true".')
         return False
     return value
+
+
+def is_loopback_http(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
+
+
+def _webhooks(c: Checker, block: LineDict) -> tuple[Webhook, ...]:
+    if "webhooks" not in block:
+        return ()
+    value = block["webhooks"]
+    if not isinstance(value, LineList):
+        c.error(block.line_of("webhooks"), "invalid-webhook",
+                '"webhooks" is a list: each item starts with "- name: ..." and has a "url".')
+        return ()
+    hooks: list[Webhook] = []
+    names: set[str] = set()
+    for index, item in enumerate(value):
+        line = value.line_of(index)
+        hook = c.mapping(item, line, "A webhook")
+        if hook is None:
+            continue
+        c.unknown_keys(hook, WEBHOOK_KEYS, "A webhook")
+        if not c.missing_keys(hook, ("name", "url"), "A webhook"):
+            continue
+        found = _webhook(c, hook, names)
+        if found is not None:
+            names.add(found.name)
+            hooks.append(found)
+    return tuple(hooks)
+
+
+def _webhook(c: Checker, hook: LineDict, names: set[str]) -> Webhook | None:
+    errors = c.errors
+    name, url = hook["name"], hook["url"]
+    if not isinstance(name, str) or not WEBHOOK_NAME_RE.match(name):
+        c.error(hook.line_of("name"), "invalid-webhook",
+                f'The webhook name {name!r} must be lower-case letters, digits and hyphens, starting with a '
+                'letter, such as "sms-gateway": it names the variable of its secret file.')
+    elif name in names:
+        c.error(hook.line_of("name"), "invalid-webhook",
+                f'Two webhooks are named "{name}": give each its own name.')
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or not parts.hostname or not (parts.scheme == "https" or is_loopback_http(url)):
+        c.error(hook.line_of("url"), "invalid-webhook",
+                f'The webhook URL {url!r} must start with "https://" and name a host (plain "http://" only '
+                'for a receiver on this machine, "http://127.0.0.1:PORT/...").')
+    events: Any = hook.get("events", list(WEBHOOK_EVENTS))
+    if isinstance(events, str):
+        events = [events]
+    if not isinstance(events, list) or not events or any(e not in WEBHOOK_EVENTS for e in events):
+        c.error(hook.line_of("events") if "events" in hook else hook.line, "invalid-webhook",
+                f'"events" lists what the webhook is told of: {", ".join(WEBHOOK_EVENTS)}; found {events!r}.')
+    flags = {}
+    for key in ("include_contact", "include_answers"):
+        flag = hook.get(key, False)
+        if not isinstance(flag, bool):
+            c.error(hook.line_of(key), "invalid-value", f'"{key}" is true or false; found {flag!r}.')
+        flags[key] = flag is True
+    if c.errors > errors:
+        return None
+    if flags["include_answers"] and is_loopback_http(url):
+        c.warning(hook.line_of("include_answers"), "insecure-webhook",
+                  f'"include_answers: true" with a plain http URL: answers go over https only, so the webhook '
+                  f'"{name}" gets none. Use an https URL.')
+    return Webhook(name=name, url=url, events=tuple(dict.fromkeys(events)), **flags)

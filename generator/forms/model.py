@@ -44,6 +44,8 @@ Problem codes (stable: staff search for them, tests assert them):
   missing-reasons         a state needs a reason but the workflow lists none
   invalid-email           an address in `notify.staff` that is not an e-mail address
   missing-email-field     `notify.applicant: true` on a form that asks for no e-mail address
+  invalid-webhook         a webhook in `notify.webhooks` without a usable name, URL or events
+  insecure-webhook        a webhook that would carry answers or contact details over plain http
   report-not-countable    `report: true` on a field that is not a choice or rating, or that is personal
 """
 from __future__ import annotations
@@ -198,6 +200,27 @@ class FormField:
         return self.format == "email" or self.effective_inputmode in ("numeric", "decimal", "tel", "email")
 
 
+#: What a webhook may be told of: a new submission, a change of its case's state.
+WEBHOOK_EVENTS = ("submitted", "state_changed")
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """One receiver of signed JSON posts (`notify.webhooks` in the form file, check_notify.py;
+    docs/webhooks.md). The signing secret is never here: it is read from the file named by
+    QALB_WEBHOOK_<NAME>_SECRET_FILE (generator/notify/settings.py)."""
+
+    name: str  # lower-case letters, digits and hyphens: names the secret's variable
+    url: str  # https://..., or http:// on the loopback only (a gateway on this machine)
+    events: tuple[str, ...] = WEBHOOK_EVENTS
+    include_contact: bool = False  # the applicant's mobile number and e-mail address
+    include_answers: bool = False  # every answer; sent only over https
+
+    @property
+    def secret_variable(self) -> str:
+        return f"QALB_WEBHOOK_{self.name.upper().replace('-', '_')}_SECRET_FILE"
+
+
 @dataclass(frozen=True)
 class Notify:
     """Who is told by e-mail of a new submission (`notify:` in the form file, check_notify.py).
@@ -211,6 +234,8 @@ class Notify:
     staff: tuple[str, ...] = ()
     staff_language: str = "ar"
     applicant: bool = False
+    #: Signed JSON posts to other systems (an SMS or WhatsApp gateway, a CRM).
+    webhooks: tuple[Webhook, ...] = ()
 
 
 @dataclass

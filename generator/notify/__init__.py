@@ -1,4 +1,4 @@
-"""E-mail notifications: delivering what the outbox holds. A new submission
+"""Notifications: delivering what the outbox holds (e-mails, webhooks). A new submission
 tells staff at once (the form's name, its reference, the time and a link to
 it in the workspace; never an answer) and, where the form says so, confirms
 to the applicant with their reference; a change of a case's state can tell
@@ -7,7 +7,9 @@ own transaction by generator/submissions/notices.py and db/outbox.py; this
 package builds them (messages.py: plain text and HTML, Arabic right to left,
 words from the catalogs and the form file), sends them over SMTP with
 aiosmtplib (sender.py: claim once, retry with backoff, then "failed"), and
-runs the `notify` commands (commands.py). settings.py reads QALB_SMTP_URL and
+posts signed JSON to a form's webhooks (webhooks.py, docs/webhooks.md),
+sends each account's daily digest (digest.py) and runs the `notify` commands
+(commands.py). settings.py reads QALB_SMTP_URL, the webhook secrets' files and
 the other variables.
 
 May import: core, forms, submissions, web.

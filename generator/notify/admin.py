@@ -1,8 +1,10 @@
 """What admins do with messages that could not be sent: list them, put one back.
 
-The `notify failed` / `notify retry` commands and (later) the staff
-workspace call these. A listing shows the row id, form, reference, kind,
-language, tries and the kind of the last error; never the recipient.
+The `notify failed` / `notify retry` commands call these; the staff
+workspace (generator/staff/messages.py) does the same through the store's
+methods, as it may not import this package. A listing shows the row id, form,
+reference, kind, language, tries and the kind of the last error; never the
+recipient.
 """
 from __future__ import annotations
 

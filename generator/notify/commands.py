@@ -1,9 +1,10 @@
-"""What `python -m generator notify run | failed | retry ID` do (cli.py only parses).
+"""What `python -m generator notify run | failed | retry ID | digest` do (cli.py only parses).
 
 `run` is the sender as a process of its own, beside the endpoint or instead
 of the endpoint's own sender (both may run: each message is claimed once);
 `--once` sends what is due and stops (for a cron job or a check). `failed`
-lists the messages that will not be tried again; `retry ID` puts one back.
+lists the messages that will not be tried again; `retry ID` puts one back;
+`digest` sends the daily digest e-mails (digest.py), once a day from a timer.
 """
 from __future__ import annotations
 
@@ -28,15 +29,16 @@ def run(root: Path, *, once: bool = False) -> int:
     settings, forms = read_settings(NotifySettings, root), load_forms_or_report(root)
     if settings is None or forms is None:
         return 1
-    if settings.smtp is None:
-        print("error: QALB_SMTP_URL is not set, so there is nothing to send with; see docs/deploy.md.",
-              file=sys.stderr)
+    if settings.smtp is None and not any(form.notify.webhooks for form in forms.values()):
+        print("error: QALB_SMTP_URL is not set and no form has webhooks, so there is nothing to send; "
+              "see docs/deploy.md.", file=sys.stderr)
         return 1
     store = secure_store(settings, forms)
     if store is None:
         return 1
     sender = Sender(store, context_for(settings, forms, load_settings(root, Problems())), settings)
-    print(f"Sending e-mail notifications through {settings.smtp.host}:{settings.smtp.port} as {sender.name}"
+    through = f"e-mail through {settings.smtp.host}:{settings.smtp.port}" if settings.smtp else "webhooks only"
+    print(f"Sending notifications ({through}) as {sender.name}"
           + (" (what is due now, then stop)." if once else "; stop with Ctrl-C or SIGTERM."), file=sys.stderr)
 
     async def main() -> None:
@@ -97,6 +99,38 @@ def retry(root: Path, *, message_id: int, staff: str | None = None) -> int:
     print(f"Message {message_id} is queued again; a running sender tries it within a few seconds.",
           file=sys.stderr)
     return 0
+
+
+def digest(root: Path, *, staff: str | None = None) -> int:
+    import aiosmtplib
+
+    from generator.core.organisation import load_settings
+    from generator.core.problems import Problems
+    from generator.submissions.records import utc_now
+
+    from .digest import run_digest
+    from .sender import context_for
+
+    settings, forms = read_settings(NotifySettings, root), load_forms_or_report(root)
+    if settings is None or forms is None:
+        return 1
+    if settings.smtp is None:
+        print("error: QALB_SMTP_URL is not set, so the digest cannot be sent; see docs/deploy.md.", file=sys.stderr)
+        return 1
+    store = secure_store(settings, forms)
+    if store is None:
+        return 1
+    try:
+        built, sent = run_digest(store, forms, context_for(settings, forms, load_settings(root, Problems())),
+                                 settings, utc_now(), who=audit.actor(staff))
+    except (aiosmtplib.SMTPException, OSError) as exc:  # the SMTP server: say so, non-zero for the job's log
+        print(f"error: the digest could not be sent ({type(exc).__name__}); try again later.", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(f"Digest: {sent} of {built} e-mail(s) sent (accounts with nothing new or overdue get none).",
+          file=sys.stderr)
+    return 0 if sent == built else 1
 
 
 def _store(root: Path) -> Any:

@@ -111,13 +111,13 @@ def build_message(row: OutboxMessage, ctx: Context, *, now: dt.datetime | None =
     msg["Date"] = format_datetime(now or dt.datetime.now(dt.timezone.utc))
     msg["Message-ID"] = message_id(row.token, ctx.domain)
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(_text(lines), cte="quoted-printable")
-    msg.add_alternative(_html(lang, subject, lines), subtype="html", cte="quoted-printable")
+    msg.set_content(text_body(lines), cte="quoted-printable")
+    msg.add_alternative(html_body(lang, subject, lines), subtype="html", cte="quoted-printable")
     msg["Content-Language"] = lang  # after the parts: make_alternative moves Content-* headers into them
     return msg
 
 
-def _when(at: dt.datetime, lang: str, digits: str) -> str:
+def when(at: dt.datetime, lang: str, digits: str) -> str:
     text = babel_datetime(at, "long", tzinfo=TIME_ZONE, locale=lang)
     return i18n.localise_digits(text, lang, digits)
 
@@ -129,7 +129,7 @@ def _staff_alert(row: OutboxMessage, ctx: Context, title: str) -> tuple[str, lis
         Line(i18n.gettext(lang, "A new submission has arrived.")),
         Line(i18n.gettext(lang, "Form: %(form)s", form=title)),
         Line(i18n.gettext(lang, "Reference: %(reference)s", reference=ref)),
-        Line(i18n.gettext(lang, "Received: %(time)s", time=_when(row.created_at, lang, ctx.digits))),
+        Line(i18n.gettext(lang, "Received: %(time)s", time=when(row.created_at, lang, ctx.digits))),
     ]
     if link := staff_link(ctx.staff_url, ref):
         lines.append(Line(i18n.gettext(lang, "Open it in the staff workspace:"), link))
@@ -183,13 +183,13 @@ def _markdown(text: str) -> str:
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 
 
-def _text(lines: list[Line]) -> str:
+def text_body(lines: list[Line]) -> str:
     """The plain text part: Markdown from the form file without its bold markers."""
     return "\n\n".join((_EMPHASIS.sub(r"\2", line.text) if line.markdown else line.text)
                        + (f"\n{line.link}" if line.link else "") for line in lines) + "\n"
 
 
-def _html(lang: str, subject: str, lines: list[Line]) -> str:
+def html_body(lang: str, subject: str, lines: list[Line]) -> str:
     direction = i18n.language(lang).direction
     body = []
     for line in lines:

@@ -1,4 +1,5 @@
-"""Delivering the outbox: claim due rows, send them over SMTP, record what happened.
+"""Delivering the outbox: claim due rows, send them (e-mail over SMTP, webhooks over
+HTTPS: webhooks.py), record what happened.
 
 A `Sender` runs in the endpoint (a task beside the writer, woken after each
 submission that queued a message) or alone (`python -m generator notify run`);
@@ -40,6 +41,7 @@ from generator.submissions.records import utc_now
 
 from .messages import Context, build_message
 from .settings import NotifySettings
+from .webhooks import WebhookPoster
 
 log = logging.getLogger("qalb.notify")
 
@@ -64,6 +66,11 @@ def outcome_after_error(message: OutboxMessage, error: BaseException, now: dt.da
         code = error.recipients[0].code
     what = type(error).__name__ + (f" {code}" if code else "")
     permanent = isinstance(code, int) and 500 <= code < 600
+    return retry_or_fail(message, what, now, permanent=permanent)
+
+
+def retry_or_fail(message: OutboxMessage, what: str, now: dt.datetime, *, permanent: bool = False) -> Outcome:
+    """The next try on the BACKOFF schedule, or "failed" after the last (or a permanent refusal)."""
     if permanent or message.attempts >= MAX_ATTEMPTS:
         return Outcome(message.id, "failed", error=what)
     return Outcome(message.id, "pending", retry_at=now + dt.timedelta(seconds=BACKOFF[message.attempts - 1]),
@@ -91,6 +98,8 @@ class Sender:
         self._own_thread: ThreadPoolExecutor | None = None
         self._run_db = run_db or self._in_own_thread
         self._wake = asyncio.Event()
+        self.webhooks = WebhookPoster(store, context.forms, settings, run_db=self._db, clock=clock,
+                                      retry=self._retry_webhook)
         self.sent = 0  # counters for tests and benchmarks
         self.failed = 0
         self.retried = 0
@@ -99,6 +108,19 @@ class Sender:
         if self._own_thread is None:
             self._own_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qalb-notify")
         return await asyncio.get_running_loop().run_in_executor(self._own_thread, function, *args)
+
+    async def _db(self, function: Any, *args: Any) -> Any:
+        return await self._run_db(function, *args)
+
+    def _retry_webhook(self, message: OutboxMessage, what: str, now: dt.datetime) -> Outcome:
+        outcome = retry_or_fail(message, what, now)
+        if outcome.status == "failed":
+            self.failed += 1
+            log.error("webhook delivery %d (%s) failed after %d tries (%s)", message.id, message.reference,
+                      message.attempts, what)
+        else:
+            self.retried += 1
+        return outcome
 
     def wake(self) -> None:
         """Look for due messages now (a submission that queued some was just committed)."""
@@ -120,15 +142,26 @@ class Sender:
         return len(messages)
 
     async def deliver(self, messages: Sequence[OutboxMessage]) -> list[Outcome]:
-        """Send a claimed batch over up to CONNECTIONS SMTP connections at once (the
-        round trips of one overlap the work on another); an outcome per message."""
-        lanes = [list(messages[i::CONNECTIONS]) for i in range(min(CONNECTIONS, len(messages)))]
-        results = await asyncio.gather(*(self._deliver_over_one_connection(lane) for lane in lanes))
+        """Send a claimed batch: its e-mails over up to CONNECTIONS SMTP connections at once
+        (the round trips of one overlap the work on another), its webhooks beside them;
+        an outcome per message."""
+        hooks = [m for m in messages if m.kind == "webhook"]
+        mails = [m for m in messages if m.kind != "webhook"]
+        lanes = [list(mails[i::CONNECTIONS]) for i in range(min(CONNECTIONS, len(mails)))]
+        results = await asyncio.gather(*(self._deliver_over_one_connection(lane) for lane in lanes),
+                                       *([self._deliver_webhooks(hooks)] if hooks else []))
         return [outcome for outcomes in results for outcome in outcomes]
+
+    async def _deliver_webhooks(self, hooks: Sequence[OutboxMessage]) -> list[Outcome]:
+        before = self.webhooks.sent
+        outcomes = await self.webhooks.deliver(hooks)
+        self.sent += self.webhooks.sent - before
+        return outcomes
 
     async def _deliver_over_one_connection(self, messages: Sequence[OutboxMessage]) -> list[Outcome]:
         smtp = self.settings.smtp
-        assert smtp is not None, "a Sender needs QALB_SMTP_URL"
+        if smtp is None:  # queued while e-mail was on, and QALB_SMTP_URL is gone since
+            return [self._after_error(message, ConnectionError("QALB_SMTP_URL is not set")) for message in messages]
         outcomes: list[Outcome] = []
         client = aiosmtplib.SMTP(hostname=smtp.host, port=smtp.port, use_tls=smtp.security == "tls",
                                  start_tls=True if smtp.security == "starttls" else False,

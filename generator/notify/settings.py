@@ -4,11 +4,19 @@ Without QALB_SMTP_URL notifications are off: nothing is queued, and the
 endpoint says so when it starts. With it, QALB_MAIL_FROM is required. The
 password is never in the URL: QALB_SMTP_PASSWORD_FILE names a file holding
 it (readable by the service only), like the key files.
+
+Webhooks (docs/webhooks.md) need no e-mail settings. Each webhook's signing
+secret is in the file named by QALB_WEBHOOK_<NAME>_SECRET_FILE (its name in
+upper case, hyphens as underscores: "sms-gateway" -> QALB_WEBHOOK_SMS_GATEWAY_
+SECRET_FILE), never in the form file or git; a webhook without one is not
+sent (its deliveries wait, then fail, and say why).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -29,6 +37,9 @@ from generator.submissions.settings import StorageSettings
 #: itself with SIGKILL there. after-commit: a message is queued (its submission
 #: committed) and about to be claimed; before-send: claimed, not yet handed to SMTP.
 FAULTS = ("after-commit", "before-send")
+WEBHOOK_SECRET_VARIABLE = re.compile(r"QALB_WEBHOOK_[A-Z0-9_]+_SECRET_FILE\Z")
+#: Test-only: answers may go to a webhook on http://127.0.0.1 (otherwise https only).
+LOOPBACK_ANSWERS_VARIABLE = "QALB_WEBHOOK_TEST_LOOPBACK_ANSWERS"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +59,11 @@ class NotifySettings(StorageSettings):
     poll_seconds: float = 5.0
     smtp_timeout: float = 30.0
     fault: str = ""
+    #: Signing secrets by variable name (Webhook.secret_variable), read from their files.
+    webhook_secrets: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    webhook_timeout: float = 10.0
+    #: Test-only (QALB_WEBHOOK_TEST_LOOPBACK_ANSWERS=1): answers over http to 127.0.0.1.
+    loopback_answers: bool = False
 
     @property
     def enabled(self) -> bool:
@@ -81,4 +97,8 @@ class NotifySettings(StorageSettings):
             "lease": dt.timedelta(seconds=positive_int(env, "QALB_NOTIFY_LEASE_SECONDS", 300)),
             "poll_seconds": float(positive_int(env, "QALB_NOTIFY_POLL_SECONDS", 5)),
             "fault": fault,
+            "webhook_secrets": {name: secret_file(path_setting(root, value), name) for name, value in env.items()
+                                if WEBHOOK_SECRET_VARIABLE.match(name) and value.strip()},
+            "webhook_timeout": float(positive_int(env, "QALB_WEBHOOK_TIMEOUT_SECONDS", 10)),
+            "loopback_answers": env.get(LOOPBACK_ANSWERS_VARIABLE, "").strip() == "1",
         }

@@ -288,6 +288,12 @@ class Accounts:
         self.store.update_account(account.id, language=language)
         self.audit(account.email, "staff-language", language)
 
+    def set_notifications(self, account: AccountRow, *, alerts: bool, digest: bool) -> None:
+        """The account's own choices: an e-mail alert of each new submission, a daily digest."""
+        self.store.update_account(account.id, alerts=alerts, digest=digest)
+        self.audit(account.email, "staff-notify-choice", f"alerts={'on' if alerts else 'off'} "
+                                                         f"digest={'on' if digest else 'off'}")
+
 
 def visible_forms(account: AccountRow, known: Sequence[str]) -> list[str]:
     """The forms an account may see: every form for admins, their own for the others."""

@@ -15,6 +15,8 @@
     /staff/forms/..., /staff/search, /staff/submissions/...: the inbox (inbox.py)
     /staff/submissions/<ref>/{move,assign,note}, /staff/forms/<id>/enter: cases (casework.py)
     GET  /staff/reports/...               reports (reports.py)
+    /staff/messages, /staff/account: failed messages, webhook deliveries, each account's
+                                          e-mail choices (messages.py)
 
 Around the routes, outermost first: security headers (web/protection.py, plus
 no-store, a strict CSP and no-referrer here), a body size limit, then
@@ -46,6 +48,7 @@ from generator import PROJECT_ROOT
 from generator.core import i18n
 from generator.forms import Form
 from generator.submissions.db.accounts import AccountRow
+from generator.submissions.notices import OutboxPlanner
 from generator.submissions.secure_store import open_secure_store
 from generator.submissions.store import Store
 from generator.web import protection
@@ -54,6 +57,7 @@ from . import pages
 from .accounts import ROLES, AccountError, Accounts, Clock, describe, utc_clock, visible_forms
 from .casework import Casework
 from .inbox import Inbox
+from .messages import Messages
 from .reports import Reports
 from .sessions import COOKIE, Current, Sessions, cookie_header
 from .settings import StaffSettings
@@ -149,6 +153,10 @@ class Workspace:
         self.settings, self.forms, self.clock = settings, dict(forms), clock
         self.owns_store = store is None
         self.store = store or open_secure_store(settings, forms, create_keys=True)
+        if self.owns_store and OutboxPlanner.needed(self.forms, email=False):
+            # A workspace on its own (`staff serve`) has no e-mail settings: it queues the webhooks
+            # that a change it makes causes (cases.move), in that change's transaction.
+            self.store.outbox_planner = OutboxPlanner(self.forms, email=False)
         self.accounts = Accounts(self.store, self.store.codec.keys, settings, clock=clock, hasher=hasher)
         self.sessions = Sessions(self.store, settings, clock)
         self.limiter = protection.RateLimiter(*settings.sign_in_limit) if settings.sign_in_limit else None
@@ -488,6 +496,7 @@ class Workspace:
             Route("/staff/forms/{form_id}/enter", self.casework.enter, methods=["POST"]),
             Route("/staff/static/{name:path}", self.static, methods=["GET"]),
             *Reports(self).routes(),
+            *Messages(self).routes(),
             Route("/staff/{rest:path}", self.missing, methods=["GET", "POST"]),
         ]
 

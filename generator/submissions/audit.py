@@ -26,6 +26,9 @@ ACTIONS = ("export", "http-export", "subject-find", "subject-export", "subject-d
            "staff-setup", "staff-setup-problem", "staff-setup-refused", "staff-recovery-code-used", "staff-account-add",
            "staff-account-disable", "staff-account-reset", "staff-language", "staff-refused",
            "staff-csrf-refused", "notify-retry",
+           # notifications (generator/notify/): a submission read for a webhook that carries answers or
+           # contact details, a daily digest sent, an account's own alert and digest choices
+           "webhook-read", "notify-digest", "staff-notify-choice",
            # the inbox (generator/staff/inbox.py): the reference in the detail, never content
            "staff-view", "staff-print", "staff-search", "staff-spam-release", "staff-spam-delete", "staff-export",
            "staff-report-download",

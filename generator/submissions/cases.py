@@ -104,6 +104,10 @@ def move(store: Any, form: Form, sub: Submission, *, to_state: str, actor: str, 
         raise CaseProblem("not-allowed", {"reason": reason})
     if target.needs == "note" and not note:
         raise CaseProblem("note-required")
+    # The webhooks told of state changes are queued in the change's own transaction.
+    planner = getattr(store, "outbox_planner", None)
+    if planner is not None:
+        messages = [*messages, *planner.webhooks(form, "state_changed", sub.language, to_state)]
     return int(store.move_case(sub.reference, expected_version=expected_version, from_state=sub.case_state,
                                to_state=to_state, closed=target.closed, at=now, actor=actor, reason=reason,
                                note=note, messages=messages))

@@ -31,10 +31,15 @@ class Migration:
     version: int
     title: str
     sql: tuple[str, ...]  # with the DIALECT_WORDS keys ({serial_key}, {time}...) where the backends differ
+    #: Statements for one backend only, run before `sql` (what the two cannot say alike,
+    #: such as changing a CHECK constraint: PostgreSQL alters it, SQLite rebuilds the table).
+    sqlite: tuple[str, ...] = ()
+    postgresql: tuple[str, ...] = ()
 
     def statements(self, dialect: str) -> tuple[str, ...]:
-        words = DIALECT_WORDS["sqlite" if dialect == "sqlite" else "postgresql"]
-        return tuple(statement.format(**words) for statement in self.sql)
+        name = "sqlite" if dialect == "sqlite" else "postgresql"
+        words = DIALECT_WORDS[name]
+        return tuple(statement.format(**words) for statement in (*getattr(self, name), *self.sql))
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -277,6 +282,63 @@ MIGRATIONS: tuple[Migration, ...] = (
                 count INTEGER NOT NULL,
                 PRIMARY KEY (form_id, month, combination)
             )""",
+        ),
+    ),
+    Migration(
+        9,
+        "webhooks through the outbox; each delivery try logged; a daily digest per staff account",
+        # A webhook delivery is an outbox row of kind 'webhook' (recipient empty; the webhook's
+        # name, event and state in detail; never an answer: a payload that carries answers is
+        # built from the submission when it is sent). outbox_tries: one row per try of a
+        # webhook (time, HTTP status or error kind, duration), never a body; deleted with
+        # its outbox row. staff_accounts.digest: the daily digest e-mail, off unless chosen.
+        sqlite=(
+            # SQLite cannot alter a CHECK constraint: the outbox is rebuilt, rows and ids kept.
+            """CREATE TABLE outbox_9 (
+                id {serial_key},
+                token TEXT NOT NULL,
+                submission_id {serial_ref} NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+                reference TEXT NOT NULL,
+                form_id TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('staff-alert', 'applicant-confirmation', 'state-change',
+                                                   'webhook')),
+                language TEXT NOT NULL CHECK (language IN ('ar', 'en')),
+                recipient TEXT NOT NULL,
+                detail TEXT NOT NULL DEFAULT '',
+                created_at {time} NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at {time} NOT NULL,
+                claimed_at {time},
+                claimed_by TEXT,
+                sent_at {time},
+                last_error TEXT NOT NULL DEFAULT ''
+            )""",
+            "INSERT INTO outbox_9 SELECT id, token, submission_id, reference, form_id, kind, language, recipient, "
+            "detail, created_at, status, attempts, next_attempt_at, claimed_at, claimed_by, sent_at, last_error "
+            "FROM outbox",
+            "DROP TABLE outbox",
+            "ALTER TABLE outbox_9 RENAME TO outbox",
+            "CREATE INDEX outbox_due ON outbox (status, next_attempt_at)",
+            "CREATE INDEX outbox_by_submission ON outbox (submission_id)",
+        ),
+        postgresql=(
+            "ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check",
+            "ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('staff-alert', "
+            "'applicant-confirmation', 'state-change', 'webhook'))",
+        ),
+        sql=(
+            """CREATE TABLE outbox_tries (
+                id {serial_key},
+                outbox_id {serial_ref} NOT NULL REFERENCES outbox (id) ON DELETE CASCADE,
+                at {time} NOT NULL,
+                status_code INTEGER,
+                duration_ms INTEGER NOT NULL,
+                error TEXT NOT NULL DEFAULT ''
+            )""",
+            "CREATE INDEX outbox_tries_by_message ON outbox_tries (outbox_id, id)",
+            "CREATE INDEX outbox_by_kind ON outbox (kind, id)",
+            "ALTER TABLE staff_accounts ADD COLUMN digest INTEGER NOT NULL DEFAULT 0",
         ),
     ),
 )

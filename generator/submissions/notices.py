@@ -1,4 +1,4 @@
-"""Which e-mail notifications a submission causes: planning only, no sending.
+"""Which notifications a submission causes (e-mails, webhook posts): planning only, no sending.
 
 The endpoint attaches an `OutboxPlanner` to the store (`store.outbox_planner`)
 when notifications are on; the store then writes the planned messages to the
@@ -15,11 +15,17 @@ A submission causes:
   form file says `notify: {applicant: true}` and the person gave an e-mail
   address (a `format: email` field).
 
+* a **webhook delivery** to each webhook of the form file's `notify.webhooks`
+  told of `submitted` (without e-mail settings too: a charity may have only an
+  SMS gateway).
+
 A submission kept apart as suspected spam causes none: a bot that fills the
 honeypot must not be able to make us send mail. A change of a case's state
 causes a message to the applicant from that state's template
-(`queue_state_change`, for the case workflow to call). A plan holds
-addresses, kinds and languages, never an answer.
+(`queue_state_change`, for the case workflow to call), and a delivery to each
+webhook told of `state_changed` (`webhooks`, written with the change by
+cases.move). A plan holds addresses, kinds, languages and state ids, never an
+answer: a webhook that carries answers reads them when it is sent.
 """
 from __future__ import annotations
 
@@ -56,9 +62,25 @@ def applicant_address(form: Any, answers: Mapping[str, Any]) -> str | None:
     return None
 
 
+def webhook_detail(webhook: str, event: str, state: str | None) -> str:
+    return json.dumps({"webhook": webhook, "event": event, "state": state}, sort_keys=True)
+
+
 class OutboxPlanner:
-    def __init__(self, forms: Mapping[str, Any]) -> None:
+    def __init__(self, forms: Mapping[str, Any], *, email: bool = True) -> None:
+        """`email`: e-mail settings are there (QALB_SMTP_URL); without them only webhooks are planned."""
         self.forms = dict(forms)
+        self.email = email
+
+    @staticmethod
+    def needed(forms: Mapping[str, Any], *, email: bool) -> bool:
+        """Whether anything can be planned: e-mail is on or some form has webhooks."""
+        return email or any(form.notify.webhooks for form in forms.values())
+
+    def webhooks(self, form: Any, event: str, language: str, state: str | None) -> list[PlannedMessage]:
+        """One delivery per webhook of the form told of `event`."""
+        return [PlannedMessage("webhook", "", language, webhook_detail(hook.name, event, state))
+                for hook in form.notify.webhooks if event in hook.events]
 
     def plan(self, sub: Submission, accounts: Sequence[tuple[str, str]]) -> list[PlannedMessage]:
         """The messages one stored submission causes; `accounts` are the (address,
@@ -66,7 +88,10 @@ class OutboxPlanner:
         form = self.forms.get(sub.form_id)
         if form is None or sub.status != "accepted":
             return []
-        planned: list[PlannedMessage] = []
+        state = form.workflow.initial.id if form.workflow is not None else None
+        planned = self.webhooks(form, "submitted", sub.language, state)
+        if not self.email:
+            return planned
         seen: set[str] = set()
         staff = [*accounts, *((address, form.notify.staff_language) for address in form.notify.staff)]
         for address, language in staff:
@@ -79,7 +104,7 @@ class OutboxPlanner:
 
     def state_change(self, form: Any, answers: Mapping[str, Any], notice: StateNotice,
                      language: str) -> list[PlannedMessage]:
-        address = applicant_address(form, answers) if form.notify.applicant else None
+        address = applicant_address(form, answers) if self.email and form.notify.applicant else None
         if address is None:
             return []
         return [PlannedMessage("state-change", address, language, notice.detail())]

@@ -62,6 +62,10 @@ CASES = {
     "missing-email-field": [(9, "missing-email-field", 'add a field with "format: email"')],
     "invalid-notify": [(10, "invalid-value", '"staff_language" is the language of the staff messages: ar or en'),
                        (11, "invalid-value", '"applicant" is true')],
+    "invalid-webhook": [(10, "invalid-webhook", "lower-case letters, digits and hyphens"),
+                        (11, "invalid-webhook", 'must start with "https://"'),
+                        (12, "invalid-webhook", "found ['submitted', 'closed']"),
+                        (15, "invalid-value", '"include_answers" is true or false')],
 }
 
 
@@ -78,7 +82,8 @@ def test_each_mistake_is_reported_at_its_line(case):
 
 
 def test_every_fixture_folder_is_a_case():
-    folders = {p.name for p in FIXTURES.iterdir() if p.is_dir()} - {"valid", "unused-error-message", "workflow-valid"}
+    folders = {p.name for p in FIXTURES.iterdir() if p.is_dir()} - {"valid", "unused-error-message", "workflow-valid",
+                                                                  "webhook-loopback-answers"}
     assert folders == set(CASES)
 
 
@@ -87,7 +92,8 @@ def test_every_documented_code_has_a_fixture():
 
     documented = {line.split()[0] for line in model.__doc__.split("Problem codes")[1].splitlines()[2:]
                   if line.startswith("  ") and not line.startswith("    ") and line.split()}
-    covered = {code for cases in CASES.values() for _, code, _ in cases} | {"unused-error-message", "unreadable"}
+    covered = {code for cases in CASES.values() for _, code, _ in cases} | {"unused-error-message", "unreadable",
+                                                                                    "insecure-webhook"}
     assert documented == covered
 
 
@@ -97,6 +103,20 @@ def test_an_unused_message_is_a_warning_and_the_form_still_loads():
     assert [(p.path, p.line, p.code, p.severity) for p in problems.sorted()] == [
         ("forms/sample.yml", 20, "unused-error-message", "warning")]
     assert list(forms) == ["sample"]
+
+
+def test_a_webhook_on_this_machine_may_use_http_but_gets_no_answers_over_it():
+    from generator.forms.model import Webhook
+
+    problems = Problems()
+    forms = load_forms(FIXTURES / "webhook-loopback-answers", problems)
+    assert [(p.path, p.line, p.code, p.severity) for p in problems.sorted()] == [
+        ("forms/sample.yml", 14, "insecure-webhook", "warning")]
+    assert 'the webhook "local-relay" gets none' in problems.sorted()[0].message
+    assert forms["sample"].notify.webhooks == (Webhook(name="local-relay", url="http://127.0.0.1:8090/qalb",
+                                                       events=("state_changed",), include_contact=True,
+                                                       include_answers=True),)
+    assert forms["sample"].notify.webhooks[0].secret_variable == "QALB_WEBHOOK_LOCAL_RELAY_SECRET_FILE"
 
 
 def test_a_valid_fixture_has_no_problems():

@@ -122,10 +122,13 @@ def keyboard_problems(tab: Any, where: str, stops: int = 12) -> list[str]:
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)  # the pages do not depend on the backend
 def test_every_page_in_both_languages_passes_axe_keyboard_and_390px(
-        staff: Callable[..., Staff], browser: Any) -> None:
+        staff: Callable[..., Staff], browser: Any, forms: dict[str, Any]) -> None:
+    from tests.staff.test_messages import failed_alert_and_webhook
+
     ws = staff()
     link = ws.add("admin@example.org")
     ws.add("worker@example.org", role="caseworker", forms=("enquiry",))
+    failed_alert_and_webhook(ws, forms)  # rows in both tables of the messages page
     problems: list[str] = []
     for width in (390, 1280):
         context = browser.new_context(viewport={"width": width, "height": 844})
@@ -177,7 +180,8 @@ def test_every_page_in_both_languages_passes_axe_keyboard_and_390px(
                     tab.wait_for_load_state()
                 assert tab.locator("html").get_attribute("lang") == lang
                 for path in ("/staff/", "/staff/accounts", "/staff/audit", "/staff/audit?action=staff-sign-in",
-                             "/staff/no-such-page"):
+                             "/staff/messages", "/staff/messages?retried=1", "/staff/account",
+                             "/staff/account?saved=1", "/staff/no-such-page"):
                     tab.goto(ws.url + path)
                     problems += page_checks(tab, f"{width}px {path} {lang}")
                     problems += keyboard_problems(tab, f"{width}px {path} {lang}")

@@ -160,6 +160,49 @@ def test_step_3_keeps_the_identifier_hashes_of_a_step_2_database(store_url: str)
         store.close()
 
 
+def test_step_9_keeps_the_outbox_of_a_step_8_database_and_takes_webhooks(store_url: str) -> None:
+    """The outbox is rebuilt on SQLite (its CHECK constraint widened, altered on PostgreSQL):
+    queued and failed messages, their ids and the next id are kept; webhook rows fit."""
+    from generator.submissions.db.outbox import Outcome, PlannedMessage, Try
+    from generator.submissions.notices import webhook_detail
+    from tests.support.fixtures import test_keys
+
+    codec, _ = test_keys()
+    store = open_store(store_url, codec=codec)
+    try:
+        with store._transaction() as cur:  # a database as release 8 left it
+            cur.execute(migrations.VERSION_TABLE)
+            for step in migrations.MIGRATIONS[:8]:
+                for statement in step.statements(store.dialect):
+                    cur.execute(statement)
+                cur.execute(store._sql("INSERT INTO schema_version (version, title) VALUES (?, ?)"),
+                            (step.version, step.title))
+        at = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+        sub = make()
+        with store._transaction() as cur:
+            cur.execute(store._sql("INSERT INTO submissions (reference, form_id, form_version, language, "
+                                   "submitted_at, consent, status, answers) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+                        store.row_params(sub)[:8])
+        store.queue_messages(sub.reference, [PlannedMessage("staff-alert", "duty@qalb.example", "ar"),
+                                             PlannedMessage("applicant-confirmation", "sara@example.org", "en")], at)
+        claimed = store.claim_outbox("old", at, dt.timedelta(minutes=5), limit=1)
+        store.finish_outbox("old", [Outcome(claimed[0].id, "failed", error="SMTPRecipientsRefused 550")], at)
+        before = store.outbox_messages()
+        assert store.migrate() == migrations.LATEST
+        assert store.outbox_messages() == before  # same ids, rows and (decrypted) addresses
+        store.queue_messages(sub.reference, [PlannedMessage("webhook", "", "ar",
+                                                            webhook_detail("crm", "submitted", None))], at)
+        hook = store.outbox_messages(kind="webhook")[0]
+        assert hook.id > max(m.id for m in before)
+        store.claim_outbox("new", at, dt.timedelta(minutes=5))
+        store.finish_outbox("new", [Outcome(hook.id, "sent", tried=Try(at, 204, 12))], at)
+        assert [(t.status_code, t.duration_ms) for t in store.outbox_tries([hook.id])[hook.id]] == [(204, 12)]
+        assert store.purge("contact", at + dt.timedelta(days=1000)) == 1  # the tries go with their rows
+        assert store.outbox_messages() == [] and store.outbox_tries([hook.id]) == {hook.id: []}
+    finally:
+        store.close()
+
+
 # The SQL of every released step, as a digest per backend. A database that ran a step
 # never runs it again, so editing a released step would leave old and new databases
 # with different tables: append a new step instead (see migrations.py). Add a line
@@ -173,6 +216,7 @@ RELEASED = {
     6: {"sqlite": "a0de5aa3321f8c34", "postgresql": "2b0e990272d10b3a"},
     7: {"sqlite": "811ed8b2d4c538e7", "postgresql": "a7923d149587df8e"},
     8: {"sqlite": "4484482eba0a431b", "postgresql": "2cf4f85d752b8ee4"},
+    9: {"sqlite": "a6558943e52c6fd9", "postgresql": "1238967cc196bf1b"},
 }
 
 

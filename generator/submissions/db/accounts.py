@@ -12,7 +12,7 @@ from typing import Any, Sequence
 from .connection import Database
 
 ACCOUNT_COLUMNS = ("id, email, name, role, forms, language, password_hash, totp_secret, totp_last_step, "
-                   "disabled, failures, locked_until, created_at")
+                   "disabled, failures, locked_until, created_at, alerts, digest")
 
 
 @dataclass(frozen=True)
@@ -30,17 +30,21 @@ class AccountRow:
     failures: int = 0
     locked_until: dt.datetime | None = None
     created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    #: E-mail alerts of each new submission (migration step 6; on unless the account turns them off).
+    alerts: bool = True
+    #: One daily digest e-mail of new and overdue submissions (step 9; off unless chosen).
+    digest: bool = False
 
 
 class AccountQueries(Database):
     def _account(self, row: Sequence[Any]) -> AccountRow:
         (id_, email, name, role, forms, language, password_hash, totp_secret, last_step, disabled, failures,
-         locked_until, created_at) = row
+         locked_until, created_at, alerts, digest) = row
         return AccountRow(id=int(id_), email=email, name=name, role=role, forms=tuple(json.loads(forms)),
                           language=language, password_hash=password_hash, totp_secret=totp_secret,
                           totp_last_step=int(last_step), disabled=bool(disabled), failures=int(failures),
                           locked_until=self._time_from_db(locked_until) if locked_until is not None else None,
-                          created_at=self._time_from_db(created_at))
+                          created_at=self._time_from_db(created_at), alerts=bool(alerts), digest=bool(digest))
 
     def add_account(self, *, email: str, name: str, role: str, forms: Sequence[str], at: dt.datetime) -> int:
         with self._transaction() as cur:

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from .connection import Database
-from .outbox import INSERT as OUTBOX_INSERT
-from .outbox import PlannedMessage, Tokens
 
 _NOTE = "note"  # the key of a note inside its encrypted value
 
@@ -59,15 +57,14 @@ class StatusRow:
 
 class CaseQueries(Database):
     codec: Any
-    _outbox_row: Any  # OutboxQueries', beside it in the store
+    _insert_messages: Any  # OutboxQueries: messages a change causes, in its transaction
 
     def move_case(self, reference: str, *, expected_version: int, from_state: str, to_state: str, closed: bool,
                   at: dt.datetime, actor: str, reason: str | None = None, note: str | None = None,
-                  messages: Sequence[PlannedMessage] = ()) -> int:
-        """Move the case to `to_state` (with its history row) if nobody changed it since
-        `expected_version`; return the new version. CaseChanged otherwise. `messages` (the
-        applicant's, notices.state_change_messages) go to the outbox in the same transaction:
-        a move is never recorded without its message, nor a message sent for a move undone."""
+                  messages: Sequence[Any] = ()) -> int:
+        """Move the case to `to_state` (with its history row and the outbox `messages` the
+        change causes: webhooks) if nobody changed it since `expected_version`; return the
+        new version. CaseChanged otherwise."""
         with self._transaction() as cur:
             cur.execute(self._sql(
                 "UPDATE submissions SET case_state = ?, state_since = ?, closed_at = ?, "
@@ -79,9 +76,7 @@ class CaseQueries(Database):
             self._event(cur, reference, at=at, actor=actor, kind="state", from_state=from_state,
                         to_state=to_state, reason=reason, note=note)
             if messages:
-                tokens, when = Tokens(), self._time_to_db(at)
-                cur.executemany(self._sql(OUTBOX_INSERT), [self._outbox_row(reference, m, when, tokens.next())
-                                                           for m in messages])
+                self._insert_messages(cur, reference, messages, at)
         return expected_version + 1
 
     def assign_case(self, reference: str, *, expected_version: int, assigned_to: str | None, at: dt.datetime,

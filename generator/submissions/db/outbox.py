@@ -1,4 +1,4 @@
-"""The `outbox` table: e-mail notifications waiting to be sent, one row each.
+"""The `outbox` table: e-mail notifications and webhook posts waiting to be sent, one row each.
 
 Rows are written in the transaction of the submission that causes them
 (`_insert_outbox`, called by db/submissions.py), from the plan of the store's
@@ -14,7 +14,10 @@ records the outcome; a claim is taken once:
 An applicant's address is encrypted with the store's codec (bound to the row's
 token); staff addresses (the form file's mailboxes, staff accounts) are kept as
 they are. Every address is emptied once the message is sent; no answer is ever
-stored here.
+stored here. A webhook row (kind "webhook", migration step 9) has no recipient:
+its detail names the webhook, the event and the state; each of its tries is
+logged in `outbox_tries` (time, HTTP status or error kind, duration; never a
+body) for the workspace's delivery log.
 """
 from __future__ import annotations
 
@@ -28,10 +31,12 @@ from generator.submissions.records import Submission
 
 from .connection import Database, marks
 
-KINDS = ("staff-alert", "applicant-confirmation", "state-change")
+KINDS = ("staff-alert", "applicant-confirmation", "state-change", "webhook")
+#: Kinds whose recipient is stored as it is: no one's personal data from a submission.
+PLAIN_RECIPIENT = ("staff-alert", "webhook")
 STATUSES = ("pending", "sent", "failed")
 
-INSERT = ("INSERT INTO outbox (submission_id, token, reference, form_id, kind, language, recipient, detail, "
+_INSERT = ("INSERT INTO outbox (submission_id, token, reference, form_id, kind, language, recipient, detail, "
            "created_at, status, next_attempt_at) "
            "SELECT id, ?, reference, form_id, ?, ?, ?, ?, ?, 'pending', ? FROM submissions WHERE reference = ?")
 _COLUMNS = ("id, token, reference, form_id, kind, language, recipient, detail, created_at, status, attempts, "
@@ -75,6 +80,18 @@ class Outcome:
     status: str  # sent | pending | failed
     retry_at: dt.datetime | None = None
     error: str = ""  # the kind of error and the SMTP code, never the server's words (they may quote an address)
+    #: A logged try (webhooks): when it started, the HTTP status (None: no answer) and how long it took.
+    tried: Try | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Try:
+    """One try of a webhook delivery, as the delivery log shows it: never a body."""
+
+    at: dt.datetime
+    status_code: int | None
+    duration_ms: int
+    error: str = ""
 
 
 class Tokens:
@@ -116,17 +133,17 @@ class OutboxQueries(Database):
         tokens = Tokens()
         for sub in subs:
             if sub.form_id not in accounts:
-                accounts[sub.form_id] = self.alert_accounts(cur, sub.form_id)
+                accounts[sub.form_id] = self.alert_accounts(cur, sub.form_id) if planner.email else []
             if planned := planner.plan(sub, accounts[sub.form_id]):
                 when = self._time_to_db(sub.submitted_at)
                 rows += [self._outbox_row(sub.reference, message, when, tokens.next()) for message in planned]
         if rows:
-            cur.executemany(self._sql(INSERT), rows)
+            cur.executemany(self._sql(_INSERT), rows)
 
     def _outbox_row(self, reference: str, message: PlannedMessage, when: Any, token: str) -> tuple[Any, ...]:
         # A staff address (the form file's mailboxes, staff accounts) is no one's personal data
         # from a submission; an applicant's is, and is encrypted, bound to this row.
-        recipient = (message.recipient if message.kind == "staff-alert"
+        recipient = (message.recipient if message.kind in PLAIN_RECIPIENT
                      else self.codec.encode({"to": message.recipient}, "outbox:" + token))
         return (token, message.kind, message.language, recipient, message.detail, when, when, reference)
 
@@ -134,11 +151,13 @@ class OutboxQueries(Database):
         """Store messages about an existing submission (a change of its case) in one transaction."""
         if not messages:
             return 0
-        tokens, when = Tokens(), self._time_to_db(at)
         with self._transaction() as cur:
-            cur.executemany(self._sql(INSERT), [self._outbox_row(reference, m, when, tokens.next())
-                                                 for m in messages])
+            self._insert_messages(cur, reference, messages, at)
             return len(messages)
+
+    def _insert_messages(self, cur: Any, reference: str, messages: Sequence[PlannedMessage], at: dt.datetime) -> None:
+        tokens, when = Tokens(), self._time_to_db(at)
+        cur.executemany(self._sql(_INSERT), [self._outbox_row(reference, m, when, tokens.next()) for m in messages])
 
     # -- senders ---------------------------------------------------------------
 
@@ -163,7 +182,13 @@ class OutboxQueries(Database):
         if not outcomes:
             return
         at = self._time_to_db(now)
+        tries = [(self._time_to_db(o.tried.at), o.tried.status_code, o.tried.duration_ms, o.tried.error[:200], o.id,
+                  sender) for o in outcomes if o.tried is not None]
         with self._transaction() as cur:
+            if tries:  # webhooks (e-mails log no tries)
+                cur.executemany(self._sql(
+                    "INSERT INTO outbox_tries (outbox_id, at, status_code, duration_ms, error) "
+                    "SELECT id, ?, ?, ?, ? FROM outbox WHERE id = ? AND claimed_by = ?"), tries)
             for outcome in outcomes:
                 if outcome.status == "sent":
                     cur.execute(self._sql(
@@ -190,19 +215,38 @@ class OutboxQueries(Database):
         counts.update({status: int(n) for status, n in cur.fetchall()})
         return counts
 
-    def outbox_messages(self, *, status: str | None = None, ids: Sequence[int] = ()) -> list[OutboxMessage]:
+    def outbox_messages(self, *, status: str | None = None, ids: Sequence[int] = (), kind: str | None = None,
+                        newest: int | None = None) -> list[OutboxMessage]:
+        """Rows by status, id or kind, oldest first; `newest`: only the last N (still oldest first)."""
         where: list[str] = []
         params: list[Any] = []
-        if status is not None:
-            where.append("status = ?")
-            params.append(status)
+        for column, value in (("status", status), ("kind", kind)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
         if ids:
             where.append(f"id IN ({marks(ids)})")
             params.extend(ids)
+        sql = f"SELECT {_COLUMNS} FROM outbox" + (" WHERE " + " AND ".join(where) if where else "")
+        if newest is not None:
+            sql += " ORDER BY id DESC LIMIT ?"
+            params.append(newest)
         cur = self._conn().cursor()
-        cur.execute(self._sql(f"SELECT {_COLUMNS} FROM outbox" + (" WHERE " + " AND ".join(where) if where else "")
-                              + " ORDER BY id"), params)
-        return [self._outbox_message(row) for row in cur.fetchall()]
+        cur.execute(self._sql(sql + ("" if newest is not None else " ORDER BY id")), params)
+        return sorted((self._outbox_message(row) for row in cur.fetchall()), key=lambda m: m.id)
+
+    def outbox_tries(self, message_ids: Sequence[int]) -> dict[int, list[Try]]:
+        """The logged tries of these rows (webhooks), oldest first."""
+        found: dict[int, list[Try]] = {id_: [] for id_ in message_ids}
+        if not message_ids:
+            return found
+        cur = self._conn().cursor()
+        cur.execute(self._sql(f"SELECT outbox_id, at, status_code, duration_ms, error FROM outbox_tries "
+                              f"WHERE outbox_id IN ({marks(message_ids)}) ORDER BY id"), list(message_ids))
+        for outbox_id, at, code, duration, error in cur.fetchall():
+            found[int(outbox_id)].append(Try(at=self._time_from_db(at), status_code=None if code is None else int(code),
+                                             duration_ms=int(duration), error=error))
+        return found
 
     def retry_outbox(self, message_id: int, now: dt.datetime) -> bool:
         """A failed message goes back to the queue with its tries counted from zero."""
@@ -215,7 +259,7 @@ class OutboxQueries(Database):
     def _outbox_message(self, row: Sequence[Any]) -> OutboxMessage:
         (id_, token, reference, form_id, kind, language, recipient, detail, created, status, attempts,
          next_at, error) = row
-        address = (recipient if kind == "staff-alert" or not recipient
+        address = (recipient if kind in PLAIN_RECIPIENT or not recipient
                    else self.codec.decode(recipient, "outbox:" + token)["to"])
         return OutboxMessage(id=id_, token=token, reference=reference, form_id=form_id, kind=kind,
                              language=language, recipient=address, detail=detail,
