@@ -7,7 +7,8 @@ insert_batch with the real encryption and the `report_values` rows), then the
 staff workspace and the public endpoint are started on it with uvicorn on
 127.0.0.1. An admin signs in through the real setup page, and the benchmark
 times, alternating, GET /staff/reports/satisfaction for a whole year (about half
-the rows), for a month, and the endpoint's GET /api/health, from the client.
+the rows), for a whole Umm al-Qura year, for a month, and the endpoint's
+GET /api/health, from the client.
 
     .venv/bin/python bench/reports.py [--count 100000] [--rounds 20] [--backend sqlite|postgresql|both]
 
@@ -31,6 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import httpx  # noqa: E402
+from hijridate import Gregorian  # noqa: E402
 import pyotp  # noqa: E402
 
 from generator.core.problems import Problems  # noqa: E402
@@ -100,13 +102,15 @@ def run(backend: str, url: str, root: Path, forms: dict, count: int, rounds: int
     endpoint = LiveServer(create_endpoint(settings=make_settings(root, url), forms=forms)).__enter__()
     now = dt.datetime.now(dt.timezone.utc)
     year, month = f"{now.year}", f"{now.year}-{now.month:02d}"
-    times: dict[str, list[float]] = {"year": [], "month": [], "health": []}
+    hijri = f"h{Gregorian(now.year, now.month, now.day).to_hijri().year}"
+    times: dict[str, list[float]] = {"year": [], "hijri": [], "month": [], "health": []}
     try:
         with staff.client() as client, endpoint.client() as api:
             sign_in(client, staff.app.state.workspace)
             timed(client, f"/staff/reports/satisfaction?period={year}")  # warm up
             for _ in range(rounds):
                 times["year"].append(timed(client, f"/staff/reports/satisfaction?period={year}"))
+                times["hijri"].append(timed(client, f"/staff/reports/satisfaction?period={hijri}"))
                 times["month"].append(timed(client, f"/staff/reports/satisfaction?period={month}"))
                 times["health"].append(timed(api, "/api/health"))
     finally:
@@ -135,14 +139,14 @@ def main() -> int:
         worst = 0.0
         if args.backend in ("sqlite", "both"):
             times = run("sqlite", f"sqlite:///{folder / 'bench.db'}", root, forms, args.count, args.rounds)
-            worst = max(worst, statistics.median(times["year"]))
+            worst = max(worst, *(statistics.median(times[page]) for page in ("year", "hijri", "month")))
         if args.backend in ("postgresql", "both"):
             from tests.support.postgres import start_postgres, stop_postgres
 
             server = start_postgres()
             try:
                 times = run("postgresql", server.new_database(), root, forms, args.count, args.rounds)
-                worst = max(worst, statistics.median(times["year"]))
+                worst = max(worst, *(statistics.median(times[page]) for page in ("year", "hijri", "month")))
             finally:
                 stop_postgres(server)
         print(f"load average at the end: {os.getloadavg()[0]:.2f}")

@@ -53,19 +53,16 @@ def report_fields(form: Form) -> tuple[list[Any], list[Any]]:
     return ratings, groups
 
 
-def summarise(counts: dict[str, list[tuple[tuple[Any, ...], Any, int]]],
-              groups: list[str]) -> dict[tuple[str | None, Any, str], dict[int, int]]:
+def summarise(totals: list[tuple[str, str, str, str, int]],
+              ratings: list[str]) -> dict[tuple[str | None, Any, str], dict[int, int]]:
     """{(grouping field or None, its value, rating field): {score: answers}} from the
-    database's counts of each rating by the values of every grouping field."""
+    period's counts (report_counts: each rating alone, and beside each grouping value)."""
     result: dict[tuple[str | None, Any, str], dict[int, int]] = {}
-    for name, rows in counts.items():
-        for values, score, n in rows:
-            if not isinstance(score, str) or not score.isdigit():
-                continue
-            keys: list[tuple[str | None, Any]] = [(None, None), *zip(groups, values)]
-            for key, item in keys:
-                scores = result.setdefault((key, item, name), {})
-                scores[int(score)] = scores.get(int(score), 0) + n
+    for by_field, by_value, name, score, n in totals:
+        if name not in ratings or not score.isdigit() or n <= 0:
+            continue
+        scores = result.setdefault((by_field or None, by_value if by_field else None, name), {})
+        scores[int(score)] = scores.get(int(score), 0) + n
     return result
 
 
@@ -122,12 +119,9 @@ class Reports:
         return periods.parse(request.query_params.get("period")) or periods.current(calendar, self.ws.clock())
 
     async def tables(self, form: Form, period: periods.Period, lang: str) -> list[Table]:
-        start, end = period.bounds()
         ratings, groups = report_fields(form)
-        names = [g.name for g in groups]
-        counts = {f.name: await self.ws.run(self.ws.store.report_counts, form.id, start, end, names, f.name)
-                  for f in ratings}
-        summary = summarise(counts, names)
+        totals = await self.ws.run(self.ws.store.report_totals, form.id, period.calendar, *period.month_keys)
+        summary = summarise(totals, [f.name for f in ratings])
         return build_tables(ratings, groups, summary, lang, self.min_group)
 
     async def report(self, request: Request) -> Response:

@@ -43,6 +43,8 @@ class Store(SubmissionQueries, CaseQueries, OutboxQueries, SchemaQueries, AuditQ
         self.indexer = indexer  # identifiers.Indexer, or None: no lookup hashes stored
         self.outbox_planner: Any = None  # notices.OutboxPlanner, or None: notifications off, nothing queued
         self.report_fields: dict[str, tuple[str, ...]] = {}  # {form id: its `report: true` fields}
+        #: {form id: (its counted single choices, its counted ratings)} (db/report_values.py)
+        self.report_roles: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
     def reencrypt(self, *, batch: int = 500) -> int:
         """Answers and internal notes not under the codec's newest key, rewritten under it."""

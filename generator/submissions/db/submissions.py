@@ -89,6 +89,12 @@ class SubmissionQueries(ReportQueries, LookupQueries, OutboxQueries):
                 error, sub = exc, dataclasses.replace(sub, reference=new_reference())
         return error
 
+    def _count_accepted(self, cur: Any, reference: str) -> None:
+        """Store the counted values of a submission that has just become accepted (released spam)."""
+        cur.execute(self._sql(f"{SELECT} WHERE reference = ?"), (reference,))
+        if (row := cur.fetchone()) is not None:
+            self._insert_report_values(cur, [self._submission(row)])
+
     def purge(self, form_id: str, before: dt.datetime) -> int:
         """Delete what is past retention: a submission with no case by its arrival, a
         closed case by its closing; an open case never (open_cases_before reports it)."""
@@ -102,10 +108,12 @@ class SubmissionQueries(ReportQueries, LookupQueries, OutboxQueries):
         return count
 
     def delete_references(self, references: Sequence[str]) -> int:
-        """Delete these submissions (and, by cascade, their lookup hashes)."""
+        """Delete these submissions (and, by cascade, their lookup hashes and counted values;
+        their counts are taken out of report_counts)."""
         count = 0
         with self._transaction() as cur:
             for chunk in chunks(list(references)):
+                self._forget_counts(cur, f"reference IN ({marks(chunk)})", chunk)
                 cur.execute(self._sql(f"DELETE FROM submissions WHERE reference IN ({marks(chunk)})"), chunk)
                 count += cur.rowcount
         self._after_purge()
