@@ -32,8 +32,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import httpx  # noqa: E402
-from hijridate import Gregorian  # noqa: E402
 import pyotp  # noqa: E402
+from hijridate import Gregorian  # noqa: E402
 
 from generator.core.problems import Problems  # noqa: E402
 from generator.endpoint.app import create_app as create_endpoint  # noqa: E402

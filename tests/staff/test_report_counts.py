@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections import Counter
 from typing import Any
 
 from hijridate import Gregorian
 
+from tests.staff import test_reports
 from tests.staff.conftest import Staff
-from tests.staff.test_reports import RATINGS, figures, parse, posted, sign_in_as  # noqa: F401 (posted: a fixture)
+from tests.staff.test_reports import RATINGS, figures, parse, sign_in_as
+
+posted = test_reports.posted  # the answers posted through the public form (a fixture)
 
 GROUPS = ("service", "channel")
 FEW = "fewer than 5"
@@ -101,3 +105,21 @@ def test_counts_are_rebuilt_from_the_rows_of_step_8(posted: tuple[Staff, list[di
     store.fill_report_counts(NOW)
     assert totals(ws, "gregorian", month) == expected_totals(answers)
     assert totals(ws, "hijri", hijri) == Counter()  # a Gregorian month cannot be split into Hijri months
+
+
+def test_a_released_spam_answer_is_counted_from_then_on(both: Staff, forms: dict[str, Any]) -> None:
+    from generator.forms import HONEYPOT_FIELD
+    from tests.staff.test_inbox import signed_in, submit
+
+    ws = both
+    answer = {"service": "other", "channel": "phone", **dict.fromkeys(RATINGS, 4)}
+    reference = submit(ws, forms, "satisfaction", **answer, **{HONEYPOT_FIELD: "buy now"})
+    [sub] = ws.store.submissions("satisfaction", status=None, reference=reference)
+    assert sub.status == "suspected-spam"
+    month = sub.submitted_at.strftime("%Y-%m")
+    assert totals(ws, "gregorian", month) == Counter()  # spam is not counted
+    with signed_in(ws, "cw@example.org", "caseworker", ("satisfaction",)) as client:
+        folder = client.get("/staff/forms/satisfaction/spam")
+        token = re.search(r'name="csrftoken" value="([^"]+)"', folder.text)[1]  # type: ignore[index]
+        assert client.post(f"/staff/submissions/{reference}/release", data={"csrftoken": token}).status_code == 303
+    assert totals(ws, "gregorian", month) == expected_totals([answer])

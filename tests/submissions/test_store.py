@@ -173,6 +173,7 @@ RELEASED = {
     6: {"sqlite": "a0de5aa3321f8c34", "postgresql": "2b0e990272d10b3a"},
     7: {"sqlite": "811ed8b2d4c538e7", "postgresql": "a7923d149587df8e"},
     8: {"sqlite": "4484482eba0a431b", "postgresql": "2cf4f85d752b8ee4"},
+    10: {"sqlite": "65887f4469da9878", "postgresql": "39359eef8acce098"},  # issue 23 (report_counts); 9 is another branch's
 }
 
 

@@ -38,7 +38,8 @@ INSERT_VALUES = (f"INSERT INTO report_values (submission_id, form_id, submitted_
                  f"SELECT id, form_id, submitted_at, {', '.join('?' for _ in COLUMNS)} FROM submissions "
                  f"WHERE reference = ?")
 ADD_COUNTS = ("INSERT INTO report_counts (form_id, calendar, month, by_field, by_value, field, value, count) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (form_id, calendar, month, by_field, by_value, field, value) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+              "ON CONFLICT (form_id, calendar, month, by_field, by_value, field, value) "
               "DO UPDATE SET count = report_counts.count + excluded.count")
 ADD_MONTHLY = ("INSERT INTO report_monthly (form_id, month, combination, count) VALUES (?, ?, ?, ?) "
                "ON CONFLICT (form_id, month, combination) DO UPDATE SET count = report_monthly.count + excluded.count")
