@@ -139,7 +139,7 @@ class ReportQueries(Database):
     def _add_counts(self, cur: Any, counts: Counter[tuple[str, ...]]) -> None:
         if rows := [(*key, n) for key, n in sorted(counts.items()) if n]:
             cur.executemany(self._sql(ADD_COUNTS), rows)
-            if any(n < 0 for *_, n in rows):
+            if any(n < 0 for n in counts.values()):
                 cur.execute("DELETE FROM report_counts WHERE count <= 0")
 
     def _forget_counts(self, cur: Any, where: str, params: Sequence[Any]) -> None:
