@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .db.accounts import AccountQueries
+from .db.activity import ActivityQueries
 from .db.audit_log import AuditQueries
 from .db.cases import CaseQueries
 from .db.connection import Database
@@ -34,7 +35,7 @@ from .db.submissions import AnswersCodec, SubmissionQueries
 
 
 class Store(SubmissionQueries, CaseQueries, OutboxQueries, SchemaQueries, AuditQueries, TokenQueries,
-            AccountQueries, SessionQueries, InboxQueries, Database):
+            AccountQueries, SessionQueries, InboxQueries, ActivityQueries, Database):
     """The operations the web apps and the commands need, for either backend."""
 
     def __init__(self, *, codec: Any = None, indexer: Any = None) -> None:
