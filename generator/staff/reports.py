@@ -29,12 +29,15 @@ from starlette.routing import Route
 
 from generator.core import i18n
 from generator.forms import Form
+from generator.submissions import audit
 
 from . import charts, periods, report_activity, report_times
+from .accounts import visible_forms
 from .tables import Table
 
 RATING_MAX = 5
 SUBMISSIONS, RESPONSE_TIMES = "submissions", "response-times"  # the reports that are not one form's
+COMMENTS_SHOWN = 100  # the newest comments of a period, listed in alphabetical order
 
 
 def may_see(account: Any, form_id: str) -> bool:
@@ -143,6 +146,28 @@ class Reports:
         summary = summarise(totals, [f.name for f in ratings])
         return build_tables(ratings, groups, summary, lang, self.min_group)
 
+    async def comments(self, current: Any, form: Form, period: periods.Period,
+                       tables: list[Table]) -> dict[str, Any] | None:
+        """The period's comments (a form's free-text fields, not sensitive), for the roles that may
+        read the form's answers (not viewers), as one list for the whole period in alphabetical
+        order: never beside a group, never beside their ratings, and none at all when the period
+        has fewer answers than the smallest group shown. Audited as a read of answers."""
+        account = current.account
+        fields = [f for f in form.fields if f.control == "textarea" and not f.sensitive]
+        if not fields or account.role == "viewer" or form.id not in visible_forms(account, sorted(self.ws.forms)):
+            return None
+        answers = int(tables[0].rows[0][1]) if tables and tables[0].rows and tables[0].rows[0][1].isdigit() else 0
+        if answers < self.min_group:
+            return {"texts": [], "hidden": True, "limit": COMMENTS_SHOWN}
+        start, end = period.bounds()
+        texts: list[str] = []
+        for field in fields:
+            texts += await self.ws.run(self.ws.store.texts, form.id, field.name, start, end, limit=COMMENTS_SHOWN)
+        texts = sorted(texts[:COMMENTS_SHOWN])
+        await self.ws.run(audit.record, self.ws.store, who=account.email, action="staff-report-comments",
+                          form_id=form.id, rows=len(texts), detail=period.key, now=self.ws.clock())
+        return {"texts": texts, "hidden": False, "limit": COMMENTS_SHOWN}
+
     async def submission_tables(self, account: Any, period: periods.Period, lang: str) -> list[Table]:
         forms = self.visible(account)
         bounds = report_activity.week_bounds(self.ws.clock())
@@ -178,6 +203,8 @@ class Reports:
         lang = current.account.language
         period = self.period(request, report_id)
         tables = await self.tables(current.account, report_id, period, lang)
+        form = self.ws.forms.get(report_id)
+        comments = await self.comments(current, form, period, tables) if form is not None else None
         calendar = period.calendar
         choices = [{"key": p.key, "label": p.label(lang), "selected": p.key == period.key}
                    for p in periods.recent(calendar, self.ws.clock())]
@@ -185,7 +212,7 @@ class Reports:
             choices.insert(0, {"key": period.key, "label": period.label(lang), "selected": True})
         return self.ws.page(request, "reports_form.html", lang, current=current, form_id=report_id,
                             form_title=self.title(report_id, lang), period=period, period_label=period.label(lang),
-                            choices=choices, calendar=calendar, tables=tables,
+                            choices=choices, calendar=calendar, tables=tables, comments=comments,
                             min_group=self.min_group if report_id in self.ws.forms else None)
 
     async def csv(self, request: Request) -> Response:

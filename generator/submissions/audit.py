@@ -28,7 +28,7 @@ ACTIONS = ("export", "http-export", "subject-find", "subject-export", "subject-d
            "staff-csrf-refused", "notify-retry",
            # the inbox (generator/staff/inbox.py): the reference in the detail, never content
            "staff-view", "staff-print", "staff-search", "staff-spam-release", "staff-spam-delete", "staff-export",
-           "staff-report-download")
+           "staff-report-download", "staff-report-comments")
 
 
 def actor(staff: str | None = None) -> str:

@@ -202,3 +202,25 @@ class SubmissionQueries(ReportQueries, LookupQueries, OutboxQueries):
     def _all_submissions(self, cur: Any) -> list[Submission]:
         cur.execute(self._sql(SELECT))
         return [self._submission(row) for row in cur.fetchall()]
+
+    def texts(self, form_id: str, field: str, start: dt.datetime, end: dt.datetime, *, limit: int) -> list[str]:
+        """The non-empty answers to one field of a form's accepted submissions in [start, end),
+        newest first, at most `limit` (the comments a report lists: answers are decrypted,
+        a page of 200 at a time until `limit` are found)."""
+        found: list[str] = []
+        cur = self._conn().cursor()
+        for offset in range(0, 10**9, 200):
+            cur.execute(self._sql("SELECT reference, answers FROM submissions WHERE form_id = ? AND status = "
+                                  "'accepted' AND submitted_at >= ? AND submitted_at < ? "
+                                  "ORDER BY submitted_at DESC, id DESC LIMIT 200 OFFSET ?"),
+                        (form_id, self._time_to_db(start), self._time_to_db(end), offset))
+            rows = cur.fetchall()
+            for reference, stored in rows:
+                text = self.codec.decode(stored, reference).get(field)
+                if isinstance(text, str) and text.strip():
+                    found.append(text.strip())
+                    if len(found) == limit:
+                        return found
+            if len(rows) < 200:
+                break
+        return found
