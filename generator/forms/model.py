@@ -45,6 +45,7 @@ Problem codes (stable: staff search for them, tests assert them):
   invalid-email           an address in `notify.staff` that is not an e-mail address
   missing-email-field     `notify.applicant: true` on a form that asks for no e-mail address
   report-not-countable    `report: true` on a field that is not a choice or rating, or that is personal
+  report-too-many         more than 8 fields of a form have `report: true` (reported on the 9th)
 """
 from __future__ import annotations
 

@@ -29,11 +29,12 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from hijridate import Gregorian
 
+from generator.forms.check_report import MAX_REPORT_FIELDS
 from generator.submissions.records import Submission
 
 from .connection import Database
 
-COLUMNS = tuple(f"v{i}" for i in range(1, 9))  # at most 8 counted fields per form
+COLUMNS = tuple(f"v{i}" for i in range(1, MAX_REPORT_FIELDS + 1))  # the checker refuses more
 INSERT_VALUES = (f"INSERT INTO report_values (submission_id, form_id, submitted_at, {', '.join(COLUMNS)}) "
                  f"SELECT id, form_id, submitted_at, {', '.join('?' for _ in COLUMNS)} FROM submissions "
                  f"WHERE reference = ?")
