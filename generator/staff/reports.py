@@ -33,7 +33,7 @@ from generator.submissions import audit
 
 from . import charts, periods, report_activity, report_times
 from .accounts import visible_forms
-from .tables import Table
+from .tables import Table, with_digits
 
 RATING_MAX = 5
 SUBMISSIONS, RESPONSE_TIMES = "submissions", "response-times"  # the reports that are not one form's
@@ -210,9 +210,14 @@ class Reports:
                    for p in periods.recent(calendar, self.ws.clock())]
         if not any(c["selected"] for c in choices):
             choices.insert(0, {"key": period.key, "label": period.label(lang), "selected": True})
+        digits = self.ws.inbox.digits()
+        for choice in choices:
+            choice["label"] = i18n.localise_digits(str(choice["label"]), lang, digits)
         return self.ws.page(request, "reports_form.html", lang, current=current, form_id=report_id,
-                            form_title=self.title(report_id, lang), period=period, period_label=period.label(lang),
-                            choices=choices, calendar=calendar, tables=tables, comments=comments,
+                            form_title=self.title(report_id, lang), period=period,
+                            period_label=i18n.localise_digits(period.label(lang), lang, digits), choices=choices,
+                            calendar=calendar, tables=[with_digits(t, lang, digits) for t in tables], comments=comments,
+                            number=lambda value: i18n.localise_digits(str(value), lang, digits),
                             min_group=self.min_group if report_id in self.ws.forms else None)
 
     async def csv(self, request: Request) -> Response:

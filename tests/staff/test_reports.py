@@ -256,3 +256,20 @@ def test_comments_only_to_readers_of_answers_and_never_for_a_small_period(
         page = client.get(f"/staff/reports/satisfaction?period={month}").text
         assert "note " not in page and 'id="comments-heading"' not in page
     assert len(ws.audit("staff-report-comments")) == 2  # the admin's and the caseworker's readings
+
+
+def test_arabic_indic_digits_when_the_organisation_chooses_them(
+        posted: tuple[Staff, list[dict[str, Any]], str]) -> None:
+    ws, answers, month = posted
+    with sign_in_as(ws, "hind@example.org", "admin") as client:
+        western = client.get(f"/staff/reports/satisfaction?period={month}").text
+        ws.workspace.inbox.organisation.arabic_digits = "arab"  # content/settings.yml: arabic_digits: arab
+        arabic = client.get(f"/staff/reports/satisfaction?period={month}").text
+        csv_text = client.get(f"/staff/reports/satisfaction/overall.csv?period={month}").content.decode("utf-8-sig")
+    to_arabic = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+    for table_id, rows in parse(western).tables.items():
+        assert parse(arabic).tables[table_id] == [[cell.translate(to_arabic) for cell in row] for row in rows]
+    assert f">{len(answers)}<".translate(to_arabic) in arabic  # the answers in the table
+    assert re.search(r'class="chart__value"[^>]*>[٠-٩]\.[٠-٩]{2}<', arabic)  # a mean on a bar
+    assert re.search(r'class="chart__tick"[^>]*>[٠-٩]<', arabic)  # the value axis
+    assert not re.search(r"[٠-٩]", csv_text) and str(len(answers)) in csv_text  # the CSV keeps 0-9
