@@ -162,9 +162,12 @@ class ReportQueries(Database):
         (Gregorian months only: a Gregorian month's combinations cannot be split into
         Hijri months). The forms filled now."""
         fields = getattr(self, "report_fields", None) or {}
+        cur = self._conn().cursor()
+        cur.execute("SELECT form_id FROM report_counts_filled")
+        done = {row[0] for row in cur.fetchall()}
         filled = []
         for form_id in sorted(fields):
-            if not fields[form_id]:
+            if not fields[form_id] or form_id in done:  # most starts: nothing to do, nothing locked
                 continue
             with self._transaction() as cur:
                 self._lock_report_values(cur)
