@@ -212,7 +212,7 @@ class SubmissionQueries(ReportQueries, LookupQueries, OutboxQueries):
         for offset in range(0, 10**9, 200):
             cur.execute(self._sql("SELECT reference, answers FROM submissions WHERE form_id = ? AND status = "
                                   "'accepted' AND submitted_at >= ? AND submitted_at < ? "
-                                  "ORDER BY submitted_at DESC, id DESC LIMIT 200 OFFSET ?"),
+                                  "ORDER BY submitted_at DESC LIMIT 200 OFFSET ?"),  # the form's index, read backwards
                         (form_id, self._time_to_db(start), self._time_to_db(end), offset))
             rows = cur.fetchall()
             for reference, stored in rows:
