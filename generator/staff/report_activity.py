@@ -65,11 +65,12 @@ def weekly_table(forms: Sequence[Form], counts: dict[str, list[int]], bounds: li
     for i, start in enumerate(bounds[:-1]):
         week = [counts[f.id][i] for f in forms]
         rows.append([i18n.format_date(start.date(), lang, digits)] + [str(n) for n in week] + [str(sum(week))])
-        label = i18n.localise_digits(format_skeleton("MMMd", start.date(), locale=lang), lang, digits)
-        bars.append(charts.Bar(label, sum(week), str(sum(week))))
+        # Every second week named (day/month), the oldest first: 26 names side by side would overlap.
+        label = format_skeleton("dM", start.date(), locale=lang) if i % 2 == 0 else ""
+        bars.append(charts.Bar(i18n.localise_digits(label, lang, digits), sum(week), str(sum(week))))
     top, step = axis(max((b.value or 0 for b in bars), default=0))
     chart = charts.column_chart("chart-weeks", _("Submissions to all forms, week by week (oldest first)"), bars,
-                                maximum=top, step=step, rtl=rtl, width=max(charts.WIDTH, 36 * len(bars)))
+                                maximum=top, step=step, rtl=rtl, width=max(charts.WIDTH, 40 * len(bars)))
     return Table("weeks", _("Submissions per week, last %(number)s weeks") % {"number": len(rows)}, head, rows,
                  chart, notes=[_("Weeks start on Sunday. The last week is the current one, not yet over.")])
 

@@ -76,7 +76,7 @@ def summarise(rows: list[Any], form: Form, now: dt.datetime, open_now: int, over
 
 def days_text(value: float, lang: str) -> str:
     _ = i18n.translations(lang).gettext
-    return _("%(days)s days") % {"days": f"{value:.1f}"}
+    return _("%(days)s days") % {"days": f"{value:g}" if float(value).is_integer() else f"{value:.1f}"}
 
 
 def table(form: Form, times: Times, lang: str) -> Table:
