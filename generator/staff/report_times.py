@@ -74,9 +74,10 @@ def summarise(rows: list[Any], form: Form, now: dt.datetime, open_now: int, over
     return Times(len(rows), sorted(days), judged, within, by_decision, open_now, overdue_now)
 
 
-def days_text(value: float, lang: str) -> str:
+def days_text(value: float | int, lang: str) -> str:
+    """Measured days with one decimal; a target (whole days, an int) as it is written."""
     _ = i18n.translations(lang).gettext
-    return _("%(days)s days") % {"days": f"{value:g}" if float(value).is_integer() else f"{value:.1f}"}
+    return _("%(days)s days") % {"days": value if isinstance(value, int) else f"{value:.1f}"}
 
 
 def table(form: Form, times: Times, lang: str) -> Table:
