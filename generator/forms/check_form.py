@@ -17,6 +17,7 @@ from generator.core.yamlsource import LineDict, LineList, load_yaml_file
 
 from .check_field import check_field
 from .check_notify import check_notify
+from .check_report import MAX_REPORT_FIELDS
 from .check_workflow import check_response_days, check_workflow
 from .checker import KEBAB_RE, LANGUAGE_NAMES, Checker
 from .fields import build_readers
@@ -119,6 +120,7 @@ def _check_schema(c: Checker, data: LineDict, rule_codes: dict[str, list[str]]
     fields: list[FormField] = []
     descriptors: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
+    counted: list[LineDict] = []  # the fields with report: true, in order
     for index, raw in enumerate(raw_fields):
         line = raw_fields.line_of(index)
         name = raw.get("name") if isinstance(raw, LineDict) else None
@@ -132,6 +134,15 @@ def _check_schema(c: Checker, data: LineDict, rule_codes: dict[str, list[str]]
         if checked:
             fields.append(checked[0])
             descriptors.append(checked[1])
+            if checked[0].report:
+                counted.append(raw)
+    if len(counted) > MAX_REPORT_FIELDS:
+        raw = counted[MAX_REPORT_FIELDS]
+        c.error(raw.line_of("report"), "report-too-many",
+                f'Field "{raw["name"]}" is field number {MAX_REPORT_FIELDS + 1} with "report: true", but reports can '
+                f"count at most {MAX_REPORT_FIELDS} fields of a form (over the limit: "
+                f'{", ".join(str(r["name"]) for r in counted[MAX_REPORT_FIELDS:])}). Remove "report: true" from '
+                "the fields that reports need least.")
     return fields, {"fields": descriptors}, set(seen)
 
 

@@ -15,6 +15,9 @@ from generator.core.yamlsource import LineDict
 from .checker import Checker
 
 CHOICE_CONTROLS = ("radios", "select", "checkboxes")
+#: At most this many fields of a form may be counted: the store keeps them in the columns
+#: v1..v8 of report_values (submissions/db/report_values.py reads this number).
+MAX_REPORT_FIELDS = 8
 #: An autocomplete token that names a person or a way to reach them.
 PERSONAL_AUTOCOMPLETE = ("name", "given-name", "family-name", "additional-name", "nickname", "email", "tel",
                          "tel-national", "street-address", "bday", "username")

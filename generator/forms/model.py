@@ -47,6 +47,7 @@ Problem codes (stable: staff search for them, tests assert them):
   invalid-webhook         a webhook in `notify.webhooks` without a usable name, URL or events
   insecure-webhook        a webhook that would carry answers or contact details over plain http
   report-not-countable    `report: true` on a field that is not a choice or rating, or that is personal
+  report-too-many         more than 8 fields of a form have `report: true` (reported on the 9th)
 """
 from __future__ import annotations
 

@@ -6,8 +6,11 @@ Read in this order: settings.py (environment) -> accounts.py (what an account
 may do; passwords, codes, setup links) -> sessions.py (the cookie and its row)
 -> app.py (routes, the checks before each page) -> inbox.py (issue 18: the
 submissions by role, audited) -> pages.py (templates in templates/staff/, words
-from the catalogs) -> commands.py (`staff ...`).
-Tables and queries live in submissions/db/accounts.py, staff_sessions.py and inbox.py.
+from the catalogs) -> commands.py (`staff ...`). Reports (issue 23): reports.py
+(routes, satisfaction) with periods.py, tables.py, charts.py, report_activity.py
+and report_times.py.
+Tables and queries live in submissions/db/accounts.py, staff_sessions.py, inbox.py,
+report_values.py and activity.py.
 
 May import: core, forms, submissions, web. Never endpoint.
 """

@@ -22,17 +22,16 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
-from generator.core import i18n, yamlsource
-from generator.core.problems import Problems
+from generator.core import i18n
 from generator.forms import HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, Form, read_submission, render_form
 from generator.submissions import cases, notices
 from generator.submissions.db.cases import CaseChanged
 
 from .accounts import visible_forms
+from .report_activity import channel_names
 from .sessions import Current
 
 NOTE_LIMIT = 4000  # characters: a note is a summary, not a file
-CHANNELS_FILE = "content/channels.yml"
 
 
 class Casework:
@@ -71,14 +70,13 @@ class Casework:
 
     def channels(self, lang: str) -> list[tuple[str, str]]:
         """The policy's channels (content/channels.yml) but the website: (id, name)."""
-        items = yamlsource.load_yaml_file(self.ws.settings.root / CHANNELS_FILE, rel=CHANNELS_FILE,
-                                          problems=Problems()) or []
-        return [(str(c["id"]), str(c.get(lang) or c["id"])) for c in items if c.get("id") != "website"]
+        return [(id_, names[lang]) for id_, names in channel_names(self.ws.settings.root).items() if id_ != "website"]
 
     def channel_name(self, channel: str, lang: str) -> str:
-        if channel == "website":
-            return i18n.gettext(lang, "The website")
-        return dict(self.channels(lang)).get(channel, channel)
+        names = channel_names(self.ws.settings.root)
+        if channel in names:
+            return names[channel][lang]
+        return i18n.gettext(lang, "The website") if channel == "website" else channel
 
     # -- changes ------------------------------------------------------------------
 

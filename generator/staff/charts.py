@@ -70,10 +70,11 @@ def wrap(text: str, width: int = LINE_CHARS, lines: int = 3) -> tuple[str, ...]:
 
 
 def column_chart(chart_id: str, title: str, bars: list[Bar], *, maximum: float, step: float, rtl: bool,
-                 number: str = "{:g}") -> Chart:
-    """Bars in the order given: from the right in Arabic (rtl), from the left otherwise."""
+                 number: str = "{:g}", width: int = WIDTH) -> Chart:
+    """Bars in the order given: from the right in Arabic (rtl), from the left otherwise.
+    A wider `width` leaves room for many bars (the drawing is scaled to the page)."""
     plot_left = 8 if rtl else AXIS
-    plot_right = WIDTH - AXIS if rtl else WIDTH - 8
+    plot_right = width - AXIS if rtl else width - 8
     baseline = HEIGHT - BOTTOM
     scale = (baseline - TOP) / maximum if maximum else 0
     slot = (plot_right - plot_left) / max(len(bars), 1)
@@ -91,6 +92,6 @@ def column_chart(chart_id: str, title: str, bars: list[Bar], *, maximum: float, 
         value += step
     axis_x = plot_right if rtl else plot_left
     label_x = axis_x + 6 if rtl else axis_x - 6
-    return Chart(chart_id, title, drawn, ticks, rtl, axis_x, label_x, baseline, plot_left=plot_left,
+    return Chart(chart_id, title, drawn, ticks, rtl, axis_x, label_x, baseline, width=width, plot_left=plot_left,
                  plot_right=plot_right)
 

@@ -45,6 +45,12 @@ class Period:
             return 3 * self.quarter - 2, 3 * self.quarter
         return 1, 12
 
+    @property
+    def month_keys(self) -> tuple[str, str]:
+        """First and last month as 'YYYY-MM' in its calendar (the months report counts are kept by)."""
+        first, last = self.months
+        return f"{self.year:04d}-{first:02d}", f"{self.year:04d}-{last:02d}"
+
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
         """[start, end) in UTC (days start at midnight UTC)."""
         first, last = self.months

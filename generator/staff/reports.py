@@ -1,10 +1,13 @@
 """Reports in the staff workspace (issue 23): satisfaction by service and channel,
 counted by the database from the `report: true` fields (submissions/db/report_values.py)
-without decrypting a single answer.
+without decrypting a single answer; submissions per week, form, kind and channel
+(report_activity.py); response times of cases (report_times.py).
 
-    GET /staff/reports/                          the forms this account may see reports of
+    GET /staff/reports/                          the reports this account may see
     GET /staff/reports/<form>?period=2026-11     a form's report for a whole month, quarter or year
-    GET /staff/reports/<form>/<table>.csv?period=...   one table of it as CSV
+    GET /staff/reports/submissions?period=2026   submissions by week, kind and channel
+    GET /staff/reports/response-times?period=2026   time to the first decision, in time or not
+    GET /staff/reports/<report>/<table>.csv?period=...   one table of it as CSV
 
 Admins and viewers see every form's reports, caseworkers those of their own
 forms; any other form answers 404 (audited), as everywhere in the workspace.
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -26,19 +29,15 @@ from starlette.routing import Route
 
 from generator.core import i18n
 from generator.forms import Form
+from generator.submissions import audit
 
-from . import charts, periods
+from . import charts, periods, report_activity, report_times
+from .accounts import visible_forms
+from .tables import Table, with_digits
 
 RATING_MAX = 5
-
-
-@dataclass
-class Table:
-    id: str
-    caption: str
-    head: list[str]
-    rows: list[list[str]]  # the first cell of each row is its header
-    chart: charts.Chart | None = None
+SUBMISSIONS, RESPONSE_TIMES = "submissions", "response-times"  # the reports that are not one form's
+COMMENTS_SHOWN = 100  # the newest comments of a period, listed in alphabetical order
 
 
 def may_see(account: Any, form_id: str) -> bool:
@@ -53,19 +52,16 @@ def report_fields(form: Form) -> tuple[list[Any], list[Any]]:
     return ratings, groups
 
 
-def summarise(counts: dict[str, list[tuple[tuple[Any, ...], Any, int]]],
-              groups: list[str]) -> dict[tuple[str | None, Any, str], dict[int, int]]:
+def summarise(totals: list[tuple[str, str, str, str, int]],
+              ratings: list[str]) -> dict[tuple[str | None, Any, str], dict[int, int]]:
     """{(grouping field or None, its value, rating field): {score: answers}} from the
-    database's counts of each rating by the values of every grouping field."""
+    period's counts (report_counts: each rating alone, and beside each grouping value)."""
     result: dict[tuple[str | None, Any, str], dict[int, int]] = {}
-    for name, rows in counts.items():
-        for values, score, n in rows:
-            if not isinstance(score, str) or not score.isdigit():
-                continue
-            keys: list[tuple[str | None, Any]] = [(None, None), *zip(groups, values)]
-            for key, item in keys:
-                scores = result.setdefault((key, item, name), {})
-                scores[int(score)] = scores.get(int(score), 0) + n
+    for by_field, by_value, name, score, n in totals:
+        if name not in ratings or not score.isdigit() or n <= 0:
+            continue
+        scores = result.setdefault((by_field or None, by_value if by_field else None, name), {})
+        scores[int(score)] = scores.get(int(score), 0) + n
     return result
 
 
@@ -80,6 +76,7 @@ class Reports:
 
     def __init__(self, workspace: Any) -> None:
         self.ws = workspace
+        self.channels = report_activity.channel_names(Path(workspace.settings.root))
 
     def routes(self) -> list[Route]:
         return [
@@ -96,6 +93,18 @@ class Reports:
         return [form_id for form_id in sorted(self.ws.forms)
                 if may_see(account, form_id) and report_fields(self.ws.forms[form_id])[0]]
 
+    def visible(self, account: Any) -> list[Form]:
+        return [self.ws.forms[f] for f in sorted(self.ws.forms) if may_see(account, f)]
+
+    def title(self, report_id: str, lang: str) -> str:
+        _ = i18n.translations(lang).gettext
+        if report_id == SUBMISSIONS:
+            return _("Submissions")
+        if report_id == RESPONSE_TIMES:
+            return _("Response times")
+        form = self.ws.forms[report_id]
+        return str(form.title.get(lang, form.id))
+
     async def index(self, request: Request) -> Response:
         current, response = await self.ws.signed_in(request)
         if current is None:
@@ -103,65 +112,131 @@ class Reports:
         lang = current.account.language
         shown = [{"id": f, "title": self.ws.forms[f].title.get(lang, f)}
                  for f in self.forms_with_reports(current.account)]
-        return self.ws.page(request, "reports.html", lang, current=current, forms=shown)
+        timed = bool(report_times.timed_forms(self.visible(current.account)))
+        return self.ws.page(request, "reports.html", lang, current=current, forms=shown, timed=timed)
 
-    async def allowed(self, request: Request) -> tuple[Any, Form | None, Response | None]:
+    async def allowed(self, request: Request) -> tuple[Any, str | None, Response | None]:
+        """(signed-in account, the report's id: a form's or SUBMISSIONS, RESPONSE_TIMES; or the refusal)."""
         current, response = await self.ws.signed_in(request)
         if current is None:
             return None, None, response
-        form_id = request.path_params["form_id"]
-        form = self.ws.forms.get(form_id)
+        report_id = request.path_params["form_id"]
+        if report_id in (SUBMISSIONS, RESPONSE_TIMES):  # each shows the forms this account may see
+            return current, report_id, None
+        form = self.ws.forms.get(report_id)
         if form is None or not report_fields(form)[0]:
             return current, None, self.ws.not_found(request, current.account.language, current)
-        if not may_see(current.account, form_id):
-            return current, None, await self.ws.refuse(request, current, f"report of {form_id}")
-        return current, form, None
+        if not may_see(current.account, report_id):
+            return current, None, await self.ws.refuse(request, current, f"report of {report_id}")
+        return current, report_id, None
 
-    def period(self, request: Request) -> periods.Period:
+    def period(self, request: Request, report_id: str) -> periods.Period:
         calendar = "hijri" if request.query_params.get("calendar") == "hijri" else "gregorian"
-        return periods.parse(request.query_params.get("period")) or periods.current(calendar, self.ws.clock())
+        unit = "month" if report_id in self.ws.forms else "year"
+        return periods.parse(request.query_params.get("period")) or periods.current(calendar, self.ws.clock(), unit)
 
-    async def tables(self, form: Form, period: periods.Period, lang: str) -> list[Table]:
-        start, end = period.bounds()
+    async def tables(self, account: Any, report_id: str, period: periods.Period, lang: str) -> list[Table]:
+        if report_id == SUBMISSIONS:
+            return await self.submission_tables(account, period, lang)
+        if report_id == RESPONSE_TIMES:
+            return await self.time_tables(account, period, lang)
+        form = self.ws.forms[report_id]
         ratings, groups = report_fields(form)
-        names = [g.name for g in groups]
-        counts = {f.name: await self.ws.run(self.ws.store.report_counts, form.id, start, end, names, f.name)
-                  for f in ratings}
-        summary = summarise(counts, names)
+        totals = await self.ws.run(self.ws.store.report_totals, form.id, period.calendar, *period.month_keys)
+        summary = summarise(totals, [f.name for f in ratings])
         return build_tables(ratings, groups, summary, lang, self.min_group)
 
+    async def comments(self, current: Any, form: Form, period: periods.Period,
+                       tables: list[Table]) -> dict[str, Any] | None:
+        """The period's comments (a form's free-text fields, not sensitive), for the roles that may
+        read the form's answers (not viewers), as one list for the whole period in alphabetical
+        order: never beside a group, never beside their ratings, and none at all when the period
+        has fewer answers than the smallest group shown. Audited as a read of answers."""
+        account = current.account
+        fields = [f for f in form.fields if f.control == "textarea" and not f.sensitive]
+        if not fields or account.role == "viewer" or form.id not in visible_forms(account, sorted(self.ws.forms)):
+            return None
+        answers = int(tables[0].rows[0][1]) if tables and tables[0].rows and tables[0].rows[0][1].isdigit() else 0
+        if answers < self.min_group:
+            return {"texts": [], "hidden": True, "limit": COMMENTS_SHOWN}
+        start, end = period.bounds()
+        texts: list[str] = []
+        for field in fields:
+            texts += await self.ws.run(self.ws.store.texts, form.id, field.name, start, end, limit=COMMENTS_SHOWN)
+        texts = sorted(texts[:COMMENTS_SHOWN])
+        await self.ws.run(audit.record, self.ws.store, who=account.email, action="staff-report-comments",
+                          form_id=form.id, rows=len(texts), detail=period.key, now=self.ws.clock())
+        return {"texts": texts, "hidden": False, "limit": COMMENTS_SHOWN}
+
+    async def submission_tables(self, account: Any, period: periods.Period, lang: str) -> list[Table]:
+        forms = self.visible(account)
+        bounds = report_activity.week_bounds(self.ws.clock())
+        weeks = {f.id: await self.ws.run(self.ws.store.arrivals, f.id, bounds) for f in forms}
+        tables = [report_activity.weekly_table(forms, weeks, bounds, lang, self.ws.inbox.digits())]
+        for form in forms:
+            for field in report_activity.choice_fields(form):
+                counts = await self.ws.run(self.ws.store.report_months, form.id, period.calendar, field.name,
+                                           *period.month_keys)
+                tables.append(report_activity.months_table(form, field, period, counts, lang))
+        handled = [f for f in forms if f.workflow is not None]
+        start, end = period.bounds()
+        channels = await self.ws.run(self.ws.store.channel_counts, [f.id for f in handled], start, end)
+        tables.append(report_activity.channel_table(handled, channels, self.channels, lang))
+        return tables
+
+    async def time_tables(self, account: Any, period: periods.Period, lang: str) -> list[Table]:
+        now, (start, end) = self.ws.clock(), period.bounds()
+        tables = []
+        for form in report_times.timed_forms(self.visible(account)):
+            assert form.workflow is not None
+            decisions = [s.id for s in form.workflow.states if s.decision]
+            rows = await self.ws.run(self.ws.store.decisions, form.id, decisions, start, end)
+            open_now, overdue_now = await self.ws.run(self.ws.store.open_and_overdue, form.id, now)
+            times = report_times.summarise(rows, form, now, open_now, overdue_now)
+            tables.append(report_times.table(form, times, lang))
+        return tables
+
     async def report(self, request: Request) -> Response:
-        current, form, response = await self.allowed(request)
-        if form is None:
+        current, report_id, response = await self.allowed(request)
+        if report_id is None:
             return response  # type: ignore[return-value]
         lang = current.account.language
-        period = self.period(request)
-        tables = await self.tables(form, period, lang)
+        period = self.period(request, report_id)
+        tables = await self.tables(current.account, report_id, period, lang)
+        form = self.ws.forms.get(report_id)
+        comments = await self.comments(current, form, period, tables) if form is not None else None
         calendar = period.calendar
         choices = [{"key": p.key, "label": p.label(lang), "selected": p.key == period.key}
                    for p in periods.recent(calendar, self.ws.clock())]
         if not any(c["selected"] for c in choices):
             choices.insert(0, {"key": period.key, "label": period.label(lang), "selected": True})
-        return self.ws.page(request, "reports_form.html", lang, current=current, form_id=form.id,
-                            form_title=form.title.get(lang, form.id), period=period, period_label=period.label(lang),
-                            choices=choices, calendar=calendar, tables=tables, min_group=self.min_group)
+        digits = self.ws.inbox.digits()
+        for choice in choices:
+            choice["label"] = i18n.localise_digits(str(choice["label"]), lang, digits)
+        return self.ws.page(request, "reports_form.html", lang, current=current, form_id=report_id,
+                            form_title=self.title(report_id, lang), period=period,
+                            period_label=i18n.localise_digits(period.label(lang), lang, digits), choices=choices,
+                            calendar=calendar, tables=[with_digits(t, lang, digits) for t in tables], comments=comments,
+                            number=lambda value: i18n.localise_digits(str(value), lang, digits),
+                            min_group=self.min_group if report_id in self.ws.forms else None)
 
     async def csv(self, request: Request) -> Response:
-        current, form, response = await self.allowed(request)
-        if form is None:
+        current, report_id, response = await self.allowed(request)
+        if report_id is None:
             return response  # type: ignore[return-value]
         lang = current.account.language
-        period = self.period(request)
-        table = next((t for t in await self.tables(form, period, lang) if t.id == request.path_params["table"]), None)
+        period = self.period(request, report_id)
+        tables = await self.tables(current.account, report_id, period, lang)
+        table = next((t for t in tables if t.id == request.path_params["table"]), None)
         if table is None:
             return self.ws.not_found(request, lang, current)
         await self.ws.run(self.ws.accounts.audit, current.account.email, "staff-report-download",
-                          f"{form.id} {table.id} {period.key}")
+                          f"{report_id} {table.id} {period.key}")
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(table.head)
         writer.writerows(table.rows)
-        name = f"{form.id}-{table.id}-{period.key}.csv"
+        name = f"{report_id}-{table.id}-{period.key}.csv"
         return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -31,7 +31,7 @@ ACTIONS = ("export", "http-export", "subject-find", "subject-export", "subject-d
            "webhook-read", "notify-digest", "staff-notify-choice",
            # the inbox (generator/staff/inbox.py): the reference in the detail, never content
            "staff-view", "staff-print", "staff-search", "staff-spam-release", "staff-spam-delete", "staff-export",
-           "staff-report-download",
+           "staff-report-download", "staff-report-comments",
            # case handling (generator/staff/casework.py): reference and states, never a note's words
            "staff-case-move", "staff-case-assign", "staff-case-note", "staff-case-enter")
 

@@ -341,6 +341,37 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE staff_accounts ADD COLUMN digest INTEGER NOT NULL DEFAULT 0",
         ),
     ),
+    Migration(
+        10,
+        "report counts kept per month of each calendar as submissions arrive",
+        # report_counts: how many submissions of a form, in one month of one calendar
+        # (Gregorian or Umm al-Qura, months starting at midnight UTC as report periods do),
+        # had one value of a counted field (by_field ''), or one rating together with one
+        # value of a grouping choice (by_field the choice). Added to in the submission's own
+        # transaction, taken from by `subject delete`, left alone by purge (aggregates with
+        # no reference and no free text, kept beyond retention like report_monthly). A report
+        # sums at most 12 months of these rows instead of counting a period's submissions
+        # (a year's satisfaction page: ~516 ms -> see docs/benchmarks.md).
+        # report_counts_filled: the forms whose counts were rebuilt from report_values and
+        # report_monthly (rows stored before this step) at the first start with this step.
+        sql=(
+            """CREATE TABLE report_counts (
+                form_id TEXT NOT NULL,
+                calendar TEXT NOT NULL CHECK (calendar IN ('gregorian', 'hijri')),
+                month TEXT NOT NULL,
+                by_field TEXT NOT NULL,
+                by_value TEXT NOT NULL,
+                field TEXT NOT NULL,
+                value TEXT NOT NULL,
+                count INTEGER NOT NULL,
+                PRIMARY KEY (form_id, calendar, month, by_field, by_value, field, value)
+            )""",
+            """CREATE TABLE report_counts_filled (
+                form_id TEXT PRIMARY KEY,
+                filled_at {time} NOT NULL
+            )""",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -13,12 +13,13 @@ because they must be backed up apart from the database.
 """
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from typing import Any, Callable, Mapping
 
 from . import crypto
 from .crypto import KeyProblem
-from .db.report_values import report_fields_of
+from .db.report_values import report_fields_of, report_roles_of
 from .identifiers import Indexer
 from .settings import StorageSettings
 from .store import Store, open_store
@@ -98,6 +99,8 @@ def open_secure_store(settings: StorageSettings, forms: Mapping[str, Any], *, cr
         store.codec = crypto.EncryptedCodec(keys)
         store.indexer = Indexer(lookup, forms)
         store.report_fields = report_fields_of(forms)
+        store.report_roles = report_roles_of(forms)
+        store.fill_report_counts(dt.datetime.now(dt.timezone.utc))  # once per form: rows from before step 10
         if encrypt_old_rows and (count := store.reencrypt()):
             note(f"note: encrypted {count} stored submission(s) with the newest data key ({keys.newest}).")
     except BaseException:

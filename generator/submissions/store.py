@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .db.accounts import AccountQueries
+from .db.activity import ActivityQueries
 from .db.audit_log import AuditQueries
 from .db.cases import CaseQueries
 from .db.connection import Database
@@ -34,7 +35,7 @@ from .db.submissions import AnswersCodec, SubmissionQueries
 
 
 class Store(SubmissionQueries, CaseQueries, OutboxQueries, SchemaQueries, AuditQueries, TokenQueries,
-            AccountQueries, SessionQueries, InboxQueries, Database):
+            AccountQueries, SessionQueries, InboxQueries, ActivityQueries, Database):
     """The operations the web apps and the commands need, for either backend."""
 
     def __init__(self, *, codec: Any = None, indexer: Any = None) -> None:
@@ -43,6 +44,8 @@ class Store(SubmissionQueries, CaseQueries, OutboxQueries, SchemaQueries, AuditQ
         self.indexer = indexer  # identifiers.Indexer, or None: no lookup hashes stored
         self.outbox_planner: Any = None  # notices.OutboxPlanner, or None: notifications off, nothing queued
         self.report_fields: dict[str, tuple[str, ...]] = {}  # {form id: its `report: true` fields}
+        #: {form id: (its counted single choices, its counted ratings)} (db/report_values.py)
+        self.report_roles: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
     def reencrypt(self, *, batch: int = 500) -> int:
         """Answers and internal notes not under the codec's newest key, rewritten under it."""

@@ -39,6 +39,8 @@ CASES = {
                       (26, "reserved-name", 'The field name "reference" is reserved')],
     "invalid-sensitive": [(15, "invalid-value", '"sensitive" must be true')],
     "report-not-countable": [(14, "report-not-countable", 'Field "comments" cannot be counted by reports')],
+    "report-too-many": [(109, "report-too-many", 'Field "choice_9" is field number 9 with "report: true", but '
+                                                 "reports can count at most 8 fields")],
     "duplicate-field": [(20, "duplicate-field", '"full_name" (line 10)')],
     "missing-label": [(15, "missing-label", 'Field "full_name" has no label')],
     "missing-max-length": [(12, "missing-max-length", "maxLength")],

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import random
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -153,8 +154,9 @@ def test_every_figure_equals_one_computed_from_the_known_answers(
             assert response.status_code == 200
             assert response.headers["content-type"].startswith("text/csv")
             assert list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")))) == rows
-        # No free text reaches the report: comments are never counted.
-        assert "note 1" not in page.text
+        # No free text reaches a table or a chart: comments are never counted.
+        assert not any("note" in cell for rows in tables.values() for row in rows for cell in row)
+        assert "note 1" not in page.text.split('id="comments-heading"')[0]
         # Another month holds none of them.
         empty = parse(client.get("/staff/reports/satisfaction?period=2001-01").text).tables
         assert all(row[1] == few for row in empty["overall"][1:])
@@ -223,10 +225,51 @@ def test_report_pages_pass_axe_in_both_languages(posted: tuple[Staff, list[dict[
             token = client.cookies.get(COOKIE)
         tab.context.clear_cookies()
         tab.context.add_cookies([{"name": COOKIE, "value": token, "url": ws.url}])
-        for path in ("/staff/reports/", f"/staff/reports/satisfaction?period={month}"):
+        for path in ("/staff/reports/", f"/staff/reports/satisfaction?period={month}",
+                     f"/staff/reports/submissions?period={month[:4]}", f"/staff/reports/response-times?period={month[:4]}"):
             tab.goto(ws.url + path)
             assert tab.locator("html").get_attribute("lang") == lang
             problems = describe_violations(path, axe_violations(tab))
             width = tab.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
             assert width[0] <= width[1], f"{lang} {path} scrolls sideways"
             assert not problems, "\n".join(problems)
+
+
+COMMENT = re.compile(r'<li dir="auto">([^<]*)</li>')
+
+
+def test_comments_only_to_readers_of_answers_and_never_for_a_small_period(
+        posted: tuple[Staff, list[dict[str, Any]], str]) -> None:
+    ws, answers, month = posted
+    with sign_in_as(ws, "hind@example.org", "admin", lang="en") as client:
+        page = client.get(f"/staff/reports/satisfaction?period={month}").text
+        # One list for the whole period, in alphabetical order, after every table (beside no group).
+        assert COMMENT.findall(page) == sorted(a["comments"] for a in answers)
+        assert page.index('id="comments-heading"') > page.rindex("<table")
+        assert [e["detail"] for e in ws.audit("staff-report-comments")] == [month]
+        empty = client.get("/staff/reports/satisfaction?period=2001-01").text
+        assert COMMENT.findall(empty) == []
+        assert "Comments are not listed for a period with fewer than 5 answers." in empty
+    with sign_in_as(ws, "kamal@example.org", "caseworker", ("satisfaction",), lang="en") as client:
+        assert COMMENT.findall(client.get(f"/staff/reports/satisfaction?period={month}").text)
+    with sign_in_as(ws, "wafa@example.org", "viewer", lang="en") as client:
+        page = client.get(f"/staff/reports/satisfaction?period={month}").text
+        assert "note " not in page and 'id="comments-heading"' not in page
+    assert len(ws.audit("staff-report-comments")) == 2  # the admin's and the caseworker's readings
+
+
+def test_arabic_indic_digits_when_the_organisation_chooses_them(
+        posted: tuple[Staff, list[dict[str, Any]], str]) -> None:
+    ws, answers, month = posted
+    with sign_in_as(ws, "hind@example.org", "admin") as client:
+        western = client.get(f"/staff/reports/satisfaction?period={month}").text
+        ws.workspace.inbox.organisation.arabic_digits = "arab"  # content/settings.yml: arabic_digits: arab
+        arabic = client.get(f"/staff/reports/satisfaction?period={month}").text
+        csv_text = client.get(f"/staff/reports/satisfaction/overall.csv?period={month}").content.decode("utf-8-sig")
+    to_arabic = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+    for table_id, rows in parse(western).tables.items():
+        assert parse(arabic).tables[table_id] == [[cell.translate(to_arabic) for cell in row] for row in rows]
+    assert f">{len(answers)}<".translate(to_arabic) in arabic  # the answers in the table
+    assert re.search(r'class="chart__value"[^>]*>[٠-٩]\.[٠-٩]{2}<', arabic)  # a mean on a bar
+    assert re.search(r'class="chart__tick"[^>]*>[٠-٩]<', arabic)  # the value axis
+    assert not re.search(r"[٠-٩]", csv_text) and str(len(answers)) in csv_text  # the CSV keeps 0-9

@@ -217,6 +217,7 @@ RELEASED = {
     7: {"sqlite": "811ed8b2d4c538e7", "postgresql": "a7923d149587df8e"},
     8: {"sqlite": "4484482eba0a431b", "postgresql": "2cf4f85d752b8ee4"},
     9: {"sqlite": "a6558943e52c6fd9", "postgresql": "1238967cc196bf1b"},
+    10: {"sqlite": "65887f4469da9878", "postgresql": "39359eef8acce098"},
 }
 
 

@@ -36,6 +36,7 @@ _ROW = "id, reference, form_id, status, submitted_at, opened_at, case_state, due
 
 
 class InboxQueries(Database):
+    _count_accepted: Any  # db/submissions.py: store a submission's counted values once it is accepted
 
     def _inbox_row(self, row: Sequence[Any]) -> InboxRow:
         def time(value: Any) -> dt.datetime | None:
@@ -156,4 +157,7 @@ class InboxQueries(Database):
         with self._transaction() as cur:
             cur.execute(self._sql("UPDATE submissions SET status = 'accepted' "
                                   "WHERE reference = ? AND status = 'suspected-spam'"), (reference,))
-            return bool(cur.rowcount)
+            if not cur.rowcount:
+                return False
+            self._count_accepted(cur, reference)  # reports count it from now on (db/submissions.py)
+            return True

@@ -31,6 +31,10 @@ class PostgresDatabase(Database):
         # Two services starting at once must not both create the tables.
         cur.execute("SELECT pg_advisory_xact_lock(4242001)")
 
+    def _lock_report_values(self, cur: Any) -> None:
+        # No submission's values may be stored (and counted) while a form's counts are rebuilt.
+        cur.execute("LOCK TABLE report_values IN SHARE MODE")
+
     def _skip_locked(self) -> str:
         return " FOR UPDATE SKIP LOCKED"
 

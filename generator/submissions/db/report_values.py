@@ -11,21 +11,37 @@ per group, never a row per submission. Before a purge deletes a submission,
 its values (as one JSON object, keys sorted) are added to
 `report_monthly`: one count per form, Gregorian month and combination, with no
 reference and no free text, so multi-year trends survive the retention period.
+
+Reports do not count those rows: `report_counts` (migration step 10) keeps, per
+form and month of each calendar, the number of submissions with each value of
+each counted field, and of each rating beside each value of each grouping
+choice. It is added to in the submission's transaction and taken from by
+`subject delete`, and a purge leaves it alone, so a report of any whole period
+(a month, a quarter or a year, old or new) sums at most 12 months of counts.
 """
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
-from typing import Any, Iterable, Mapping, Sequence
+from collections import Counter
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
+from hijridate import Gregorian
+
+from generator.forms.check_report import MAX_REPORT_FIELDS
 from generator.submissions.records import Submission
 
 from .connection import Database
 
-COLUMNS = tuple(f"v{i}" for i in range(1, 9))  # at most 8 counted fields per form
+COLUMNS = tuple(f"v{i}" for i in range(1, MAX_REPORT_FIELDS + 1))  # the checker refuses more
 INSERT_VALUES = (f"INSERT INTO report_values (submission_id, form_id, submitted_at, {', '.join(COLUMNS)}) "
                  f"SELECT id, form_id, submitted_at, {', '.join('?' for _ in COLUMNS)} FROM submissions "
                  f"WHERE reference = ?")
+ADD_COUNTS = ("INSERT INTO report_counts (form_id, calendar, month, by_field, by_value, field, value, count) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+              "ON CONFLICT (form_id, calendar, month, by_field, by_value, field, value) "
+              "DO UPDATE SET count = report_counts.count + excluded.count")
 ADD_MONTHLY = ("INSERT INTO report_monthly (form_id, month, combination, count) VALUES (?, ?, ?, ?) "
                "ON CONFLICT (form_id, month, combination) DO UPDATE SET count = report_monthly.count + excluded.count")
 
@@ -34,6 +50,44 @@ def report_fields_of(forms: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     """{form id: names of its `report: true` fields (the first 8)} for loaded forms."""
     return {form_id: tuple(f.name for f in form.fields if getattr(f, "report", False))[:len(COLUMNS)]
             for form_id, form in forms.items()}
+
+
+def report_roles_of(forms: Mapping[str, Any]) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """{form id: (its counted single choices, its counted ratings)}: each rating is also
+    counted beside each value of each of those choices (a list of choices groups nothing)."""
+    roles = {}
+    for form_id, form in forms.items():
+        counted = [f for f in form.fields if getattr(f, "report", False)][:len(COLUMNS)]
+        groups = tuple(f.name for f in counted if f.type == "string" and f.options)
+        ratings = tuple(f.name for f in counted if f.type == "integer")
+        roles[form_id] = (groups, ratings)
+    return roles
+
+
+@functools.lru_cache(maxsize=4096)
+def months_of(day: dt.date) -> tuple[tuple[str, str], ...]:
+    """(calendar, 'YYYY-MM') of the day in each calendar (Umm al-Qura only within its tables)."""
+    months = [("gregorian", f"{day.year:04d}-{day.month:02d}")]
+    try:
+        hijri = Gregorian(day.year, day.month, day.day).to_hijri()
+    except (ValueError, OverflowError):  # outside 1343-1500 AH
+        return tuple(months)
+    months.append(("hijri", f"{hijri.year:04d}-{hijri.month:02d}"))
+    return tuple(months)
+
+
+def marginals(values: Mapping[str, str | None], groups: Sequence[str],
+              ratings: Sequence[str]) -> Iterator[tuple[str, str, str, str]]:
+    """(by_field, by_value, field, value) counted once for one submission's values."""
+    for name, value in values.items():
+        if value is not None:
+            yield "", "", name, value
+    for group in groups:
+        if (by_value := values.get(group)) is None:
+            continue
+        for rating in ratings:
+            if (value := values.get(rating)) is not None:
+                yield group, by_value, rating, value
 
 
 def stored_value(answer: Any) -> str | None:
@@ -47,6 +101,7 @@ def stored_value(answer: Any) -> str | None:
 
 class ReportQueries(Database):
     report_fields: Mapping[str, tuple[str, ...]]
+    report_roles: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]
 
     def _report_rows(self, subs: Iterable[Submission]) -> list[tuple[str | None, ...]]:
         fields = getattr(self, "report_fields", None) or {}
@@ -65,6 +120,95 @@ class ReportQueries(Database):
     def _insert_report_values(self, cur: Any, subs: Iterable[Submission]) -> None:
         if rows := self._report_rows(subs):
             cur.executemany(self._sql(INSERT_VALUES), rows)
+            fields = getattr(self, "report_fields", None) or {}
+            by_reference = {sub.reference: sub for sub in subs}
+            counts: Counter[tuple[str, ...]] = Counter()
+            for *values, reference in rows:
+                sub = by_reference[reference]  # type: ignore[index]
+                self._count(counts, sub.form_id, sub.submitted_at, dict(zip(fields[sub.form_id], values)))
+            self._add_counts(cur, counts)
+
+    def _count(self, counts: Counter[tuple[str, ...]], form_id: str, at: dt.datetime,
+               values: Mapping[str, str | None], n: int = 1) -> None:
+        """Add n (or take away, n < 0) one submission's values to `counts`, keyed as report_counts."""
+        groups, ratings = (getattr(self, "report_roles", None) or {}).get(form_id, ((), ()))
+        day = at.astimezone(dt.timezone.utc).date()
+        for calendar, month in months_of(day):
+            for key in marginals(values, groups, ratings):
+                counts[(form_id, calendar, month, *key)] += n
+
+    def _add_counts(self, cur: Any, counts: Counter[tuple[str, ...]]) -> None:
+        if rows := [(*key, n) for key, n in sorted(counts.items()) if n]:
+            cur.executemany(self._sql(ADD_COUNTS), rows)
+            if any(n < 0 for n in counts.values()):
+                cur.execute("DELETE FROM report_counts WHERE count <= 0")
+
+    def _forget_counts(self, cur: Any, where: str, params: Sequence[Any]) -> None:
+        """Take the values of the submissions `where` selects out of report_counts (subject delete)."""
+        fields = getattr(self, "report_fields", None) or {}
+        cur.execute(self._sql(f"SELECT form_id, submitted_at, {', '.join(COLUMNS)} FROM report_values "
+                              f"WHERE submission_id IN (SELECT id FROM submissions WHERE {where})"), list(params))
+        counts: Counter[tuple[str, ...]] = Counter()
+        for form_id, at, *stored in cur.fetchall():
+            self._count(counts, form_id, self._time_from_db(at), dict(zip(fields.get(form_id, ()), stored)), -1)
+        self._add_counts(cur, counts)
+
+    def _lock_report_values(self, cur: Any) -> None:
+        """Hold back other writers of report_values while counts are rebuilt (PostgreSQL)."""
+
+    def fill_report_counts(self, now: dt.datetime) -> list[str]:
+        """Once per form (report_counts_filled), build its counts from the rows stored
+        before migration step 10: report_values (both calendars) and report_monthly
+        (Gregorian months only: a Gregorian month's combinations cannot be split into
+        Hijri months). The forms filled now."""
+        fields = getattr(self, "report_fields", None) or {}
+        cur = self._conn().cursor()
+        cur.execute("SELECT form_id FROM report_counts_filled")
+        done = {row[0] for row in cur.fetchall()}
+        filled = []
+        for form_id in sorted(fields):
+            if not fields[form_id] or form_id in done:  # most starts: nothing to do, nothing locked
+                continue
+            with self._transaction() as cur:
+                self._lock_report_values(cur)
+                cur.execute(self._sql("INSERT INTO report_counts_filled (form_id, filled_at) VALUES (?, ?) "
+                                      "ON CONFLICT (form_id) DO NOTHING"), (form_id, self._time_to_db(now)))
+                if cur.rowcount != 1:
+                    continue
+                cur.execute(self._sql("DELETE FROM report_counts WHERE form_id = ?"), (form_id,))
+                counts: Counter[tuple[str, ...]] = Counter()
+                cur.execute(self._sql(f"SELECT submitted_at, {', '.join(COLUMNS)} FROM report_values "
+                                      f"WHERE form_id = ?"), (form_id,))
+                for at, *stored in cur.fetchall():
+                    self._count(counts, form_id, self._time_from_db(at), dict(zip(fields[form_id], stored)))
+                groups, ratings = (getattr(self, "report_roles", None) or {}).get(form_id, ((), ()))
+                cur.execute(self._sql("SELECT month, combination, count FROM report_monthly WHERE form_id = ?"),
+                            (form_id,))
+                for month, combination, n in cur.fetchall():
+                    for key in marginals(json.loads(combination), groups, ratings):
+                        counts[(form_id, "gregorian", month, *key)] += int(n)
+                self._add_counts(cur, counts)
+                filled.append(form_id)
+        return filled
+
+    def report_totals(self, form_id: str, calendar: str, first: str,
+                      last: str) -> list[tuple[str, str, str, str, int]]:
+        """(by_field, by_value, field, value, submissions) summed over the months first..last
+        ('YYYY-MM', inclusive) of a calendar: '' by_field for a field's own counts."""
+        cur = self._conn().cursor()
+        cur.execute(self._sql("SELECT by_field, by_value, field, value, SUM(count) FROM report_counts "
+                              "WHERE form_id = ? AND calendar = ? AND month >= ? AND month <= ? "
+                              "GROUP BY by_field, by_value, field, value"), (form_id, calendar, first, last))
+        return [(by_field, by_value, field, value, int(n)) for by_field, by_value, field, value, n in cur.fetchall()]
+
+    def report_months(self, form_id: str, calendar: str, field: str, first: str,
+                      last: str) -> list[tuple[str, str, int]]:
+        """(month, value, submissions) of one counted field, month by month."""
+        cur = self._conn().cursor()
+        cur.execute(self._sql("SELECT month, value, SUM(count) FROM report_counts WHERE form_id = ? AND "
+                              "calendar = ? AND month >= ? AND month <= ? AND by_field = '' AND field = ? "
+                              "GROUP BY month, value ORDER BY month, value"), (form_id, calendar, first, last, field))
+        return [(month, value, int(n)) for month, value, n in cur.fetchall()]
 
     def _keep_monthly_counts(self, cur: Any, where: str, params: Sequence[Any]) -> None:
         """Add the counted values of the submissions `where` selects to report_monthly."""

@@ -89,6 +89,12 @@ class SubmissionQueries(ReportQueries, LookupQueries, OutboxQueries):
                 error, sub = exc, dataclasses.replace(sub, reference=new_reference())
         return error
 
+    def _count_accepted(self, cur: Any, reference: str) -> None:
+        """Store the counted values of a submission that has just become accepted (released spam)."""
+        cur.execute(self._sql(f"{SELECT} WHERE reference = ?"), (reference,))
+        if (row := cur.fetchone()) is not None:
+            self._insert_report_values(cur, [self._submission(row)])
+
     def purge(self, form_id: str, before: dt.datetime) -> int:
         """Delete what is past retention: a submission with no case by its arrival, a
         closed case by its closing; an open case never (open_cases_before reports it)."""
@@ -102,10 +108,12 @@ class SubmissionQueries(ReportQueries, LookupQueries, OutboxQueries):
         return count
 
     def delete_references(self, references: Sequence[str]) -> int:
-        """Delete these submissions (and, by cascade, their lookup hashes)."""
+        """Delete these submissions (and, by cascade, their lookup hashes and counted values;
+        their counts are taken out of report_counts)."""
         count = 0
         with self._transaction() as cur:
             for chunk in chunks(list(references)):
+                self._forget_counts(cur, f"reference IN ({marks(chunk)})", chunk)
                 cur.execute(self._sql(f"DELETE FROM submissions WHERE reference IN ({marks(chunk)})"), chunk)
                 count += cur.rowcount
         self._after_purge()
@@ -194,3 +202,25 @@ class SubmissionQueries(ReportQueries, LookupQueries, OutboxQueries):
     def _all_submissions(self, cur: Any) -> list[Submission]:
         cur.execute(self._sql(SELECT))
         return [self._submission(row) for row in cur.fetchall()]
+
+    def texts(self, form_id: str, field: str, start: dt.datetime, end: dt.datetime, *, limit: int) -> list[str]:
+        """The non-empty answers to one field of a form's accepted submissions in [start, end),
+        newest first, at most `limit` (the comments a report lists: answers are decrypted,
+        a page of 200 at a time until `limit` are found)."""
+        found: list[str] = []
+        cur = self._conn().cursor()
+        for offset in range(0, 10**9, 200):
+            cur.execute(self._sql("SELECT reference, answers FROM submissions WHERE form_id = ? AND status = "
+                                  "'accepted' AND submitted_at >= ? AND submitted_at < ? "
+                                  "ORDER BY submitted_at DESC LIMIT 200 OFFSET ?"),  # the form's index, read backwards
+                        (form_id, self._time_to_db(start), self._time_to_db(end), offset))
+            rows = cur.fetchall()
+            for reference, stored in rows:
+                text = self.codec.decode(stored, reference).get(field)
+                if isinstance(text, str) and text.strip():
+                    found.append(text.strip())
+                    if len(found) == limit:
+                        return found
+            if len(rows) < 200:
+                break
+        return found

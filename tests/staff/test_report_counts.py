@@ -1,0 +1,125 @@
+"""Report counts kept per month (migration step 10) on SQLite and PostgreSQL: answers
+posted through the public form, then a subject delete, a purge and a rebuild from
+the rows of step 8; every figure is computed again here from the posted answers."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from collections import Counter
+from typing import Any
+
+from hijridate import Gregorian
+
+from tests.staff import test_reports
+from tests.staff.conftest import Staff
+from tests.staff.test_reports import RATINGS, figures, parse, sign_in_as
+
+posted = test_reports.posted  # the answers posted through the public form (a fixture)
+
+GROUPS = ("service", "channel")
+FEW = "fewer than 5"
+NOW = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+ACCOUNTS = itertools.count()
+
+
+def expected_totals(answers: list[dict[str, Any]]) -> Counter[tuple[str, str, str, str]]:
+    """(by_field, by_value, field, value): submissions, counted here from the answers."""
+    counted: Counter[tuple[str, str, str, str]] = Counter()
+    for answer in answers:
+        for name in (*GROUPS, *RATINGS):
+            counted[("", "", name, str(answer[name]))] += 1
+        for group in GROUPS:
+            for name in RATINGS:
+                counted[(group, answer[group], name, str(answer[name]))] += 1
+    return counted
+
+
+def totals(ws: Staff, calendar: str, month: str) -> Counter[tuple[str, str, str, str]]:
+    return Counter({(a, b, c, d): n for a, b, c, d, n in ws.store.report_totals("satisfaction", calendar, month,
+                                                                                  month)})
+
+
+def hijri_month(at: dt.datetime) -> str:
+    h = Gregorian(at.year, at.month, at.day).to_hijri()
+    return f"h{h.year:04d}-{h.month:02d}"
+
+
+def overall_rows(ws: Staff, period: str, forms: dict[str, Any]) -> list[list[str]]:
+    with sign_in_as(ws, f"reader{next(ACCOUNTS)}@example.org", "admin", lang="en") as client:
+        page = client.get(f"/staff/reports/satisfaction?period={period}")
+        assert page.status_code == 200
+        return parse(page.text).tables["overall"][1:]
+
+
+def expected_overall(answers: list[dict[str, Any]], forms: dict[str, Any]) -> list[list[str]]:
+    form = forms["satisfaction"]
+    return [[form.field(name).label["en"]] + figures([a[name] for a in answers], FEW) for name in RATINGS]
+
+
+def test_counts_follow_subject_delete_and_outlive_the_purge(posted: tuple[Staff, list[dict[str, Any]], str],
+                                                             forms: dict[str, Any]) -> None:
+    ws, answers, month = posted
+    subs = list(ws.store.submissions("satisfaction"))
+    arrived = subs[0].submitted_at
+    hijri = hijri_month(arrived)
+    assert totals(ws, "gregorian", month) == expected_totals(answers)
+    assert totals(ws, "hijri", hijri[1:]) == expected_totals(answers)
+    # A subject delete takes the person's values out of the counts.
+    gone = subs[5]
+    ws.store.delete_references([gone.reference])
+    left = list(answers)
+    left.remove(next(a for a in answers if all(str(a[k]) == str(gone.answers[k]) for k in (*GROUPS, *RATINGS))))
+    assert totals(ws, "gregorian", month) == expected_totals(left)
+    assert totals(ws, "hijri", hijri[1:]) == expected_totals(left)
+    assert overall_rows(ws, month, forms) == expected_overall(left, forms)
+    # A purge deletes every submission and its values; the counts (and the page) stay.
+    assert ws.store.purge("satisfaction", dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)) == len(left)
+    assert ws.store.count("satisfaction") == 0
+    assert totals(ws, "gregorian", month) == expected_totals(left)
+    assert overall_rows(ws, month, forms) == expected_overall(left, forms)
+    assert overall_rows(ws, hijri, forms) == expected_overall(left, forms)
+    assert overall_rows(ws, month[:4], forms) == expected_overall(left, forms)  # the whole year
+
+
+def test_counts_are_rebuilt_from_the_rows_of_step_8(posted: tuple[Staff, list[dict[str, Any]], str]) -> None:
+    ws, answers, month = posted
+    store = ws.store
+    hijri = hijri_month(next(iter(store.submissions("satisfaction"))).submitted_at)[1:]
+
+    def forget_counts() -> None:  # a database as step 8 left it
+        with store._transaction() as cur:
+            cur.execute("DELETE FROM report_counts")
+            cur.execute("DELETE FROM report_counts_filled")
+
+    forget_counts()
+    assert totals(ws, "gregorian", month) == Counter()
+    assert "satisfaction" in store.fill_report_counts(NOW)
+    assert totals(ws, "gregorian", month) == expected_totals(answers)
+    assert totals(ws, "hijri", hijri) == expected_totals(answers)
+    assert store.fill_report_counts(NOW) == []  # once per form
+    assert totals(ws, "gregorian", month) == expected_totals(answers)
+    # Purged before step 10: only report_monthly is left, by Gregorian month.
+    store.purge("satisfaction", dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc))
+    forget_counts()
+    store.fill_report_counts(NOW)
+    assert totals(ws, "gregorian", month) == expected_totals(answers)
+    assert totals(ws, "hijri", hijri) == Counter()  # a Gregorian month cannot be split into Hijri months
+
+
+def test_a_released_spam_answer_is_counted_from_then_on(both: Staff, forms: dict[str, Any]) -> None:
+    from generator.forms import HONEYPOT_FIELD
+    from tests.staff.test_inbox import signed_in, submit
+
+    ws = both
+    answer = {"service": "other", "channel": "phone", **dict.fromkeys(RATINGS, 4)}
+    reference = submit(ws, forms, "satisfaction", **answer, **{HONEYPOT_FIELD: "buy now"})
+    [sub] = ws.store.submissions("satisfaction", status=None, reference=reference)
+    assert sub.status == "suspected-spam"
+    month = sub.submitted_at.strftime("%Y-%m")
+    assert totals(ws, "gregorian", month) == Counter()  # spam is not counted
+    with signed_in(ws, "cw@example.org", "caseworker", ("satisfaction",)) as client:
+        folder = client.get("/staff/forms/satisfaction/spam")
+        token = re.search(r'name="csrftoken" value="([^"]+)"', folder.text)[1]  # type: ignore[index]
+        assert client.post(f"/staff/submissions/{reference}/release", data={"csrftoken": token}).status_code == 303
+    assert totals(ws, "gregorian", month) == expected_totals([answer])
