@@ -10,7 +10,7 @@ notice version) and the link to the privacy notice are written in one place.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -51,7 +51,7 @@ def _codes(value: Any) -> list[str]:
 
 def render_form(form: Form, lang: str, *, action: str, privacy_url: str = "privacy/",
                 values: Mapping[str, Any] | None = None, errors: Mapping[str, Any] | None = None,
-                prefix: Markup | str = "") -> str:
+                prefix: Markup | str = "", more_errors: Sequence[Mapping[str, str]] = ()) -> str:
     """The form in `lang`, posting to `action`.
 
     `privacy_url`: the form's privacy notice; the default is relative to the
@@ -61,7 +61,8 @@ def render_form(form: Form, lang: str, *, action: str, privacy_url: str = "priva
     `errors`: field name -> error codes (`PostedAnswers.errors`), "" for the form
     as a whole; each field shows the message of its first code.
     `prefix`: markup put inside the <form> before the fields (the staff workspace's
-    CSRF token and channel, when staff enter a request received elsewhere).
+    CSRF token and channel, when staff enter a request received elsewhere), and
+    `more_errors` ({text, href}) the problems of those fields, first in the summary.
     """
     env = environment(lang)
     values, errors = values or {}, errors or {}
@@ -69,7 +70,7 @@ def render_form(form: Form, lang: str, *, action: str, privacy_url: str = "priva
     strangers = set(errors) - names - {""}
     if strangers:
         raise ValueError(f"errors for fields that form {form.id!r} does not have: {sorted(strangers)}")
-    summary: list[dict[str, str]] = [
+    summary: list[dict[str, str]] = [dict(item) for item in more_errors] + [
         {"text": error_message(form, "", code, lang)} for code in _codes(errors.get(""))
     ]
     controls = []

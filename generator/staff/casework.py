@@ -192,12 +192,15 @@ class Casework:
         answer_language = answer_language or lang
         csrf = request.scope["csrftoken"]() if "csrftoken" in request.scope else ""
         channels = self.channels(lang)
+        channel_missing = errors is not None and channel not in dict(channels)
         extra = self.ws.page_fragment("_entry_fields.html", lang, csrf=csrf, channels=channels, channel=channel,
-                                      channel_missing=errors is not None and channel not in dict(channels),
-                                      answer_language=answer_language)
+                                      channel_missing=channel_missing, answer_language=answer_language)
+        more_errors = [{"text": i18n.gettext(lang, "Choose how the request was received."), "href": "#channel"}
+                       ] if channel_missing else []
         html = render_form(form, answer_language, action=f"/staff/forms/{form.id}/enter", values=values,
                            errors=errors, privacy_url=f"/{'' if answer_language == 'ar' else 'en/'}forms/{form.id}/"
-                                                      "privacy/", prefix=Markup(extra))  # nosec B704
+                                                      "privacy/", prefix=Markup(extra),  # nosec B704
+                           more_errors=more_errors)
         return self.ws.page(request, "enter.html", lang, status=status, current=current, form_id=form.id,
                             form_title=self.inbox.form_title(form.id, lang),
                             form_html=Markup(html))  # nosec B704 - rendered by our own autoescaping templates

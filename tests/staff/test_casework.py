@@ -202,7 +202,8 @@ def test_a_request_by_phone_is_entered_with_its_channel_and_found_by_its_referen
         broken = entry_post(form, page, channel="", applicant_name="")
         response = client.post("/staff/forms/help-request/enter", data=broken)
         assert response.status_code == 400 and 'id="channel-error"' in response.text
-        assert "qalb-error-summary" in response.text
+        summary = response.text[response.text.index("qalb-error-summary"):response.text.index('<form class="qalb-form"')]
+        assert 'href="#channel"' in summary and 'href="#' in summary.replace('href="#channel"', "")
         assert len(list(ws.store.submissions("help-request"))) == before
         response = client.post("/staff/forms/help-request/enter", data=entry_post(form, page, channel="phone"))
         assert response.status_code == 303, response.text[:500]
