@@ -372,6 +372,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        11,
+        "each row of report_values names the fields of its columns",
+        # v1..v8 follow the order of the form's `report: true` fields when the row was
+        # written; a form file edited later (a field added, removed or moved) must not
+        # make a subject delete or a purge read old rows by the new order. NULL: a row
+        # from before this step, read by the form's current order as before.
+        sql=("ALTER TABLE report_values ADD COLUMN fields TEXT",),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -107,6 +107,36 @@ def test_counts_are_rebuilt_from_the_rows_of_step_8(posted: tuple[Staff, list[di
     assert totals(ws, "hijri", hijri) == Counter()  # a Gregorian month cannot be split into Hijri months
 
 
+def test_rows_stored_before_a_form_file_edit_are_read_by_their_own_field_names(
+        posted: tuple[Staff, list[dict[str, Any]], str]) -> None:
+    """A form file edited after answers arrived (its counted fields moved, one removed):
+    a subject delete and a purge read the stored rows by the names stored with them."""
+    ws, answers, month = posted
+    store = ws.store
+    before = dict(store.report_fields)
+    edited = tuple(reversed(before["satisfaction"]))[:-1]  # the order turned round, the last dropped
+    store.report_fields = {**before, "satisfaction": edited}
+    try:
+        subs = list(store.submissions("satisfaction"))
+        gone = subs[3]
+        store.delete_references([gone.reference])
+        left = list(answers)
+        left.remove(next(a for a in answers if all(str(a[k]) == str(gone.answers[k]) for k in (*GROUPS, *RATINGS))))
+        assert totals(ws, "gregorian", month) == expected_totals(left)
+        store.purge("satisfaction", dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc))
+        kept = Counter()
+        for _month, values, n in store.monthly_counts("satisfaction"):
+            for name, value in values.items():
+                kept[(name, str(value))] += n
+        expected = Counter()
+        for answer in left:
+            for name in before["satisfaction"]:
+                expected[(name, str(answer[name]))] += 1
+        assert kept == expected
+    finally:
+        store.report_fields = before
+
+
 def test_a_released_spam_answer_is_counted_from_then_on(both: Staff, forms: dict[str, Any]) -> None:
     from generator.forms import HONEYPOT_FIELD
     from tests.staff.test_inbox import signed_in, submit

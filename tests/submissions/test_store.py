@@ -218,6 +218,7 @@ RELEASED = {
     8: {"sqlite": "4484482eba0a431b", "postgresql": "2cf4f85d752b8ee4"},
     9: {"sqlite": "a6558943e52c6fd9", "postgresql": "1238967cc196bf1b"},
     10: {"sqlite": "65887f4469da9878", "postgresql": "39359eef8acce098"},
+    11: {"sqlite": "ac6b9df8d8e392fd", "postgresql": "ac6b9df8d8e392fd"},
 }
 
 

@@ -3,8 +3,9 @@ of `report: true` fields (choices and ratings, never free text) in a form the
 database can count, so the staff reports never decrypt answers.
 
 Each submission of a form with such fields has one row: its counted values in
-the columns v1..v8, in the order the form lists its `report: true` fields (a
-list of choices as JSON text), written in the same transaction as the
+the columns v1..v8, in the order the form listed its `report: true` fields when
+the row was written (a list of choices as JSON text), with those field names in
+`fields` (migration step 11) so an edited form file never misreads old rows; written in the same transaction as the
 submission and deleted with it by cascade (purge, subject delete). A report
 counts a period with GROUP BY on those columns: the database returns one count
 per group, never a row per submission. Before a purge deletes a submission,
@@ -35,9 +36,10 @@ from generator.submissions.records import Submission
 from .connection import Database
 
 COLUMNS = tuple(f"v{i}" for i in range(1, MAX_REPORT_FIELDS + 1))  # the checker refuses more
-INSERT_VALUES = (f"INSERT INTO report_values (submission_id, form_id, submitted_at, {', '.join(COLUMNS)}) "
-                 f"SELECT id, form_id, submitted_at, {', '.join('?' for _ in COLUMNS)} FROM submissions "
+INSERT_VALUES = (f"INSERT INTO report_values (submission_id, form_id, submitted_at, fields, {', '.join(COLUMNS)}) "
+                 f"SELECT id, form_id, submitted_at, ?, {', '.join('?' for _ in COLUMNS)} FROM submissions "
                  f"WHERE reference = ?")
+STORED = f"form_id, submitted_at, fields, {', '.join(COLUMNS)}"  # what readers of stored rows select
 ADD_COUNTS = ("INSERT INTO report_counts (form_id, calendar, month, by_field, by_value, field, value, count) "
               "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
               "ON CONFLICT (form_id, calendar, month, by_field, by_value, field, value) "
@@ -110,8 +112,15 @@ class ReportQueries(Database):
             names = fields.get(sub.form_id)
             if sub.status == "accepted" and names:
                 values = [stored_value(sub.answers.get(name)) for name in names]
-                rows.append((*values, *([None] * (len(COLUMNS) - len(values))), sub.reference))
+                rows.append((json.dumps(list(names)), *values, *([None] * (len(COLUMNS) - len(values))),
+                             sub.reference))
         return rows
+
+    def _named(self, form_id: str, fields: str | None, stored: Sequence[Any]) -> dict[str, Any]:
+        """A stored row's values by field name: by the names written with it, or (a row
+        from before step 11) by the form's current order."""
+        names = json.loads(fields) if fields else (getattr(self, "report_fields", None) or {}).get(form_id, ())
+        return dict(zip(names, stored))
 
     def _columns(self, form_id: str, names: Sequence[str]) -> list[str]:
         order = list((getattr(self, "report_fields", None) or {}).get(form_id, ()))
@@ -123,7 +132,7 @@ class ReportQueries(Database):
             fields = getattr(self, "report_fields", None) or {}
             by_reference = {sub.reference: sub for sub in subs}
             counts: Counter[tuple[str, ...]] = Counter()
-            for *values, reference in rows:
+            for _names, *values, reference in rows:
                 sub = by_reference[reference]  # type: ignore[index]
                 self._count(counts, sub.form_id, sub.submitted_at, dict(zip(fields[sub.form_id], values)))
             self._add_counts(cur, counts)
@@ -145,12 +154,11 @@ class ReportQueries(Database):
 
     def _forget_counts(self, cur: Any, where: str, params: Sequence[Any]) -> None:
         """Take the values of the submissions `where` selects out of report_counts (subject delete)."""
-        fields = getattr(self, "report_fields", None) or {}
-        cur.execute(self._sql(f"SELECT form_id, submitted_at, {', '.join(COLUMNS)} FROM report_values "
+        cur.execute(self._sql(f"SELECT {STORED} FROM report_values "
                               f"WHERE submission_id IN (SELECT id FROM submissions WHERE {where})"), list(params))
         counts: Counter[tuple[str, ...]] = Counter()
-        for form_id, at, *stored in cur.fetchall():
-            self._count(counts, form_id, self._time_from_db(at), dict(zip(fields.get(form_id, ()), stored)), -1)
+        for form_id, at, names, *stored in cur.fetchall():
+            self._count(counts, form_id, self._time_from_db(at), self._named(form_id, names, stored), -1)
         self._add_counts(cur, counts)
 
     def _lock_report_values(self, cur: Any) -> None:
@@ -177,10 +185,9 @@ class ReportQueries(Database):
                     continue
                 cur.execute(self._sql("DELETE FROM report_counts WHERE form_id = ?"), (form_id,))
                 counts: Counter[tuple[str, ...]] = Counter()
-                cur.execute(self._sql(f"SELECT submitted_at, {', '.join(COLUMNS)} FROM report_values "
-                                      f"WHERE form_id = ?"), (form_id,))
-                for at, *stored in cur.fetchall():
-                    self._count(counts, form_id, self._time_from_db(at), dict(zip(fields[form_id], stored)))
+                cur.execute(self._sql(f"SELECT {STORED} FROM report_values WHERE form_id = ?"), (form_id,))
+                for _form, at, names, *stored in cur.fetchall():
+                    self._count(counts, form_id, self._time_from_db(at), self._named(form_id, names, stored))
                 groups, ratings = (getattr(self, "report_roles", None) or {}).get(form_id, ((), ()))
                 cur.execute(self._sql("SELECT month, combination, count FROM report_monthly WHERE form_id = ?"),
                             (form_id,))
@@ -212,12 +219,11 @@ class ReportQueries(Database):
 
     def _keep_monthly_counts(self, cur: Any, where: str, params: Sequence[Any]) -> None:
         """Add the counted values of the submissions `where` selects to report_monthly."""
-        cur.execute(self._sql(f"SELECT form_id, submitted_at, {', '.join(COLUMNS)} FROM report_values "
+        cur.execute(self._sql(f"SELECT {STORED} FROM report_values "
                               f"WHERE submission_id IN (SELECT id FROM submissions WHERE {where})"), list(params))
-        fields = getattr(self, "report_fields", None) or {}
         counts: dict[tuple[str, str, str], int] = {}
-        for form_id, at, *stored in cur.fetchall():
-            named = {name: value for name, value in zip(fields.get(form_id, ()), stored) if value is not None}
+        for form_id, at, names, *stored in cur.fetchall():
+            named = {name: value for name, value in self._named(form_id, names, stored).items() if value is not None}
             values = json.dumps(named, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
             key = (form_id, self._time_from_db(at).strftime("%Y-%m"), values)
             counts[key] = counts.get(key, 0) + 1
