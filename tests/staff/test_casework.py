@@ -219,3 +219,20 @@ def test_a_request_by_phone_is_entered_with_its_channel_and_found_by_its_referen
     assert sub.consent["confirmed_through"] == "phone"
     assert sub.due_at is not None and sub.case_state == "under-study"
     assert [e["detail"] for e in ws.audit("staff-case-enter")] == [f"{reference} channel=phone"]
+
+
+def test_home_counts_follow_the_arabic_digits_setting(both: Staff, forms: dict[str, Any]) -> None:
+    ws = both
+    submit(ws, forms, "help-request", mobile=MOBILE)
+    with signed_in(ws, "admin@example.org") as client:
+        western = client.get("/staff/").text
+        ws.workspace.inbox.organisation.arabic_digits = "arab"  # content/settings.yml: arabic_digits: arab
+        try:
+            arabic = client.get("/staff/").text
+        finally:
+            ws.workspace.inbox.organisation.arabic_digits = "default"
+    cell = r'class="count-new">(?:<a [^>]*>)?([^<]+)<'
+    assert re.search(cell, western)[1].isascii()  # type: ignore[index]
+    shown = re.search(cell, arabic)[1]  # type: ignore[index]
+    assert shown and all("\u0660" <= c <= "\u0669" for c in shown)
+    assert count(arabic, "help-request", "new") == count(western, "help-request", "new")
