@@ -34,7 +34,7 @@ class FormDigest:
     form_id: str
     new: Sequence[Any]  # InboxRow, newest first
     new_count: int
-    overdue: Sequence[Any]  # InboxRow, most overdue first
+    overdue: Sequence[Any]  # OpenCase, most overdue first
     overdue_count: int
 
 
@@ -47,11 +47,9 @@ def collect(store: Any, forms: Mapping[str, Any], account: Any, now: dt.datetime
     found = []
     for form_id in form_ids:
         new, _ = store.inbox_page(form_id, opened=False, limit=LIMIT)
-        overdue_count = len(store.open_cases(form_id=form_id, due_before=now))
-        overdue, _ = store.inbox_page(form_id, overdue_at=now, limit=LIMIT) if overdue_count else ([], False)
-        overdue = sorted(overdue, key=lambda row: row.due_at)
-        if new or overdue:
-            found.append(FormDigest(form_id, new, counts[form_id]["new"], overdue, overdue_count))
+        late = store.open_cases(form_id=form_id, due_before=now)  # most overdue first
+        if new or late:
+            found.append(FormDigest(form_id, new, counts[form_id]["new"], late[:LIMIT], len(late)))
     return found
 
 
@@ -123,8 +121,10 @@ async def send(messages: Sequence[EmailMessage], settings: NotifySettings, sende
         for message in messages:
             try:
                 await client.send_message(message, sender=sender)
-            except aiosmtplib.SMTPRecipientsRefused:
-                continue
+            except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPResponseException):
+                continue  # this account's digest only; the others still go (the exit status says so)
+            except aiosmtplib.SMTPServerDisconnected:
+                break  # the rest wait for the next run; what went out is counted and audited
             sent += 1
     return sent
 
@@ -135,7 +135,10 @@ def run_digest(store: Any, forms: Mapping[str, Any], ctx: Context, settings: Not
     import asyncio
 
     messages = digests(store, forms, ctx, now)
-    sent = asyncio.run(send(messages, settings, ctx.mail_from[1])) if messages else 0
-    audit.record(store, who=who, action="notify-digest", rows=sent, detail=f"accounts={len(messages)} sent={sent}",
-                 now=now)
+    sent = 0
+    try:
+        sent = asyncio.run(send(messages, settings, ctx.mail_from[1])) if messages else 0
+    finally:  # the server gone mid-run: what went out is still recorded
+        audit.record(store, who=who, action="notify-digest", rows=sent,
+                     detail=f"accounts={len(messages)} sent={sent}", now=now)
     return len(messages), sent

@@ -153,10 +153,13 @@ class Workspace:
         self.settings, self.forms, self.clock = settings, dict(forms), clock
         self.owns_store = store is None
         self.store = store or open_secure_store(settings, forms, create_keys=True)
-        if self.owns_store and OutboxPlanner.needed(self.forms, email=False):
-            # A workspace on its own (`staff serve`) has no e-mail settings: it queues the webhooks
-            # that a change it makes causes (cases.move), in that change's transaction.
-            self.store.outbox_planner = OutboxPlanner(self.forms, email=False)
+        if getattr(self.store, "outbox_planner", None) is None and OutboxPlanner.needed(
+                self.forms, email=settings.notify_email):
+            # A workspace on its own (`staff serve`, or a store of its own): it queues what a change
+            # it makes causes (a case's e-mail to the applicant, webhooks), in that change's
+            # transaction, for `notify run` to deliver. Beside the endpoint (`run`) it shares the
+            # endpoint's store and planner.
+            self.store.outbox_planner = OutboxPlanner(self.forms, email=settings.notify_email)
         self.accounts = Accounts(self.store, self.store.codec.keys, settings, clock=clock, hasher=hasher)
         self.sessions = Sessions(self.store, settings, clock)
         self.limiter = protection.RateLimiter(*settings.sign_in_limit) if settings.sign_in_limit else None

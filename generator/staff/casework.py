@@ -55,10 +55,7 @@ class Casework:
                      "reason": _name(workflow.reasons, e.reason, lang), "assigned_to": e.assigned_to,
                      "note": e.note} for e in events]
         state = workflow.state(sub.case_state)
-        accounts = await self.ws.run(self.ws.store.accounts)
-        assignees = sorted({a.email for a in accounts if not a.disabled and a.role in ("admin", "caseworker")
-                            and sub.form_id in visible_forms(a, sorted(self.ws.forms))} | (
-                               {sub.assigned_to} if sub.assigned_to else set()))
+        assignees = await self.assignees(sub)
         return {"case": {
             "version": sub.case_version, "closed": state.closed,
             "next": [{"id": s, "name": self.inbox.state_name(sub.form_id, s, lang),
@@ -67,6 +64,14 @@ class Casework:
             "assignees": assignees, "me": current.account.email, "timeline": timeline,
             "channel": self.channel_name(sub.channel, lang), "entered_by": sub.entered_by,
             "note_limit": NOTE_LIMIT}}
+
+    async def assignees(self, sub: Any) -> list[str]:
+        """Who a case may be assigned to: the active admins and caseworkers of its form
+        (and whoever has it now)."""
+        accounts = await self.ws.run(self.ws.store.accounts)
+        return sorted({a.email for a in accounts if not a.disabled and a.role in ("admin", "caseworker")
+                       and sub.form_id in visible_forms(a, sorted(self.ws.forms))} | (
+                          {sub.assigned_to} if sub.assigned_to else set()))
 
     def channels(self, lang: str) -> list[tuple[str, str]]:
         """The policy's channels (content/channels.yml) but the website: (id, name)."""
@@ -133,8 +138,7 @@ class Casework:
             return response  # type: ignore[return-value]
         data = await self.ws.form_data(request)
         assignee = data.get("assignee", "").strip().lower() or None
-        allowed = (await self.view(sub, current.account.language, current))["case"]["assignees"]
-        if assignee is not None and assignee not in allowed:
+        if assignee is not None and assignee not in await self.assignees(sub):
             return await self.again(request, current, sub, "not-a-caseworker", {})
         try:
             await self.ws.run(lambda: self.ws.store.assign_case(
@@ -194,11 +198,12 @@ class Casework:
         channels = self.channels(lang)
         channel_missing = errors is not None and channel not in dict(channels)
         extra = self.ws.page_fragment("_entry_fields.html", lang, csrf=csrf, channels=channels, channel=channel,
-                                      channel_missing=channel_missing, answer_language=answer_language)
+                                      channel_missing=channel_missing, answer_language=answer_language,
+                                      languages=[(x.code, x.name) for x in i18n.LANGUAGES])
         more_errors = [{"text": i18n.gettext(lang, "Choose how the request was received."), "href": "#channel"}
                        ] if channel_missing else []
-        html = render_form(form, answer_language, action=f"/staff/forms/{form.id}/enter", values=values,
-                           errors=errors, privacy_url=f"/{'' if answer_language == 'ar' else 'en/'}forms/{form.id}/"
+        html = render_form(form, lang, action=f"/staff/forms/{form.id}/enter", values=values,
+                           errors=errors, privacy_url=f"/{'' if lang == 'ar' else 'en/'}forms/{form.id}/"
                                                       "privacy/", prefix=Markup(extra),  # nosec B704
                            more_errors=more_errors)
         return self.ws.page(request, "enter.html", lang, status=status, current=current, form_id=form.id,

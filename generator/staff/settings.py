@@ -38,6 +38,10 @@ class StaffSettings(StorageSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     #: Reports show no figures for a group with fewer answers than this (QALB_REPORT_MIN_GROUP).
     report_min_group: int = 5
+    #: E-mail notifications are set up (QALB_SMTP_URL given; generator/notify/ reads the rest):
+    #: the workspace then queues the applicant's e-mail when it moves a case, for a sender
+    #: (`notify run`, or the endpoint's) to deliver.
+    notify_email: bool = False
 
     @property
     def secure_cookies(self) -> bool:
@@ -64,6 +68,7 @@ class StaffSettings(StorageSettings):
             site_dir=Path(env.get("QALB_SITE_DIR") or root / "site"),
             forwarded_allow_ips=env.get("QALB_FORWARDED_ALLOW_IPS", "127.0.0.1"),
             report_min_group=positive_int(env, "QALB_REPORT_MIN_GROUP", 5),
+            notify_email=bool(env.get("QALB_SMTP_URL", "").strip()),
         )
 
 

@@ -91,6 +91,10 @@ def move(store: Any, form: Form, sub: Submission, *, to_state: str, actor: str, 
     workflow = form.workflow
     if workflow is None or sub.case_state is None:
         raise CaseProblem("no-workflow")
+    if sub.case_version != expected_version:
+        # Changed since the person saw it: say so, rather than judge their choice by a state
+        # they have not seen (the database checks the version again when it writes).
+        raise CaseChanged(sub.reference)
     if not workflow.can_move(sub.case_state, to_state):
         raise CaseProblem("not-allowed", {"from": sub.case_state, "to": to_state})
     target = workflow.state(to_state)

@@ -92,6 +92,10 @@ def test_two_people_change_one_case_at_once_and_the_second_is_told(both: Staff, 
                                  "note": "اتصلت بالمتقدم"})
         assert late.status_code == 409
         assert 'id="case-problem"' in late.text
+        # Told it changed, even when the choice would not be allowed from the new state either.
+        stale = second.post(f"/staff/submissions/{reference}/move",
+                            data={"csrftoken": csrf(pages[1]), "version": versions[1], "to": "waiting-for-applicant"})
+        assert stale.status_code == 409
         assert "اتصلت بالمتقدم</textarea>" in late.text  # what the second person typed is kept
         assert re.search(r'name="version" value="(\d+)"', late.text)[1] == str(int(versions[0]) + 1)  # type: ignore[index]
         # An assignment made against the old version is refused the same way.
@@ -205,7 +209,8 @@ def test_a_request_by_phone_is_entered_with_its_channel_and_found_by_its_referen
         summary = response.text[response.text.index("qalb-error-summary"):response.text.index('<form class="qalb-form"')]
         assert 'href="#channel"' in summary and 'href="#' in summary.replace('href="#channel"', "")
         assert len(list(ws.store.submissions("help-request"))) == before
-        response = client.post("/staff/forms/help-request/enter", data=entry_post(form, page, channel="phone"))
+        response = client.post("/staff/forms/help-request/enter", data=entry_post(form, page, channel="phone",
+                                                                                answer_language="en"))
         assert response.status_code == 303, response.text[:500]
         reference = response.headers["location"].split("/staff/submissions/")[1].split("?")[0]
         shown = client.get(response.headers["location"]).text
@@ -215,7 +220,7 @@ def test_a_request_by_phone_is_entered_with_its_channel_and_found_by_its_referen
         # It follows the same workflow as a request from the website.
         assert move(client, reference, "under-study").status_code == 303
     sub = case_of(ws, reference)
-    assert (sub.channel, sub.entered_by, sub.status) == ("phone", CW, "accepted")
+    assert (sub.channel, sub.entered_by, sub.status, sub.language) == ("phone", CW, "accepted", "en")
     assert sub.consent["confirmed_through"] == "phone"
     assert sub.due_at is not None and sub.case_state == "under-study"
     assert [e["detail"] for e in ws.audit("staff-case-enter")] == [f"{reference} channel=phone"]
@@ -236,3 +241,44 @@ def test_home_counts_follow_the_arabic_digits_setting(both: Staff, forms: dict[s
     shown = re.search(cell, arabic)[1]  # type: ignore[index]
     assert shown and all("\u0660" <= c <= "\u0669" for c in shown)
     assert count(arabic, "help-request", "new") == count(western, "help-request", "new")
+
+
+def test_the_workspace_served_alone_queues_the_applicants_message_when_it_moves_a_case(
+        forms: dict[str, Any], forms_root: Any, store_url: str, live: Any) -> None:
+    """As `staff serve` starts it (a store opened for it, then passed in) with QALB_SMTP_URL
+    set: a move into a notify_applicant state queues the applicant's e-mail in the outbox."""
+    import dataclasses
+
+    from generator.forms.model import Notify
+    from generator.staff.app import create_app
+    from generator.staff.settings import StaffSettings
+    from generator.submissions.cases import open_case
+    from generator.submissions.records import Submission
+    from generator.submissions.references import new_reference
+    from generator.submissions.secure_store import open_secure_store
+    from tests.staff.conftest import Clock, CountingHasher
+
+    told = {**forms, "help-request": dataclasses.replace(forms["help-request"], notify=Notify(applicant=True))}
+    settings = StaffSettings.from_env(forms_root, {"DATABASE_URL": store_url, "QALB_SMTP_URL": "smtp://127.0.0.1:1",
+                                                   "QALB_STAFF_SIGN_IN_LIMIT": "off"})
+    assert settings.notify_email
+    store = open_secure_store(settings, told, create_keys=True)
+    clock, hasher = Clock(), CountingHasher()
+    app = create_app(settings=settings, forms=told, store=store, clock=clock, hasher=hasher)
+    ws = Staff(live(app), settings, clock, hasher, app.state.workspace, dict(told))
+    try:
+        assert store.outbox_planner is not None and store.outbox_planner.email
+        at = clock()
+        [sub] = store.insert_batch([Submission(
+            reference=new_reference(), form_id="help-request", form_version="1", language="en", submitted_at=at,
+            consent={}, status="accepted", answers={**valid_answers(forms["help-request"]), "email": "sara@example.org"},
+            **open_case(forms["help-request"], at, ws.workspace.inbox.calendar))])
+        before = {m.id for m in store.outbox_messages(status="pending")}
+        with signed_in(ws, CW, "caseworker", ("help-request",)) as client:
+            assert move(client, sub.reference, "under-study").status_code == 303
+            assert move(client, sub.reference, "accepted").status_code == 303
+        queued = [m for m in store.outbox_messages(status="pending") if m.id not in before]
+        assert [(m.kind, m.reference, m.recipient) for m in queued] == [("state-change", sub.reference,
+                                                                           "sara@example.org")]
+    finally:
+        store.close()

@@ -235,7 +235,7 @@ def test_report_pages_pass_axe_in_both_languages(posted: tuple[Staff, list[dict[
             assert not problems, "\n".join(problems)
 
 
-COMMENT = re.compile(r'<li dir="auto">([^<]*)</li>')
+COMMENT = re.compile(r'<li><bdi dir="auto">([^<]*)</bdi></li>')
 
 
 def test_comments_only_to_readers_of_answers_and_never_for_a_small_period(

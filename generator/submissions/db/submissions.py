@@ -90,10 +90,13 @@ class SubmissionQueries(ReportQueries, LookupQueries, OutboxQueries):
         return error
 
     def _count_accepted(self, cur: Any, reference: str) -> None:
-        """Store the counted values of a submission that has just become accepted (released spam)."""
+        """A submission that has just become accepted (released spam): its counted values
+        stored, and the messages and webhooks a submission causes queued, as at arrival."""
         cur.execute(self._sql(f"{SELECT} WHERE reference = ?"), (reference,))
         if (row := cur.fetchone()) is not None:
-            self._insert_report_values(cur, [self._submission(row)])
+            sub = self._submission(row)
+            self._insert_report_values(cur, [sub])
+            self._insert_outbox(cur, [sub])
 
     def purge(self, form_id: str, before: dt.datetime) -> int:
         """Delete what is past retention: a submission with no case by its arrival, a
