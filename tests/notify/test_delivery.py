@@ -208,6 +208,22 @@ def test_nothing_is_queued_for_suspected_spam_and_no_confirmation_without_an_add
     assert sorted(r.kind for r in rows(planned_store)) == ["staff-alert", "staff-alert"]
 
 
+def test_released_spam_queues_what_a_submission_causes(planned_store: Store) -> None:
+    spam, ordinary = submission("en", status="suspected-spam"), submission("en")
+    planned_store.insert_batch([spam])
+    assert rows(planned_store) == []
+    assert planned_store.release_spam(spam.reference)
+    planned_store.insert_batch([ordinary])
+
+    def queued(reference: str) -> list[tuple[str, str]]:
+        return sorted((r.kind, r.recipient) for r in rows(planned_store) if r.reference == reference)
+
+    assert queued(spam.reference) == queued(ordinary.reference)
+    assert ("applicant-confirmation", "sara@example.org") in queued(spam.reference)
+    assert not planned_store.release_spam(spam.reference)  # once
+    assert len(queued(spam.reference)) == len(queued(ordinary.reference))
+
+
 def test_staff_accounts_with_alerts_come_from_the_one_query(planned_store: Store, monkeypatch: pytest.MonkeyPatch
                                                             ) -> None:
     # Each account alerted gets it in its own language, and an address is told once.
