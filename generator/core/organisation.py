@@ -26,6 +26,7 @@ ORGANISATION_KEYS: dict[str, bool] = {
 TOP_KEYS = ("site_url", "arabic_digits", "endpoint_url", "organisation", "working_days")
 REQUIRED_ORGANISATION = ("name", "short_name")
 DIGIT_CHOICES = ("default", "arab", "latn")
+DEFAULT_TIME_ZONE = "Asia/Riyadh"  # when content/settings.yml names none (or there is no such file)
 
 
 @dataclass
@@ -37,7 +38,7 @@ class Settings:
     #: For case due dates: weekday numbers (Monday 0) that are not working days, holidays, the time zone.
     weekend: frozenset[int] = frozenset()
     holidays: frozenset[dt.date] = frozenset()
-    time_zone: str = "Asia/Riyadh"
+    time_zone: str = DEFAULT_TIME_ZONE
 
     def org(self, key: str, lang: str | None = None) -> str:
         """An organisation value ('' when unfilled), in `lang` when translated."""

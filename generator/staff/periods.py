@@ -51,12 +51,13 @@ class Period:
         first, last = self.months
         return f"{self.year:04d}-{first:02d}", f"{self.year:04d}-{last:02d}"
 
-    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
-        """[start, end) in UTC (days start at midnight UTC)."""
+    def bounds(self, zone: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+        """[start, end): midnight in `zone` (the organisation's time zone) of the period's first
+        day and of the day after its last, as report_counts counts a submission by its local date."""
         first, last = self.months
         start = _first_day(self.calendar, self.year, first)
         end = _first_day(self.calendar, self.year + (last == 12), 1 if last == 12 else last + 1)
-        return (dt.datetime.combine(start, dt.time(), UTC), dt.datetime.combine(end, dt.time(), UTC))
+        return (dt.datetime.combine(start, dt.time(), zone), dt.datetime.combine(end, dt.time(), zone))
 
     def label(self, lang: str) -> str:
         _ = i18n.translations(lang).gettext
@@ -102,14 +103,15 @@ def parse(text: str | None) -> Period | None:
     period = Period("hijri" if hijri else "gregorian", year, int(month) if month else None,
                     int(quarter) if quarter else None)
     try:
-        period.bounds()
+        period.bounds(UTC)
     except (ValueError, OverflowError):  # outside the Umm al-Qura tables (1343-1500 AH)
         return None
     return period
 
 
 def current(calendar: str, now: dt.datetime, unit: str = "month") -> Period:
-    """The month (quarter, year) that holds `now`, in a calendar."""
+    """The month (quarter, year) that holds the date of `now`, in a calendar: give `now`
+    in the organisation's time zone."""
     if calendar == "hijri":
         h = Gregorian(now.year, now.month, now.day).to_hijri()
         year, month = h.year, h.month
@@ -123,7 +125,8 @@ def current(calendar: str, now: dt.datetime, unit: str = "month") -> Period:
 
 
 def recent(calendar: str, now: dt.datetime, count: int = 12) -> list[Period]:
-    """The last `count` months (newest first), then the quarters and years that hold them."""
+    """The last `count` months (newest first), then the quarters and years that hold them
+    (`now` in the organisation's time zone)."""
     months: list[Period] = []
     period = current(calendar, now)
     for _ in range(count):

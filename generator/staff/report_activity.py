@@ -7,7 +7,8 @@ channel a staff member recorded when entering it).
 Everything is counted by the database without reading an answer: arrival times
 and channels from `submissions`, counted choices from `report_counts`. These are
 numbers of submissions, not answers about a person, so no group is hidden.
-Weeks start on Sunday at midnight UTC (as report periods start their days).
+Weeks start on Sunday at midnight in the organisation's time zone (as report periods
+start their days, and as the inbox shows dates).
 """
 from __future__ import annotations
 
@@ -27,15 +28,15 @@ from .tables import Table, axis
 
 WEEKS = 26
 SUNDAY = 6  # date.weekday() of the first day of a week
-UTC = dt.timezone.utc
 
 
-def week_bounds(now: dt.datetime, weeks: int = WEEKS) -> list[dt.datetime]:
-    """The starts of the last `weeks` weeks (the current one last) and the end of the current one."""
-    today = now.astimezone(UTC).date()
+def week_bounds(now: dt.datetime, zone: dt.tzinfo, weeks: int = WEEKS) -> list[dt.datetime]:
+    """The starts of the last `weeks` weeks (the current one last) and the end of the current
+    one: each a Sunday at midnight in `zone` (the organisation's time zone)."""
+    today = now.astimezone(zone).date()
     current = today - dt.timedelta(days=(today.weekday() - SUNDAY) % 7)
     first = current - dt.timedelta(weeks=weeks - 1)
-    return [dt.datetime.combine(first + dt.timedelta(weeks=i), dt.time(), UTC) for i in range(weeks + 1)]
+    return [dt.datetime.combine(first + dt.timedelta(weeks=i), dt.time(), zone) for i in range(weeks + 1)]
 
 
 def channel_names(root: Path) -> dict[str, dict[str, str]]:

@@ -14,11 +14,14 @@ forms; any other form answers 404 (audited), as everywhere in the workspace.
 A group of fewer answers than the `report_min_group` setting shows "fewer than
 N" instead of figures, in the tables, the charts and the CSV alike. Periods
 are whole calendar units only (periods.py), so overlapping periods cannot be
-subtracted to reveal a small group.
+subtracted to reveal a small group. Periods and weeks start at midnight in the
+organisation's time zone (content/settings.yml `working_days.time_zone`), the
+zone the inbox shows dates in and the store counts report months by.
 """
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
@@ -86,6 +89,15 @@ class Reports:
         ]
 
     @property
+    def zone(self) -> dt.tzinfo:
+        """The organisation's time zone (content/settings.yml), as the inbox shows dates: periods
+        and weeks start at its midnight, as the store counts report months (its time_zone)."""
+        return self.ws.inbox.calendar.zone
+
+    def local_now(self) -> dt.datetime:
+        return self.ws.clock().astimezone(self.zone)
+
+    @property
     def min_group(self) -> int:
         return int(getattr(self.ws.settings, "report_min_group", 5))
 
@@ -133,7 +145,7 @@ class Reports:
     def period(self, request: Request, report_id: str) -> periods.Period:
         calendar = "hijri" if request.query_params.get("calendar") == "hijri" else "gregorian"
         unit = "month" if report_id in self.ws.forms else "year"
-        return periods.parse(request.query_params.get("period")) or periods.current(calendar, self.ws.clock(), unit)
+        return periods.parse(request.query_params.get("period")) or periods.current(calendar, self.local_now(), unit)
 
     async def tables(self, account: Any, report_id: str, period: periods.Period, lang: str) -> list[Table]:
         if report_id == SUBMISSIONS:
@@ -159,7 +171,7 @@ class Reports:
         answers = int(tables[0].rows[0][1]) if tables and tables[0].rows and tables[0].rows[0][1].isdigit() else 0
         if answers < self.min_group:
             return {"texts": [], "hidden": True, "limit": COMMENTS_SHOWN}
-        start, end = period.bounds()
+        start, end = period.bounds(self.zone)
         texts: list[str] = []
         for field in fields:
             texts += await self.ws.run(self.ws.store.texts, form.id, field.name, start, end, limit=COMMENTS_SHOWN)
@@ -170,7 +182,7 @@ class Reports:
 
     async def submission_tables(self, account: Any, period: periods.Period, lang: str) -> list[Table]:
         forms = self.visible(account)
-        bounds = report_activity.week_bounds(self.ws.clock())
+        bounds = report_activity.week_bounds(self.ws.clock(), self.zone)
         weeks = {f.id: await self.ws.run(self.ws.store.arrivals, f.id, bounds) for f in forms}
         tables = [report_activity.weekly_table(forms, weeks, bounds, lang, self.ws.inbox.digits())]
         for form in forms:
@@ -179,13 +191,13 @@ class Reports:
                                            *period.month_keys)
                 tables.append(report_activity.months_table(form, field, period, counts, lang))
         handled = [f for f in forms if f.workflow is not None]
-        start, end = period.bounds()
+        start, end = period.bounds(self.zone)
         channels = await self.ws.run(self.ws.store.channel_counts, [f.id for f in handled], start, end)
         tables.append(report_activity.channel_table(handled, channels, self.channels, lang))
         return tables
 
     async def time_tables(self, account: Any, period: periods.Period, lang: str) -> list[Table]:
-        now, (start, end) = self.ws.clock(), period.bounds()
+        now, (start, end) = self.ws.clock(), period.bounds(self.zone)
         tables = []
         for form in report_times.timed_forms(self.visible(account)):
             assert form.workflow is not None
@@ -207,7 +219,7 @@ class Reports:
         comments = await self.comments(current, form, period, tables) if form is not None else None
         calendar = period.calendar
         choices = [{"key": p.key, "label": p.label(lang), "selected": p.key == period.key}
-                   for p in periods.recent(calendar, self.ws.clock())]
+                   for p in periods.recent(calendar, self.local_now())]
         if not any(c["selected"] for c in choices):
             choices.insert(0, {"key": period.key, "label": period.label(lang), "selected": True})
         digits = self.ws.inbox.digits()

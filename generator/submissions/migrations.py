@@ -381,6 +381,20 @@ MIGRATIONS: tuple[Migration, ...] = (
         # from before this step, read by the form's current order as before.
         sql=("ALTER TABLE report_values ADD COLUMN fields TEXT",),
     ),
+    Migration(
+        12,
+        "report counts made again by the organisation's local date",
+        # Steps 10-11 counted a submission in the month of its UTC date; report periods now
+        # start at midnight in the organisation's time zone (content/settings.yml, as the
+        # inbox shows dates). Emptied here, report_counts is made again from report_values
+        # by local date at the next start (fill_report_counts, once per form). Months
+        # purged before this step exist only in report_monthly (Gregorian, by UTC date) and
+        # come back as they were counted.
+        sql=(
+            "DELETE FROM report_counts",
+            "DELETE FROM report_counts_filled",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

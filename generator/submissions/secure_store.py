@@ -15,7 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from pathlib import Path
 from typing import Any, Callable, Mapping
+
+from generator.core.organisation import load_settings
+from generator.core.problems import Problems
 
 from . import crypto
 from .crypto import KeyProblem
@@ -88,6 +92,12 @@ def _warn_if_loose(path: Any, note: Note) -> None:
         note(f"warning: {path} can be read by other users; run: chmod 600 {path}")
 
 
+def organisation_zone(root: Path) -> str:
+    """The organisation's time zone (content/settings.yml; Asia/Riyadh without one): report
+    months and weeks start at its midnight. A settings file with errors is `check`'s to report."""
+    return load_settings(root, Problems()).time_zone
+
+
 def open_secure_store(settings: StorageSettings, forms: Mapping[str, Any], *, create_keys: bool = False,
                       encrypt_old_rows: bool = False, note: Note = stderr) -> Store:
     """The store with the encrypting codec and the lookup indexer; KeyProblem if the keys do not fit."""
@@ -100,6 +110,7 @@ def open_secure_store(settings: StorageSettings, forms: Mapping[str, Any], *, cr
         store.indexer = Indexer(lookup, forms)
         store.report_fields = report_fields_of(forms)
         store.report_roles = report_roles_of(forms)
+        store.time_zone = organisation_zone(settings.root)
         store.fill_report_counts(dt.datetime.now(dt.timezone.utc))  # once per form: rows from before step 10
         if encrypt_old_rows and (count := store.reencrypt()):
             note(f"note: encrypted {count} stored submission(s) with the newest data key ({keys.newest}).")

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from generator.core.organisation import DEFAULT_TIME_ZONE
+
 from .db.accounts import AccountQueries
 from .db.activity import ActivityQueries
 from .db.audit_log import AuditQueries
@@ -46,6 +48,8 @@ class Store(SubmissionQueries, CaseQueries, OutboxQueries, SchemaQueries, AuditQ
         self.report_fields: dict[str, tuple[str, ...]] = {}  # {form id: its `report: true` fields}
         #: {form id: (its counted single choices, its counted ratings)} (db/report_values.py)
         self.report_roles: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        #: The organisation's time zone (content/settings.yml): report months start at its midnight.
+        self.time_zone: str = DEFAULT_TIME_ZONE
 
     def reencrypt(self, *, batch: int = 500) -> int:
         """Answers and internal notes not under the codec's newest key, rewritten under it."""

@@ -17,7 +17,7 @@ from babel.dates import format_date
 from generator.submissions import cases
 from tests.staff.conftest import Staff
 from tests.staff.test_inbox import signed_in, submit
-from tests.staff.test_reports import parse
+from tests.staff.test_reports import RIYADH, parse
 from tests.support.samples import valid_answers
 
 UTC = dt.timezone.utc
@@ -41,7 +41,8 @@ def move(ws: Staff, forms: dict[str, Any], reference: str, to_state: str, at: dt
 
 
 def sunday_of(at: dt.datetime) -> dt.date:
-    day = at.astimezone(UTC).date()
+    """The Sunday that starts the week of `at`'s date in Riyadh (weeks start at local midnight)."""
+    day = at.astimezone(RIYADH).date()
     return day - dt.timedelta(days=day.isoweekday() % 7)  # isoweekday: Sunday is 7
 
 
@@ -59,7 +60,8 @@ def test_submissions_by_week_kind_and_channel(both: Staff, forms: dict[str, Any]
                            (30, "phone")):
         enter(ws, forms, "help-request", channel, now - dt.timedelta(weeks=weeks))
     stored = list(ws.store.submissions())
-    year = str(now.year)
+    local = now.astimezone(RIYADH)
+    year = str(local.year)
     with signed_in(ws, "viewer@example.org", "viewer") as client:
         page = client.get(f"/staff/reports/submissions?period={year}")
         assert page.status_code == 200
@@ -82,12 +84,13 @@ def test_submissions_by_week_kind_and_channel(both: Staff, forms: dict[str, Any]
         kinds = tables["contact-kind"]
         assert kinds[0][1:] == ["استفسار", "شكوى", "اقتراح", "الكل"]
         assert len(kinds) == 13
-        this_month = kinds[now.month]
+        this_month = kinds[local.month]
         assert this_month[1:] == [str(n) for n in KINDS.values()] + [str(sum(KINDS.values()))]
-        assert all(row[1:] == ["0"] * 4 for i, row in enumerate(kinds[1:], 1) if i != now.month)
+        assert all(row[1:] == ["0"] * 4 for i, row in enumerate(kinds[1:], 1) if i != local.month)
         # Requests by channel over the year: forms with case handling only.
         handled = [f for f in shown if forms[f].workflow is not None]
-        in_year = [s for s in stored if s.submitted_at.year == now.year and s.form_id in handled]
+        in_year = [s for s in stored if s.submitted_at.astimezone(RIYADH).year == local.year
+                   and s.form_id in handled]
         channels = {row[0]: row[1:] for row in tables["channels"][1:]}
         for channel, label in (("website", "الموقع الإلكتروني للجمعية"), ("phone", "الاتصالات الهاتفية"),
                                    ("interview", "المقابلة الشخصية")):

@@ -13,7 +13,7 @@ from hijridate import Gregorian
 
 from tests.staff import test_reports
 from tests.staff.conftest import Staff
-from tests.staff.test_reports import RATINGS, figures, parse, sign_in_as
+from tests.staff.test_reports import RATINGS, RIYADH, figures, local_month, parse, sign_in_as
 
 posted = test_reports.posted  # the answers posted through the public form (a fixture)
 
@@ -41,7 +41,9 @@ def totals(ws: Staff, calendar: str, month: str) -> Counter[tuple[str, str, str,
 
 
 def hijri_month(at: dt.datetime) -> str:
-    h = Gregorian(at.year, at.month, at.day).to_hijri()
+    """'hYYYY-MM' of the Umm al-Qura month of the date `at` falls on in Riyadh."""
+    day = at.astimezone(RIYADH).date()
+    h = Gregorian(day.year, day.month, day.day).to_hijri()
     return f"h{h.year:04d}-{h.month:02d}"
 
 
@@ -146,10 +148,78 @@ def test_a_released_spam_answer_is_counted_from_then_on(both: Staff, forms: dict
     reference = submit(ws, forms, "satisfaction", **answer, **{HONEYPOT_FIELD: "buy now"})
     [sub] = ws.store.submissions("satisfaction", status=None, reference=reference)
     assert sub.status == "suspected-spam"
-    month = sub.submitted_at.strftime("%Y-%m")
+    month = local_month(sub.submitted_at)
     assert totals(ws, "gregorian", month) == Counter()  # spam is not counted
     with signed_in(ws, "cw@example.org", "caseworker", ("satisfaction",)) as client:
         folder = client.get("/staff/forms/satisfaction/spam")
         token = re.search(r'name="csrftoken" value="([^"]+)"', folder.text)[1]  # type: ignore[index]
         assert client.post(f"/staff/submissions/{reference}/release", data={"csrftoken": token}).status_code == 303
     assert totals(ws, "gregorian", month) == expected_totals([answer])
+
+
+LATE = dt.datetime(2026, 1, 31, 22, 30, tzinfo=dt.timezone.utc)  # 01:30 on 1 February in Riyadh
+EVENING = dt.datetime(2026, 1, 31, 20, 30, tzinfo=dt.timezone.utc)  # 23:30 on 31 January in Riyadh
+
+
+def store_at(ws: Staff, form: Any, answers: list[dict[str, Any]], at: dt.datetime) -> None:
+    """Answers stored as the endpoint stores them, arrived at `at` (the test's time, not the clock's)."""
+    from generator.submissions.records import Submission
+    from generator.submissions.references import new_reference
+
+    subs = [Submission(reference=new_reference(), form_id=form.id, form_version="1", language="ar",
+                       submitted_at=at, consent={}, status="accepted", answers=answer) for answer in answers]
+    assert not [r for r in ws.store.insert_batch(subs) if isinstance(r, Exception)]
+
+
+def test_a_submission_after_local_midnight_counts_in_the_next_month(both: Staff, forms: dict[str, Any]) -> None:
+    """Months start at midnight in the organisation's time zone (Riyadh, UTC+3): sent at 22:30 UTC
+    on 31 January, a request is counted in February, on the page and after step 12's rebuild."""
+    from generator.submissions import migrations
+
+    ws, form = both, forms["satisfaction"]
+    store = ws.store
+    assert store.time_zone == "Asia/Riyadh"  # forms_root has no settings file: the default
+    known = test_reports.known_answers(form)
+    late, evening = known[4:10], known[10:15]
+    store_at(ws, form, late, LATE)
+    store_at(ws, form, evening, EVENING)
+    assert local_month(LATE) == "2026-02" and local_month(EVENING) == "2026-01"
+    expected = {"2026-01": expected_overall(evening, forms), "2026-02": expected_overall(late, forms),
+                "2026-Q1": expected_overall(evening + late, forms), "2026": expected_overall(evening + late, forms)}
+    arrived = [(a, LATE) for a in late] + [(a, EVENING) for a in evening]
+    for key in {hijri_month(at) for _, at in arrived}:  # by the local date too
+        expected[key] = expected_overall([a for a, at in arrived if hijri_month(at) == key], forms)
+
+    def pages() -> dict[str, list[list[str]]]:
+        return {period: overall_rows(ws, period, forms) for period in expected}
+
+    assert totals(ws, "gregorian", "2026-02") == expected_totals(late)
+    assert totals(ws, "gregorian", "2026-01") == expected_totals(evening)
+    assert pages() == expected
+    # A database as steps 10-11 left it: the same rows counted by their UTC date (both in January).
+    with store._transaction() as cur:
+        cur.execute("DELETE FROM report_counts")
+        cur.execute("DELETE FROM report_counts_filled")
+    store.time_zone = "UTC"
+    try:
+        store.fill_report_counts(NOW)
+    finally:
+        store.time_zone = "Asia/Riyadh"
+    assert totals(ws, "gregorian", "2026-01") == expected_totals(evening + late)
+    assert totals(ws, "gregorian", "2026-02") == Counter()
+    # Step 12 empties the counts; the next start makes them again by the local date.
+    [step] = [m for m in migrations.MIGRATIONS if m.version == 12]
+    with store._transaction() as cur:
+        for statement in step.statements(store.dialect):
+            cur.execute(statement)
+    assert totals(ws, "gregorian", "2026-01") == Counter()
+    assert "satisfaction" in store.fill_report_counts(NOW)
+    assert totals(ws, "gregorian", "2026-02") == expected_totals(late)
+    assert pages() == expected
+    # Purged after step 12, they are kept in report_monthly by local month too.
+    store.purge("satisfaction", dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc))
+    kept: Counter[str] = Counter()
+    for month, _values, n in store.monthly_counts("satisfaction"):
+        kept[month] += n
+    assert kept == Counter({"2026-01": len(evening), "2026-02": len(late)})
+    assert totals(ws, "gregorian", "2026-02") == expected_totals(late)

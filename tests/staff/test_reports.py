@@ -9,6 +9,7 @@ import io
 import json
 import random
 import re
+import zoneinfo
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -22,6 +23,7 @@ from tests.browser.site import axe_violations, describe_violations
 from tests.staff.conftest import Staff, csrf
 from tests.support.fixtures import LiveServer, make_settings
 
+RIYADH = zoneinfo.ZoneInfo("Asia/Riyadh")  # the organisation's time zone (forms_root has no settings file)
 RATINGS = ("rating_overall", "rating_courtesy", "rating_speed", "rating_clarity")
 SMALL_SERVICE = "other"  # exactly 4 answers: shown as "fewer than 5"
 
@@ -85,6 +87,11 @@ def known_answers(form: Any) -> list[dict[str, Any]]:
     return answers
 
 
+def local_month(at: Any) -> str:
+    """'YYYY-MM' of the date `at` falls on in the organisation's time zone: the month reports count it in."""
+    return str(at.astimezone(RIYADH).strftime("%Y-%m"))
+
+
 def figures(values: list[int], few: str) -> list[str]:
     if len(values) < 5:
         return [few] + [""] * 6
@@ -117,7 +124,7 @@ def posted(forms: dict[str, Any], forms_root: Path, store_url: str, live: Callab
     ws = staff()
     stored = list(ws.store.submissions("satisfaction"))
     assert len(stored) == len(answers)
-    months = {sub.submitted_at.strftime("%Y-%m") for sub in stored}
+    months = {local_month(sub.submitted_at) for sub in stored}
     if len(months) != 1:
         pytest.skip("the answers arrived either side of a month's end; run again")
     return ws, answers, months.pop()

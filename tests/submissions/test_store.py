@@ -219,6 +219,7 @@ RELEASED = {
     9: {"sqlite": "a6558943e52c6fd9", "postgresql": "1238967cc196bf1b"},
     10: {"sqlite": "65887f4469da9878", "postgresql": "39359eef8acce098"},
     11: {"sqlite": "ac6b9df8d8e392fd", "postgresql": "ac6b9df8d8e392fd"},
+    12: {"sqlite": "ef7e212d7ad0bc65", "postgresql": "ef7e212d7ad0bc65"},
 }
 
 

@@ -19,17 +19,26 @@ each counted field, and of each rating beside each value of each grouping
 choice. It is added to in the submission's transaction and taken from by
 `subject delete`, and a purge leaves it alone, so a report of any whole period
 (a month, a quarter or a year, old or new) sums at most 12 months of counts.
+
+A submission's month (in report_counts and report_monthly) is that of its date
+in the organisation's time zone (the store's `time_zone`, content/settings.yml),
+as the inbox shows it: sent at 01:00 on 1 March in Riyadh, it counts in March.
+Counts made before migration step 12 were by UTC date; step 12 empties
+report_counts so `fill_report_counts` makes them again by local date. Months
+purged before step 12 (only in report_monthly) stay as they were counted, by UTC.
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import json
+import zoneinfo
 from collections import Counter
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from hijridate import Gregorian
 
+from generator.core.organisation import DEFAULT_TIME_ZONE
 from generator.forms.check_report import MAX_REPORT_FIELDS
 from generator.submissions.records import Submission
 
@@ -104,6 +113,11 @@ def stored_value(answer: Any) -> str | None:
 class ReportQueries(Database):
     report_fields: Mapping[str, tuple[str, ...]]
     report_roles: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]
+    time_zone: str  # the organisation's (content/settings.yml): months start at its midnight
+
+    def _local_day(self, at: dt.datetime) -> dt.date:
+        """The day `at` falls on in the organisation's time zone (the month it is counted in)."""
+        return at.astimezone(zoneinfo.ZoneInfo(getattr(self, "time_zone", None) or DEFAULT_TIME_ZONE)).date()
 
     def _report_rows(self, subs: Iterable[Submission]) -> list[tuple[str | None, ...]]:
         fields = getattr(self, "report_fields", None) or {}
@@ -141,7 +155,7 @@ class ReportQueries(Database):
                values: Mapping[str, str | None], n: int = 1) -> None:
         """Add n (or take away, n < 0) one submission's values to `counts`, keyed as report_counts."""
         groups, ratings = (getattr(self, "report_roles", None) or {}).get(form_id, ((), ()))
-        day = at.astimezone(dt.timezone.utc).date()
+        day = self._local_day(at)
         for calendar, month in months_of(day):
             for key in marginals(values, groups, ratings):
                 counts[(form_id, calendar, month, *key)] += n
@@ -225,7 +239,7 @@ class ReportQueries(Database):
         for form_id, at, names, *stored in cur.fetchall():
             named = {name: value for name, value in self._named(form_id, names, stored).items() if value is not None}
             values = json.dumps(named, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-            key = (form_id, self._time_from_db(at).strftime("%Y-%m"), values)
+            key = (form_id, self._local_day(self._time_from_db(at)).strftime("%Y-%m"), values)
             counts[key] = counts.get(key, 0) + 1
         if counts:
             cur.executemany(self._sql(ADD_MONTHLY), [(*key, n) for key, n in sorted(counts.items())])
