@@ -186,7 +186,7 @@ class Workspace:
              current: Current | None = None, **values: Any) -> HTMLResponse:
         csrf = request.scope["csrftoken"]() if "csrftoken" in request.scope else ""
         account = current.account if current else None
-        digits = self.inbox.digits() if hasattr(self, "inbox") else "default"
+        digits = self.inbox.digits()  # content/settings.yml's arabic_digits, as the dates follow
         values.setdefault("number", lambda value: i18n.localise_digits(str(value), lang, digits))
         html = pages.render(template, lang, csrf=csrf, account=account, path=request.url.path,
                             is_admin=bool(account and account.role == "admin"), **values)

@@ -229,7 +229,6 @@ class Reports:
                             form_title=self.title(report_id, lang), period=period,
                             period_label=i18n.localise_digits(period.label(lang), lang, digits), choices=choices,
                             calendar=calendar, tables=[with_digits(t, lang, digits) for t in tables], comments=comments,
-                            number=lambda value: i18n.localise_digits(str(value), lang, digits),
                             min_group=self.min_group if report_id in self.ws.forms else None)
 
     async def csv(self, request: Request) -> Response:
