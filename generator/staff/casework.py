@@ -174,12 +174,11 @@ class Casework:
     # -- requests from other channels ------------------------------------------------
 
     async def _form(self, request: Request) -> tuple[Current | None, Form | None, Response | None]:
-        current, response = await self.inbox.reader(request)
+        current, form_id, response = await self.inbox.form_reader(request, "enter a request for")
         if current is None:
             return None, None, response
-        form_id = request.path_params["form_id"]
-        form = self.ws.forms.get(form_id)
-        if form is None or not self.inbox.may_see(current, form_id) or form.workflow is None:
+        form = self.ws.forms[form_id]
+        if form.workflow is None:
             return None, None, await self.ws.refuse(request, current, f"enter a request for {form_id}")
         return current, form, None
 

@@ -71,6 +71,16 @@ class Inbox:
             return None, await self.ws.refuse(request, current, "viewer")
         return current, None
 
+    async def form_reader(self, request: Request, what: str) -> tuple[Current | None, str, Response | None]:
+        """`reader`, and a form (the path's form_id) this account may see; else 404, audited as `what`."""
+        current, response = await self.reader(request)
+        form_id = request.path_params["form_id"]
+        if current is None:
+            return None, form_id, response
+        if form_id not in self.ws.forms or not self.may_see(current, form_id):
+            return None, form_id, await self.ws.refuse(request, current, f"{what} {form_id}")
+        return current, form_id, None
+
     def may_see(self, current: Current, form_id: str) -> bool:
         return form_id in visible_forms(current.account, sorted(self.ws.forms))
 
@@ -111,12 +121,9 @@ class Inbox:
         return await self._list(request, status="suspected-spam")
 
     async def _list(self, request: Request, *, status: str) -> Response:
-        current, response = await self.reader(request)
+        current, form_id, response = await self.form_reader(request, "form")
         if current is None:
             return response  # type: ignore[return-value]
-        form_id = request.path_params["form_id"]
-        if form_id not in self.ws.forms or not self.may_see(current, form_id):
-            return await self.ws.refuse(request, current, f"form {form_id}")
         lang = current.account.language
         params = request.query_params
         now = self.ws.clock()
@@ -298,12 +305,9 @@ class Inbox:
     # -- export --------------------------------------------------------------------
 
     async def export(self, request: Request) -> Response:
-        current, response = await self.reader(request)
+        current, form_id, response = await self.form_reader(request, "export")
         if current is None:
             return response  # type: ignore[return-value]
-        form_id = request.path_params["form_id"]
-        if form_id not in self.ws.forms or not self.may_see(current, form_id):
-            return await self.ws.refuse(request, current, f"export {form_id}")
         since, until = _day(request.query_params.get("from", "")), _day(request.query_params.get("to", ""))
         data, rows = await self.ws.run(self._zip, form_id, since, until + dt.timedelta(days=1) if until else None)
         audit.record(self.ws.store, who=current.account.email, action="staff-export", form_id=form_id, rows=rows,
