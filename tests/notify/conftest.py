@@ -2,7 +2,6 @@
 a project folder with the notify test form and keys, stores on both backends."""
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from email import message_from_bytes, policy
@@ -15,6 +14,7 @@ from aiosmtpd.controller import Controller
 
 from generator.notify.settings import NotifySettings
 from generator.submissions.store import Store
+from tests.support.fixtures import checked_forms, make_project
 from tests.support.postgres import free_port
 
 FIXTURE_FORMS = Path(__file__).resolve().parents[1] / "fixtures" / "notify" / "forms"
@@ -91,24 +91,13 @@ def smtp() -> Iterator[SmtpServer]:
 
 @pytest.fixture(scope="session")
 def notify_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("notify-project")
-    (root / "forms").mkdir()
-    for path in FIXTURE_FORMS.glob("*.yml"):
-        shutil.copy2(path, root / "forms" / path.name)
-    from generator.submissions.commands import keys
-
-    assert keys(root, action="create") == 0
-    return root
+    return make_project(tmp_path_factory.mktemp("notify-project"), FIXTURE_FORMS.glob("*.yml"))
 
 
 @pytest.fixture(scope="session")
 def notify_forms(notify_root: Path) -> dict[str, Any]:
-    from generator.core.problems import Problems
-    from generator.forms import load_forms
-
-    problems = Problems()
-    loaded = load_forms(notify_root, problems)
-    assert not problems.errors and "request" in loaded, problems.errors
+    loaded = checked_forms(notify_root)
+    assert "request" in loaded
     return loaded
 
 

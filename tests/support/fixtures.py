@@ -5,7 +5,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import httpx
 import pytest
@@ -64,32 +64,41 @@ def form_files() -> list[Path]:
     return sorted(files.values(), key=lambda p: p.name)
 
 
-@pytest.fixture(scope="session")
-def forms_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("project")
+def make_project(root: Path, form_paths: Iterable[Path]) -> Path:
+    """A project folder for tests: these form files, the policy's channels (staff pick one
+    when they enter a request received elsewhere) and the key files the commands and
+    open_secure_store read by default (<root>/data/keys/)."""
     (root / "forms").mkdir()
-    for path in form_files():
+    for path in form_paths:
         shutil.copy2(path, root / "forms" / path.name)
-    # The policy's channels: staff pick one when they enter a request received elsewhere.
     (root / "content").mkdir()
     shutil.copy2(PROJECT_ROOT / "content" / "channels.yml", root / "content" / "channels.yml")
-    # The key files the commands and open_secure_store read by default (<root>/data/keys/).
     from generator.submissions.commands import keys
 
     assert keys(root, action="create") == 0
     return root
 
 
-@pytest.fixture(scope="session")
-def forms(forms_root: Path) -> dict[str, Any]:
+def checked_forms(root: Path) -> dict[str, Any]:
+    """The forms of a test project, loaded and checked: none may have a problem."""
     from generator.core.problems import Problems
     from generator.forms import load_forms
 
     problems = Problems()
-    loaded = load_forms(forms_root, problems)
+    loaded = load_forms(root, problems)
     assert not problems.errors, "\n".join(map(str, problems.errors))
     assert loaded, "no forms to test with"
     return loaded
+
+
+@pytest.fixture(scope="session")
+def forms_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_project(tmp_path_factory.mktemp("project"), form_files())
+
+
+@pytest.fixture(scope="session")
+def forms(forms_root: Path) -> dict[str, Any]:
+    return checked_forms(forms_root)
 
 
 def make_settings(root: Path, database_url: str, **overrides: Any) -> EndpointSettings:
