@@ -6,17 +6,14 @@ problem (`path:line: [code] message`).
 """
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from generator.site.check import check_project, load_project
 from generator.site.search_synonyms import SYNONYMS_FILE
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "content"
+from tests.site.test_check import apply_fixture  # the same fixture folders (tests/fixtures/content/)
 
 EXPECTED = {
     # fixture: (line, code, words the message must contain)
@@ -27,14 +24,6 @@ EXPECTED = {
     "synonym-group-structure": (3, "invalid-structure", "square brackets"),
     "synonym-small-group": (5, "invalid-value", "at least two words"),
 }
-
-
-def apply_fixture(project: Path, name: str) -> None:
-    for source in (FIXTURES / name).rglob("*"):
-        if source.is_file():
-            target = project / source.relative_to(FIXTURES / name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
 
 
 def test_the_real_synonyms_load_each_language_apart(project_copy):
