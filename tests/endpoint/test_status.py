@@ -9,7 +9,6 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -17,7 +16,7 @@ from generator.core import i18n
 from generator.endpoint.app import create_app
 from generator.submissions import cases
 from tests.support.fixtures import LiveServer, make_settings
-from tests.support.samples import build_site, valid_answers
+from tests.support.samples import build_site, submit, valid_answers
 
 MOBILE = "0512345678"
 
@@ -27,15 +26,6 @@ def server(forms: dict[str, Any], forms_root: Path, store_url: str, tmp_path: Pa
            live: Callable[[Any], LiveServer]) -> LiveServer:
     site = build_site(tmp_path / "site", forms)
     return live(create_app(settings=make_settings(forms_root, store_url, site_dir=site), forms=forms))
-
-
-def submit(server: LiveServer, forms: dict[str, Any], form_id: str, **answers: Any) -> str:
-    data = {**valid_answers(forms[form_id]), **answers, "lang": "ar"}
-    with server.client() as client:
-        response = client.post(f"/api/forms/{form_id}", data=data,
-                               headers={"Origin": server.url, "Accept": "text/html"})
-    assert response.status_code == 303, response.text[:300]
-    return parse_qs(urlsplit(response.headers["location"]).query)["ref"][0]
 
 
 def look_up(server: LiveServer, reference: str, contact: str, lang: str = "ar") -> Any:

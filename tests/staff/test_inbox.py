@@ -10,24 +10,14 @@ import re
 import zipfile
 from pathlib import Path
 from typing import Any, Iterator
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
 from tests.staff.conftest import Staff
-from tests.support.samples import valid_answers
+from tests.support.samples import submit
 
 MOBILE = "0512345678"
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
-
-
-def submit(ws: Staff, forms: dict[str, Any], form_id: str, **answers: Any) -> str:
-    data = {**valid_answers(forms[form_id]), **answers, "lang": "ar"}
-    with ws.client() as client:
-        response = client.post(f"/api/forms/{form_id}", data=data,
-                               headers={"Origin": ws.url, "Accept": "text/html"})
-    assert response.status_code == 303, response.text[:300]
-    return parse_qs(urlsplit(response.headers["location"]).query)["ref"][0]
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 # Values people really send, tried in order against a field's pattern.
 PATTERN_CANDIDATES = ("0512345678", "1012345678", "2012345678", "512345678", "966512345678",
@@ -95,3 +96,14 @@ def build_site(site_dir: Path, forms: dict[str, Any]) -> Path:
         (site_dir / path).parent.mkdir(parents=True, exist_ok=True)
         (site_dir / path).write_text("<!doctype html>" + text, encoding="utf-8")
     return site_dir
+
+
+def submit(server: Any, forms: dict[str, Any], form_id: str, **answers: Any) -> str:
+    """Post a valid answer (with `answers` over it) through the public form endpoint of a
+    running server (anything with .url and .client()), as a browser in Arabic does; its reference."""
+    data = {**valid_answers(forms[form_id]), **answers, "lang": "ar"}
+    with server.client() as client:
+        response = client.post(f"/api/forms/{form_id}", data=data,
+                               headers={"Origin": server.url, "Accept": "text/html"})
+    assert response.status_code == 303, response.text[:300]
+    return parse_qs(urlsplit(response.headers["location"]).query)["ref"][0]
