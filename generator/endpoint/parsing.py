@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from generator.core.languages import language_of_path
+from generator.forms import group_posted
 
 MAX_FIELDS = 200  # far above any form's field count, far below a parser-exhausting flood
 _PERCENT_AS_EQUALS = bytes.maketrans(b"%", b"=")
@@ -34,23 +35,7 @@ def parse_pairs(body: bytes, media: str) -> list[tuple[str, Any]]:
 
 
 def parse_body(body: bytes, media: str, form: Any) -> dict[str, Any]:
-    pairs = parse_pairs(body, media)
-    arrays = {f.name for f in form.schema.fields if f.type == "array"}
-    data: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in data:
-            previous = data[name]
-            data[name] = (previous if isinstance(previous, list) else [previous]) + _as_list(value)
-        else:
-            data[name] = value
-    for name in arrays & set(data):
-        # One ticked box arrives as a single value; an array field always gets a list.
-        data[name] = _as_list(data[name])
-    return data
-
-
-def _as_list(value: Any) -> list[str]:
-    return list(value) if isinstance(value, list) else [value]
+    return group_posted(parse_pairs(body, media), form)
 
 
 def _parse_urlencoded(text: str) -> list[tuple[str, str]]:

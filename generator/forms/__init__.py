@@ -15,7 +15,7 @@ May import: core. Used by the site build, submissions and the web apps.
 """
 from __future__ import annotations
 
-from .fields import PostedAnswers, read_submission
+from .fields import PostedAnswers, group_posted, read_submission
 from .loading import load_forms
 from .messages import error_message
 from .model import FIELD_PREFIX, HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, RESERVED_NAMES, Form, FormField, Option, Rule
@@ -34,6 +34,7 @@ __all__ = [
     "PostedAnswers",
     "error_message",
     "load_forms",
+    "group_posted",
     "read_submission",
     "render_form",
 ]

@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from frictionless import Schema
 
@@ -110,6 +110,27 @@ def _prepare(field: FormField, raw: Any) -> Any:
     # Typed values from a script client (true, 5) go to frictionless as they
     # are: its readers accept them or report "type", like any wrong answer.
     return normalise(field, raw) if isinstance(raw, str) else raw
+
+
+def group_posted(pairs: Iterable[tuple[str, Any]], form: Form) -> dict[str, Any]:
+    """Posted (name, value) pairs, in order, as read_submission takes them: a name posted
+    several times gives a list, and an array field (checkboxes) always gets one."""
+    data: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in data:
+            previous = data[name]
+            data[name] = (previous if isinstance(previous, list) else [previous]) + _as_list(value)
+        else:
+            data[name] = value
+    arrays = {f.name for f in form.schema.fields if f.type == "array"}
+    for name in arrays & set(data):
+        # One ticked box arrives as a single value; an array field always gets a list.
+        data[name] = _as_list(data[name])
+    return data
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]
 
 
 def read_submission(form: Form, data: Mapping[str, Any]) -> PostedAnswers:

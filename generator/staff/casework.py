@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from generator.core import i18n
-from generator.forms import HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, Form, read_submission, render_form
+from generator.forms import HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, Form, group_posted, read_submission, render_form
 from generator.submissions import cases, notices
 from generator.submissions.db.cases import CaseChanged
 
@@ -38,6 +38,7 @@ class Casework:
     def __init__(self, workspace: Any) -> None:
         self.ws = workspace
         self.inbox = workspace.inbox
+        self.channel_names = channel_names(workspace.settings.root)  # content/channels.yml, read once
 
     # -- what the submission page shows ------------------------------------------------
 
@@ -75,12 +76,11 @@ class Casework:
 
     def channels(self, lang: str) -> list[tuple[str, str]]:
         """The policy's channels (content/channels.yml) but the website: (id, name)."""
-        return [(id_, names[lang]) for id_, names in channel_names(self.ws.settings.root).items() if id_ != "website"]
+        return [(id_, names[lang]) for id_, names in self.channel_names.items() if id_ != "website"]
 
     def channel_name(self, channel: str, lang: str) -> str:
-        names = channel_names(self.ws.settings.root)
-        if channel in names:
-            return names[channel][lang]
+        if channel in self.channel_names:
+            return self.channel_names[channel][lang]
         return i18n.gettext(lang, "The website") if channel == "website" else channel
 
     # -- changes ------------------------------------------------------------------
@@ -213,10 +213,7 @@ class Casework:
         if current is None or form is None:
             return response  # type: ignore[return-value]
         posted = await request.form()
-        data: dict[str, Any] = {}
-        for name in posted:
-            values = [v for v in posted.getlist(name) if isinstance(v, str)]
-            data[name] = values if len(values) > 1 else (values[0] if values else "")
+        data = group_posted([(k, v) for k, v in posted.multi_items() if isinstance(v, str)], form)
         channel = str(data.pop("channel", ""))
         answer_language = str(data.pop("answer_language", ""))
         if answer_language not in i18n.LANGUAGE_CODES:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -79,7 +78,6 @@ class Reports:
 
     def __init__(self, workspace: Any) -> None:
         self.ws = workspace
-        self.channels = report_activity.channel_names(Path(workspace.settings.root))
 
     def routes(self) -> list[Route]:
         return [
@@ -193,7 +191,7 @@ class Reports:
         handled = [f for f in forms if f.workflow is not None]
         start, end = period.bounds(self.zone)
         channels = await self.ws.run(self.ws.store.channel_counts, [f.id for f in handled], start, end)
-        tables.append(report_activity.channel_table(handled, channels, self.channels, lang))
+        tables.append(report_activity.channel_table(handled, channels, self.ws.casework.channel_names, lang))
         return tables
 
     async def time_tables(self, account: Any, period: periods.Period, lang: str) -> list[Table]:
