@@ -22,7 +22,7 @@ A submission causes:
 A submission kept apart as suspected spam causes none: a bot that fills the
 honeypot must not be able to make us send mail. A change of a case's state
 causes a message to the applicant from that state's template
-(`queue_state_change`, for the case workflow to call), and a delivery to each
+(`state_change_messages`, queued by cases.move with the change), and a delivery to each
 webhook told of `state_changed` (`webhooks`, written with the change by
 cases.move). A plan holds addresses, kinds, languages and state ids, never an
 answer: a webhook that carries answers reads them when it is sent.
@@ -122,11 +122,12 @@ def state_change_messages(store: Any, form: Any, sub: Submission, notice: StateN
 
 def queue_state_change(store: Any, form: Any, reference: str, notice: StateNotice, language: str | None = None,
                        *, now: dt.datetime | None = None) -> int:
-    """Queue the message for a case that entered the state of `notice` (the workflow
-    calls this when a caseworker moves a case to a state marked `notify_applicant`),
-    in `language` (default: the language the person wrote in). Returns how many
-    messages were queued: 0 when notifications are off, the form sends applicants
-    nothing, the submission is gone or the person gave no e-mail address."""
+    """Queue the message for a case that entered the state of `notice`, in a transaction
+    of its own (a move queues it in the move's: state_change_messages and cases.move's
+    `messages`; this is for a message outside a move, and for tests), in `language`
+    (default: the language the person wrote in). Returns how many messages were queued:
+    0 when notifications are off, the form sends applicants nothing, the submission is
+    gone or the person gave no e-mail address."""
     if store.outbox_planner is None:
         return 0
     sub = next(store.submissions(form.id, status=None, reference=reference), None)
