@@ -31,11 +31,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from .core.environment import SettingsError
     from .core.problems import ContentError
-    from .site.build import build_site
+    from .site.build import build_site, source_date
 
     try:
-        report = build_site(args.root, site_dir=args.site_dir, strict=args.strict)
+        report = build_site(args.root, site_dir=args.site_dir, strict=args.strict, date=source_date(os.environ))
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except ContentError as exc:
         _print_problems(exc.problems)
         print("The site was not built; the previous site/ is unchanged.", file=sys.stderr)

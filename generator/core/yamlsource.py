@@ -50,7 +50,8 @@ class _Loader(_BaseLoader):
         self.line_offset = line_offset
 
     def _line(self, node: yaml.Node) -> int:
-        return node.start_mark.line + 1 + self.line_offset
+        line: int = node.start_mark.line  # a yaml Mark; PyYAML's stubs leave it untyped
+        return line + 1 + self.line_offset
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
         self.flatten_mapping(node)

@@ -10,6 +10,7 @@ succeeded, so a failed build leaves the previous site/ as it was.
 from __future__ import annotations
 
 import concurrent.futures
+import datetime as dt
 import gc
 import logging
 import multiprocessing
@@ -18,14 +19,16 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 import yaml
 
 from generator.core import i18n
-from generator.core.problems import ContentError, Problem
+from generator.core.environment import SettingsError
+from generator.core.problems import ContentError, Problem, Problems
 
 from . import build_state, fonts, search_index
-from .check import load_project
+from .check import Project, load_project
 from .pages import render_site
 from .translations import write_lock
 
@@ -42,9 +45,33 @@ class BuildError(ContentError):
     pass
 
 
+def source_date(env: Mapping[str, str]) -> dt.date | None:
+    """The build's date from SOURCE_DATE_EPOCH, so that a build is the same byte for byte
+    whenever it is run (https://reproducible-builds.org/specs/source-date-epoch/);
+    None when the variable is not set (the build is then dated today).
+
+    The one function that reads the variable (`generator build` hands it the
+    environment). A malformed value is refused here, before any work: MkDocs
+    reads the variable too and would fail inside each language's worker.
+    """
+    text = env.get("SOURCE_DATE_EPOCH")
+    if text is None:
+        return None
+    refusal = SettingsError("SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 00:00 UTC, "
+                            f'such as "1767225600"; got "{text}".')
+    if not (text.isascii() and text.isdigit()):
+        raise refusal
+    try:
+        return dt.datetime.fromtimestamp(int(text), dt.timezone.utc).date()
+    except (OverflowError, OSError, ValueError) as exc:  # past the year 9999
+        raise refusal from exc
+
+
 def build_site(root: Path, *, site_dir: Path | None = None, strict: bool = False,
-               record_translations: bool = True) -> BuildReport:
+               record_translations: bool = True, date: dt.date | None = None) -> BuildReport:
+    """Build the site; `date` is the one it carries (the sitemaps), by default today's in UTC."""
     started = time.perf_counter()
+    date = date or dt.datetime.now(dt.timezone.utc).date()
     root = root.resolve()
     site_dir = (site_dir or root / "site").resolve()
     # Loading makes millions of objects and none is garbage: the cyclic collector would
@@ -66,7 +93,8 @@ def build_site(root: Path, *, site_dir: Path | None = None, strict: bool = False
     shutil.rmtree(staging, ignore_errors=True)
     try:
         build_state.CURRENT = build_state.BuildState(settings=project.settings, forms=project.forms,
-                                                     cache_dir=root / ".build", synonyms=project.synonyms)
+                                                     cache_dir=root / ".build", synonyms=project.synonyms,
+                                                     date=date)
         fonts.subset_fonts(root)  # on a first build, here once rather than in both language workers
         outputs = _build_languages(root, project, staging)
         out = outputs[0]
@@ -81,7 +109,7 @@ def build_site(root: Path, *, site_dir: Path | None = None, strict: bool = False
     return BuildReport(site_dir, time.perf_counter() - started, pages, problems.warnings)
 
 
-def _check_npm_files(root: Path, problems) -> None:
+def _check_npm_files(root: Path, problems: Problems) -> None:
     missing = fonts.missing_fonts(root)
     if missing:
         problems.error("package.json", 1, "missing-font",
@@ -93,7 +121,7 @@ def _check_npm_files(root: Path, problems) -> None:
                        "Run `make setup` (it runs `npm ci`) and build again.")
 
 
-def _prepare_language(root: Path, project, lang: i18n.Language, staging: Path) -> Path:
+def _prepare_language(root: Path, project: Project, lang: i18n.Language, staging: Path) -> Path:
     """Write one language's Markdown files and MkDocs config; return the config path."""
     docs = staging / f"docs-{lang.code}"
     rendered = render_site(root, project.content, project.forms, project.settings, lang.code)
@@ -141,10 +169,10 @@ def _alternate(site_url: str, current: i18n.Language, other: i18n.Language) -> d
 
 # The project being built, for the forked per-language workers (fork shares it;
 # pickling thousands of items to each worker would cost more than the work).
-_PROJECT = None
+_PROJECT: Project | None = None
 
 
-def _build_languages(root: Path, project, staging: Path) -> list[Path]:
+def _build_languages(root: Path, project: Project, staging: Path) -> list[Path]:
     """Each language in its own process, from its Markdown to its MkDocs site, in parallel;
     returns each language's output folder."""
     global _PROJECT
@@ -169,6 +197,8 @@ def _build_languages(root: Path, project, staging: Path) -> list[Path]:
 
 def _build_language(root: str, lang_code: str, staging: str) -> tuple[str, str | None]:
     """Run in a child process: one language's pages, then its MkDocs build."""
+    if _PROJECT is None:
+        return "", f"{lang_code} pages: not started by _build_languages (it hands the workers the project)"
     try:
         config = _prepare_language(Path(root), _PROJECT, i18n.language(lang_code), Path(staging))
     except Exception as exc:  # a template or file error: reported like MkDocs' own, not as a traceback

@@ -2,8 +2,9 @@
 
 They give Material's templates our gettext catalog, put `dir` on <html>
 (Material only sets it on <body>), hand MkDocs the pages our templates wrote
-as HTML (generator/site/markup.py), put the rendered forms into form pages, and
-collect each page's text for the search index (generator/site/search_index.py).
+as HTML (generator/site/markup.py), put the rendered forms into form pages,
+collect each page's text for the search index (generator/site/search_index.py),
+and date the pages with the build's date (the sitemaps show it).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import re
 from pathlib import Path
 
 import jinja2
+from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 
 from generator.core import i18n
@@ -38,6 +40,14 @@ def on_env(env, config, files):
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_translations(i18n.translations(lang), newstyle=True)
     return env
+
+
+def on_pre_page(page, config, files):
+    # The sitemaps' <lastmod>, and the time in sitemap.xml.gz's header, are the pages'
+    # update dates: the build's date (SOURCE_DATE_EPOCH's when it is set), not MkDocs' own.
+    if CURRENT.date is not None:
+        page.update_date = CURRENT.date.isoformat()
+    return page
 
 
 def on_page_markdown(markdown, page, config, files):
@@ -68,7 +78,7 @@ def _cache(folder: Path) -> Path:
     return folder
 
 
-def _set_direction(output: str, config) -> str:
+def _set_direction(output: str, config: MkDocsConfig) -> str:
     direction = i18n.language(config.theme["language"]).direction
     return _HTML_TAG.sub(lambda m: f'<html lang="{m.group(1)}" dir="{direction}"', output, count=1)
 
