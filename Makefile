@@ -5,7 +5,7 @@ PY := .venv/bin/python
 PIP := .venv/bin/pip
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: setup setup-test serve test security lint build check messages clean
+.PHONY: setup setup-test bench-setup bench serve test security lint build check messages clean
 
 .venv/ready: requirements.txt constraints.txt
 	python3 -m venv .venv
@@ -19,9 +19,17 @@ node_modules/ready: package.json package-lock.json
 
 setup: .venv/ready node_modules/ready
 
+# Packages only the benchmarks use (requirements-bench.txt): not needed to build or serve.
+.venv/bench-ready: .venv/ready requirements-bench.txt constraints.txt
+	$(PIP) install --quiet -r requirements-bench.txt -c constraints.txt
+	touch $@
+
+bench-setup: .venv/bench-ready
+
 # Debian packages the tests drive: a real browser, a real PostgreSQL server, and
-# Java for the Nu HTML checker (node_modules/vnu-jar).
-setup-test: setup
+# Java for the Nu HTML checker (node_modules/vnu-jar). The benchmarks' packages too:
+# tests/test_bench_search.py runs bench/search_roots.py and compares ours with them.
+setup-test: setup bench-setup
 	@if ! command -v chromium >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
 	    || ! dpkg -s default-jre-headless >/dev/null 2>&1; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql default-jre-headless >/dev/null; fi
@@ -37,6 +45,12 @@ serve: build
 
 test: setup-test security lint
 	$(PY) -m pytest -q -p no:cacheprovider
+
+# One benchmark of bench/ (results in docs/benchmarks.md), e.g. `make bench B=search_roots ARGS="--show ours"`.
+# setup-test: some drive chromium.
+bench: setup-test
+	@test -n "$(B)" -a -f "bench/$(B).py" || { echo 'Name a benchmark: make bench B=<one of bench/*.py without .py>, e.g. B=search_roots' >&2; exit 2; }
+	$(PY) bench/$(B).py $(ARGS)
 
 # Security scanners. bandit must find nothing of high severity (accepted findings
 # carry `# nosec <id>` and a comment saying why). pip-audit fails the run on a known

@@ -7,7 +7,8 @@ such as في or التي, which is not scored). It was drafted from qalsadi's
 dictionary analysis and corrected by hand; `--draft` prints the words the file
 lacks, with qalsadi's answer, to add after checking them.
 
-Extractors compared (each skipped with a note if its package is missing):
+Extractors compared (each skipped with a note if its package is missing;
+`make bench-setup` installs them from requirements-bench.txt):
 - ours: templates/overrides/assets/javascripts/words.js, the code the search
   page runs, run here in Node;
 - isri: NLTK's ISRIStemmer, the reference ours is ported from;
