@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Lighthouse benchmark (issues 8, 24, 25): seven pages in both languages against our score targets.
 
-Builds this checkout into a temporary folder (generator.build.build_site, as
+Builds this checkout into a temporary folder (generator.site.build.build_site, as
 `python -m generator build` does, without recording translations; or takes a
 built site with --site DIR), serves it on 127.0.0.1 and runs Lighthouse, one
 page at a time, with its default mobile preset (simulated slow 4G, 4x CPU):

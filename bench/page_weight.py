@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _build(out: Path) -> Path:
     from generator import PROJECT_ROOT
-    from generator.build import build_site
+    from generator.site.build import build_site
 
     build_site(PROJECT_ROOT, site_dir=out, record_translations=False)
     return out
