@@ -33,24 +33,11 @@ class Refused(Exception):
 
     def __init__(self, code: str, status: int, *, retry_after: int | None = None, as_json: bool = False) -> None:
         super().__init__(f"{status} {code}")
-        self.refusal = Refusal(status, code, retry_after)
-        self.as_json = as_json
+        self.code, self.status, self.retry_after, self.as_json = code, status, retry_after, as_json
 
     @classmethod
     def because(cls, refusal: Refusal, *, as_json: bool = False) -> Refused:
         return cls(refusal.code, refusal.status, retry_after=refusal.retry_after, as_json=as_json)
-
-    @property
-    def code(self) -> str:
-        return self.refusal.code
-
-    @property
-    def status(self) -> int:
-        return self.refusal.status
-
-    @property
-    def retry_after(self) -> int | None:
-        return self.refusal.retry_after
 
 
 @dataclass(frozen=True)
