@@ -2,13 +2,17 @@
 answers with the thank-you page or the form with its errors, and serves the
 token-protected HTTP export (and, for `run`, the built site beside it).
 
-Read in this order: app.py (the routes) -> web/protection.py (checks before a
-post is read) -> parsing.py (bytes to fields) -> submissions/records.py (what
-is stored) -> submissions/writer.py (group commit) -> submissions/store.py with
+Read in this order: app.py (the routes, and the one handler that answers a
+raised `Refused`) -> context.py (what the routes share, built once) ->
+web/protection.py (read_post: the checks before a post is read) -> parsing.py
+(bytes to fields) -> submissions/records.py (what is stored) ->
+submissions/writer.py (group commit) -> submissions/store.py with
 submissions/db/ and migrations.py -> submissions/export.py (Data Package) ->
-pages.py (what visitors see). Around them: settings.py (environment),
-web/server.py (uvicorn), web/sitefiles.py (the built site for `run`),
-commands.py (the `endpoint` and `run` commands).
+public_pages.py (what visitors see) and responses.py (the headers they come
+with, and refusals as a page or JSON) -> status.py (the applicant's status
+lookup). Around them: settings.py (environment), web/server.py (uvicorn),
+web/sitefiles.py (the built site for `run`), commands.py (the `endpoint` and
+`run` commands).
 
 With notifications on (QALB_SMTP_URL), the lifespan attaches the outbox
 planner to the store and runs a notify.Sender beside the writer.

@@ -4,12 +4,15 @@
     GET  /forms/<id>/thanks/?ref=...          the thank-you page (Arabic)
     GET  /en/forms/<id>/thanks/?ref=...       the thank-you page (English)
     GET  /api/forms/<id>/export               the Data Package as a zip (bearer token)
+    POST /api/status                          the applicant's status lookup (status.py)
     GET  /api/health                          "ok" once the database is ready
 
-A post passes the cheap checks first (protection.py), is parsed, read with
-the form's own schema, and either handed to the single writer (303 to the
-thank-you page, or 201 with the reference for scripts) or answered 422 with
-the same form page, the input kept and every error explained.
+A post passes the cheap checks first (web/protection.py's read_post), is
+parsed, read with the form's own schema, and either handed to the single
+writer (303 to the thank-you page, or 201 with the reference for scripts) or
+answered 422 with the same form page, the input kept and every error
+explained. A refused request raises `Refused` wherever it is refused; the
+app's one exception handler answers it (responses.py).
 """
 from __future__ import annotations
 
@@ -21,17 +24,18 @@ import hashlib
 import json
 import logging
 import time
-from typing import Any, AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Mapping
 from urllib.parse import urljoin
 
 import anyio
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from generator.core import i18n
+from generator.core.organisation import Settings as Organisation
 from generator.core.organisation import load_settings
 from generator.core.problems import Problems
 from generator.forms import HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, Form, error_message, read_submission, render_form
@@ -40,60 +44,56 @@ from generator.submissions import audit, cases, tokens
 from generator.submissions.export import export_zip_counted
 from generator.submissions.records import Submission, consent_record, json_ready, utc_now
 from generator.submissions.references import new_reference, normalise
-from generator.submissions.secure_store import open_secure_store
 from generator.submissions.store import Store
-from generator.submissions.writer import Writer, WriterUnavailable
+from generator.submissions.writer import WriterUnavailable
 from generator.web import protection
+from generator.web.protection import Refused
 from generator.web.sitefiles import SiteFiles
 
-from . import pages
+from . import public_pages
+from .context import EndpointContext
 from .parsing import BadSubmission, infer_language, parse_body
+from .responses import NO_STORE
 from .settings import EndpointSettings
 from .status import StatusLookups
 
+if TYPE_CHECKING:
+    from generator.notify.sender import Sender
+
 log = logging.getLogger("qalb.endpoint")
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 class Endpoint:
-    """The state one running endpoint shares between requests."""
+    """The routes, the lifespan (migrations, the writer, the notification sender) and
+    the one exception handler of a running endpoint, around its context."""
 
-    def __init__(self, *, settings: EndpointSettings, forms: Mapping[str, Form], store: Store | None = None,
-                 notify: NotifySettings | None = None) -> None:
-        self.settings = settings
+    def __init__(self, context: EndpointContext, *, notify: NotifySettings | None = None) -> None:
+        self.context = context
         # E-mail needs QALB_SMTP_URL; webhooks (a form file's notify.webhooks) need nothing more.
-        webhooks = any(form.notify.webhooks for form in forms.values())
+        webhooks = any(form.notify.webhooks for form in context.forms.values())
         self.notify = notify if notify is not None and (notify.enabled or webhooks) else None
-        self.sender: Any = None
-        self.forms = dict(forms)
-        # Never a plain store: answers are encrypted at rest whoever creates the app
-        # (keys made on first use, as `make serve` does; see storage.py).
-        self.store = store or open_secure_store(settings, forms, create_keys=True)
-        self.writer = Writer(self.store, max_batch=settings.writer_max_batch)
-        self.limiter = protection.RateLimiter(*settings.rate_limit) if settings.rate_limit else None
-        self.shells = pages.Shells(settings.site_dir, site_url=settings.site_url)
-        self.organisation = load_settings(settings.root, Problems())
-        self.calendar = cases.WorkingCalendar.from_settings(self.organisation)
-        self.status = StatusLookups(self, limit=settings.status_limit)
+        self.sender: Sender | None = None
+        self.status = StatusLookups(context, limit=context.settings.status_limit)
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        store, writer, forms = self.context.store, self.context.writer, self.context.forms
         # Migrations and schema snapshots run on the writer thread: it owns writes.
-        await self.writer.call(self.store.migrate)
-        for form in self.forms.values():
+        await writer.call(store.migrate)
+        for form in forms.values():
             descriptor = form.schema.to_descriptor()
             digest = hashlib.sha256(json.dumps(descriptor, sort_keys=True).encode()).hexdigest()
-            await self.writer.call(self.store.remember_schema, form.id, str(form.version), descriptor, digest)
-        await self.writer.call(cases.start_stateless_cases, self.store, self.forms, self.calendar)
-        await self.writer.start()
+            await writer.call(store.remember_schema, form.id, str(form.version), descriptor, digest)
+        await writer.call(cases.start_stateless_cases, store, forms, self.context.calendar)
+        await writer.start()
         stop_sender = await self.start_sender()
         try:
             yield
         finally:
             await stop_sender()
-            await self.writer.stop()
+            await writer.stop()
 
-    async def start_sender(self) -> Any:
+    async def start_sender(self) -> Callable[[], Awaitable[None]]:
         """With notifications on: plan messages with every submission, and send them
         from a task beside the writer (its database calls go through the writer's
         thread: on SQLite the one thread that writes). Returns how to stop it."""
@@ -103,68 +103,47 @@ class Endpoint:
             async def nothing() -> None:
                 return None
             return nothing
-        from generator.core.organisation import load_settings
-        from generator.core.problems import Problems
         from generator.notify.sender import Sender, context_for
         from generator.submissions.notices import OutboxPlanner
 
-        organisation = load_settings(self.settings.root, Problems())
+        forms, organisation = self.context.forms, self.context.organisation
         if not self.notify.enabled:
             log.warning("e-mail notifications are off (QALB_SMTP_URL is not set); webhooks are on")
-        self.store.outbox_planner = OutboxPlanner(self.forms, email=self.notify.enabled)
-        writer = self.writer
-        self.sender = Sender(self.store, context_for(self.notify, self.forms, organisation), self.notify,
-                             run_db=writer.call, busy=lambda: time.monotonic() - writer.last_batch_at < 0.2)
+        self.context.store.outbox_planner = OutboxPlanner(forms, email=self.notify.enabled)
+        writer = self.context.writer
+        sender = self.sender = Sender(
+            self.context.store, context_for(self.notify, forms, organisation), self.notify,
+            run_db=writer.call, busy=lambda: time.monotonic() - writer.last_batch_at < 0.2)
         stop = asyncio.Event()
-        task = asyncio.create_task(self.sender.run(stop), name="qalb-notify")
+        task = asyncio.create_task(sender.run(stop), name="qalb-notify")
 
         async def stop_sending() -> None:
             stop.set()
             await task
         return stop_sending
 
-    # -- responses --------------------------------------------------------------
-
-    def refuse(self, code: str, status: int, *, as_json: bool, retry_after: int | None = None) -> Response:
-        headers = dict(NO_STORE)
-        if retry_after:
-            headers["Retry-After"] = str(retry_after)
-        if status == 401:
-            headers["WWW-Authenticate"] = "Bearer"
-        if as_json:
-            body = {"error": code, "message": {lang: pages.message(code, lang) for lang in i18n.LANGUAGE_CODES}}
-            return JSONResponse(body, status_code=status, headers=headers)
-        return self.html(pages.problem_page(code), status, headers=headers)
-
-    def html(self, text: str, status: int, *, headers: dict[str, str] | None = None,
-             script_hashes: tuple[str, ...] = ()) -> HTMLResponse:
-        headers = {**NO_STORE, **(headers or {})}
-        headers["Content-Security-Policy"] = protection.content_security_policy(
-            site_url=self.settings.site_url, script_hashes=script_hashes)
-        return HTMLResponse(text, status_code=status, headers=headers)
+    async def refused(self, request: Request, exc: Exception) -> Response:
+        """The one exception handler: a refusal raised by any route, answered as it asks."""
+        assert isinstance(exc, Refused)  # registered for Refused only
+        return self.context.render.refusal(exc)
 
     # -- routes -----------------------------------------------------------------
 
     async def submit(self, request: Request) -> Response:
-        wants_json, media = _wants_json(request), ""
-        form = self.forms.get(request.path_params["form_id"])
+        context = self.context
+        form = context.forms.get(request.path_params["form_id"])
         if form is None:
-            return self.refuse("not-found", 404, as_json=wants_json)
-        refusal = self.limiter.check(_client(request)) if self.limiter else None
-        refusal = refusal or protection.check_origin(request, self.settings.allowed_origins)
-        if refusal is None:
-            media, refusal = protection.check_content_type(request)
-            # A JSON body means a script, unless it asks for HTML.
-            wants_json = wants_json or (media == "application/json"
-                                        and "text/html" not in request.headers.get("accept", ""))
-        if refusal is None:
-            body, refusal = await protection.read_body(request, self.settings.max_body_bytes)
-        if refusal is not None:
-            return self.refuse(refusal.code, refusal.status, as_json=wants_json, retry_after=refusal.retry_after)
+            raise Refused("not-found", 404, as_json=protection.wants_json(request))
+        # The rate limit comes first: it is the cheapest check and it slows a flood.
+        post = await protection.read_post(request, allowed_origins=context.settings.allowed_origins,
+                                          max_body_bytes=context.settings.max_body_bytes,
+                                          limiter=context.limiter, negotiate=True)
+        # A JSON body means a script, unless it asks for HTML.
+        wants_json = protection.wants_json(request, post.media)
         try:
-            data = parse_body(body, media, form)
+            data = parse_body(post.body, post.media, form)
         except BadSubmission as exc:
-            return self.refuse(exc.code, 400, as_json=wants_json)
+            raise Refused(exc.code, 400, as_json=wants_json) from None
 
         lang = data.pop(LANG_FIELD, None)  # every rendered form carries it (generator/forms/render.py)
         if not isinstance(lang, str) or lang not in i18n.LANGUAGE_CODES:
@@ -186,72 +165,76 @@ class Endpoint:
             status="suspected-spam" if _filled(trap) else "accepted",
             answers=json_ready(form.schema, result.row),
             # A case opens for an accepted submission; suspected spam gets one when staff release it.
-            **(cases.open_case(form, at, self.calendar) if not _filled(trap) else {}),
+            **(cases.open_case(form, at, context.calendar) if not _filled(trap) else {}),
         )
         try:
-            stored = await self.writer.write(submission)
+            stored = await context.writer.write(submission)
         except WriterUnavailable as exc:
             log.error("could not store a submission for form %s (%s)", form.id, exc)
-            return self.refuse("unavailable", 503, as_json=wants_json, retry_after=30)
+            raise Refused("unavailable", 503, as_json=wants_json, retry_after=30) from None
         if self.sender is not None:
             self.sender.wake()
-        thanks = f"{pages.thanks_path(form.id, lang)}?ref={stored.reference}"
+        thanks = f"{public_pages.thanks_path(form.id, lang)}?ref={stored.reference}"
         if wants_json:
             return JSONResponse({"reference": stored.reference, "thanks": thanks}, status_code=201,
                                 headers={**NO_STORE, "Location": thanks})
         return RedirectResponse(thanks, status_code=303, headers=NO_STORE)
 
-    def invalid(self, form: Any, lang: str, data: dict[str, Any], errors: Mapping[str, list[str]], *,
+    def invalid(self, form: Form, lang: str, data: dict[str, Any], errors: Mapping[str, list[str]], *,
                 as_json: bool) -> Response:
         if as_json:
             listed = [{"field": name, "code": code, "message": error_message(form, name, code, lang)}
                       for name, codes in errors.items() for code in codes]
             return JSONResponse({"error": "invalid", "errors": listed}, status_code=422, headers=NO_STORE)
-        shell = self.shells.get(form, lang)
+        shell = self.context.shells.get(form, lang)
         action = shell.action or f"/api/forms/{form.id}"
         known = {name: value for name, value in data.items() if name in form.schema.field_names}
         # The form page's own link to its notice is relative; from /api/forms/<id> it must not be.
-        privacy_url = urljoin(self.settings.site_url or "/", pages.page_path(form.id, lang).lstrip("/") + "privacy/")
+        privacy_url = urljoin(self.context.settings.site_url or "/",
+                              public_pages.page_path(form.id, lang).lstrip("/") + "privacy/")
         region = render_form(form, lang, action=action, privacy_url=privacy_url, values=known, errors=dict(errors))
-        return self.html(pages.error_page(shell, region, lang), 422, script_hashes=shell.script_hashes)
+        return self.context.render.html(public_pages.error_page(shell, region, lang), 422,
+                                        script_hashes=shell.script_hashes)
 
     async def thanks(self, request: Request) -> Response:
+        context = self.context
         lang = i18n.language_of_path(request.url.path).code
-        form = self.forms.get(request.path_params["form_id"])
+        form = context.forms.get(request.path_params["form_id"])
         reference = normalise(request.query_params.get("ref", ""))
         if form is None or reference is None:
-            return self.refuse("not-found", 404, as_json=False)
-        shell = self.shells.get(form, lang)
-        page = pages.thanks_page(shell, form, lang, reference, site_url=self.settings.site_url)
-        return self.html(page, 200, headers={"X-Robots-Tag": "noindex"}, script_hashes=shell.script_hashes)
+            raise Refused("not-found", 404)
+        shell = context.shells.get(form, lang)
+        page = public_pages.thanks_page(shell, form, lang, reference, site_url=context.settings.site_url)
+        return context.render.html(page, 200, headers={"X-Robots-Tag": "noindex"}, script_hashes=shell.script_hashes)
 
     async def export(self, request: Request) -> Response:
+        context = self.context
         # Tokens: QALB_EXPORT_TOKEN_HASHES and the revocable ones of `python -m generator token`.
         header = request.headers.get("authorization", "")
         try:
             name = await anyio.to_thread.run_sync(
-                tokens.check_bearer, self.store, self.settings.export_token_hashes, header)
+                tokens.check_bearer, context.store, context.settings.export_token_hashes, header)
         except Exception as exc:
             log.error("export token check failed (%s)", type(exc).__name__)
-            return self.refuse("unavailable", 503, as_json=True)
+            raise Refused("unavailable", 503, as_json=True) from None
         if name == tokens.OFF:  # export over HTTP is switched off until a token exists
-            return self.refuse("not-found", 404, as_json=True)
+            raise Refused("not-found", 404, as_json=True)
         # Exports count against the same per-client limit as posts: it slows token guessing.
-        refusal = self.limiter.check(_client(request)) if self.limiter else None
+        refusal = context.limiter.check(protection.client_address(request)) if context.limiter else None
         if refusal is not None:
-            return self.refuse(refusal.code, refusal.status, as_json=True, retry_after=refusal.retry_after)
+            raise Refused.because(refusal, as_json=True)
         if name is None:
-            return self.refuse("unauthorized", 401, as_json=True)
-        form = self.forms.get(request.path_params["form_id"])
+            raise Refused("unauthorized", 401, as_json=True)
+        form = context.forms.get(request.path_params["form_id"])
         if form is None:
-            return self.refuse("not-found", 404, as_json=True)
+            raise Refused("not-found", 404, as_json=True)
         try:
-            data, rows = await anyio.to_thread.run_sync(export_zip_counted, self.store, form)
-            await self.writer.call(functools.partial(
-                audit.record, self.store, who=f"token:{name}", action="http-export", form_id=form.id, rows=rows))
+            data, rows = await anyio.to_thread.run_sync(export_zip_counted, context.store, form)
+            await context.writer.call(functools.partial(
+                audit.record, context.store, who=f"token:{name}", action="http-export", form_id=form.id, rows=rows))
         except Exception as exc:  # the database went away: say so, without the row that broke it
             log.error("export of form %s failed (%s)", form.id, type(exc).__name__)
-            return self.refuse("unavailable", 503, as_json=True)
+            raise Refused("unavailable", 503, as_json=True) from None
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         return Response(data, media_type="application/zip", headers={
             **NO_STORE, "Content-Disposition": f'attachment; filename="{form.id}-{stamp}.zip"'})
@@ -271,28 +254,25 @@ class Endpoint:
         ]
 
 
-def create_app(*, settings: EndpointSettings, forms: Mapping[str, Any], store: Store | None = None,
-               serve_site: bool = False, notify: NotifySettings | None = None) -> Starlette:
+def create_app(*, settings: EndpointSettings, forms: Mapping[str, Form], store: Store | None = None,
+               serve_site: bool = False, notify: NotifySettings | None = None,
+               organisation: Organisation | None = None) -> Starlette:
     """The endpoint alone, or (`serve_site`) together with the built site from settings.site_dir;
-    with `notify` (QALB_SMTP_URL set) it also sends the e-mail notifications."""
-    endpoint = Endpoint(settings=settings, forms=forms, store=store, notify=notify)
+    with `notify` (QALB_SMTP_URL set) it also sends the e-mail notifications. The
+    organisation (content/settings.yml) is read here unless given."""
+    if organisation is None:
+        organisation = load_settings(settings.root, Problems())
+    context = EndpointContext.build(settings=settings, forms=forms, store=store, organisation=organisation)
+    endpoint = Endpoint(context, notify=notify)
     routes = endpoint.routes()
     if serve_site:
         routes.append(Mount("/", app=SiteFiles(directory=settings.site_dir, html=True, check_dir=False)))
     app = Starlette(routes=routes, middleware=[Middleware(protection.SecurityHeaders)],
-                    lifespan=endpoint.lifespan)
-    app.state.endpoint = endpoint
+                    exception_handlers={Refused: endpoint.refused}, lifespan=endpoint.lifespan)
+    # For the tests: the store, settings and forms the app runs on, and the lookups' counters.
+    app.state.endpoint = context
+    app.state.status = endpoint.status
     return app
-
-
-def _client(request: Request) -> str:
-    # uvicorn puts the X-Forwarded-For address here for trusted proxies only.
-    return request.client.host if request.client else "unknown"
-
-
-def _wants_json(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
 
 
 def _filled(value: Any) -> bool:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import binascii
 import json
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from generator.core.languages import language_of_path
-from generator.forms import group_posted
+from generator.forms import Form, group_posted
 
 MAX_FIELDS = 200  # far above any form's field count, far below a parser-exhausting flood
 _PERCENT_AS_EQUALS = bytes.maketrans(b"%", b"=")
@@ -34,7 +34,7 @@ def parse_pairs(body: bytes, media: str) -> list[tuple[str, Any]]:
     return _parse_json(text) if media == "application/json" else _parse_urlencoded(text)
 
 
-def parse_body(body: bytes, media: str, form: Any) -> dict[str, Any]:
+def parse_body(body: bytes, media: str, form: Form) -> dict[str, Any]:
     return group_posted(parse_pairs(body, media), form)
 
 
@@ -52,7 +52,7 @@ def _parse_urlencoded(text: str) -> list[tuple[str, str]]:
     fields = text.replace("+", " ").split("&")
     if len(fields) > MAX_FIELDS:
         raise BadSubmission("bad-request")
-    parts: list[Any] = []
+    parts: list[str] = []
     for field in fields:
         name, equals, value = field.partition("=")
         if not equals:  # a pair without "=": refused, after any bad encoding before it (as parse_qsl)
@@ -88,7 +88,7 @@ def _utf8(raw: bytes) -> str:
         raise BadSubmission("bad-encoding") from None
 
 
-def _reject_constant(name: str) -> Any:
+def _reject_constant(name: str) -> NoReturn:
     raise ValueError(name)  # NaN and Infinity are not JSON
 
 

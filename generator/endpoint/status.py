@@ -20,7 +20,6 @@ import functools
 import html
 import time
 from collections.abc import Callable
-from typing import Any
 
 import anyio
 from starlette.requests import Request
@@ -29,10 +28,13 @@ from starlette.responses import RedirectResponse, Response
 from generator.core import i18n
 from generator.forms.status import render_status_form
 from generator.submissions import audit, identifiers
+from generator.submissions.db.cases import StatusRow
 from generator.submissions.references import normalise
 from generator.web import protection
+from generator.web.protection import Refused
 
-from . import pages
+from . import public_pages
+from .context import EndpointContext
 from .parsing import BadSubmission, parse_pairs
 
 #: The reference looked up when the typed one cannot be a reference: the query still runs.
@@ -45,28 +47,22 @@ def identifier_kind(contact: str) -> str:
 
 
 class StatusLookups:
-    def __init__(self, endpoint: Any, *, limit: tuple[int, float] = (10, 3600.0),
+    def __init__(self, context: EndpointContext, *, limit: tuple[int, float] = (10, 3600.0),
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.endpoint = endpoint
+        self.context = context
         self.per_client = protection.RateLimiter(*limit, clock=clock)
         self.per_reference = protection.RateLimiter(*limit, clock=clock)
         self.digests = 0  # hashes computed: the tests check every lookup computes exactly one
 
     async def lookup(self, request: Request) -> Response:
-        endpoint = self.endpoint
-        refusal = protection.check_origin(request, endpoint.settings.allowed_origins)
-        media = ""
-        if refusal is None:
-            media, refusal = protection.check_content_type(request)
-        body = b""
-        if refusal is None:
-            body, refusal = await protection.read_body(request, 4096)
-        if refusal is not None:
-            return endpoint.refuse(refusal.code, refusal.status, as_json=False, retry_after=refusal.retry_after)
+        context = self.context
+        # Refusals here are always the bilingual page: the status page is for people.
+        post = await protection.read_post(request, allowed_origins=context.settings.allowed_origins,
+                                          max_body_bytes=4096)
         try:
-            pairs = parse_pairs(body, media)
+            pairs = parse_pairs(post.body, post.media)
         except BadSubmission as exc:
-            return endpoint.refuse(exc.code, 400, as_json=False)
+            raise Refused(exc.code, 400) from None
         data = {name: value for name, value in pairs if isinstance(value, str)}
         posted_lang = data.get("lang", "")
         lang = posted_lang if posted_lang in i18n.LANGUAGE_CODES else i18n.DEFAULT_LANGUAGE.code
@@ -75,15 +71,16 @@ class StatusLookups:
             return self.page(lang, typed, error=i18n.gettext(
                 lang, "Enter your reference number and the mobile number (or e-mail address) you gave."), status=422)
         reference = normalise(typed["reference"])
-        limited = self.per_client.check(_client(request)) or self.per_reference.check(reference or typed["reference"])
+        limited = (self.per_client.check(protection.client_address(request))
+                   or self.per_reference.check(reference or typed["reference"]))
         if limited is not None:
-            return self.too_many(lang, limited.retry_after)
+            raise Refused("too-many-lookups", 429, retry_after=limited.retry_after)
         kind = identifier_kind(typed["contact"])
         self.digests += 1
-        digest = endpoint.store.indexer.key.digest(kind, identifiers.normalise(kind, typed["contact"]))
-        row = await anyio.to_thread.run_sync(endpoint.store.status, reference or NO_REFERENCE, kind, digest)
-        await endpoint.writer.call(functools.partial(
-            audit.record, endpoint.store, who="status-page", action="status-lookup",
+        digest = context.store.indexer.key.digest(kind, identifiers.normalise(kind, typed["contact"]))
+        row = await anyio.to_thread.run_sync(context.store.status, reference or NO_REFERENCE, kind, digest)
+        await context.writer.call(functools.partial(
+            audit.record, context.store, who="status-page", action="status-lookup",
             form_id=row.form_id if row else None, rows=1 if row else 0,
             detail=f"reference={reference or 'malformed'} result={'found' if row else 'not-found'}"))
         if row is None:
@@ -92,9 +89,9 @@ class StatusLookups:
                       "Check both and try again."), status=200)
         return self.page(lang, {}, answer=self.answer(row, lang), status=200)
 
-    def answer(self, row: Any, lang: str) -> str:
-        form = self.endpoint.forms.get(row.form_id)
-        digits, zone = self.endpoint.organisation.arabic_digits, self.endpoint.calendar.zone
+    def answer(self, row: StatusRow, lang: str) -> str:
+        form = self.context.forms.get(row.form_id)
+        digits, zone = self.context.organisation.arabic_digits, self.context.calendar.zone
         title = form.title.get(lang, row.form_id) if form else row.form_id
         workflow = form.workflow if form else None
         if workflow is not None and row.case_state is not None:
@@ -126,15 +123,13 @@ class StatusLookups:
 
     def page(self, lang: str, typed: dict[str, str], *, status: int, error: str | None = None,
              answer: str | None = None) -> Response:
-        endpoint = self.endpoint
-        shell = endpoint.shells.get_path(STATUS_PATH, lang, title=i18n.gettext(lang, "Where is my request?"))
+        shell = self.context.shells.get_path(STATUS_PATH, lang, title=i18n.gettext(lang, "Where is my request?"))
         action = shell.action or "/api/status"
         region = render_status_form(lang, action=action, values=typed, error=error, answer=answer)
-        text = pages.fill(shell, region, title_prefix=i18n.gettext(lang, "Error:") if error and status != 200 else "")
-        return endpoint.html(text, status, headers={"X-Robots-Tag": "noindex"}, script_hashes=shell.script_hashes)
-
-    def too_many(self, lang: str, retry_after: int | None) -> Response:
-        return self.endpoint.refuse("too-many-lookups", 429, as_json=False, retry_after=retry_after)
+        title_prefix = i18n.gettext(lang, "Error:") if error and status != 200 else ""
+        text = public_pages.fill(shell, region, title_prefix=title_prefix)
+        return self.context.render.html(text, status, headers={"X-Robots-Tag": "noindex"},
+                                        script_hashes=shell.script_hashes)
 
     async def form_page(self, request: Request) -> Response:
         """GET /api/status (a bookmarked answer page): back to the status page."""
@@ -148,6 +143,3 @@ def _dates(value: dt.datetime, lang: str, digits: str, zone: dt.tzinfo) -> str:
     local = value.astimezone(zone).date()
     return f"{i18n.format_date(local, lang, digits)} ({i18n.format_hijri(local, lang, digits)})"
 
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"

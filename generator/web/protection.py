@@ -1,9 +1,10 @@
 """Checks a post must pass before its content is even looked at.
 
-Each check is a small function that returns None when the request may go on,
-or a `Refusal` naming the status and a stable code; app.py turns a refusal
-into a bilingual page or JSON. Cheap checks run first: rate limit, origin,
-content type, then the body is read with a byte budget.
+Cheap checks run first: rate limit, origin, content type, then the body is
+read with a byte budget. Each check returns None when the request may go on,
+or a `Refusal` naming the status and a stable code; `read_post` runs them in
+that order for a public POST and raises the first refusal as `Refused`, which
+the app's one exception handler turns into a bilingual page or JSON.
 """
 from __future__ import annotations
 
@@ -24,6 +25,25 @@ class Refusal:
     status: int
     code: str  # stable: "too-large", "unsupported-type", "bad-origin", "rate-limited", ...
     retry_after: int | None = None
+
+
+class Refused(Exception):
+    """A refused request, raised where the check fails and answered by the app's one
+    exception handler: a bilingual page, or (`as_json`) JSON for a script."""
+
+    def __init__(self, code: str, status: int, *, retry_after: int | None = None, as_json: bool = False) -> None:
+        super().__init__(f"{status} {code}")
+        self.code, self.status, self.retry_after, self.as_json = code, status, retry_after, as_json
+
+    @classmethod
+    def because(cls, refusal: Refusal, *, as_json: bool = False) -> Refused:
+        return cls(refusal.code, refusal.status, retry_after=refusal.retry_after, as_json=as_json)
+
+
+@dataclass(frozen=True)
+class Post:
+    media: str  # "application/x-www-form-urlencoded" or "application/json"
+    body: bytes
 
 
 class RateLimiter:
@@ -89,40 +109,81 @@ def check_origin(request: Request, allowed: Iterable[str]) -> Refusal | None:
     return Refusal(403, "bad-origin")
 
 
-def check_content_type(request: Request) -> tuple[str, Refusal | None]:
-    """The media type, and a refusal unless it is one we parse in UTF-8."""
-    raw = request.headers.get("content-type", "")
-    media, _, params = raw.partition(";")
-    media = media.strip().lower()
-    if media not in ACCEPTED_TYPES:
-        return media, Refusal(415, "unsupported-type")
+def media_type(request: Request) -> str:
+    """The posted Content-Type without its parameters, lower case."""
+    return request.headers.get("content-type", "").partition(";")[0].strip().lower()
+
+
+def check_content_type(request: Request) -> Refusal | None:
+    """A refusal unless the body is a type we parse, in UTF-8."""
+    if media_type(request) not in ACCEPTED_TYPES:
+        return Refusal(415, "unsupported-type")
+    params = request.headers.get("content-type", "").partition(";")[2]
     for param in params.split(";"):
         key, _, value = param.partition("=")
         if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8", "us-ascii"):
-            return media, Refusal(415, "unsupported-charset")
-    return media, None
+            return Refusal(415, "unsupported-charset")
+    return None
 
 
-async def read_body(request: Request, limit: int) -> tuple[bytes, Refusal | None]:
+def client_address(request: Request) -> str:
+    # uvicorn puts the X-Forwarded-For address here for trusted proxies only.
+    return request.client.host if request.client else "unknown"
+
+
+def wants_json(request: Request, media: str = "") -> bool:
+    """A script's request: it asks for JSON and not HTML, or it posted JSON (`media`)
+    without asking for HTML."""
+    accept = request.headers.get("accept", "")
+    return "text/html" not in accept and ("application/json" in accept or media == "application/json")
+
+
+def check_post(request: Request, *, allowed_origins: Iterable[str], limiter: RateLimiter | None = None,
+               negotiate: bool = False) -> str:
+    """The checks before the body, in order: the client's rate limit (with `limiter`), the
+    origin, the content type. Returns the media type or raises Refused; with `negotiate`
+    the refusal is answered in JSON when the client `wants_json`, else always as a page."""
+    refusal = limiter.check(client_address(request)) if limiter else None
+    refusal = refusal or check_origin(request, allowed_origins)
+    if refusal is not None:
+        raise Refused.because(refusal, as_json=negotiate and wants_json(request))
+    media = media_type(request)
+    refusal = check_content_type(request)
+    if refusal is not None:
+        raise Refused.because(refusal, as_json=negotiate and wants_json(request, media))
+    return media
+
+
+async def read_body(request: Request, limit: int, *, as_json: bool = False) -> bytes:
     """The body, read up to `limit` bytes. A declared Content-Length over the limit is
     refused before reading anything; a body that grows past it (chunked, or a lying
     header) is refused as soon as the budget is spent."""
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.strip().isdigit():
-            return b"", Refusal(400, "bad-length")
+            raise Refused("bad-length", 400, as_json=as_json)
         if int(declared) > limit:
-            return b"", Refusal(413, "too-large")
+            raise Refused("too-large", 413, as_json=as_json)
     chunks, size = [], 0
     try:
         async for chunk in request.stream():
             size += len(chunk)
             if size > limit:
-                return b"", Refusal(413, "too-large")
+                raise Refused("too-large", 413, as_json=as_json)
             chunks.append(chunk)
     except ClientDisconnect:
-        return b"", Refusal(400, "disconnected")
-    return b"".join(chunks), None
+        raise Refused("disconnected", 400, as_json=as_json) from None
+    return b"".join(chunks)
+
+
+async def read_post(request: Request, *, allowed_origins: Iterable[str], max_body_bytes: int,
+                    limiter: RateLimiter | None = None, negotiate: bool = False) -> Post:
+    """A public POST's media type and body, or Refused: `check_post`, then the body read
+    within `max_body_bytes`. (Uploads, when they come, would run check_post and stream
+    the body themselves.)"""
+    media = check_post(request, allowed_origins=allowed_origins, limiter=limiter, negotiate=negotiate)
+    body = await read_body(request, max_body_bytes, as_json=negotiate and wants_json(request, media))
+    return Post(media, body)
 
 
 class SecurityHeaders:

@@ -11,7 +11,7 @@ import pytest
 
 from generator.core import i18n
 from generator.endpoint.app import create_app
-from generator.endpoint.pages import message
+from generator.endpoint.public_pages import message
 from generator.submissions.store import open_store
 from tests.support.fixtures import LiveServer, make_settings
 from tests.support.samples import valid_answers

@@ -83,7 +83,7 @@ def test_a_form_without_a_workflow_says_received_on(server: LiveServer, forms: d
 def test_wrong_number_and_unknown_reference_get_the_same_answer_and_the_same_work(
         server: LiveServer, forms: dict[str, Any]) -> None:
     reference = submit(server, forms, "help-request", mobile=MOBILE)
-    lookups = server.app.state.endpoint.status
+    lookups = server.app.state.status
     store = server.app.state.endpoint.store
     queries: list[tuple[str, str]] = []
     original = store.status

@@ -17,12 +17,13 @@ import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 from urllib.parse import urljoin
 
 import markdown
 
 from generator.core import i18n
+from generator.forms import Form
 
 START, END = "<!-- qalb-form:start -->", "<!-- qalb-form:end -->"
 _REGION = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
@@ -58,7 +59,7 @@ class Shells:
         self.site_url = site_url
         self._cache: dict[tuple[str, str], tuple[float, Shell]] = {}
 
-    def get(self, form: Any, lang: str) -> Shell:
+    def get(self, form: Form, lang: str) -> Shell:
         """A form's page."""
         return self.get_path(page_path(form.id, lang)[len(i18n.language(lang).prefix) + 1:], lang,
                              title=form.title.get(lang, form.id))
@@ -145,7 +146,7 @@ def error_page(shell: Shell, form_html: str, lang: str) -> str:
     return fill(shell, form_html, title_prefix=i18n.gettext(lang, "Error:"))
 
 
-def thanks_page(shell: Shell, form: Any, lang: str, reference: str, *, site_url: str = "") -> str:
+def thanks_page(shell: Shell, form: Form, lang: str, reference: str, *, site_url: str = "") -> str:
     received = html.escape(i18n.gettext(lang, "Submission received"))
     your_reference = html.escape(i18n.gettext(lang, "Your reference number"))
     after = markdown.markdown(form.after_submit.get(lang, "") or "")
@@ -192,7 +193,7 @@ MESSAGES: dict[str, Callable[[str], str]] = {
     "too-many-lookups": lambda lang: i18n.gettext(
         lang, "Too many lookups of this request or from this connection. Please try again in an hour."),
 }
-# Refusal codes from protection.py that share a message.
+# Refusal codes from web/protection.py that share a message.
 ALIASES = {"unsupported-charset": "bad-encoding", "bad-length": "bad-request", "disconnected": "bad-request"}
 
 

@@ -1,0 +1,47 @@
+"""What every part of the running endpoint shares, fixed when the app is built:
+the routes (app.py) and the status lookups (status.py) take this, never the app.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from generator.core.organisation import Settings as Organisation
+from generator.forms import Form
+from generator.submissions.cases import WorkingCalendar
+from generator.submissions.secure_store import open_secure_store
+from generator.submissions.store import Store
+from generator.submissions.writer import Writer
+from generator.web.protection import RateLimiter
+
+from .public_pages import Shells
+from .responses import Render
+from .settings import EndpointSettings
+
+
+@dataclass(frozen=True)
+class EndpointContext:
+    settings: EndpointSettings
+    forms: dict[str, Form]
+    store: Store
+    writer: Writer  # the one thread that writes (group commit)
+    organisation: Organisation  # content/settings.yml
+    calendar: WorkingCalendar  # working days, for due dates
+    shells: Shells  # the built site's pages that answers are shown in
+    limiter: RateLimiter | None  # posts and exports per client, when QALB_RATE_LIMIT is not off
+    render: Render
+
+    @classmethod
+    def build(cls, *, settings: EndpointSettings, forms: Mapping[str, Form], store: Store | None,
+              organisation: Organisation) -> EndpointContext:
+        # Never a plain store: answers are encrypted at rest whoever creates the app
+        # (keys made on first use, as `make serve` does; see secure_store.py).
+        store = store or open_secure_store(settings, forms, create_keys=True)
+        return cls(
+            settings=settings, forms=dict(forms), store=store,
+            writer=Writer(store, max_batch=settings.writer_max_batch),
+            organisation=organisation, calendar=WorkingCalendar.from_settings(organisation),
+            shells=Shells(settings.site_dir, site_url=settings.site_url),
+            limiter=RateLimiter(*settings.rate_limit) if settings.rate_limit else None,
+            render=Render(site_url=settings.site_url),
+        )
