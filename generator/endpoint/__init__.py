@@ -6,7 +6,7 @@ Read in this order: app.py (the routes) -> web/protection.py (checks before a
 post is read) -> parsing.py (bytes to fields) -> submissions/records.py (what
 is stored) -> submissions/writer.py (group commit) -> submissions/store.py with
 submissions/db/ and migrations.py -> submissions/export.py (Data Package) ->
-pages.py (what visitors see). Around them: settings.py (environment),
+pages.py (what visitors see). Around them: core/config.py (EndpointSettings),
 web/server.py (uvicorn), web/sitefiles.py (the built site for `run`),
 commands.py (the `endpoint` and `run` commands).
 

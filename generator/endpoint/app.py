@@ -32,10 +32,9 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Mount, Route
 
 from generator.core import i18n
-from generator.core.organisation import load_settings
-from generator.core.problems import Problems
+from generator.core.config import EndpointSettings, NotifySettings
+from generator.core.organisation import load_organisation
 from generator.forms import HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, Form, error_message, read_submission, render_form
-from generator.notify.settings import NotifySettings
 from generator.submissions import audit, cases, tokens
 from generator.submissions.export import export_zip_counted
 from generator.submissions.records import Submission, consent_record, json_ready, utc_now
@@ -48,7 +47,6 @@ from generator.web.sitefiles import SiteFiles
 
 from . import pages
 from .parsing import BadSubmission, infer_language, parse_body
-from .settings import EndpointSettings
 from .status import StatusLookups
 
 log = logging.getLogger("qalb.endpoint")
@@ -72,7 +70,7 @@ class Endpoint:
         self.writer = Writer(self.store, max_batch=settings.writer_max_batch)
         self.limiter = protection.RateLimiter(*settings.rate_limit) if settings.rate_limit else None
         self.shells = pages.Shells(settings.site_dir, site_url=settings.site_url)
-        self.organisation = load_settings(settings.root, Problems())
+        self.organisation = load_organisation(settings.root)
         self.calendar = cases.WorkingCalendar.from_settings(self.organisation)
         self.status = StatusLookups(self, limit=settings.status_limit)
 
@@ -103,17 +101,14 @@ class Endpoint:
             async def nothing() -> None:
                 return None
             return nothing
-        from generator.core.organisation import load_settings
-        from generator.core.problems import Problems
         from generator.notify.sender import Sender, context_for
         from generator.submissions.notices import OutboxPlanner
 
-        organisation = load_settings(self.settings.root, Problems())
         if not self.notify.enabled:
             log.warning("e-mail notifications are off (QALB_SMTP_URL is not set); webhooks are on")
         self.store.outbox_planner = OutboxPlanner(self.forms, email=self.notify.enabled)
         writer = self.writer
-        self.sender = Sender(self.store, context_for(self.notify, self.forms, organisation), self.notify,
+        self.sender = Sender(self.store, context_for(self.notify, self.forms, self.organisation), self.notify,
                              run_db=writer.call, busy=lambda: time.monotonic() - writer.last_batch_at < 0.2)
         stop = asyncio.Event()
         task = asyncio.create_task(self.sender.run(stop), name="qalb-notify")
