@@ -98,11 +98,11 @@ def run_backend(name: str, url: str, root: Path, count: int, rounds: int) -> dic
     import pyotp
     import uvicorn
 
+    from generator.core.config import StaffSettings
     from generator.core.problems import Problems
     from generator.endpoint.app import create_app as create_endpoint
     from generator.forms import load_forms
     from generator.staff.app import create_app
-    from generator.staff.settings import StaffSettings
     from generator.web.dispatch import PathDispatch
     from tests.support.fixtures import make_settings
     from tests.support.postgres import free_port

@@ -38,11 +38,11 @@ import httpx  # noqa: E402
 import pyotp  # noqa: E402
 from hijridate import Gregorian  # noqa: E402
 
+from generator.core.config import StaffSettings  # noqa: E402
 from generator.core.problems import Problems  # noqa: E402
 from generator.endpoint.app import create_app as create_endpoint  # noqa: E402
 from generator.forms import load_forms  # noqa: E402
 from generator.staff.app import create_app as create_staff  # noqa: E402
-from generator.staff.settings import StaffSettings  # noqa: E402
 from generator.submissions.commands import keys  # noqa: E402
 from generator.submissions.records import Submission  # noqa: E402
 from generator.submissions.references import new_reference  # noqa: E402

@@ -6,14 +6,22 @@ exit code; the parser below is the one list of what exists.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from . import PROJECT_ROOT
+from .core.config import project_root
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
+    from .core.problems import Problem
+    from .forms import Form
+    from .submissions.store import Store
 
 
-def _print_problems(problems) -> None:
+def _print_problems(problems: Iterable[Problem]) -> None:
     for problem in problems:
         print(problem, file=sys.stderr)
 
@@ -31,12 +39,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from .core.config import build_date
     from .core.environment import SettingsError
     from .core.problems import ContentError
-    from .site.build import build_site, source_date
+    from .site.build import build_site
 
     try:
-        report = build_site(args.root, site_dir=args.site_dir, strict=args.strict, date=source_date(os.environ))
+        report = build_site(args.root, site_dir=args.site_dir, strict=args.strict, date=build_date())
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -103,16 +112,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     return serve(args.root, host=args.host, port=args.port, serve_site=True, beside=_staff_beside(args.root))
 
 
-def _staff_beside(root: Path):
+def _staff_beside(root: Path) -> Callable[[ASGIApp, Store, Mapping[str, Form]], ASGIApp | None]:
     """For `run` only: the staff workspace at /staff/ beside the endpoint and the site, on
     the same store (the endpoint package never imports the workspace; they meet here)."""
 
-    def compose(endpoint_app, store, forms):
+    def compose(endpoint_app: ASGIApp, store: Store, forms: Mapping[str, Form]) -> ASGIApp | None:
+        from .core.config import StaffSettings, read_settings
         from .staff.app import create_app
-        from .staff.commands import settings_or_report
         from .web.dispatch import PathDispatch
 
-        settings = settings_or_report(root)
+        settings = read_settings(StaffSettings, root)
         if settings is None:
             return None
         return PathDispatch({"/staff": create_app(settings=settings, forms=forms, store=store)}, endpoint_app)
@@ -186,7 +195,7 @@ def cmd_notify(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__.splitlines()[0])
-    parser.add_argument("--root", type=Path, default=Path(os.environ.get("QALB_ROOT", PROJECT_ROOT)),
+    parser.add_argument("--root", type=Path, default=project_root(PROJECT_ROOT),
                         help="the project folder (holding mkdocs.yml, content/, forms/)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -296,4 +305,5 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.root = args.root.resolve()
-    return args.run(args)
+    code: int = args.run(args)
+    return code

@@ -1,6 +1,5 @@
-"""Reading settings from environment variables: the parsers each package's
-settings module uses, so every package reads its variables in one place and
-refuses a value it cannot understand with a message naming the variable.
+"""Parsing settings from environment variables: the parsers config.py uses, each
+refusing a value it cannot understand with a sentence naming the variable.
 """
 from __future__ import annotations
 

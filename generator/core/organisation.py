@@ -6,7 +6,10 @@ nowhere else. An empty value is a placeholder: pages show it visibly and
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
+import sys
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +84,33 @@ def load_settings(root: Path, problems: Problems) -> Settings:
     settings.organisation = _check_organisation(data.get("organisation"), data, problems)
     if "working_days" in data:
         _read_working_days(data, settings, problems)
+    return settings
+
+
+def load_organisation(root: Path) -> Settings:
+    """content/settings.yml for the commands and the web apps: read once per process
+    (again only if the file changes), its problems reported on stderr that once: each
+    error, and how many warnings (placeholders; `check` lists them, and every command
+    repeating them would bury what it has to say). An error leaves that value's default
+    in place, so a service still starts; `check` and `build` refuse it. Each caller gets
+    its own copy, so one part changing a value changes nobody else's."""
+    try:
+        stat = (root / SETTINGS_FILE).stat()
+        version: tuple[int, int] = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        version = (0, -1)
+    return copy.deepcopy(_load_and_report(root.resolve(), version))
+
+
+@functools.cache
+def _load_and_report(root: Path, version: tuple[int, int]) -> Settings:
+    problems = Problems()
+    settings = load_settings(root, problems)
+    for problem in (problem for problem in problems.sorted() if problem.severity == "error"):
+        print(problem, file=sys.stderr)
+    if problems.warnings:
+        print(f"{SETTINGS_FILE}: {len(problems.warnings)} warning(s); `python -m generator check` lists them.",
+              file=sys.stderr)
     return settings
 
 

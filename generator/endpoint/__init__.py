@@ -10,7 +10,7 @@ submissions/writer.py (group commit) -> submissions/store.py with
 submissions/db/ and migrations.py -> submissions/export.py (Data Package) ->
 public_pages.py (what visitors see) and responses.py (the headers they come
 with, and refusals as a page or JSON) -> status.py (the applicant's status
-lookup). Around them: settings.py (environment), web/server.py (uvicorn),
+lookup). Around them: core/config.py (EndpointSettings), web/server.py (uvicorn),
 web/sitefiles.py (the built site for `run`), commands.py (the `endpoint` and
 `run` commands).
 

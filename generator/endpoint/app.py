@@ -35,11 +35,10 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from generator.core import i18n
+from generator.core.config import EndpointSettings, NotifySettings
 from generator.core.organisation import Settings as Organisation
-from generator.core.organisation import load_settings
-from generator.core.problems import Problems
+from generator.core.organisation import load_organisation
 from generator.forms import HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, Form, error_message, read_submission, render_form
-from generator.notify.settings import NotifySettings
 from generator.submissions import audit, cases, tokens
 from generator.submissions.export import export_zip_counted
 from generator.submissions.records import Submission, consent_record, json_ready, utc_now
@@ -54,7 +53,6 @@ from . import public_pages
 from .context import EndpointContext
 from .parsing import BadSubmission, infer_language, parse_body
 from .responses import NO_STORE
-from .settings import EndpointSettings
 from .status import StatusLookups
 
 if TYPE_CHECKING:
@@ -261,7 +259,7 @@ def create_app(*, settings: EndpointSettings, forms: Mapping[str, Form], store: 
     with `notify` (QALB_SMTP_URL set) it also sends the e-mail notifications. The
     organisation (content/settings.yml) is read here unless given."""
     if organisation is None:
-        organisation = load_settings(settings.root, Problems())
+        organisation = load_organisation(settings.root)
     context = EndpointContext.build(settings=settings, forms=forms, store=store, organisation=organisation)
     endpoint = Endpoint(context, notify=notify)
     routes = endpoint.routes()

@@ -7,10 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from generator.notify.settings import NotifySettings
-from generator.submissions.commands import load_forms_or_report, read_settings, secure_store
-
-from .settings import EndpointSettings
+from generator.core.config import EndpointSettings, NotifySettings, read_settings
+from generator.forms.loading import load_forms_or_report
+from generator.submissions.secure_store import open_or_report
 
 
 def serve(root: Path, *, host: str, port: int, serve_site: bool, beside: Any = None) -> int:
@@ -30,7 +29,7 @@ def serve(root: Path, *, host: str, port: int, serve_site: bool, beside: Any = N
     if serve_site and not (settings.site_dir / "index.html").is_file():
         print(f"warning: no built site in {settings.site_dir}; run `python -m generator build` "
               "(or `make serve`) to build it. Serving the endpoint only.", file=sys.stderr)
-    store = secure_store(settings, forms, create_keys=True, encrypt_old_rows=True)
+    store = open_or_report(settings, forms, create_keys=True, encrypt_old_rows=True)
     if store is None:
         print("The endpoint did not start.", file=sys.stderr)
         return 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from generator.core.config import EndpointSettings
 from generator.core.organisation import Settings as Organisation
 from generator.forms import Form
 from generator.submissions.cases import WorkingCalendar
@@ -16,7 +17,6 @@ from generator.web.protection import RateLimiter
 
 from .public_pages import Shells
 from .responses import Render
-from .settings import EndpointSettings
 
 
 @dataclass(frozen=True)

@@ -209,7 +209,7 @@ WEBHOOK_EVENTS = ("submitted", "state_changed")
 class Webhook:
     """One receiver of signed JSON posts (`notify.webhooks` in the form file, check_notify.py;
     docs/webhooks.md). The signing secret is never here: it is read from the file named by
-    QALB_WEBHOOK_<NAME>_SECRET_FILE (generator/notify/settings.py)."""
+    QALB_WEBHOOK_<NAME>_SECRET_FILE (generator/core/config.py)."""
 
     name: str  # lower-case letters, digits and hyphens: names the secret's variable
     url: str  # https://..., or http:// on the loopback only (a gateway on this machine)

@@ -9,8 +9,8 @@ words from the catalogs and the form file), sends them over SMTP with
 aiosmtplib (sender.py: claim once, retry with backoff, then "failed"), and
 posts signed JSON to a form's webhooks (webhooks.py, docs/webhooks.md),
 sends each account's daily digest (digest.py) and runs the `notify` commands
-(commands.py). settings.py reads QALB_SMTP_URL, the webhook secrets' files and
-the other variables.
+(commands.py); smtp.py builds the one SMTP client. Its settings (QALB_SMTP_URL,
+the webhook secrets' files and the rest) are core/config.py's NotifySettings.
 
 May import: core, forms, submissions, web.
 """

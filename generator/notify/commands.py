@@ -14,15 +14,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from generator.core.config import NotifySettings, read_settings
+from generator.forms.loading import load_forms_or_report
 from generator.submissions import audit
-from generator.submissions.commands import load_forms_or_report, read_settings, secure_store
-
-from .settings import NotifySettings
+from generator.submissions.secure_store import open_or_report
 
 
 def run(root: Path, *, once: bool = False) -> int:
-    from generator.core.organisation import load_settings
-    from generator.core.problems import Problems
+    from generator.core.organisation import load_organisation
 
     from .sender import Sender, context_for
 
@@ -33,10 +32,10 @@ def run(root: Path, *, once: bool = False) -> int:
         print("error: QALB_SMTP_URL is not set and no form has webhooks, so there is nothing to send; "
               "see docs/deploy.md.", file=sys.stderr)
         return 1
-    store = secure_store(settings, forms)
+    store = open_or_report(settings, forms)
     if store is None:
         return 1
-    sender = Sender(store, context_for(settings, forms, load_settings(root, Problems())), settings)
+    sender = Sender(store, context_for(settings, forms, load_organisation(root)), settings)
     through = f"e-mail through {settings.smtp.host}:{settings.smtp.port}" if settings.smtp else "webhooks only"
     print(f"Sending notifications ({through}) as {sender.name}"
           + (" (what is due now, then stop)." if once else "; stop with Ctrl-C or SIGTERM."), file=sys.stderr)
@@ -104,8 +103,7 @@ def retry(root: Path, *, message_id: int, staff: str | None = None) -> int:
 def digest(root: Path, *, staff: str | None = None) -> int:
     import aiosmtplib
 
-    from generator.core.organisation import load_settings
-    from generator.core.problems import Problems
+    from generator.core.organisation import load_organisation
     from generator.submissions.records import utc_now
 
     from .digest import run_digest
@@ -117,11 +115,11 @@ def digest(root: Path, *, staff: str | None = None) -> int:
     if settings.smtp is None:
         print("error: QALB_SMTP_URL is not set, so the digest cannot be sent; see docs/deploy.md.", file=sys.stderr)
         return 1
-    store = secure_store(settings, forms)
+    store = open_or_report(settings, forms)
     if store is None:
         return 1
     try:
-        built, sent = run_digest(store, forms, context_for(settings, forms, load_settings(root, Problems())),
+        built, sent = run_digest(store, forms, context_for(settings, forms, load_organisation(root)),
                                  settings, utc_now(), who=audit.actor(staff))
     except (aiosmtplib.SMTPException, OSError) as exc:  # the SMTP server: say so, non-zero for the job's log
         print(f"error: the digest could not be sent ({type(exc).__name__}); try again later.", file=sys.stderr)
@@ -137,4 +135,4 @@ def _store(root: Path) -> Any:
     settings, forms = read_settings(NotifySettings, root), load_forms_or_report(root)
     if settings is None or forms is None:
         return None
-    return secure_store(settings, forms)
+    return open_or_report(settings, forms)

@@ -20,10 +20,11 @@ from typing import Any, Mapping, Sequence
 import aiosmtplib
 
 from generator.core import i18n
+from generator.core.config import NotifySettings
 from generator.submissions import audit
 
 from .messages import POLICY, TIME_ZONE, Context, Line, html_body, staff_link, text_body, when
-from .settings import NotifySettings
+from .smtp import smtp_client
 
 #: Lines listed per form and kind; the rest are counted.
 LIMIT = 20
@@ -110,12 +111,7 @@ def digests(store: Any, forms: Mapping[str, Any], ctx: Context, now: dt.datetime
 
 async def send(messages: Sequence[EmailMessage], settings: NotifySettings, sender: str) -> int:
     """Send over one SMTP connection; how many were accepted (a refused one is skipped and counted out)."""
-    smtp = settings.smtp
-    assert smtp is not None, "the digest needs QALB_SMTP_URL"
-    client = aiosmtplib.SMTP(hostname=smtp.host, port=smtp.port, use_tls=smtp.security == "tls",
-                             start_tls=True if smtp.security == "starttls" else False,
-                             username=smtp.username or None, password=settings.smtp_password or None,
-                             timeout=settings.smtp_timeout)
+    client = smtp_client(settings)
     sent = 0
     async with client:
         for message in messages:

@@ -35,12 +35,13 @@ from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 import aiosmtplib
 
+from generator.core.config import NotifySettings
 from generator.core.organisation import Settings as Organisation
 from generator.submissions.db.outbox import OutboxMessage, Outcome
 from generator.submissions.records import utc_now
 
 from .messages import Context, build_message
-from .settings import NotifySettings
+from .smtp import smtp_client
 from .webhooks import WebhookPoster
 
 log = logging.getLogger("qalb.notify")
@@ -163,10 +164,7 @@ class Sender:
         if smtp is None:  # queued while e-mail was on, and QALB_SMTP_URL is gone since
             return [self._after_error(message, ConnectionError("QALB_SMTP_URL is not set")) for message in messages]
         outcomes: list[Outcome] = []
-        client = aiosmtplib.SMTP(hostname=smtp.host, port=smtp.port, use_tls=smtp.security == "tls",
-                                 start_tls=True if smtp.security == "starttls" else False,
-                                 username=smtp.username or None, password=self.settings.smtp_password or None,
-                                 timeout=self.settings.smtp_timeout)
+        client = smtp_client(self.settings)
         try:
             await client.connect()
         except (aiosmtplib.SMTPException, OSError) as exc:

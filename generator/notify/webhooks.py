@@ -28,12 +28,11 @@ from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 import httpx
 
+from generator.core.config import NotifySettings
 from generator.forms.check_notify import is_loopback_http
 from generator.submissions import audit
 from generator.submissions.db.outbox import OutboxMessage, Outcome, Try
 from generator.submissions.notices import applicant_address
-
-from .settings import NotifySettings
 
 log = logging.getLogger("qalb.notify")
 

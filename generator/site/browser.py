@@ -8,12 +8,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
-import os
-import shutil
 import tempfile
 import threading
 from pathlib import Path
 from typing import Any, Iterator
+
+from generator.core.config import chromium_setting, keep_browser_profile_in
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -22,7 +22,7 @@ CHROMIUM_ARGS = [
 
 
 def chromium_path() -> str | None:
-    return os.environ.get("QALB_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    return chromium_setting()
 
 
 @contextlib.contextmanager
@@ -33,9 +33,7 @@ def launch_chromium() -> Iterator[Any]:
     if not executable:
         raise RuntimeError("chromium is not installed: run `make setup-test` (apt-get install chromium)")
     with tempfile.TemporaryDirectory(prefix="qalb-chromium-") as home:
-        # Chromium writes its profile under XDG folders; keep them out of $HOME.
-        os.environ.setdefault("XDG_CONFIG_HOME", home)
-        os.environ.setdefault("XDG_CACHE_HOME", home)
+        keep_browser_profile_in(home)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
             try:

@@ -19,12 +19,10 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 import yaml
 
 from generator.core import i18n
-from generator.core.environment import SettingsError
 from generator.core.problems import ContentError, Problem, Problems
 
 from . import build_state, fonts, search_index
@@ -43,28 +41,6 @@ class BuildReport:
 
 class BuildError(ContentError):
     pass
-
-
-def source_date(env: Mapping[str, str]) -> dt.date | None:
-    """The build's date from SOURCE_DATE_EPOCH, so that a build is the same byte for byte
-    whenever it is run (https://reproducible-builds.org/specs/source-date-epoch/);
-    None when the variable is not set (the build is then dated today).
-
-    The one function that reads the variable (`generator build` hands it the
-    environment). A malformed value is refused here, before any work: MkDocs
-    reads the variable too and would fail inside each language's worker.
-    """
-    text = env.get("SOURCE_DATE_EPOCH")
-    if text is None:
-        return None
-    refusal = SettingsError("SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 00:00 UTC, "
-                            f'such as "1767225600"; got "{text}".')
-    if not (text.isascii() and text.isdigit()):
-        raise refusal
-    try:
-        return dt.datetime.fromtimestamp(int(text), dt.timezone.utc).date()
-    except (OverflowError, OSError, ValueError) as exc:  # past the year 9999
-        raise refusal from exc
 
 
 def build_site(root: Path, *, site_dir: Path | None = None, strict: bool = False,

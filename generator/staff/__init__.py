@@ -2,7 +2,7 @@
 (argon2id password, TOTP, recovery codes), server-side sessions, CSRF tokens in
 every form, the audit log for admins, all server-rendered in Arabic first.
 
-Read in this order: settings.py (environment) -> accounts.py (what an account
+Read in this order: core/config.py (StaffSettings) -> accounts.py (what an account
 may do; passwords, codes, setup links) -> sessions.py (the cookie and its row)
 -> app.py (routes, the checks before each page) -> inbox.py (issue 18: the
 submissions by role, audited) -> pages.py (templates in templates/staff/, words

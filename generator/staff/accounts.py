@@ -33,12 +33,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 
+from generator.core.config import StaffSettings
 from generator.submissions import audit
 from generator.submissions.crypto import DataKeys
 from generator.submissions.db.accounts import AccountRow
 from generator.submissions.store import Store
-
-from .settings import StaffSettings
 
 ROLES = ("admin", "caseworker", "viewer")
 MIN_PASSWORD_LENGTH = 12

@@ -46,6 +46,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from generator import PROJECT_ROOT
 from generator.core import i18n
+from generator.core.config import StaffSettings
 from generator.forms import Form
 from generator.submissions.db.accounts import AccountRow
 from generator.submissions.notices import OutboxPlanner
@@ -60,7 +61,6 @@ from .inbox import Inbox
 from .messages import Messages
 from .reports import Reports
 from .sessions import COOKIE, Current, Sessions, cookie_header
-from .settings import StaffSettings
 
 STATIC_DIR = PROJECT_ROOT / "templates" / "staff" / "static"
 FONT_DIRS = ("assets/fonts",)  # inside the built site

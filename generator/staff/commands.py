@@ -10,27 +10,19 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from generator.core.environment import SettingsError
+from generator.core.config import StaffSettings, read_settings
+from generator.forms.loading import load_forms_or_report
 from generator.submissions import audit
-from generator.submissions.commands import load_forms_or_report, secure_store
+from generator.submissions.secure_store import open_or_report
 
 from .accounts import AccountError, Accounts, describe, utc_clock
-from .settings import StaffSettings
-
-
-def settings_or_report(root: Path) -> StaffSettings | None:
-    try:
-        return StaffSettings.from_env(root)
-    except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return None
 
 
 def open_workspace_store(root: Path, *, create_keys: bool = False) -> tuple[StaffSettings, dict[str, Any], Any] | None:
-    settings, forms = settings_or_report(root), load_forms_or_report(root)
+    settings, forms = read_settings(StaffSettings, root), load_forms_or_report(root)
     if settings is None or forms is None:
         return None
-    store = secure_store(settings, forms, create_keys=create_keys)
+    store = open_or_report(settings, forms, create_keys=create_keys)
     if store is None:
         return None
     return settings, forms, store

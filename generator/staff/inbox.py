@@ -25,8 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from generator.core import i18n
-from generator.core.organisation import load_settings
-from generator.core.problems import Problems
+from generator.core.organisation import load_organisation
 from generator.submissions import audit, cases, export, references
 from generator.submissions.db.inbox import PAGE_SIZE, InboxRow
 
@@ -39,7 +38,7 @@ _KINDS = ("national_id", "mobile", "email")
 class Inbox:
     def __init__(self, workspace: Any) -> None:
         self.ws = workspace
-        self.organisation = load_settings(workspace.settings.root, Problems())
+        self.organisation = load_organisation(workspace.settings.root)
         self.calendar = cases.WorkingCalendar.from_settings(self.organisation)
 
     # -- helpers ----------------------------------------------------------------

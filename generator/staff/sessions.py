@@ -13,11 +13,11 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
+from generator.core.config import StaffSettings
 from generator.submissions.db.accounts import AccountRow
 from generator.submissions.store import Store
 
 from .accounts import Clock, digest
-from .settings import StaffSettings
 
 COOKIE = "qalb_staff"
 COOKIE_PATH = "/staff"

@@ -9,66 +9,25 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Any, TypeVar
 
-from generator.core.environment import SettingsError
+from generator.core.config import StorageSettings, read_settings
+from generator.forms.loading import load_forms_or_report
 
 from . import audit
 from .crypto import KeyProblem
-from .settings import StorageSettings
-
-S = TypeVar("S", bound=StorageSettings)
-
-
-def read_settings(kind: type[S], root: Path) -> S | None:
-    """`kind.from_env(root)` (these settings or an app's, which extend them), or None
-    after printing the one sentence that says which variable is wrong."""
-    try:
-        return kind.from_env(root)  # type: ignore[return-value]  # each kind's from_env returns its kind
-    except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return None
-
-
-def storage_settings(root: Path) -> StorageSettings | None:
-    return read_settings(StorageSettings, root)
-
-
-def load_forms_or_report(root: Path) -> dict[str, Any] | None:
-    from generator.core.problems import Problems
-    from generator.forms import load_forms
-
-    problems = Problems()
-    forms = load_forms(root, problems)
-    for problem in problems.sorted():
-        print(problem, file=sys.stderr)
-    if problems.errors:
-        print("The forms have errors (above); fix them, then start again.", file=sys.stderr)
-        return None
-    return forms
-
-
-def secure_store(settings: StorageSettings, forms: dict[str, Any], **options: Any) -> Any:
-    """The store with its keys (secure_store.py), or None after printing why the keys do not fit."""
-    from .secure_store import open_secure_store
-
-    try:
-        return open_secure_store(settings, forms, **options)
-    except KeyProblem as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return None
+from .secure_store import open_or_report
 
 
 def export(root: Path, *, form_id: str, out: Path, status: str, staff: str | None = None) -> int:
     from .export import export_package
 
-    settings, forms = storage_settings(root), load_forms_or_report(root)
+    settings, forms = read_settings(StorageSettings, root), load_forms_or_report(root)
     if settings is None or forms is None:
         return 1
     if form_id not in forms:
         print(f'error: there is no form "{form_id}"; the forms are: {", ".join(sorted(forms))}', file=sys.stderr)
         return 1
-    store = secure_store(settings, forms)
+    store = open_or_report(settings, forms)
     if store is None:
         return 1
     try:
@@ -93,7 +52,7 @@ def purge(root: Path, *, dry_run: bool = False, now: dt.datetime | None = None) 
     from .secure_store import organisation_zone
     from .store import open_store
 
-    settings, forms = storage_settings(root), load_forms_or_report(root)
+    settings, forms = read_settings(StorageSettings, root), load_forms_or_report(root)
     if settings is None or forms is None:
         return 1
     store = open_store(settings.database_url, root=root)
@@ -130,16 +89,15 @@ def cases_overdue(root: Path, *, form_id: str | None = None, now: dt.datetime | 
     from . import cases
     from .store import open_store
 
-    settings, forms = storage_settings(root), load_forms_or_report(root)
+    settings, forms = read_settings(StorageSettings, root), load_forms_or_report(root)
     if settings is None or forms is None:
         return 1
     if form_id is not None and form_id not in forms:
         print(f'error: there is no form "{form_id}"; the forms are: {", ".join(sorted(forms))}', file=sys.stderr)
         return 1
-    from generator.core.organisation import load_settings
-    from generator.core.problems import Problems
+    from generator.core.organisation import load_organisation
 
-    calendar = cases.WorkingCalendar.from_settings(load_settings(root, Problems()))
+    calendar = cases.WorkingCalendar.from_settings(load_organisation(root))
     now = now or dt.datetime.now(dt.timezone.utc)
     store = open_store(settings.database_url, root=root)
     try:
@@ -164,7 +122,7 @@ def subject(root: Path, *, action: str, values: list[tuple[str, str]], out: Path
     """find | export | delete every submission of one person (subject.py)."""
     from . import subject as requests
 
-    settings, forms = storage_settings(root), load_forms_or_report(root)
+    settings, forms = read_settings(StorageSettings, root), load_forms_or_report(root)
     if settings is None or forms is None:
         return 1
     if not any(value.strip() for _, value in values):
@@ -173,7 +131,7 @@ def subject(root: Path, *, action: str, values: list[tuple[str, str]], out: Path
     if action == "export" and out is None:
         print("error: subject export needs --out FOLDER", file=sys.stderr)
         return 1
-    store = secure_store(settings, forms)
+    store = open_or_report(settings, forms)
     if store is None:
         return 1
     try:
@@ -206,10 +164,9 @@ def subject(root: Path, *, action: str, values: list[tuple[str, str]], out: Path
 def _organisation(root: Path) -> dict[str, str]:
     """The organisation's name per language, from content/settings.yml ({} if unreadable)."""
     from generator.core import i18n
-    from generator.core.organisation import load_settings
-    from generator.core.problems import Problems
+    from generator.core.organisation import load_organisation
 
-    settings = load_settings(root, Problems())
+    settings = load_organisation(root)
     return {lang: settings.org("name", lang) for lang in i18n.LANGUAGE_CODES if settings.org("name", lang)}
 
 
@@ -222,7 +179,7 @@ def keys(root: Path, *, action: str, lookup: bool = False, staff: str | None = N
     from .secure_store import load_data_keys
     from .store import open_store
 
-    settings = storage_settings(root)
+    settings = read_settings(StorageSettings, root)
     if settings is None:
         return 1
     data_file, lookup_file = settings.data_key_file, settings.lookup_key_file
@@ -276,7 +233,7 @@ def token(root: Path, *, action: str, name: str | None = None, staff: str | None
     from . import tokens
     from .store import open_store
 
-    settings = storage_settings(root)
+    settings = read_settings(StorageSettings, root)
     if settings is None:
         return 1
     if action != "list" and not (name and tokens.NAME_RE.match(name)):

@@ -18,14 +18,13 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from generator.core.organisation import load_settings
-from generator.core.problems import Problems
+from generator.core.config import StorageSettings
+from generator.core.organisation import load_organisation
 
 from . import crypto
 from .crypto import KeyProblem
 from .db.report_values import report_fields_of, report_roles_of
 from .identifiers import Indexer
-from .settings import StorageSettings
 from .store import Store, open_store
 
 Note = Callable[[str], None]
@@ -94,8 +93,8 @@ def _warn_if_loose(path: Any, note: Note) -> None:
 
 def organisation_zone(root: Path) -> str:
     """The organisation's time zone (content/settings.yml; Asia/Riyadh without one): report
-    months and weeks start at its midnight. A settings file with errors is `check`'s to report."""
-    return load_settings(root, Problems()).time_zone
+    months and weeks start at its midnight."""
+    return load_organisation(root).time_zone
 
 
 def open_secure_store(settings: StorageSettings, forms: Mapping[str, Any], *, create_keys: bool = False,
@@ -118,3 +117,12 @@ def open_secure_store(settings: StorageSettings, forms: Mapping[str, Any], *, cr
         store.close()
         raise
     return store
+
+
+def open_or_report(settings: StorageSettings, forms: Mapping[str, Any], **options: Any) -> Store | None:
+    """`open_secure_store` for a command: the store, or None after printing why the keys do not fit."""
+    try:
+        return open_secure_store(settings, forms, **options)
+    except KeyProblem as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None

@@ -40,8 +40,8 @@ def forms() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def endpoint(built_site: Path, forms, tmp_path_factory) -> Iterator[Endpoint]:
+    from generator.core.config import EndpointSettings
     from generator.endpoint.app import create_app
-    from generator.endpoint.settings import EndpointSettings
 
     folder = tmp_path_factory.mktemp("endpoint")
     database = folder / "submissions.db"

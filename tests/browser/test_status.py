@@ -32,8 +32,8 @@ def forms() -> dict[str, Any]:
 
 @pytest.fixture
 def endpoint(built_site: Path, forms: dict[str, Any], store_url: str, tmp_path: Path) -> Iterator[Any]:
+    from generator.core.config import EndpointSettings
     from generator.endpoint.app import create_app
-    from generator.endpoint.settings import EndpointSettings
 
     settings = EndpointSettings(root=tmp_path, database_url=store_url, site_dir=built_site, rate_limit=None,
                                 status_limit=(100, 3600.0))  # this test looks up one reference often

@@ -11,8 +11,8 @@ from typing import Any, Callable
 
 import pytest
 
+from generator.core.config import EndpointSettings
 from generator.endpoint.app import create_app
-from generator.endpoint.settings import EndpointSettings
 from generator.forms import render_form
 from generator.submissions.records import notice_shown
 from generator.submissions.secure_store import open_secure_store

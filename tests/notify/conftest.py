@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterator
 import pytest
 from aiosmtpd.controller import Controller
 
-from generator.notify.settings import NotifySettings
+from generator.core.config import Config, NotifySettings
 from generator.submissions.store import Store
 from tests.support.fixtures import checked_forms, make_project
 from tests.support.postgres import free_port
@@ -104,7 +104,7 @@ def notify_forms(notify_root: Path) -> dict[str, Any]:
 def notify_settings(root: Path, database_url: str, smtp_url: str, **overrides: Any) -> NotifySettings:
     env = {"DATABASE_URL": database_url, "QALB_SMTP_URL": smtp_url, "QALB_MAIL_FROM": MAIL_FROM[1],
            "QALB_STAFF_URL": "https://staff.qalb.example/", "QALB_SITE_URL": "https://qalb.example/"}
-    settings = NotifySettings.from_env(root, env)
+    settings = Config(root, env).notify
     return NotifySettings(**{**settings.__dict__, **overrides})
 
 

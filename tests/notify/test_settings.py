@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.core.config import Config, NotifySettings
 from generator.core.environment import SettingsError, SmtpUrl, mail_address, smtp_url
-from generator.notify.settings import NotifySettings
 
 
 @pytest.mark.parametrize(("url", "expected"), [
@@ -44,26 +44,26 @@ def test_mail_from_with_and_without_a_name() -> None:
 
 
 def test_notifications_are_off_without_a_url_and_need_a_sender_with_one(tmp_path: Path) -> None:
-    off = NotifySettings.from_env(tmp_path, {})
+    off = Config(tmp_path, {}).notify
     assert not off.enabled and off.smtp is None
     with pytest.raises(SettingsError, match="QALB_MAIL_FROM must be set"):
-        NotifySettings.from_env(tmp_path, {"QALB_SMTP_URL": "smtp://127.0.0.1:25"})
+        Config(tmp_path, {"QALB_SMTP_URL": "smtp://127.0.0.1:25"}).section(NotifySettings)
 
 
 def test_the_password_comes_from_its_file(tmp_path: Path) -> None:
     (tmp_path / "smtp.pw").write_text("s3cret\n", encoding="utf-8")
     env = {"QALB_SMTP_URL": "smtp://mailer@mail.example:587?starttls=true", "QALB_MAIL_FROM": "noreply@qalb.example",
            "QALB_SMTP_PASSWORD_FILE": "smtp.pw", "QALB_STAFF_URL": "https://staff.qalb.example"}
-    settings = NotifySettings.from_env(tmp_path, env)
+    settings = Config(tmp_path, env).notify
     assert settings.smtp_password == "s3cret" and settings.staff_url == "https://staff.qalb.example/"
     with pytest.raises(SettingsError, match="cannot be read"):
-        NotifySettings.from_env(tmp_path, {**env, "QALB_SMTP_PASSWORD_FILE": "missing.pw"})
+        Config(tmp_path, {**env, "QALB_SMTP_PASSWORD_FILE": "missing.pw"}).section(NotifySettings)
     with pytest.raises(SettingsError, match="names no user"):
-        NotifySettings.from_env(tmp_path, {**env, "QALB_SMTP_URL": "smtp://mail.example:25"})
+        Config(tmp_path, {**env, "QALB_SMTP_URL": "smtp://mail.example:25"}).section(NotifySettings)
 
 
 def test_the_fault_point_is_for_the_known_points_only(tmp_path: Path) -> None:
     base = {"QALB_SMTP_URL": "smtp://127.0.0.1:25", "QALB_MAIL_FROM": "noreply@qalb.example"}
-    assert NotifySettings.from_env(tmp_path, {**base, "QALB_NOTIFY_FAULT": "after-commit"}).fault == "after-commit"
+    assert Config(tmp_path, {**base, "QALB_NOTIFY_FAULT": "after-commit"}).notify.fault == "after-commit"
     with pytest.raises(SettingsError, match="QALB_NOTIFY_FAULT"):
-        NotifySettings.from_env(tmp_path, {**base, "QALB_NOTIFY_FAULT": "sometimes"})
+        Config(tmp_path, {**base, "QALB_NOTIFY_FAULT": "sometimes"}).section(NotifySettings)

@@ -18,12 +18,12 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from generator import PROJECT_ROOT
+from generator.core.config import Config, NotifySettings
 from generator.core.organisation import Settings as Organisation
 from generator.forms.model import Notify, Webhook
 from generator.forms.workflow import State, Workflow
 from generator.notify import admin
 from generator.notify.sender import BACKOFF, MAX_ATTEMPTS, Sender, context_for
-from generator.notify.settings import NotifySettings
 from generator.notify.webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signature
 from generator.submissions import cases
 from generator.submissions.db.cases import CaseChanged
@@ -290,10 +290,10 @@ def test_without_its_secret_a_webhook_waits_and_says_why(
 def test_secrets_are_read_from_the_files_their_variables_name(tmp_path: Path) -> None:
     secret_file = tmp_path / "crm.secret"
     secret_file.write_text(SECRET + "\n", encoding="utf-8")
-    settings = NotifySettings.from_env(tmp_path, {VARIABLE: str(secret_file), "QALB_WEBHOOK_EMPTY_SECRET_FILE": ""})
+    settings = Config(tmp_path, {VARIABLE: str(secret_file), "QALB_WEBHOOK_EMPTY_SECRET_FILE": ""}).notify
     assert settings.webhook_secrets == {VARIABLE: SECRET} and not settings.enabled
     assert not settings.loopback_answers
-    assert NotifySettings.from_env(tmp_path, {"QALB_WEBHOOK_TEST_LOOPBACK_ANSWERS": "1"}).loopback_answers
+    assert Config(tmp_path, {"QALB_WEBHOOK_TEST_LOOPBACK_ANSWERS": "1"}).notify.loopback_answers
 
 
 def test_the_endpoint_posts_webhooks_without_any_email_settings(

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
+from generator.core.config import source_date
 from generator.core.environment import SettingsError
-from generator.site.build import source_date
 
 NOON_NEW_YEAR_2026 = "1767268800"  # 2026-01-01 12:00 UTC: not midnight, so a date cut from it is tested
 

@@ -22,8 +22,8 @@ import pytest
 from argon2 import PasswordHasher
 
 from generator import PROJECT_ROOT
+from generator.core.config import StaffSettings
 from generator.staff.app import create_app
-from generator.staff.settings import StaffSettings
 from tests.support.fixtures import LiveServer, make_settings
 
 PASSWORD = "copper lantern orchard minus 47"

@@ -249,9 +249,9 @@ def test_the_workspace_served_alone_queues_the_applicants_message_when_it_moves_
     set: a move into a notify_applicant state queues the applicant's e-mail in the outbox."""
     import dataclasses
 
+    from generator.core.config import Config
     from generator.forms.model import Notify
     from generator.staff.app import create_app
-    from generator.staff.settings import StaffSettings
     from generator.submissions.cases import open_case
     from generator.submissions.records import Submission
     from generator.submissions.references import new_reference
@@ -259,8 +259,8 @@ def test_the_workspace_served_alone_queues_the_applicants_message_when_it_moves_
     from tests.staff.conftest import Clock, CountingHasher
 
     told = {**forms, "help-request": dataclasses.replace(forms["help-request"], notify=Notify(applicant=True))}
-    settings = StaffSettings.from_env(forms_root, {"DATABASE_URL": store_url, "QALB_SMTP_URL": "smtp://127.0.0.1:1",
-                                                   "QALB_STAFF_SIGN_IN_LIMIT": "off"})
+    settings = Config(forms_root, {"DATABASE_URL": store_url, "QALB_SMTP_URL": "smtp://127.0.0.1:1",
+                                   "QALB_STAFF_SIGN_IN_LIMIT": "off"}).staff
     assert settings.notify_email
     store = open_secure_store(settings, told, create_keys=True)
     clock, hasher = Clock(), CountingHasher()

@@ -131,9 +131,9 @@ def test_a_workspace_on_its_own_queues_the_webhooks_of_the_changes_it_makes(
         forms: dict[str, Any], forms_root: Any, tmp_path: Any) -> None:
     import dataclasses
 
+    from generator.core.config import StaffSettings
     from generator.forms.model import Notify, Webhook
     from generator.staff.app import create_app
-    from generator.staff.settings import StaffSettings
 
     settings = StaffSettings(root=forms_root, database_url=f"sqlite:///{tmp_path / 'ws.db'}", sign_in_limit=None,
                              site_dir=None)

@@ -74,16 +74,16 @@ def test_staff_commands_add_list_disable_reset(forms_root: Path, store_url: str)
 def test_settings_come_from_the_environment_or_stop_with_a_sentence(tmp_path: Path) -> None:
     import pytest
 
+    from generator.core.config import Config, StaffSettings
     from generator.core.environment import SettingsError
-    from generator.staff.settings import StaffSettings
 
-    settings = StaffSettings.from_env(tmp_path, {"QALB_STAFF_URL": "https://staff.qalb.example",
-                                                 "QALB_STAFF_IDLE_MINUTES": "15", "QALB_STAFF_SIGN_IN_LIMIT": "5/60"})
+    settings = Config(tmp_path, {"QALB_STAFF_URL": "https://staff.qalb.example",
+                                 "QALB_STAFF_IDLE_MINUTES": "15", "QALB_STAFF_SIGN_IN_LIMIT": "5/60"}).staff
     assert settings.secure_cookies and settings.base_url == "https://staff.qalb.example/staff/"
     assert settings.idle_minutes == 15 and settings.absolute_hours == 12 and settings.sign_in_limit == (5, 60.0)
-    assert not StaffSettings.from_env(tmp_path, {}).secure_cookies
+    assert not Config(tmp_path, {}).staff.secure_cookies
     for name, value, words in (("QALB_STAFF_URL", "staff.example", "absolute http(s) URL"),
                                ("QALB_STAFF_IDLE_MINUTES", "0", "whole number above 0"),
                                ("QALB_STAFF_SIGN_IN_LIMIT", "lots", 'must look like "10/60"')):
         with pytest.raises(SettingsError, match=words.replace("(", r"\(").replace(")", r"\)")):
-            StaffSettings.from_env(tmp_path, {name: value})
+            Config(tmp_path, {name: value}).section(StaffSettings)

@@ -116,8 +116,9 @@ def test_the_export_reads_in_the_persons_language_with_the_settings_name(tmp_pat
     """Labels, choices, lists and the organisation's name (content/settings.yml) in the
     submission's language; nothing in the other language."""
     from generator import PROJECT_ROOT
+    from generator.forms.loading import load_forms_or_report
     from generator.submissions import subject as requests
-    from generator.submissions.commands import _organisation, load_forms_or_report
+    from generator.submissions.commands import _organisation
 
     forms = load_forms_or_report(PROJECT_ROOT)
     volunteer = forms["volunteer"]

@@ -12,7 +12,7 @@ import pytest
 import uvicorn
 
 from generator import PROJECT_ROOT
-from generator.endpoint.settings import EndpointSettings
+from generator.core.config import EndpointSettings
 from generator.submissions.store import Store, open_store
 from generator.web.server import uvicorn_config
 from tests.support.postgres import Postgres, free_port, start_postgres, stop_postgres

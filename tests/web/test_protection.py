@@ -6,8 +6,8 @@ import asyncio
 import pytest
 from starlette.requests import Request
 
-from generator.core.environment import rate_limit
-from generator.endpoint.settings import EndpointSettings, SettingsError
+from generator.core.config import Config, EndpointSettings
+from generator.core.environment import SettingsError, rate_limit
 from generator.web.protection import RateLimiter, Refused, content_security_policy, read_post
 
 
@@ -53,11 +53,11 @@ def test_rate_limit_setting(text: str, expected: object) -> None:
 ])
 def test_settings_refuse_to_guess(tmp_path, env: dict, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
-        EndpointSettings.from_env(tmp_path, env)
+        Config(tmp_path, env).section(EndpointSettings)
 
 
 def test_settings_defaults(tmp_path) -> None:
-    settings = EndpointSettings.from_env(tmp_path, {})
+    settings = Config(tmp_path, {}).endpoint
     assert settings.database_url == "sqlite:///data/submissions.db"
     assert settings.max_body_bytes == 100 * 1024
     assert settings.rate_limit == (30, 60.0)

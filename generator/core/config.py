@@ -1,0 +1,391 @@
+"""The process's settings from environment variables, read in this one module.
+
+Every variable (documented in docs/deploy.md; keep the two in step) is read
+here and nowhere else. `Config` holds one section per part (storage, web,
+endpoint, staff, notify), each parsed the first time a command asks for it,
+then kept. A command therefore fails only for a bad value in a section it
+needs (`build` asks for none), and always with the same sentence, `error:
+QALB_X must ...` (`read_settings`). What is read before a project folder is
+known (QALB_ROOT, QALB_CHROMIUM) has a function of its own at the end.
+Settings that matter for security live here, never in content/settings.yml,
+which staff edit. The parsers themselves are in environment.py.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import os
+import re
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, TypeVar, cast
+
+from .environment import (
+    SettingsError,
+    SmtpUrl,
+    absolute_url,
+    mail_address,
+    path_setting,
+    positive_int,
+    rate_limit,
+    secret_file,
+    smtp_url,
+)
+
+#: Relative SQLite paths are resolved against the project folder.
+DEFAULT_DATABASE_URL = "sqlite:///data/submissions.db"
+DEFAULT_KEY_DIR = Path("data") / "keys"
+#: Where people open the workspace when QALB_STAFF_URL is unset: setup links and staff alerts use it.
+DEFAULT_STAFF_URL = "http://127.0.0.1:8000/"
+DEFAULT_MAX_BODY_BYTES = 100 * 1024
+DEFAULT_RATE_LIMIT = "30/60"  # 30 posts per client per 60 seconds
+DEFAULT_SIGN_IN_LIMIT = "10/60"  # sign-in and setup posts per client address per 60 s
+#: Fault-injection points (QALB_NOTIFY_FAULT) the tests switch on: the process kills
+#: itself with SIGKILL there. after-commit: a message is queued (its submission
+#: committed) and about to be claimed; before-send: claimed, not yet handed to SMTP.
+FAULTS = ("after-commit", "before-send")
+#: A webhook's signing secret: QALB_WEBHOOK_<NAME>_SECRET_FILE (forms/model.py names it).
+WEBHOOK_SECRET_VARIABLE = re.compile(r"QALB_WEBHOOK_[A-Z0-9_]+_SECRET_FILE\Z")
+
+
+@dataclass(frozen=True, kw_only=True)
+class StorageSettings:
+    """Where submissions are stored and where the keys are; each app's section extends it."""
+
+    root: Path
+    database_url: str = DEFAULT_DATABASE_URL
+    #: The keys (submissions/crypto.py): files outside the database and the repository, one
+    #: each, by default <root>/data/keys/ (gitignored). None means that default.
+    data_key_file: Path | None = None
+    lookup_key_file: Path | None = None
+
+    def __post_init__(self) -> None:
+        keys = self.root / DEFAULT_KEY_DIR
+        if self.data_key_file is None:
+            object.__setattr__(self, "data_key_file", keys / "data.key")
+        if self.lookup_key_file is None:
+            object.__setattr__(self, "lookup_key_file", keys / "lookup.key")
+        if Path(str(self.data_key_file)).resolve() == Path(str(self.lookup_key_file)).resolve():
+            raise SettingsError("QALB_DATA_KEY_FILE and QALB_LOOKUP_KEY_FILE must be two different files: "
+                                "the lookup key is kept apart from the data key.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebSettings:
+    """What the web apps (and the messages linking to them) share."""
+
+    #: The built site (QALB_SITE_DIR): the endpoint serves it for `run`, the workspace its fonts.
+    site_dir: Path
+    #: Where the static site lives when it is not on the endpoint's host (QALB_SITE_URL), or "".
+    site_url: str = ""
+    #: Where people open the workspace (QALB_STAFF_URL), e.g. "https://staff.qalb.example/".
+    staff_url: str = DEFAULT_STAFF_URL
+    #: The proxies whose X-Forwarded-For uvicorn believes (QALB_FORWARDED_ALLOW_IPS).
+    forwarded_allow_ips: str = "127.0.0.1"
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndpointSettings(StorageSettings):
+    site_dir: Path
+    #: Origins (scheme://host[:port]) allowed to post besides the request's own host.
+    allowed_origins: frozenset[str] = frozenset()
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    #: (posts, seconds) per client address; None switches the limit off.
+    rate_limit: tuple[int, float] | None = (30, 60.0)
+    #: sha256 hex digests of the bearer tokens allowed to export over HTTP.
+    export_token_hashes: frozenset[str] = frozenset()
+    #: Where the static site lives when it is not on the endpoint's host, e.g.
+    #: "https://qalb.example/"; pages the endpoint renders load their CSS from there.
+    site_url: str = ""
+    writer_max_batch: int = 512
+    #: Status page lookups per client address and per reference (QALB_STATUS_LIMIT, "10/3600").
+    status_limit: tuple[int, float] = (10, 3600.0)
+    #: The proxies whose X-Forwarded-For uvicorn believes (QALB_FORWARDED_ALLOW_IPS).
+    forwarded_allow_ips: str = "127.0.0.1"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StaffSettings(StorageSettings):
+    #: Where people open the workspace (QALB_STAFF_URL), e.g. "https://staff.qalb.example/".
+    #: Cookies are `Secure` exactly when it is https; setup links start with it.
+    staff_url: str = DEFAULT_STAFF_URL
+    idle_minutes: int = 30
+    absolute_hours: int = 12
+    #: Failed sign-ins before an account waits; each further failure doubles the wait.
+    lock_threshold: int = 5
+    lock_seconds: int = 60
+    lock_max_seconds: int = 3600
+    #: (posts, seconds) per client address on the sign-in and setup pages; None: off.
+    sign_in_limit: tuple[int, float] | None = (10, 60.0)
+    setup_link_hours: int = 24
+    max_body_bytes: int = 64 * 1024
+    #: The built site, whose fonts the workspace serves when present (QALB_SITE_DIR).
+    site_dir: Path | None = None
+    forwarded_allow_ips: str = "127.0.0.1"
+    #: Reports show no figures for a group with fewer answers than this (QALB_REPORT_MIN_GROUP).
+    report_min_group: int = 5
+    #: E-mail notifications are set up (QALB_SMTP_URL, parsed as notify parses it): the
+    #: workspace then queues the applicant's e-mail when it moves a case, for a sender
+    #: (`notify run`, or the endpoint's) to deliver.
+    notify_email: bool = False
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.staff_url.lower().startswith("https://")
+
+    @property
+    def base_url(self) -> str:
+        """The public URL with the workspace's /staff/ path."""
+        base = self.staff_url if self.staff_url.endswith("/") else self.staff_url + "/"
+        return base if base.endswith("/staff/") else base + "staff/"
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotifySettings(StorageSettings):
+    """Without QALB_SMTP_URL e-mail is off: nothing is queued, and the endpoint says so
+    when it starts. With it, QALB_MAIL_FROM is required. The password is never in the
+    URL: QALB_SMTP_PASSWORD_FILE names a file holding it, like the key files.
+
+    Webhooks (docs/webhooks.md) need no e-mail settings. Each webhook's signing
+    secret is in the file named by QALB_WEBHOOK_<NAME>_SECRET_FILE (its name in upper
+    case, hyphens as underscores), never in the form file or git; a webhook without
+    one is not sent (its deliveries wait, then fail, and say why)."""
+
+    smtp: SmtpUrl | None = None
+    smtp_password: str = ""
+    #: (display name, address); an empty display name means the organisation's name.
+    mail_from: tuple[str, str] = ("", "")
+    #: The staff workspace's public URL (links in staff alerts): the workspace's own.
+    staff_url: str = DEFAULT_STAFF_URL
+    #: The public site (the status page link in applicant messages); "" means
+    #: content/settings.yml's site_url.
+    site_url: str = ""
+    #: A claim older than this is free again: its sender died mid-send.
+    lease: dt.timedelta = dt.timedelta(minutes=5)
+    #: How often a sender looks for due messages when nobody wakes it.
+    poll_seconds: float = 5.0
+    smtp_timeout: float = 30.0
+    fault: str = ""
+    #: Signing secrets by variable name (Webhook.secret_variable), read from their files.
+    webhook_secrets: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    webhook_timeout: float = 10.0
+    #: Test-only (QALB_WEBHOOK_TEST_LOOPBACK_ANSWERS=1): answers over http to 127.0.0.1.
+    loopback_answers: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        return self.smtp is not None
+
+
+S = TypeVar("S")
+
+
+class Config:
+    """The settings of one project folder, from one reading of the environment.
+    Each section is parsed when first asked for; a bad value raises SettingsError
+    every time that section is asked for, and never for another section."""
+
+    def __init__(self, root: Path, env: Mapping[str, str]) -> None:
+        self.root = root
+        self._env = dict(env)
+
+    def _get(self, name: str, default: str = "") -> str:
+        return self._env.get(name, default)
+
+    def section(self, kind: type[S]) -> S:
+        """The section of this class (e.g. `config.section(EndpointSettings)`)."""
+        return cast(S, getattr(self, SECTIONS[kind]))
+
+    @functools.cached_property
+    def _storage_values(self) -> dict[str, Any]:
+        return {
+            "root": self.root,
+            "database_url": self._get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            "data_key_file": path_setting(self.root, self._get("QALB_DATA_KEY_FILE")),
+            "lookup_key_file": path_setting(self.root, self._get("QALB_LOOKUP_KEY_FILE")),
+        }
+
+    @functools.cached_property
+    def storage(self) -> StorageSettings:
+        return StorageSettings(**self._storage_values)
+
+    @functools.cached_property
+    def web(self) -> WebSettings:
+        return WebSettings(
+            site_dir=Path(self._get("QALB_SITE_DIR") or self.root / "site"),
+            site_url=absolute_url(self._env, "QALB_SITE_URL"),
+            staff_url=absolute_url(self._env, "QALB_STAFF_URL") or DEFAULT_STAFF_URL,
+            forwarded_allow_ips=self._get("QALB_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        )
+
+    @functools.cached_property
+    def _smtp(self) -> SmtpUrl | None:
+        """QALB_SMTP_URL, parsed once for notify and for the workspace (which only asks "is e-mail on?")."""
+        return smtp_url(self._env, "QALB_SMTP_URL")
+
+    @functools.cached_property
+    def endpoint(self) -> EndpointSettings:
+        web = self.web
+        return EndpointSettings(
+            **self._storage_values,
+            site_dir=web.site_dir,
+            allowed_origins=_origins(self._get("QALB_ALLOWED_ORIGINS")),
+            max_body_bytes=positive_int(self._env, "QALB_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+            rate_limit=rate_limit(self._get("QALB_RATE_LIMIT", DEFAULT_RATE_LIMIT), "QALB_RATE_LIMIT"),
+            export_token_hashes=_hashes(self._get("QALB_EXPORT_TOKEN_HASHES")),
+            site_url=web.site_url,
+            writer_max_batch=positive_int(self._env, "QALB_WRITER_MAX_BATCH", 512),
+            forwarded_allow_ips=web.forwarded_allow_ips,
+            status_limit=rate_limit(self._get("QALB_STATUS_LIMIT", "10/3600"), "QALB_STATUS_LIMIT", "10/3600")
+            or (10, 3600.0),
+        )
+
+    @functools.cached_property
+    def staff(self) -> StaffSettings:
+        web = self.web
+        return StaffSettings(
+            **self._storage_values,
+            staff_url=web.staff_url,
+            idle_minutes=positive_int(self._env, "QALB_STAFF_IDLE_MINUTES", 30),
+            absolute_hours=positive_int(self._env, "QALB_STAFF_ABSOLUTE_HOURS", 12),
+            lock_threshold=positive_int(self._env, "QALB_STAFF_LOCK_AFTER", 5),
+            lock_seconds=positive_int(self._env, "QALB_STAFF_LOCK_SECONDS", 60),
+            sign_in_limit=rate_limit(self._get("QALB_STAFF_SIGN_IN_LIMIT", DEFAULT_SIGN_IN_LIMIT),
+                                     "QALB_STAFF_SIGN_IN_LIMIT", "10/60"),
+            site_dir=web.site_dir,
+            forwarded_allow_ips=web.forwarded_allow_ips,
+            report_min_group=positive_int(self._env, "QALB_REPORT_MIN_GROUP", 5),
+            notify_email=self._smtp is not None,
+        )
+
+    @functools.cached_property
+    def notify(self) -> NotifySettings:
+        smtp, web = self._smtp, self.web
+        sender = mail_address(self._env, "QALB_MAIL_FROM")
+        if smtp is not None and sender is None:
+            raise SettingsError('QALB_MAIL_FROM must be set when QALB_SMTP_URL is: the address messages come '
+                                'from, such as "noreply@qalb.example".')
+        password_file = path_setting(self.root, self._get("QALB_SMTP_PASSWORD_FILE"))
+        if password_file is not None and smtp is not None and not smtp.username:
+            raise SettingsError("QALB_SMTP_PASSWORD_FILE is set but QALB_SMTP_URL names no user: "
+                                "write it as smtp://user@host:port.")
+        fault = self._get("QALB_NOTIFY_FAULT").strip()
+        if fault and fault not in FAULTS:
+            raise SettingsError(f"QALB_NOTIFY_FAULT is for tests only: {' or '.join(FAULTS)}; got \"{fault}\".")
+        return NotifySettings(
+            **self._storage_values,
+            smtp=smtp,
+            smtp_password=secret_file(password_file, "QALB_SMTP_PASSWORD_FILE") if smtp else "",
+            mail_from=sender or ("", ""),
+            staff_url=web.staff_url,
+            site_url=web.site_url,
+            lease=dt.timedelta(seconds=positive_int(self._env, "QALB_NOTIFY_LEASE_SECONDS", 300)),
+            poll_seconds=float(positive_int(self._env, "QALB_NOTIFY_POLL_SECONDS", 5)),
+            fault=fault,
+            webhook_secrets={name: secret_file(path_setting(self.root, value), name)
+                             for name, value in sorted(self._env.items())
+                             if WEBHOOK_SECRET_VARIABLE.match(name) and value.strip()},
+            webhook_timeout=float(positive_int(self._env, "QALB_WEBHOOK_TIMEOUT_SECONDS", 10)),
+            loopback_answers=self._get("QALB_WEBHOOK_TEST_LOOPBACK_ANSWERS").strip() == "1",
+        )
+
+
+#: Each section's class and its attribute on Config.
+SECTIONS: dict[type, str] = {StorageSettings: "storage", WebSettings: "web", EndpointSettings: "endpoint",
+                             StaffSettings: "staff", NotifySettings: "notify"}
+
+
+def _origins(text: str) -> frozenset[str]:
+    origins = set()
+    for item in filter(None, (part.strip().rstrip("/") for part in text.split(","))):
+        if not re.fullmatch(r"https?://[^/\s]+", item):
+            raise SettingsError(
+                f'QALB_ALLOWED_ORIGINS holds "{item}", which is not an origin such as '
+                '"https://qalb.example" (scheme and host, no path).'
+            )
+        origins.add(item.lower())
+    return frozenset(origins)
+
+
+def _hashes(text: str) -> frozenset[str]:
+    hashes = set()
+    for item in filter(None, (part.strip().lower() for part in text.split(","))):
+        if not re.fullmatch(r"[0-9a-f]{64}", item):
+            raise SettingsError(
+                "QALB_EXPORT_TOKEN_HASHES must hold sha256 hex digests (64 characters each), "
+                "comma-separated; store the hash of a token, never the token itself."
+            )
+        hashes.add(item)
+    return frozenset(hashes)
+
+
+def _ours(name: str) -> bool:
+    return name.startswith("QALB_") or name == "DATABASE_URL"
+
+
+def config(root: Path) -> Config:
+    """This process's settings for `root`. One `Config` per environment: a process
+    reads its environment once; a test that changes a variable gets a new one."""
+    return _config_for(root, tuple(sorted((name, value) for name, value in os.environ.items() if _ours(name))))
+
+
+@functools.cache
+def _config_for(root: Path, env: tuple[tuple[str, str], ...]) -> Config:
+    return Config(root, dict(env))
+
+
+def read_settings(kind: type[S], root: Path) -> S | None:
+    """One section of this process's settings (e.g. `read_settings(EndpointSettings, root)`),
+    or None after printing the one sentence that says which variable is wrong."""
+    try:
+        return config(root).section(kind)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
+def project_root(default: Path) -> Path:
+    """The project folder when the command line names none: QALB_ROOT, else `default`."""
+    return Path(os.environ.get("QALB_ROOT", default))
+
+
+def chromium_setting() -> str | None:
+    """QALB_CHROMIUM, else chromium on the PATH (None when there is none)."""
+    return os.environ.get("QALB_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def keep_browser_profile_in(folder: str) -> None:
+    """Chromium writes its profile under the XDG folders: point them at `folder`
+    (a temporary one) unless the environment names them, so $HOME stays clean."""
+    os.environ.setdefault("XDG_CONFIG_HOME", folder)
+    os.environ.setdefault("XDG_CACHE_HOME", folder)
+
+
+def source_date(env: Mapping[str, str]) -> dt.date | None:
+    """The build's date from SOURCE_DATE_EPOCH, so that a build is the same byte for byte
+    whenever it is run (https://reproducible-builds.org/specs/source-date-epoch/);
+    None when the variable is not set (the build is then dated today).
+
+    A malformed value is refused here, before any work (`generator build` asks
+    `build_date()`): MkDocs reads the variable too and would fail inside each
+    language's worker.
+    """
+    text = env.get("SOURCE_DATE_EPOCH")
+    if text is None:
+        return None
+    refusal = SettingsError("SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 00:00 UTC, "
+                            f'such as "1767225600"; got "{text}".')
+    if not (text.isascii() and text.isdigit()):
+        raise refusal
+    try:
+        return dt.datetime.fromtimestamp(int(text), dt.timezone.utc).date()
+    except (OverflowError, OSError, ValueError) as exc:  # past the year 9999
+        raise refusal from exc
+
+
+def build_date() -> dt.date | None:
+    """The date a build carries: SOURCE_DATE_EPOCH's (source_date), None for today."""
+    return source_date(os.environ)

@@ -1,0 +1,65 @@
+"""The settings object: one reading of the environment per process, each section
+parsed when a command needs it, the same sentence for a bad value everywhere."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.core.config import (
+    DEFAULT_STAFF_URL,
+    Config,
+    EndpointSettings,
+    NotifySettings,
+    StaffSettings,
+    config,
+    read_settings,
+)
+from generator.core.environment import SettingsError
+
+BAD_SMTP = {"QALB_SMTP_URL": "mail.example"}
+
+
+def test_a_bad_value_stops_only_the_sections_that_need_it(tmp_path: Path) -> None:
+    settings = Config(tmp_path, BAD_SMTP)
+    assert settings.endpoint.rate_limit == (30, 60.0) and settings.storage.root == tmp_path
+    with pytest.raises(SettingsError) as for_notify:
+        settings.section(NotifySettings)
+    with pytest.raises(SettingsError) as for_staff:  # the workspace asks "is e-mail on?" of the same URL
+        settings.section(StaffSettings)
+    assert str(for_staff.value) == str(for_notify.value) and str(for_staff.value).startswith("QALB_SMTP_URL must")
+
+
+def test_the_workspace_and_notify_read_the_smtp_url_and_staff_url_alike(tmp_path: Path) -> None:
+    unset = Config(tmp_path, {})
+    assert unset.notify.staff_url == unset.staff.staff_url == DEFAULT_STAFF_URL
+    assert not unset.staff.notify_email and not unset.notify.enabled
+    on = Config(tmp_path, {"QALB_SMTP_URL": "smtp://127.0.0.1:25", "QALB_MAIL_FROM": "noreply@qalb.example",
+                           "QALB_STAFF_URL": "https://staff.qalb.example", "QALB_SITE_DIR": "/srv/site"})
+    assert on.staff.notify_email and on.notify.enabled
+    assert on.notify.staff_url == on.staff.staff_url == "https://staff.qalb.example/"
+    assert on.endpoint.site_dir == on.staff.site_dir == Path("/srv/site")
+
+
+def test_sections_are_parsed_once(tmp_path: Path) -> None:
+    settings = Config(tmp_path, {"QALB_RATE_LIMIT": "5/60"})
+    assert settings.endpoint is settings.endpoint is settings.section(EndpointSettings)
+
+
+def test_one_config_per_process_until_the_environment_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    monkeypatch.setenv("QALB_RATE_LIMIT", "5/60")
+    first = config(tmp_path)
+    assert config(tmp_path) is first and first.endpoint.rate_limit == (5, 60.0)
+    monkeypatch.setenv("QALB_RATE_LIMIT", "off")  # only tests change the environment mid-process
+    assert config(tmp_path) is not first and config(tmp_path).endpoint.rate_limit is None
+
+
+def test_a_command_says_which_variable_is_wrong(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("QALB_SMTP_URL", BAD_SMTP["QALB_SMTP_URL"])
+    assert read_settings(EndpointSettings, tmp_path) is not None
+    assert read_settings(StaffSettings, tmp_path) is None
+    assert read_settings(NotifySettings, tmp_path) is None
+    said = capsys.readouterr().err.splitlines()
+    assert len(said) == 2 and said[0] == said[1] and said[0].startswith("error: QALB_SMTP_URL must be")
