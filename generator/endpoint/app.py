@@ -38,6 +38,7 @@ from generator.forms import HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, Form, erro
 from generator.notify.settings import NotifySettings
 from generator.submissions import audit, cases, tokens
 from generator.submissions.export import export_zip_counted
+from generator.submissions.notices import OutboxPlanner
 from generator.submissions.records import Submission, consent_record, json_ready, utc_now
 from generator.submissions.references import new_reference, normalise
 from generator.submissions.secure_store import open_secure_store
@@ -67,8 +68,10 @@ class Endpoint:
         self.sender: Any = None
         self.forms = dict(forms)
         # Never a plain store: answers are encrypted at rest whoever creates the app
-        # (keys made on first use, as `make serve` does; see storage.py).
-        self.store = store or open_secure_store(settings, forms, create_keys=True)
+        # (keys made on first use, as `make serve` does; see secure_store.py). A store passed
+        # in comes with its opener's planner (endpoint/commands.py); one of its own, with this one.
+        planner = OutboxPlanner(self.forms, email=self.notify.enabled) if self.notify is not None else None
+        self.store = store or open_secure_store(settings, forms, planner=planner, create_keys=True)
         self.writer = Writer(self.store, max_batch=settings.writer_max_batch)
         self.limiter = protection.RateLimiter(*settings.rate_limit) if settings.rate_limit else None
         self.shells = pages.Shells(settings.site_dir, site_url=settings.site_url)
@@ -106,12 +109,10 @@ class Endpoint:
         from generator.core.organisation import load_settings
         from generator.core.problems import Problems
         from generator.notify.sender import Sender, context_for
-        from generator.submissions.notices import OutboxPlanner
 
         organisation = load_settings(self.settings.root, Problems())
         if not self.notify.enabled:
             log.warning("e-mail notifications are off (QALB_SMTP_URL is not set); webhooks are on")
-        self.store.outbox_planner = OutboxPlanner(self.forms, email=self.notify.enabled)
         writer = self.writer
         self.sender = Sender(self.store, context_for(self.notify, self.forms, organisation), self.notify,
                              run_db=writer.call, busy=lambda: time.monotonic() - writer.last_batch_at < 0.2)

@@ -13,6 +13,7 @@ from typing import Any, Sequence
 from generator.core.environment import SettingsError
 from generator.submissions import audit
 from generator.submissions.commands import load_forms_or_report, secure_store
+from generator.submissions.notices import OutboxPlanner
 
 from .accounts import AccountError, Accounts, describe, utc_clock
 from .settings import StaffSettings
@@ -26,11 +27,14 @@ def settings_or_report(root: Path) -> StaffSettings | None:
         return None
 
 
-def open_workspace_store(root: Path, *, create_keys: bool = False) -> tuple[StaffSettings, dict[str, Any], Any] | None:
+def open_workspace_store(root: Path, *, create_keys: bool = False,
+                         notify: bool = False) -> tuple[StaffSettings, dict[str, Any], Any] | None:
+    """`notify`: with the outbox planner the forms and e-mail settings call for (a serving workspace)."""
     settings, forms = settings_or_report(root), load_forms_or_report(root)
     if settings is None or forms is None:
         return None
-    store = secure_store(settings, forms, create_keys=create_keys)
+    planner = OutboxPlanner.if_needed(forms, email=settings.notify_email) if notify else None
+    store = secure_store(settings, forms, create_keys=create_keys, planner=planner)
     if store is None:
         return None
     return settings, forms, store
@@ -42,7 +46,7 @@ def serve(root: Path, *, host: str, port: int) -> int:
 
     from .app import create_app
 
-    opened = open_workspace_store(root, create_keys=True)
+    opened = open_workspace_store(root, create_keys=True, notify=True)
     if opened is None:
         print("The staff workspace did not start.", file=sys.stderr)
         return 1
