@@ -96,10 +96,10 @@ def cmd_endpoint(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from .endpoint.commands import serve
 
-    return serve(args.root, host=args.host, port=args.port, serve_site=True, beside=staff_beside(args.root))
+    return serve(args.root, host=args.host, port=args.port, serve_site=True, beside=_staff_beside(args.root))
 
 
-def staff_beside(root: Path):
+def _staff_beside(root: Path):
     """For `run` only: the staff workspace at /staff/ beside the endpoint and the site, on
     the same store (the endpoint package never imports the workspace; they meet here)."""
 

@@ -86,11 +86,11 @@ def test_the_run_command_serves_site_and_endpoint(forms_root: Path, tmp_path: Pa
 
 def test_run_opens_one_store_with_one_planner_and_a_case_move_queues_once(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, live: Callable[[Any], LiveServer]) -> None:
-    """`run` as the command builds it (build_app with cli.staff_beside): the endpoint and the
+    """`run` as the command builds it (build_app with cli._staff_beside): the endpoint and the
     workspace share one store, whose planner is the one made when it was opened and stays
     it once the lifespans (the endpoint's sender among them) have started; a case moved in
     the workspace to a state that tells the applicant queues that message once."""
-    from generator.cli import staff_beside
+    from generator.cli import _staff_beside
     from generator.endpoint.commands import build_app
     from generator.staff.accounts import utc_clock
     from tests.staff.conftest import Staff
@@ -109,7 +109,7 @@ def test_run_opens_one_store_with_one_planner_and_a_case_move_queues_once(
                         "QALB_STAFF_SIGN_IN_LIMIT": "off"}.items():
         monkeypatch.setenv(name, value)
 
-    built = build_app(root, serve_site=True, beside=staff_beside(root))
+    built = build_app(root, serve_site=True, beside=_staff_beside(root))
     assert built is not None
     app = built[0]
     endpoint, workspace = app.state.endpoint, app.prefixes["/staff"].state.workspace
