@@ -14,8 +14,9 @@ lookup). Around them: core/config.py (EndpointSettings), web/server.py (uvicorn)
 web/sitefiles.py (the built site for `run`), commands.py (the `endpoint` and
 `run` commands).
 
-With notifications on (QALB_SMTP_URL), the lifespan attaches the outbox
-planner to the store and runs a notify.Sender beside the writer.
+With notifications on (QALB_SMTP_URL, or a form's webhooks), the store is
+opened with the outbox planner (commands.py; app.py for a store of its own)
+and the lifespan runs a notify.Sender beside the writer.
 
 May import: core, forms, submissions, web, notify. Never staff; never serves /staff/.
 """

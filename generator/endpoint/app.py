@@ -41,6 +41,7 @@ from generator.core.organisation import load_organisation
 from generator.forms import HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, Form, error_message, read_submission, render_form
 from generator.submissions import audit, cases, tokens
 from generator.submissions.export import export_zip_counted
+from generator.submissions.notices import OutboxPlanner
 from generator.submissions.records import Submission, consent_record, json_ready, utc_now
 from generator.submissions.references import new_reference, normalise
 from generator.submissions.store import Store
@@ -67,9 +68,7 @@ class Endpoint:
 
     def __init__(self, context: EndpointContext, *, notify: NotifySettings | None = None) -> None:
         self.context = context
-        # E-mail needs QALB_SMTP_URL; webhooks (a form file's notify.webhooks) need nothing more.
-        webhooks = any(form.notify.webhooks for form in context.forms.values())
-        self.notify = notify if notify is not None and (notify.enabled or webhooks) else None
+        self.notify = notify if notifies(notify, context.forms) else None
         self.sender: Sender | None = None
         self.status = StatusLookups(context, limit=context.settings.status_limit)
 
@@ -102,12 +101,10 @@ class Endpoint:
                 return None
             return nothing
         from generator.notify.sender import Sender, context_for
-        from generator.submissions.notices import OutboxPlanner
 
         forms, organisation = self.context.forms, self.context.organisation
         if not self.notify.enabled:
             log.warning("e-mail notifications are off (QALB_SMTP_URL is not set); webhooks are on")
-        self.context.store.outbox_planner = OutboxPlanner(forms, email=self.notify.enabled)
         writer = self.context.writer
         sender = self.sender = Sender(
             self.context.store, context_for(self.notify, forms, organisation), self.notify,
@@ -260,17 +257,28 @@ def create_app(*, settings: EndpointSettings, forms: Mapping[str, Form], store: 
     organisation (content/settings.yml) is read here unless given."""
     if organisation is None:
         organisation = load_organisation(settings.root)
-    context = EndpointContext.build(settings=settings, forms=forms, store=store, organisation=organisation)
+    # A store passed in comes with its opener's planner (endpoint/commands.py); one of its own, with this one.
+    planner = OutboxPlanner(forms, email=notify.enabled) if notify is not None and notifies(notify, forms) else None
+    context = EndpointContext.build(settings=settings, forms=forms, store=store, organisation=organisation,
+                                    planner=planner)
     endpoint = Endpoint(context, notify=notify)
     routes = endpoint.routes()
     if serve_site:
         routes.append(Mount("/", app=SiteFiles(directory=settings.site_dir, html=True, check_dir=False)))
     app = Starlette(routes=routes, middleware=[Middleware(protection.SecurityHeaders)],
                     exception_handlers={Refused: endpoint.refused}, lifespan=endpoint.lifespan)
-    # For the tests: the store, settings and forms the app runs on, and the lookups' counters.
+    # For the tests: the store, settings and forms the app runs on, the routes and lifespan
+    # (its sender, once started), and the lookups' counters.
     app.state.endpoint = context
+    app.state.runner = endpoint
     app.state.status = endpoint.status
     return app
+
+
+def notifies(notify: NotifySettings | None, forms: Mapping[str, Form]) -> bool:
+    """Whether the endpoint plans and sends messages: e-mail needs QALB_SMTP_URL; webhooks
+    (a form file's notify.webhooks) need nothing more."""
+    return notify is not None and (notify.enabled or any(form.notify.webhooks for form in forms.values()))
 
 
 def _filled(value: Any) -> bool:

@@ -10,6 +10,7 @@ from generator.core.config import EndpointSettings
 from generator.core.organisation import Settings as Organisation
 from generator.forms import Form
 from generator.submissions.cases import WorkingCalendar
+from generator.submissions.notices import OutboxPlanner
 from generator.submissions.secure_store import open_secure_store
 from generator.submissions.store import Store
 from generator.submissions.writer import Writer
@@ -33,10 +34,12 @@ class EndpointContext:
 
     @classmethod
     def build(cls, *, settings: EndpointSettings, forms: Mapping[str, Form], store: Store | None,
-              organisation: Organisation) -> EndpointContext:
+              organisation: Organisation, planner: OutboxPlanner | None = None) -> EndpointContext:
         # Never a plain store: answers are encrypted at rest whoever creates the app
-        # (keys made on first use, as `make serve` does; see secure_store.py).
-        store = store or open_secure_store(settings, forms, create_keys=True)
+        # (keys made on first use, as `make serve` does; see secure_store.py); a store of
+        # its own is opened with `planner`, one passed in comes with its opener's.
+        store = store or open_secure_store(settings, forms, planner=planner, time_zone=organisation.time_zone,
+                                           create_keys=True)
         return cls(
             settings=settings, forms=dict(forms), store=store,
             writer=Writer(store, max_batch=settings.writer_max_batch),

@@ -152,14 +152,11 @@ class Workspace:
                  clock: Clock = utc_clock, hasher: Any = None) -> None:
         self.settings, self.forms, self.clock = settings, dict(forms), clock
         self.owns_store = store is None
-        self.store = store or open_secure_store(settings, forms, create_keys=True)
-        if getattr(self.store, "outbox_planner", None) is None and OutboxPlanner.needed(
-                self.forms, email=settings.notify_email):
-            # A workspace on its own (`staff serve`, or a store of its own): it queues what a change
-            # it makes causes (a case's e-mail to the applicant, webhooks), in that change's
-            # transaction, for `notify run` to deliver. Beside the endpoint (`run`) it shares the
-            # endpoint's store and planner.
-            self.store.outbox_planner = OutboxPlanner(self.forms, email=settings.notify_email)
+        # A store passed in comes with its opener's planner (`run`: the endpoint's, one per
+        # process); a store of its own gets the one the forms and e-mail settings call for, so
+        # a change made here queues what it causes, for `notify run` to deliver.
+        self.store = store or open_secure_store(
+            settings, forms, planner=OutboxPlanner.if_needed(forms, email=settings.notify_email), create_keys=True)
         self.accounts = Accounts(self.store, self.store.codec.keys, settings, clock=clock, hasher=hasher)
         self.sessions = Sessions(self.store, settings, clock)
         self.limiter = protection.RateLimiter(*settings.sign_in_limit) if settings.sign_in_limit else None

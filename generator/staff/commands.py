@@ -13,16 +13,20 @@ from typing import Any, Sequence
 from generator.core.config import StaffSettings, read_settings
 from generator.forms.loading import load_forms_or_report
 from generator.submissions import audit
+from generator.submissions.notices import OutboxPlanner
 from generator.submissions.secure_store import open_or_report
 
 from .accounts import AccountError, Accounts, describe, utc_clock
 
 
-def open_workspace_store(root: Path, *, create_keys: bool = False) -> tuple[StaffSettings, dict[str, Any], Any] | None:
+def open_workspace_store(root: Path, *, create_keys: bool = False,
+                         notify: bool = False) -> tuple[StaffSettings, dict[str, Any], Any] | None:
+    """`notify`: with the outbox planner the forms and e-mail settings call for (a serving workspace)."""
     settings, forms = read_settings(StaffSettings, root), load_forms_or_report(root)
     if settings is None or forms is None:
         return None
-    store = open_or_report(settings, forms, create_keys=create_keys)
+    planner = OutboxPlanner.if_needed(forms, email=settings.notify_email) if notify else None
+    store = open_or_report(settings, forms, create_keys=create_keys, planner=planner)
     if store is None:
         return None
     return settings, forms, store
@@ -34,7 +38,7 @@ def serve(root: Path, *, host: str, port: int) -> int:
 
     from .app import create_app
 
-    opened = open_workspace_store(root, create_keys=True)
+    opened = open_workspace_store(root, create_keys=True, notify=True)
     if opened is None:
         print("The staff workspace did not start.", file=sys.stderr)
         return 1

@@ -50,13 +50,13 @@ def purge(root: Path, *, dry_run: bool = False, now: dt.datetime | None = None) 
     (injectable, so the tests move the clock instead of waiting). Needs no key:
     the cron job keeps working even if a key file is misplaced."""
     from .secure_store import organisation_zone
-    from .store import open_store
+    from .store import Wiring, open_store
 
     settings, forms = read_settings(StorageSettings, root), load_forms_or_report(root)
     if settings is None or forms is None:
         return 1
-    store = open_store(settings.database_url, root=root)
-    store.time_zone = organisation_zone(root)  # the month report_monthly keeps a purged submission in
+    # The time zone: the month report_monthly keeps a purged submission in.
+    store = open_store(settings.database_url, root=root, wiring=Wiring(time_zone=organisation_zone(root)))
     now = now or dt.datetime.now(dt.timezone.utc)
     try:
         store.migrate()

@@ -1,9 +1,10 @@
 """Which notifications a submission causes (e-mails, webhook posts): planning only, no sending.
 
-The endpoint attaches an `OutboxPlanner` to the store (`store.outbox_planner`)
-when notifications are on; the store then writes the planned messages to the
-outbox table in the submission's own transaction (db/outbox.py), and a sender
-(generator/notify/) delivers them. Without a planner nothing is queued.
+Whoever opens the store gives it an `OutboxPlanner` (`OutboxPlanner.if_needed`:
+when notifications are on) and it keeps it (`store.outbox_planner`); the store
+then writes the planned messages to the outbox table in the submission's own
+transaction (db/outbox.py), and a sender (generator/notify/) delivers them.
+Without a planner nothing is queued.
 
 A submission causes:
 
@@ -76,6 +77,11 @@ class OutboxPlanner:
     def needed(forms: Mapping[str, Any], *, email: bool) -> bool:
         """Whether anything can be planned: e-mail is on or some form has webhooks."""
         return email or any(form.notify.webhooks for form in forms.values())
+
+    @classmethod
+    def if_needed(cls, forms: Mapping[str, Any], *, email: bool) -> OutboxPlanner | None:
+        """The planner to open a store with: None when nothing can be planned."""
+        return cls(forms, email=email) if cls.needed(forms, email=email) else None
 
     def webhooks(self, form: Any, event: str, language: str, state: str | None) -> list[PlannedMessage]:
         """One delivery per webhook of the form told of `event`."""

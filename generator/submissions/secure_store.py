@@ -16,16 +16,18 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from generator.core.config import StorageSettings
 from generator.core.organisation import load_organisation
 
 from . import crypto
 from .crypto import KeyProblem
-from .db.report_values import report_fields_of, report_roles_of
 from .identifiers import Indexer
-from .store import Store, open_store
+from .store import Store, Wiring, open_store
+
+if TYPE_CHECKING:
+    from .notices import OutboxPlanner
 
 Note = Callable[[str], None]
 
@@ -97,19 +99,21 @@ def organisation_zone(root: Path) -> str:
     return load_organisation(root).time_zone
 
 
-def open_secure_store(settings: StorageSettings, forms: Mapping[str, Any], *, create_keys: bool = False,
-                      encrypt_old_rows: bool = False, note: Note = stderr) -> Store:
-    """The store with the encrypting codec and the lookup indexer; KeyProblem if the keys do not fit."""
-    store = open_store(settings.database_url, root=settings.root)
+def open_secure_store(settings: StorageSettings, forms: Mapping[str, Any], *, planner: OutboxPlanner | None = None,
+                      time_zone: str | None = None, create_keys: bool = False, encrypt_old_rows: bool = False,
+                      note: Note = stderr) -> Store:
+    """The store with the encrypting codec and the lookup indexer; KeyProblem if the keys do not fit.
+    `planner` (None: nothing queued) and `time_zone` (default: the organisation's) are its
+    wiring for good, with the report fields and roles of `forms` (store.py's `Wiring`)."""
+    zone = time_zone or organisation_zone(settings.root)
+    store = open_store(settings.database_url, root=settings.root,
+                       wiring=Wiring.of(forms, planner=planner, time_zone=zone))
     try:
         store.migrate()
         keys = load_data_keys(settings, store, create=create_keys, note=note)
         lookup = load_lookup_key(settings, store, create=create_keys, note=note)
         store.codec = crypto.EncryptedCodec(keys)
         store.indexer = Indexer(lookup, forms)
-        store.report_fields = report_fields_of(forms)
-        store.report_roles = report_roles_of(forms)
-        store.time_zone = organisation_zone(settings.root)
         store.fill_report_counts(dt.datetime.now(dt.timezone.utc))  # once per form: rows from before step 10
         if encrypt_old_rows and (count := store.reencrypt()):
             note(f"note: encrypted {count} stored submission(s) with the newest data key ({keys.newest}).")

@@ -1,6 +1,7 @@
 """`python -m generator run`: the built site and the endpoint together on one port."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -81,3 +82,48 @@ def test_the_run_command_serves_site_and_endpoint(forms_root: Path, tmp_path: Pa
     # uvicorn shuts down cleanly, then re-raises SIGTERM so the exit status says why it stopped
     assert process.returncode in (0, -15), output
     assert "Application shutdown complete" in output and "Traceback" not in output
+
+
+def test_run_opens_one_store_with_one_planner_and_a_case_move_queues_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, live: Callable[[Any], LiveServer]) -> None:
+    """`run` as the command builds it (build_app with cli._staff_beside): the endpoint and the
+    workspace share one store, whose planner is the one made when it was opened and stays
+    it once the lifespans (the endpoint's sender among them) have started; a case moved in
+    the workspace to a state that tells the applicant queues that message once."""
+    from generator.cli import _staff_beside
+    from generator.endpoint.commands import build_app
+    from generator.staff.accounts import utc_clock
+    from tests.staff.conftest import Staff
+    from tests.staff.test_casework import move
+    from tests.staff.test_inbox import signed_in
+    from tests.support.fixtures import form_files, make_project
+    from tests.support.samples import submit
+
+    (tmp_path / "project").mkdir()
+    root = make_project(tmp_path / "project", form_files())
+    told = root / "forms" / "help-request.yml"  # the applicant is told of the workflow's decisions
+    told.write_text(told.read_text(encoding="utf-8").replace("\nschema:\n", "\nnotify:\n  applicant: true\nschema:\n", 1),
+                    encoding="utf-8")
+    for name, value in {"DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}", "QALB_SITE_DIR": str(tmp_path / "site"),
+                        "QALB_SMTP_URL": f"smtp://127.0.0.1:{free_port()}", "QALB_MAIL_FROM": "noreply@qalb.example",
+                        "QALB_STAFF_SIGN_IN_LIMIT": "off"}.items():
+        monkeypatch.setenv(name, value)
+
+    built = build_app(root, serve_site=True, beside=_staff_beside(root))
+    assert built is not None
+    app = built[0]
+    endpoint, workspace = app.state.endpoint, app.prefixes["/staff"].state.workspace
+    store, planner = endpoint.store, endpoint.store.outbox_planner
+    assert workspace.store is store and planner is not None and planner.email
+    with pytest.raises(AttributeError):
+        store.outbox_planner = None  # fixed when opened
+    server = live(app)  # the lifespans run: the endpoint starts its sender on this store
+    assert app.state.runner.sender is not None and store.outbox_planner is planner and workspace.store is store
+
+    ws = Staff(server, workspace.settings, utc_clock, None, workspace, dict(workspace.forms))  # type: ignore[arg-type]
+    reference = submit(server, ws.forms, "help-request", email="sara@example.org")
+    with signed_in(ws, "cw@example.org", "caseworker", ("help-request",)) as client:
+        assert move(client, reference, "under-study").status_code == 303
+        assert move(client, reference, "accepted").status_code == 303  # notify_applicant: true
+    told_of = [m for m in store.outbox_messages() if m.reference == reference and m.kind == "state-change"]
+    assert [(m.recipient, json.loads(m.detail)["state"]) for m in told_of] == [("sara@example.org", "accepted")]

@@ -109,18 +109,31 @@ def notify_settings(root: Path, database_url: str, smtp_url: str, **overrides: A
 
 
 @pytest.fixture
-def planned_store(store_url: str, notify_root: Path, notify_forms: dict[str, Any]) -> Iterator[Store]:
-    """The store as the endpoint opens it with notifications on: keys and the outbox planner."""
-    from generator.submissions.notices import OutboxPlanner
+def open_planned(store_url: str, notify_root: Path) -> Iterator[Callable[..., Store]]:
+    """Opens the store as the endpoint does, with `planner` for good (None: notifications
+    off); every store it opened is closed after the test."""
     from generator.submissions.secure_store import open_secure_store
 
-    settings = notify_settings(notify_root, store_url, "smtp://127.0.0.1:25")
-    opened = open_secure_store(settings, notify_forms)
-    opened.outbox_planner = OutboxPlanner(notify_forms)
+    opened: list[Store] = []
+
+    def open_planned(forms: dict[str, Any], planner: Any) -> Store:
+        settings = notify_settings(notify_root, store_url, "smtp://127.0.0.1:25")
+        opened.append(open_secure_store(settings, forms, planner=planner))
+        return opened[-1]
+
     try:
-        yield opened
+        yield open_planned
     finally:
-        opened.close()
+        for store in opened:
+            store.close()
+
+
+@pytest.fixture
+def planned_store(open_planned: Callable[..., Store], notify_forms: dict[str, Any]) -> Store:
+    """The store as the endpoint opens it with notifications on: keys and the outbox planner."""
+    from generator.submissions.notices import OutboxPlanner
+
+    return open_planned(notify_forms, OutboxPlanner(notify_forms))
 
 
 @pytest.fixture

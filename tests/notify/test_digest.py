@@ -41,8 +41,8 @@ def new_and_overdue(store: Store) -> tuple[Any, Any]:
 
 
 def test_the_digest_lists_a_new_and_an_overdue_submission_and_no_answer(
-        planned_store: Store, notify_root: Path, notify_forms: dict[str, Any], smtp: SmtpServer) -> None:
-    planned_store.outbox_planner = None  # no alerts: the digest alone
+        open_planned: Any, notify_root: Path, notify_forms: dict[str, Any], smtp: SmtpServer) -> None:
+    planned_store = open_planned(notify_forms, None)  # no planner, no alerts: the digest alone
     new, late = new_and_overdue(planned_store)
     chose = account(planned_store, "case@qalb.example", "caseworker", digest=True)
     account(planned_store, "arabic@qalb.example", "admin", digest=True, language="ar")

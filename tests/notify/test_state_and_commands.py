@@ -49,8 +49,8 @@ def test_a_state_change_queues_one_message_from_the_states_template(
     assert all(CANARY.encode() not in raw for raw in smtp.mailbox.raw)
 
 
-def test_no_state_message_without_an_address_or_with_notifications_off(planned_store: Store,
-                                                                        notify_forms: dict[str, Any]) -> None:
+def test_no_state_message_without_an_address_or_with_notifications_off(
+        planned_store: Store, open_planned: Any, notify_forms: dict[str, Any]) -> None:
     form = notify_forms["request"]
     without = submission("ar", email=None)
     planned_store.insert_batch([without])
@@ -58,8 +58,8 @@ def test_no_state_message_without_an_address_or_with_notifications_off(planned_s
     assert queue_state_change(planned_store, form, "00000-00000", DECIDED) == 0  # no such submission
     with_address = submission("ar")
     planned_store.insert_batch([with_address])
-    planned_store.outbox_planner = None  # notifications off
-    assert queue_state_change(planned_store, form, with_address.reference, DECIDED) == 0
+    quiet = open_planned(notify_forms, None)  # the same database, notifications off
+    assert queue_state_change(quiet, form, with_address.reference, DECIDED) == 0
     assert "state-change" not in {r.kind for r in rows(planned_store)}
 
 
@@ -72,8 +72,8 @@ def test_the_commands_send_list_and_retry(tmp_path: Path, notify_root: Path, not
     url = f"sqlite:///{tmp_path / 'cmd.db'}"
     for name, value in {"DATABASE_URL": url, "QALB_SMTP_URL": smtp.url, "QALB_MAIL_FROM": MAIL_FROM[1]}.items():
         monkeypatch.setenv(name, value)
-    store = open_secure_store(notify_settings(notify_root, url, smtp.url), notify_forms)
-    store.outbox_planner = OutboxPlanner(notify_forms)
+    store = open_secure_store(notify_settings(notify_root, url, smtp.url), notify_forms,
+                              planner=OutboxPlanner(notify_forms))
     smtp.mailbox.refuse.add("sara@example.org")
     try:
         store.insert_batch([submission("en")])

@@ -113,7 +113,6 @@ def with_webhook(forms: dict[str, Any], url: str, **options: Any) -> dict[str, A
 
 def webhook_sender(store: Store, root: Path, forms: dict[str, Any], clock: Any, *, secret: str = SECRET,
                    **overrides: Any) -> Sender:
-    store.outbox_planner = OutboxPlanner(forms, email=False)  # webhooks only: no e-mail settings needed
     settings = notify_settings(root, "sqlite:///unused.db", "smtp://127.0.0.1:25")
     settings = NotifySettings(**{**settings.__dict__, "smtp": None, "webhook_secrets": {VARIABLE: secret},
                                  **overrides})
@@ -125,9 +124,10 @@ def received_case(at: Any, language: str = "ar") -> Any:
 
 
 def test_a_delivery_is_signed_checked_by_the_documented_code_and_logged(
-        planned_store: Store, notify_root: Path, notify_forms: dict[str, Any], receiver: Receiver,
+        open_planned: Callable[..., Store], notify_root: Path, notify_forms: dict[str, Any], receiver: Receiver,
         clock: Any) -> None:
     forms = with_webhook(notify_forms, receiver.url)
+    planned_store = open_planned(forms, OutboxPlanner(forms, email=False))  # webhooks only: no e-mail settings
     sender = webhook_sender(planned_store, notify_root, forms, clock)
     sub = received_case(clock())
     planned_store.insert_batch([sub])
@@ -161,10 +161,11 @@ def test_a_delivery_is_signed_checked_by_the_documented_code_and_logged(
 
 
 def test_a_receiver_answering_500_then_200_gets_the_delivery_once(
-        planned_store: Store, notify_root: Path, notify_forms: dict[str, Any], receiver: Receiver,
+        open_planned: Callable[..., Store], notify_root: Path, notify_forms: dict[str, Any], receiver: Receiver,
         clock: Any) -> None:
     receiver.answers = [500]
     forms = with_webhook(notify_forms, receiver.url)
+    planned_store = open_planned(forms, OutboxPlanner(forms, email=False))  # webhooks only: no e-mail settings
     sender = webhook_sender(planned_store, notify_root, forms, clock)
     planned_store.insert_batch([received_case(clock())])
     first = clock()
@@ -185,9 +186,10 @@ def test_a_receiver_answering_500_then_200_gets_the_delivery_once(
 
 
 def test_a_wrong_secret_is_caught_by_the_receiver_code(
-        planned_store: Store, notify_root: Path, notify_forms: dict[str, Any], receiver: Receiver,
+        open_planned: Callable[..., Store], notify_root: Path, notify_forms: dict[str, Any], receiver: Receiver,
         clock: Any) -> None:
     forms = with_webhook(notify_forms, receiver.url)
+    planned_store = open_planned(forms, OutboxPlanner(forms, email=False))  # webhooks only: no e-mail settings
     sender = webhook_sender(planned_store, notify_root, forms, clock, secret="not-the-receivers-secret")
     planned_store.insert_batch([received_case(clock())])
     assert send_all(sender) == 1
@@ -206,9 +208,10 @@ def test_a_wrong_secret_is_caught_by_the_receiver_code(
 
 
 def test_answers_and_contact_only_when_asked_and_answers_over_https_only(
-        planned_store: Store, notify_root: Path, notify_forms: dict[str, Any], receiver: Receiver,
+        open_planned: Callable[..., Store], notify_root: Path, notify_forms: dict[str, Any], receiver: Receiver,
         clock: Any) -> None:
     forms = with_webhook(notify_forms, receiver.url, include_answers=True, include_contact=True)
+    planned_store = open_planned(forms, OutboxPlanner(forms, email=False))  # webhooks only: no e-mail settings
     # http://127.0.0.1 without the test-only switch: contact details, never answers.
     sender = webhook_sender(planned_store, notify_root, forms, clock)
     first = received_case(clock())
@@ -232,9 +235,10 @@ def test_answers_and_contact_only_when_asked_and_answers_over_https_only(
 
 
 def test_a_state_change_queues_a_delivery_in_its_own_transaction(
-        planned_store: Store, notify_root: Path, notify_forms: dict[str, Any], receiver: Receiver,
+        open_planned: Callable[..., Store], notify_root: Path, notify_forms: dict[str, Any], receiver: Receiver,
         clock: Any) -> None:
     forms = with_webhook(notify_forms, receiver.url, events=("state_changed",))
+    planned_store = open_planned(forms, OutboxPlanner(forms, email=False))  # webhooks only: no e-mail settings
     sender = webhook_sender(planned_store, notify_root, forms, clock)
     sub = received_case(clock(), "en")
     planned_store.insert_batch([sub])
@@ -257,10 +261,11 @@ def test_a_state_change_queues_a_delivery_in_its_own_transaction(
 
 
 def test_a_delivery_that_never_succeeds_fails_and_is_retried_by_an_admin(
-        planned_store: Store, notify_root: Path, notify_forms: dict[str, Any], receiver: Receiver,
+        open_planned: Callable[..., Store], notify_root: Path, notify_forms: dict[str, Any], receiver: Receiver,
         clock: Any) -> None:
     receiver.answers = [503] * MAX_ATTEMPTS
     forms = with_webhook(notify_forms, receiver.url)
+    planned_store = open_planned(forms, OutboxPlanner(forms, email=False))  # webhooks only: no e-mail settings
     sender = webhook_sender(planned_store, notify_root, forms, clock)
     planned_store.insert_batch([received_case(clock())])
     for attempt in range(MAX_ATTEMPTS):
@@ -276,9 +281,10 @@ def test_a_delivery_that_never_succeeds_fails_and_is_retried_by_an_admin(
 
 
 def test_without_its_secret_a_webhook_waits_and_says_why(
-        planned_store: Store, notify_root: Path, notify_forms: dict[str, Any], receiver: Receiver,
+        open_planned: Callable[..., Store], notify_root: Path, notify_forms: dict[str, Any], receiver: Receiver,
         clock: Any) -> None:
     forms = with_webhook(notify_forms, receiver.url)
+    planned_store = open_planned(forms, OutboxPlanner(forms, email=False))  # webhooks only: no e-mail settings
     sender = webhook_sender(planned_store, notify_root, forms, clock, secret="")
     planned_store.insert_batch([received_case(clock())])
     assert send_all(sender) == 1
@@ -341,12 +347,13 @@ def test_the_worked_example_in_the_docs_is_valid_python() -> None:
 
 
 def test_a_delivery_that_cannot_be_built_fails_at_once_and_the_rest_go(
-        planned_store: Store, notify_root: Path, notify_forms: dict[str, Any], receiver: Receiver,
+        open_planned: Callable[..., Store], notify_root: Path, notify_forms: dict[str, Any], receiver: Receiver,
         clock: Any) -> None:
     from generator.submissions.db.outbox import PlannedMessage
     from generator.submissions.notices import webhook_detail
 
     forms = with_webhook(notify_forms, receiver.url)
+    planned_store = open_planned(forms, OutboxPlanner(forms, email=False))  # webhooks only: no e-mail settings
     sender = webhook_sender(planned_store, notify_root, forms, clock)
     sub = received_case(clock())
     planned_store.insert_batch([sub])  # one good delivery

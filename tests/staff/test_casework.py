@@ -245,14 +245,15 @@ def test_home_counts_follow_the_arabic_digits_setting(both: Staff, forms: dict[s
 
 def test_the_workspace_served_alone_queues_the_applicants_message_when_it_moves_a_case(
         forms: dict[str, Any], forms_root: Any, store_url: str, live: Any) -> None:
-    """As `staff serve` starts it (a store opened for it, then passed in) with QALB_SMTP_URL
-    set: a move into a notify_applicant state queues the applicant's e-mail in the outbox."""
+    """As `staff serve` starts it (a store opened for it with its planner, then passed in) with
+    QALB_SMTP_URL set: a move into a notify_applicant state queues the applicant's e-mail in the outbox."""
     import dataclasses
 
     from generator.core.config import Config
     from generator.forms.model import Notify
     from generator.staff.app import create_app
     from generator.submissions.cases import open_case
+    from generator.submissions.notices import OutboxPlanner
     from generator.submissions.records import Submission
     from generator.submissions.references import new_reference
     from generator.submissions.secure_store import open_secure_store
@@ -262,7 +263,8 @@ def test_the_workspace_served_alone_queues_the_applicants_message_when_it_moves_
     settings = Config(forms_root, {"DATABASE_URL": store_url, "QALB_SMTP_URL": "smtp://127.0.0.1:1",
                                    "QALB_STAFF_SIGN_IN_LIMIT": "off"}).staff
     assert settings.notify_email
-    store = open_secure_store(settings, told, create_keys=True)
+    planner = OutboxPlanner.if_needed(told, email=settings.notify_email)
+    store = open_secure_store(settings, told, planner=planner, create_keys=True)
     clock, hasher = Clock(), CountingHasher()
     app = create_app(settings=settings, forms=told, store=store, clock=clock, hasher=hasher)
     ws = Staff(live(app), settings, clock, hasher, app.state.workspace, dict(told))

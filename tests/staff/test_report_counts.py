@@ -3,14 +3,17 @@ posted through the public form, then a subject delete, a purge and a rebuild fro
 the rows of step 8; every figure is computed again here from the posted answers."""
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import itertools
 import re
 from collections import Counter
-from typing import Any
+from typing import Any, Iterator
 
 from hijridate import Gregorian
 
+from generator.submissions.store import Store, open_store
 from tests.staff import test_reports
 from tests.staff.conftest import Staff
 from tests.staff.test_reports import RATINGS, RIYADH, figures, local_month, parse, sign_in_as
@@ -38,6 +41,18 @@ def expected_totals(answers: list[dict[str, Any]]) -> Counter[tuple[str, str, st
 def totals(ws: Staff, calendar: str, month: str) -> Counter[tuple[str, str, str, str]]:
     return Counter({(a, b, c, d): n for a, b, c, d, n in ws.store.report_totals("satisfaction", calendar, month,
                                                                                   month)})
+
+
+@contextlib.contextmanager
+def rewired(ws: Staff, **changes: Any) -> Iterator[Store]:
+    """A second store on the workspace's database, with the same keys and its wiring
+    changed (a store's own wiring is fixed when it is opened)."""
+    store = open_store(ws.settings.database_url, root=ws.settings.root, codec=ws.store.codec,
+                       indexer=ws.store.indexer, wiring=dataclasses.replace(ws.store.wiring, **changes))
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def hijri_month(at: dt.datetime) -> str:
@@ -114,11 +129,9 @@ def test_rows_stored_before_a_form_file_edit_are_read_by_their_own_field_names(
     """A form file edited after answers arrived (its counted fields moved, one removed):
     a subject delete and a purge read the stored rows by the names stored with them."""
     ws, answers, month = posted
-    store = ws.store
-    before = dict(store.report_fields)
+    before = dict(ws.store.report_fields)
     edited = tuple(reversed(before["satisfaction"]))[:-1]  # the order turned round, the last dropped
-    store.report_fields = {**before, "satisfaction": edited}
-    try:
+    with rewired(ws, report_fields={**before, "satisfaction": edited}) as store:
         subs = list(store.submissions("satisfaction"))
         gone = subs[3]
         store.delete_references([gone.reference])
@@ -135,8 +148,6 @@ def test_rows_stored_before_a_form_file_edit_are_read_by_their_own_field_names(
             for name in before["satisfaction"]:
                 expected[(name, str(answer[name]))] += 1
         assert kept == expected
-    finally:
-        store.report_fields = before
 
 
 def test_a_released_spam_answer_is_counted_from_then_on(both: Staff, forms: dict[str, Any]) -> None:
@@ -200,11 +211,8 @@ def test_a_submission_after_local_midnight_counts_in_the_next_month(both: Staff,
     with store._transaction() as cur:
         cur.execute("DELETE FROM report_counts")
         cur.execute("DELETE FROM report_counts_filled")
-    store.time_zone = "UTC"
-    try:
-        store.fill_report_counts(NOW)
-    finally:
-        store.time_zone = "Asia/Riyadh"
+    with rewired(ws, time_zone="UTC") as utc:
+        utc.fill_report_counts(NOW)
     assert totals(ws, "gregorian", "2026-01") == expected_totals(evening + late)
     assert totals(ws, "gregorian", "2026-02") == Counter()
     # Step 12 empties the counts; the next start makes them again by the local date.

@@ -87,3 +87,22 @@ def test_settings_come_from_the_environment_or_stop_with_a_sentence(tmp_path: Pa
                                ("QALB_STAFF_SIGN_IN_LIMIT", "lots", 'must look like "10/60"')):
         with pytest.raises(SettingsError, match=words.replace("(", r"\(").replace(")", r"\)")):
             Config(tmp_path, {name: value}).section(StaffSettings)
+
+
+def test_staff_serve_opens_its_store_with_its_own_planner(forms_root: Path, tmp_path: Path,
+                                                         monkeypatch: Any) -> None:
+    """`staff serve` alone: the store it opens carries the planner its e-mail settings call
+    for; the account commands' store plans nothing (they cause no message)."""
+    from generator.staff.commands import open_workspace_store
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'alone.db'}")
+    monkeypatch.setenv("QALB_SMTP_URL", "smtp://127.0.0.1:1")
+    for notify in (True, False):
+        opened = open_workspace_store(forms_root, notify=notify)
+        assert opened is not None
+        store = opened[2]
+        try:
+            planner = store.outbox_planner
+            assert (planner.email if planner else None) == (True if notify else None)
+        finally:
+            store.close()

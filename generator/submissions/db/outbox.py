@@ -2,9 +2,9 @@
 
 Rows are written in the transaction of the submission that causes them
 (`_insert_outbox`, called by db/submissions.py), from the plan of the store's
-`outbox_planner` (generator/submissions/notices.py; None: notifications off,
-nothing queued). A sender (generator/notify/) claims due rows, sends them and
-records the outcome; a claim is taken once:
+`outbox_planner` (generator/submissions/notices.py; given when the store is
+opened; None: notifications off, nothing queued). A sender (generator/notify/)
+claims due rows, sends them and records the outcome; a claim is taken once:
 
 * PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED` inside the claiming UPDATE,
   so two senders never pick the same row;

@@ -111,9 +111,8 @@ def stored_value(answer: Any) -> str | None:
 
 
 class ReportQueries(Database):
-    report_fields: Mapping[str, tuple[str, ...]]
-    report_roles: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]
-    time_zone: str  # the organisation's (content/settings.yml): months start at its midnight
+    # The store's read-only `report_fields`, `report_roles` and `time_zone` (the organisation's:
+    # months start at its midnight) are its wiring, given when it is opened (store.py).
 
     def _local_day(self, at: dt.datetime) -> dt.date:
         """The day `at` falls on in the organisation's time zone (the month it is counted in)."""
