@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 from generator.core.environment import SettingsError
+from generator.forms import Form
 from generator.submissions import audit
 from generator.submissions.commands import load_forms_or_report, secure_store
+from generator.submissions.store import Store
 
 from .accounts import AccountError, Accounts, describe, utc_clock
 from .settings import StaffSettings
@@ -26,7 +28,8 @@ def settings_or_report(root: Path) -> StaffSettings | None:
         return None
 
 
-def open_workspace_store(root: Path, *, create_keys: bool = False) -> tuple[StaffSettings, dict[str, Any], Any] | None:
+def open_workspace_store(root: Path, *,
+                         create_keys: bool = False) -> tuple[StaffSettings, dict[str, Form], Store] | None:
     settings, forms = settings_or_report(root), load_forms_or_report(root)
     if settings is None or forms is None:
         return None
