@@ -48,13 +48,12 @@ from generator.submissions.secure_store import open_secure_store
 from generator.submissions.store import Store
 from generator.web import protection
 
-from . import templates
+from . import inbox, templates
 from .accounts import Accounts, Clock, utc_clock, visible_forms
 from .admin import AdminPages
 from .casework import Casework
 from .context import StaffContext
 from .guards import Refused, answer_refused, require, safe_next
-from .inbox import Inbox
 from .messages_page import Messages
 from .report_activity import channel_names
 from .reports import Reports
@@ -139,14 +138,14 @@ class HomePages:
     """The pages of the workspace itself: home, the language choice, its files, every
     other path (404), and the answer to a POST without the right CSRF token."""
 
-    def __init__(self, ctx: StaffContext, inbox: Inbox) -> None:
-        self.ctx, self.inbox = ctx, inbox
+    def __init__(self, ctx: StaffContext) -> None:
+        self.ctx = ctx
 
     async def home(self, request: Request) -> Response:
         ctx = self.ctx
         current = await require(ctx, request)
         lang = current.account.language
-        counts = await self.inbox.counts(current)
+        counts = await inbox.counts(ctx, current)
         shown = [{"id": form_id, "title": ctx.forms[form_id].title.get(lang, form_id), **counts[form_id]}
                  for form_id in visible_forms(current.account, sorted(ctx.forms))]
         return ctx.pages.page(request, "home.html", lang, current=current, forms=shown,
@@ -198,22 +197,20 @@ async def _no_body() -> Message:
     return {"type": "http.disconnect"}
 
 
-def routes(ctx: StaffContext) -> tuple[list[Route], HomePages]:
-    inbox = Inbox(ctx)
-    home = HomePages(ctx, inbox)
+def routes(ctx: StaffContext, home: HomePages) -> list[Route]:
     return [
         Route("/staff", lambda request: RedirectResponse("/staff/", status_code=308)),
         Route("/staff/", home.home, methods=["GET"]),
         Route("/staff/language", home.language, methods=["POST"]),
         *SignInPages(ctx).routes(),
         *AdminPages(ctx).routes(),
-        *inbox.routes(),
+        *inbox.Inbox(ctx).routes(),
         *Casework(ctx).routes(),
         Route("/staff/static/{name:path}", home.static, methods=["GET"]),
         *Reports(ctx).routes(),
         *Messages(ctx).routes(),
         Route("/staff/{rest:path}", home.missing, methods=["GET", "POST"]),
-    ], home
+    ]
 
 
 def create_app(*, settings: StaffSettings, forms: Mapping[str, Form], store: Store | None = None,
@@ -221,23 +218,23 @@ def create_app(*, settings: StaffSettings, forms: Mapping[str, Form], store: Sto
                organisation: Settings | None = None) -> Starlette:
     """The workspace; `clock` (aware UTC datetimes) and `hasher` (argon2 PasswordHasher) for tests;
     `organisation` (content/settings.yml) loaded here when not given."""
-    owns_store = store is None
+    forms, owns_store = dict(forms), store is None
     store = store or open_secure_store(settings, forms, create_keys=True)
     if getattr(store, "outbox_planner", None) is None and OutboxPlanner.needed(forms, email=settings.notify_email):
         # A workspace on its own (`staff serve`, or a store of its own): it queues what a change
         # it makes causes (a case's e-mail to the applicant, webhooks), in that change's
         # transaction, for `notify run` to deliver. Beside the endpoint (`run`) it shares the
         # endpoint's store and planner.
-        store.outbox_planner = OutboxPlanner(dict(forms), email=settings.notify_email)
+        store.outbox_planner = OutboxPlanner(forms, email=settings.notify_email)
     if organisation is None:
         organisation = load_settings(settings.root, Problems())
     ctx = StaffContext(
-        settings=settings, forms=dict(forms), store=store, clock=clock, organisation=organisation,
+        settings=settings, forms=forms, store=store, clock=clock, organisation=organisation,
         calendar=cases.WorkingCalendar.from_settings(organisation),
         channel_names=channel_names(settings.root),  # content/channels.yml, read once
         accounts=Accounts(store, store.codec.keys, settings, clock=clock, hasher=hasher),
         sessions=Sessions(store, settings, clock), pages=Pages(organisation))
-    app_routes, home = routes(ctx)
+    home = HomePages(ctx)
 
     async def refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Refused)
@@ -254,7 +251,7 @@ def create_app(*, settings: StaffSettings, forms: Mapping[str, Form], store: Sto
 
     send_failed: Callable[[Scope, Send, object], Awaitable[None]] = home.csrf_failed
     app = Starlette(
-        routes=app_routes,
+        routes=routes(ctx, home),
         middleware=[
             Middleware(protection.SecurityHeaders),
             Middleware(StaffHeaders),

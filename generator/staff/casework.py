@@ -1,4 +1,4 @@
-"""Case handling in the workspace (issue 19): move a case through its form's
+"""Case handling in the workspace: move a case through its form's
 workflow, assign it, add internal notes, and enter requests that arrived by
 phone, in person, by letter, through social media or a branch office.
 

@@ -1,4 +1,4 @@
-"""The inbox (issue 18): what staff do with submissions, by role.
+"""The inbox: what staff do with submissions, by role.
 
     GET  /staff/forms/<form_id>/                 the list, newest first, 50 a page (keyset: ?older=<id>, ?newer=<id>)
     GET  /staff/forms/<form_id>/spam             the suspected-spam folder
@@ -41,6 +41,13 @@ from .wording import form_title, state_name, when
 _KINDS = ("national_id", "mobile", "email")
 
 
+async def counts(ctx: StaffContext, current: Current) -> dict[str, dict[str, int]]:
+    """The home page's counts of each form this account may see (new, open, the last 30 days)."""
+    shown = visible_forms(current.account, sorted(ctx.forms))
+    now = ctx.clock()
+    return dict(await ctx.run(ctx.store.inbox_counts, shown, now - dt.timedelta(days=30), now))
+
+
 class Inbox:
     def __init__(self, ctx: StaffContext) -> None:
         self.ctx = ctx
@@ -66,13 +73,6 @@ class Inbox:
                 "due": when(ctx, row.due_at, lang, time=False), "overdue": overdue,
                 "assigned_to": row.assigned_to or "", "form_id": row.form_id,
                 "form_title": form_title(ctx, row.form_id, lang), "spam": row.status == "suspected-spam"}
-
-    # -- home counts ------------------------------------------------------------
-
-    async def counts(self, current: Current) -> dict[str, dict[str, int]]:
-        shown = visible_forms(current.account, sorted(self.ctx.forms))
-        now = self.ctx.clock()
-        return dict(await self.ctx.run(self.ctx.store.inbox_counts, shown, now - dt.timedelta(days=30), now))
 
     # -- the list ----------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Messages and deliveries (issues 21 and 22): what the outbox could not deliver,
+"""Messages and deliveries: what the outbox could not deliver,
 every try of the webhooks, and each account's own choice of e-mails.
 
     GET  /staff/messages                  admin: failed messages and webhook deliveries with their tries

@@ -1,4 +1,4 @@
-"""The submissions report (issue 23): how many submissions each form received in
+"""The submissions report: how many submissions each form received in
 each of the last 26 weeks; the counted choices of forms that have no ratings
 (the contact form's kind: enquiry, complaint, suggestion) month by month; and
 the requests of each form with a workflow by channel (the website, or the

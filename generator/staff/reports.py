@@ -1,4 +1,4 @@
-"""Reports in the staff workspace (issue 23): satisfaction by service and channel,
+"""Reports in the staff workspace: satisfaction by service and channel,
 counted by the database from the `report: true` fields (submissions/db/report_values.py)
 without decrypting a single answer; submissions per week, form, kind and channel
 (report_activity.py); response times of cases (report_times.py).

@@ -2,7 +2,7 @@
 catalogs (`_()` in the templates, `gettext` here), Arabic first; `Pages` makes the
 responses of the workspace's pages from them.
 
-Problem codes (accounts.py, app.py) become sentences in `problem_text`; the
+Problem codes (accounts.py, sign_in.py, admin.py) become sentences in `problem_text`; the
 templates never see a code. The QR code of the TOTP secret is drawn here as an
 SVG with presentation attributes only (no `style`), so the Content-Security-Policy
 needs no 'unsafe-inline'.
