@@ -27,6 +27,7 @@ from generator.core import i18n
 from generator.forms import HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, Form, group_posted, read_submission, render_form
 from generator.submissions import cases, notices
 from generator.submissions.db.cases import CaseChanged
+from generator.submissions.db.outbox import PlannedMessage
 from generator.submissions.records import Submission
 
 from .context import StaffContext
@@ -82,7 +83,8 @@ class Casework:
                       form_id=sub.form_id, rows=1)
         return ctx.pages.redirect(f"/staff/submissions/{sub.reference}?done=moved#case")
 
-    def applicant_messages(self, form: Form, sub: Submission, to_state: str, reason: str | None) -> list[Any]:
+    def applicant_messages(self, form: Form, sub: Submission, to_state: str,
+                           reason: str | None) -> list[PlannedMessage]:
         """For a state marked notify_applicant, the applicant's message, queued with the move
         (only when notifications are on and the person gave an e-mail address): the state's
         public wording and, for a decline, its reason's. No answer, no note."""
