@@ -1,7 +1,7 @@
 """What admins do with messages that could not be sent: list them, put one back.
 
 The `notify failed` / `notify retry` commands call these; the staff
-workspace (generator/staff/messages.py) does the same through the store's
+workspace (generator/staff/messages_page.py) does the same through the store's
 methods, as it may not import this package. A listing shows the row id, form,
 reference, kind, language, tries and the kind of the last error; never the
 recipient.

@@ -61,7 +61,7 @@ class AccountError(ValueError):
 
 
 def password_problems(password: str, confirm: str | None = None, *, user_inputs: Sequence[str] = ()) -> list[str]:
-    """Codes for what is wrong with a new password (pages.py has the words for each)."""
+    """Codes for what is wrong with a new password (templates.py has the words for each)."""
     if confirm is not None and password != confirm:
         return ["password-mismatch"]
     if len(password) < MIN_PASSWORD_LENGTH:

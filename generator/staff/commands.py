@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 from generator.core.config import StaffSettings, read_settings
+from generator.forms import Form
 from generator.forms.loading import load_forms_or_report
 from generator.submissions import audit
 from generator.submissions.notices import OutboxPlanner
 from generator.submissions.secure_store import open_or_report
+from generator.submissions.store import Store
 
 from .accounts import AccountError, Accounts, describe, utc_clock
 
 
 def open_workspace_store(root: Path, *, create_keys: bool = False,
-                         notify: bool = False) -> tuple[StaffSettings, dict[str, Any], Any] | None:
+                         notify: bool = False) -> tuple[StaffSettings, dict[str, Form], Store] | None:
     """`notify`: with the outbox planner the forms and e-mail settings call for (a serving workspace)."""
     settings, forms = read_settings(StaffSettings, root), load_forms_or_report(root)
     if settings is None or forms is None:

@@ -1,4 +1,4 @@
-"""The submissions report (issue 23): how many submissions each form received in
+"""The submissions report: how many submissions each form received in
 each of the last 26 weeks; the counted choices of forms that have no ratings
 (the contact form's kind: enquiry, complaint, suggestion) month by month; and
 the requests of each form with a workflow by channel (the website, or the
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from babel.dates import format_skeleton
 
@@ -95,7 +95,7 @@ def months_table(form: Form, field: Any, period: periods.Period,
         "form": title, "field": field.label[lang]}, head, rows)
 
 
-def channel_table(forms: Sequence[Form], counts: list[tuple[str, str, int]], names: dict[str, dict[str, str]],
+def channel_table(forms: Sequence[Form], counts: list[tuple[str, str, int]], names: Mapping[str, Mapping[str, str]],
                   lang: str) -> Table:
     _ = i18n.translations(lang).gettext
     rtl = i18n.language(lang).direction == "rtl"

@@ -1,4 +1,4 @@
-"""The response-times report (issue 23): for each form with case handling and a
+"""The response-times report: for each form with case handling and a
 `response_days` target (the help request: the research committee's decision in
 about two weeks; contact: an answer in 7 days), over the cases received in a
 whole period:

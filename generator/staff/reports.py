@@ -1,4 +1,4 @@
-"""Reports in the staff workspace (issue 23): satisfaction by service and channel,
+"""Reports in the staff workspace: satisfaction by service and channel,
 counted by the database from the `report: true` fields (submissions/db/report_values.py)
 without decrypting a single answer; submissions per week, form, kind and channel
 (report_activity.py); response times of cases (report_times.py).
@@ -30,11 +30,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from generator.core import i18n
-from generator.forms import Form
-from generator.submissions import audit
+from generator.forms import Form, FormField
+from generator.submissions.db.accounts import AccountRow
 
 from . import charts, periods, report_activity, report_times
 from .accounts import visible_forms
+from .context import StaffContext
+from .guards import NotFound, require
+from .sessions import Current
 from .tables import Table, with_digits
 
 RATING_MAX = 5
@@ -42,11 +45,11 @@ SUBMISSIONS, RESPONSE_TIMES = "submissions", "response-times"  # the reports tha
 COMMENTS_SHOWN = 100  # the newest comments of a period, listed in alphabetical order
 
 
-def may_see(account: Any, form_id: str) -> bool:
+def may_see(account: AccountRow, form_id: str) -> bool:
     return account.role in ("admin", "viewer") or form_id in account.forms
 
 
-def report_fields(form: Form) -> tuple[list[Any], list[Any]]:
+def report_fields(form: Form) -> tuple[list[FormField], list[FormField]]:
     """(ratings, groups): the counted integer ranges, and the counted choices to group by."""
     counted = [f for f in form.fields if getattr(f, "report", False)]
     ratings = [f for f in counted if f.type == "integer"]
@@ -74,10 +77,8 @@ def mean_text(scores: dict[int, int]) -> tuple[float, str]:
 
 
 class Reports:
-    """The report pages, on the workspace's helpers (sign-in, refusal, rendering)."""
-
-    def __init__(self, workspace: Any) -> None:
-        self.ws = workspace
+    def __init__(self, ctx: StaffContext) -> None:
+        self.ctx = ctx
 
     def routes(self) -> list[Route]:
         return [
@@ -90,21 +91,21 @@ class Reports:
     def zone(self) -> dt.tzinfo:
         """The organisation's time zone (content/settings.yml), as the inbox shows dates: periods
         and weeks start at its midnight, as the store counts report months (its time_zone)."""
-        return self.ws.inbox.calendar.zone
+        return self.ctx.zone
 
     def local_now(self) -> dt.datetime:
-        return self.ws.clock().astimezone(self.zone)
+        return self.ctx.clock().astimezone(self.zone)
 
     @property
     def min_group(self) -> int:
-        return int(getattr(self.ws.settings, "report_min_group", 5))
+        return self.ctx.settings.report_min_group
 
-    def forms_with_reports(self, account: Any) -> list[str]:
-        return [form_id for form_id in sorted(self.ws.forms)
-                if may_see(account, form_id) and report_fields(self.ws.forms[form_id])[0]]
+    def forms_with_reports(self, account: AccountRow) -> list[str]:
+        return [form_id for form_id in sorted(self.ctx.forms)
+                if may_see(account, form_id) and report_fields(self.ctx.forms[form_id])[0]]
 
-    def visible(self, account: Any) -> list[Form]:
-        return [self.ws.forms[f] for f in sorted(self.ws.forms) if may_see(account, f)]
+    def visible(self, account: AccountRow) -> list[Form]:
+        return [self.ctx.forms[f] for f in sorted(self.ctx.forms) if may_see(account, f)]
 
     def title(self, report_id: str, lang: str) -> str:
         _ = i18n.translations(lang).gettext
@@ -112,51 +113,48 @@ class Reports:
             return _("Submissions")
         if report_id == RESPONSE_TIMES:
             return _("Response times")
-        form = self.ws.forms[report_id]
+        form = self.ctx.forms[report_id]
         return str(form.title.get(lang, form.id))
 
     async def index(self, request: Request) -> Response:
-        current, response = await self.ws.signed_in(request)
-        if current is None:
-            return response
+        current = await require(self.ctx, request)
         lang = current.account.language
-        shown = [{"id": f, "title": self.ws.forms[f].title.get(lang, f)}
+        shown = [{"id": f, "title": self.ctx.forms[f].title.get(lang, f)}
                  for f in self.forms_with_reports(current.account)]
         timed = bool(report_times.timed_forms(self.visible(current.account)))
-        return self.ws.page(request, "reports.html", lang, current=current, forms=shown, timed=timed)
+        return self.ctx.pages.page(request, "reports.html", lang, current=current, forms=shown, timed=timed)
 
-    async def allowed(self, request: Request) -> tuple[Any, str | None, Response | None]:
-        """(signed-in account, the report's id: a form's or SUBMISSIONS, RESPONSE_TIMES; or the refusal)."""
-        current, response = await self.ws.signed_in(request)
-        if current is None:
-            return None, None, response
+    async def allowed(self, request: Request) -> tuple[Current, str]:
+        """The signed-in account and the report's id (a form's, or SUBMISSIONS, RESPONSE_TIMES),
+        if there is such a report and the account may see it."""
+        current = await require(self.ctx, request)
         report_id = request.path_params["form_id"]
         if report_id in (SUBMISSIONS, RESPONSE_TIMES):  # each shows the forms this account may see
-            return current, report_id, None
-        form = self.ws.forms.get(report_id)
+            return current, report_id
+        form = self.ctx.forms.get(report_id)
         if form is None or not report_fields(form)[0]:
-            return current, None, self.ws.not_found(request, current.account.language, current)
+            raise NotFound(current)
         if not may_see(current.account, report_id):
-            return current, None, await self.ws.refuse(request, current, f"report of {report_id}")
-        return current, report_id, None
+            raise NotFound(current, f"report of {report_id}")
+        return current, report_id
 
     def period(self, request: Request, report_id: str) -> periods.Period:
         calendar = "hijri" if request.query_params.get("calendar") == "hijri" else "gregorian"
-        unit = "month" if report_id in self.ws.forms else "year"
+        unit = "month" if report_id in self.ctx.forms else "year"
         return periods.parse(request.query_params.get("period")) or periods.current(calendar, self.local_now(), unit)
 
-    async def tables(self, account: Any, report_id: str, period: periods.Period, lang: str) -> list[Table]:
+    async def tables(self, account: AccountRow, report_id: str, period: periods.Period, lang: str) -> list[Table]:
         if report_id == SUBMISSIONS:
             return await self.submission_tables(account, period, lang)
         if report_id == RESPONSE_TIMES:
             return await self.time_tables(account, period, lang)
-        form = self.ws.forms[report_id]
+        form = self.ctx.forms[report_id]
         ratings, groups = report_fields(form)
-        totals = await self.ws.run(self.ws.store.report_totals, form.id, period.calendar, *period.month_keys)
+        totals = await self.ctx.run(self.ctx.store.report_totals, form.id, period.calendar, *period.month_keys)
         summary = summarise(totals, [f.name for f in ratings])
         return build_tables(ratings, groups, summary, lang, self.min_group)
 
-    async def comments(self, current: Any, form: Form, period: periods.Period,
+    async def comments(self, current: Current, form: Form, period: periods.Period,
                        tables: list[Table]) -> dict[str, Any] | None:
         """The period's comments (a form's free-text fields, not sensitive), for the roles that may
         read the form's answers (not viewers), as one list for the whole period in alphabetical
@@ -164,7 +162,7 @@ class Reports:
         has fewer answers than the smallest group shown. Audited as a read of answers."""
         account = current.account
         fields = [f for f in form.fields if f.control == "textarea" and not f.sensitive]
-        if not fields or account.role == "viewer" or form.id not in visible_forms(account, sorted(self.ws.forms)):
+        if not fields or account.role == "viewer" or form.id not in visible_forms(account, sorted(self.ctx.forms)):
             return None
         answers = int(tables[0].rows[0][1]) if tables and tables[0].rows and tables[0].rows[0][1].isdigit() else 0
         if answers < self.min_group:
@@ -172,75 +170,72 @@ class Reports:
         start, end = period.bounds(self.zone)
         texts: list[str] = []
         for field in fields:
-            texts += await self.ws.run(self.ws.store.texts, form.id, field.name, start, end, limit=COMMENTS_SHOWN)
+            texts += await self.ctx.run(self.ctx.store.texts, form.id, field.name, start, end, limit=COMMENTS_SHOWN)
         texts = sorted(texts[:COMMENTS_SHOWN])
-        await self.ws.run(audit.record, self.ws.store, who=account.email, action="staff-report-comments",
-                          form_id=form.id, rows=len(texts), detail=period.key, now=self.ws.clock())
+        await self.ctx.run(self.ctx.audit, account.email, "staff-report-comments", period.key, form_id=form.id,
+                           rows=len(texts))
         return {"texts": texts, "hidden": False, "limit": COMMENTS_SHOWN}
 
-    async def submission_tables(self, account: Any, period: periods.Period, lang: str) -> list[Table]:
+    async def submission_tables(self, account: AccountRow, period: periods.Period, lang: str) -> list[Table]:
         forms = self.visible(account)
-        bounds = report_activity.week_bounds(self.ws.clock(), self.zone)
-        weeks = {f.id: await self.ws.run(self.ws.store.arrivals, f.id, bounds) for f in forms}
-        tables = [report_activity.weekly_table(forms, weeks, bounds, lang, self.ws.inbox.digits())]
+        bounds = report_activity.week_bounds(self.ctx.clock(), self.zone)
+        weeks = {f.id: await self.ctx.run(self.ctx.store.arrivals, f.id, bounds) for f in forms}
+        tables = [report_activity.weekly_table(forms, weeks, bounds, lang, self.ctx.digits)]
         for form in forms:
             for field in report_activity.choice_fields(form):
-                counts = await self.ws.run(self.ws.store.report_months, form.id, period.calendar, field.name,
+                counts = await self.ctx.run(self.ctx.store.report_months, form.id, period.calendar, field.name,
                                            *period.month_keys)
                 tables.append(report_activity.months_table(form, field, period, counts, lang))
         handled = [f for f in forms if f.workflow is not None]
         start, end = period.bounds(self.zone)
-        channels = await self.ws.run(self.ws.store.channel_counts, [f.id for f in handled], start, end)
-        tables.append(report_activity.channel_table(handled, channels, self.ws.casework.channel_names, lang))
+        channels = await self.ctx.run(self.ctx.store.channel_counts, [f.id for f in handled], start, end)
+        tables.append(report_activity.channel_table(handled, channels, self.ctx.channel_names, lang))
         return tables
 
-    async def time_tables(self, account: Any, period: periods.Period, lang: str) -> list[Table]:
-        now, (start, end) = self.ws.clock(), period.bounds(self.zone)
+    async def time_tables(self, account: AccountRow, period: periods.Period, lang: str) -> list[Table]:
+        now, (start, end) = self.ctx.clock(), period.bounds(self.zone)
         tables = []
         for form in report_times.timed_forms(self.visible(account)):
             assert form.workflow is not None
             decisions = [s.id for s in form.workflow.states if s.decision]
-            rows = await self.ws.run(self.ws.store.decisions, form.id, decisions, start, end)
-            open_now, overdue_now = await self.ws.run(self.ws.store.open_and_overdue, form.id, now)
+            rows = await self.ctx.run(self.ctx.store.decisions, form.id, decisions, start, end)
+            open_now, overdue_now = await self.ctx.run(self.ctx.store.open_and_overdue, form.id, now)
             times = report_times.summarise(rows, form, now, open_now, overdue_now)
             tables.append(report_times.table(form, times, lang))
         return tables
 
     async def report(self, request: Request) -> Response:
-        current, report_id, response = await self.allowed(request)
-        if report_id is None:
-            return response  # type: ignore[return-value]
+        current, report_id = await self.allowed(request)
         lang = current.account.language
         period = self.period(request, report_id)
         tables = await self.tables(current.account, report_id, period, lang)
-        form = self.ws.forms.get(report_id)
+        form = self.ctx.forms.get(report_id)
         comments = await self.comments(current, form, period, tables) if form is not None else None
         calendar = period.calendar
         choices = [{"key": p.key, "label": p.label(lang), "selected": p.key == period.key}
                    for p in periods.recent(calendar, self.local_now())]
         if not any(c["selected"] for c in choices):
             choices.insert(0, {"key": period.key, "label": period.label(lang), "selected": True})
-        digits = self.ws.inbox.digits()
+        digits = self.ctx.digits
         for choice in choices:
             choice["label"] = i18n.localise_digits(str(choice["label"]), lang, digits)
-        return self.ws.page(request, "reports_form.html", lang, current=current, form_id=report_id,
-                            form_title=self.title(report_id, lang), period=period,
-                            period_label=i18n.localise_digits(period.label(lang), lang, digits), choices=choices,
-                            calendar=calendar, tables=[with_digits(t, lang, digits) for t in tables], comments=comments,
-                            min_group=self.min_group if report_id in self.ws.forms else None)
+        return self.ctx.pages.page(
+            request, "reports_form.html", lang, current=current, form_id=report_id,
+            form_title=self.title(report_id, lang), period=period,
+            period_label=i18n.localise_digits(period.label(lang), lang, digits), choices=choices, calendar=calendar,
+            tables=[with_digits(t, lang, digits) for t in tables], comments=comments,
+            min_group=self.min_group if report_id in self.ctx.forms else None)
 
     async def csv(self, request: Request) -> Response:
-        current, report_id, response = await self.allowed(request)
-        if report_id is None:
-            return response  # type: ignore[return-value]
+        current, report_id = await self.allowed(request)
         lang = current.account.language
         period = self.period(request, report_id)
         tables = await self.tables(current.account, report_id, period, lang)
         table = next((t for t in tables if t.id == request.path_params["table"]), None)
         if table is None:
-            return self.ws.not_found(request, lang, current)
-        await self.ws.run(self.ws.accounts.audit, current.account.email, "staff-report-download",
-                          f"{report_id} {table.id} {period.key}")
+            raise NotFound(current)
+        await self.ctx.run(self.ctx.audit, current.account.email, "staff-report-download",
+                           f"{report_id} {table.id} {period.key}")
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(table.head)
@@ -250,8 +245,8 @@ class Reports:
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def build_tables(ratings: list[Any], groups: list[Any], summary: dict[tuple[str | None, Any, str], dict[int, int]],
-                 lang: str, min_group: int) -> list[Table]:
+def build_tables(ratings: list[FormField], groups: list[FormField],
+                 summary: dict[tuple[str | None, Any, str], dict[int, int]], lang: str, min_group: int) -> list[Table]:
     """The report's tables (and the chart drawn from each), in the page's language."""
     _ = i18n.translations(lang).gettext
     few = _("fewer than %(number)s") % {"number": min_group}

@@ -23,7 +23,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Protocol
 
 from frictionless import Schema
 
@@ -31,7 +31,6 @@ from generator.core.languages import LANGUAGE_CODES
 
 from . import references
 from .records import Submission
-from .store import Store
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_CLASS = r"[=+\-@\t\r]"
@@ -169,7 +168,15 @@ def meta_columns(fields: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], li
     return rename(META_BEFORE), rename(META_AFTER)
 
 
-def export_package(store: Store, form: Any, out_dir: Path, *, status: str = "accepted") -> ExportResult:
+class Exported(Protocol):
+    """What an export reads: the store, or a part of it (the workspace exports a date range)."""
+
+    def schemas(self, form_id: str) -> list[tuple[str, dict[str, Any]]]: ...
+
+    def submissions(self, form_id: str, *, status: str = "accepted") -> Iterable[Submission]: ...
+
+
+def export_package(store: Exported, form: Any, out_dir: Path, *, status: str = "accepted") -> ExportResult:
     """Write `<out_dir>/datapackage.json` and `<out_dir>/<form>.csv`."""
     older = [list(d.get("fields", [])) for _, d in store.schemas(form.id)]
     fields = union_fields(schema_fields(form), older)
@@ -205,11 +212,11 @@ def export_package(store: Store, form: Any, out_dir: Path, *, status: str = "acc
     return ExportResult(package_path, csv_path, rows, dict(writer.neutralised))
 
 
-def export_zip(store: Store, form: Any, *, status: str = "accepted") -> bytes:
+def export_zip(store: Exported, form: Any, *, status: str = "accepted") -> bytes:
     return export_zip_counted(store, form, status=status)[0]
 
 
-def export_zip_counted(store: Store, form: Any, *, status: str = "accepted") -> tuple[bytes, int]:
+def export_zip_counted(store: Exported, form: Any, *, status: str = "accepted") -> tuple[bytes, int]:
     """The zip and its row count (for the audit log)."""
     with tempfile.TemporaryDirectory(prefix="qalb-export-") as tmp:
         result = export_package(store, form, Path(tmp), status=status)

@@ -231,11 +231,11 @@ def test_home_counts_follow_the_arabic_digits_setting(both: Staff, forms: dict[s
     submit(ws, forms, "help-request", mobile=MOBILE)
     with signed_in(ws, "admin@example.org") as client:
         western = client.get("/staff/").text
-        ws.workspace.inbox.organisation.arabic_digits = "arab"  # content/settings.yml: arabic_digits: arab
+        ws.workspace.organisation.arabic_digits = "arab"  # content/settings.yml: arabic_digits: arab
         try:
             arabic = client.get("/staff/").text
         finally:
-            ws.workspace.inbox.organisation.arabic_digits = "default"
+            ws.workspace.organisation.arabic_digits = "default"
     cell = r'class="count-new">(?:<a [^>]*>)?([^<]+)<'
     assert re.search(cell, western)[1].isascii()  # type: ignore[index]
     shown = re.search(cell, arabic)[1]  # type: ignore[index]
@@ -274,7 +274,7 @@ def test_the_workspace_served_alone_queues_the_applicants_message_when_it_moves_
         [sub] = store.insert_batch([Submission(
             reference=new_reference(), form_id="help-request", form_version="1", language="en", submitted_at=at,
             consent={}, status="accepted", answers={**valid_answers(forms["help-request"]), "email": "sara@example.org"},
-            **open_case(forms["help-request"], at, ws.workspace.inbox.calendar))])
+            **open_case(forms["help-request"], at, ws.workspace.calendar))])
         before = {m.id for m in store.outbox_messages(status="pending")}
         with signed_in(ws, CW, "caseworker", ("help-request",)) as client:
             assert move(client, sub.reference, "under-study").status_code == 303

@@ -270,7 +270,7 @@ def test_arabic_indic_digits_when_the_organisation_chooses_them(
     ws, answers, month = posted
     with sign_in_as(ws, "hind@example.org", "admin") as client:
         western = client.get(f"/staff/reports/satisfaction?period={month}").text
-        ws.workspace.inbox.organisation.arabic_digits = "arab"  # content/settings.yml: arabic_digits: arab
+        ws.workspace.organisation.arabic_digits = "arab"  # content/settings.yml: arabic_digits: arab
         arabic = client.get(f"/staff/reports/satisfaction?period={month}").text
         csv_text = client.get(f"/staff/reports/satisfaction/overall.csv?period={month}").content.decode("utf-8-sig")
     to_arabic = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")

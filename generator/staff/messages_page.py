@@ -1,4 +1,4 @@
-"""Messages and deliveries (issues 21 and 22): what the outbox could not deliver,
+"""Messages and deliveries: what the outbox could not deliver,
 every try of the webhooks, and each account's own choice of e-mails.
 
     GET  /staff/messages                  admin: failed messages and webhook deliveries with their tries
@@ -23,13 +23,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from generator.submissions import audit
+from generator.submissions.db.outbox import OutboxMessage, Try
+
+from .context import StaffContext
+from .guards import require
+from .request_data import form_data
 
 #: How many of the latest webhook deliveries the page shows.
 DELIVERIES_SHOWN = 100
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
-def delivery_row(message: Any, tries: list[Any]) -> dict[str, Any]:
+def delivery_row(message: OutboxMessage, tries: list[Try]) -> dict[str, Any]:
     detail = json.loads(message.detail or "{}")
     return {"id": message.id, "form_id": message.form_id, "reference": message.reference,
             "webhook": detail.get("webhook", ""), "event": detail.get("event", ""), "status": message.status,
@@ -39,7 +44,7 @@ def delivery_row(message: Any, tries: list[Any]) -> dict[str, Any]:
                        "error": t.error} for t in tries]}
 
 
-def failed_row(message: Any) -> dict[str, Any]:
+def failed_row(message: OutboxMessage) -> dict[str, Any]:
     detail = json.loads(message.detail or "{}") if message.kind == "webhook" else {}
     return {"id": message.id, "form_id": message.form_id, "reference": message.reference, "kind": message.kind,
             "webhook": detail.get("webhook", ""), "language": message.language, "attempts": message.attempts,
@@ -47,8 +52,8 @@ def failed_row(message: Any) -> dict[str, Any]:
 
 
 class Messages:
-    def __init__(self, workspace: Any) -> None:
-        self.ws = workspace
+    def __init__(self, ctx: StaffContext) -> None:
+        self.ctx = ctx
 
     def routes(self) -> list[Route]:
         return [
@@ -59,54 +64,48 @@ class Messages:
         ]
 
     async def page(self, request: Request) -> Response:
-        current, response = await self.ws.admin(request)
-        if current is None:
-            return response
-        store = self.ws.store
-        failed = await self.ws.run(store.outbox_messages, status="failed")
-        deliveries = list(reversed(await self.ws.run(store.outbox_messages, kind="webhook",
-                                                     newest=DELIVERIES_SHOWN)))
-        tries = await self.ws.run(store.outbox_tries, [m.id for m in deliveries])
-        counts = await self.ws.run(store.outbox_counts)
+        ctx = self.ctx
+        current = await require(ctx, request, role="admin")
+        store = ctx.store
+        failed = await ctx.run(store.outbox_messages, status="failed")
+        deliveries = list(reversed(await ctx.run(store.outbox_messages, kind="webhook", newest=DELIVERIES_SHOWN)))
+        tries = await ctx.run(store.outbox_tries, [m.id for m in deliveries])
+        counts = await ctx.run(store.outbox_counts)
         retried = request.query_params.get("retried", "")
-        return self.ws.page(request, "messages.html", current.account.language, current=current,
-                            failed=[failed_row(m) for m in failed], counts=counts,
-                            deliveries=[delivery_row(m, tries[m.id]) for m in deliveries],
-                            retried=retried if retried.isdigit() else "",
-                            not_retried=request.query_params.get("missing", "") == "1")
+        return ctx.pages.page(request, "messages.html", current.account.language, current=current,
+                              failed=[failed_row(m) for m in failed], counts=counts,
+                              deliveries=[delivery_row(m, tries[m.id]) for m in deliveries],
+                              retried=retried if retried.isdigit() else "",
+                              not_retried=request.query_params.get("missing", "") == "1")
 
     async def retry(self, request: Request) -> Response:
-        current, response = await self.ws.admin(request)
-        if current is None:
-            return response
+        ctx = self.ctx
+        current = await require(ctx, request, role="admin")
         message_id = int(request.path_params["message_id"])
-        now = self.ws.clock()
-        store = self.ws.store
-        if not await self.ws.run(store.retry_outbox, message_id, now):
-            return self.ws.redirect("/staff/messages?missing=1")
-        found = await self.ws.run(store.outbox_messages, ids=[message_id])
-        await self.ws.run(audit.record, store, who=current.account.email, action="notify-retry",
-                          form_id=found[0].form_id if found else None, rows=1, detail=f"message={message_id}",
-                          now=now)
-        return self.ws.redirect(f"/staff/messages?retried={message_id}#failed")
+        now = ctx.clock()
+        store = ctx.store
+        if not await ctx.run(store.retry_outbox, message_id, now):
+            return ctx.pages.redirect("/staff/messages?missing=1")
+        found = await ctx.run(store.outbox_messages, ids=[message_id])
+        await ctx.run(audit.record, store, who=current.account.email, action="notify-retry",
+                      form_id=found[0].form_id if found else None, rows=1, detail=f"message={message_id}",
+                      now=now)
+        return ctx.pages.redirect(f"/staff/messages?retried={message_id}#failed")
 
     async def account_page(self, request: Request) -> Response:
-        current, response = await self.ws.signed_in(request)
-        if current is None:
-            return response
-        return self.ws.page(request, "account.html", current.account.language, current=current,
-                            saved=request.query_params.get("saved") == "1",
-                            may_be_told=current.account.role != "viewer")
+        current = await require(self.ctx, request)
+        return self.ctx.pages.page(request, "account.html", current.account.language, current=current,
+                                   saved=request.query_params.get("saved") == "1",
+                                   may_be_told=current.account.role != "viewer")
 
     async def save_account(self, request: Request) -> Response:
-        current, response = await self.ws.signed_in(request)
-        if current is None:
-            return response
+        ctx = self.ctx
+        current = await require(ctx, request)
         if current.account.role == "viewer":  # viewers are never told of a submission
-            return self.ws.redirect("/staff/account")
-        data = await self.ws.form_data(request)
+            return ctx.pages.redirect("/staff/account")
+        data = await form_data(request)
         alerts, digest = data.get("alerts") == "on", data.get("digest") == "on"
         account = current.account
         if (alerts, digest) != (account.alerts, account.digest):
-            await self.ws.run(self.ws.accounts.set_notifications, account, alerts=alerts, digest=digest)
-        return self.ws.redirect("/staff/account?saved=1")
+            await ctx.run(ctx.accounts.set_notifications, account, alerts=alerts, digest=digest)
+        return ctx.pages.redirect("/staff/account?saved=1")

@@ -1,7 +1,8 @@
 """What staff see: Jinja templates in templates/staff/, every word from the gettext
-catalogs (`_()` in the templates, `gettext` here), Arabic first.
+catalogs (`_()` in the templates, `gettext` here), Arabic first; `Pages` makes the
+responses of the workspace's pages from them.
 
-Problem codes (accounts.py, app.py) become sentences in `problem_text`; the
+Problem codes (accounts.py, sign_in.py, admin.py) become sentences in `problem_text`; the
 templates never see a code. The QR code of the TOTP secret is drawn here as an
 SVG with presentation attributes only (no `style`), so the Content-Security-Policy
 needs no 'unsafe-inline'.
@@ -9,15 +10,21 @@ needs no 'unsafe-inline'.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import segno
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse
 
 from generator import PROJECT_ROOT
 from generator.core import i18n
+from generator.core.organisation import Settings
+
+from .sessions import Current
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 
@@ -26,7 +33,8 @@ TEMPLATES_DIR = PROJECT_ROOT / "templates"
 def environment(lang: str) -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(default=True),
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
-    env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    # jinja2.ext.i18n adds this method when the environment is made; the type stubs cannot know it.
+    cast(Any, env).install_gettext_translations(i18n.translations(lang), newstyle=True)
     return env
 
 
@@ -36,6 +44,39 @@ def render(template: str, lang: str, **values: Any) -> str:
     return environment(lang).get_template(f"staff/{template}").render(
         lang=lang, dir=language.direction, other_lang=other, other_name=i18n.language(other).name,
         **values)
+
+
+@dataclass(frozen=True)
+class Pages:
+    """The workspace's pages: a template with the form token, the signed-in account and the
+    organisation's choice of digits (content/settings.yml `arabic_digits`, as the dates follow)."""
+
+    organisation: Settings
+
+    def page(self, request: Request, template: str, lang: str, *, status: int = 200,
+             current: Current | None = None, **values: Any) -> HTMLResponse:
+        csrf = request.scope["csrftoken"]() if "csrftoken" in request.scope else ""
+        account = current.account if current else None
+        digits = self.organisation.arabic_digits
+        values.setdefault("number", lambda value: i18n.localise_digits(str(value), lang, digits))
+        html = render(template, lang, csrf=csrf, account=account, path=request.url.path,
+                      is_admin=bool(account and account.role == "admin"), **values)
+        return HTMLResponse(html, status_code=status)
+
+    @staticmethod
+    def fragment(template: str, lang: str, **values: Any) -> str:
+        """A piece of a page (templates/staff/_*.html) rendered on its own."""
+        return render(template, lang, **values)
+
+    @staticmethod
+    def redirect(url: str, *, cookie: str | None = None) -> RedirectResponse:
+        response = RedirectResponse(url, status_code=303)
+        if cookie is not None:
+            response.headers.append("Set-Cookie", cookie)
+        return response
+
+    def not_found(self, request: Request, lang: str, current: Current | None = None) -> HTMLResponse:
+        return self.page(request, "problem.html", lang, status=404, current=current, problem="not-found")
 
 
 def problem_text(code: str, lang: str) -> str:

@@ -1,0 +1,127 @@
+"""One submission's page, as the inbox shows it and as casework shows it again after a
+refused change: the answers (decrypted: the view is audited as staff-view), the other
+submissions with the same national ID, mobile or e-mail, and the case box (state, due
+date, assignee, the timeline with its notes, and the controls)."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from generator.core import i18n
+from generator.forms.workflow import Reason
+from generator.submissions.records import Submission
+
+from .accounts import visible_forms
+from .context import StaffContext
+from .guards import may_see
+from .sessions import Current
+from .wording import channel_name, form_title, state_name, when
+
+NOTE_LIMIT = 4000  # characters: a note is a summary, not a file
+
+
+async def submission_page(ctx: StaffContext, request: Request, current: Current, sub: Submission, *,
+                          status: int = 200, done: str = "", case_problem: str | None = None,
+                          typed: dict[str, str] | None = None) -> Response:
+    """The page (audited: staff-view); `case_problem` and `typed`: a refused change, said,
+    and what the person typed."""
+    lang = current.account.language
+    await ctx.run(ctx.store.mark_opened, sub.reference, ctx.clock())
+    await ctx.run(ctx.audit, current.account.email, "staff-view", sub.reference, form_id=sub.form_id, rows=1)
+    visible_others = []
+    for item in await others(ctx, sub):
+        rows = await ctx.run(ctx.store.inbox_find, item["references"], [])
+        refs = [r.reference for r in rows if may_see(ctx, current, r.form_id)]
+        if refs:
+            visible_others.append({"kind": item["kind"], "references": refs})
+    now = ctx.clock()
+    case = await case_box(ctx, sub, lang, current)
+    return ctx.pages.page(request, "submission.html", lang, status=status, current=current,
+                          **described(ctx, sub, lang), **case, others=visible_others, done=done,
+                          case_problem=case_problem, typed=typed or {},
+                          overdue=sub.closed_at is None and sub.due_at is not None and sub.due_at < now)
+
+
+def described(ctx: StaffContext, sub: Submission, lang: str) -> dict[str, Any]:
+    """What the submission page and the print view show of a submission."""
+    consent = sub.consent or {}
+    return {"reference": sub.reference, "form_id": sub.form_id, "form_title": form_title(ctx, sub.form_id, lang),
+            "received": when(ctx, sub.submitted_at, lang), "form_version": sub.form_version,
+            "answers": answers(ctx, sub, lang), "spam": sub.status == "suspected-spam",
+            "consent_at": str(consent.get("given_at", "")), "notice": str(consent.get("notice_version", "")),
+            "consent_fields": ", ".join(str(f) for f in consent.get("fields", {}) or {}),
+            "state": state_name(ctx, sub.form_id, sub.case_state, lang),
+            "due": when(ctx, sub.due_at, lang, time=False), "assigned_to": sub.assigned_to or ""}
+
+
+def answers(ctx: StaffContext, sub: Submission, lang: str) -> list[dict[str, Any]]:
+    form = ctx.forms[sub.form_id]
+    shown = []
+    for field in form.fields:
+        if field.name not in sub.answers or sub.answers[field.name] in (None, "", []):
+            continue
+        value = sub.answers[field.name]
+        labels = {str(option.value): option.label.get(lang, str(option.value)) for option in field.options}
+        values = value if isinstance(value, list) else [value]
+        texts = []
+        for item in values:
+            if isinstance(item, bool):
+                texts.append(i18n.gettext(lang, "Yes") if item else i18n.gettext(lang, "No"))
+            else:
+                texts.append(labels.get(str(item), str(item)))
+        shown.append({"label": field.label.get(lang, field.name), "values": texts})
+    return shown
+
+
+async def others(ctx: StaffContext, sub: Submission) -> list[dict[str, Any]]:
+    """Other submissions holding the same national ID, mobile or e-mail hash."""
+    assert sub.id is not None  # read from the store
+    pairs = await ctx.run(ctx.store.digests_of, sub.id)
+    found = []
+    for kind, digest in pairs:
+        ids = [i for i in await ctx.run(ctx.store.ids_by_digests, [digest]) if i != sub.id]
+        rows = await ctx.run(ctx.store.inbox_find, [], ids)
+        found.append({"kind": kind, "references": [r.reference for r in rows]})
+    return found
+
+
+async def case_box(ctx: StaffContext, sub: Submission, lang: str, current: Current) -> dict[str, Any]:
+    """The case box: state, due date, assignee, the timeline (notes decrypted: the page view
+    is audited) and the controls."""
+    form = ctx.forms[sub.form_id]
+    if form.workflow is None or sub.case_state is None:
+        return {"case": None}
+    workflow = form.workflow
+    events = await ctx.run(ctx.store.case_events, sub.reference)
+    timeline = [{"at": when(ctx, e.at, lang), "actor": e.actor, "kind": e.kind,
+                 "from": state_name(ctx, sub.form_id, e.from_state, lang),
+                 "to": state_name(ctx, sub.form_id, e.to_state, lang),
+                 "reason": _name(workflow.reasons, e.reason, lang), "assigned_to": e.assigned_to,
+                 "note": e.note} for e in events]
+    state = workflow.state(sub.case_state)
+    return {"case": {
+        "version": sub.case_version, "closed": state.closed,
+        "next": [{"id": s, "name": state_name(ctx, sub.form_id, s, lang),
+                  "needs": workflow.state(s).needs} for s in state.next],
+        "reasons": [{"id": r.id, "name": r.name.get(lang, r.id)} for r in workflow.reasons],
+        "assignees": await assignees(ctx, sub), "me": current.account.email, "timeline": timeline,
+        "channel": channel_name(ctx, sub.channel, lang), "entered_by": sub.entered_by,
+        "note_limit": NOTE_LIMIT}}
+
+
+async def assignees(ctx: StaffContext, sub: Submission) -> list[str]:
+    """Who a case may be assigned to: the active admins and caseworkers of its form
+    (and whoever has it now)."""
+    accounts = await ctx.run(ctx.store.accounts)
+    return sorted({a.email for a in accounts if not a.disabled and a.role in ("admin", "caseworker")
+                   and sub.form_id in visible_forms(a, sorted(ctx.forms))} | (
+                      {sub.assigned_to} if sub.assigned_to else set()))
+
+
+def _name(items: Sequence[Reason], item_id: str | None, lang: str) -> str:
+    for item in items:
+        if item.id == item_id:
+            return str(item.name.get(lang, item_id))
+    return item_id or ""

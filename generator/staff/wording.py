@@ -1,0 +1,47 @@
+"""How the workspace says things in the account's language: dates (in the organisation's
+time zone, the Umm al-Qura date beside), form titles, case states and channels."""
+from __future__ import annotations
+
+import datetime as dt
+
+from generator.core import i18n
+
+from .context import StaffContext
+
+
+def when(ctx: StaffContext, value: dt.datetime | None, lang: str, *, time: bool = True) -> str:
+    """Date (and time) in `lang` and the organisation's time zone, the Umm al-Qura date beside."""
+    if value is None:
+        return ""
+    local = value.astimezone(ctx.zone)
+    digits = ctx.digits
+    text = i18n.format_date(local.date(), lang, digits)
+    if time:
+        text += " " + i18n.localise_digits(local.strftime("%H:%M"), lang, digits)
+    return f"{text} ({i18n.format_hijri(local.date(), lang, digits)})"
+
+
+def form_title(ctx: StaffContext, form_id: str, lang: str) -> str:
+    form = ctx.forms.get(form_id)
+    return str(form.title.get(lang, form_id)) if form else form_id
+
+
+def state_name(ctx: StaffContext, form_id: str, state: str | None, lang: str) -> str:
+    form = ctx.forms.get(form_id)
+    if state is None or form is None or form.workflow is None:
+        return state or ""
+    try:
+        return str(form.workflow.state(state).name.get(lang, state))
+    except (KeyError, ValueError):
+        return state
+
+
+def channels(ctx: StaffContext, lang: str) -> list[tuple[str, str]]:
+    """The policy's channels (content/channels.yml) but the website: (id, name)."""
+    return [(id_, names[lang]) for id_, names in ctx.channel_names.items() if id_ != "website"]
+
+
+def channel_name(ctx: StaffContext, channel: str, lang: str) -> str:
+    if channel in ctx.channel_names:
+        return ctx.channel_names[channel][lang]
+    return i18n.gettext(lang, "The website") if channel == "website" else channel
