@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import frictionless.fields
 from frictionless import Field, Schema
@@ -119,7 +119,7 @@ def _check_with_frictionless(c: Checker, raw: LineDict, constraints: LineDict, d
         c.error(line, "invalid-schema", f'frictionless says the field "{raw["name"]}" is not valid: {note}.')
 
 
-def _reader(kind: str, fmt: str):
+def _reader(kind: str, fmt: str) -> Callable[[Any], Any]:
     return Field.from_descriptor({"name": "x", "type": kind, "format": fmt}).create_value_reader()
 
 
@@ -157,7 +157,7 @@ def _check_values(c: Checker, raw: LineDict, constraints: LineDict, where: str) 
                     'the server. Use plain syntax that means the same in both, such as "[12][0-9]{9}".')
 
 
-def _reversed(read, a: Any, b: Any, *, typed: bool) -> bool:
+def _reversed(read: Callable[[Any], Any], a: Any, b: Any, *, typed: bool) -> bool:
     """True when the lower bound is above the upper one."""
     a, b = (read(plain(a)), read(plain(b))) if typed else (a, b)
     try:

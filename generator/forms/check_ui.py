@@ -104,7 +104,7 @@ def _control(c: Checker, raw: LineDict, ui: LineDict, constraints: LineDict, cho
         c.error(ui.line_of("control"), "invalid-control",
                 f'{where} has choices ("enum"), so it is shown as radios or select, not {control}.')
         return None
-    return control
+    return str(control)  # one of CONTROLS[kind]
 
 
 def _options(c: Checker, ui: LineDict, choices: list | None, name: str) -> tuple[Option, ...]:

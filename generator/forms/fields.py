@@ -70,7 +70,8 @@ def runtime_descriptor(descriptor: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def build_readers(descriptor: Mapping[str, Any]) -> dict[str, CellReader]:
-    return Schema.from_descriptor(runtime_descriptor(descriptor)).create_cell_readers()
+    readers: dict[str, CellReader] = Schema.from_descriptor(runtime_descriptor(descriptor)).create_cell_readers()
+    return readers
 
 
 def normalise(field: FormField, text: str) -> str:

@@ -9,18 +9,21 @@ recipient.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from generator.submissions import audit
 from generator.submissions.db.outbox import OutboxMessage
 from generator.submissions.records import utc_now
 
+if TYPE_CHECKING:
+    from generator.submissions.store import Store
 
-def failed_messages(store: Any) -> list[OutboxMessage]:
+
+def failed_messages(store: Store) -> list[OutboxMessage]:
     return list(store.outbox_messages(status="failed"))
 
 
-def retry_message(store: Any, message_id: int, *, who: str, now: dt.datetime | None = None) -> bool:
+def retry_message(store: Store, message_id: int, *, who: str, now: dt.datetime | None = None) -> bool:
     """Put a failed message back in the queue (its tries start again) and audit who did;
     False when there is no failed message with that id."""
     now = now or utc_now()

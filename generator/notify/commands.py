@@ -12,12 +12,15 @@ import asyncio
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from generator.core.config import NotifySettings, read_settings
 from generator.forms.loading import load_forms_or_report
 from generator.submissions import audit
 from generator.submissions.secure_store import open_or_report
+
+if TYPE_CHECKING:
+    from generator.submissions.store import Store
 
 
 def run(root: Path, *, once: bool = False) -> int:
@@ -131,7 +134,7 @@ def digest(root: Path, *, staff: str | None = None) -> int:
     return 0 if sent == built else 1
 
 
-def _store(root: Path) -> Any:
+def _store(root: Path) -> Store | None:
     settings, forms = read_settings(NotifySettings, root), load_forms_or_report(root)
     if settings is None or forms is None:
         return None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import aiosmtplib
 
@@ -25,6 +25,9 @@ from generator.submissions import audit
 
 from .messages import POLICY, TIME_ZONE, Context, Line, html_body, staff_link, text_body, when
 from .smtp import smtp_client
+
+if TYPE_CHECKING:
+    from generator.submissions.store import Store
 
 #: Lines listed per form and kind; the rest are counted.
 LIMIT = 20
@@ -39,7 +42,7 @@ class FormDigest:
     overdue_count: int
 
 
-def collect(store: Any, forms: Mapping[str, Any], account: Any, now: dt.datetime) -> list[FormDigest]:
+def collect(store: Store, forms: Mapping[str, Any], account: Any, now: dt.datetime) -> list[FormDigest]:
     """The new and overdue submissions of the forms an account may see (none for viewers)."""
     if account.role == "viewer":
         return []
@@ -98,7 +101,7 @@ def build_digest(account: Any, digests: Sequence[FormDigest], ctx: Context, now:
     return msg
 
 
-def digests(store: Any, forms: Mapping[str, Any], ctx: Context, now: dt.datetime) -> list[EmailMessage]:
+def digests(store: Store, forms: Mapping[str, Any], ctx: Context, now: dt.datetime) -> list[EmailMessage]:
     """Today's digest of every account that chose it and has something to be told."""
     messages = []
     for account in store.accounts():
@@ -125,7 +128,7 @@ async def send(messages: Sequence[EmailMessage], settings: NotifySettings, sende
     return sent
 
 
-def run_digest(store: Any, forms: Mapping[str, Any], ctx: Context, settings: NotifySettings, now: dt.datetime,
+def run_digest(store: Store, forms: Mapping[str, Any], ctx: Context, settings: NotifySettings, now: dt.datetime,
                *, who: str) -> tuple[int, int]:
     """Build and send today's digests; (built, sent). Audited with counts only."""
     import asyncio

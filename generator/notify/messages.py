@@ -177,7 +177,7 @@ def _status_and_footer(ctx: Context, lang: str) -> list[Line]:
 @functools.lru_cache(maxsize=256)
 def _markdown(text: str) -> str:
     """Form-file Markdown as HTML (the same few texts again and again)."""
-    return markdown.markdown(text)
+    return str(markdown.markdown(text))
 
 
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")

@@ -31,7 +31,7 @@ import secrets
 import signal
 import socket
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Sequence
 
 import aiosmtplib
 
@@ -43,6 +43,9 @@ from generator.submissions.records import utc_now
 from .messages import Context, build_message
 from .smtp import smtp_client
 from .webhooks import WebhookPoster
+
+if TYPE_CHECKING:
+    from generator.submissions.store import Store
 
 log = logging.getLogger("qalb.notify")
 
@@ -86,7 +89,7 @@ def context_for(settings: NotifySettings, forms: Mapping[str, Any], organisation
 
 
 class Sender:
-    def __init__(self, store: Any, context: Context, settings: NotifySettings, *, run_db: RunDb | None = None,
+    def __init__(self, store: Store, context: Context, settings: NotifySettings, *, run_db: RunDb | None = None,
                  clock: Callable[[], dt.datetime] = utc_now, name: str | None = None, batch: int = BATCH,
                  busy: Callable[[], bool] | None = None) -> None:
         self.store = store

@@ -24,7 +24,7 @@ import hmac
 import json
 import logging
 import time
-from typing import Any, Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Sequence
 
 import httpx
 
@@ -33,6 +33,9 @@ from generator.forms.check_notify import is_loopback_http
 from generator.submissions import audit
 from generator.submissions.db.outbox import OutboxMessage, Outcome, Try
 from generator.submissions.notices import applicant_address
+
+if TYPE_CHECKING:
+    from generator.submissions.store import Store
 
 log = logging.getLogger("qalb.notify")
 
@@ -102,7 +105,7 @@ RunDb = Callable[..., Awaitable[Any]]
 class WebhookPoster:
     """Posts a claimed batch of webhook rows; an Outcome (with its logged try) for each."""
 
-    def __init__(self, store: Any, forms: Mapping[str, Any], settings: NotifySettings, *, run_db: RunDb,
+    def __init__(self, store: Store, forms: Mapping[str, Any], settings: NotifySettings, *, run_db: RunDb,
                  clock: Callable[[], dt.datetime], retry: Callable[[OutboxMessage, str, dt.datetime], Outcome],
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.store, self.forms, self.settings = store, forms, settings

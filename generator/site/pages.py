@@ -156,7 +156,7 @@ def _privacy_text(form: Any, lang: str, digits: str) -> str:
     from generator.forms.check_form import retention_text
 
     days = form.retention_days
-    return form.privacy[lang].replace(retention_text(days, lang), localise_retention(days, lang, digits))
+    return str(form.privacy[lang]).replace(retention_text(days, lang), localise_retention(days, lang, digits))
 
 
 def _prose(env: jinja2.Environment, page: Page, common: dict[str, Any]) -> str:

@@ -14,6 +14,7 @@ from typing import Callable, Mapping, ParamSpec, TypeVar
 
 import anyio
 
+from generator.core.config import StaffSettings
 from generator.core.organisation import Settings
 from generator.forms import Form
 from generator.submissions import audit, cases
@@ -21,7 +22,6 @@ from generator.submissions.store import Store
 
 from .accounts import Accounts, Clock
 from .sessions import Sessions
-from .settings import StaffSettings
 from .templates import Pages
 
 P = ParamSpec("P")

@@ -17,7 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .store import Store
 
 ACTIONS = ("export", "http-export", "subject-find", "subject-export", "subject-delete", "purge",
            "token-create", "token-revoke", "keys-rotate", "status-lookup",
@@ -46,7 +49,7 @@ def actor(staff: str | None = None) -> str:
         return f"uid:{os.getuid()}"
 
 
-def record(store: Any, *, who: str, action: str, form_id: str | None = None, rows: int = 0,
+def record(store: Store, *, who: str, action: str, form_id: str | None = None, rows: int = 0,
            detail: str = "", now: dt.datetime | None = None) -> None:
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")

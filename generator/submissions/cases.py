@@ -15,12 +15,15 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from generator.forms.model import Form
 
 from .db.cases import CaseChanged, OpenCase
 from .records import Submission
+
+if TYPE_CHECKING:
+    from .store import Store
 
 __all__ = ["CaseChanged", "CaseProblem", "WorkingCalendar", "due_at", "due_day", "move", "open_case", "overdue",
            "start_stateless_cases"]
@@ -82,7 +85,7 @@ class CaseProblem(Exception):
     detail: dict[str, str] = field(default_factory=dict)
 
 
-def move(store: Any, form: Form, sub: Submission, *, to_state: str, actor: str, expected_version: int,
+def move(store: Store, form: Form, sub: Submission, *, to_state: str, actor: str, expected_version: int,
          now: dt.datetime, reason: str | None = None, note: str | None = None,
          messages: Sequence[Any] = ()) -> int:
     """Move the case; the new version. CaseProblem if the workflow forbids it,
@@ -117,12 +120,12 @@ def move(store: Any, form: Form, sub: Submission, *, to_state: str, actor: str, 
                                note=note, messages=messages))
 
 
-def overdue(store: Any, now: dt.datetime, *, form_id: str | None = None) -> list[OpenCase]:
+def overdue(store: Store, now: dt.datetime, *, form_id: str | None = None) -> list[OpenCase]:
     """Open cases past their due date, most overdue first."""
     return list(store.open_cases(form_id=form_id, due_before=now))
 
 
-def start_stateless_cases(store: Any, forms: dict[str, Form], calendar: WorkingCalendar) -> int:
+def start_stateless_cases(store: Store, forms: dict[str, Form], calendar: WorkingCalendar) -> int:
     """Open a case for each submission stored before its form had a workflow (once, at start)."""
     started = 0
     for form in forms.values():
@@ -136,7 +139,7 @@ def start_stateless_cases(store: Any, forms: dict[str, Form], calendar: WorkingC
     return started
 
 
-def enter_request(store: Any, form: Form, posted: dict[str, Any], *, channel: str, entered_by: str, language: str,
+def enter_request(store: Store, form: Form, posted: dict[str, Any], *, channel: str, entered_by: str, language: str,
                   now: dt.datetime, calendar: WorkingCalendar) -> Submission | dict[str, list[str]]:
     """A request received by phone, in person, by letter, through social media or a branch
     office, entered by a staff member: the same form and the same validation as on the

@@ -144,9 +144,9 @@ class EncryptedCodec:
         return self.keys.encrypt(text.encode("utf-8"), reference.encode("ascii"))
 
     def decode(self, stored: str, reference: str) -> dict[str, Any]:
-        if stored_key_id(stored) is None:
-            return json.loads(stored)  # a row from before encryption
-        return json.loads(self.keys.decrypt(stored, reference.encode("ascii")))
+        plain = stored if stored_key_id(stored) is None else self.keys.decrypt(stored, reference.encode("ascii"))
+        answers: dict[str, Any] = json.loads(plain)  # a row from before encryption is plain JSON
+        return answers
 
     def is_current(self, stored: str) -> bool:
         return stored_key_id(stored) == self.keys.newest

@@ -33,10 +33,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from .db.outbox import PlannedMessage
 from .records import Submission, utc_now
+
+if TYPE_CHECKING:
+    from .store import Store
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ class OutboxPlanner:
         return [PlannedMessage("state-change", address, language, notice.detail())]
 
 
-def state_change_messages(store: Any, form: Any, sub: Submission, notice: StateNotice,
+def state_change_messages(store: Store, form: Any, sub: Submission, notice: StateNotice,
                           language: str | None = None) -> list[PlannedMessage]:
     """The messages a case entering the state of `notice` causes (none when notifications
     are off, the form sends applicants nothing or the person gave no e-mail address),
@@ -126,7 +129,7 @@ def state_change_messages(store: Any, form: Any, sub: Submission, notice: StateN
     return list(store.outbox_planner.state_change(form, sub.answers, notice, language or sub.language))
 
 
-def queue_state_change(store: Any, form: Any, reference: str, notice: StateNotice, language: str | None = None,
+def queue_state_change(store: Store, form: Any, reference: str, notice: StateNotice, language: str | None = None,
                        *, now: dt.datetime | None = None) -> int:
     """Queue the message for a case that entered the state of `notice`, in a transaction
     of its own (a move queues it in the move's: state_change_messages and cases.move's

@@ -20,13 +20,16 @@ import html
 import json
 import os
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from babel.lists import format_list
 
 from generator.core import i18n
 
 from .records import Submission
+
+if TYPE_CHECKING:
+    from .store import Store
 
 
 def search_values(national_id: Iterable[str] = (), mobile: Iterable[str] = (),
@@ -35,11 +38,11 @@ def search_values(national_id: Iterable[str] = (), mobile: Iterable[str] = (),
             + [("email", v) for v in email])
 
 
-def find(store: Any, values: list[tuple[str, str]]) -> list[Submission]:
+def find(store: Store, values: list[tuple[str, str]]) -> list[Submission]:
     return store.find_by_digests(store.indexer.search(values))
 
 
-def delete(store: Any, subs: list[Submission]) -> int:
+def delete(store: Store, subs: list[Submission]) -> int:
     return store.delete_references([sub.reference for sub in subs])
 
 

@@ -14,7 +14,10 @@ import hashlib
 import hmac
 import re
 import secrets
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    from .store import Store
 
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}\Z")
 OFF = "off"  # no token configured at all: the HTTP export does not exist
@@ -28,7 +31,7 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def check_bearer(store: Any, env_hashes: Iterable[str], authorization: str) -> str | None:
+def check_bearer(store: Store, env_hashes: Iterable[str], authorization: str) -> str | None:
     """The name of the token the header carries (for the audit log), OFF when no
     token exists at all, or None when it is missing, wrong or revoked."""
     stored = store.tokens()

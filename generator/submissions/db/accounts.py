@@ -103,7 +103,7 @@ class AccountQueries(Database):
         with self._transaction() as cur:
             cur.execute(self._sql("UPDATE staff_accounts SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?"),
                         (step, account_id, step))
-            return cur.rowcount == 1
+            return int(cur.rowcount) == 1
 
     # -- recovery codes -------------------------------------------------------
 
@@ -119,7 +119,7 @@ class AccountQueries(Database):
             cur.execute(self._sql("UPDATE staff_recovery_codes SET used_at = ? "
                                   "WHERE account_id = ? AND digest = ? AND used_at IS NULL"),
                         (self._time_to_db(at), account_id, digest))
-            return cur.rowcount == 1
+            return int(cur.rowcount) == 1
 
     def unused_recovery_codes(self, account_id: int) -> int:
         cur = self._conn().cursor()
@@ -159,4 +159,4 @@ class AccountQueries(Database):
             cur.execute(self._sql("UPDATE staff_setup_links SET used_at = ? WHERE digest = ? AND used_at IS NULL "
                                   "AND expires_at > ?"),
                         (self._time_to_db(at), digest, self._time_to_db(at)))
-            return cur.rowcount == 1
+            return int(cur.rowcount) == 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import threading
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Sequence, cast
 
 from generator.submissions import migrations
 
@@ -73,7 +73,7 @@ class Database:
         return value
 
     def _time_from_db(self, value: Any) -> dt.datetime:
-        return value
+        return cast(dt.datetime, value)  # the driver reads timestamps as aware datetimes
 
     def _begin_write(self, cur: Any) -> None:
         cur.execute("BEGIN")
@@ -128,7 +128,7 @@ class Database:
             self._lock_migrations(cur)
             cur.execute(migrations.VERSION_TABLE)
             cur.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")
-            current = cur.fetchone()[0]
+            current = int(cur.fetchone()[0])
             for step in migrations.pending(current):
                 for statement in step.statements(self.dialect):
                     cur.execute(statement)

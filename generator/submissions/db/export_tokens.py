@@ -17,7 +17,7 @@ class TokenQueries(Database):
         with self._transaction() as cur:
             cur.execute(self._sql("UPDATE export_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL"),
                         (self._time_to_db(at), name))
-            return cur.rowcount == 1
+            return int(cur.rowcount) == 1
 
     def tokens(self) -> list[dict[str, Any]]:
         """Every token: name, digest, created_at, revoked_at (None while valid)."""

@@ -254,7 +254,7 @@ class OutboxQueries(Database):
             cur.execute(self._sql("UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, "
                                   "claimed_at = NULL, claimed_by = NULL WHERE id = ? AND status = 'failed'"),
                         (self._time_to_db(now), message_id))
-            return cur.rowcount == 1
+            return int(cur.rowcount) == 1
 
     def _outbox_message(self, row: Sequence[Any]) -> OutboxMessage:
         (id_, token, reference, form_id, kind, language, recipient, detail, created, status, attempts,

@@ -44,7 +44,7 @@ class SessionQueries(Database):
         with self._transaction() as cur:
             cur.execute(self._sql("UPDATE staff_sessions SET ended_at = ? WHERE digest = ? AND ended_at IS NULL"),
                         (self._time_to_db(at), digest))
-            return cur.rowcount == 1
+            return int(cur.rowcount) == 1
 
     def end_sessions(self, account_id: int, at: dt.datetime) -> int:
         """End every open session of an account (disabled, reset)."""

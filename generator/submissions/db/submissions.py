@@ -38,7 +38,8 @@ class AnswersCodec:
         return json.dumps(answers, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
     def decode(self, stored: str, reference: str) -> dict[str, Any]:
-        return json.loads(stored)
+        answers: dict[str, Any] = json.loads(stored)
+        return answers
 
     def is_current(self, stored: str) -> bool:
         return True
@@ -106,7 +107,7 @@ class SubmissionQueries(ReportQueries, LookupQueries, OutboxQueries):
                                       (form_id, self._time_to_db(before), self._time_to_db(before)))
             cur.execute(self._sql(f"DELETE FROM submissions WHERE form_id = ? AND {_PAST_RETENTION}"),
                         (form_id, self._time_to_db(before), self._time_to_db(before)))
-            count = cur.rowcount
+            count = int(cur.rowcount)
         self._after_purge()
         return count
 
