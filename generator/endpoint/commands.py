@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable, Mapping
+
+from starlette.types import ASGIApp
 
 from generator.core.config import EndpointSettings, NotifySettings, read_settings
+from generator.forms import Form
 from generator.forms.loading import load_forms_or_report
 from generator.submissions.notices import OutboxPlanner
 from generator.submissions.secure_store import open_or_report
+from generator.submissions.store import Store
 
 #: `beside(app, store, forms)`: the app wrapped with others on the same store, or None.
-Beside = Callable[[Any, Any, dict[str, Any]], Any]
+Beside = Callable[[ASGIApp, Store, Mapping[str, Form]], ASGIApp | None]
 
 
 def serve(root: Path, *, host: str, port: int, serve_site: bool, beside: Beside | None = None) -> int:
@@ -30,7 +34,7 @@ def serve(root: Path, *, host: str, port: int, serve_site: bool, beside: Beside 
     return 0
 
 
-def build_app(root: Path, *, serve_site: bool, beside: Beside | None = None) -> tuple[Any, EndpointSettings] | None:
+def build_app(root: Path, *, serve_site: bool, beside: Beside | None = None) -> tuple[ASGIApp, EndpointSettings] | None:
     """The app `serve` runs, and its settings; None after saying on stderr why it cannot start.
     The store is opened here with the one outbox planner of the process (the forms' webhooks,
     e-mail when QALB_SMTP_URL is set). `beside(app, store, forms)` may wrap the app with others
@@ -53,8 +57,11 @@ def build_app(root: Path, *, serve_site: bool, beside: Beside | None = None) -> 
     if notify.smtp is not None:
         print(f"E-mail notifications are on: sent through {notify.smtp.host}:{notify.smtp.port} "
               f"({notify.smtp.security}) from {notify.mail_from[1]}.", file=sys.stderr)
-    app: Any = create_app(settings=settings, forms=forms, store=store, serve_site=serve_site, notify=notify)
-    if beside is not None and (app := beside(app, store, forms)) is None:
-        store.close()
-        return None
+    app: ASGIApp = create_app(settings=settings, forms=forms, store=store, serve_site=serve_site, notify=notify)
+    if beside is not None:
+        wrapped = beside(app, store, forms)
+        if wrapped is None:
+            store.close()
+            return None
+        app = wrapped
     return app, settings
