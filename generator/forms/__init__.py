@@ -15,9 +15,9 @@ May import: core. Used by the site build, submissions and the web apps.
 """
 from __future__ import annotations
 
+from .error_texts import error_message
 from .fields import PostedAnswers, group_posted, read_submission
 from .loading import load_forms
-from .messages import error_message
 from .model import FIELD_PREFIX, HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, RESERVED_NAMES, Form, FormField, Option, Rule
 from .render import render_form
 

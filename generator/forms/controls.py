@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .messages import catalog
+from .error_texts import catalog
 from .model import FormField
 
 #: ui.control -> the component (folder under templates/components/) that draws it.

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from generator import PROJECT_ROOT
 
 from .controls import control_params
-from .messages import catalog, error_message
+from .error_texts import catalog, error_message
 from .model import HONEYPOT_FIELD, LANG_FIELD, LANGS, NOTICE_FIELD, Form
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"

@@ -23,7 +23,7 @@ from generator.core import i18n
 from generator.core.config import NotifySettings
 from generator.submissions import audit
 
-from .messages import POLICY, TIME_ZONE, Context, Line, html_body, staff_link, text_body, when
+from .compose import POLICY, TIME_ZONE, Context, Line, html_body, staff_link, text_body, when
 from .smtp import smtp_client
 
 if TYPE_CHECKING:

@@ -40,7 +40,7 @@ from generator.core.organisation import Settings as Organisation
 from generator.submissions.db.outbox import OutboxMessage, Outcome
 from generator.submissions.records import utc_now
 
-from .messages import Context, build_message
+from .compose import Context, build_message
 from .smtp import smtp_client
 from .webhooks import WebhookPoster
 

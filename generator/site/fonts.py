@@ -19,7 +19,7 @@ WEIGHTS = (400, 700)
 # subset name -> the characters kept (also the CSS unicode-range of that file).
 # Only what Arabic and English text uses (tests/test_fonts.py fails when a page
 # uses a character outside them): every file is read on the first view of a
-# page, and each range kept costs bytes (issue 25: 73 KB of fonts -> 40 KB).
+# page, and each range kept costs bytes (73 KB of fonts -> 40 KB).
 SUBSETS = {
     # Arabic letters and their marks, tatweel, the Arabic comma, semicolon and
     # question mark, Arabic-Indic digits and signs (the `arab` digits setting),
@@ -74,7 +74,7 @@ def _subset(source: Path, output: Path, unicodes: str) -> None:
     options.layout_features = ["*"]  # Arabic joining and ligatures live in GSUB features
     # No TrueType hinting instructions (~30% of each file): Chromium and Firefox on
     # Linux and Android, and macOS/iOS, do not run them; screenshots before and
-    # after are pixel for pixel the same here (docs/benchmarks.md, issue 25).
+    # after are pixel for pixel the same here (docs/benchmarks.md).
     options.hinting = False
     options.name_IDs = ["*"]
     font = subset.load_font(str(source), options)

@@ -1,4 +1,4 @@
-"""Material's JavaScript bundle, loaded when a person first does something (issue 25).
+"""Material's JavaScript bundle, loaded when a person first does something.
 
 The bundle (~35 KB gzip, a quarter of a first view) only adds what a visitor
 uses after the page is shown: the "back to top" button, the table of contents

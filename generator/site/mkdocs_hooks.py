@@ -99,7 +99,7 @@ def on_post_page(output, page, config):
 
 # Only the search page loads the search code and the index: other pages carry
 # no search weight at all. Even there, search-later.js loads search.js only
-# when a search begins (issue 25: the page's first view stays under 100 KB).
+# when a search begins (the page's first view stays under 100 KB).
 _SEARCH_HEAD = """<script type="module" src="../assets/javascripts/search-later.js"></script>
 </head>"""
 _SEARCH_INDEX: SearchIndex  # set for each build by on_pre_build

@@ -42,7 +42,7 @@ class SearchIndex:
     """One language's index, written while MkDocs writes the pages.
 
     Sections go to a file beside the site as each page comes, so a build of
-    thousands of sections never holds them all in memory (issue 7's 400 MB).
+    thousands of sections never holds them all in memory (holding them all once took 400 MB).
     """
 
     def __init__(self, site_dir: Path, synonyms: list[list[str]] | None = None) -> None:

@@ -13,7 +13,7 @@ Two keys, in two files, never in the database or the repository:
 Stored answers look like `enc1:<key id>:<base64 nonce+ciphertext>`. The row's
 reference is the associated data, so a ciphertext copied onto another row
 does not decrypt. Answers stored before encryption (plain JSON, starting with
-`{`) are still read, and encrypted at the next start (see storage.py).
+`{`) are still read, and encrypted at the next start (see secure_store.py).
 """
 from __future__ import annotations
 

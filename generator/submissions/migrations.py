@@ -11,7 +11,7 @@ rewrite answers in place).
 
 The answers column is plain text, not JSON/JSONB, on purpose: it holds the
 answers encrypted by the application (crypto.py); rows from before step 2
-were plain JSON and are encrypted in place at the next start (storage.py).
+were plain JSON and are encrypted in place at the next start (secure_store.py).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The queries of the activity and response-time reports (issue 23) on `submissions`
+"""The queries of the activity and response-time reports on `submissions`
 and `case_events`: how many submissions arrived in each of a list of intervals, by
 which channel, and when each case of a period was first decided. None reads or
 decrypts an answer or a note.

@@ -1,4 +1,4 @@
-"""The staff inbox's queries (issue 18): counts per form, one page of a form's
+"""The staff inbox's queries: counts per form, one page of a form's
 submissions newest first (keyset on id, no OFFSET), a reference found exactly,
 and the first opening of a submission (migration step 7: `opened_at`, NULL = new).
 
