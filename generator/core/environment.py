@@ -36,7 +36,8 @@ def positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
-    if not raw.strip().isdigit() or int(raw) < 1:
+    # isdecimal, not isdigit: "²" is a digit that int() refuses; Arabic-Indic digits are decimals it reads.
+    if not raw.strip().isdecimal() or int(raw) < 1:
         raise SettingsError(f'{name} must be a whole number above 0; got "{raw}".')
     return int(raw)
 

@@ -30,12 +30,13 @@ def _refusal(call) -> str:
 @pytest.mark.parametrize("env, expected", [
     ({}, 5), ({"N": ""}, 5), ({"N": "  "}, 5),  # unset or blank: the default
     ({"N": "1"}, 1), ({"N": " 12 "}, 12), ({"N": "007"}, 7),
+    ({"N": "٣٠"}, 30),  # Arabic-Indic digits, as a person may type them
 ])
 def test_positive_int(env, expected):
     assert positive_int(env, "N", 5) == expected
 
 
-@pytest.mark.parametrize("raw", ["0", "-3", "2.5", "ten", "1e3", "+4"])
+@pytest.mark.parametrize("raw", ["0", "-3", "2.5", "ten", "1e3", "+4", "²", "٠"])
 def test_positive_int_refuses_anything_but_a_whole_number_above_zero(raw):
     assert _refusal(lambda: positive_int({"QALB_X": raw}, "QALB_X", 5)) == (
         f'QALB_X must be a whole number above 0; got "{raw}".')
