@@ -37,6 +37,7 @@ Problem codes (stable: staff search for them, tests assert them):
   missing-option-label    a choice without a label
   consent-not-true        a required tick box that would accept "false"
   invalid-rule            a form-level rule with a bad code, an unknown field or a required one
+  optional-hint           a required field whose hint says "if you know it" (check_ui.py)
   unknown-state           a workflow state's `next` names no state (check_workflow.py)
   unreachable-state       no path from the first state leads to a state
   no-closed-state         no state of the workflow is closed
