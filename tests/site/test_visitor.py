@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from tests.support.html_helpers import Document
-
 SITE_NAME = {"ar": "جمعية قلب", "en": "Qalb"}
 
 
