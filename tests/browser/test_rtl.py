@@ -110,3 +110,15 @@ def _navigation_side(tab, url: str, viewport: str, start: str, *, open_drawer: b
     if not on_start_side(drawer) or drawer["left"] < -1 or drawer["right"] > drawer["width"] + 1:
         return [f"{url}: the opened navigation drawer is not inside the screen on the {start} ({drawer})"]
     return []
+
+
+def test_arabic_sub_lists_count_with_arabic_letters(tabs, site_url):
+    """Issue 35: the policy's sub-lists count أ- ب- ج- in Arabic (Material's a. b. c. in English)."""
+    tab = tabs["phone"]
+    styles = {}
+    for prefix in ("", "en/"):
+        tab.goto(f"{site_url}{prefix}policy/", wait_until="load")
+        styles[prefix] = tab.evaluate("() => [...document.querySelectorAll('article ol ol')]"
+                                      ".map(ol => getComputedStyle(ol).listStyleType)")
+    assert styles[""] and set(styles[""]) == {"qalb-abjad"}
+    assert styles["en/"] and set(styles["en/"]) == {"lower-alpha"}
