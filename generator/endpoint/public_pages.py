@@ -20,10 +20,8 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urljoin
 
-import markdown
-
 from generator.core import i18n
-from generator.forms import Form
+from generator.forms import Form, render_thanks
 
 START, END = "<!-- qalb-form:start -->", "<!-- qalb-form:end -->"
 _REGION = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
@@ -32,6 +30,8 @@ _URL_ATTR = re.compile(r"""(\s(?:href|src|poster)=)(["'])(.*?)\2""", re.S | re.I
 _SCRIPT_BASE = re.compile(r'("base":\s*"|new URL\(")([^"]*)(")')
 _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.S | re.I)
 _ACTION = re.compile(r"""<form\b[^>]*\saction=(["'])(.*?)\1""", re.S | re.I)
+_ARTICLE = re.compile(r'(<article class="md-content__inner[^"]*">)(.*?)(</article>)', re.S)
+_SWITCH = re.compile(r'(<a class="qalb-switcher__link" href=")[^"]*(")')
 _ABSOLUTE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|/|#)")
 
 
@@ -147,27 +147,24 @@ def error_page(shell: Shell, form_html: str, lang: str) -> str:
 
 
 def thanks_page(shell: Shell, form: Form, lang: str, reference: str, *, site_url: str = "") -> str:
-    received = html.escape(i18n.gettext(lang, "Submission received"))
-    your_reference = html.escape(i18n.gettext(lang, "Your reference number"))
-    after = markdown.markdown(form.after_submit.get(lang, "") or "")
-    region = (
-        f'<div class="qalb-confirmation">\n'
-        f'<h2 class="qalb-confirmation__title">{received}</h2>\n'
-        f'<p class="qalb-confirmation__body">{your_reference}<br>\n'
-        f'<strong class="qalb-reference" dir="ltr">{html.escape(reference)}</strong></p>\n</div>\n'
-        f'<div class="qalb-after-submit">\n{after}\n</div>\n'
-    )
-    if getattr(form, "workflow", None) is not None:
+    """The confirmation (generator/forms/render.py render_thanks) in place of the form
+    page's whole content, its heading and instructions included; the language switch
+    goes to the other language's confirmation of the same reference."""
+    status = None
+    if form.workflow is not None:
         status = urljoin(site_url or "/", f"{i18n.language(lang).prefix}status/")
-        check = html.escape(i18n.gettext(lang, "Check where your request stands"))
-        keep = html.escape(i18n.gettext(
-            lang, "Keep your reference number: with it and the mobile number or e-mail address you gave, you can "
-                  "check where your request stands."))
-        region += f'<p class="qalb-status-link">{keep} <a href="{html.escape(status)}">{check}</a></p>\n'
+    region = render_thanks(form, lang, reference, status_url=status)
+    text, found = _ARTICLE.subn(lambda m: m[1] + START + END + m[3], shell.html, count=1)
+    if not found:  # the plain shell: its own heading goes, the confirmation has one
+        text = re.sub(r"<h1>.*?</h1>\s*", "", text, count=1)
+    for other in i18n.LANGUAGE_CODES:
+        if other != lang:
+            twin = html.escape(f"{thanks_path(form.id, other)}?ref={reference}")
+            text = _SWITCH.sub(rf"\g<1>{twin}\g<2>", text, count=1)  # a reference is [0-9A-Z-]
     original = _TITLE.search(shell.html)
-    plain_received = html.unescape(received)
-    title = f"{plain_received} - {html.unescape(original[2]).strip()}" if original else plain_received
-    return fill(shell, region, title=title)
+    heading = form.received.get(lang) or i18n.gettext(lang, "We received your request")
+    title = f"{heading} - {html.unescape(original[2]).strip()}" if original else heading
+    return fill(Shell(text, shell.action, shell.script_hashes), region, title=title)
 
 
 # --- refusals: short pages in both languages ------------------------------------

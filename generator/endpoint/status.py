@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from generator.core import i18n
+from generator.forms import reference_html
 from generator.forms.status import render_status_form
 from generator.submissions import audit, identifiers
 from generator.submissions.db.cases import StatusRow
@@ -87,9 +88,9 @@ class StatusLookups:
             return self.page(lang, typed, error=i18n.gettext(
                 lang, "We found no request with this reference number and this mobile number or e-mail address. "
                       "Check both and try again."), status=200)
-        return self.page(lang, {}, answer=self.answer(row, lang), status=200)
+        return self.page(lang, {}, answer=self.answer(row, lang, reference or ""), status=200)
 
-    def answer(self, row: StatusRow, lang: str) -> str:
+    def answer(self, row: StatusRow, lang: str, reference: str) -> str:
         form = self.context.forms.get(row.form_id)
         digits, zone = self.context.organisation.arabic_digits, self.context.calendar.zone
         title = form.title.get(lang, row.form_id) if form else row.form_id
@@ -118,7 +119,8 @@ class StatusLookups:
         if reason:
             parts.append(f"<p>{html.escape(reason)}</p>")
         which = i18n.gettext(lang, "Request: %(title)s", title=title)
-        parts.append(f"<p>{html.escape(which)}</p></div>")
+        parts.append(f"<p>{html.escape(which)}</p>")
+        parts.append(f"<p>{html.escape(i18n.gettext(lang, 'Reference number'))}: {reference_html(reference)}</p></div>")
         return "\n".join(parts)
 
     def page(self, lang: str, typed: dict[str, str], *, status: int, error: str | None = None,

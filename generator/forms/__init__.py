@@ -19,7 +19,7 @@ from .error_texts import error_message
 from .fields import PostedAnswers, group_posted, read_submission
 from .loading import load_forms
 from .model import FIELD_PREFIX, HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, RESERVED_NAMES, Form, FormField, Option, Rule
-from .render import render_form
+from .render import reference_html, render_form, render_thanks
 
 __all__ = [
     "FIELD_PREFIX",
@@ -36,5 +36,7 @@ __all__ = [
     "load_forms",
     "group_posted",
     "read_submission",
+    "reference_html",
     "render_form",
+    "render_thanks",
 ]

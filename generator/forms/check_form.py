@@ -6,10 +6,10 @@ disagree about a half-valid form.
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from babel.units import format_unit
 from frictionless import FrictionlessException, Schema
 
 from generator.core.problems import Problems, did_you_mean
@@ -20,13 +20,14 @@ from .check_notify import check_notify
 from .check_report import MAX_REPORT_FIELDS
 from .check_workflow import check_response_days, check_workflow
 from .checker import KEBAB_RE, LANGUAGE_NAMES, Checker
+from .durations import duration_text
 from .fields import build_readers
 from .model import LANGS, Form, FormField, Rule
 
-TOP_KEYS = ("id", "version", "retention_days", "response_days", "title", "intro", "after_submit", "privacy",
-            "schema", "rules", "workflow", "notify")
-OPTIONAL_TOP_KEYS = ("rules", "response_days", "workflow", "notify")
-TEXT_KEYS = ("title", "intro", "after_submit", "privacy")
+TOP_KEYS = ("id", "version", "retention_days", "response_days", "title", "intro", "received", "after_submit",
+            "privacy", "privacy_updated", "schema", "rules", "workflow", "notify")
+OPTIONAL_TOP_KEYS = ("rules", "response_days", "workflow", "notify", "received", "privacy_updated")
+TEXT_KEYS = ("title", "intro", "received", "after_submit", "privacy")
 RULE_KEYS = ("code", "one_of", "required", "when")
 #: Written in form-level texts where the retention period goes; filled in from
 #: `retention_days`, so the period shown and the period purged cannot differ.
@@ -57,6 +58,7 @@ def read_form_file(path: Path, *, rel: str, problems: Problems) -> Form | None:
     retention = c.whole_number(data, "retention_days", '"retention_days"', minimum=1) \
         if "retention_days" in data else None
     texts = {key: c.text(data, key, f'The form\'s "{key}"') for key in TEXT_KEYS if key in data}
+    privacy_updated = _check_date(c, data, "privacy_updated") if "privacy_updated" in data else None
     _check_retention_shown(c, data, texts.get("privacy"))
     rules_raw = data.get("rules", [])
     fields, descriptor, names = _check_schema(c, data, _rule_codes(rules_raw))
@@ -79,16 +81,29 @@ def read_form_file(path: Path, *, rel: str, problems: Problems) -> Form | None:
         id=form_id, version=version, retention_days=retention, title=shown["title"], intro=shown["intro"],
         after_submit=shown["after_submit"], privacy=shown["privacy"], schema=schema, descriptor=descriptor,
         fields=fields, rules=rules, notify=notify, path=rel, readers=readers, workflow=workflow,
-        response_days=response_days,
+        response_days=response_days, received=shown.get("received", {}), privacy_updated=privacy_updated,
     )
 
 
+def _check_date(c: Checker, data: LineDict, key: str) -> dt.date | None:
+    """A date written as YYYY-MM-DD (YAML may already have read it as one)."""
+    value = data.get(key)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        c.error(data.line_of(key), "invalid-value",
+                f'"{key}" must be a date written as YYYY-MM-DD, such as 2026-12-07; found {value!r}.')
+        return None
+
+
 def retention_text(days: int, lang: str) -> str:
-    """"180 days" / "180 يومًا": CLDR plural forms, since Arabic has six of them.
+    """"two years" / "سنتين", "six months (180 days)": the period in words (durations.py).
 
     Western digits, like the rest of the form texts; the site may localise them.
     """
-    return format_unit(days, "duration-day", length="short", locale=lang, numbering_system="latn")
+    return duration_text(days, lang)
 
 
 def _fill(text: str, days: int, lang: str) -> str:

@@ -7,6 +7,7 @@ English fall-backs: an Arabic page must never show an English label.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from generator.core.problems import did_you_mean
@@ -26,6 +27,12 @@ AUTOCOMPLETE = (
     "postal-code", "bday", "bday-day", "bday-month", "bday-year", "sex", "tel",
     "tel-country-code", "tel-national", "tel-area-code", "tel-local", "tel-extension", "url", "language",
 )
+#: A hint that makes the answer optional ("if you know it"): on a required field a
+#: person who does not know is stuck (issue 35).
+IF_YOU_KNOW = {
+    "en": re.compile(r"\bif (?:you|they) know\b|\bif known\b", re.I),
+    "ar": re.compile(r"(?:إن|إذا|لو)\s+(?:كنتَ?\s+|كنتِ\s+)?(?:تعرف|تعلم|عرفت|علمت)"),
+}
 RADIOS_UP_TO = 5  # more choices than this become a select unless `control` says otherwise
 RANGE_UP_TO = 10  # a numeric range shown as choices (ratings) has at most this many
 
@@ -43,6 +50,8 @@ def check_ui(c: Checker, raw: LineDict, constraints: LineDict, choices: list | N
     c.unknown_keys(ui, UI_KEYS, f'The "ui" of field "{name}"')
     label = c.text(ui, "label", f'The label of field "{name}"')
     hint = c.text(ui, "hint", f'The hint of field "{name}"') if "hint" in ui else None
+    if hint and constraints.get("required") is True:
+        _check_required_hint(c, ui, hint, name)
     control = _control(c, raw, ui, constraints, choices, where)
     if control in ("radios", "select") and choices is None:  # a range, such as ratings 1 to 5
         choices = list(range(constraints["minimum"], constraints["maximum"] + 1))
@@ -52,6 +61,16 @@ def check_ui(c: Checker, raw: LineDict, constraints: LineDict, choices: list | N
     if label is None or control is None or settings is None:
         return None
     return dict(label=label, hint=hint, errors=errors, options=options, control=control, **settings)
+
+
+def _check_required_hint(c: Checker, ui: LineDict, hint: dict[str, str], name: str) -> None:
+    for lang, says_optional in IF_YOU_KNOW.items():
+        if says_optional.search(hint.get(lang, "")):
+            c.error(ui.line_of("hint"), "optional-hint",
+                    f'Field "{name}" is required, but its hint says "if you know" ({lang}): a person who does '
+                    f'not know cannot send the form. Either make the field optional (remove "required: true") '
+                    f'or change the hint to say what to write when they do not know.')
+            return
 
 
 def choices_of(c: Checker, raw: LineDict, constraints: LineDict, where: str) -> list | None:

@@ -37,6 +37,7 @@ Problem codes (stable: staff search for them, tests assert them):
   missing-option-label    a choice without a label
   consent-not-true        a required tick box that would accept "false"
   invalid-rule            a form-level rule with a bad code, an unknown field or a required one
+  optional-hint           a required field whose hint says "if you know it" (check_ui.py)
   unknown-state           a workflow state's `next` names no state (check_workflow.py)
   unreachable-state       no path from the first state leads to a state
   no-closed-state         no state of the workflow is closed
@@ -52,6 +53,7 @@ Problem codes (stable: staff search for them, tests assert them):
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import re
@@ -259,6 +261,10 @@ class Form:
     workflow: Workflow | None = None
     #: The internal target for an answer, in days (calendar or working days: submissions/cases.py).
     response_days: int | None = None
+    #: The confirmation page's heading ("We received your request"); empty: the interface's own words.
+    received: Text = dataclasses.field(default_factory=dict)
+    #: The day the privacy notice's text last changed, shown on the notice in words.
+    privacy_updated: dt.date | None = None
 
     @cached_property
     def notice_version(self) -> str:

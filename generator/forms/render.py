@@ -94,3 +94,22 @@ def render_form(form: Form, lang: str, *, action: str, privacy_url: str = "priva
     ).strip()
     assert html.startswith(START) and html.endswith(END), "templates/forms/form.html lost its markers"
     return html
+
+
+def render_thanks(form: Form, lang: str, reference: str, *, status_url: str | None = None) -> str:
+    """The confirmation after `form` was sent: heading, `reference` in a panel, what
+    happens next; `status_url` where the applicant can follow a request handled in steps."""
+    import markdown
+
+    _ = catalog(lang).gettext
+    heading = form.received.get(lang) or _("We received your request")
+    after = Markup(markdown.markdown(form.after_submit.get(lang, "") or ""))  # the form file's own Markdown
+    html = environment(lang).get_template("forms/thanks.html").render(
+        heading=heading, reference=reference, after=after, status_url=status_url).strip()
+    assert html.startswith(START) and html.endswith(END), "templates/forms/thanks.html lost its markers"
+    return html
+
+
+def reference_html(reference: str) -> Markup:
+    """A reference number as every public page shows it: isolated left to right, never broken."""
+    return Markup('<bdi class="qalb-reference" dir="ltr">%s</bdi>') % reference

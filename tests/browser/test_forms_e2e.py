@@ -69,6 +69,8 @@ def thank_you_reference(tab, form_id: str, lang: str) -> str:
     assert shown.count() == 1, f"{tab.url}: no reference number (.qalb-reference) on the thank-you page"
     reference = shown.inner_text().strip()
     assert re.fullmatch(REFERENCE, reference), f"{tab.url}: {reference!r} is not a reference number"
+    # Issue 35: isolated left to right and on one line, never broken at its hyphen.
+    assert shown.evaluate("e => [e.tagName, e.dir, e.getClientRects().length]") == ["BDI", "ltr", 1], tab.url
     return reference
 
 

@@ -105,3 +105,38 @@ def test_phone_menu_button_is_a_named_button_the_keyboard_opens(tabs, site_url, 
     tab.keyboard.press(" ")
     closed = tab.evaluate(_MENU_STATE)
     assert (closed["expanded"], closed["open"]) == ("false", False)
+
+
+_SKIP_STATE = """() => {
+  const el = document.activeElement;
+  const skip = document.querySelector('a.md-skip');
+  const focusable = [...document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, [tabindex]')]
+    .filter(e => e.tabIndex >= 0 && !e.disabled && e.checkVisibility({visibilityProperty: true}) || e === skip);
+  const target = skip && document.getElementById(decodeURIComponent(skip.hash.slice(1)));
+  return {focused: el && el !== document.body ? el.outerHTML.slice(0, 120) : null, isSkip: el === skip,
+          firstIsSkip: focusable[0] === skip, target: target ? target.tagName.toLowerCase() : null,
+          text: skip ? skip.textContent.trim() : null};
+}"""
+SKIP_TEXT = {"ar": "انتقل إلى المحتوى", "en": "Skip to content"}
+
+
+def test_the_first_tab_on_every_page_reaches_a_skip_link_to_the_content(tabs, site_url, pages):
+    """Issue 35: one Tab from the top of any page, form pages included, lands on
+    "skip to content", in the page's language, whose target is on the page. The
+    search page puts the focus in its search box itself, where the link leads."""
+    tab = tabs["phone"]
+    problems = []
+    for page in pages:
+        url = site_url + page.url_path
+        tab.goto(url, wait_until="load")
+        if page.path == "search/":
+            tab.wait_for_function("() => document.activeElement.matches('.qalb-search input')")
+            state = tab.evaluate(_SKIP_STATE)
+            ok = state["firstIsSkip"] and state["target"]
+        else:
+            tab.keyboard.press("Tab")
+            state = tab.evaluate(_SKIP_STATE)
+            ok = state["isSkip"] and state["target"]
+        if not ok or state["text"] != SKIP_TEXT[page.lang]:
+            problems.append(f"{url}: {state}")
+    assert not problems, "\n".join(problems)

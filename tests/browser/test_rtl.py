@@ -110,3 +110,42 @@ def _navigation_side(tab, url: str, viewport: str, start: str, *, open_drawer: b
     if not on_start_side(drawer) or drawer["left"] < -1 or drawer["right"] > drawer["width"] + 1:
         return [f"{url}: the opened navigation drawer is not inside the screen on the {start} ({drawer})"]
     return []
+
+
+def test_arabic_sub_lists_count_with_arabic_letters(tabs, site_url):
+    """Issue 35: the policy's sub-lists count أ- ب- ج- in Arabic (Material's a. b. c. in English)."""
+    tab = tabs["phone"]
+    styles = {}
+    for prefix in ("", "en/"):
+        tab.goto(f"{site_url}{prefix}policy/", wait_until="load")
+        styles[prefix] = tab.evaluate("() => [...document.querySelectorAll('article ol ol')]"
+                                      ".map(ol => getComputedStyle(ol).listStyleType)")
+    assert styles[""] and set(styles[""]) == {"qalb-abjad"}
+    assert styles["en/"] and set(styles["en/"]) == {"lower-alpha"}
+
+
+_FORM_TYPE = """() => {
+  const style = e => getComputedStyle(e);
+  const label = document.querySelector('.qalb-form-group > .qalb-label');
+  const hint = document.querySelector('.qalb-form-group > .qalb-hint');
+  const groups = [...document.querySelectorAll('.qalb-form > .qalb-form-group')];
+  const gaps = groups.slice(1).map((g, i) => g.getBoundingClientRect().top - groups[i].getBoundingClientRect().bottom);
+  const button = document.querySelector('.qalb-form .qalb-button').getBoundingClientRect();
+  const last = groups[groups.length - 1].getBoundingClientRect();
+  return {labelWeight: +style(label).fontWeight, hintWeight: +style(hint).fontWeight,
+          labelColour: style(label).color, hintColour: style(hint).color,
+          hintToControl: hint.nextElementSibling.getBoundingClientRect().top - hint.getBoundingClientRect().bottom,
+          minGap: Math.min(...gaps), beforeButton: button.top - last.bottom};
+}"""
+
+
+@pytest.mark.parametrize("path", ["forms/help-request/", "en/forms/help-request/", "status/", "en/status/"])
+def test_form_questions_read_as_questions(tabs, site_url, path):
+    """Issue 35, GOV.UK's proportions: a bold label over a regular hint in a secondary colour,
+    space under the hint, at least 20 px between questions and before the button (phone)."""
+    tab = tabs["phone"]
+    tab.goto(site_url + path, wait_until="load")
+    shown = tab.evaluate(_FORM_TYPE)
+    assert shown["labelWeight"] >= 700 and shown["hintWeight"] == 400, shown
+    assert shown["labelColour"] != shown["hintColour"], shown
+    assert shown["hintToControl"] >= 10 and shown["minGap"] >= 19.5 and shown["beforeButton"] >= 19.5, shown

@@ -98,6 +98,12 @@ def test_an_applicant_follows_a_request_on_the_status_page(endpoint: Any, forms:
     mobile = given["mobile"]
     answer = check(tab, site.url + "status/", typed, mobile)
     assert form.workflow.state("received").public["ar"] in answer and "منذ" in answer
+    # Issue 35: the answer names the reference, and it and the hint's example are each one
+    # unbroken line, left to right, on a phone.
+    shown = tab.locator(".qalb-reference")
+    assert shown.all_inner_texts() == [reference, "7KQ2M-X9PHD"]  # the answer, then the form again
+    assert shown.evaluate_all("els => els.map(e => [e.getClientRects().length, getComputedStyle(e).direction])") \
+        == [[1, "ltr"], [1, "ltr"]]
     check(axe_tab, site.url + "status/", reference, mobile)  # the answer page, and the "not found" one
     assert_axe_clean(axe_tab)
     check(axe_tab, site.url + "en/status/", reference, "0599999999")

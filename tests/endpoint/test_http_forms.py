@@ -75,8 +75,24 @@ def test_valid_post_is_stored_and_thanked_in_its_language(server: LiveServer, fo
     assert reference in thanks.text
     assert i18n.gettext(lang, "Your reference number") in thanks.text
     assert "<strong>" in thanks.text or "<p>" in thanks.text  # after_submit rendered from Markdown
-    title = re.search(r"<title>(.*?)</title>", thanks.text, re.S)[1]
-    assert title.startswith(i18n.gettext(lang, "Submission received"))
+    # Issue 35: a confirmation that confirms. Its own heading (not the form's title and
+    # instructions), the reference large in a panel, isolated and unbroken, what happens next.
+    heading = form.received.get(lang) or i18n.gettext(lang, "We received your request")
+    title = html.unescape(re.search(r"<title>(.*?)</title>", thanks.text, re.S)[1])
+    assert title.startswith(heading + " - ")
+    assert re.findall(r"<h1[^>]*>(.*?)</h1>", thanks.text, re.S) == [html.escape(heading, quote=False)]
+    assert f'<bdi class="qalb-reference qalb-panel__reference" dir="ltr">{reference}</bdi>' in thanks.text
+    assert form.intro[lang].split("\n")[0] not in thanks.text
+    assert i18n.gettext(lang, "What happens next") in thanks.text
+    # The language switch leads to the same confirmation in the other language.
+    other = "ar" if lang == "en" else "en"
+    twin = f"{'/en' if other == 'en' else ''}/forms/{form_id}/thanks/?ref={reference}"
+    assert f'<a class="qalb-switcher__link" href="{twin}"' in thanks.text
+    with server.client() as client:
+        assert reference in client.get(twin).text
+    # A skip link first, to the heading.
+    assert thanks.text.index('class="md-skip"') < thanks.text.index("<header")
+    assert 'href="#qalb-content"' in thanks.text and 'id="qalb-content"' in thanks.text
     assert "Content-Security-Policy" in thanks.headers and thanks.headers["cache-control"] == "no-store"
 
 

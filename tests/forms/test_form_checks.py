@@ -43,6 +43,9 @@ CASES = {
                                                  "reports can count at most 8 fields")],
     "duplicate-field": [(20, "duplicate-field", '"full_name" (line 10)')],
     "missing-label": [(15, "missing-label", 'Field "full_name" has no label')],
+    # Issue 35: a required field whose hint says "if you know" (an optional one may).
+    "optional-hint": [(17, "optional-hint", 'Field "full_name" is required, but its hint says "if you know" (en)')],
+    "optional-hint-ar": [(17, "optional-hint", 'Field "full_name" is required, but its hint says "if you know" (ar)')],
     "missing-max-length": [(12, "missing-max-length", "maxLength")],
     "missing-error-message": [(17, "missing-error-message", 'checks "maxLength" but has no message')],
     "invalid-pattern": [(15, "invalid-pattern", '"(?P<"')],

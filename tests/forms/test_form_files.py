@@ -47,9 +47,11 @@ def test_every_string_field_has_a_max_length(forms, form_id):
 @pytest.mark.parametrize("form_id", FORM_IDS)
 def test_privacy_text_shows_the_retention_setting(forms, form_id):
     form = forms[form_id]
-    days = form.retention_days
-    assert f"{days} days" in form.privacy["en"]
-    assert f"{days} يومًا" in form.privacy["ar"]  # 180, 365, 730: the Arabic plural for 11-99
+    # Issue 35: in words, as a person says it (180, 365, 730 days).
+    shown = {180: ("six months (180 days)", "ستة أشهر (180 يومًا)"), 365: ("one year", "سنة واحدة"),
+             730: ("two years", "سنتين")}[form.retention_days]
+    assert shown[0] in form.privacy["en"]
+    assert shown[1] in form.privacy["ar"]
     assert "{retention}" not in form.privacy["en"] + form.privacy["ar"]
 
 
@@ -58,9 +60,19 @@ def test_retention_text_follows_arabic_plural_rules():
 
     assert retention_text(1, "ar") == "يوم"
     assert retention_text(2, "ar") == "يومان"
-    assert retention_text(7, "ar") == "7 أيام"
+    assert retention_text(8, "ar") == "8 أيام"
     assert retention_text(100, "ar") == "100 يوم"
     assert retention_text(1, "en") == "1 day"
+
+
+def test_retention_in_words_as_a_person_says_it():
+    """Issue 35: whole years, weeks and (below a year) 30-day months in words, in both languages."""
+    from generator.forms.check_form import retention_text
+
+    assert [retention_text(days, "en") for days in (730, 365, 180, 14, 7, 45)] == [
+        "two years", "one year", "six months (180 days)", "two weeks", "one week", "45 days"]
+    assert [retention_text(days, "ar") for days in (730, 365, 180, 14, 7, 45)] == [
+        "سنتين", "سنة واحدة", "ستة أشهر (180 يومًا)", "أسبوعين", "أسبوع واحد", "45 يومًا"]
 
 
 def test_declarations_and_consents(forms):

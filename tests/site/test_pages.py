@@ -83,7 +83,13 @@ def test_each_form_has_a_privacy_notice_listing_every_field_and_the_period(built
         sensitive = {"ar": "بيانات حساسة", "en": "sensitive data"}[lang]
         assert (sensitive in item) == field.sensitive, item
     assert localise_retention(form.retention_days, lang, "default") in doc.html
-    assert doc.find("span", class_="qalb-notice-version").text == form.notice_version
+    # Issue 35: dated in words; the version (a hash) only for staff, in an attribute.
+    version = doc.find("p", class_="qalb-notice-version")
+    assert version.get("data-notice-version") == form.notice_version
+    assert form.notice_version not in version.text
+    changed = {"ar": "آخر تعديل على هذا البيان في 7 ديسمبر 2026.",
+               "en": "This notice was last changed on December 7, 2026."}[lang]
+    assert changed in version.text
     links = [a.get("href") for a in doc.find_all("a")]
     assert "../" in links  # back to the form
     assert "../../../contact/" in links  # how to ask for access or deletion

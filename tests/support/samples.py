@@ -68,18 +68,23 @@ def broken_answers(form: Any) -> tuple[dict[str, Any], str]:
 
 def shell_html(form: Any, lang: str) -> str:
     """A minimal built page in the site's shape: markers, a title, a relative
-    stylesheet and an inline script (for the CSP hash)."""
+    stylesheet, an inline script (for the CSP hash), a skip link, the language
+    switch and Material's <article> holding the heading, the introduction and the form."""
     from generator.forms import render_form
 
     direction = "rtl" if lang == "ar" else "ltr"
     up = "../../" if lang == "ar" else "../../../"
+    other = "en/" if lang == "ar" else ""  # the language switch's prefix (Arabic: none)
     region = render_form(form, lang, action=f"/api/forms/{form.id}")
     region = region.replace("<form ", f'<form data-lang="{lang}" ', 1)
     return (f'<!doctype html><html lang="{lang}" dir="{direction}"><head><meta charset="utf-8">'
             f"<title>{form.title[lang]} - Qalb</title>"
             f'<link rel="stylesheet" href="{up}assets/stylesheets/qalb.css">'
             f"<script>var qalbShell = {{lang: '{lang}'}};</script></head>"
-            f'<body><main><h1>{form.title[lang]}</h1>{region}<a href="{up}">home</a></main></body></html>')
+            f'<body><a href="#qalb-content" class="md-skip">skip</a><header class="md-header">'
+            f'<a class="qalb-switcher__link" href="{up}{other}forms/{form.id}/">{other or "ar"}</a></header>'
+            f'<main><article class="md-content__inner md-typeset"><h1 id="qalb-content">{form.title[lang]}</h1>'
+            f'<p>{form.intro[lang].splitlines()[0]}</p>{region}<a href="{up}">home</a></article></main></body></html>')
 
 
 def build_site(site_dir: Path, forms: dict[str, Any]) -> Path:
