@@ -139,8 +139,7 @@ class StaffSettings(StorageSettings):
     @property
     def base_url(self) -> str:
         """The public URL with the workspace's /staff/ path."""
-        base = self.staff_url if self.staff_url.endswith("/") else self.staff_url + "/"
-        return base if base.endswith("/staff/") else base + "staff/"
+        return workspace_url(self.staff_url)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -212,14 +211,28 @@ class Config:
     def storage(self) -> StorageSettings:
         return StorageSettings(**self._storage_values)
 
+    # The shared web values one by one, so a section parses only those it uses: a bad
+    # QALB_SITE_URL stops the endpoint and notify, never the workspace.
+    @functools.cached_property
+    def _site_dir(self) -> Path:
+        return Path(self._get("QALB_SITE_DIR") or self.root / "site")
+
+    @functools.cached_property
+    def _site_url(self) -> str:
+        return absolute_url(self._env, "QALB_SITE_URL")
+
+    @functools.cached_property
+    def _staff_url(self) -> str:
+        return absolute_url(self._env, "QALB_STAFF_URL") or DEFAULT_STAFF_URL
+
+    @functools.cached_property
+    def _forwarded_allow_ips(self) -> str:
+        return self._get("QALB_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
     @functools.cached_property
     def web(self) -> WebSettings:
-        return WebSettings(
-            site_dir=Path(self._get("QALB_SITE_DIR") or self.root / "site"),
-            site_url=absolute_url(self._env, "QALB_SITE_URL"),
-            staff_url=absolute_url(self._env, "QALB_STAFF_URL") or DEFAULT_STAFF_URL,
-            forwarded_allow_ips=self._get("QALB_FORWARDED_ALLOW_IPS", "127.0.0.1"),
-        )
+        return WebSettings(site_dir=self._site_dir, site_url=self._site_url, staff_url=self._staff_url,
+                           forwarded_allow_ips=self._forwarded_allow_ips)
 
     @functools.cached_property
     def _smtp(self) -> SmtpUrl | None:
@@ -228,35 +241,33 @@ class Config:
 
     @functools.cached_property
     def endpoint(self) -> EndpointSettings:
-        web = self.web
         return EndpointSettings(
             **self._storage_values,
-            site_dir=web.site_dir,
+            site_dir=self._site_dir,
             allowed_origins=_origins(self._get("QALB_ALLOWED_ORIGINS")),
             max_body_bytes=positive_int(self._env, "QALB_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
             rate_limit=rate_limit(self._get("QALB_RATE_LIMIT", DEFAULT_RATE_LIMIT), "QALB_RATE_LIMIT"),
             export_token_hashes=_hashes(self._get("QALB_EXPORT_TOKEN_HASHES")),
-            site_url=web.site_url,
+            site_url=self._site_url,
             writer_max_batch=positive_int(self._env, "QALB_WRITER_MAX_BATCH", 512),
-            forwarded_allow_ips=web.forwarded_allow_ips,
+            forwarded_allow_ips=self._forwarded_allow_ips,
             status_limit=rate_limit(self._get("QALB_STATUS_LIMIT", "10/3600"), "QALB_STATUS_LIMIT", "10/3600")
             or (10, 3600.0),
         )
 
     @functools.cached_property
     def staff(self) -> StaffSettings:
-        web = self.web
         return StaffSettings(
             **self._storage_values,
-            staff_url=web.staff_url,
+            staff_url=self._staff_url,
             idle_minutes=positive_int(self._env, "QALB_STAFF_IDLE_MINUTES", 30),
             absolute_hours=positive_int(self._env, "QALB_STAFF_ABSOLUTE_HOURS", 12),
             lock_threshold=positive_int(self._env, "QALB_STAFF_LOCK_AFTER", 5),
             lock_seconds=positive_int(self._env, "QALB_STAFF_LOCK_SECONDS", 60),
             sign_in_limit=rate_limit(self._get("QALB_STAFF_SIGN_IN_LIMIT", DEFAULT_SIGN_IN_LIMIT),
                                      "QALB_STAFF_SIGN_IN_LIMIT", "10/60"),
-            site_dir=web.site_dir,
-            forwarded_allow_ips=web.forwarded_allow_ips,
+            site_dir=self._site_dir,
+            forwarded_allow_ips=self._forwarded_allow_ips,
             report_min_group=positive_int(self._env, "QALB_REPORT_MIN_GROUP", 5),
             notify_email=self._smtp is not None,
         )
@@ -291,6 +302,13 @@ class Config:
             webhook_timeout=float(positive_int(self._env, "QALB_WEBHOOK_TIMEOUT_SECONDS", 10)),
             loopback_answers=self._get("QALB_WEBHOOK_TEST_LOOPBACK_ANSWERS").strip() == "1",
         )
+
+
+def workspace_url(staff_url: str) -> str:
+    """QALB_STAFF_URL with the workspace's /staff/ path once, whether or not it was given
+    with it: setup links and staff alerts both start here."""
+    base = staff_url if staff_url.endswith("/") else staff_url + "/"
+    return base if base.endswith("/staff/") else base + "staff/"
 
 
 #: Each section's class and its attribute on Config.

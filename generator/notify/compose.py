@@ -31,6 +31,7 @@ import markdown
 from babel.dates import format_datetime as babel_datetime
 
 from generator.core import i18n
+from generator.core.config import workspace_url
 from generator.submissions.db.outbox import OutboxMessage
 
 #: The time staff and applicants read: the Association is in Saudi Arabia.
@@ -83,7 +84,7 @@ def message_id(token: str, domain: str) -> str:
 def staff_link(staff_url: str, reference: str) -> str:
     """Where a staff alert points: the submission in the workspace (after sign-in
     the workspace lands on the page asked for)."""
-    return urljoin(staff_url, f"staff/submissions/{reference}") if staff_url else ""
+    return urljoin(workspace_url(staff_url), f"submissions/{reference}") if staff_url else ""
 
 
 def status_link(site_url: str, language: str) -> str:

@@ -30,6 +30,19 @@ def test_a_bad_value_stops_only_the_sections_that_need_it(tmp_path: Path) -> Non
     assert str(for_staff.value) == str(for_notify.value) and str(for_staff.value).startswith("QALB_SMTP_URL must")
 
 
+def test_a_bad_site_or_staff_url_stops_only_the_sections_that_use_it(tmp_path: Path) -> None:
+    bad_site = Config(tmp_path, {"QALB_SITE_URL": "qalb.example"})
+    assert bad_site.staff.staff_url == DEFAULT_STAFF_URL  # the workspace links to no public page
+    for section in (EndpointSettings, NotifySettings):
+        with pytest.raises(SettingsError, match="QALB_SITE_URL must be an absolute"):
+            bad_site.section(section)
+    bad_staff = Config(tmp_path, {"QALB_STAFF_URL": "staff.qalb.example"})
+    assert bad_staff.endpoint.site_url == ""  # the endpoint never links to the workspace
+    for section in (StaffSettings, NotifySettings):
+        with pytest.raises(SettingsError, match="QALB_STAFF_URL must be an absolute"):
+            bad_staff.section(section)
+
+
 def test_the_workspace_and_notify_read_the_smtp_url_and_staff_url_alike(tmp_path: Path) -> None:
     unset = Config(tmp_path, {})
     assert unset.notify.staff_url == unset.staff.staff_url == DEFAULT_STAFF_URL
@@ -63,3 +76,13 @@ def test_a_command_says_which_variable_is_wrong(tmp_path: Path, monkeypatch: pyt
     assert read_settings(NotifySettings, tmp_path) is None
     said = capsys.readouterr().err.splitlines()
     assert len(said) == 2 and said[0] == said[1] and said[0].startswith("error: QALB_SMTP_URL must be")
+
+
+@pytest.mark.parametrize("given", ["https://x.example", "https://x.example/", "https://x.example/staff",
+                                   "https://x.example/staff/"])
+def test_setup_links_and_staff_alerts_reach_the_workspace_however_its_url_is_given(tmp_path: Path, given: str) -> None:
+    from generator.notify.compose import staff_link
+
+    config = Config(tmp_path, {"QALB_STAFF_URL": given})
+    assert config.staff.base_url == "https://x.example/staff/"
+    assert staff_link(config.notify.staff_url, "7KQ2M-X9PHD") == "https://x.example/staff/submissions/7KQ2M-X9PHD"
