@@ -35,22 +35,10 @@ def modules() -> dict[str, Path]:
     return {module_name(path): path for path in sorted(PACKAGE_ROOT.rglob("*.py"))}
 
 
-def type_only_imports(tree: ast.AST) -> set[int]:
-    """The ids of the import nodes under `if TYPE_CHECKING:`: read by the type checker, never run."""
-    return {id(inner) for node in ast.walk(tree) if isinstance(node, ast.If)
-            and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
-            for statement in node.body for inner in ast.walk(statement)}
-
-
-def imports_of(name: str, path: Path, known: set[str], *, run_time_only: bool = False) -> Iterator[tuple[int, str]]:
-    """(line, module of ours) for every import in the file, wherever it stands (with
-    `run_time_only`, leaving out those made for the type checker alone)."""
+def imports_of(name: str, path: Path, known: set[str]) -> Iterator[tuple[int, str]]:
+    """(line, module of ours) for every import in the file, wherever it stands."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    skipped = type_only_imports(tree) if run_time_only else set()
-    for node in ast.walk(tree):
-        if id(node) in skipped:
-            continue
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.split(".")[0] == "generator":
@@ -138,28 +126,13 @@ def find_circle(graph: dict[str, set[str]]) -> list[str] | None:
 
 
 def import_graph() -> dict[str, set[str]]:
-    """Module -> the modules it imports when it runs. Imports for the type checker alone
-    (`if TYPE_CHECKING:`) are left out: two modules may name each other's types without a
-    circle at run time (the store and the outbox planner do); the package rules still read them."""
     known = set(modules())
-    return {name: {target for _, target in imports_of(name, path, known, run_time_only=True)
-                   if target != name and target in known}
+    return {name: {target for _, target in imports_of(name, path, known) if target != name and target in known}
             for name, path in modules().items()}
 
 
 def test_no_import_circles() -> None:
     assert find_circle(import_graph()) is None, " -> ".join(find_circle(import_graph()) or [])
-
-
-def test_imports_for_the_type_checker_alone_make_no_circle(tmp_path: Path) -> None:
-    source = tmp_path / "sample.py"
-    source.write_text("from typing import TYPE_CHECKING\nimport generator.core.i18n\n"
-                      "if TYPE_CHECKING:\n    from generator.core.problems import Problems\n", encoding="utf-8")
-    known = {"generator.core.i18n", "generator.core.problems"}
-    assert [t for _, t in imports_of("generator.core.sample", source, known)] == [
-        "generator.core.i18n", "generator.core.problems"]
-    assert [t for _, t in imports_of("generator.core.sample", source, known, run_time_only=True)] == [
-        "generator.core.i18n"]
 
 
 def test_the_circle_finder_finds_circles() -> None:

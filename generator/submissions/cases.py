@@ -112,7 +112,7 @@ def move(store: Store, form: Form, sub: Submission, *, to_state: str, actor: str
     if target.needs == "note" and not note:
         raise CaseProblem("note-required")
     # The webhooks told of state changes are queued in the change's own transaction.
-    planner = getattr(store, "outbox_planner", None)
+    planner = store.outbox_planner
     if planner is not None:
         messages = [*messages, *planner.webhooks(form, "state_changed", sub.language, to_state)]
     return int(store.move_case(sub.reference, expected_version=expected_version, from_state=sub.case_state,

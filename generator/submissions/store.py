@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 from urllib.parse import unquote, urlsplit
 
 from generator.core.organisation import DEFAULT_TIME_ZONE
@@ -50,7 +50,7 @@ from .db.cases import CaseQueries
 from .db.connection import Database
 from .db.export_tokens import TokenQueries
 from .db.inbox import InboxQueries
-from .db.outbox import OutboxQueries
+from .db.outbox import OutboxQueries, Planner
 from .db.postgres import PostgresDatabase
 from .db.report_values import report_fields_of, report_roles_of
 from .db.schemas import SchemaQueries
@@ -58,15 +58,12 @@ from .db.sqlite import SQLiteDatabase
 from .db.staff_sessions import SessionQueries
 from .db.submissions import AnswersCodec, SubmissionQueries
 
-if TYPE_CHECKING:
-    from .notices import OutboxPlanner
-
 
 @dataclass(frozen=True)
 class Wiring:
     """What a store is given when it is opened and keeps unchanged."""
 
-    planner: OutboxPlanner | None = None  # None: notifications off, nothing queued
+    planner: Planner | None = None  # None: notifications off, nothing queued
     #: The organisation's time zone (content/settings.yml): report months start at its midnight.
     time_zone: str = DEFAULT_TIME_ZONE
     report_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # {form id: its `report: true` fields}
@@ -74,7 +71,7 @@ class Wiring:
     report_roles: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, forms: Mapping[str, Any], *, planner: OutboxPlanner | None = None,
+    def of(cls, forms: Mapping[str, Any], *, planner: Planner | None = None,
            time_zone: str = DEFAULT_TIME_ZONE) -> Wiring:
         """The wiring for loaded forms: their report fields and roles counted from the form files."""
         return cls(planner=planner, time_zone=time_zone, report_fields=report_fields_of(forms),
@@ -96,7 +93,7 @@ class Store(SubmissionQueries, CaseQueries, OutboxQueries, SchemaQueries, AuditQ
         return self._wiring
 
     @property
-    def outbox_planner(self) -> OutboxPlanner | None:
+    def outbox_planner(self) -> Planner | None:
         return self._wiring.planner
 
     @property

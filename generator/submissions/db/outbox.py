@@ -25,7 +25,7 @@ import dataclasses
 import datetime as dt
 import json
 import secrets
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Protocol, Sequence
 
 from generator.submissions.records import Submission
 
@@ -107,9 +107,27 @@ class Tokens:
         return f"{self.prefix}{self.count:08x}"
 
 
+class Planner(Protocol):
+    """What the store and a case move ask of the outbox planner (submissions/notices.py's
+    OutboxPlanner, given when the store is opened): said here, beside the rows it plans,
+    so the store names no module that names the store."""
+
+    email: bool  # e-mail is set up; without it only webhooks are planned
+
+    def plan(self, sub: Submission, accounts: Sequence[tuple[str, str]]) -> list[PlannedMessage]: ...
+
+    def webhooks(self, form: Any, event: str, language: str, state: str | None) -> list[PlannedMessage]: ...
+
+    def state_change(self, form: Any, answers: Mapping[str, Any], notice: Any,
+                     language: str) -> list[PlannedMessage]: ...
+
+
 class OutboxQueries(Database):
     codec: Any
-    outbox_planner: Any  # submissions.notices.OutboxPlanner, or None: notifications off
+
+    @property
+    def outbox_planner(self) -> Planner | None:  # None: notifications off, nothing queued
+        raise NotImplementedError  # the store's wiring gives it (store.py)
 
     # -- written with the submission (writer thread) ---------------------------
 
