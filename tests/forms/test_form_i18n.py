@@ -8,7 +8,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.support import Translations
 
-from generator.forms import error_message, messages, render, render_form
+from generator.forms import error_message, error_texts, render, render_form
 
 #: The msgids this package introduces, with the Arabic the lead adds to the catalog.
 ARABIC = {
@@ -33,10 +33,10 @@ def arabic_catalog(monkeypatch):
     write_mo(buffer, catalog)
     buffer.seek(0)
     monkeypatch.setattr(messages, "translations", lambda lang: Translations(fp=buffer))
-    messages.catalog.cache_clear()
+    error_texts.catalog.cache_clear()
     render.environment.cache_clear()
     yield
-    messages.catalog.cache_clear()
+    error_texts.catalog.cache_clear()
     render.environment.cache_clear()
 
 
