@@ -32,7 +32,7 @@ def arabic_catalog(monkeypatch):
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
-    monkeypatch.setattr(messages, "translations", lambda lang: Translations(fp=buffer))
+    monkeypatch.setattr(error_texts, "translations", lambda lang: Translations(fp=buffer))
     error_texts.catalog.cache_clear()
     render.environment.cache_clear()
     yield
