@@ -41,7 +41,7 @@ from generator.core.organisation import load_organisation
 from generator.forms import HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, Form, error_message, read_submission, render_form
 from generator.submissions import audit, cases, tokens
 from generator.submissions.export import export_zip_counted
-from generator.submissions.notices import OutboxPlanner
+from generator.submissions.notices import OutboxPlanner, check_wired
 from generator.submissions.records import Submission, consent_record, json_ready, utc_now
 from generator.submissions.references import new_reference, normalise
 from generator.submissions.store import Store
@@ -68,7 +68,9 @@ class Endpoint:
 
     def __init__(self, context: EndpointContext, *, notify: NotifySettings | None = None) -> None:
         self.context = context
-        self.notify = notify if notifies(notify, context.forms) else None
+        # E-mail needs QALB_SMTP_URL; webhooks (a form file's notify.webhooks) need nothing more.
+        sends = notify is not None and OutboxPlanner.needed(context.forms, email=notify.enabled)
+        self.notify = notify if sends else None
         self.sender: Sender | None = None
         self.status = StatusLookups(context, limit=context.settings.status_limit)
 
@@ -258,7 +260,9 @@ def create_app(*, settings: EndpointSettings, forms: Mapping[str, Form], store: 
     if organisation is None:
         organisation = load_organisation(settings.root)
     # A store passed in comes with its opener's planner (endpoint/commands.py); one of its own, with this one.
-    planner = OutboxPlanner(forms, email=notify.enabled) if notify is not None and notifies(notify, forms) else None
+    planner = OutboxPlanner.if_needed(forms, email=notify.enabled) if notify is not None else None
+    if store is not None and notify is not None:
+        check_wired(store, forms, email=notify.enabled)
     context = EndpointContext.build(settings=settings, forms=forms, store=store, organisation=organisation,
                                     planner=planner)
     endpoint = Endpoint(context, notify=notify)
@@ -273,12 +277,6 @@ def create_app(*, settings: EndpointSettings, forms: Mapping[str, Form], store: 
     app.state.runner = endpoint
     app.state.status = endpoint.status
     return app
-
-
-def notifies(notify: NotifySettings | None, forms: Mapping[str, Form]) -> bool:
-    """Whether the endpoint plans and sends messages: e-mail needs QALB_SMTP_URL; webhooks
-    (a form file's notify.webhooks) need nothing more."""
-    return notify is not None and (notify.enabled or any(form.notify.webhooks for form in forms.values()))
 
 
 def _filled(value: Any) -> bool:

@@ -7,7 +7,7 @@ Read in this order: core/config.py (StaffSettings) -> accounts.py (what an accou
 passwords, codes, setup links) -> sessions.py (the cookie and its row) -> templates.py
 (templates in templates/staff/, words from the catalogs; `Pages` renders them) ->
 context.py (`StaffContext`: what every part shares, built once) -> guards.py
-(`require(...)` returns the signed-in account or raises `Refused`) -> app.py (routes,
+(`require(...)` returns the signed-in account or raises `AccessRefused`) -> app.py (routes,
 middleware, the one handler of refusals) -> sign_in.py, admin.py (accounts, audit log)
 -> inbox.py (the submissions by role, audited) with submission_page.py (one
 submission, shared with casework.py) and wording.py (dates, states, channels) ->

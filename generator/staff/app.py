@@ -15,7 +15,7 @@
 routes, outermost first: security headers (web/protection.py, plus no-store, a strict
 CSP and no-referrer here), a body size limit, then asgi-csrf: every POST must carry the
 token of its cookie in the `csrftoken` form field, or it is answered 403 before any
-route runs (and audited). A handler that refuses raises `Refused` (guards.py), which the
+route runs (and audited). A handler that refuses raises `AccessRefused` (guards.py), which the
 app's one exception handler answers: the sign-in page for someone not signed in; 404
 for a page an account may not see, as for pages that do not exist, and the attempt
 is audited.
@@ -43,7 +43,7 @@ from generator.core.config import StaffSettings
 from generator.core.organisation import Settings, load_organisation
 from generator.forms import Form
 from generator.submissions import cases
-from generator.submissions.notices import OutboxPlanner
+from generator.submissions.notices import OutboxPlanner, check_wired
 from generator.submissions.secure_store import open_secure_store
 from generator.submissions.store import Store
 from generator.web import protection
@@ -53,7 +53,7 @@ from .accounts import Accounts, Clock, utc_clock, visible_forms
 from .admin import AdminPages
 from .casework import Casework
 from .context import StaffContext
-from .guards import Refused, answer_refused, require, safe_next
+from .guards import AccessRefused, answer_refused, require, safe_next
 from .messages_page import Messages
 from .report_activity import channel_names
 from .reports import Reports
@@ -224,6 +224,8 @@ def create_app(*, settings: StaffSettings, forms: Mapping[str, Form], store: Sto
     # process); a store of its own gets the one the forms and e-mail settings call for, so
     # a change made here queues what it causes, for `notify run` to deliver.
     planner = OutboxPlanner.if_needed(forms, email=settings.notify_email)
+    if store is not None:
+        check_wired(store, forms, email=settings.notify_email)
     store = store or open_secure_store(settings, forms, planner=planner, time_zone=organisation.time_zone,
                                        create_keys=True)
     ctx = StaffContext(
@@ -235,7 +237,7 @@ def create_app(*, settings: StaffSettings, forms: Mapping[str, Form], store: Sto
     home = HomePages(ctx)
 
     async def refused(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, Refused)
+        assert isinstance(exc, AccessRefused)
         return await answer_refused(ctx, request, exc)
 
     @contextlib.asynccontextmanager
@@ -257,7 +259,7 @@ def create_app(*, settings: StaffSettings, forms: Mapping[str, Form], store: Sto
             Middleware(asgi_csrf, cookie_path="/staff", cookie_secure=settings.secure_cookies,
                        cookie_samesite="Strict", always_protect=AllPaths(), send_csrf_failed=send_failed),
         ],
-        exception_handlers={Refused: refused},
+        exception_handlers={AccessRefused: refused},
         lifespan=lifespan,
     )
     app.state.workspace = ctx  # what tests and benchmarks reach: the store, accounts, sessions, organisation

@@ -49,8 +49,11 @@ def serve(root: Path, *, host: str, port: int) -> int:
           f"QALB_STAFF_URL={settings.staff_url}" + ("" if settings.secure_cookies else
                                                      " (not https: cookies are not marked Secure)"),
           file=sys.stderr)
-    run(create_app(settings=settings, forms=forms, store=store), host=host, port=port,
-        forwarded_allow_ips=settings.forwarded_allow_ips)
+    try:  # the store is this command's: the app leaves a store passed in to its opener
+        run(create_app(settings=settings, forms=forms, store=store), host=host, port=port,
+            forwarded_allow_ips=settings.forwarded_allow_ips)
+    finally:
+        store.close()
     return 0
 
 

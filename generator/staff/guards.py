@@ -1,5 +1,5 @@
 """The checks before each page: `require(...)` returns the signed-in account, or raises
-`Refused`; one exception handler (`answer_refused`, registered by app.py) turns a
+`AccessRefused`; one exception handler (`answer_refused`, registered by app.py) turns a
 refusal into its response, so a handler reads top to bottom.
 
     not signed in                     -> SignInFirst: 303 to the sign-in page (?next=, the cookie cleared)
@@ -27,17 +27,17 @@ _NEXT = re.compile(r"/staff/[A-Za-z0-9/_.\-?=&%]*")
 Role = Literal["any", "reader", "admin"]
 
 
-class Refused(Exception):
+class AccessRefused(Exception):
     """A request answered without doing what it asked (see answer_refused)."""
 
 
-class SignInFirst(Refused):
+class SignInFirst(AccessRefused):
     def __init__(self, url: str, *, clear_cookie: bool) -> None:
         super().__init__(url)
         self.url, self.clear_cookie = url, clear_cookie
 
 
-class NotFound(Refused):
+class NotFound(AccessRefused):
     """404; with `what`, a page this account may not see, audited as refused."""
 
     def __init__(self, current: Current, what: str | None = None) -> None:
@@ -89,7 +89,7 @@ def may_see(ctx: StaffContext, current: Current, form_id: str) -> bool:
     return form_id in visible_forms(current.account, sorted(ctx.forms))
 
 
-async def answer_refused(ctx: StaffContext, request: Request, refused: Refused) -> Response:
+async def answer_refused(ctx: StaffContext, request: Request, refused: AccessRefused) -> Response:
     """The one answer to every refusal of the workspace (the audit row written here, once)."""
     if isinstance(refused, SignInFirst):
         cookie = cookie_header(ctx.settings, "", max_age=0) if refused.clear_cookie else None

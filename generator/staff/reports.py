@@ -45,7 +45,8 @@ SUBMISSIONS, RESPONSE_TIMES = "submissions", "response-times"  # the reports tha
 COMMENTS_SHOWN = 100  # the newest comments of a period, listed in alphabetical order
 
 
-def may_see(account: AccountRow, form_id: str) -> bool:
+def may_see_report(account: AccountRow, form_id: str) -> bool:
+    """Reports show counts, never a submission: viewers see every form's, caseworkers their forms'."""
     return account.role in ("admin", "viewer") or form_id in account.forms
 
 
@@ -102,10 +103,10 @@ class Reports:
 
     def forms_with_reports(self, account: AccountRow) -> list[str]:
         return [form_id for form_id in sorted(self.ctx.forms)
-                if may_see(account, form_id) and report_fields(self.ctx.forms[form_id])[0]]
+                if may_see_report(account, form_id) and report_fields(self.ctx.forms[form_id])[0]]
 
     def visible(self, account: AccountRow) -> list[Form]:
-        return [self.ctx.forms[f] for f in sorted(self.ctx.forms) if may_see(account, f)]
+        return [self.ctx.forms[f] for f in sorted(self.ctx.forms) if may_see_report(account, f)]
 
     def title(self, report_id: str, lang: str) -> str:
         _ = i18n.translations(lang).gettext
@@ -134,7 +135,7 @@ class Reports:
         form = self.ctx.forms.get(report_id)
         if form is None or not report_fields(form)[0]:
             raise NotFound(current)
-        if not may_see(current.account, report_id):
+        if not may_see_report(current.account, report_id):
             raise NotFound(current, f"report of {report_id}")
         return current, report_id
 

@@ -13,10 +13,6 @@ async def form_data(request: Request) -> dict[str, str]:
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
-def client_of(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def signed_out_lang(request: Request) -> str:
     """?lang= on the pages before sign-in, else the default language."""
     lang = request.query_params.get("lang", "")

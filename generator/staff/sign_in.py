@@ -22,7 +22,7 @@ from . import templates
 from .accounts import AccountError, Setup
 from .context import StaffContext
 from .guards import SignInFirst, require, safe_next
-from .request_data import client_of, form_data, signed_out_lang
+from .request_data import form_data, signed_out_lang
 from .sessions import COOKIE, Current, cookie_header
 
 
@@ -42,7 +42,7 @@ class SignInPages:
         ]
 
     def limited(self, request: Request) -> bool:
-        return bool(self.limiter and self.limiter.check(client_of(request)))
+        return bool(self.limiter and self.limiter.check(protection.client_address(request)))
 
     # -- sign-in and out ------------------------------------------------------------
 
@@ -58,11 +58,11 @@ class SignInPages:
         target = safe_next(data.get("next"))
         if self.limited(request):
             await ctx.run(ctx.audit, "unknown", "staff-sign-in-failure",
-                          f"client over the sign-in limit client={client_of(request)}")
+                          f"client over the sign-in limit client={protection.client_address(request)}")
             return ctx.pages.page(request, "sign_in.html", lang, status=429, next=target, ended=False,
                                   problem=templates.problem_text("sign-in-failed", lang), email=data.get("email", ""))
         result = await ctx.run(ctx.accounts.sign_in, data.get("email", ""), data.get("password", ""),
-                               data.get("code", ""), client=client_of(request))
+                               data.get("code", ""), client=protection.client_address(request))
         if result.account is None:
             return ctx.pages.page(request, "sign_in.html", lang, status=400, next=target, ended=False,
                                   problem=templates.problem_text("sign-in-failed", lang), email=data.get("email", ""))
@@ -71,8 +71,9 @@ class SignInPages:
         if old is not None:
             await ctx.run(ctx.sessions.end, old)
         token = await ctx.run(ctx.sessions.start, result.account)
+        used = "recovery code" if result.used_recovery_code else "code"
         await ctx.run(ctx.audit, result.account.email, "staff-sign-in",
-                      f"{'recovery code' if result.used_recovery_code else 'code'} client={client_of(request)}")
+                      f"{used} client={protection.client_address(request)}")
         return ctx.pages.redirect(target, cookie=cookie_header(ctx.settings, token))
 
     async def sign_out(self, request: Request) -> Response:
@@ -91,7 +92,7 @@ class SignInPages:
     async def setup_page(self, request: Request) -> Response:
         lang = signed_out_lang(request)
         token = request.path_params["token"]
-        setup = await self.ctx.run(self.ctx.accounts.setup, token, client=client_of(request))
+        setup = await self.ctx.run(self.ctx.accounts.setup, token, client=protection.client_address(request))
         if setup is None:
             return self.ctx.pages.page(request, "problem.html", lang, status=404, problem="link-invalid")
         return self.setup_form(request, lang, setup, problems=[])
@@ -112,7 +113,7 @@ class SignInPages:
         if self.limited(request):
             return ctx.pages.page(request, "problem.html", lang, status=429, problem="rate-limited")
         data = await form_data(request)
-        setup = await ctx.run(ctx.accounts.setup, token, client=client_of(request))
+        setup = await ctx.run(ctx.accounts.setup, token, client=protection.client_address(request))
         if setup is None:
             return ctx.pages.page(request, "problem.html", lang, status=404, problem="link-invalid")
         password, confirm = data.get("password", ""), data.get("password_confirm", "")
@@ -130,7 +131,8 @@ class SignInPages:
         assert account is not None  # its setup was just completed
         await ctx.run(ctx.store.update_account, account.id, language=lang)
         token_value = await ctx.run(ctx.sessions.start, account)
-        await ctx.run(ctx.audit, account.email, "staff-sign-in", f"after setup client={client_of(request)}")
+        await ctx.run(ctx.audit, account.email, "staff-sign-in",
+                      f"after setup client={protection.client_address(request)}")
         response = ctx.pages.page(request, "recovery_codes.html", lang, codes=codes, current=Current(account, ""))
         response.headers.append("Set-Cookie", cookie_header(ctx.settings, token_value))
         return response

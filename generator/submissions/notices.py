@@ -119,6 +119,15 @@ class OutboxPlanner:
         return [PlannedMessage("state-change", address, language, notice.detail())]
 
 
+def check_wired(store: Store, forms: Mapping[str, Any], *, email: bool) -> None:
+    """A store handed to an app that causes messages must have been opened with a planner
+    (its opener decides: endpoint/commands.py, staff/commands.py); otherwise every message
+    the app causes would be lost without a word."""
+    if store.outbox_planner is None and OutboxPlanner.needed(forms, email=email):
+        raise ValueError("the store was opened without an outbox planner, but these forms and settings cause "
+                         "messages: open it with planner=OutboxPlanner.if_needed(forms, email=...)")
+
+
 def state_change_messages(store: Store, form: Any, sub: Submission, notice: StateNotice,
                           language: str | None = None) -> list[PlannedMessage]:
     """The messages a case entering the state of `notice` causes (none when notifications

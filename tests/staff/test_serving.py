@@ -106,3 +106,24 @@ def test_staff_serve_opens_its_store_with_its_own_planner(forms_root: Path, tmp_
             assert (planner.email if planner else None) == (True if notify else None)
         finally:
             store.close()
+
+
+def test_a_store_without_the_planner_its_app_needs_is_refused_at_once(forms: dict[str, Any], forms_root: Path,
+                                                                      tmp_path: Path) -> None:
+    """The opener gives the store its planner; an app handed a store opened without one, while
+    its settings send e-mail, would lose every message it causes: it refuses to be built."""
+    import pytest
+
+    from generator.core.config import StaffSettings
+    from generator.staff.app import create_app
+    from generator.submissions.secure_store import open_secure_store
+
+    settings = StaffSettings(root=forms_root, database_url=f"sqlite:///{tmp_path / 'bare.db'}", notify_email=True)
+    store = open_secure_store(settings, forms, create_keys=True)  # no planner
+    try:
+        with pytest.raises(ValueError, match="opened without an outbox planner"):
+            create_app(settings=settings, forms=forms, store=store)
+        quiet = StaffSettings(root=forms_root, database_url=settings.database_url)  # no e-mail, no webhooks
+        assert create_app(settings=quiet, forms=forms, store=store) is not None
+    finally:
+        store.close()
