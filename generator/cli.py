@@ -31,6 +31,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from .core.organisation import unfilled_message
     from .core.problems import ContentError
     from .site.build import build_site
 
@@ -38,6 +39,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         report = build_site(args.root, site_dir=args.site_dir, strict=args.strict)
     except ContentError as exc:
         _print_problems(exc.problems)
+        if args.strict and unfilled_message(exc.problems):
+            print(unfilled_message(exc.problems), file=sys.stderr)
         print("The site was not built; the previous site/ is unchanged.", file=sys.stderr)
         return 1
     _print_problems(report.warnings)
