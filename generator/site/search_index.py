@@ -11,7 +11,8 @@ rest of the build put together (docs/benchmarks.md).
 
 A section starts at each h1-h3 heading; deeper headings stay in their section's
 text. Markup the index reads, set by templates:
-- `data-search-title="..."` on the page's h1: the title results show for the page.
+- `data-search-title="..."` on the page's h1: the title the index reads for the page
+  (results show the h1 itself: "Privacy notice: Contact us").
 - `data-search-weight="0.5"` on the h1: every section of the page counts for half.
 """
 from __future__ import annotations
@@ -51,7 +52,7 @@ class SearchIndex:
         self.partial = site_dir.with_name(f".{site_dir.name}.search-index.partial")
         self.out = self.partial.open("w", encoding="utf-8")
         self.out.write('{"sections":[')
-        self.pages: list[list[str]] = []       # [url, title]
+        self.pages: list[list[str]] = []       # [url, title] or [url, title, title shown]
         self.count = 0                         # sections: [page number, anchor, title, text, weight]
 
     def add_page(self, url: str, title: str, page_html: str) -> None:
@@ -63,6 +64,7 @@ class SearchIndex:
         number = len(self.pages)
         weight = 1.0
         page_title = title
+        shown = ""  # the title results show, when the index reads another
         cuts = list(_HEADING.finditer(article))
         top = _text(article[:cuts[0].start()] if cuts else article)  # above the first heading, or all
         if top or not cuts:
@@ -71,12 +73,15 @@ class SearchIndex:
             attributes = dict(_ATTRIBUTE.findall(heading.group(2)))
             end = cuts[i + 1].start() if i + 1 < len(cuts) else len(article)
             anchor = attributes.get("id", "")
+            section_title = _text(heading.group(3))
             if heading.group(1) == "1":  # the page's own title: results link to the page itself
                 anchor = ""
-                page_title = html.unescape(attributes.get("data-search-title", page_title))
+                if "data-search-title" in attributes:  # what the index reads; results show the h1
+                    shown = section_title
+                    page_title = section_title = html.unescape(attributes["data-search-title"])
                 weight = float(attributes.get("data-search-weight", weight))
-            self._section([number, anchor, _text(heading.group(3)), _text(article[heading.end():end]), weight])
-        self.pages.append([url, page_title])
+            self._section([number, anchor, section_title, _text(article[heading.end():end]), weight])
+        self.pages.append([url, page_title, shown] if shown else [url, page_title])
 
     def _section(self, section: list) -> None:
         self.out.write(("," if self.count else "") + json.dumps(section, ensure_ascii=False, separators=(",", ":")))
