@@ -101,11 +101,13 @@ async function load() {
   const byPage = data.pages.map(([url, title, shown], id) => ({
     id, url, title, shown: shown || title, headings: [], text: [], weight: 1,
   }));
-  const sections = data.sections.map(([page, anchor, title, text, weight], id) => {
+  // A section's form text (labels, hints, choices) is searched but never shown:
+  // a result's excerpt reads the page's sentences.
+  const sections = data.sections.map(([page, anchor, title, text, weight, form = ""], id) => {
     byPage[page].headings.push(title);
-    byPage[page].text.push(text);
+    byPage[page].text.push(text, form);
     byPage[page].weight = weight;
-    return { id, page, anchor, title, text, weight };
+    return { id, page, anchor, title, text, form, weight };
   });
   const pageIndex = new MiniSearch({
     fields: ["title", "headings", "text"], storeFields: ["url", "shown", "weight"], processTerm: terms,
@@ -114,7 +116,7 @@ async function load() {
   });
   pageIndex.addAll(byPage);
   const sectionIndex = new MiniSearch({
-    fields: ["title", "text"], storeFields: ["page", "anchor", "title", "weight"], processTerm: terms,
+    fields: ["title", "text", "form"], storeFields: ["page", "anchor", "title", "weight"], processTerm: terms,
     searchOptions: { ...SEARCH_OPTIONS, boost: { title: 3 } },
   });
   sectionIndex.addAll(sections);
@@ -226,8 +228,11 @@ function tiered(miniSearch, planned) {
 export async function search(query) {
   const { pageIndex, sectionIndex, sections, words, synonyms } = await index();
   const planned = plan(query, words, synonyms);
+  // unsure: found only through a root (no query word as typed or by its stem), which
+  // may be another word ("تجهيزه" for "أجهزة"): the page marks it (show()).
   const found = tiered(pageIndex, planned).map((hit) => ({
-    id: hit.id, url: hit.url, title: hit.shown, tiers: hit.tiers, rank: hit.rank, sections: [],
+    id: hit.id, url: hit.url, title: hit.shown, tiers: hit.tiers, terms: hit.terms,
+    unsure: GROUP[Math.min(...hit.tiers)] === GROUP[ROOT], sections: [],
   }));
   const shown = new Map(found.slice(0, MAX_PAGES).map((result) => [result.id, result]));
   for (const hit of tiered(sectionIndex, planned)) {
@@ -275,8 +280,8 @@ function excerpt(text, matched) {
 // {placeholders} filled in one pass, so a query holding "{count}" or "$&" stays as typed.
 function say(root, name, values = {}) {
   const digits = root.dataset.digits;
-  return root.dataset[name].replace(/\{(query|count)\}/g, (_, key) =>
-    key === "count" ? String(values.count).replace(/[0-9]/g, (d) => digits[d]) : values.query);
+  return root.dataset[name].replace(/\{(query|count|words)\}/g, (_, key) =>
+    key === "count" ? String(values.count).replace(/[0-9]/g, (d) => digits[d]) : values[key]);
 }
 
 function show(root, query, results) {
@@ -285,9 +290,11 @@ function show(root, query, results) {
   list.replaceChildren();
   if (!query) {
     status.textContent = "";
+    root.querySelector(".qalb-search__none").hidden = true;
     return;
   }
   status.textContent = say(root, results.length ? "found" : "none", { query, count: results.length });
+  root.querySelector(".qalb-search__none").hidden = results.length > 0;
   for (const result of results.slice(0, MAX_PAGES)) {
     const item = document.createElement("li");
     item.className = "qalb-search__result";
@@ -298,6 +305,13 @@ function show(root, query, results) {
     title.textContent = result.title;
     heading.append(title);
     item.append(heading);
+    if (result.unsure) {
+      item.classList.add("qalb-search__result--unsure");
+      const note = document.createElement("p");
+      note.className = "qalb-search__unsure";
+      note.textContent = say(root, "unsure", { words: result.terms.join(root.dataset.separator) });
+      item.append(note);
+    }
     const sections = document.createElement("ul");
     sections.className = "qalb-search__sections";
     for (const section of result.sections) {
