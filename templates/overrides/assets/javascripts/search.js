@@ -276,6 +276,21 @@ function excerpt(text, matched) {
   return out;
 }
 
+// The words a result matched, as its excerpts write them (طبية, not the index's طبيه);
+// words only in its form's labels as the index has them.
+function asWritten(result) {
+  const matched = new Set(result.terms);
+  const out = new Map();
+  for (const section of result.sections) {
+    for (const word of section.text.split(/\s+/)) {
+      const core = WORD.exec(word)[2];
+      const found = core ? terms(core) : null;
+      if (found !== null && matched.has(found) && !out.has(found)) out.set(found, core);
+    }
+  }
+  return [...out.values(), ...result.terms.filter((term) => !out.has(term))]; // the rest as indexed
+}
+
 // A message from the page's data-* attributes (translated at build), its
 // {placeholders} filled in one pass, so a query holding "{count}" or "$&" stays as typed.
 function say(root, name, values = {}) {
@@ -309,7 +324,7 @@ function show(root, query, results) {
       item.classList.add("qalb-search__result--unsure");
       const note = document.createElement("p");
       note.className = "qalb-search__unsure";
-      note.textContent = say(root, "unsure", { words: result.terms.join(root.dataset.separator) });
+      note.textContent = say(root, "unsure", { words: asWritten(result).join(root.dataset.separator) });
       item.append(note);
     }
     const sections = document.createElement("ul");
