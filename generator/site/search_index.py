@@ -14,6 +14,7 @@ text. Markup the index reads, set by templates:
 - `data-search-title="..."` on the page's h1: the title the index reads for the page
   (results show the h1 itself: "Privacy notice: Contact us").
 - `data-search-weight="0.5"` on the h1: every section of the page counts for half.
+- `<ul data-search="form">`: a list of a form's labels, indexed with the form's text.
 """
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ _ARTICLE = re.compile(r'<article class="md-content__inner md-typeset"[^>]*>(.*)<
 _HEADING = re.compile(r"<h([1-3])((?:\s[^>]*)?)>(.*?)</h\1>", re.S)
 # Not text a person reads on the page (option lists are the form's, not a topic).
 _DROP = re.compile(r"<(script|style|noscript|template|select)\b.*?</\1>", re.S)
-_FORM = re.compile(r"<form\b.*?</form>", re.S)
+# A form, or a list a template marks as its labels (the privacy notice's "What the form asks for").
+_FORM = re.compile(r'<form\b.*?</form>|<ul data-search="form">.*?</ul>', re.S)
 _ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
 # Tags that end a block of text become a space, with the whitespace around them
 # (one pass: a separate whitespace pass over megabytes of text cost twice as much);
