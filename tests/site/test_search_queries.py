@@ -198,15 +198,20 @@ def test_an_empty_result_offers_the_contact_page_and_the_help_form(search_page):
 
 def test_excerpts_come_from_the_text_not_the_forms_labels(built_site):
     """A form's labels, hints and choices are searched (the form text of its section)
-    but never make a result's excerpt."""
+    but never make a result's excerpt, on the form and on its privacy notice."""
     for prefix, lang in [("", "ar"), ("en/", "en")]:
         index = json.loads((built_site / prefix / "search/index.json").read_text(encoding="utf-8"))
         pages = {page[0]: number for number, page in enumerate(index["pages"])}
         for form_file in sorted((PROJECT_ROOT / "forms").glob("*.yml")):
             form = yaml.safe_load(form_file.read_text(encoding="utf-8"))
-            sections = [s for s in index["sections"] if s[0] == pages[f"forms/{form_file.stem}/"]]
-            text = " ".join(s[3] for s in sections)
-            form_text = " ".join(s[5] for s in sections if len(s) > 5)
             labels = [field["ui"]["label"][lang] for field in form["schema"]["fields"]]
-            assert [label for label in labels if label in text] == [], form_file.name
-            assert all(label in form_text for label in labels), form_file.name
+            # The form's page, and its privacy notice's list of the form's questions.
+            for url in (f"forms/{form_file.stem}/", f"forms/{form_file.stem}/privacy/"):
+                sections = [s for s in index["sections"] if s[0] == pages[url]]
+                text = " ".join(s[3] for s in sections)
+                form_text = " ".join(s[5] for s in sections if len(s) > 5)
+                assert all(label in form_text for label in labels), url
+                if url.endswith("/privacy/"):  # its prose may say "your name": no run of labels
+                    assert all(f"{a} {b}" not in text for a, b in zip(labels, labels[1:])), url
+                else:
+                    assert [label for label in labels if label in text] == [], url
