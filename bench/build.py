@@ -289,7 +289,7 @@ def rendered_markdown(root: Path) -> tuple[dict[str, dict[str, str]], object]:
     result: dict[str, dict[str, str]] = {}
     for lang in i18n.LANGUAGE_CODES:
         files = render_site(root, content, forms, settings, lang).files
-        files.update(_markdown_pages(content, forms, lang))
+        files.update(_markdown_pages(content, forms, lang, settings))
         if render_form is not None:  # what generator/site/mkdocs_hooks.py does in the HTML
             def fill(match: re.Match[str], lang: str = lang) -> str:
                 form = forms[match.group(1)]
@@ -300,7 +300,7 @@ def rendered_markdown(root: Path) -> tuple[dict[str, dict[str, str]], object]:
     return result, settings
 
 
-def _markdown_pages(content, forms: dict, lang: str) -> dict[str, str]:
+def _markdown_pages(content, forms: dict, lang: str, settings) -> dict[str, str]:
     """Services, FAQ and charter as Markdown, for Hugo to parse.
 
     Our generator writes these three pages as HTML (generator/site/markup.py), which
@@ -308,10 +308,10 @@ def _markdown_pages(content, forms: dict, lang: str) -> dict[str, str]:
     Markdown our templates wrote before that (bench/hugo/pages/, with their
     heading ids, lists and button), so it parses and builds the toc as MkDocs did.
     """
-    from generator.site.pages import collection_pages, template_environment
+    from generator.site.pages import collection_pages, setting_lines, template_environment
 
     env = template_environment(Path(__file__).with_name("hugo"), lang)
-    common = {"lang": lang, "forms": forms,
+    common = {"lang": lang, "forms": forms, "setting_lines": lambda key: setting_lines(settings, key, lang),
               "channel_names": {c.id: c.t(lang) for c in content.items("channels.yml")}}
     # The same pages and items as our generator's, each from its Markdown twin (x.html.j2 -> x.md.j2).
     return {path: env.get_template(name.replace(".html.j2", ".md.j2")).render(**common, **extra)

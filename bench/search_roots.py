@@ -54,7 +54,8 @@ def site_words(index: Path | None) -> list[str]:
             data = json.loads((Path(tmp) / "site/search/index.json").read_text(encoding="utf-8"))
     else:
         data = json.loads(index.read_text(encoding="utf-8"))
-    text = " ".join(f"{title} {body}" for _page, _anchor, title, body, _weight in data["sections"])
+    # [page, anchor, title, text, weight(, form text)]
+    text = " ".join(" ".join(str(part) for part in (section[2], section[3], *section[5:])) for section in data["sections"])
     return sorted(set(ARABIC_WORD.findall(text)))
 
 

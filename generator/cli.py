@@ -41,6 +41,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from .core.config import build_date
     from .core.environment import SettingsError
+    from .core.organisation import unfilled_message
     from .core.problems import ContentError
     from .site.build import build_site
 
@@ -51,6 +52,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 1
     except ContentError as exc:
         _print_problems(exc.problems)
+        if args.strict and unfilled_message(exc.problems):
+            print(unfilled_message(exc.problems), file=sys.stderr)
         print("The site was not built; the previous site/ is unchanged.", file=sys.stderr)
         return 1
     _print_problems(report.warnings)

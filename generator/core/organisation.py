@@ -13,10 +13,10 @@ import sys
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from .i18n import LANGUAGE_CODES
-from .problems import Problems, did_you_mean
+from .problems import Problem, Problems, did_you_mean
 from .yamlsource import LineDict, load_yaml_file
 
 SETTINGS_FILE = "content/settings.yml"
@@ -25,7 +25,12 @@ SETTINGS_FILE = "content/settings.yml"
 ORGANISATION_KEYS: dict[str, bool] = {
     "name": True, "short_name": True, "phone": False, "whatsapp": False, "email": False,
     "address": True, "opening_hours": True, "licence_number": False, "social": False,
+    "what_to_prepare": True,
 }
+# Keys the public pages show, as a placeholder while empty or missing (generator/site/pages.py LABELS).
+SHOWN = ("phone", "whatsapp", "email", "address", "opening_hours", "what_to_prepare")
+# Translated keys whose value in each language is a list of lines, not one line.
+LIST_KEYS = ("what_to_prepare",)
 TOP_KEYS = ("site_url", "arabic_digits", "endpoint_url", "organisation", "working_days")
 REQUIRED_ORGANISATION = ("name", "short_name")
 DIGIT_CHOICES = ("default", "arab", "latn")
@@ -49,6 +54,12 @@ class Settings:
         if isinstance(value, dict) and lang:
             value = value.get(lang, "")
         return value if isinstance(value, str) else ""
+
+    def org_list(self, key: str, lang: str) -> list[str]:
+        """A translated list of lines (LIST_KEYS) in `lang`; [] when unfilled."""
+        value = self.organisation.get(key) or {}
+        lines = value.get(lang) if isinstance(value, dict) else None
+        return [str(line) for line in lines] if isinstance(lines, list) else []
 
     @property
     def social(self) -> dict[str, str]:
@@ -170,6 +181,9 @@ def _check_organisation(org: Any, parent: LineDict, problems: Problems) -> dict[
                 if not handle:
                     _placeholder(problems, value.line_of(network), f"social.{network}")
             continue
+        if key not in org and key in SHOWN:  # the pages show a placeholder for it
+            _placeholder(problems, org.line, key)
+            continue
         if translated:
             if not isinstance(value, LineDict):
                 if key in org:
@@ -177,7 +191,11 @@ def _check_organisation(org: Any, parent: LineDict, problems: Problems) -> dict[
                                    f'"{key}" needs one line per language: "ar:" and "en:".')
                 continue
             for lang in LANGUAGE_CODES:
-                if not value.get(lang):
+                if key in LIST_KEYS and value.get(lang) and not (
+                        isinstance(value.get(lang), list) and all(isinstance(v, str) and v for v in value[lang])):
+                    problems.error(SETTINGS_FILE, value.line_of(lang), "invalid-value",
+                                   f'"{key}.{lang}" must be a list of lines, each starting with "- ".')
+                elif not value.get(lang):
                     if key in REQUIRED_ORGANISATION:
                         problems.error(SETTINGS_FILE, value.line, "missing-translation",
                                        f'Add the "{lang}" text of organisation "{key}".')
@@ -188,7 +206,26 @@ def _check_organisation(org: Any, parent: LineDict, problems: Problems) -> dict[
     return dict(org)
 
 
+PLACEHOLDER = "placeholder"  # the problem code of an unfilled setting
+
+
+def unfilled_message(problems: Iterable[Problem]) -> str:
+    """What `build --strict` says when placeholders stop it: each one by name, in English and Arabic."""
+    found = [p for p in problems if p.code == PLACEHOLDER]
+    if not found:
+        return ""
+    keys = [(p.message.split('"')[1], p.line) for p in found]  # the message starts with the key: _placeholder()
+    names = ", ".join(f"{key} (line {line})" for key, line in keys)
+    names_ar = "، ".join(f"{key} (السطر {line})" for key, line in keys)
+    return (f"Not published: {len(found)} placeholder(s) in {SETTINGS_FILE} are not filled in yet: {names}. "
+            "Fill them in with the values the charity confirms, then build again; "
+            "without --strict the site shows them as placeholders (for a preview).\n"
+            f"لم يُنشر الموقع: في {SETTINGS_FILE} بيانات لم تُعبأ بعد ({len(found)}): {names_ar}. "
+            "املأها بالقيم التي تؤكدها الجمعية ثم ابنِ الموقع من جديد؛ "
+            "ومن غير ‎--strict‎ يعرضها الموقع علامات «يُضاف لاحقاً» (للمعاينة فقط).")
+
+
 def _placeholder(problems: Problems, line: int, key: str) -> None:
-    problems.warning(SETTINGS_FILE, line, "placeholder",
+    problems.warning(SETTINGS_FILE, line, PLACEHOLDER,
                      f'"{key}" is not filled in yet: the site shows a placeholder. '
                      "Fill it in when the charity confirms the value.")

@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 from generator.core.i18n import LANGUAGE_CODES
 from generator.core.organisation import Settings, load_settings
-from generator.core.problems import Problems
+from generator.core.problems import Problems, did_you_mean
 
 from .content import Content, ContentLoader
 from .search_synonyms import load_synonyms
@@ -67,6 +67,19 @@ def _check_form_references(project: Project) -> None:
             project.problems.error(service.file, service.line, "unknown-reference",
                                    f'"{service.id}" links to the form "{form_id}", but there is no '
                                    f"forms/{form_id}.yml.")
+        kinds = service.values.get("kinds")
+        form = project.forms.get(form_id) if form_id else None
+        if kinds and form is not None:
+            fields = {field.name: field for field in form.fields}
+            if kinds not in fields or not fields[kinds].options:
+                choices = [name for name, field in fields.items() if field.options]
+                project.problems.error(service.file, service.line, "unknown-reference",
+                                       f'"{service.id}" takes its kinds of help from the field "{kinds}" of '
+                                       f"forms/{form_id}.yml, but that form has no such field with choices."
+                                       f"{did_you_mean(str(kinds), choices)}")
+        elif kinds and not form_id:
+            project.problems.error(service.file, service.line, "missing-key",
+                                   f'"{service.id}" has "kinds:" but no "form:" to take them from.')
 
 
 # --- internal links ---------------------------------------------------------

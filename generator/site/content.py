@@ -36,7 +36,9 @@ class ItemSpec:
 
 SERVICE = ItemSpec(
     id_key="slug",
-    keys={"slug": str, "form": str, "channels": list},
+    # kinds: a field of the service's form whose choices are the kinds of help it offers;
+    # documents: true to list organisation.what_to_prepare (content/settings.yml) under "What to prepare".
+    keys={"slug": str, "form": str, "channels": list, "kinds": str, "documents": bool},
     required=("slug", "channels"),
     text={"title": str, "summary": str, "audience": str, "prepare": list, "steps": list, "timeline": str},
     required_text=("title", "summary", "audience", "prepare", "steps", "timeline"),
@@ -274,7 +276,8 @@ def _load_text(rel: str, item_id: str, lang: str, value: LineDict, spec: ItemSpe
 
 
 def _kind_name(kind: type) -> str:
-    return {str: "text", list: 'a list (lines starting with "- ")', int: "a whole number"}.get(kind, kind.__name__)
+    return {str: "text", list: 'a list (lines starting with "- ")', int: "a whole number",
+            bool: "true or false"}.get(kind, kind.__name__)
 
 
 def _load_pages(root: Path, content: Content, problems: Problems) -> None:

@@ -69,6 +69,11 @@ def placeholder(lang: str, what: str) -> Markup:
     return Markup('<span class="qalb-placeholder">%s</span>') % text
 
 
+def setting_lines(settings: Settings, key: str, lang: str) -> list[Any]:
+    """A list setting's lines in `lang`, or one placeholder line."""
+    return list(settings.org_list(key, lang)) or [placeholder(lang, LABELS[key](lang))]
+
+
 def render_site(root: Path, content: Content, forms: dict[str, Any], settings: Settings,
                 lang: str) -> RenderedSite:
     env = template_environment(root / "templates", lang)
@@ -85,6 +90,7 @@ def render_site(root: Path, content: Content, forms: dict[str, Any], settings: S
         "lang": lang,
         "settings": settings,
         "setting": setting,
+        "setting_lines": lambda key: setting_lines(settings, key, lang),
         "org_name": settings.org("name", lang),
         "number": lambda value: i18n.format_number(value, lang, digits),
         "date": lambda value: i18n.format_date(_as_date(value), lang, digits),
@@ -191,4 +197,5 @@ LABELS = {
     "email": lambda lang: i18n.gettext(lang, "e-mail address"),
     "address": lambda lang: i18n.gettext(lang, "address"),
     "opening_hours": lambda lang: i18n.gettext(lang, "opening hours"),
+    "what_to_prepare": lambda lang: i18n.gettext(lang, "the documents to bring"),
 }

@@ -11,8 +11,10 @@ rest of the build put together (docs/benchmarks.md).
 
 A section starts at each h1-h3 heading; deeper headings stay in their section's
 text. Markup the index reads, set by templates:
-- `data-search-title="..."` on the page's h1: the title results show for the page.
+- `data-search-title="..."` on the page's h1: the title the index reads for the page
+  (results show the h1 itself: "Privacy notice: Contact us").
 - `data-search-weight="0.5"` on the h1: every section of the page counts for half.
+- `<ul data-search="form">`: a list of a form's labels, indexed with the form's text.
 """
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ _ARTICLE = re.compile(r'<article class="md-content__inner md-typeset"[^>]*>(.*)<
 _HEADING = re.compile(r"<h([1-3])((?:\s[^>]*)?)>(.*?)</h\1>", re.S)
 # Not text a person reads on the page (option lists are the form's, not a topic).
 _DROP = re.compile(r"<(script|style|noscript|template|select)\b.*?</\1>", re.S)
+# A form, or a list a template marks as its labels (the privacy notice's "What the form asks for").
+_FORM = re.compile(r'<form\b.*?</form>|<ul data-search="form">.*?</ul>', re.S)
 _ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
 # Tags that end a block of text become a space, with the whitespace around them
 # (one pass: a separate whitespace pass over megabytes of text cost twice as much);
@@ -51,8 +55,8 @@ class SearchIndex:
         self.partial = site_dir.with_name(f".{site_dir.name}.search-index.partial")
         self.out = self.partial.open("w", encoding="utf-8")
         self.out.write('{"sections":[')
-        self.pages: list[list[str]] = []       # [url, title]
-        self.count = 0                         # sections: [page number, anchor, title, text, weight]
+        self.pages: list[list[str]] = []       # [url, title] or [url, title, title shown]
+        self.count = 0                         # sections: [page number, anchor, title, text, weight(, form text)]
 
     def add_page(self, url: str, title: str, page_html: str) -> None:
         found = _ARTICLE.search(page_html)
@@ -63,22 +67,31 @@ class SearchIndex:
         number = len(self.pages)
         weight = 1.0
         page_title = title
+        shown = ""  # the title results show, when the index reads another
         cuts = list(_HEADING.finditer(article))
-        top = _text(article[:cuts[0].start()] if cuts else article)  # above the first heading, or all
-        if top or not cuts:
-            self._section([number, "", page_title, top, weight])
+        top, top_form = _split(article[:cuts[0].start()] if cuts else article)  # above the first heading, or all
+        if top or top_form or not cuts:
+            self._section([number, "", page_title, top, top_form, weight])
         for i, heading in enumerate(cuts):
             attributes = dict(_ATTRIBUTE.findall(heading.group(2)))
             end = cuts[i + 1].start() if i + 1 < len(cuts) else len(article)
             anchor = attributes.get("id", "")
+            section_title = _text(heading.group(3))
             if heading.group(1) == "1":  # the page's own title: results link to the page itself
                 anchor = ""
-                page_title = html.unescape(attributes.get("data-search-title", page_title))
+                if "data-search-title" in attributes:  # what the index reads; results show the h1
+                    shown = section_title
+                    page_title = section_title = html.unescape(attributes["data-search-title"])
                 weight = float(attributes.get("data-search-weight", weight))
-            self._section([number, anchor, _text(heading.group(3)), _text(article[heading.end():end]), weight])
-        self.pages.append([url, page_title])
+            self._section([number, anchor, section_title, *_split(article[heading.end():end]), weight])
+        self.pages.append([url, page_title, shown] if shown else [url, page_title])
 
     def _section(self, section: list) -> None:
+        """[page, anchor, title, text, form text, weight]: written [page, anchor, title, text, weight],
+        with the form's text last when there is any."""
+        form_text = section.pop(4)
+        if form_text:
+            section.append(form_text)
         self.out.write(("," if self.count else "") + json.dumps(section, ensure_ascii=False, separators=(",", ":")))
         self.count += 1
 
@@ -89,6 +102,15 @@ class SearchIndex:
         path = self.site_dir / INDEX_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
         self.partial.replace(path)
+
+
+def _split(fragment: str) -> tuple[str, str]:
+    """A section's text and, apart, its forms' text (labels, hints, choices): searched, never shown
+    as a result's excerpt, which reads the page's sentences (issue 35)."""
+    forms = _FORM.findall(fragment)
+    if not forms:
+        return _text(fragment), ""
+    return _text(_FORM.sub(" ", fragment)), " ".join(_text(form) for form in forms)
 
 
 def _text(fragment: str) -> str:

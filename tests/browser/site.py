@@ -59,8 +59,8 @@ def visit(tab, url: str) -> None:
     tab.goto(url, wait_until="load")
     if "/search/" in url:
         tab.wait_for_function("() => window.qalbSearch !== undefined")
-        if "?q=" in url:
-            tab.wait_for_selector(".qalb-search__link")
+        if "?q=" in url:  # results, or the links offered when there are none
+            tab.wait_for_selector(".qalb-search__link, .qalb-search__none:not([hidden])")
     tab.evaluate("() => document.fonts.ready.then(() => true)")
 
 

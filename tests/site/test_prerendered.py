@@ -265,7 +265,7 @@ def _old_and_new_pages(root: Path):
     tidy = lambda html: re.sub(r">\s+<", "><", html).strip()  # noqa: E731
     for lang in ("ar", "en"):
         new = render_site(root, project.content, project.forms, project.settings, lang).files
-        for path, markdown_text in bench_build._markdown_pages(project.content, project.forms, lang).items():
+        for path, markdown_text in bench_build._markdown_pages(project.content, project.forms, lang, project.settings).items():
             extensions, configs = markup.markdown_options(MKDOCS_YML)
             md = markdown.Markdown(extensions=extensions, extension_configs=configs)
 

@@ -134,10 +134,10 @@ def test_search_index_per_language(built_site):
                for prefix in ("", "en/")}
     pages = len(pages_of(built_site)) - 1  # every page but the search page itself
     for prefix, index in indexes.items():
-        urls = [url for url, _ in index["pages"]]
+        urls = [page[0] for page in index["pages"]]  # [url, title] or [url, title, title shown]
         assert len(urls) == pages and "search/" not in urls, prefix
         # Sections link to headings that exist on their page.
-        for number, anchor, _title, _text, _weight in index["sections"]:
+        for number, anchor, *_rest in index["sections"]:  # title, text, weight(, form text)
             if anchor:
                 page = (built_site / prefix / urls[number] / "index.html").read_text(encoding="utf-8")
                 assert f'id="{anchor}"' in page, (prefix, urls[number], anchor)

@@ -97,21 +97,26 @@ async function load() {
   const response = await fetch(new URL("index.json", location.href));
   if (!response.ok) throw new Error(`search/index.json: ${response.status}`);
   const data = await response.json();
-  const byPage = data.pages.map(([url, title], id) => ({ id, url, title, headings: [], text: [], weight: 1 }));
-  const sections = data.sections.map(([page, anchor, title, text, weight], id) => {
+  // A page's title as the index reads it and, when it differs, as results show it.
+  const byPage = data.pages.map(([url, title, shown], id) => ({
+    id, url, title, shown: shown || title, headings: [], text: [], weight: 1,
+  }));
+  // A section's form text (labels, hints, choices) is searched but never shown:
+  // a result's excerpt reads the page's sentences.
+  const sections = data.sections.map(([page, anchor, title, text, weight, form = ""], id) => {
     byPage[page].headings.push(title);
-    byPage[page].text.push(text);
+    byPage[page].text.push(text, form);
     byPage[page].weight = weight;
-    return { id, page, anchor, title, text, weight };
+    return { id, page, anchor, title, text, form, weight };
   });
   const pageIndex = new MiniSearch({
-    fields: ["title", "headings", "text"], storeFields: ["url", "title", "weight"], processTerm: terms,
+    fields: ["title", "headings", "text"], storeFields: ["url", "shown", "weight"], processTerm: terms,
     extractField: (doc, field) => (Array.isArray(doc[field]) ? doc[field].join(" ") : doc[field]),
     searchOptions: { ...SEARCH_OPTIONS, boost: { title: 3, headings: 2 } },
   });
   pageIndex.addAll(byPage);
   const sectionIndex = new MiniSearch({
-    fields: ["title", "text"], storeFields: ["page", "anchor", "title", "weight"], processTerm: terms,
+    fields: ["title", "text", "form"], storeFields: ["page", "anchor", "title", "weight"], processTerm: terms,
     searchOptions: { ...SEARCH_OPTIONS, boost: { title: 3 } },
   });
   sectionIndex.addAll(sections);
@@ -169,13 +174,18 @@ function plan(query, words, synonyms) {
   return planned;
 }
 
-// Every document that matches a word of the query, best first: first by the
-// best tier any query word matched in (a page with a query word as typed
-// always comes before pages that only have other forms of it, its root or a
-// synonym), then by the sum over the query words of MiniSearch's score (BM25,
-// with the field boosts and each page's weight) in the word's best tier,
-// weighted by that tier.
+// Every document that matches a word of the query, best first (issues 26, 35):
+// 1. by how many query words it has as typed or with the same stem (a page
+//    with both words of "لجنة البحث" before one with only the first);
+// 2. by the best tier any query word matched in, the word as typed and its
+//    stem counting as one ("suggestion" and "suggestions" are the same word):
+//    a page found only through a root, which may be another word
+//    ("تجهيزه" for "أجهزة"), or a synonym always comes after them;
+// 3. by the sum over the query words of MiniSearch's score (BM25, with the
+//    field boosts and each page's weight) in the word's best tier, weighted
+//    by that tier.
 const WEIGHT = [1, 0.5, 0.25, 0.2];
+const GROUP = [0, 0, 1, 2, 3]; // tier -> rank group: exact and stem together
 
 function tiered(miniSearch, planned) {
   const found = new Map();
@@ -191,20 +201,26 @@ function tiered(miniSearch, planned) {
         const score = tier === EXACT ? hit.score : hit.score / hit.terms.length;
         let doc = found.get(hit.id);
         if (doc === undefined) {
-          doc = { hit, tiers: planned.map(() => NONE), scores: planned.map(() => 0), terms: new Set() };
+          doc = { hit, tiers: planned.map(() => NONE), scores: planned.map(() => [0, 0, 0, 0]), terms: new Set() };
           found.set(hit.id, doc);
         }
-        if (tier < doc.tiers[w]) [doc.tiers[w], doc.scores[w]] = [tier, score];
+        doc.tiers[w] = Math.min(doc.tiers[w], tier);
+        doc.scores[w][tier] = score;
         for (const term of hit.terms) doc.terms.add(term);
       }
     });
   });
+  // A word's score: as typed and by its stem together ("suggestions" in the text and
+  // "suggestion" in a heading both count), else in its best tier.
+  const wordScore = (tier, scores) => (tier <= STEMMED ? scores[EXACT] + WEIGHT[STEMMED] * scores[STEMMED]
+    : tier < NONE ? WEIGHT[tier] * scores[tier] : 0);
   const rank = (doc) => [
-    Math.min(...doc.tiers),
-    -doc.scores.reduce((sum, score, w) => sum + (doc.tiers[w] < NONE ? score * WEIGHT[doc.tiers[w]] : 0), 0),
+    -doc.tiers.filter((tier) => tier <= STEMMED).length,
+    GROUP[Math.min(...doc.tiers)],
+    -doc.scores.reduce((sum, scores, w) => sum + wordScore(doc.tiers[w], scores), 0),
   ];
   const ranked = [...found.values()].map((doc) => ({ ...doc.hit, terms: [...doc.terms], tiers: doc.tiers, rank: rank(doc) }));
-  return ranked.sort((a, b) => a.rank[0] - b.rank[0] || a.rank[1] - b.rank[1]);
+  return ranked.sort((a, b) => a.rank[0] - b.rank[0] || a.rank[1] - b.rank[1] || a.rank[2] - b.rank[2]);
 }
 
 // Every page found, best first; the first MAX_PAGES with their best few sections.
@@ -212,8 +228,11 @@ function tiered(miniSearch, planned) {
 export async function search(query) {
   const { pageIndex, sectionIndex, sections, words, synonyms } = await index();
   const planned = plan(query, words, synonyms);
+  // unsure: found only through a root (no query word as typed or by its stem), which
+  // may be another word ("تجهيزه" for "أجهزة"): the page marks it (show()).
   const found = tiered(pageIndex, planned).map((hit) => ({
-    id: hit.id, url: hit.url, title: hit.title, tiers: hit.tiers, sections: [],
+    id: hit.id, url: hit.url, title: hit.shown, tiers: hit.tiers, terms: hit.terms,
+    unsure: GROUP[Math.min(...hit.tiers)] === GROUP[ROOT], sections: [],
   }));
   const shown = new Map(found.slice(0, MAX_PAGES).map((result) => [result.id, result]));
   for (const hit of tiered(sectionIndex, planned)) {
@@ -257,12 +276,27 @@ function excerpt(text, matched) {
   return out;
 }
 
+// The words a result matched, as its excerpts write them (طبية, not the index's طبيه);
+// words only in its form's labels as the index has them.
+function asWritten(result) {
+  const matched = new Set(result.terms);
+  const out = new Map();
+  for (const section of result.sections) {
+    for (const word of section.text.split(/\s+/)) {
+      const core = WORD.exec(word)[2];
+      const found = core ? terms(core) : null;
+      if (found !== null && matched.has(found) && !out.has(found)) out.set(found, core);
+    }
+  }
+  return [...out.values(), ...result.terms.filter((term) => !out.has(term))]; // the rest as indexed
+}
+
 // A message from the page's data-* attributes (translated at build), its
 // {placeholders} filled in one pass, so a query holding "{count}" or "$&" stays as typed.
 function say(root, name, values = {}) {
   const digits = root.dataset.digits;
-  return root.dataset[name].replace(/\{(query|count)\}/g, (_, key) =>
-    key === "count" ? String(values.count).replace(/[0-9]/g, (d) => digits[d]) : values.query);
+  return root.dataset[name].replace(/\{(query|count|words)\}/g, (_, key) =>
+    key === "count" ? String(values.count).replace(/[0-9]/g, (d) => digits[d]) : values[key]);
 }
 
 function show(root, query, results) {
@@ -271,9 +305,11 @@ function show(root, query, results) {
   list.replaceChildren();
   if (!query) {
     status.textContent = "";
+    root.querySelector(".qalb-search__none").hidden = true;
     return;
   }
   status.textContent = say(root, results.length ? "found" : "none", { query, count: results.length });
+  root.querySelector(".qalb-search__none").hidden = results.length > 0;
   for (const result of results.slice(0, MAX_PAGES)) {
     const item = document.createElement("li");
     item.className = "qalb-search__result";
@@ -284,6 +320,13 @@ function show(root, query, results) {
     title.textContent = result.title;
     heading.append(title);
     item.append(heading);
+    if (result.unsure) {
+      item.classList.add("qalb-search__result--unsure");
+      const note = document.createElement("p");
+      note.className = "qalb-search__unsure";
+      note.textContent = say(root, "unsure", { words: asWritten(result).join(root.dataset.separator) });
+      item.append(note);
+    }
     const sections = document.createElement("ul");
     sections.className = "qalb-search__sections";
     for (const section of result.sections) {

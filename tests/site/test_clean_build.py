@@ -1,0 +1,39 @@
+"""Issue 35 (item 8): a build of a fresh copy of the project changes no file it was given.
+
+`build` records the translation hashes in content/translations.lock.yml; a
+committed lock that is stale for any item makes every fresh clone's first
+build rewrite a tracked file. The copy gets the font cache (.build/, ignored by
+git, as a machine that built once has it) so the test costs one build.
+"""
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+from generator import PROJECT_ROOT
+from tests.conftest import copy_project
+
+# What the build may write: its output and its cache, both in .gitignore.
+WRITTEN = ("site", ".build")
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    return {str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(root.rglob("*"))
+            if path.is_file() and path.relative_to(root).parts[0] not in (*WRITTEN, "node_modules")}
+
+
+def test_a_build_of_a_fresh_copy_changes_no_file_it_was_given(tmp_path):
+    from generator.site.build import build_site
+
+    project = copy_project(tmp_path / "project")
+    if (PROJECT_ROOT / ".build" / "fonts").is_dir():
+        shutil.copytree(PROJECT_ROOT / ".build" / "fonts", project / ".build" / "fonts")
+    before = snapshot(project)
+    build_site(project)  # as `make build` does: into <root>/site, recording translations
+    after = snapshot(project)
+    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    assert changed == [], ("the build changed files of the project (for content/translations.lock.yml: "
+                           "run `python -m generator build` and commit the lock)")
+    assert (project / "site" / "index.html").exists()
