@@ -37,7 +37,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def test_keys() -> tuple[Any, Any]:
-    """A data key and a lookup key made for one test (what storage.py loads from files)."""
+    """A data key and a lookup key made for one test (what secure_store.py loads from files)."""
     from generator.submissions import crypto
 
     return crypto.EncryptedCodec(crypto.DataKeys([crypto.new_key()])), crypto.LookupKey(crypto.new_key())
