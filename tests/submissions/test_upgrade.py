@@ -10,12 +10,16 @@ import dataclasses
 import datetime as dt
 import json
 import re
+import signal
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from generator import PROJECT_ROOT
 from generator.core.config import StorageSettings
 from generator.submissions import crypto, migrations
 from generator.submissions.records import Submission
@@ -141,7 +145,7 @@ def test_a_database_of_release_06ce3b6_counts_its_old_answers_as_answers_posted_
 
 
 class KilledCodec:
-    """The store's codec, until it has decrypted `left` answers: then the start is killed."""
+    """The store's codec, counting down the answers it decrypts (it stops the start at 0)."""
 
     def __init__(self, codec: Any, left: int) -> None:
         self.codec, self.left = codec, left
@@ -182,23 +186,53 @@ def values_rows(store: Store) -> int:
     return int(cur.fetchone()[0])
 
 
+#: A start that counts the old answers (secure_store's fill_report_values, batches of 5,
+#: progress on stderr) and is killed with SIGKILL when it is about to decrypt the 13th answer.
+KILLED_START = """
+import os, signal, sys
+from pathlib import Path
+from generator.submissions import crypto
+from generator.submissions.secure_store import fill_report_values
+from generator.submissions.store import Wiring, open_store
+from tests.support.fixtures import checked_forms
+
+url, key_file, root = sys.argv[1:]
+store = open_store(url, wiring=Wiring.of(checked_forms(Path(root)), time_zone="Asia/Riyadh"))
+codec = crypto.EncryptedCodec(crypto.DataKeys(crypto.read_keys(Path(key_file))))
+left = 12
+
+class Killing:
+    def __getattr__(self, name):
+        return getattr(codec, name)
+
+    def decode(self, stored, reference):
+        global left
+        if left == 0:
+            sys.stderr.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+        left -= 1
+        return codec.decode(stored, reference)
+
+store.codec = Killing()
+fill_report_values(store, batch=5)
+"""
+
+
 def test_a_start_killed_while_counting_goes_on_where_it_stopped(store_url: str, forms: dict[str, Any],
-                                                                tmp_path: Path) -> None:
+                                                                forms_root: Path, tmp_path: Path) -> None:
     store = upgraded_without_values(store_url, forms, tmp_path)
     try:
-        codec = store.codec
         answers = [s.answers for s in store.submissions("satisfaction")]
-        store.codec = KilledCodec(codec, left=12)  # two batches of 5 written, the third killed
-        notes: list[str] = []
-        with pytest.raises(KeyboardInterrupt):
-            fill_report_values(store, notes.append, batch=5)
-        assert values_rows(store) == 10
+        killed = subprocess.run([sys.executable, "-c", KILLED_START, store_url, str(tmp_path / "old-keys" / "data.key"),
+                                 str(forms_root)], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
+        assert killed.stderr.splitlines() == [
+            f"note: counting the report values of stored satisfaction submissions: {n} of 33" for n in (5, 10)]
+        assert values_rows(store) == 10  # two batches written, the third lost with the process
         assert "satisfaction" not in filled(store)  # taken off with the first batch: the counts are made again
-        assert notes == [f"note: counting the report values of stored satisfaction submissions: {n} of 33"
-                         for n in (5, 10)]
         # The next start: the 23 left, each decrypted once, then the counts.
-        store.codec = counting = KilledCodec(codec, left=10**6)
-        notes.clear()
+        store.codec = counting = KilledCodec(store.codec, left=10**6)
+        notes: list[str] = []
         assert fill_report_values(store, notes.append, batch=5) == {"satisfaction": 23}
         assert counting.left == 10**6 - 23
         assert notes[-2:] == ["note: counting the report values of stored satisfaction submissions: 23 of 23",
