@@ -81,7 +81,7 @@ def open_case(form: Form, submitted_at: dt.datetime, calendar: WorkingCalendar) 
 class CaseProblem(Exception):
     """A change the workflow does not allow; `code` keys the staff message."""
 
-    code: str  # not-allowed | reason-required | unknown-reason | note-required | no-workflow
+    code: str  # not-allowed | reason-required | unknown-reason | reason-not-taken | note-required | no-workflow
     detail: dict[str, str] = field(default_factory=dict)
 
 
@@ -108,7 +108,10 @@ def move(store: Store, form: Form, sub: Submission, *, to_state: str, actor: str
         if reason not in {r.id for r in workflow.reasons}:
             raise CaseProblem("unknown-reason", {"reason": reason})
     elif reason:
-        raise CaseProblem("not-allowed", {"reason": reason})
+        # Refused, not ignored: a reason chosen for a state that takes none most often means
+        # the wrong state was picked (a decline meant), and a move made anyway would tell the
+        # applicant of a state the caseworker did not mean, with the reason silently dropped.
+        raise CaseProblem("reason-not-taken", {"reason": reason, "to": to_state})
     if target.needs == "note" and not note:
         raise CaseProblem("note-required")
     # The webhooks told of state changes are queued in the change's own transaction.

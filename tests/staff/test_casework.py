@@ -76,6 +76,34 @@ def test_a_help_request_moves_through_every_state_with_a_reason_on_decline(
     assert "تقريرا" not in str(ws.store.audit_entries())  # the note's words are never audited
 
 
+def problem_of(page: str) -> str:
+    said = re.search(r'<div class="problem" role="alert" id="case-problem"><p>\s*(.*?)\s*</p>', page, re.S)
+    assert said, "no problem said on the page"
+    return said[1]
+
+
+def test_a_reason_chosen_for_a_state_that_takes_none_is_refused_in_both_languages(
+        both: Staff, forms: dict[str, Any]) -> None:
+    # Refused, not ignored: the reason most often means the wrong state was picked.
+    ws = both
+    reference = submit(ws, forms, "help-request", mobile=MOBILE)
+    said = {"ar": "الحالة التي اخترتها لا تحتاج إلى سبب. اختر «دون سبب»، أو اختر الحالة التي يخصّها هذا السبب.",
+            "en": "The state you chose takes no reason. Choose “No reason”, or the state the reason is for."}
+    with signed_in(ws, CW, "caseworker", ("help-request",)) as client:
+        for lang in ("ar", "en"):
+            home = client.get("/staff/")
+            assert client.post("/staff/language", data={"csrftoken": csrf(home.text), "lang": lang,
+                                                         "next": "/staff/"}).status_code == 303
+            refused = move(client, reference, "under-study", reason="outside-scope", note="typed words")
+            assert refused.status_code == 400
+            assert problem_of(refused.text) == said[lang]
+            assert '<option value="outside-scope" selected>' in refused.text  # what was chosen is kept
+            assert ">typed words</textarea>" in refused.text
+            assert case_of(ws, reference).case_state == "received"
+        assert move(client, reference, "under-study", reason="").status_code == 303
+    assert [e.to_state for e in ws.store.case_events(reference) if e.kind == "state"] == ["under-study"]
+
+
 def test_two_people_change_one_case_at_once_and_the_second_is_told(both: Staff, forms: dict[str, Any]) -> None:
     ws = both
     reference = submit(ws, forms, "help-request", mobile=MOBILE)

@@ -122,6 +122,12 @@ def test_the_workflow_refuses_what_it_does_not_allow(store: Any, forms: dict[str
         cases.move(store, form, sub, to_state="waiting-for-applicant", note="  ", actor="a", expected_version=1,
                    now=RECEIVED)
     assert refused.value.code == "note-required"
+    with pytest.raises(cases.CaseProblem) as refused:  # a reason for a state that takes none
+        cases.move(store, form, sub, to_state="referred", reason="outside-scope", actor="a", expected_version=1,
+                   now=RECEIVED)
+    assert (refused.value.code, refused.value.detail) == ("reason-not-taken", {"reason": "outside-scope",
+                                                                               "to": "referred"})
+    assert reload(store, sub).case_state == "under-study"
     cases.move(store, form, sub, to_state="declined", reason="outside-scope", actor="a", expected_version=1,
                now=RECEIVED)
     declined = reload(store, sub)

@@ -48,6 +48,9 @@ COLUMNS = tuple(f"v{i}" for i in range(1, MAX_REPORT_FIELDS + 1))  # the checker
 INSERT_VALUES = (f"INSERT INTO report_values (submission_id, form_id, submitted_at, fields, {', '.join(COLUMNS)}) "
                  f"SELECT id, form_id, submitted_at, ?, {', '.join('?' for _ in COLUMNS)} FROM submissions "
                  f"WHERE reference = ?")
+#: The same, or the values of the form's current fields written again over an older row (fill_report_values).
+UPSERT_VALUES = (f"{INSERT_VALUES} ON CONFLICT (submission_id) DO UPDATE SET fields = excluded.fields, "
+                 + ", ".join(f"{column} = excluded.{column}" for column in COLUMNS))
 STORED = f"form_id, submitted_at, fields, {', '.join(COLUMNS)}"  # what readers of stored rows select
 ADD_COUNTS = ("INSERT INTO report_counts (form_id, calendar, month, by_field, by_value, field, value, count) "
               "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
@@ -61,6 +64,11 @@ def report_fields_of(forms: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     """{form id: names of its `report: true` fields (the first 8)} for loaded forms."""
     return {form_id: tuple(f.name for f in form.fields if getattr(f, "report", False))[:len(COLUMNS)]
             for form_id, form in forms.items()}
+
+
+def fields_text(names: Sequence[str]) -> str:
+    """The `fields` column of a row written with these counted fields."""
+    return json.dumps(list(names))
 
 
 def report_roles_of(forms: Mapping[str, Any]) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
@@ -125,7 +133,7 @@ class ReportQueries(Database):
             names = fields.get(sub.form_id)
             if sub.status == "accepted" and names:
                 values = [stored_value(sub.answers.get(name)) for name in names]
-                rows.append((json.dumps(list(names)), *values, *([None] * (len(COLUMNS) - len(values))),
+                rows.append((fields_text(names), *values, *([None] * (len(COLUMNS) - len(values))),
                              sub.reference))
         return rows
 
@@ -149,6 +157,14 @@ class ReportQueries(Database):
                 sub = by_reference[reference]  # type: ignore[index]
                 self._count(counts, sub.form_id, sub.submitted_at, dict(zip(fields[sub.form_id], values)))
             self._add_counts(cur, counts)
+
+    def _rewrite_report_values(self, cur: Any, form_id: str, subs: Sequence[Submission]) -> None:
+        """Write the rows of stored submissions again (none yet, or made for other fields) and
+        have the form's counts made again (fill_report_counts), in the same transaction: a
+        start killed half-way leaves the counts to be made again at the next one."""
+        if rows := self._report_rows(subs):
+            cur.executemany(self._sql(UPSERT_VALUES), rows)
+        cur.execute(self._sql("DELETE FROM report_counts_filled WHERE form_id = ?"), (form_id,))
 
     def _count(self, counts: Counter[tuple[str, ...]], form_id: str, at: dt.datetime,
                values: Mapping[str, str | None], n: int = 1) -> None:
