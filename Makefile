@@ -43,8 +43,12 @@ check: setup
 serve: build
 	$(PY) -m generator run --host 127.0.0.1 --port 8000
 
+# Two pytest workers (pytest-xdist), a whole test file each at a time, so module fixtures
+# (a server, a chromium, a site build) are made once: the tests wait on browsers, servers
+# and subprocesses much of the time, and one process leaves the second core idle. Each
+# worker has its own temporary folders, PostgreSQL server and free ports.
 test: setup-test security lint
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 # One benchmark of bench/ (results in docs/benchmarks.md), e.g. `make bench B=search_roots ARGS="--show ours"`.
 # setup-test: some drive chromium.

@@ -125,6 +125,7 @@ def test_every_page_in_both_languages_passes_axe_keyboard_and_390px(
         staff: Callable[..., Staff], browser: Any, forms: dict[str, Any]) -> None:
     from tests.staff.test_messages import failed_alert_and_webhook
 
+    SEEN.clear()  # the inbox and case tests' page_checks add theirs too: check this test's pages only
     ws = staff()
     link = ws.add("admin@example.org")
     ws.add("worker@example.org", role="caseworker", forms=("enquiry",))

@@ -30,10 +30,14 @@ def postgres() -> Iterator[Postgres]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'submissions.db'}"
-    return request.getfixturevalue("postgres").new_database()
+        yield f"sqlite:///{tmp_path / 'submissions.db'}"
+        return
+    server = request.getfixturevalue("postgres")
+    url = server.new_database()
+    yield url
+    server.give_back(url)
 
 
 def test_keys() -> tuple[Any, Any]:

@@ -14,7 +14,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -46,17 +46,37 @@ class Postgres:
     folder: Path
     bin_dir: Path
     run_as: list[str]
+    given_back: list[str] = field(default_factory=list)  # databases of finished tests
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
     def new_database(self) -> str:
+        """An empty database for one test: one a finished test gave back, emptied, or a new one.
+
+        CREATE DATABASE copies ~8 MB: a third of a second each, and minutes at the end to
+        delete the ~170 copies of a full run. Dropping the one schema everything lives in
+        takes milliseconds. A database given back that anything is still connected to is
+        left alone: whatever holds the connection may still be using it.
+        """
         import psycopg
 
-        name = "t_" + uuid.uuid4().hex[:12]
         with psycopg.connect(self.url(), autocommit=True) as conn:
+            connected = {row[0] for row in conn.execute("SELECT datname FROM pg_stat_activity")}
+            for url in self.given_back:
+                if url.rsplit("/", 1)[1] not in connected:
+                    self.given_back.remove(url)
+                    with psycopg.connect(url, autocommit=True) as emptied:
+                        emptied.execute("DROP SCHEMA public CASCADE")
+                        emptied.execute("CREATE SCHEMA public")
+                    return url
+            name = "t_" + uuid.uuid4().hex[:12]
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
+
+    def give_back(self, url: str) -> None:
+        """A finished test's database, for new_database to empty and hand out again."""
+        self.given_back.append(url)
 
     def pg_ctl(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([*self.run_as, str(self.bin_dir / "pg_ctl"), "-D", str(self.folder / "data"), *args],
