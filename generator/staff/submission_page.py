@@ -95,7 +95,7 @@ async def case_box(ctx: StaffContext, sub: Submission, lang: str, current: Curre
         return {"case": None}
     workflow = form.workflow
     events = await ctx.run(ctx.store.case_events, sub.reference)
-    timeline = [{"at": when(ctx, e.at, lang), "actor": e.actor, "kind": e.kind,
+    timeline = [{"at": when(ctx, e.at, lang), "datetime": e.at.isoformat(), "actor": e.actor, "kind": e.kind,
                  "from": state_name(ctx, sub.form_id, e.from_state, lang),
                  "to": state_name(ctx, sub.form_id, e.to_state, lang),
                  "reason": _name(workflow.reasons, e.reason, lang), "assigned_to": e.assigned_to,

@@ -10,10 +10,11 @@ from typing import Any
 
 from generator import PROJECT_ROOT
 from tests.staff.conftest import Staff
-from tests.staff.test_browser import keyboard_problems, page_checks
+from tests.staff.test_browser import SEEN, keyboard_problems, page_checks
 from tests.staff.test_inbox import MOBILE, submit
 from tests.staff.test_inbox_browser import signed_in_tab
 from tests.support.samples import valid_answers
+from tests.support.vnu import vnu_errors_in_html
 
 SHOTS = PROJECT_ROOT / "screenshots" / "staff"
 
@@ -121,6 +122,7 @@ def test_the_case_pages_pass_axe_keyboard_and_390px_in_both_languages(both: Staf
     reference = submit(ws, forms, "help-request", mobile=MOBILE)
     ws.store.add_note(reference, note="اتصلت بالمتقدم وطلبت تقريرا طبيا", at=ws.clock(), actor="cw@example.org")
     SHOTS.mkdir(parents=True, exist_ok=True)
+    SEEN.clear()  # page_checks keeps each page's HTML: this test's pages are judged by vnu below
     problems: list[str] = []
     for width in (390, 1280):
         tab = signed_in_tab(browser, ws, width, email=f"admin{width}@example.org")
@@ -145,4 +147,5 @@ def test_the_case_pages_pass_axe_keyboard_and_390px_in_both_languages(both: Staf
                 tab.screenshot(path=str(SHOTS / f"enter-errors-{lang}-{width}.png"), full_page=True)
         finally:
             tab.context.close()
+    problems += vnu_errors_in_html(SEEN)  # valid HTML on every page this test visited
     assert not problems, "\n".join(problems)
