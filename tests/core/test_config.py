@@ -63,3 +63,14 @@ def test_a_command_says_which_variable_is_wrong(tmp_path: Path, monkeypatch: pyt
     assert read_settings(NotifySettings, tmp_path) is None
     said = capsys.readouterr().err.splitlines()
     assert len(said) == 2 and said[0] == said[1] and said[0].startswith("error: QALB_SMTP_URL must be")
+
+
+def test_the_endpoint_fault_point_is_off_unless_set_and_says_its_two_forms(tmp_path: Path) -> None:
+    assert Config(tmp_path, {}).endpoint.die_after_batches == 0
+    assert Config(tmp_path, {"QALB_ENDPOINT_FAULT": "after-commit"}).endpoint.die_after_batches == 1
+    assert Config(tmp_path, {"QALB_ENDPOINT_FAULT": " after-commit:40 "}).endpoint.die_after_batches == 40
+    for wrong in ("after-commit:0", "after-commit:", "before-send", "after-commit:x"):
+        with pytest.raises(SettingsError) as refused:
+            Config(tmp_path, {"QALB_ENDPOINT_FAULT": wrong}).section(EndpointSettings)
+        assert str(refused.value) == (f'QALB_ENDPOINT_FAULT is for tests only: after-commit or after-commit:N; '
+                                      f'got "{wrong}".')
