@@ -161,3 +161,29 @@ def test_two_replicas_remembering_one_schema_at_the_same_moment_both_succeed(sto
         assert len(store.schemas("contact")) == 1
     finally:
         other.close()
+
+
+def test_step_13_keeps_every_row_of_a_step_12_database(store_url: str) -> None:
+    from generator.submissions import migrations
+    from tests.support.fixtures import test_keys
+
+    codec, _ = test_keys()
+    store = open_store(store_url, codec=codec)
+    try:
+        with store._transaction() as cur:  # a database as release 12 left it
+            cur.execute(migrations.VERSION_TABLE)
+            for step in migrations.MIGRATIONS[:12]:
+                for statement in step.statements(store.dialect):
+                    cur.execute(statement)
+                cur.execute(store._sql("INSERT INTO schema_version (version, title) VALUES (?, ?)"),
+                            (step.version, step.title))
+        old = [make(), make("volunteer", status="suspected-spam")]
+        assert store.insert_batch(old) == old  # posts without a key never touch post_keys
+        assert store.migrate() == migrations.LATEST
+        assert [dataclasses.replace(s, id=None) for s in store.submissions(None, status=None)] == old
+        first = keyed("k-7")
+        store.insert_batch([first])
+        (again,) = store.insert_batch([retry(first)])
+        assert isinstance(again, Submission) and again.reference == first.reference and store.count() == 3
+    finally:
+        store.close()
