@@ -47,6 +47,10 @@ DEFAULT_SIGN_IN_LIMIT = "10/60"  # sign-in and setup posts per client address pe
 #: itself with SIGKILL there. after-commit: a message is queued (its submission
 #: committed) and about to be claimed; before-send: claimed, not yet handed to SMTP.
 FAULTS = ("after-commit", "before-send")
+#: The endpoint's fault-injection point (QALB_ENDPOINT_FAULT, tests only): "after-commit"
+#: or "after-commit:N" kills the process once its Nth batch of submissions is committed
+#: (N=1 by default), before any of them is answered: a retry must not store them twice.
+ENDPOINT_FAULT = re.compile(r"after-commit(?::([1-9][0-9]{0,8}))?\Z")
 #: A webhook's signing secret: QALB_WEBHOOK_<NAME>_SECRET_FILE (forms/model.py names it).
 WEBHOOK_SECRET_VARIABLE = re.compile(r"QALB_WEBHOOK_[A-Z0-9_]+_SECRET_FILE\Z")
 
@@ -105,6 +109,8 @@ class EndpointSettings(StorageSettings):
     status_limit: tuple[int, float] = (10, 3600.0)
     #: The proxies whose X-Forwarded-For uvicorn believes (QALB_FORWARDED_ALLOW_IPS).
     forwarded_allow_ips: str = "127.0.0.1"
+    #: Tests only (QALB_ENDPOINT_FAULT): SIGKILL after this many committed batches; 0: never.
+    die_after_batches: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -253,6 +259,7 @@ class Config:
             forwarded_allow_ips=self._forwarded_allow_ips,
             status_limit=rate_limit(self._get("QALB_STATUS_LIMIT", "10/3600"), "QALB_STATUS_LIMIT", "10/3600")
             or (10, 3600.0),
+            die_after_batches=_endpoint_fault(self._get("QALB_ENDPOINT_FAULT").strip()),
         )
 
     @functools.cached_property
@@ -340,6 +347,15 @@ def _hashes(text: str) -> frozenset[str]:
     return frozenset(hashes)
 
 
+def _endpoint_fault(value: str) -> int:
+    if not value:
+        return 0
+    match = ENDPOINT_FAULT.match(value)
+    if match is None:
+        raise SettingsError(f'QALB_ENDPOINT_FAULT is for tests only: after-commit or after-commit:N; got "{value}".')
+    return int(match.group(1) or 1)
+
+
 def _ours(name: str) -> bool:
     return name.startswith("QALB_") or name == "DATABASE_URL"
 
@@ -407,3 +423,4 @@ def source_date(env: Mapping[str, str]) -> dt.date | None:
 def build_date() -> dt.date | None:
     """The date a build carries: SOURCE_DATE_EPOCH's (source_date), None for today."""
     return source_date(os.environ)
+

@@ -38,11 +38,20 @@ from generator.core import i18n
 from generator.core.config import EndpointSettings, NotifySettings
 from generator.core.organisation import Settings as Organisation
 from generator.core.organisation import load_organisation
-from generator.forms import HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, Form, error_message, read_submission, render_form
+from generator.forms import (
+    HONEYPOT_FIELD,
+    KEY_FIELD,
+    LANG_FIELD,
+    NOTICE_FIELD,
+    Form,
+    error_message,
+    read_submission,
+    render_form,
+)
 from generator.submissions import audit, cases, tokens
 from generator.submissions.export import export_zip_counted
 from generator.submissions.notices import OutboxPlanner, check_wired
-from generator.submissions.records import Submission, consent_record, json_ready, utc_now
+from generator.submissions.records import Submission, consent_record, json_ready, post_digest, utc_now
 from generator.submissions.references import new_reference, normalise
 from generator.submissions.store import Store
 from generator.submissions.writer import WriterUnavailable
@@ -147,10 +156,15 @@ class Endpoint:
             lang = infer_language(request.headers.get("referer"))
         seen_notice = data.pop(NOTICE_FIELD, None)
         trap = data.pop(HONEYPOT_FIELD, "")
+        # A script's Idempotency-Key, or the key the form's script made when the page loaded:
+        # a post sent again with it (any replica, any number of times) is stored once.
+        posted_key = data.pop(KEY_FIELD, "")
+        key = request.headers.get("idempotency-key") or (posted_key if isinstance(posted_key, str) else "")
         # Unknown names come back as errors[""] = ["unknown-field"]: 422, nothing stored.
         result = read_submission(form, data)
         if not result.ok:
-            return self.invalid(form, lang, data, result.errors, as_json=wants_json)
+            return self.invalid(form, lang, data, result.errors, as_json=wants_json, post_key=key)
+        answers = json_ready(form.schema, result.row)
 
         at = utc_now()
         submission = Submission(
@@ -160,7 +174,8 @@ class Endpoint:
             # A filled honeypot looks like success to the sender but is kept apart for review:
             # browser autofill sometimes fills hidden fields for real people.
             status="suspected-spam" if _filled(trap) else "accepted",
-            answers=json_ready(form.schema, result.row),
+            answers=answers,
+            post_key=post_digest(form.id, key, answers) if key else None,
             # A case opens for an accepted submission; suspected spam gets one when staff release it.
             **(cases.open_case(form, at, context.calendar) if not _filled(trap) else {}),
         )
@@ -178,7 +193,7 @@ class Endpoint:
         return RedirectResponse(thanks, status_code=303, headers=NO_STORE)
 
     def invalid(self, form: Form, lang: str, data: dict[str, Any], errors: Mapping[str, list[str]], *,
-                as_json: bool) -> Response:
+                as_json: bool, post_key: str = "") -> Response:
         if as_json:
             listed = [{"field": name, "code": code, "message": error_message(form, name, code, lang)}
                       for name, codes in errors.items() for code in codes]
@@ -189,7 +204,8 @@ class Endpoint:
         # The form page's own link to its notice is relative; from /api/forms/<id> it must not be.
         privacy_url = urljoin(self.context.settings.site_url or "/",
                               public_pages.page_path(form.id, lang).lstrip("/") + "privacy/")
-        region = render_form(form, lang, action=action, privacy_url=privacy_url, values=known, errors=dict(errors))
+        region = render_form(form, lang, action=action, privacy_url=privacy_url, values=known, errors=dict(errors),
+                             post_key=post_key)
         return self.context.render.html(public_pages.error_page(shell, region, lang), 422,
                                         script_hashes=shell.script_hashes)
 

@@ -42,7 +42,7 @@ class EndpointContext:
                                            create_keys=True)
         return cls(
             settings=settings, forms=dict(forms), store=store,
-            writer=Writer(store, max_batch=settings.writer_max_batch),
+            writer=Writer(store, max_batch=settings.writer_max_batch, die_after_batches=settings.die_after_batches),
             organisation=organisation, calendar=WorkingCalendar.from_settings(organisation),
             shells=Shells(settings.site_dir, site_url=settings.site_url),
             limiter=RateLimiter(*settings.rate_limit) if settings.rate_limit else None,

@@ -18,12 +18,24 @@ from __future__ import annotations
 from .error_texts import error_message
 from .fields import PostedAnswers, group_posted, read_submission
 from .loading import load_forms
-from .model import FIELD_PREFIX, HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, RESERVED_NAMES, Form, FormField, Option, Rule
+from .model import (
+    FIELD_PREFIX,
+    HONEYPOT_FIELD,
+    KEY_FIELD,
+    LANG_FIELD,
+    NOTICE_FIELD,
+    RESERVED_NAMES,
+    Form,
+    FormField,
+    Option,
+    Rule,
+)
 from .render import reference_html, render_form, render_thanks
 
 __all__ = [
     "FIELD_PREFIX",
     "HONEYPOT_FIELD",
+    "KEY_FIELD",
     "LANG_FIELD",
     "NOTICE_FIELD",
     "RESERVED_NAMES",

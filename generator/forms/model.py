@@ -81,9 +81,12 @@ HONEYPOT_FIELD = "qalb_hp_extra"
 #: and the version of the privacy notice the page linked to.
 LANG_FIELD = "lang"
 NOTICE_FIELD = "privacy_notice"
+#: And the post's key, filled per page load by the form's script (form-key.js) and
+#: empty without JavaScript: a post sent again with it is stored once (db/post_keys.py).
+KEY_FIELD = "post_key"
 #: Names no form field may take: the hidden fields, the honeypot, and
 #: "reference", the column every submission has in the store and the export.
-RESERVED_NAMES = (LANG_FIELD, NOTICE_FIELD, HONEYPOT_FIELD, "reference")
+RESERVED_NAMES = (LANG_FIELD, NOTICE_FIELD, KEY_FIELD, HONEYPOT_FIELD, "reference")
 
 #: A privacy notice version as `Form.notice_version` writes it: "<form version>-<8 hex digits>".
 NOTICE_VERSION_RE = re.compile(r"[1-9][0-9]{0,8}-[0-9a-f]{8}\Z")

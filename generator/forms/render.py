@@ -5,7 +5,7 @@
 site build puts it in the form's page, and the endpoint swaps exactly that
 part when it shows the form again with the visitor's answers and errors.
 Both go through here, so the hidden fields (the page's language, the privacy
-notice version) and the link to the privacy notice are written in one place.
+notice version, the post's key) and the link to the privacy notice are written in one place.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from generator import PROJECT_ROOT
 
 from .controls import control_params
 from .error_texts import catalog, error_message
-from .model import HONEYPOT_FIELD, LANG_FIELD, LANGS, NOTICE_FIELD, Form
+from .model import HONEYPOT_FIELD, KEY_FIELD, LANG_FIELD, LANGS, NOTICE_FIELD, Form
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 START, END = "<!-- qalb-form:start -->", "<!-- qalb-form:end -->"
@@ -51,7 +51,8 @@ def _codes(value: Any) -> list[str]:
 
 def render_form(form: Form, lang: str, *, action: str, privacy_url: str = "privacy/",
                 values: Mapping[str, Any] | None = None, errors: Mapping[str, Any] | None = None,
-                prefix: Markup | str = "", more_errors: Sequence[Mapping[str, str]] = ()) -> str:
+                prefix: Markup | str = "", more_errors: Sequence[Mapping[str, str]] = (),
+                post_key: str = "") -> str:
     """The form in `lang`, posting to `action`.
 
     `privacy_url`: the form's privacy notice; the default is relative to the
@@ -63,6 +64,8 @@ def render_form(form: Form, lang: str, *, action: str, privacy_url: str = "priva
     `prefix`: markup put inside the <form> before the fields (the staff workspace's
     CSRF token and channel, when staff enter a request received elsewhere), and
     `more_errors` ({text, href}) the problems of those fields, first in the summary.
+    `post_key`: the key the page was posted with (the form shown again with its errors
+    keeps it: nothing was stored); empty on a new page, where the form's script fills it.
     """
     env = environment(lang)
     values, errors = values or {}, errors or {}
@@ -87,7 +90,7 @@ def render_form(form: Form, lang: str, *, action: str, privacy_url: str = "priva
         action=action,
         error_list=summary,
         controls=controls,
-        hidden={LANG_FIELD: lang, NOTICE_FIELD: form.notice_version},
+        hidden={LANG_FIELD: lang, NOTICE_FIELD: form.notice_version, KEY_FIELD: post_key},
         prefix=prefix,
         privacy_url=privacy_url,
         honeypot={"id": HONEYPOT_ID, "name": HONEYPOT_FIELD, "label": {"text": _("Leave this field empty")}},

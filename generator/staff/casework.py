@@ -24,7 +24,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from generator.core import i18n
-from generator.forms import HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, Form, group_posted, read_submission, render_form
+from generator.forms import (
+    HONEYPOT_FIELD,
+    KEY_FIELD,
+    LANG_FIELD,
+    NOTICE_FIELD,
+    Form,
+    group_posted,
+    read_submission,
+    render_form,
+)
 from generator.submissions import cases, notices
 from generator.submissions.db.cases import CaseChanged
 from generator.submissions.db.outbox import PlannedMessage
@@ -184,7 +193,7 @@ class Casework:
         answer_language = str(data.pop("answer_language", ""))
         if answer_language not in i18n.LANGUAGE_CODES:
             answer_language = current.account.language
-        for name in ("csrftoken", LANG_FIELD, NOTICE_FIELD, HONEYPOT_FIELD):
+        for name in ("csrftoken", LANG_FIELD, NOTICE_FIELD, KEY_FIELD, HONEYPOT_FIELD):
             data.pop(name, None)
         if channel not in dict(channels(ctx, current.account.language)):
             # Nothing is stored without its channel; the answers are checked all the same, so

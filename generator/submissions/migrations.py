@@ -395,6 +395,25 @@ MIGRATIONS: tuple[Migration, ...] = (
             "DELETE FROM report_counts_filled",
         ),
     ),
+    Migration(
+        13,
+        "the keys of retried posts, so a retry is stored once and answered with the first reference",
+        # post_keys: one row per stored post that carried a key (an Idempotency-Key header, or
+        # the key a form's script makes per page load), as a sha256 digest of the form, the key
+        # and the answers, never the key or an answer. A retry on any replica finds it and gets
+        # the submission's reference instead of a second submission; the primary key makes two
+        # replicas storing one key at once store it once. Kept 24 hours (db/post_keys.py),
+        # deleted with the submission by cascade (purge, subject delete).
+        sql=(
+            """CREATE TABLE post_keys (
+                digest TEXT PRIMARY KEY,
+                submission_id {serial_ref} NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+                created_at {time} NOT NULL
+            )""",
+            "CREATE INDEX post_keys_by_time ON post_keys (created_at)",
+            "CREATE INDEX post_keys_by_submission ON post_keys (submission_id)",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -8,6 +8,7 @@ export can read them back with the same field and get the same value.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any, Literal, Mapping
@@ -39,12 +40,21 @@ class Submission:
     #: How the request arrived: "website", or a channel of content/channels.yml when staff entered it.
     channel: str = "website"
     entered_by: str | None = None  # the staff member who entered a request from another channel
+    #: The post's key as `post_digest` makes it, when it carried one: a retry is stored once (db/post_keys.py).
+    post_key: str | None = None
 
     def __post_init__(self) -> None:
         if self.submitted_at.tzinfo is None:
             raise ValueError("submitted_at must be timezone-aware (UTC)")
         if self.status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}, not {self.status!r}")
+
+
+def post_digest(form_id: str, key: str, answers: Mapping[str, Any]) -> str:
+    """What is stored of a post's key: a digest of the form, the key and the answers (JSON-ready),
+    so the same key with other answers (a page sent again after an edit) is another post."""
+    text = json.dumps([form_id, key, answers], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def utc_now() -> dt.datetime:

@@ -20,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -36,13 +38,16 @@ class WriterUnavailable(RuntimeError):
 
 class Writer:
     def __init__(self, store: Store, *, max_batch: int = 512, max_pending: int = 10_000,
-                 checkpoint_interval: float = 0.1) -> None:
+                 checkpoint_interval: float = 0.1, die_after_batches: int = 0) -> None:
         if max_batch < 1 or max_pending < max_batch:
             raise ValueError("need max_batch >= 1 and max_pending >= max_batch")
         self.store = store
         self.max_batch = max_batch
         self.max_pending = max_pending
         self.checkpoint_interval = checkpoint_interval
+        #: The fault-injection point (QALB_ENDPOINT_FAULT, tests only): SIGKILL once this many
+        #: batches are committed, before their posts are answered; 0: never.
+        self.die_after_batches = die_after_batches
         self._queue: asyncio.Queue[tuple[Submission, asyncio.Future[Submission]] | None] | None = None
         self._task: asyncio.Task[None] | None = None
         self._checkpoints: asyncio.Task[None] | None = None
@@ -124,6 +129,9 @@ class Writer:
                 results = [exc] * len(batch)
             self.batches += 1
             self.last_batch_at = time.monotonic()
+            if self.batches == self.die_after_batches:
+                log.critical("QALB_ENDPOINT_FAULT=after-commit:%d: killing this process now", self.batches)
+                os.kill(os.getpid(), signal.SIGKILL)
             for (_, future), result in zip(batch, results, strict=True):
                 if future.done():
                     continue

@@ -10,6 +10,7 @@ the keyboard alone, and left-to-right phone, e-mail and ID fields in Arabic.
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -280,3 +281,41 @@ def test_phone_email_and_id_fields_read_left_to_right_on_arabic_pages(tabs, endp
                 submit(tab)
     assert ltr_fields, "no phone, e-mail or ID fields found in any form"
     assert not problems, "\n".join(problems)
+
+
+# The post's key (templates/overrides/assets/javascripts/form-key.js): made when the page loads.
+SEND_TWICE = """async () => {
+  const form = document.querySelector("form[data-qalb-form]");
+  const sent = [];
+  for (let i = 0; i < 2; i++) {  // the same page sent twice, as a retry after a lost answer sends it
+    const response = await fetch(form.action, {method: "POST", body: new URLSearchParams(new FormData(form))});
+    sent.push(response.url);
+  }
+  return sent;
+}"""
+CHANGED_AFTER_SENDING = """() => {
+  const form = document.querySelector("form[data-qalb-form]");
+  form.dispatchEvent(new Event("submit", {cancelable: true}));  // the listener sees a send; nothing is sent
+  form.dispatchEvent(new Event("input", {bubbles: true}));
+  return form.elements.post_key.value;
+}"""
+
+
+def test_a_form_page_sent_twice_is_stored_once_and_changed_answers_get_a_new_key(tabs, no_js_tab, endpoint, forms):
+    tab, form = tabs["phone"], forms["contact"]
+    keys = []
+    for _ in range(2):
+        tab.goto(form_url(endpoint, form.id, "ar"))
+        keys.append(tab.input_value("input[name='post_key']"))
+    assert all(re.fullmatch(r"[0-9a-f-]{32,36}", key) for key in keys) and keys[0] != keys[1], keys
+    fill(tab, form, answers(form, "ar"))
+    first, second = tab.evaluate(SEND_TWICE)
+    assert "/forms/contact/thanks/?ref=" in first and first == second  # one submission, one reference
+    reference = first.rsplit("=", 1)[1]
+    with sqlite3.connect(endpoint.database) as db:
+        stored = db.execute("SELECT count(*) FROM submissions s JOIN post_keys k ON k.submission_id = s.id "
+                            "WHERE s.reference = ?", (reference,)).fetchone()[0]
+    assert stored == 1
+    assert tab.evaluate(CHANGED_AFTER_SENDING) not in ("", keys[1])  # answers changed after a send: a new post
+    no_js_tab.goto(form_url(endpoint, form.id, "ar"))  # without JavaScript the field stays empty
+    assert no_js_tab.input_value("input[name='post_key']") == ""

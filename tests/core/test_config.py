@@ -86,3 +86,14 @@ def test_setup_links_and_staff_alerts_reach_the_workspace_however_its_url_is_giv
     config = Config(tmp_path, {"QALB_STAFF_URL": given})
     assert config.staff.base_url == "https://x.example/staff/"
     assert staff_link(config.notify.staff_url, "7KQ2M-X9PHD") == "https://x.example/staff/submissions/7KQ2M-X9PHD"
+
+
+def test_the_endpoint_fault_point_is_off_unless_set_and_says_its_two_forms(tmp_path: Path) -> None:
+    assert Config(tmp_path, {}).endpoint.die_after_batches == 0
+    assert Config(tmp_path, {"QALB_ENDPOINT_FAULT": "after-commit"}).endpoint.die_after_batches == 1
+    assert Config(tmp_path, {"QALB_ENDPOINT_FAULT": " after-commit:40 "}).endpoint.die_after_batches == 40
+    for wrong in ("after-commit:0", "after-commit:", "before-send", "after-commit:x"):
+        with pytest.raises(SettingsError) as refused:
+            Config(tmp_path, {"QALB_ENDPOINT_FAULT": wrong}).section(EndpointSettings)
+        assert str(refused.value) == (f'QALB_ENDPOINT_FAULT is for tests only: after-commit or after-commit:N; '
+                                      f'got "{wrong}".')

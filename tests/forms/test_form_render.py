@@ -8,7 +8,15 @@ from __future__ import annotations
 import pytest
 
 from generator.core import i18n
-from generator.forms import FIELD_PREFIX, HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, error_message, render_form
+from generator.forms import (
+    FIELD_PREFIX,
+    HONEYPOT_FIELD,
+    KEY_FIELD,
+    LANG_FIELD,
+    NOTICE_FIELD,
+    error_message,
+    render_form,
+)
 
 FORM_IDS = ("help-request", "volunteer", "satisfaction", "contact")
 LANGS = ("ar", "en")
@@ -109,7 +117,8 @@ def test_every_control_matches_its_schema(forms, parse_html, form_id, lang):
     assert element.has("novalidate")  # our messages, in the page's language, not the browser's
     assert not page.find(class_="qalb-error-summary")
     posted = {e.attrs["name"] for e in page.elements if e.tag in ("input", "select", "textarea")}
-    assert posted == {spec["name"] for spec in form.descriptor["fields"]} | {HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD}
+    hidden = {HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, KEY_FIELD}
+    assert posted == {spec["name"] for spec in form.descriptor["fields"]} | hidden
     optional = i18n.gettext(lang, "(optional)")
     for spec in form.descriptor["fields"]:
         field = form.field(spec["name"])
@@ -174,10 +183,15 @@ def test_the_form_says_its_language_and_notice_and_links_to_the_notice(forms, pa
     for errors in ({}, {form.fields[0].name: ["required"]}):  # the page, and the endpoint's second try
         page = parse_html(render_form(form, lang, action="/x", errors=errors))
         hidden = {e.attrs["name"]: e.attrs["value"] for e in page.find("input", type="hidden")}
-        assert hidden == {LANG_FIELD: lang, NOTICE_FIELD: form.notice_version}
+        # The post's key is empty on a new page (the form's script fills it, form-key.js).
+        assert hidden == {LANG_FIELD: lang, NOTICE_FIELD: form.notice_version, KEY_FIELD: ""}
         [link] = [a for a in page.find("a") if a.attrs["href"] == "privacy/"]
         assert link.text == i18n.gettext(lang, "Privacy notice")
         assert link.parent.tag == "p" and link.parent.parent.tag == "form"
+    # Shown again with its errors, the form keeps the key it was posted with: nothing was stored.
+    page = parse_html(render_form(form, lang, action="/x", errors={form.fields[0].name: ["required"]},
+                                  post_key="7f1c-k"))
+    assert [e.attrs["value"] for e in page.find("input", name=KEY_FIELD)] == ["7f1c-k"]
     page = parse_html(render_form(form, lang, action="/x", privacy_url="https://example.org/forms/x/privacy/"))
     assert [a.attrs["href"] for a in page.find("a")] == ["https://example.org/forms/x/privacy/"]
 

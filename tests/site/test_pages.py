@@ -108,7 +108,10 @@ def test_form_page_links_to_its_notice_and_carries_language_and_version(built_si
     [link] = [a for a in doc.find_all("a") if a.get("href") == "privacy/"]
     assert link.text.strip() == {"ar": "بيان الخصوصية", "en": "Privacy notice"}[lang]
     hidden = {i.get("name"): i.get("value") for i in doc.find_all("input") if i.get("type") == "hidden"}
-    assert hidden == {"lang": lang, "privacy_notice": FORMS[form_id].notice_version}
+    # The post's key is empty in the built page: its script (loaded on form pages only) fills it.
+    assert hidden == {"lang": lang, "privacy_notice": FORMS[form_id].notice_version, "post_key": ""}
+    [script] = [s.get("src") for s in doc.find_all("script") if "form-key" in (s.get("src") or "")]
+    assert (built_site / prefix / f"forms/{form_id}" / script).is_file()
 
 
 @pytest.mark.parametrize("form_id", sorted(FORMS))

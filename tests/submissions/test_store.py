@@ -220,6 +220,7 @@ RELEASED = {
     10: {"sqlite": "65887f4469da9878", "postgresql": "39359eef8acce098"},
     11: {"sqlite": "ac6b9df8d8e392fd", "postgresql": "ac6b9df8d8e392fd"},
     12: {"sqlite": "ef7e212d7ad0bc65", "postgresql": "ef7e212d7ad0bc65"},
+    13: {"sqlite": "feb9475487c75d7b", "postgresql": "bed52f1e9bab9668"},
 }
 
 

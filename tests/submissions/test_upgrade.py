@@ -293,6 +293,7 @@ SAMPLES: tuple[tuple[str, dict[str, Any]], ...] = (
                            due_at=T, closed_at=None, channel="phone", entered_by="cw@example.org", opened_at=T))
       for ref, status in (("OLD-ONE", "accepted"), ("OLD-TWO", "suspected-spam"))),
     ("form_schemas", dict(form_id="satisfaction", form_version="1", schema_hash="h1", descriptor="{}", first_seen=T)),
+    ("post_keys", dict(digest="p" * 64, submission_id=Id("submissions", "reference = 'OLD-ONE'"), created_at=T)),
     ("submission_lookups", dict(reference="OLD-ONE", submission_id=Id("submissions", "reference = 'OLD-ONE'"),
                                 kind="mobile", digest="d" * 64, key_id="k1")),
     ("audit_log", dict(at=T, actor="token:x", action="export", form_id="satisfaction", row_count=2, detail="csv")),

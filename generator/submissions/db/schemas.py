@@ -13,15 +13,14 @@ from .connection import Database
 class SchemaQueries(Database):
     def remember_schema(self, form_id: str, version: str, descriptor: dict[str, Any], schema_hash: str) -> None:
         """Keep each distinct schema a form has had, so exports can include old fields."""
+        # One statement, not "look, then insert": replicas starting together on one database
+        # would both find nothing and the second insert would fail on the primary key.
         with self._transaction() as cur:
-            cur.execute(self._sql("SELECT 1 FROM form_schemas WHERE form_id = ? AND schema_hash = ?"),
-                        (form_id, schema_hash))
-            if cur.fetchone() is None:
-                cur.execute(self._sql(
-                    "INSERT INTO form_schemas (form_id, form_version, schema_hash, descriptor, first_seen) "
-                    "VALUES (?, ?, ?, ?, ?)"),
-                    (form_id, version, schema_hash, json.dumps(descriptor, ensure_ascii=False),
-                     self._time_to_db(dt.datetime.now(dt.timezone.utc))))
+            cur.execute(self._sql(
+                "INSERT INTO form_schemas (form_id, form_version, schema_hash, descriptor, first_seen) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (form_id, schema_hash) DO NOTHING"),
+                (form_id, version, schema_hash, json.dumps(descriptor, ensure_ascii=False),
+                 self._time_to_db(dt.datetime.now(dt.timezone.utc))))
 
     def schemas(self, form_id: str) -> list[tuple[str, dict[str, Any]]]:
         cur = self._conn().cursor()

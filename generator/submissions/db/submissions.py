@@ -18,6 +18,7 @@ from generator.submissions.references import new_reference
 from .connection import chunks, marks
 from .lookups import LookupQueries
 from .outbox import OutboxQueries
+from .post_keys import PostKeyQueries
 from .report_values import ReportQueries, fields_text
 
 COLUMNS = ("reference, form_id, form_version, language, submitted_at, consent, status, answers, "
@@ -45,7 +46,7 @@ class AnswersCodec:
         return True
 
 
-class SubmissionQueries(ReportQueries, LookupQueries, OutboxQueries):
+class SubmissionQueries(ReportQueries, LookupQueries, OutboxQueries, PostKeyQueries):
     codec: Any
 
     def row_params(self, sub: Submission) -> tuple[Any, ...]:
@@ -63,28 +64,37 @@ class SubmissionQueries(ReportQueries, LookupQueries, OutboxQueries):
 
     def insert_batch(self, subs: Sequence[Submission]) -> list[Submission | Exception]:
         """Commit all in one transaction; on a failure, retry one by one so a bad row
-        (or a reference collision) never costs its neighbours their submission."""
+        (or a reference collision) never costs its neighbours their submission. A post
+        whose key is stored already (a retry, db/post_keys.py) is not stored again: its
+        place in the answer holds the stored submission's id and reference."""
         try:
             with self._transaction() as cur:
-                cur.executemany(self._sql(INSERT), [self.row_params(s) for s in subs])
-                self._insert_lookups(cur, subs)
-                self._insert_outbox(cur, subs)  # the messages they cause, in the same transaction
-                self._insert_report_values(cur, subs)
-            return list(subs)
+                fresh, answers = self._split_retries(cur, subs)
+                self._insert_rows(cur, fresh)
+            return list(answers)
         except Exception:
             return [self._insert_one(sub) for sub in subs]
+
+    def _insert_rows(self, cur: Any, subs: Sequence[Submission]) -> None:
+        if not subs:
+            return
+        cur.executemany(self._sql(INSERT), [self.row_params(s) for s in subs])
+        self._insert_lookups(cur, subs)
+        self._insert_outbox(cur, subs)  # the messages they cause, in the same transaction
+        self._insert_report_values(cur, subs)
+        self._insert_post_keys(cur, subs)
 
     def _insert_one(self, sub: Submission) -> Submission | Exception:
         error: Exception = RuntimeError("no attempt made")
         for _ in range(_REFERENCE_RETRIES):
             try:
                 with self._transaction() as cur:
-                    cur.execute(self._sql(INSERT), self.row_params(sub))
-                    self._insert_lookups(cur, [sub])
-                    self._insert_outbox(cur, [sub])
-                    self._insert_report_values(cur, [sub])
-                return sub
+                    fresh, (answer,) = self._split_retries(cur, [sub])
+                    self._insert_rows(cur, fresh)
+                return answer
             except Exception as exc:
+                # A reference drawn twice, or a key another replica stored meanwhile: the
+                # next try draws a new reference, and finds the key if it was the key.
                 if not self._is_unique_violation(exc):
                     return exc
                 error, sub = exc, dataclasses.replace(sub, reference=new_reference())
