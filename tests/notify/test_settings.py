@@ -93,3 +93,29 @@ def test_a_claim_lasts_30_seconds_and_is_renewed_every_10(tmp_path: Path) -> Non
     assert Sender(None, context, settings).renew_every == 10  # type: ignore[arg-type]
     longer = Config(tmp_path, {**base, "QALB_NOTIFY_LEASE_SECONDS": "90"}).notify
     assert longer.lease.total_seconds() == 90 and Sender(None, context, longer).renew_every == 30  # type: ignore[arg-type]
+
+
+def test_a_fault_point_fires_at_its_nth_pass_in_each_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    from types import SimpleNamespace
+
+    from generator.notify import sender as sender_module
+
+    died: list[str] = []
+    monkeypatch.setattr(sender_module, "_die", died.append)  # instead of SIGKILL
+    base = {"QALB_SMTP_URL": "smtp://127.0.0.1:25", "QALB_MAIL_FROM": "noreply@qalb.example"}
+    context: Any = SimpleNamespace(forms={})
+
+    def sender(fault: str) -> Any:
+        return sender_module.Sender(None, context, Config(tmp_path, {**base, "QALB_NOTIFY_FAULT": fault}).notify)  # type: ignore[arg-type]
+
+    after_two = sender("after-commit:2")
+    after_two.wake()
+    assert died == []  # the first commit of this process gets through
+    after_two.wake()
+    assert died == ["after-commit"]
+    first = sender("after-commit")  # a new process: its own count
+    first._fault("before-send")  # another point: not this one
+    assert died == ["after-commit"]
+    first.wake()
+    assert died == ["after-commit", "after-commit"]
