@@ -4,7 +4,8 @@
 
 The baseline (default: where this branch left main, `git merge-base HEAD main`)
 is taken with `git archive` into a temporary folder; each round measures it and
-this tree in turn (alternating, so both see the same load on a shared machine),
+this tree in turn (which goes first alternates, so both see the same load on a
+shared machine),
 each in a fresh process running this file's `--measure` part against that
 tree's `generator` package. A measurement: a project with the notification
 test forms (tests/fixtures/notify/forms), a fresh SQLite file holding
@@ -132,7 +133,8 @@ def main() -> int:
         print(f"{args.messages} messages, SMTP answer after {args.smtp_delay_ms:g} ms; baseline {baseline[:7]}, "
               f"this tree {commit} (with any uncommitted changes)", flush=True)
         for round_ in range(1, args.rounds + 1):
-            for name, tree in (("baseline", old), ("this tree", REPO)):
+            order = [("baseline", old), ("this tree", REPO)]
+            for name, tree in order if round_ % 2 else order[::-1]:  # who goes first alternates too
                 result = run_one(tree, args.messages, args.smtp_delay_ms)
                 if not result["sent"] == result["received"] == result["queued"]:
                     raise SystemExit(f"{name}: queued {result['queued']}, sent {result['sent']}, "

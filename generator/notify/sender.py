@@ -174,10 +174,14 @@ class Sender:
         hooks = [m for m in messages if m.kind == "webhook"]
         mails = [m for m in messages if m.kind != "webhook"]
         lanes = [list(mails[i::CONNECTIONS]) for i in range(min(CONNECTIONS, len(mails)))]
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(self._deliver_over_one_connection(lane)) for lane in lanes]
-            if hooks:
-                tasks.append(group.create_task(self._deliver_webhooks(hooks)))
+        self._to_record, self._recording = [], None  # one batch at a time, each on the loop running it
+        try:
+            async with asyncio.TaskGroup() as group:  # one failing stops the others: none sends unrecorded
+                tasks = [group.create_task(self._deliver_over_one_connection(lane)) for lane in lanes]
+                if hooks:
+                    tasks.append(group.create_task(self._deliver_webhooks(hooks)))
+        except ExceptionGroup as failed:
+            raise failed.exceptions[0] from None
         return [outcome for task in tasks for outcome in task.result()]
 
     async def _record(self, outcome: Outcome) -> None:

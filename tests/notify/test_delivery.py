@@ -321,6 +321,25 @@ def test_each_outcome_is_recorded_before_its_connection_hands_over_the_next(
     assert {(r.status, r.attempts) for r in rows(planned_store)} == {("sent", 1)}
 
 
+def test_when_outcomes_cannot_be_recorded_no_connection_sends_another(
+        planned_store: Store, notify_root: Path, notify_forms: dict[str, Any], smtp: SmtpServer, clock: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    planned_store.insert_batch([submission("ar" if i % 2 else "en") for i in range(12)])
+
+    def gone(*args: Any) -> None:
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(planned_store, "finish_outbox", gone)
+    sender = make_sender(planned_store, notify_root, notify_forms, smtp, clock)
+    try:
+        with pytest.raises(ConnectionError, match="went away"):
+            send_all(sender)
+    finally:
+        sender.close()
+    assert 1 <= len(smtp.mailbox.raw) <= CONNECTIONS  # each connection stopped after its first, unrecorded
+    assert {(r.status, r.attempts) for r in rows(planned_store)} == {("pending", 0)}  # they wait for the lease
+
+
 def test_a_sender_renews_its_claims_while_a_slow_server_takes_its_time(
         planned_store: Store, notify_root: Path, notify_forms: dict[str, Any], smtp: SmtpServer, clock: Any) -> None:
     planned_store.insert_batch([submission("en", email=None)])  # two staff alerts
