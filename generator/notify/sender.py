@@ -10,8 +10,9 @@ SQLite's serialised conditional UPDATE). Each claimed batch goes over a few
 SMTP connections at once (CONNECTIONS) and webhook posts (webhooks.CONCURRENCY).
 
 Each outcome is recorded as soon as the server has answered: a connection
-hands over its next message only once the last one's outcome is committed
-(those ready at the same moment on other connections share the transaction).
+builds its next message meanwhile but hands it over only once the last one's
+outcome is committed (outcomes ready at the same moment on other connections
+share the transaction).
 So a sender killed mid-send leaves at most one message per open connection
 accepted but not recorded, and only those are sent again: at most
 CONNECTIONS + webhooks.CONCURRENCY repeats per killed sender, each with the
@@ -185,15 +186,19 @@ class Sender:
         return [outcome for task in tasks for outcome in task.result()]
 
     async def _record(self, outcome: Outcome) -> None:
-        """Record one outcome now; returns once it is committed. Outcomes that other
-        connections have ready meanwhile share one transaction (a group commit)."""
+        """Record one outcome now; returns once it is committed."""
+        await self._queue_outcome(outcome)
+
+    def _queue_outcome(self, outcome: Outcome) -> asyncio.Future[None]:
+        """Start recording one outcome; the future is done once it is committed. Outcomes
+        that other connections have ready meanwhile share one transaction (a group commit)."""
         if outcome.status == "sent":
             self._fault("after-send")
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._to_record.append((outcome, done))
         if self._recording is None or self._recording.done():
             self._recording = asyncio.ensure_future(self._write_outcomes())
-        await done
+        return done
 
     async def _write_outcomes(self) -> None:
         while self._to_record:
@@ -249,6 +254,9 @@ class Sender:
                         smtp.host, smtp.port, type(exc).__name__, len(messages))
             await asyncio.gather(*(record(self._after_error(message, exc)) for message in messages))
             return outcomes
+        # The last accepted message's outcome while it is being recorded: the next message is
+        # built meanwhile, but handed over only once it is committed.
+        recording: tuple[Outcome, asyncio.Future[None]] | None = None
         try:
             for index, message in enumerate(messages):
                 try:
@@ -259,6 +267,10 @@ class Sender:
                     self.failed += 1
                     await record(Outcome(message.id, "failed", error=type(exc).__name__))
                     continue
+                if recording is not None:
+                    await recording[1]
+                    outcomes.append(recording[0])
+                    recording = None
                 try:
                     await client.send_message(email, sender=self.context.mail_from[1],
                                               recipients=[message.recipient])
@@ -268,10 +280,18 @@ class Sender:
                         await asyncio.gather(*(record(self._after_error(rest, exc)) for rest in messages[index + 1:]))
                         break
                 else:
-                    await record(Outcome(message.id, "sent"))  # before the next message is handed over
+                    sent = Outcome(message.id, "sent")
+                    recording = (sent, self._queue_outcome(sent))
                     self.sent += 1
                     log.info("sent message %d (%s, %s)", message.id, message.kind, message.reference)
+                    await asyncio.sleep(0)  # the recording starts before the next message is built
+            if recording is not None:
+                await recording[1]
+                outcomes.append(recording[0])
+                recording = None
         finally:
+            if recording is not None:  # stopped (another connection failed): it may or may not be recorded
+                recording[1].cancel()
             with contextlib.suppress(aiosmtplib.SMTPException, OSError):
                 if client.is_connected:
                     await client.quit()
