@@ -44,9 +44,16 @@ DEFAULT_MAX_BODY_BYTES = 100 * 1024
 DEFAULT_RATE_LIMIT = "30/60"  # 30 posts per client per 60 seconds
 DEFAULT_SIGN_IN_LIMIT = "10/60"  # sign-in and setup posts per client address per 60 s
 #: Fault-injection points (QALB_NOTIFY_FAULT) the tests switch on: the process kills
-#: itself with SIGKILL there. after-commit: a message is queued (its submission
-#: committed) and about to be claimed; before-send: claimed, not yet handed to SMTP.
-FAULTS = ("after-commit", "before-send")
+#: itself with SIGKILL the Nth time it passes the point (`point:N`; `point` alone: the
+#: first time), so every start of a killed process gets further than the last one.
+#: after-commit: this process stored a submission (its messages queued), before it
+#: answers or claims them; before-send: a batch is claimed, nothing handed over yet;
+#: after-send: the server accepted a message (SMTP 250, a webhook's 2xx), its outcome
+#: not yet recorded.
+FAULTS = ("after-commit", "before-send", "after-send")
+#: A message's claim lasts this long unless its sender renews it (a third of it, while
+#: it works): a killed sender's messages are taken by another sender after this long.
+DEFAULT_NOTIFY_LEASE_SECONDS = 30
 #: The endpoint's fault-injection point (QALB_ENDPOINT_FAULT, tests only): "after-commit"
 #: or "after-commit:N" kills the process once its Nth batch of submissions is committed
 #: (N=1 by default), before any of them is answered: a retry must not store them twice.
@@ -168,12 +175,16 @@ class NotifySettings(StorageSettings):
     #: The public site (the status page link in applicant messages); "" means
     #: content/settings.yml's site_url.
     site_url: str = ""
-    #: A claim older than this is free again: its sender died mid-send.
-    lease: dt.timedelta = dt.timedelta(minutes=5)
+    #: A claim older than this is free again: its sender died mid-send. A working
+    #: sender renews its claims every third of it.
+    lease: dt.timedelta = dt.timedelta(seconds=DEFAULT_NOTIFY_LEASE_SECONDS)
     #: How often a sender looks for due messages when nobody wakes it.
     poll_seconds: float = 5.0
     smtp_timeout: float = 30.0
+    #: QALB_NOTIFY_FAULT (tests only): the point (one of FAULTS, "" for none) and the
+    #: how-manyth pass of it kills the process.
     fault: str = ""
+    fault_after: int = 1
     #: Signing secrets by variable name (Webhook.secret_variable), read from their files.
     webhook_secrets: Mapping[str, str] = dataclasses.field(default_factory=dict)
     webhook_timeout: float = 10.0
@@ -290,9 +301,7 @@ class Config:
         if password_file is not None and smtp is not None and not smtp.username:
             raise SettingsError("QALB_SMTP_PASSWORD_FILE is set but QALB_SMTP_URL names no user: "
                                 "write it as smtp://user@host:port.")
-        fault = self._get("QALB_NOTIFY_FAULT").strip()
-        if fault and fault not in FAULTS:
-            raise SettingsError(f"QALB_NOTIFY_FAULT is for tests only: {' or '.join(FAULTS)}; got \"{fault}\".")
+        fault, fault_after = _fault(self._get("QALB_NOTIFY_FAULT").strip())
         return NotifySettings(
             **self._storage_values,
             smtp=smtp,
@@ -300,9 +309,11 @@ class Config:
             mail_from=sender or ("", ""),
             staff_url=web.staff_url,
             site_url=web.site_url,
-            lease=dt.timedelta(seconds=positive_int(self._env, "QALB_NOTIFY_LEASE_SECONDS", 300)),
+            lease=dt.timedelta(seconds=positive_int(self._env, "QALB_NOTIFY_LEASE_SECONDS",
+                                                    DEFAULT_NOTIFY_LEASE_SECONDS)),
             poll_seconds=float(positive_int(self._env, "QALB_NOTIFY_POLL_SECONDS", 5)),
             fault=fault,
+            fault_after=fault_after,
             webhook_secrets={name: secret_file(path_setting(self.root, value), name)
                              for name, value in sorted(self._env.items())
                              if WEBHOOK_SECRET_VARIABLE.match(name) and value.strip()},
@@ -321,6 +332,17 @@ def workspace_url(staff_url: str) -> str:
 #: Each section's class and its attribute on Config.
 SECTIONS: dict[type, str] = {StorageSettings: "storage", WebSettings: "web", EndpointSettings: "endpoint",
                              StaffSettings: "staff", NotifySettings: "notify"}
+
+
+def _fault(text: str) -> tuple[str, int]:
+    """QALB_NOTIFY_FAULT: "point" or "point:N" (the Nth pass kills), or "" for none."""
+    point, colon, count = text.partition(":")
+    if text and point in FAULTS and (not colon or (count.isdecimal() and int(count) >= 1)):
+        return point, int(count) if colon else 1
+    if text:
+        raise SettingsError(f"QALB_NOTIFY_FAULT is for tests only: {', '.join(FAULTS)}, each optionally with "
+                            f":N (the Nth pass kills, N above 0); got \"{text}\".")
+    return "", 1
 
 
 def _origins(text: str) -> frozenset[str]:

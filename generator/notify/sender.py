@@ -2,20 +2,33 @@
 HTTPS: webhooks.py), record what happened.
 
 A `Sender` runs in the endpoint (a task beside the writer, woken after each
-submission that queued a message) or alone (`python -m generator notify run`);
-any number may run at once on one database, because each row is claimed by
-one of them (db/outbox.py: FOR UPDATE SKIP LOCKED, or SQLite's serialised
-conditional UPDATE). Each claimed batch goes over a few SMTP connections at once.
+submission that queued a message; on SQLite its database calls go through the
+writer's thread, beside the submissions' group commits) or alone (`python -m
+generator notify run`); any number may run at once on one database, because
+each row is claimed by one of them (db/outbox.py: FOR UPDATE SKIP LOCKED, or
+SQLite's serialised conditional UPDATE). Each claimed batch goes over a few
+SMTP connections at once (CONNECTIONS) and webhook posts (webhooks.CONCURRENCY).
+
+Each outcome is recorded as soon as the server has answered: a connection
+builds its next message meanwhile but hands it over only once the last one's
+outcome is committed (outcomes ready at the same moment on other connections
+share the transaction).
+So a sender killed mid-send leaves at most one message per open connection
+accepted but not recorded, and only those are sent again: at most
+CONNECTIONS + webhooks.CONCURRENCY repeats per killed sender, each with the
+same Message-ID (made from the row's token) or X-Qalb-Delivery, so the
+receiving side can drop it. A claim lasts the lease (QALB_NOTIFY_LEASE_SECONDS,
+30 s by default) and the sender renews it every third of that while it works,
+so a killed sender's messages go out again about a lease later, never while
+a slow batch is still being sent.
 
 Tries: the first at once, then after 1 minute, 5 minutes, 30 minutes, 2, 6
-and 16 hours: 7 tries over 24.6 hours. A temporary failure (the server cannot
-be reached, a 4xx answer) waits for the next; a permanent one (a 5xx answer,
-such as an unknown mailbox) or the last try makes the message "failed", listed
-by `notify failed` and put back by `retry` (the workspace calls the same).
-The outcome is recorded after the batch is handed over, so a sender killed
-mid-send may send a message again when its claim runs out (the lease): the
-only way a repeat happens, and the Message-ID, made from the row's token, is
-the same, so the receiving side can drop it.
+and 16 hours: 7 tries over 24.6 hours. A try counts when its outcome is
+recorded: a claim taken over from a killed sender is none. A temporary failure
+(the server cannot be reached, a 4xx answer) waits for the next; a permanent
+one (a 5xx answer, such as an unknown mailbox) or the last try makes the
+message "failed", listed by `notify failed` and put back by `retry` (the
+workspace calls the same).
 
 Logs name a message by its row id, kind and reference; never its recipient or
 any answer.
@@ -75,9 +88,9 @@ def outcome_after_error(message: OutboxMessage, error: BaseException, now: dt.da
 
 def retry_or_fail(message: OutboxMessage, what: str, now: dt.datetime, *, permanent: bool = False) -> Outcome:
     """The next try on the BACKOFF schedule, or "failed" after the last (or a permanent refusal)."""
-    if permanent or message.attempts >= MAX_ATTEMPTS:
+    if permanent or message.try_number >= MAX_ATTEMPTS:
         return Outcome(message.id, "failed", error=what)
-    return Outcome(message.id, "pending", retry_at=now + dt.timedelta(seconds=BACKOFF[message.attempts - 1]),
+    return Outcome(message.id, "pending", retry_at=now + dt.timedelta(seconds=BACKOFF[message.try_number - 1]),
                    error=what)
 
 
@@ -91,7 +104,7 @@ def context_for(settings: NotifySettings, forms: Mapping[str, Any], organisation
 class Sender:
     def __init__(self, store: Store, context: Context, settings: NotifySettings, *, run_db: RunDb | None = None,
                  clock: Callable[[], dt.datetime] = utc_now, name: str | None = None, batch: int = BATCH,
-                 busy: Callable[[], bool] | None = None) -> None:
+                 busy: Callable[[], bool] | None = None, renew_every: float | None = None) -> None:
         self.store = store
         self.context = context
         self.settings = settings
@@ -102,8 +115,13 @@ class Sender:
         self._own_thread: ThreadPoolExecutor | None = None
         self._run_db = run_db or self._in_own_thread
         self._wake = asyncio.Event()
+        #: Seconds between renewals of the claims of the batch being sent (a third of the lease).
+        self.renew_every = renew_every or settings.lease.total_seconds() / 3
+        self._to_record: list[tuple[Outcome, asyncio.Future[None]]] = []
+        self._recording: asyncio.Future[None] | None = None
+        self._passes: dict[str, int] = {}  # how often each fault point was passed (QALB_NOTIFY_FAULT)
         self.webhooks = WebhookPoster(store, context.forms, settings, run_db=self._db, clock=clock,
-                                      retry=self._retry_webhook)
+                                      retry=self._retry_webhook, record=self._record)
         self.sent = 0  # counters for tests and benchmarks
         self.failed = 0
         self.retried = 0
@@ -121,40 +139,96 @@ class Sender:
         if outcome.status == "failed":
             self.failed += 1
             log.error("webhook delivery %d (%s) failed after %d tries (%s)", message.id, message.reference,
-                      message.attempts, what)
+                      message.try_number, what)
         else:
             self.retried += 1
         return outcome
 
     def wake(self) -> None:
         """Look for due messages now (a submission that queued some was just committed)."""
+        self._fault("after-commit")
         self._wake.set()
 
     async def send_due(self, limit: int | None = None) -> int:
-        """Claim one batch of due messages and deliver it; how many were claimed."""
-        now = self.clock()
-        if self.settings.fault == "after-commit" and await self._run_db(self.store.outbox_due, now):
-            _die("after-commit")
-        messages = await self._run_db(self.store.claim_outbox, self.name, now, self.settings.lease,
+        """Claim one batch of due messages and deliver it, renewing the claims while it
+        lasts; how many were claimed."""
+        messages = await self._run_db(self.store.claim_outbox, self.name, self.clock(), self.settings.lease,
                                       limit or self.batch)
         if not messages:
             return 0
-        if self.settings.fault == "before-send":
-            _die("before-send")
-        outcomes = await self.deliver(messages)
-        await self._run_db(self.store.finish_outbox, self.name, outcomes, self.clock())
+        self._fault("before-send")
+        renewing = asyncio.create_task(self._renew([m.id for m in messages]), name="qalb-notify-renew")
+        try:
+            await self.deliver(messages)
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
         return len(messages)
 
     async def deliver(self, messages: Sequence[OutboxMessage]) -> list[Outcome]:
         """Send a claimed batch: its e-mails over up to CONNECTIONS SMTP connections at once
-        (the round trips of one overlap the work on another), its webhooks beside them;
-        an outcome per message."""
+        (the round trips of one overlap the work on another), its webhooks beside them.
+        Each outcome is recorded as it comes (`_record`); they are also returned. If
+        recording fails (the database went away), the whole batch stops: what is not
+        recorded waits for the lease."""
         hooks = [m for m in messages if m.kind == "webhook"]
         mails = [m for m in messages if m.kind != "webhook"]
         lanes = [list(mails[i::CONNECTIONS]) for i in range(min(CONNECTIONS, len(mails)))]
-        results = await asyncio.gather(*(self._deliver_over_one_connection(lane) for lane in lanes),
-                                       *([self._deliver_webhooks(hooks)] if hooks else []))
-        return [outcome for outcomes in results for outcome in outcomes]
+        self._to_record, self._recording = [], None  # one batch at a time, each on the loop running it
+        try:
+            async with asyncio.TaskGroup() as group:  # one failing stops the others: none sends unrecorded
+                tasks = [group.create_task(self._deliver_over_one_connection(lane)) for lane in lanes]
+                if hooks:
+                    tasks.append(group.create_task(self._deliver_webhooks(hooks)))
+        except ExceptionGroup as failed:
+            raise failed.exceptions[0] from None
+        return [outcome for task in tasks for outcome in task.result()]
+
+    async def _record(self, outcome: Outcome) -> None:
+        """Record one outcome now; returns once it is committed."""
+        await self._queue_outcome(outcome)
+
+    def _queue_outcome(self, outcome: Outcome) -> asyncio.Future[None]:
+        """Start recording one outcome; the future is done once it is committed. Outcomes
+        that other connections have ready meanwhile share one transaction (a group commit)."""
+        if outcome.status == "sent":
+            self._fault("after-send")
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._to_record.append((outcome, done))
+        if self._recording is None or self._recording.done():
+            self._recording = asyncio.ensure_future(self._write_outcomes())
+        return done
+
+    async def _write_outcomes(self) -> None:
+        while self._to_record:
+            group, self._to_record = self._to_record, []
+            try:
+                await self._run_db(self.store.finish_outbox, self.name, [o for o, _ in group], self.clock())
+            except Exception as exc:  # each waiting connection stops with it
+                for _, done in group:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for _, done in group:
+                    if not done.done():
+                        done.set_result(None)
+
+    async def _renew(self, ids: Sequence[int]) -> None:
+        """Every `renew_every` seconds until cancelled: renew the batch's claims not yet recorded."""
+        while True:
+            await asyncio.sleep(self.renew_every)
+            try:
+                await self._run_db(self.store.renew_outbox, self.name, ids, self.clock())
+            except Exception as exc:  # the next renewal may get through; the lease is three of them
+                log.warning("the notification sender could not renew its claims (%s)", type(exc).__name__)
+
+    def _fault(self, point: str) -> None:
+        """QALB_NOTIFY_FAULT (tests only): SIGKILL at the Nth pass of `point` in this process."""
+        if self.settings.fault == point:
+            self._passes[point] = self._passes.get(point, 0) + 1
+            if self._passes[point] >= self.settings.fault_after:
+                _die(point)
 
     async def _deliver_webhooks(self, hooks: Sequence[OutboxMessage]) -> list[Outcome]:
         before = self.webhooks.sent
@@ -167,37 +241,57 @@ class Sender:
         if smtp is None:  # queued while e-mail was on, and QALB_SMTP_URL is gone since
             return [self._after_error(message, ConnectionError("QALB_SMTP_URL is not set")) for message in messages]
         outcomes: list[Outcome] = []
+
+        async def record(outcome: Outcome) -> None:
+            await self._record(outcome)
+            outcomes.append(outcome)
+
         client = smtp_client(self.settings)
         try:
             await client.connect()
         except (aiosmtplib.SMTPException, OSError) as exc:
             log.warning("the SMTP server %s:%s cannot be reached (%s); %d message(s) wait for their next try",
                         smtp.host, smtp.port, type(exc).__name__, len(messages))
-            return [self._after_error(message, exc) for message in messages]
+            await asyncio.gather(*(record(self._after_error(message, exc)) for message in messages))
+            return outcomes
+        # The last accepted message's outcome while it is being recorded: the next message is
+        # built meanwhile, but handed over only once it is committed.
+        recording: tuple[Outcome, asyncio.Future[None]] | None = None
         try:
-            for message in messages:
+            for index, message in enumerate(messages):
                 try:
                     email = build_message(message, self.context, now=self.clock())
                 except Exception as exc:  # a bug or a form file changed under it: never retried blindly
                     log.error("message %d (%s, %s) could not be built (%s)", message.id, message.kind,
                               message.reference, type(exc).__name__)
-                    outcomes.append(Outcome(message.id, "failed", error=type(exc).__name__))
                     self.failed += 1
+                    await record(Outcome(message.id, "failed", error=type(exc).__name__))
                     continue
+                if recording is not None:
+                    await recording[1]
+                    outcomes.append(recording[0])
+                    recording = None
                 try:
                     await client.send_message(email, sender=self.context.mail_from[1],
                                               recipients=[message.recipient])
                 except (aiosmtplib.SMTPException, OSError) as exc:
-                    outcomes.append(self._after_error(message, exc))
+                    await record(self._after_error(message, exc))
                     if not client.is_connected:  # the rest of the batch waits for its next try too
-                        rest = messages[len(outcomes):]
-                        outcomes += [self._after_error(m, exc) for m in rest]
+                        await asyncio.gather(*(record(self._after_error(rest, exc)) for rest in messages[index + 1:]))
                         break
                 else:
-                    outcomes.append(Outcome(message.id, "sent"))
+                    sent = Outcome(message.id, "sent")
+                    recording = (sent, self._queue_outcome(sent))
                     self.sent += 1
                     log.info("sent message %d (%s, %s)", message.id, message.kind, message.reference)
+                    await asyncio.sleep(0)  # the recording starts before the next message is built
+            if recording is not None:
+                await recording[1]
+                outcomes.append(recording[0])
+                recording = None
         finally:
+            if recording is not None:  # stopped (another connection failed): it may or may not be recorded
+                recording[1].cancel()
             with contextlib.suppress(aiosmtplib.SMTPException, OSError):
                 if client.is_connected:
                     await client.quit()
@@ -208,11 +302,11 @@ class Sender:
         if outcome.status == "failed":
             self.failed += 1
             log.error("message %d (%s, %s) failed after %d tries (%s)", message.id, message.kind,
-                      message.reference, message.attempts, outcome.error)
+                      message.reference, message.try_number, outcome.error)
         else:
             self.retried += 1
             log.warning("message %d (%s, %s) not sent (%s); try %d of %d at %s", message.id, message.kind,
-                        message.reference, outcome.error, message.attempts + 1, MAX_ATTEMPTS,
+                        message.reference, outcome.error, message.try_number + 1, MAX_ATTEMPTS,
                         outcome.retry_at.isoformat(timespec="seconds") if outcome.retry_at else "?")
         return outcome
 

@@ -12,7 +12,10 @@ with the webhook's secret (as Stripe and FormSG sign), `X-Qalb-Delivery`: the
 row's token, the same on every try (a receiver drops repeats by it), and
 `X-Qalb-Event`. A 2xx answer is delivered; anything else, or no answer, is
 tried again on the e-mail schedule (sender.py BACKOFF), then "failed". Each try
-is logged (time, status, duration; never a body) for the workspace.
+is logged (time, status, duration; never a body) for the workspace. Each
+outcome is recorded as soon as the answer is in (the sender's `record`), before
+that connection posts the next: a killed sender posts again at most the
+CONCURRENCY deliveries it had in flight.
 """
 from __future__ import annotations
 
@@ -103,13 +106,15 @@ RunDb = Callable[..., Awaitable[Any]]
 
 
 class WebhookPoster:
-    """Posts a claimed batch of webhook rows; an Outcome (with its logged try) for each."""
+    """Posts a claimed batch of webhook rows; an Outcome (with its logged try) for each,
+    handed to `record` (which returns once it is stored) as soon as it is known."""
 
     def __init__(self, store: Store, forms: Mapping[str, Any], settings: NotifySettings, *, run_db: RunDb,
                  clock: Callable[[], dt.datetime], retry: Callable[[OutboxMessage, str, dt.datetime], Outcome],
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 record: Callable[[Outcome], Awaitable[None]], transport: httpx.AsyncBaseTransport | None = None
+                 ) -> None:
         self.store, self.forms, self.settings = store, forms, settings
-        self.run_db, self.clock, self.retry = run_db, clock, retry
+        self.run_db, self.clock, self.retry, self.record = run_db, clock, retry, record
         self.transport = transport
         self.sent = 0
 
@@ -118,14 +123,16 @@ class WebhookPoster:
         async with httpx.AsyncClient(timeout=self.settings.webhook_timeout, follow_redirects=False,
                                      transport=self.transport, headers={"User-Agent": USER_AGENT}) as client:
             async def one(row: OutboxMessage) -> Outcome:
-                async with limit:
+                async with limit:  # held until the outcome is recorded
                     started, clock = time.monotonic(), self.clock()
                     try:
-                        return await self._post(client, row)
+                        outcome = await self._post(client, row)
                     except Exception as exc:  # a bug, or a form file changed under it: never retried blindly
                         log.error("webhook delivery %d (%s) could not be built (%s)", row.id, row.reference,
                                   type(exc).__name__)
-                        return self._failed(row, type(exc).__name__, started, clock)
+                        outcome = self._failed(row, type(exc).__name__, started, clock)
+                    await self.record(outcome)
+                    return outcome
             return list(await asyncio.gather(*(one(row) for row in rows)))
 
     async def _post(self, client: httpx.AsyncClient, row: OutboxMessage) -> Outcome:

@@ -30,6 +30,8 @@ class Mailbox:
         self.envelopes: list[tuple[str, list[str]]] = []
         self.lock = threading.Lock()
         self.refuse: set[str] = set()  # recipients answered 550
+        #: Called (in the server's thread) when a message's data has arrived, before it is accepted.
+        self.before_accept: Callable[[bytes], None] | None = None
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         if address in self.refuse:
@@ -38,6 +40,8 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.before_accept is not None:
+            self.before_accept(bytes(envelope.original_content))
         with self.lock:
             self.raw.append(bytes(envelope.original_content))
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))

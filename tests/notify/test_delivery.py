@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 import re
 import threading
+import time
 from email.header import decode_header
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import pytest
 from generator.core import i18n
 from generator.core.organisation import Settings as Organisation
 from generator.notify import admin
-from generator.notify.sender import BACKOFF, MAX_ATTEMPTS, Sender, context_for
+from generator.notify.sender import BACKOFF, CONNECTIONS, MAX_ATTEMPTS, Sender, context_for
 from generator.submissions.store import Store
 
 from .conftest import CANARY, SmtpServer, notify_settings
@@ -281,6 +282,103 @@ def test_a_crashed_senders_claim_is_taken_over_after_the_lease(
     clock.move(settings.lease.total_seconds() + 1)
     assert send_all(sender) == 2
     assert len(smtp.mailbox.wait_for(2)) == 2
+    assert {(r.status, r.attempts) for r in rows(planned_store)} == {("sent", 1)}  # the dead claim was no try
+
+
+def test_claims_by_killed_senders_are_no_tries(planned_store: Store, notify_root: Path, notify_forms: dict[str, Any],
+                                               smtp: SmtpServer, clock: Any) -> None:
+    """Seven claims by senders that died, then one temporary error: the first try, not the last."""
+    planned_store.insert_batch([submission("en", email=None)])
+    lease = notify_settings(notify_root, "sqlite:///unused.db", smtp.url).lease
+    for number in range(MAX_ATTEMPTS):
+        assert len(planned_store.claim_outbox(f"killed-{number}", clock(), lease, 10)) == 2
+        clock.move(lease.total_seconds() + 1)
+    smtp.stop()
+    sender = make_sender(planned_store, notify_root, notify_forms, smtp, clock)
+    assert send_all(sender) == 2
+    assert {(r.status, r.attempts) for r in rows(planned_store)} == {("pending", 1)}
+    assert {r.next_attempt_at - clock() for r in rows(planned_store)} == {dt.timedelta(seconds=BACKOFF[0])}
+
+
+def test_each_outcome_is_recorded_before_its_connection_hands_over_the_next(
+        planned_store: Store, notify_root: Path, notify_forms: dict[str, Any], smtp: SmtpServer, clock: Any) -> None:
+    """When a message arrives, every message accepted before it is recorded as sent, but
+    for at most one per other connection: so a kill re-sends at most one per connection."""
+    planned_store.insert_batch([submission("ar" if i % 2 else "en") for i in range(12)])
+    unrecorded: list[int] = []
+
+    def before_accept(raw: bytes) -> None:
+        unrecorded.append(len(smtp.mailbox.raw) - planned_store.outbox_counts()["sent"])
+
+    smtp.mailbox.before_accept = before_accept
+    sender = make_sender(planned_store, notify_root, notify_forms, smtp, clock)
+    try:
+        assert send_all(sender) == 36  # one batch (50)
+    finally:
+        sender.close()
+    assert len(smtp.mailbox.wait_for(36)) == 36 and len(unrecorded) == 36
+    assert max(unrecorded) <= CONNECTIONS - 1, unrecorded  # the batch's end would be 35
+    assert {(r.status, r.attempts) for r in rows(planned_store)} == {("sent", 1)}
+    if planned_store.dialect == "sqlite":  # outcomes commit without a flush; the connection keeps FULL after
+        from generator.submissions.db.outbox import Outcome
+
+        planned_store.finish_outbox("nobody", [Outcome(10**9, "sent")], clock())
+        assert planned_store._conn().execute("PRAGMA synchronous").fetchone()[0] == 2
+
+
+def test_when_outcomes_cannot_be_recorded_no_connection_sends_another(
+        planned_store: Store, notify_root: Path, notify_forms: dict[str, Any], smtp: SmtpServer, clock: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    planned_store.insert_batch([submission("ar" if i % 2 else "en") for i in range(12)])
+
+    def gone(*args: Any) -> None:
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(planned_store, "finish_outbox", gone)
+    sender = make_sender(planned_store, notify_root, notify_forms, smtp, clock)
+    try:
+        with pytest.raises(ConnectionError, match="went away"):
+            send_all(sender)
+    finally:
+        sender.close()
+    assert 1 <= len(smtp.mailbox.raw) <= CONNECTIONS  # each connection stopped after its first, unrecorded
+    assert {(r.status, r.attempts) for r in rows(planned_store)} == {("pending", 0)}  # they wait for the lease
+
+
+def test_a_sender_renews_its_claims_while_a_slow_server_takes_its_time(
+        planned_store: Store, notify_root: Path, notify_forms: dict[str, Any], smtp: SmtpServer, clock: Any) -> None:
+    planned_store.insert_batch([submission("en", email=None)])  # two staff alerts
+    lease = notify_settings(notify_root, "sqlite:///unused.db", smtp.url).lease
+    arrived, release = threading.Event(), threading.Event()
+
+    def slow(raw: bytes) -> None:  # holds the server (both connections) until the test lets go
+        arrived.set()
+        assert release.wait(timeout=60)
+
+    smtp.mailbox.before_accept = slow
+    sender = make_sender(planned_store, notify_root, notify_forms, smtp, clock, renew_every=0.05)
+    result: list[int] = []
+    worker = threading.Thread(target=lambda: result.append(send_all(sender)))
+    worker.start()
+    try:
+        assert arrived.wait(timeout=30)
+        clock.move(lease.total_seconds() + 1)  # the claim's own time is now older than the lease
+        renewed = planned_store._time_to_db(clock())
+        deadline = time.monotonic() + 30
+        while True:  # the renewal: both claims carry the moved clock's time
+            cur = planned_store._conn().cursor()
+            cur.execute(planned_store._sql("SELECT COUNT(*) FROM outbox WHERE claimed_at = ?"), (renewed,))
+            if cur.fetchone()[0] == 2:
+                break
+            assert time.monotonic() < deadline, "the claims were not renewed"
+            time.sleep(0.02)
+        assert planned_store.claim_outbox("another-sender", clock(), lease, 10) == []  # still held
+    finally:
+        release.set()
+        worker.join(timeout=60)
+        sender.close()
+    assert result == [2] and len(smtp.mailbox.wait_for(2)) == 2
+    assert {(r.status, r.attempts) for r in rows(planned_store)} == {("sent", 1)}
 
 
 def test_an_applicants_address_is_stored_encrypted_and_staff_mailboxes_as_they_are(planned_store: Store) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,6 +65,57 @@ def test_the_password_comes_from_its_file(tmp_path: Path) -> None:
 
 def test_the_fault_point_is_for_the_known_points_only(tmp_path: Path) -> None:
     base = {"QALB_SMTP_URL": "smtp://127.0.0.1:25", "QALB_MAIL_FROM": "noreply@qalb.example"}
-    assert Config(tmp_path, {**base, "QALB_NOTIFY_FAULT": "after-commit"}).notify.fault == "after-commit"
-    with pytest.raises(SettingsError, match="QALB_NOTIFY_FAULT"):
-        Config(tmp_path, {**base, "QALB_NOTIFY_FAULT": "sometimes"}).section(NotifySettings)
+
+    def fault(value: str) -> tuple[str, int]:
+        settings = Config(tmp_path, {**base, "QALB_NOTIFY_FAULT": value}).notify
+        return settings.fault, settings.fault_after
+
+    assert fault("") == ("", 1)
+    assert fault("after-commit") == ("after-commit", 1)  # the first pass
+    assert fault("after-send:3") == ("after-send", 3)  # the third pass: two get through per start
+    assert fault(" before-send:12 ") == ("before-send", 12)
+    for wrong in ("sometimes", "after-send:0", "after-send:", "after-send:x", "after-send:-1", ":3"):
+        with pytest.raises(SettingsError, match=f'QALB_NOTIFY_FAULT is for tests only: after-commit, before-send, '
+                                                f'after-send, each optionally with :N .*; got "{wrong}"'):
+            Config(tmp_path, {**base, "QALB_NOTIFY_FAULT": wrong}).section(NotifySettings)
+
+
+def test_a_claim_lasts_30_seconds_and_is_renewed_every_10(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from generator.notify.sender import Sender
+
+    context: Any = SimpleNamespace(forms={})
+
+    base = {"QALB_SMTP_URL": "smtp://127.0.0.1:25", "QALB_MAIL_FROM": "noreply@qalb.example"}
+    settings = Config(tmp_path, base).notify
+    assert settings.lease.total_seconds() == 30
+    assert Sender(None, context, settings).renew_every == 10  # type: ignore[arg-type]
+    longer = Config(tmp_path, {**base, "QALB_NOTIFY_LEASE_SECONDS": "90"}).notify
+    assert longer.lease.total_seconds() == 90 and Sender(None, context, longer).renew_every == 30  # type: ignore[arg-type]
+
+
+def test_a_fault_point_fires_at_its_nth_pass_in_each_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    from types import SimpleNamespace
+
+    from generator.notify import sender as sender_module
+
+    died: list[str] = []
+    monkeypatch.setattr(sender_module, "_die", died.append)  # instead of SIGKILL
+    base = {"QALB_SMTP_URL": "smtp://127.0.0.1:25", "QALB_MAIL_FROM": "noreply@qalb.example"}
+    context: Any = SimpleNamespace(forms={})
+
+    def sender(fault: str) -> Any:
+        return sender_module.Sender(None, context, Config(tmp_path, {**base, "QALB_NOTIFY_FAULT": fault}).notify)  # type: ignore[arg-type]
+
+    after_two = sender("after-commit:2")
+    after_two.wake()
+    assert died == []  # the first commit of this process gets through
+    after_two.wake()
+    assert died == ["after-commit"]
+    first = sender("after-commit")  # a new process: its own count
+    first._fault("before-send")  # another point: not this one
+    assert died == ["after-commit"]
+    first.wake()
+    assert died == ["after-commit", "after-commit"]

@@ -64,10 +64,14 @@ class Receiver:
         self.answers: list[int] = []
         self.posts: list[dict[str, Any]] = []  # every request: headers, body, verified, answered
         self.accepted: dict[str, dict[str, Any]] = {}  # delivery id -> payload, once each
+        #: Called (in the server's threads) when a post arrives, before it is answered.
+        self.before_answer: Callable[[], None] | None = None
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                if receiver.before_answer is not None:
+                    receiver.before_answer()
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 ok = receiver.verify(receiver.secret, self.headers.get(SIGNATURE_HEADER, ""), body,
                                      now=receiver.clock().timestamp())
@@ -183,6 +187,28 @@ def test_a_receiver_answering_500_then_200_gets_the_delivery_once(
     assert (done.status, done.attempts) == ("sent", 2)
     tries = planned_store.outbox_tries([done.id])[done.id]
     assert [(t.at, t.status_code, t.error) for t in tries] == [(first, 500, "HTTP 500"), (clock(), 200, "")]
+
+
+def test_each_delivery_is_recorded_before_its_slot_posts_the_next(
+        open_planned: Callable[..., Store], notify_root: Path, notify_forms: dict[str, Any], receiver: Receiver,
+        clock: Any) -> None:
+    """When a post arrives, every delivery answered 2xx before it is recorded, but for at
+    most one per other post in flight: a kill re-posts at most CONCURRENCY."""
+    from generator.notify.webhooks import CONCURRENCY
+
+    forms = with_webhook(notify_forms, receiver.url)
+    planned_store = open_planned(forms, OutboxPlanner(forms, email=False))
+    planned_store.insert_batch([received_case(clock()) for _ in range(24)])
+    unrecorded: list[int] = []
+    receiver.before_answer = lambda: unrecorded.append(len(receiver.accepted) - planned_store.outbox_counts()["sent"])
+    sender = webhook_sender(planned_store, notify_root, forms, clock)
+    try:
+        assert send_all(sender) == 24
+    finally:
+        sender.close()
+    assert len(receiver.accepted) == 24 and len(unrecorded) == 24
+    assert max(unrecorded) <= CONCURRENCY - 1, unrecorded  # recorded at the batch's end it reaches 23
+    assert {(r.status, r.attempts) for r in rows(planned_store)} == {("sent", 1)}
 
 
 def test_a_wrong_secret_is_caught_by_the_receiver_code(
