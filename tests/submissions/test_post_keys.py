@@ -165,18 +165,13 @@ def test_two_replicas_remembering_one_schema_at_the_same_moment_both_succeed(sto
 
 def test_step_13_keeps_every_row_of_a_step_12_database(store_url: str) -> None:
     from generator.submissions import migrations
-    from tests.support.fixtures import test_keys
+    from tests.support.fixtures import migrate_to_step, test_keys
 
     codec, _ = test_keys()
     store = open_store(store_url, codec=codec)
     try:
         with store._transaction() as cur:  # a database as release 12 left it
-            cur.execute(migrations.VERSION_TABLE)
-            for step in migrations.MIGRATIONS[:12]:
-                for statement in step.statements(store.dialect):
-                    cur.execute(statement)
-                cur.execute(store._sql("INSERT INTO schema_version (version, title) VALUES (?, ?)"),
-                            (step.version, step.title))
+            migrate_to_step(store, cur, 12)
         old = [make(), make("volunteer", status="suspected-spam")]
         assert store.insert_batch(old) == old  # posts without a key never touch post_keys
         assert store.migrate() == migrations.LATEST

@@ -126,18 +126,13 @@ def test_unknown_database_urls_are_refused_with_the_expected_form() -> None:
 def test_step_3_keeps_the_identifier_hashes_of_a_step_2_database(store_url: str) -> None:
     """Hashes stored by the reference (step 2) are kept, keyed by the id, and still found."""
     from generator.submissions.identifiers import Indexer
-    from tests.support.fixtures import test_keys
+    from tests.support.fixtures import migrate_to_step, test_keys
 
     codec, lookup = test_keys()
     store = open_store(store_url, codec=codec, indexer=Indexer(lookup, {}))
     try:
         with store._transaction() as cur:  # a database as release 2 left it
-            cur.execute(migrations.VERSION_TABLE)
-            for step in migrations.MIGRATIONS[:2]:
-                for statement in step.statements(store.dialect):
-                    cur.execute(statement)
-                cur.execute(store._sql("INSERT INTO schema_version (version, title) VALUES (?, ?)"),
-                            (step.version, step.title))
+            migrate_to_step(store, cur, 2)
             sub = make(email="person@example.org")
             cur.execute(store._sql("INSERT INTO submissions (reference, form_id, form_version, language, "
                                    "submitted_at, consent, status, answers) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
@@ -165,18 +160,13 @@ def test_step_9_keeps_the_outbox_of_a_step_8_database_and_takes_webhooks(store_u
     queued and failed messages, their ids and the next id are kept; webhook rows fit."""
     from generator.submissions.db.outbox import Outcome, PlannedMessage, Try
     from generator.submissions.notices import webhook_detail
-    from tests.support.fixtures import test_keys
+    from tests.support.fixtures import migrate_to_step, test_keys
 
     codec, _ = test_keys()
     store = open_store(store_url, codec=codec)
     try:
         with store._transaction() as cur:  # a database as release 8 left it
-            cur.execute(migrations.VERSION_TABLE)
-            for step in migrations.MIGRATIONS[:8]:
-                for statement in step.statements(store.dialect):
-                    cur.execute(statement)
-                cur.execute(store._sql("INSERT INTO schema_version (version, title) VALUES (?, ?)"),
-                            (step.version, step.title))
+            migrate_to_step(store, cur, 8)
         at = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
         sub = make()
         with store._transaction() as cur:

@@ -47,6 +47,18 @@ def test_keys() -> tuple[Any, Any]:
     return crypto.EncryptedCodec(crypto.DataKeys([crypto.new_key()])), crypto.LookupKey(crypto.new_key())
 
 
+def migrate_to_step(store: Store, cur: Any, version: int) -> None:
+    """Lay out the database as release `version` of the migrations left it (inside `cur`'s
+    transaction), for the tests that upgrade an older database."""
+    from generator.submissions import migrations
+
+    cur.execute(migrations.VERSION_TABLE)
+    for step in migrations.MIGRATIONS[:version]:
+        for statement in step.statements(store.dialect):
+            cur.execute(statement)
+        cur.execute(store._sql("INSERT INTO schema_version (version, title) VALUES (?, ?)"), (step.version, step.title))
+
+
 @pytest.fixture
 def store(store_url: str) -> Iterator[Store]:
     # Encrypted, as the endpoint and the commands open it, with lookup hashes for the real forms.
