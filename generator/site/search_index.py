@@ -15,6 +15,10 @@ text. Markup the index reads, set by templates:
   (results show the h1 itself: "Privacy notice: Contact us").
 - `data-search-weight="0.5"` on the h1: every section of the page counts for half.
 - `<ul data-search="form">`: a list of a form's labels, indexed with the form's text.
+- `<div data-search="skip">` (no div inside): not indexed. The home page's list of actions is
+  the menu again, links named by their pages' titles (one name per form, issue 35): indexed,
+  it made the home page the first result for each form's name, above the pages about it;
+  the menu itself is outside the article and never indexed.
 """
 from __future__ import annotations
 
@@ -29,8 +33,10 @@ INDEX_FILE = "search/index.json"
 
 _ARTICLE = re.compile(r'<article class="md-content__inner md-typeset"[^>]*>(.*)</article>', re.S)
 _HEADING = re.compile(r"<h([1-3])((?:\s[^>]*)?)>(.*?)</h\1>", re.S)
-# Not text a person reads on the page (option lists are the form's, not a topic).
-_DROP = re.compile(r"<(script|style|noscript|template|select)\b.*?</\1>", re.S)
+# Not text a person reads on the page (option lists are the form's, not a topic), and what a
+# template or page marks as not this page's topic (data-search="skip").
+_DROP = re.compile(r"<(script|style|noscript|template|select)\b.*?</\1>"
+                   r'|<div\b[^>]*\sdata-search="skip"[^>]*>.*?</div>', re.S)
 # A form, or a list a template marks as its labels (the privacy notice's "What the form asks for").
 _FORM = re.compile(r'<form\b.*?</form>|<ul data-search="form">.*?</ul>', re.S)
 _ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
