@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.core.organisation import load_organisation
+from generator.core.organisation import load_organisation, load_settings
+from generator.core.problems import Problems
 
 SETTINGS = """\
 site_url: https://qalb.example/
@@ -24,7 +25,11 @@ def test_problems_are_reported_once_and_the_defaults_stand_in(tmp_path: Path,
     first = load_organisation(tmp_path)
     said = capsys.readouterr().err.splitlines()
     assert said[0].startswith("content/settings.yml:2: [invalid-value]") and "arabic_digits" in said[0]
-    assert said[1] == "content/settings.yml: 1 warning(s); `python -m generator check` lists them."
+    checked = Problems()  # what `check` lists: the empty phone, and the other settings the pages show
+    load_settings(tmp_path, checked)
+    assert any(p.code == "placeholder" or "phone" in p.message for p in checked.warnings)
+    assert said[1] == f"content/settings.yml: {len(checked.warnings)} warning(s); `python -m generator check` lists them."
+    assert len(said) == 2  # the warnings counted on one line, not each printed
     assert first.arabic_digits == "default" and first.org("name", "en") == "Qalb"
     again = load_organisation(tmp_path)
     assert capsys.readouterr().err == ""  # read once: said once
