@@ -10,11 +10,13 @@ Then every post must be stored exactly once, under the reference its client was 
 """
 from __future__ import annotations
 
+import itertools
 import random
+import re
 import threading
 import time
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import httpx
 
@@ -30,13 +32,23 @@ KILLS = 2
 TIME_LIMIT = 60.0  # seconds; ~20 s on this busy 2-core machine, most of it starting processes
 
 
+Fault = Callable[[random.Random], dict[str, str]]
+
+
+def after_commit(rng: random.Random) -> dict[str, str]:
+    """The endpoint's fault point: killed right after committing its Nth batch, before answering it."""
+    return {"QALB_ENDPOINT_FAULT": f"after-commit:{rng.randint(30, 90)}"}
+
+
 class Replicas:
     """Two slots, each holding a replica; a dead one is replaced by a new one at once."""
 
     def __init__(self, root: Path, url: str, folder: Path, rng: random.Random,
-                 env: Mapping[str, str] | None = None) -> None:
+                 env: Mapping[str, str] | None = None, faults: Sequence[Fault] = (after_commit,)) -> None:
         self.root, self.database_url, self.folder, self.rng = root, url, folder, rng
         self.env = dict(env or {})  # for every replica started (the mail tests: SMTP settings)
+        self.faults = itertools.cycle(faults)  # each armed start takes the next
+        self.killed_by: list[str] = []  # the fault point of each kill
         self.lock = threading.Lock()
         self.kills = 0
         self.armed = True
@@ -44,8 +56,7 @@ class Replicas:
         self.up = [replica.url for replica in self.slots]
 
     def fault(self) -> dict[str, str]:
-        fault = {"QALB_ENDPOINT_FAULT": f"after-commit:{self.rng.randint(30, 90)}"} if self.armed else {}
-        return {**self.env, **fault}
+        return {**self.env, **(next(self.faults)(self.rng) if self.armed else {})}
 
     def urls(self) -> list[str]:
         with self.lock:
@@ -56,7 +67,9 @@ class Replicas:
         for i, replica in enumerate(self.slots):
             if replica.process.poll() is not None:
                 assert replica.process.returncode == -9, replica.output()[-3000:]
-                assert "QALB_ENDPOINT_FAULT=after-commit" in replica.output()
+                points = re.findall(r"(QALB_\w+_FAULT=[\w-]+)(?::\d+)?: killing this process now", replica.output())
+                assert len(points) == 1, replica.output()[-3000:]  # killed by its fault point, nothing else
+                self.killed_by.append(points[0])
                 with self.lock:
                     self.kills += 1
                     self.up[i] = ""
@@ -168,4 +181,5 @@ def test_two_replicas_killed_under_load_lose_nothing_and_store_nothing_twice(
     finally:
         store.close()
     assert replicas.kills >= KILLS and tries > len(acked)  # some posts were sent again
+    assert set(replicas.killed_by) == {"QALB_ENDPOINT_FAULT=after-commit"}
     print(f"{len(acked)} posts, {tries} tries, {replicas.kills} kills in {time.monotonic() - started:.1f} s")

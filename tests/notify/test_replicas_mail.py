@@ -1,7 +1,10 @@
 """Two endpoint replicas on one PostgreSQL database, each with its notification sender
 delivering to a real SMTP server (aiosmtpd on 127.0.0.1), killed with SIGKILL again and
-again under a bounded load of keyed posts (tests/endpoint/test_replicas_load.py: the
-QALB_ENDPOINT_FAULT=after-commit:N fault point, restarted at once).
+again under a bounded load of keyed posts (tests/endpoint/test_replicas_load.py), and
+restarted at once. One replica is killed by the sender's fault point
+QALB_NOTIFY_FAULT=after-send:N (the SMTP server accepted its Nth e-mail, not yet recorded:
+the window in which a kill makes repeats), the other by the endpoint's
+QALB_ENDPOINT_FAULT=after-commit:N (a batch of posts committed, not yet answered).
 
 Each post of the notify test form queues three e-mails (two staff alerts, a confirmation
 to the applicant). A killed replica's sender dies wherever it is, mid-send included. After
@@ -21,7 +24,7 @@ from typing import Any
 
 from generator.notify.sender import CONNECTIONS
 from tests.endpoint.test_replicas import stored
-from tests.endpoint.test_replicas_load import KILLS, Replicas, post_under_kills, stored_once
+from tests.endpoint.test_replicas_load import KILLS, Replicas, after_commit, post_under_kills, stored_once
 from tests.support.postgres import Postgres
 from tests.support.samples import valid_answers
 
@@ -29,8 +32,13 @@ from .conftest import MAIL_FROM, SmtpServer
 
 FORM = "request"
 MESSAGES_PER_POST = 3  # notify: two staff addresses, and the applicant (valid_answers gives an e-mail)
-LEASE_SECONDS = 3  # a killed sender's claims go to the other replica's sender ~3 s later
+LEASE_SECONDS = 5  # a killed sender's claims go to the other replica's sender ~5 s later; renewed every ~1.7 s
 DELIVERY_LIMIT = 30.0  # seconds, after the load, for the last e-mails to be recorded as sent
+
+
+def after_send(rng: random.Random) -> dict[str, str]:
+    """The sender's fault point: killed once the SMTP server accepted its Nth e-mail, before recording it."""
+    return {"QALB_NOTIFY_FAULT": f"after-send:{rng.randint(10, 60)}"}
 
 
 def message_token(message: Any) -> str:
@@ -47,7 +55,7 @@ def test_two_replicas_and_their_senders_killed_under_load_lose_no_email_and_repe
     env = {"QALB_SMTP_URL": smtp.url, "QALB_MAIL_FROM": MAIL_FROM[1], "QALB_SITE_URL": "https://qalb.example/",
            "QALB_NOTIFY_LEASE_SECONDS": str(LEASE_SECONDS), "QALB_NOTIFY_POLL_SECONDS": "1"}
     started = time.monotonic()
-    replicas = Replicas(notify_root, url, tmp_path, random.Random(34), env)
+    replicas = Replicas(notify_root, url, tmp_path, random.Random(34), env, (after_send, after_commit))
     store = stored(notify_root, url, notify_forms)
     try:
         acked, tries = post_under_kills(replicas, FORM, base)
@@ -82,6 +90,7 @@ def test_two_replicas_and_their_senders_killed_under_load_lose_no_email_and_repe
     # ... and at most one per SMTP connection of the sender that each kill stopped.
     repeats = len(tokens) - len(set(tokens))
     assert replicas.kills >= KILLS and tries > len(acked)
+    assert set(replicas.killed_by) == {"QALB_NOTIFY_FAULT=after-send", "QALB_ENDPOINT_FAULT=after-commit"}
     assert repeats <= replicas.kills * CONNECTIONS, (repeats, replicas.kills, CONNECTIONS)
     print(f"{len(acked)} posts, {len(queued)} e-mails, {len(tokens)} deliveries ({repeats} repeats), "
           f"{replicas.kills} kills; load {loaded - started:.1f} s, all sent {time.monotonic() - started:.1f} s")
