@@ -10,14 +10,17 @@ Then every post must be stored exactly once, under the reference its client was 
 """
 from __future__ import annotations
 
+import itertools
 import random
+import re
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping, Sequence
 
 import httpx
 
+from generator.submissions.store import Store
 from tests.endpoint.replicas import Replica, script_post, start_together
 from tests.endpoint.test_replicas import stored
 from tests.support.postgres import Postgres
@@ -29,11 +32,23 @@ KILLS = 2
 TIME_LIMIT = 60.0  # seconds; ~20 s on this busy 2-core machine, most of it starting processes
 
 
+Fault = Callable[[random.Random], dict[str, str]]
+
+
+def after_commit(rng: random.Random) -> dict[str, str]:
+    """The endpoint's fault point: killed right after committing its Nth batch, before answering it."""
+    return {"QALB_ENDPOINT_FAULT": f"after-commit:{rng.randint(30, 90)}"}
+
+
 class Replicas:
     """Two slots, each holding a replica; a dead one is replaced by a new one at once."""
 
-    def __init__(self, root: Path, url: str, folder: Path, rng: random.Random) -> None:
+    def __init__(self, root: Path, url: str, folder: Path, rng: random.Random,
+                 env: Mapping[str, str] | None = None, faults: Sequence[Fault] = (after_commit,)) -> None:
         self.root, self.database_url, self.folder, self.rng = root, url, folder, rng
+        self.env = dict(env or {})  # for every replica started (the mail tests: SMTP settings)
+        self.faults = itertools.cycle(faults)  # each armed start takes the next
+        self.killed_by: list[str] = []  # the fault point of each kill
         self.lock = threading.Lock()
         self.kills = 0
         self.armed = True
@@ -41,7 +56,7 @@ class Replicas:
         self.up = [replica.url for replica in self.slots]
 
     def fault(self) -> dict[str, str]:
-        return {"QALB_ENDPOINT_FAULT": f"after-commit:{self.rng.randint(30, 90)}"} if self.armed else {}
+        return {**self.env, **(next(self.faults)(self.rng) if self.armed else {})}
 
     def urls(self) -> list[str]:
         with self.lock:
@@ -52,7 +67,9 @@ class Replicas:
         for i, replica in enumerate(self.slots):
             if replica.process.poll() is not None:
                 assert replica.process.returncode == -9, replica.output()[-3000:]
-                assert "QALB_ENDPOINT_FAULT=after-commit" in replica.output()
+                points = re.findall(r"(QALB_\w+_FAULT=[\w-]+)(?::\d+)?: killing this process now", replica.output())
+                assert len(points) == 1, replica.output()[-3000:]  # killed by its fault point, nothing else
+                self.killed_by.append(points[0])
                 with self.lock:
                     self.kills += 1
                     self.up[i] = ""
@@ -72,11 +89,11 @@ class Replicas:
             replica.stop()
 
 
-def test_two_replicas_killed_under_load_lose_nothing_and_store_nothing_twice(
-        forms: dict[str, Any], forms_root: Path, postgres: Postgres, tmp_path: Path) -> None:
-    url = postgres.new_database()
-    base = {**valid_answers(forms[FORM]), "lang": "ar"}
-    replicas = Replicas(forms_root, url, tmp_path, random.Random(34))
+def post_under_kills(replicas: Replicas, form_id: str, base: dict[str, Any]) -> tuple[dict[str, str], int]:
+    """CLIENTS clients post keyed posts (a unique marker in `message`, also the key), each
+    until a replica answers 201, while the replicas are killed and replaced, until KILLS
+    kills; then the last posts. Returns {marker: the reference its client was given} and
+    how many tries were made. The replicas are left running (the caller stops them)."""
     acked: dict[str, str] = {}  # marker (also the key) -> the reference its client was given
     errors: list[str] = []
     tries = [0]
@@ -92,7 +109,7 @@ def test_two_replicas_killed_under_load_lose_nothing_and_store_nothing_twice(
                 with lock:
                     tries[0] += 1
                 try:
-                    response = script_post(client, rng.choice(urls), FORM, {**base, "message": marker}, marker)
+                    response = script_post(client, rng.choice(urls), form_id, {**base, "message": marker}, marker)
                 except httpx.TransportError:
                     continue  # that replica died: try again, on whichever is up
                 if response.status_code == 201:
@@ -130,19 +147,39 @@ def test_two_replicas_killed_under_load_lose_nothing_and_store_nothing_twice(
                 thread.join(timeout=0.05)
     finally:
         stop.set()
-        replicas.stop()
     assert not errors, errors
+    return acked, tries[0]
 
-    store = stored(forms_root, url, forms)
-    try:
-        rows = [(s.answers["message"], s.reference) for s in store.submissions(FORM)]
-    finally:
-        store.close()
+
+def stored_once(store: Store, form_id: str, acked: dict[str, str]) -> list[str]:
+    """Every acknowledged post stored exactly once, under the reference its client was
+    given; the references stored."""
+    rows = [(s.answers["message"], s.reference) for s in store.submissions(form_id)]
     markers = [marker for marker, _ in rows]
     twice = sorted({m for m in markers if markers.count(m) > 1})
     assert not twice, f"{len(twice)} posts stored twice, e.g. {twice[:5]}"
     lost = sorted(set(acked) - set(markers))
     assert not lost, f"{len(lost)} acknowledged posts lost, e.g. {lost[:5]}"
     assert dict(rows) == acked  # each stored once, under the reference its client was given
-    assert replicas.kills >= KILLS and tries[0] > len(acked)  # some posts were sent again
-    print(f"{len(acked)} posts, {tries[0]} tries, {replicas.kills} kills in {time.monotonic() - started:.1f} s")
+    return [reference for _, reference in rows]
+
+
+def test_two_replicas_killed_under_load_lose_nothing_and_store_nothing_twice(
+        forms: dict[str, Any], forms_root: Path, postgres: Postgres, tmp_path: Path) -> None:
+    url = postgres.new_database()
+    base = {**valid_answers(forms[FORM]), "lang": "ar"}
+    started = time.monotonic()
+    replicas = Replicas(forms_root, url, tmp_path, random.Random(34))
+    try:
+        acked, tries = post_under_kills(replicas, FORM, base)
+    finally:
+        replicas.stop()
+
+    store = stored(forms_root, url, forms)
+    try:
+        stored_once(store, FORM, acked)
+    finally:
+        store.close()
+    assert replicas.kills >= KILLS and tries > len(acked)  # some posts were sent again
+    assert set(replicas.killed_by) == {"QALB_ENDPOINT_FAULT=after-commit"}
+    print(f"{len(acked)} posts, {tries} tries, {replicas.kills} kills in {time.monotonic() - started:.1f} s")
