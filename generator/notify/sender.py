@@ -239,7 +239,10 @@ class Sender:
     async def _deliver_over_one_connection(self, messages: Sequence[OutboxMessage]) -> list[Outcome]:
         smtp = self.settings.smtp
         if smtp is None:  # queued while e-mail was on, and QALB_SMTP_URL is gone since
-            return [self._after_error(message, ConnectionError("QALB_SMTP_URL is not set")) for message in messages]
+            unsent = [self._after_error(message, ConnectionError("QALB_SMTP_URL is not set")) for message in messages]
+            for outcome in unsent:  # recorded as any failed try is, so they wait, then fail
+                await self._record(outcome)
+            return unsent
         outcomes: list[Outcome] = []
 
         async def record(outcome: Outcome) -> None:

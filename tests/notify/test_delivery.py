@@ -394,3 +394,18 @@ def test_an_applicants_address_is_stored_encrypted_and_staff_mailboxes_as_they_a
             assert recipient in ("requests@qalb.example", "Duty@Qalb.example")
     (confirmation,) = [m for m in rows(planned_store) if m.kind == "applicant-confirmation"]
     assert confirmation.recipient == "sara@example.org"
+
+
+def test_e_mail_queued_before_qalb_smtp_url_was_removed_counts_a_try_and_waits(
+        planned_store: Store, notify_root: Path, notify_forms: dict[str, Any], smtp: SmtpServer, clock: Any) -> None:
+    """Without an SMTP server any more, each queued e-mail is recorded as a failed try (it waits,
+    then fails after its tries), never left claimed with no try counted, to be claimed again for ever."""
+    planned_store.insert_batch([submission("en", email=None)])
+    settings = notify_settings(notify_root, "sqlite:///unused.db", smtp.url, smtp=None)
+    sender = Sender(planned_store, context_for(settings, notify_forms, ORG), settings, clock=clock)
+    try:
+        send_all(sender)
+    finally:
+        sender.close()
+    assert {(r.status, r.attempts) for r in rows(planned_store)} == {("pending", 1)}
+    assert smtp.mailbox.messages() == []

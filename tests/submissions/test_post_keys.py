@@ -97,6 +97,19 @@ def test_keys_are_forgotten_after_a_day_and_with_their_submission(store: Store) 
     assert isinstance(late, Submission) and late.reference != old.reference
 
 
+def test_a_key_older_than_a_day_is_unknown_even_before_it_is_pruned(store: Store) -> None:
+    """One replica, quiet for a day: the key is still in the table (nothing pruned it), yet
+    the same post sent 30 hours later is a new post."""
+    first = keyed("k-6")
+    store.insert_batch([first])
+    late = dataclasses.replace(retry(first), submitted_at=first.submitted_at + dt.timedelta(hours=30))
+    store._post_keys_pruned_at = time.monotonic()  # as if this writer had just pruned: no prune now
+    (stored,) = store.insert_batch([late])
+    assert isinstance(stored, Submission) and stored.reference == late.reference != first.reference
+    (again,) = store.insert_batch([retry(late)])  # the new post's key is known from then on
+    assert isinstance(again, Submission) and again.reference == late.reference
+
+
 def wait_until(condition: Callable[[], bool], what: str, timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while not condition():

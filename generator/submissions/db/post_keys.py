@@ -37,9 +37,14 @@ class PostKeyQueries(Database):
         is stored already, or came earlier in `subs`, is answered with that submission."""
         keyed = {sub.post_key: sub for sub in reversed(subs) if sub.post_key}  # the first post of each key
         known: dict[str, Submission] = {}
+        if not keyed:
+            return list(subs), list(subs)
+        # A key older than KEEP is forgotten whether or not a prune has run since.
+        since = self._time_to_db(max(sub.submitted_at for sub in keyed.values()) - KEEP)
         for chunk in chunks(sorted(keyed)):
             cur.execute(self._sql(f"SELECT k.digest, s.id, s.reference FROM post_keys k JOIN submissions s "
-                                  f"ON s.id = k.submission_id WHERE k.digest IN ({marks(chunk)})"), chunk)
+                                  f"ON s.id = k.submission_id WHERE k.digest IN ({marks(chunk)}) "
+                                  "AND k.created_at >= ?"), [*chunk, since])
             for digest, id_, reference in cur.fetchall():
                 known[digest] = dataclasses.replace(keyed[digest], id=id_, reference=reference)
         fresh: list[Submission] = []
@@ -58,6 +63,12 @@ class PostKeyQueries(Database):
         rows = [(sub.post_key, self._time_to_db(sub.submitted_at), sub.reference) for sub in subs if sub.post_key]
         if not rows:
             return
+        # A key forgotten (older than KEEP) but not pruned yet gives its place to the new post's;
+        # a key still known is never replaced: two replicas storing one new key conflict, as they must.
+        since = self._time_to_db(max(sub.submitted_at for sub in subs if sub.post_key) - KEEP)
+        for chunk in chunks(sorted({row[0] for row in rows if row[0]})):
+            cur.execute(self._sql(f"DELETE FROM post_keys WHERE digest IN ({marks(chunk)}) AND created_at < ?"),
+                        [*chunk, since])
         cur.executemany(self._sql("INSERT INTO post_keys (digest, submission_id, created_at) "
                                   "SELECT ?, id, ? FROM submissions WHERE reference = ?"), rows)
         if time.monotonic() - self._post_keys_pruned_at > PRUNE_EVERY:
