@@ -197,5 +197,5 @@ LABELS = {
     "email": lambda lang: i18n.gettext(lang, "e-mail address"),
     "address": lambda lang: i18n.gettext(lang, "address"),
     "opening_hours": lambda lang: i18n.gettext(lang, "opening hours"),
-    "what_to_prepare": lambda lang: i18n.gettext(lang, "the documents to bring"),
+    "what_to_prepare": lambda lang: i18n.gettext(lang, "what to prepare"),
 }
