@@ -140,7 +140,7 @@ def fill_report_values(store: Store, note: Note = stderr, *, batch: int = 500) -
     written = store.fill_report_values(batch=batch, progress=progress)
     for form_id, count in written.items():
         note(f"note: counted the report values of {count} stored {form_id} submission(s); "
-             "its report counts are made again now.")
+             "its report counts include them now.")
     return written
 
 

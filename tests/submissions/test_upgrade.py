@@ -121,7 +121,7 @@ def test_a_database_of_release_06ce3b6_counts_its_old_answers_as_answers_posted_
         old = list(store.submissions("satisfaction"))
         assert len(old) == 33 and store.count() == 38  # 3 suspected spam, 2 help requests: none lost
         assert "note: counted the report values of 33 stored satisfaction submission(s); its report counts " \
-               "are made again now." in notes
+               "include them now." in notes
         upgraded = figures(store)
         assert whole(upgraded) == whole(upgraded, "hijri") == expected_totals([s.answers for s in old])
         # The same answers posted now, at the same times, through the store's write path: each
@@ -229,7 +229,9 @@ def test_a_start_killed_while_counting_goes_on_where_it_stopped(store_url: str, 
         assert killed.stderr.splitlines() == [
             f"note: counting the report values of stored satisfaction submissions: {n} of 33" for n in (5, 10)]
         assert values_rows(store) == 10  # two batches written, the third lost with the process
-        assert "satisfaction" not in filled(store)  # taken off with the first batch: the counts are made again
+        # Each batch corrected the counts in its own transaction: ten answers counted, no recount owed.
+        assert "satisfaction" in filled(store)
+        assert sum(n for key, n in whole(figures(store)).items() if key[:3] == ("", "", "service")) == 10
         # The next start: the 23 left, each decrypted once, then the counts.
         store.codec = counting = KilledCodec(store.codec, left=10**6)
         notes: list[str] = []
@@ -237,8 +239,8 @@ def test_a_start_killed_while_counting_goes_on_where_it_stopped(store_url: str, 
         assert counting.left == 10**6 - 23
         assert notes[-2:] == ["note: counting the report values of stored satisfaction submissions: 23 of 23",
                               "note: counted the report values of 23 stored satisfaction submission(s); its "
-                              "report counts are made again now."]
-        assert store.fill_report_counts(NOW) == ["satisfaction"]
+                              "report counts include them now."]
+        assert store.fill_report_counts(NOW) == []  # nothing to make again
         assert whole(figures(store)) == whole(figures(store), "hijri") == expected_totals(answers)
         assert fill_report_values(store, notes.append, batch=5) == {}
     finally:
@@ -267,6 +269,45 @@ def test_a_field_that_gains_report_true_is_counted_for_the_answers_already_store
         assert fill_report_values(store, lambda _: None) == {"satisfaction": 12}
         store.fill_report_counts(NOW)
         assert whole(figures(store)) == expected_totals(answers)
+    finally:
+        store.close()
+
+
+def test_a_backfill_keeps_the_counts_of_purged_months_in_both_calendars(store_url: str,
+                                                                      forms: dict[str, Any]) -> None:
+    """Purged submissions live on only in report_counts (their Hijri months nowhere else): a
+    field gaining `report: true` corrects the counts row by row and never recounts, so the
+    purged months keep their figures in both calendars (a recount lost the Hijri ones)."""
+    full = Wiring.of(forms, time_zone=ZONE)
+    fewer = dataclasses.replace(full, report_fields={"satisfaction": ("service", "rating_overall")},
+                                report_roles={"satisfaction": (("service",), ("rating_overall",))})
+    answer = {"service": "enquiries", "channel": "phone", **dict.fromkeys(RATINGS, 4)}
+
+    def sent(days_ago: int) -> Submission:
+        return Submission(reference=new_reference(), form_id="satisfaction", form_version="1", language="ar",
+                          submitted_at=NOW - dt.timedelta(days=days_ago), consent={}, status="accepted",
+                          answers=answer)
+
+    def services(store: Store) -> dict[str, int]:
+        return {calendar: whole(figures(store), calendar)[("", "", "service", "enquiries")]
+                for calendar in ("gregorian", "hijri")}
+
+    store = open_store(store_url, wiring=fewer)
+    store.migrate()
+    try:
+        assert store.fill_report_counts(NOW) == ["satisfaction"]  # as every start does (secure_store)
+        store.insert_batch([sent(800 + i) for i in range(5)] + [sent(1)])
+        store.purge("satisfaction", NOW - dt.timedelta(days=400))
+        assert store.count() == 1 and services(store) == {"gregorian": 6, "hijri": 6}
+    finally:
+        store.close()
+    store = open_store(store_url, wiring=full)
+    try:
+        assert fill_report_values(store, lambda _: None) == {"satisfaction": 1}
+        store.fill_report_counts(NOW)
+        assert services(store) == {"gregorian": 6, "hijri": 6}
+        assert whole(figures(store))[("", "", "channel", "phone")] == 1  # the stored one, counted anew
+        assert fill_report_values(store, lambda _: None) == {}
     finally:
         store.close()
 

@@ -31,6 +31,11 @@ class PostgresDatabase(Database):
         # Two services starting at once must not both create the tables.
         cur.execute("SELECT pg_advisory_xact_lock(4242001)")
 
+    def _lock_report_rewrite(self, cur: Any) -> None:
+        # Self-conflicting, unlike SHARE: two starts rewriting at once take turns (no deadlock),
+        # and the second reads the rows the first wrote.
+        cur.execute("LOCK TABLE report_values IN SHARE ROW EXCLUSIVE MODE")
+
     def _lock_report_values(self, cur: Any) -> None:
         # No submission's values may be stored (and counted) while a form's counts are rebuilt.
         cur.execute("LOCK TABLE report_values IN SHARE MODE")

@@ -42,7 +42,7 @@ from generator.core.organisation import DEFAULT_TIME_ZONE
 from generator.forms.check_report import MAX_REPORT_FIELDS
 from generator.submissions.records import Submission
 
-from .connection import Database
+from .connection import Database, chunks, marks
 
 COLUMNS = tuple(f"v{i}" for i in range(1, MAX_REPORT_FIELDS + 1))  # the checker refuses more
 INSERT_VALUES = (f"INSERT INTO report_values (submission_id, form_id, submitted_at, fields, {', '.join(COLUMNS)}) "
@@ -160,11 +160,35 @@ class ReportQueries(Database):
 
     def _rewrite_report_values(self, cur: Any, form_id: str, subs: Sequence[Submission]) -> None:
         """Write the rows of stored submissions again (none yet, or made for other fields) and
-        have the form's counts made again (fill_report_counts), in the same transaction: a
-        start killed half-way leaves the counts to be made again at the next one."""
-        if rows := self._report_rows(subs):
+        correct the form's counts in the same transaction: each old row's values (by the fields
+        written with it) taken out, the new ones added. Never a recount: the months of purged
+        submissions live only in report_counts (the Hijri ones nowhere else), so a recount would
+        lose them. A row another start rewrote meanwhile is left as it is (read under the lock)."""
+        self._lock_report_rewrite(cur)
+        fields: Mapping[str, tuple[str, ...]] = getattr(self, "report_fields", None) or {}
+        current = fields_text(fields.get(form_id, ()))
+        by_id = {sub.id: sub for sub in subs}
+        counts: Counter[tuple[str, ...]] = Counter()
+        done: set[int] = set()
+        for chunk in chunks(sorted(by_id)):
+            cur.execute(self._sql(f"SELECT submission_id, {STORED} FROM report_values "
+                                  f"WHERE submission_id IN ({marks(chunk)})"), chunk)
+            for submission_id, form, at, names, *stored in cur.fetchall():
+                if names == current:
+                    done.add(submission_id)
+                else:
+                    self._count(counts, form, self._time_from_db(at), self._named(form, names, stored), -1)
+        todo = [sub for sub in subs if sub.id not in done]
+        if rows := self._report_rows(todo):
             cur.executemany(self._sql(UPSERT_VALUES), rows)
-        cur.execute(self._sql("DELETE FROM report_counts_filled WHERE form_id = ?"), (form_id,))
+            for sub in todo:
+                if sub.status == "accepted" and (names := fields.get(sub.form_id)):  # as _report_rows writes
+                    values = [stored_value(sub.answers.get(name)) for name in names]
+                    self._count(counts, sub.form_id, sub.submitted_at, dict(zip(names, values)))
+        self._add_counts(cur, counts)
+
+    def _lock_report_rewrite(self, cur: Any) -> None:
+        """One start at a time rewrites stored rows (PostgreSQL; SQLite has one writer)."""
 
     def _count(self, counts: Counter[tuple[str, ...]], form_id: str, at: dt.datetime,
                values: Mapping[str, str | None], n: int = 1) -> None:
