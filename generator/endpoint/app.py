@@ -175,7 +175,8 @@ class Endpoint:
             # browser autofill sometimes fills hidden fields for real people.
             status="suspected-spam" if _filled(trap) else "accepted",
             answers=answers,
-            post_key=post_digest(form.id, key, answers) if key else None,
+            post_key=post_digest(form.id, key, answers, indexer.key if (indexer := context.store.indexer) else None)
+            if key else None,
             # A case opens for an accepted submission; suspected spam gets one when staff release it.
             **(cases.open_case(form, at, context.calendar) if not _filled(trap) else {}),
         )

@@ -50,10 +50,15 @@ class Submission:
             raise ValueError(f"status must be one of {STATUSES}, not {self.status!r}")
 
 
-def post_digest(form_id: str, key: str, answers: Mapping[str, Any]) -> str:
+def post_digest(form_id: str, key: str, answers: Mapping[str, Any], lookup_key: Any = None) -> str:
     """What is stored of a post's key: a digest of the form, the key and the answers (JSON-ready),
-    so the same key with other answers (a page sent again after an edit) is another post."""
+    so the same key with other answers (a page sent again after an edit) is another post. Keyed
+    with the lookup key (crypto.LookupKey) when the store has one, as the identifiers' hashes are:
+    a copy of the database alone cannot test guessed answers against it (a script's keys may be
+    guessable). A lookup key rotated within a day makes a retry of an older post a new post."""
     text = json.dumps([form_id, key, answers], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    if lookup_key is not None:
+        return str(lookup_key.digest("post", text))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

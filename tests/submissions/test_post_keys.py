@@ -110,6 +110,19 @@ def test_a_key_older_than_a_day_is_unknown_even_before_it_is_pruned(store: Store
     assert isinstance(again, Submission) and again.reference == late.reference
 
 
+def test_the_stored_digest_is_keyed_by_the_lookup_key() -> None:
+    """A database copy alone cannot confirm guessed answers: the digest needs the lookup key."""
+    from generator.submissions import crypto
+
+    answers = {"subject": "x"}
+    one, other = crypto.LookupKey(crypto.new_key()), crypto.LookupKey(crypto.new_key())
+    keyed_once = post_digest("contact", "order-17", answers, one)
+    assert keyed_once == post_digest("contact", "order-17", answers, one)  # the same post: the same digest
+    assert keyed_once not in (post_digest("contact", "order-17", answers, other),
+                              post_digest("contact", "order-17", answers))
+    assert post_digest("contact", "order-17", {"subject": "y"}, one) != keyed_once
+
+
 def wait_until(condition: Callable[[], bool], what: str, timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
