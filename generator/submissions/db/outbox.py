@@ -264,12 +264,6 @@ class OutboxQueries(Database):
                         (self._time_to_db(now), *ids, sender))
             return int(cur.rowcount)
 
-    def outbox_due(self, now: dt.datetime) -> int:
-        cur = self._conn().cursor()
-        cur.execute(self._sql("SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"),
-                    (self._time_to_db(now),))
-        return int(cur.fetchone()[0])
-
     def outbox_counts(self) -> dict[str, int]:
         cur = self._conn().cursor()
         cur.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status")
