@@ -21,7 +21,7 @@ from typing import Callable
 from urllib.parse import urljoin
 
 from generator.core import i18n
-from generator.forms import Form, render_thanks
+from generator.forms import Form, received_heading, render_thanks
 
 START, END = "<!-- qalb-form:start -->", "<!-- qalb-form:end -->"
 _REGION = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
@@ -162,7 +162,7 @@ def thanks_page(shell: Shell, form: Form, lang: str, reference: str, *, site_url
             twin = html.escape(f"{thanks_path(form.id, other)}?ref={reference}")
             text = _SWITCH.sub(rf"\g<1>{twin}\g<2>", text, count=1)  # a reference is [0-9A-Z-]
     original = _TITLE.search(shell.html)
-    heading = form.received.get(lang) or i18n.gettext(lang, "We received your request")
+    heading = received_heading(form, lang)
     title = f"{heading} - {html.unescape(original[2]).strip()}" if original else heading
     return fill(Shell(text, shell.action, shell.script_hashes), region, title=title)
 

@@ -30,7 +30,7 @@ from .model import (
     Option,
     Rule,
 )
-from .render import reference_html, render_form, render_thanks
+from .render import received_heading, reference_html, render_form, render_thanks
 
 __all__ = [
     "FIELD_PREFIX",
@@ -48,6 +48,7 @@ __all__ = [
     "load_forms",
     "group_posted",
     "read_submission",
+    "received_heading",
     "reference_html",
     "render_form",
     "render_thanks",

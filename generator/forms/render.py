@@ -99,13 +99,18 @@ def render_form(form: Form, lang: str, *, action: str, privacy_url: str = "priva
     return html
 
 
+def received_heading(form: Form, lang: str) -> str:
+    """The confirmation's heading: the form file's `received`, or the general one."""
+    _ = catalog(lang).gettext  # `_(...)`: the name the catalogs are extracted by
+    return form.received.get(lang) or _("We received your request")
+
+
 def render_thanks(form: Form, lang: str, reference: str, *, status_url: str | None = None) -> str:
     """The confirmation after `form` was sent: heading, `reference` in a panel, what
     happens next; `status_url` where the applicant can follow a request handled in steps."""
     import markdown
 
-    _ = catalog(lang).gettext
-    heading = form.received.get(lang) or _("We received your request")
+    heading = received_heading(form, lang)
     after = Markup(markdown.markdown(form.after_submit.get(lang, "") or ""))  # the form file's own Markdown
     html = environment(lang).get_template("forms/thanks.html").render(
         heading=heading, reference=reference, after=after, status_url=status_url).strip()
