@@ -34,7 +34,7 @@ def expected_totals(answers: list[dict[str, Any]]) -> Counter[tuple[str, str, st
             counted[("", "", name, str(answer[name]))] += 1
         for group in GROUPS:
             for name in RATINGS:
-                counted[(group, answer[group], name, str(answer[name]))] += 1
+                counted[(group, str(answer[group]), name, str(answer[name]))] += 1
     return counted
 
 

@@ -26,6 +26,7 @@ from generator.submissions.records import Submission
 from generator.submissions.references import new_reference
 from generator.submissions.secure_store import fill_report_values, open_secure_store
 from generator.submissions.store import Store, Wiring, open_store
+from tests.staff.test_report_counts import expected_totals
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "upgrade" / "06ce3b6.json"
 ZONE = "Asia/Riyadh"
@@ -79,18 +80,6 @@ def settings_with_keys(tmp_path: Path, url: str, fixture: dict[str, Any]) -> Sto
         (keys / name).chmod(0o600)
     return StorageSettings(root=tmp_path, database_url=url, data_key_file=keys / "data.key",
                            lookup_key_file=keys / "lookup.key")
-
-
-def expected_totals(answers: list[dict[str, Any]]) -> Counter[tuple[str, str, str, str]]:
-    """(by_field, by_value, field, value): submissions, counted here from the answers."""
-    counted: Counter[tuple[str, str, str, str]] = Counter()
-    for answer in answers:
-        for name in (*GROUPS, *RATINGS):
-            counted[("", "", name, str(answer[name]))] += 1
-        for group in GROUPS:
-            for name in RATINGS:
-                counted[(group, str(answer[group]), name, str(answer[name]))] += 1
-    return counted
 
 
 def figures(store: Store) -> dict[tuple[str, str], Counter[tuple[str, str, str, str]]]:
