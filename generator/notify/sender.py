@@ -253,6 +253,7 @@ class Sender:
         try:
             await client.connect()
         except (aiosmtplib.SMTPException, OSError) as exc:
+            client.close()  # a half-made connection (refused greeting, failed STARTTLS) too
             log.warning("the SMTP server %s:%s cannot be reached (%s); %d message(s) wait for their next try",
                         smtp.host, smtp.port, type(exc).__name__, len(messages))
             await asyncio.gather(*(record(self._after_error(message, exc)) for message in messages))
@@ -295,9 +296,12 @@ class Sender:
         finally:
             if recording is not None:  # stopped (another connection failed): it may or may not be recorded
                 recording[1].cancel()
-            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
-                if client.is_connected:
-                    await client.quit()
+            try:
+                with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                    if client.is_connected:
+                        await client.quit()
+            finally:  # a QUIT that fails, times out or is cancelled still leaves no socket open
+                client.close()
         return outcomes
 
     def _after_error(self, message: OutboxMessage, error: BaseException) -> Outcome:
