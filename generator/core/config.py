@@ -72,6 +72,8 @@ class StorageSettings:
     #: each, by default <root>/data/keys/ (gitignored). None means that default.
     data_key_file: Path | None = None
     lookup_key_file: Path | None = None
+    #: The workspace's HMAC key (QALB_STAFF_KEY_FILE): the form tokens bound to each session.
+    staff_key_file: Path | None = None
 
     def __post_init__(self) -> None:
         keys = self.root / DEFAULT_KEY_DIR
@@ -79,9 +81,12 @@ class StorageSettings:
             object.__setattr__(self, "data_key_file", keys / "data.key")
         if self.lookup_key_file is None:
             object.__setattr__(self, "lookup_key_file", keys / "lookup.key")
-        if Path(str(self.data_key_file)).resolve() == Path(str(self.lookup_key_file)).resolve():
-            raise SettingsError("QALB_DATA_KEY_FILE and QALB_LOOKUP_KEY_FILE must be two different files: "
-                                "the lookup key is kept apart from the data key.")
+        if self.staff_key_file is None:
+            object.__setattr__(self, "staff_key_file", keys / "staff.key")
+        files = [Path(str(f)).resolve() for f in (self.data_key_file, self.lookup_key_file, self.staff_key_file)]
+        if len(set(files)) < len(files):
+            raise SettingsError("QALB_DATA_KEY_FILE, QALB_LOOKUP_KEY_FILE and QALB_STAFF_KEY_FILE must be three "
+                                "different files: each key is kept apart from the others.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -222,6 +227,7 @@ class Config:
             "database_url": self._get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             "data_key_file": path_setting(self.root, self._get("QALB_DATA_KEY_FILE")),
             "lookup_key_file": path_setting(self.root, self._get("QALB_LOOKUP_KEY_FILE")),
+            "staff_key_file": path_setting(self.root, self._get("QALB_STAFF_KEY_FILE")),
         }
 
     @functools.cached_property

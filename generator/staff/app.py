@@ -13,9 +13,10 @@
 
 `create_app` builds the one StaffContext (context.py) every part takes. Around the
 routes, outermost first: security headers (web/protection.py, plus no-store, a strict
-CSP and no-referrer here), a body size limit, then asgi-csrf: every POST must carry the
-token of its cookie in the `csrftoken` form field, or it is answered 403 before any
-route runs (and audited). A handler that refuses raises `AccessRefused` (guards.py), which the
+CSP and no-referrer here), then a body size limit. Every POST route checks its form's
+token first (`require_form_token`, form_tokens.py: an HMAC of the session under the staff
+key): without the right one it is answered 403 before its handler runs (and audited).
+A handler that refuses raises `AccessRefused` (guards.py), which the
 app's one exception handler answers: the sign-in page for someone not signed in; 404
 for a page an account may not see, as for pages that do not exist, and the attempt
 is audited.
@@ -25,10 +26,9 @@ from __future__ import annotations
 import contextlib
 import re
 from pathlib import Path
-from typing import AsyncIterator, Awaitable, Callable, Mapping
+from typing import AsyncIterator, Mapping
 
 from argon2 import PasswordHasher
-from asgi_csrf import asgi_csrf, cookies_from_scope
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
@@ -44,7 +44,7 @@ from generator.core.organisation import Settings, load_organisation
 from generator.forms import Form
 from generator.submissions import cases
 from generator.submissions.notices import OutboxPlanner, check_wired
-from generator.submissions.secure_store import open_secure_store
+from generator.submissions.secure_store import load_staff_key, open_secure_store
 from generator.submissions.store import Store
 from generator.web import protection
 
@@ -53,12 +53,13 @@ from .accounts import Accounts, Clock, utc_clock, visible_forms
 from .admin import AdminPages
 from .casework import Casework
 from .context import StaffContext
-from .guards import AccessRefused, answer_refused, require, safe_next
+from .form_tokens import FormTokens
+from .guards import AccessRefused, FormTokenRefused, answer_refused, require, require_form_token, safe_next
 from .messages_page import Messages
 from .report_activity import channel_names
 from .reports import Reports
 from .request_data import form_data
-from .sessions import COOKIE, Sessions
+from .sessions import Cookies, Sessions
 from .sign_in import SignInPages
 from .templates import Pages
 
@@ -71,14 +72,6 @@ HEADERS = (
     ("Content-Security-Policy", protection.strict_content_security_policy()),
     ("Referrer-Policy", "no-referrer"),
 )
-
-
-class AllPaths:
-    """asgi-csrf's `always_protect`: every path (it skips the check for a POST without
-    cookies unless the path is "in" this; a sign-in post must be checked too)."""
-
-    def __contains__(self, path: object) -> bool:
-        return True
 
 
 class StaffHeaders:
@@ -99,8 +92,9 @@ class StaffHeaders:
 
 
 class BodyLimit:
-    """413 for a body over the limit (declared, or found while reading it), before
-    asgi-csrf reads the whole body into memory; the body read is replayed to the app."""
+    """413 for a body over the limit: a declared one before anything is read, one found
+    too long while the app reads it (chunked, or a lying header) as soon as it is. Nothing
+    is kept here: the body goes on to the app as it arrives."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app, self.max_bytes = app, max_bytes
@@ -113,29 +107,37 @@ class BodyLimit:
         if not declared.isdigit() or int(declared) > self.max_bytes:
             await Response("Payload Too Large", status_code=413)(scope, receive, send)
             return
-        messages: list[Message] = []
-        size = 0
-        while True:
+        size, started = 0, False
+
+        async def counted() -> Message:
+            nonlocal size
             message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request":
-                break
-            size += len(message.get("body", b""))
-            if size > self.max_bytes:
-                await Response("Payload Too Large", status_code=413)(scope, receive, send)
-                return
-            if not message.get("more_body", False):
-                break
+            if message["type"] == "http.request":
+                size += len(message.get("body", b""))
+                if size > self.max_bytes:
+                    raise _TooLarge
+            return message
 
-        async def replay() -> Message:
-            return messages.pop(0) if messages else await receive()
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
 
-        await self.app(scope, replay, send)
+        try:
+            await self.app(scope, counted, sending)
+        except _TooLarge:
+            if started:
+                raise
+            await Response("Payload Too Large", status_code=413)(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    """A body found longer than the limit while it was read (BodyLimit answers 413)."""
 
 
 class HomePages:
     """The pages of the workspace itself: home, the language choice, its files, every
-    other path (404), and the answer to a POST without the right CSRF token."""
+    other path (404), and the answer to a POST without the right form token."""
 
     def __init__(self, ctx: StaffContext) -> None:
         self.ctx = ctx
@@ -179,25 +181,35 @@ class HomePages:
         site = [site_dir / d for d in FONT_DIRS] if site_dir else []
         return [*site, FONT_PACKAGE]
 
-    async def csrf_failed(self, scope: Scope, send: Send, message_id: object) -> None:
-        """asgi-csrf's answer to a POST without the right token: 403, nothing done, audited."""
+    async def csrf_failed(self, request: Request) -> Response:
+        """The answer to a POST without the right form token: 403, nothing done, audited."""
         ctx = self.ctx
-        token = cookies_from_scope(scope).get(COOKIE)
-        current, _, _ = await ctx.run(ctx.sessions.current, token)
+        current, _, _ = await ctx.run(ctx.sessions.current, request.cookies.get(ctx.sessions.cookies.session))
         who = current.account.email if current else "unknown"
-        await ctx.run(ctx.audit, who, "staff-csrf-refused", f"POST {scope.get('path', '')}")
+        await ctx.run(ctx.audit, who, "staff-csrf-refused", f"POST {request.url.path}")
         lang = current.account.language if current else i18n.DEFAULT_LANGUAGE.code
         html = templates.render("problem.html", lang, csrf="", account=current.account if current else None,
-                                path=scope.get("path", ""), is_admin=False, problem="csrf")
-        await HTMLResponse(html, status_code=403)(scope, _no_body, send)
+                                path=request.url.path, is_admin=False, problem="csrf")
+        return HTMLResponse(html, status_code=403)
 
 
-async def _no_body() -> Message:
-    return {"type": "http.disconnect"}
+def token_checked(ctx: StaffContext, route: Route) -> Route:
+    """The route with its form token checked first on every POST (guards.require_form_token)."""
+    if not route.methods or "POST" not in route.methods:
+        return route
+    handler = route.endpoint
+
+    async def endpoint(request: Request) -> Response:
+        if request.method == "POST":
+            await require_form_token(ctx, request)
+        response: Response = await handler(request)
+        return response
+
+    return Route(route.path, endpoint, methods=sorted(route.methods), name=route.name)
 
 
 def routes(ctx: StaffContext, home: HomePages) -> list[Route]:
-    return [
+    return [token_checked(ctx, route) for route in [
         Route("/staff", lambda request: RedirectResponse("/staff/", status_code=308)),
         Route("/staff/", home.home, methods=["GET"]),
         Route("/staff/language", home.language, methods=["POST"]),
@@ -209,7 +221,7 @@ def routes(ctx: StaffContext, home: HomePages) -> list[Route]:
         *Reports(ctx).routes(),
         *Messages(ctx).routes(),
         Route("/staff/{rest:path}", home.missing, methods=["GET", "POST"]),
-    ]
+    ]]
 
 
 def create_app(*, settings: StaffSettings, forms: Mapping[str, Form], store: Store | None = None,
@@ -233,11 +245,14 @@ def create_app(*, settings: StaffSettings, forms: Mapping[str, Form], store: Sto
         calendar=cases.WorkingCalendar.from_settings(organisation),
         channel_names=channel_names(settings.root),  # content/channels.yml, read once
         accounts=Accounts(store, store.codec.keys, settings, clock=clock, hasher=hasher),
-        sessions=Sessions(store, settings, clock), pages=Pages(organisation))
+        sessions=Sessions(store, settings, clock),
+        pages=Pages(organisation, FormTokens(load_staff_key(settings, create=True), Cookies.of(settings))))
     home = HomePages(ctx)
 
     async def refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AccessRefused)
+        if isinstance(exc, FormTokenRefused):
+            return await home.csrf_failed(request)
         return await answer_refused(ctx, request, exc)
 
     @contextlib.asynccontextmanager
@@ -249,15 +264,12 @@ def create_app(*, settings: StaffSettings, forms: Mapping[str, Form], store: Sto
             if owns_store:  # a store passed in belongs to its opener (`run`: the endpoint)
                 store.close()
 
-    send_failed: Callable[[Scope, Send, object], Awaitable[None]] = home.csrf_failed
     app = Starlette(
         routes=routes(ctx, home),
         middleware=[
             Middleware(protection.SecurityHeaders),
             Middleware(StaffHeaders),
             Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
-            Middleware(asgi_csrf, cookie_path="/staff", cookie_secure=settings.secure_cookies,
-                       cookie_samesite="Strict", always_protect=AllPaths(), send_csrf_failed=send_failed),
         ],
         exception_handlers={AccessRefused: refused},
         lifespan=lifespan,

@@ -169,7 +169,7 @@ class Casework:
         ctx = self.ctx
         lang = current.account.language
         answer_language = answer_language or lang
-        csrf = request.scope["csrftoken"]() if "csrftoken" in request.scope else ""
+        csrf, _ = ctx.pages.form_token(request)  # signed in: bound to the session, no cookie to set
         offered = channels(ctx, lang)
         channel_missing = errors is not None and channel not in dict(offered)
         extra = ctx.pages.fragment("_entry_fields.html", lang, csrf=csrf, channels=offered, channel=channel,

@@ -6,6 +6,7 @@ refusal into its response, so a handler reads top to bottom.
     a page this account may not see   -> NotFound(current, what): 404 as for a page that does not
                                          exist, and a `staff-refused` audit row naming `what`
     a page that does not exist        -> NotFound(current): 404, no audit row
+    a POST without its form's token   -> FormTokenRefused: 403, nothing done, audited (app.py)
 """
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from generator.submissions.records import Submission
 
 from .accounts import visible_forms
 from .context import StaffContext
-from .sessions import COOKIE, Current, cookie_header
+from .form_tokens import FIELD
+from .sessions import Current, cookie_header
 
 _NEXT = re.compile(r"/staff/[A-Za-z0-9/_.\-?=&%]*")
 Role = Literal["any", "reader", "admin"]
@@ -35,6 +37,10 @@ class SignInFirst(AccessRefused):
     def __init__(self, url: str, *, clear_cookie: bool) -> None:
         super().__init__(url)
         self.url, self.clear_cookie = url, clear_cookie
+
+
+class FormTokenRefused(AccessRefused):
+    """A POST whose `csrftoken` field does not fit the browser's session (form_tokens.py)."""
 
 
 class NotFound(AccessRefused):
@@ -57,7 +63,7 @@ async def require(ctx: StaffContext, request: Request, *, role: Role = "any", fo
     """The signed-in account, if its role allows the page ("reader": anyone but a viewer, who sees
     counts only; "admin") and, with `form_id`, if the form exists and the account may see it
     (else refused as `what` and the form)."""
-    token = request.cookies.get(COOKIE)
+    token = request.cookies.get(ctx.sessions.cookies.session)
     current, why, email = await ctx.run(ctx.sessions.current, token)
     if current is None:
         if why in ("expired-idle", "expired-absolute"):
@@ -73,6 +79,15 @@ async def require(ctx: StaffContext, request: Request, *, role: Role = "any", fo
     if form_id is not None and (form_id not in ctx.forms or not may_see(ctx, current, form_id)):
         raise NotFound(current, f"{what} {form_id}")
     return current
+
+
+async def require_form_token(ctx: StaffContext, request: Request) -> None:
+    """Every POST first: its form's token must fit the browser's session (or, before sign-in,
+    its cookie from then), else FormTokenRefused. The form is read here within the body
+    limit, once: Starlette keeps it on the request for the handler."""
+    form = await request.form()
+    if not ctx.pages.tokens.fits(request.cookies, form.get(FIELD)):
+        raise FormTokenRefused("form token")
 
 
 async def require_submission(ctx: StaffContext, request: Request) -> tuple[Current, Submission]:

@@ -19,7 +19,7 @@ from generator.submissions.store import Store
 
 from .accounts import Clock, digest
 
-COOKIE = "qalb_staff"
+COOKIE = "qalb_staff"  # the session cookie's name over http; `Cookies` says which names are in use
 COOKIE_PATH = "/staff"
 TOUCH_EVERY = dt.timedelta(seconds=60)
 
@@ -30,19 +30,48 @@ class Current:
     digest: str
 
 
+@dataclass(frozen=True)
+class Cookies:
+    """The workspace's two cookies: the session, and the one before sign-in that form tokens
+    are bound to (form_tokens.py). For an https workspace (QALB_STAFF_URL) they are named
+    `__Host-...`, Secure, Path=/ and without Domain, so neither a sibling subdomain nor
+    plain http can set them; over http (the quick start) they keep to /staff."""
+
+    secure: bool
+
+    @classmethod
+    def of(cls, settings: StaffSettings) -> Cookies:
+        return cls(secure=settings.secure_cookies)
+
+    @property
+    def session(self) -> str:
+        return f"__Host-{COOKIE}" if self.secure else COOKIE
+
+    @property
+    def before_sign_in(self) -> str:
+        return f"__Host-{COOKIE}_form" if self.secure else f"{COOKIE}_form"
+
+    def header(self, name: str, value: str, *, max_age: int | None = None, same_site: str = "Lax") -> str:
+        """A Set-Cookie value: HttpOnly; Path=/ and Secure for https, else Path=/staff."""
+        parts = [f"{name}={value}", f"Path={'/' if self.secure else COOKIE_PATH}", "HttpOnly",
+                 f"SameSite={same_site}"]
+        if max_age is not None:
+            parts.append(f"Max-Age={max_age}")
+        if self.secure:
+            parts.append("Secure")
+        return "; ".join(parts)
+
+
 def cookie_header(settings: StaffSettings, value: str, *, max_age: int | None = None) -> str:
-    """The Set-Cookie value: HttpOnly, SameSite=Lax, Path=/staff, Secure for an https workspace."""
-    parts = [f"{COOKIE}={value}", f"Path={COOKIE_PATH}", "HttpOnly", "SameSite=Lax"]
-    if max_age is not None:
-        parts.append(f"Max-Age={max_age}")
-    if settings.secure_cookies:
-        parts.append("Secure")
-    return "; ".join(parts)
+    """The session cookie's Set-Cookie value (SameSite=Lax)."""
+    cookies = Cookies.of(settings)
+    return cookies.header(cookies.session, value, max_age=max_age)
 
 
 class Sessions:
     def __init__(self, store: Store, settings: StaffSettings, clock: Clock) -> None:
         self.store, self.settings, self.clock = store, settings, clock
+        self.cookies = Cookies.of(settings)
         self.idle = dt.timedelta(minutes=settings.idle_minutes)
         self.absolute = dt.timedelta(hours=settings.absolute_hours)
 

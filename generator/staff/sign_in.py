@@ -23,7 +23,7 @@ from .accounts import AccountError, Setup
 from .context import StaffContext
 from .guards import SignInFirst, require, safe_next
 from .request_data import form_data, signed_out_lang
-from .sessions import COOKIE, Current, cookie_header
+from .sessions import Current, cookie_header
 
 
 class SignInPages:
@@ -67,14 +67,17 @@ class SignInPages:
             return ctx.pages.page(request, "sign_in.html", lang, status=400, next=target, ended=False,
                                   problem=templates.problem_text("sign-in-failed", lang), email=data.get("email", ""))
         # A new session id at every sign-in; any session the browser had is ended.
-        old, _, _ = await ctx.run(ctx.sessions.current, request.cookies.get(COOKIE))
+        # Its forms' tokens are bound to the new session from now on (form_tokens.py).
+        old, _, _ = await ctx.run(ctx.sessions.current, request.cookies.get(ctx.sessions.cookies.session))
         if old is not None:
             await ctx.run(ctx.sessions.end, old)
         token = await ctx.run(ctx.sessions.start, result.account)
         used = "recovery code" if result.used_recovery_code else "code"
         await ctx.run(ctx.audit, result.account.email, "staff-sign-in",
                       f"{used} client={protection.client_address(request)}")
-        return ctx.pages.redirect(target, cookie=cookie_header(ctx.settings, token))
+        response = ctx.pages.redirect(target, cookie=cookie_header(ctx.settings, token))
+        response.headers.append("Set-Cookie", ctx.pages.tokens.end_before_sign_in())
+        return response
 
     async def sign_out(self, request: Request) -> Response:
         ctx = self.ctx
@@ -133,6 +136,8 @@ class SignInPages:
         token_value = await ctx.run(ctx.sessions.start, account)
         await ctx.run(ctx.audit, account.email, "staff-sign-in",
                       f"after setup client={protection.client_address(request)}")
-        response = ctx.pages.page(request, "recovery_codes.html", lang, codes=codes, current=Current(account, ""))
+        response = ctx.pages.page(request, "recovery_codes.html", lang, codes=codes, current=Current(account, ""),
+                                  session=token_value)
         response.headers.append("Set-Cookie", cookie_header(ctx.settings, token_value))
+        response.headers.append("Set-Cookie", ctx.pages.tokens.end_before_sign_in())
         return response

@@ -24,6 +24,7 @@ from generator import PROJECT_ROOT
 from generator.core import i18n
 from generator.core.organisation import Settings
 
+from .form_tokens import FormTokens
 from .sessions import Current
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -48,20 +49,36 @@ def render(template: str, lang: str, **values: Any) -> str:
 
 @dataclass(frozen=True)
 class Pages:
-    """The workspace's pages: a template with the form token, the signed-in account and the
-    organisation's choice of digits (content/settings.yml `arabic_digits`, as the dates follow)."""
+    """The workspace's pages: a template with the form token (form_tokens.py), the signed-in
+    account and the organisation's choice of digits (content/settings.yml `arabic_digits`, as the dates follow)."""
 
     organisation: Settings
+    tokens: FormTokens
 
     def page(self, request: Request, template: str, lang: str, *, status: int = 200,
-             current: Current | None = None, **values: Any) -> HTMLResponse:
-        csrf = request.scope["csrftoken"]() if "csrftoken" in request.scope else ""
+             current: Current | None = None, session: str | None = None, **values: Any) -> HTMLResponse:
+        """`session`: the id of a session this response starts (its forms' token is bound to it)."""
+        csrf, cookie = self.form_token(request, session=session)
         account = current.account if current else None
         digits = self.organisation.arabic_digits
         values.setdefault("number", lambda value: i18n.localise_digits(str(value), lang, digits))
         html = render(template, lang, csrf=csrf, account=account, path=request.url.path,
                       is_admin=bool(account and account.role == "admin"), **values)
-        return HTMLResponse(html, status_code=status)
+        response = HTMLResponse(html, status_code=status)
+        if cookie is not None:
+            response.headers.append("Set-Cookie", cookie)
+        return response
+
+    def form_token(self, request: Request, *, session: str | None = None) -> tuple[str, str | None]:
+        """The token for the forms of a page answering `request`, and the Set-Cookie header of
+        the cookie it is bound to when the browser has neither a session nor that cookie yet."""
+        if session is not None:
+            return self.tokens.for_session(session), None
+        binding = self.tokens.binding(request.cookies)
+        if binding is not None:
+            return self.tokens.token(binding), None
+        cookie, token = self.tokens.start_before_sign_in()
+        return token, cookie
 
     @staticmethod
     def fragment(template: str, lang: str, **values: Any) -> str:

@@ -182,11 +182,12 @@ def keys(root: Path, *, action: str, lookup: bool = False, staff: str | None = N
     settings = read_settings(StorageSettings, root)
     if settings is None:
         return 1
-    data_file, lookup_file = settings.data_key_file, settings.lookup_key_file
-    assert data_file is not None and lookup_file is not None
+    data_file, lookup_file, staff_file = settings.data_key_file, settings.lookup_key_file, settings.staff_key_file
+    assert data_file is not None and lookup_file is not None and staff_file is not None
     if action == "create":
         made = 0
-        for path, header in ((data_file, crypto.DATA_HEADER), (lookup_file, crypto.LOOKUP_HEADER)):
+        for path, header in ((data_file, crypto.DATA_HEADER), (lookup_file, crypto.LOOKUP_HEADER),
+                             (staff_file, crypto.STAFF_HEADER)):
             if path.exists():
                 print(f"{path} exists; kept it (to replace a key use `keys rotate`)", file=sys.stderr)
                 continue

@@ -9,6 +9,9 @@ Two keys, in two files, never in the database or the repository:
 * the **lookup key file** (QALB_LOOKUP_KEY_FILE): one HMAC-SHA256 key for the
   hashes of national IDs, mobiles and e-mails (subject requests). It is kept
   apart from the data key: a leak of one does not open the other.
+* the **staff key file** (QALB_STAFF_KEY_FILE): one HMAC-SHA256 key of the staff
+  workspace, which binds each form's token to its session (staff/form_tokens.py).
+  Every process serving the workspace on one database reads the same file.
 
 Stored answers look like `enc1:<key id>:<base64 nonce+ciphertext>`. The row's
 reference is the associated data, so a ciphertext copied onto another row
@@ -40,6 +43,8 @@ DATA_HEADER = ("# qalb data keys (AES-256-GCM), newest last. New answers use the
                "# from the database: without it the answers cannot be read.\n")
 LOOKUP_HEADER = ("# qalb lookup key (HMAC-SHA256) for finding a person's submissions. Back it up apart\n"
                  "# from the database and from the data key file.\n")
+STAFF_HEADER = ("# qalb staff workspace key (HMAC-SHA256): the form tokens bound to each session. Every\n"
+                "# `staff serve` process on one database needs this same file.\n")
 
 
 class KeyProblem(RuntimeError):

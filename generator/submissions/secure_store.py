@@ -88,6 +88,25 @@ def load_lookup_key(settings: StorageSettings, store: Store, *, create: bool = F
     return key
 
 
+def load_staff_key(settings: StorageSettings, *, create: bool = False, note: Note = stderr) -> bytes:
+    """The staff workspace's HMAC key (its newest line), read from its file, never made per
+    process: every `staff serve` on one database must read the same file, or a page from one
+    posts to another in vain. With `create` a missing file is made (and said on stderr)."""
+    path = settings.staff_key_file
+    assert path is not None
+    if not path.exists():
+        if not create:
+            raise KeyProblem(f"there is no staff key file at {path}. Create it with `python -m generator keys "
+                             "create`, or copy it from another process serving the staff workspace.")
+        crypto.write_keys(path, [crypto.new_key()], crypto.STAFF_HEADER)
+        note(f"note: created a new staff key in {path}. Copy it (with the other key files) to every machine "
+             "that serves the staff workspace on this database; without it, signing in works but forms "
+             "opened on another process are refused.")
+    key = crypto.read_keys(path)[-1]
+    _warn_if_loose(path, note)
+    return key
+
+
 def _warn_if_loose(path: Any, note: Note) -> None:
     if crypto.loose_permissions(path):
         note(f"warning: {path} can be read by other users; run: chmod 600 {path}")

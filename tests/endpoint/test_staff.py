@@ -132,7 +132,7 @@ def test_cli_purge_follows_each_forms_retention(forms: dict[str, Any], forms_roo
     # Each command reads the settings of its package: the endpoint's rate limit stops the
     # endpoint; the purge job reads only where the data and keys are.
     (["endpoint", "--port", "9"], {"QALB_RATE_LIMIT": "many"}, "QALB_RATE_LIMIT must look like"),
-    (["purge"], {"QALB_DATA_KEY_FILE": "k.key", "QALB_LOOKUP_KEY_FILE": "k.key"}, "must be two different files"),
+    (["purge"], {"QALB_DATA_KEY_FILE": "k.key", "QALB_LOOKUP_KEY_FILE": "k.key"}, "must be three different files"),
 ])
 def test_bad_settings_stop_the_cli_with_a_sentence(forms_root: Path, command: list[str], variables: dict[str, str],
                                                    sentence: str) -> None:

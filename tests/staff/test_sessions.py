@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from typing import Any, Callable
 
 import pytest
 
@@ -156,26 +156,48 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(staff: Callable[
 
 
 @pytest.mark.parametrize("url, secure", [("https://staff.qalb.example/", True), ("http://127.0.0.1:8000/", False)])
-def test_cookie_flags_follow_the_public_url(staff: Callable[..., Staff], url: str, secure: bool) -> None:
+def test_cookie_names_and_flags_follow_the_public_url(staff: Callable[..., Staff], url: str, secure: bool) -> None:
+    """https: both cookies `__Host-`, Secure, Path=/ and no Domain (a sibling subdomain or plain
+    http cannot plant them); http (the quick start): plain names kept to /staff."""
     ws = staff(staff_url=url)
     link = ws.add("iman@example.org")
     assert link.startswith(url + "staff/setup/")
+    prefix, path_flag = ("__Host-", "Path=/") if secure else ("", "Path=/staff")
+
+    def cookies_of(response: Any) -> dict[str, list[str]]:
+        headers = response.headers.get_list("set-cookie")
+        return {h.split("=", 1)[0]: sorted(part.strip() for part in h.split(";")[1:]) for h in headers}
+
     with ws.client() as client:
         path = path_of(link)
         page = client.get(path)
+        before = cookies_of(page)
+        assert before == {f"{prefix}qalb_staff_form": sorted([path_flag, "HttpOnly", "SameSite=Strict",
+                                                              *(["Secure"] if secure else [])])}
         secret = page.text.split('id="totp-secret">')[1].split("<")[0].replace(" ", "")
-        # httpx keeps a Secure cookie for https only: send the CSRF cookie by hand, as a browser would.
+        # httpx sends a Secure cookie over https only: send it by hand, as a browser at https would.
         token_cookie = page.headers["set-cookie"].split(";")[0]
         done = client.post(path, data={"csrftoken": csrf(page.text), "password": PASSWORD,
                                        "password_confirm": PASSWORD, "code": ws.code(secret)},
                            headers={"Cookie": token_cookie})
-    cookies = [c for c in done.headers.get_list("set-cookie") if c.startswith("qalb_staff=")]
-    assert len(cookies) == 1
-    flags = [part.strip() for part in cookies[0].split(";")[1:]]
-    assert sorted(flags) == sorted(["Path=/staff", "HttpOnly", "SameSite=Lax", *(["Secure"] if secure else [])])
-    csrf_cookie = [c for c in page.headers.get_list("set-cookie") if c.startswith("csrftoken=")][0]
-    assert "Path=/staff" in csrf_cookie and ("Secure" in csrf_cookie) == secure
+        assert done.status_code == 200, done.text
+    after = cookies_of(done)
+    assert after[f"{prefix}qalb_staff"] == sorted([path_flag, "HttpOnly", "SameSite=Lax",
+                                                   *(["Secure"] if secure else [])])
+    # The cookie from before sign-in is removed at sign-in: tokens are bound to the session now.
+    assert "Max-Age=0" in after[f"{prefix}qalb_staff_form"]
+    assert not any(flag.lower().startswith("domain") for flags in (*before.values(), *after.values())
+                   for flag in flags)
+    session = done.headers.get_list("set-cookie")[0].split(";")[0]
+    assert session.startswith(f"{prefix}qalb_staff=")
+    # The recovery codes' page already carries the new session's token: its sign-out works.
+    with ws.client() as client:
+        out = client.post("/staff/sign-out", data={"csrftoken": csrf(done.text)}, headers={"Cookie": session})
+        assert out.status_code == 303 and out.headers["location"].startswith("/staff/sign-in")
+        assert cookies_of(out)[f"{prefix}qalb_staff"] == sorted(
+            [path_flag, "HttpOnly", "SameSite=Lax", "Max-Age=0", *(["Secure"] if secure else [])])
     assert [e["actor"] for e in ws.audit("staff-sign-in")] == ["iman@example.org"]
+    assert len(ws.audit("staff-sign-out")) == 1
 
 
 def test_staff_pages_send_the_security_headers(staff: Callable[..., Staff]) -> None:
