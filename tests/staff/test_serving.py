@@ -2,12 +2,24 @@
 the site for `run`, and never by the public `endpoint`; and the account commands."""
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any, Callable
 
+import httpx
+import pyotp
+
+from generator import PROJECT_ROOT
 from generator.endpoint.app import create_app as create_endpoint
-from tests.staff.conftest import generator_cli
+from generator.staff.commands import manage
+from generator.submissions.commands import keys
+from tests.staff.conftest import PASSWORD, csrf, generator_cli, path_of
 from tests.support.fixtures import LiveServer, make_settings
+from tests.support.postgres import free_port
 
 
 def test_the_public_endpoint_answers_404_under_staff(forms: dict[str, Any], forms_root: Path, store_url: str,
@@ -127,3 +139,59 @@ def test_a_store_without_the_planner_its_app_needs_is_refused_at_once(forms: dic
         assert create_app(settings=quiet, forms=forms, store=store) is not None
     finally:
         store.close()
+
+
+def test_two_staff_serve_processes_on_one_database_accept_each_others_pages(forms_root: Path, store_url: str,
+                                                                          tmp_path: Path, monkeypatch: Any,
+                                                                          capsys: Any) -> None:
+    """Two replicas behind a balancer without sticky sessions: a page from one posts to the
+    other, before sign-in (setup) and after (the language, sign-out), for they read one staff
+    key file (made once by `keys create`, as docs/deploy.md says) and one database."""
+    # The commands in this process (two fewer starts of Python); the replicas as processes.
+    monkeypatch.setenv("DATABASE_URL", store_url)
+    assert keys(forms_root, action="create") == 0
+    assert manage(forms_root, action="add", email="rana@example.org", name="رنا", role="admin") == 0
+    link = capsys.readouterr().out.strip()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATABASE_URL": store_url,
+           "PYTHONPATH": str(PROJECT_ROOT)}
+    ports = [free_port(), free_port()]
+    logs = [(tmp_path / f"replica-{port}.log").open("w") for port in ports]
+    replicas = [subprocess.Popen([sys.executable, "-m", "generator", "--root", str(forms_root), "staff", "serve",
+                                  "--port", str(port)], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
+                for port, log in zip(ports, logs)]
+    one, two = (f"http://127.0.0.1:{port}" for port in ports)
+    try:
+        with httpx.Client(timeout=20) as client:
+            for url in (one, two):
+                deadline = time.monotonic() + 60
+                while True:
+                    try:
+                        if client.get(f"{url}/staff/sign-in").status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    assert time.monotonic() < deadline, [p.read_text() for p in tmp_path.glob("replica-*.log")]
+                    time.sleep(0.1)
+            client.cookies.clear()
+            page = client.get(one + path_of(link))  # the setup page from one replica...
+            secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page.text)[1].replace(" ", "")  # type: ignore[index]
+            done = client.post(two + path_of(link), data={  # ...is posted to the other
+                "csrftoken": csrf(page.text), "password": PASSWORD, "password_confirm": PASSWORD,
+                "code": pyotp.TOTP(secret).now()})
+            assert done.status_code == 200 and "/staff/sign-out" in done.text, done.text
+            home = client.get(f"{two}/staff/")
+            assert home.status_code == 200
+            switched = client.post(f"{one}/staff/language", data={"csrftoken": csrf(home.text), "lang": "en",
+                                                                  "next": "/staff/"})
+            assert switched.status_code == 303
+            english = client.get(f"{one}/staff/")
+            assert english.status_code == 200 and 'lang="en"' in english.text
+            out = client.post(f"{two}/staff/sign-out", data={"csrftoken": csrf(english.text)})
+            assert out.status_code == 303 and out.headers["location"].startswith("/staff/sign-in")
+            assert client.get(f"{one}/staff/").status_code == 303  # the session ended for both
+    finally:
+        for replica in replicas:
+            replica.terminate()
+        for replica, log in zip(replicas, logs):
+            replica.wait(timeout=20)
+            log.close()

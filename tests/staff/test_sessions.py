@@ -155,6 +155,38 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(staff: Callable[
     assert ws.store.account(email="x@example.org").forms == ("enquiry",)
 
 
+def test_a_token_from_another_session_or_from_before_sign_in_is_refused(staff: Callable[..., Staff]) -> None:
+    """Form tokens are bound to the session: another person's token, the same browser's token
+    from before sign-in or from its previous session are refused with 403 and change nothing,
+    and no header (`Authorization` included) skips the check."""
+    ws = staff()
+    with ws.client() as lina, ws.client() as maha:
+        early = csrf(lina.get("/staff/sign-in").text)  # bound to the cookie from before sign-in
+        secret, _ = ws.set_up(lina, ws.add("lina@example.org"))
+        ws.set_up(maha, ws.add("maha@example.org"))
+        own, other = csrf(lina.get("/staff/accounts").text), csrf(maha.get("/staff/accounts").text)
+        assert len({own, other, early}) == 3
+        target = ws.store.account(email="maha@example.org")
+        disable = f"/staff/accounts/{target.id}/disable"
+        for token, headers in ((other, {}), (early, {}), ("", {"Authorization": "Bearer anything"}),
+                               (other, {"Authorization": f"Bearer {other}"})):
+            refused = lina.post(disable, data={"csrftoken": token}, headers=headers)
+            assert refused.status_code == 403 and "لم يتغير شيء" in refused.text
+        assert not ws.store.account(email="maha@example.org").disabled
+        # Signing in again gives new tokens: the last session's one no longer fits.
+        assert lina.post("/staff/sign-out", data={"csrftoken": own}).status_code == 303
+        ws.clock.advance(seconds=30)
+        assert ws.sign_in(lina, "lina@example.org", ws.code(secret)).status_code == 303
+        renewed = csrf(lina.get("/staff/accounts").text)
+        assert renewed not in (own, early)
+        assert lina.post(disable, data={"csrftoken": own}).status_code == 403
+        assert not ws.store.account(email="maha@example.org").disabled
+        assert lina.post(disable, data={"csrftoken": renewed}).status_code == 303
+    assert ws.store.account(email="maha@example.org").disabled
+    refusals = ws.audit("staff-csrf-refused")
+    assert [(e["actor"], e["detail"]) for e in refusals] == [("lina@example.org", f"POST {disable}")] * 5
+
+
 @pytest.mark.parametrize("url, secure", [("https://staff.qalb.example/", True), ("http://127.0.0.1:8000/", False)])
 def test_cookie_names_and_flags_follow_the_public_url(staff: Callable[..., Staff], url: str, secure: bool) -> None:
     """https: both cookies `__Host-`, Secure, Path=/ and no Domain (a sibling subdomain or plain
