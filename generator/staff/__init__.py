@@ -4,7 +4,8 @@ for admins, the inbox, case handling, reports and messages, all server-rendered 
 Arabic first.
 
 Read in this order: core/config.py (StaffSettings) -> accounts.py (what an account may do;
-passwords, codes, setup links) -> sessions.py (the cookie and its row) -> templates.py
+passwords, codes, setup links) -> sessions.py (the cookies and the session's row) ->
+form_tokens.py (CSRF: tokens bound to the session) -> templates.py
 (templates in templates/staff/, words from the catalogs; `Pages` renders them) ->
 context.py (`StaffContext`: what every part shares, built once) -> guards.py
 (`require(...)` returns the signed-in account or raises `AccessRefused`) -> app.py (routes,

@@ -58,7 +58,7 @@ from .guards import AccessRefused, FormTokenRefused, answer_refused, require, re
 from .messages_page import Messages
 from .report_activity import channel_names
 from .reports import Reports
-from .request_data import form_data
+from .request_data import form_data, signed_out_lang
 from .sessions import Cookies, Sessions
 from .sign_in import SignInPages
 from .templates import Pages
@@ -187,7 +187,7 @@ class HomePages:
         current, _, _ = await ctx.run(ctx.sessions.current, request.cookies.get(ctx.sessions.cookies.session))
         who = current.account.email if current else "unknown"
         await ctx.run(ctx.audit, who, "staff-csrf-refused", f"POST {request.url.path}")
-        lang = current.account.language if current else i18n.DEFAULT_LANGUAGE.code
+        lang = current.account.language if current else signed_out_lang(request)
         html = templates.render("problem.html", lang, csrf="", account=current.account if current else None,
                                 path=request.url.path, is_admin=False, problem="csrf")
         return HTMLResponse(html, status_code=403)

@@ -147,9 +147,10 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(staff: Callable[
         added = client.post("/staff/accounts", data={"csrftoken": csrf(page.text), "email": "x@example.org",
                                                      "name": "X", "role": "viewer", "forms": "enquiry"})
         assert added.status_code == 200 and "/staff/setup/" in added.text
-    with ws.client() as stranger:  # no cookie at all: a sign-in post is checked too
-        assert stranger.post("/staff/sign-in", data={"email": "hala@example.org", "password": PASSWORD,
-                                                      "code": "123456"}).status_code == 403
+    with ws.client() as stranger:  # no cookie at all: a sign-in post is checked too, in the page's language
+        refused = stranger.post("/staff/sign-in?lang=en", data={"email": "hala@example.org", "password": PASSWORD,
+                                                                 "code": "123456"})
+        assert refused.status_code == 403 and "The form has expired" in refused.text
     assert len(ws.audit("staff-csrf-refused")) == 4
     assert ws.audit("staff-csrf-refused")[0]["actor"] == "hala@example.org"
     assert ws.store.account(email="x@example.org").forms == ("enquiry",)
