@@ -246,7 +246,7 @@ def create_app(*, settings: StaffSettings, forms: Mapping[str, Form], store: Sto
         channel_names=channel_names(settings.root),  # content/channels.yml, read once
         accounts=Accounts(store, store.codec.keys, settings, clock=clock, hasher=hasher),
         sessions=Sessions(store, settings, clock),
-        pages=Pages(organisation, FormTokens(load_staff_key(settings, create=True), Cookies.of(settings))))
+        pages=Pages(organisation, FormTokens(load_staff_key(settings), Cookies.of(settings))))
     home = HomePages(ctx)
 
     async def refused(request: Request, exc: Exception) -> Response:

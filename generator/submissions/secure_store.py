@@ -88,16 +88,14 @@ def load_lookup_key(settings: StorageSettings, store: Store, *, create: bool = F
     return key
 
 
-def load_staff_key(settings: StorageSettings, *, create: bool = False, note: Note = stderr) -> bytes:
+def load_staff_key(settings: StorageSettings, *, note: Note = stderr) -> bytes:
     """The staff workspace's HMAC key (its newest line), read from its file, never made per
     process: every `staff serve` on one database must read the same file, or a page from one
-    posts to another in vain. With `create` a missing file is made (and said on stderr)."""
+    posts to another in vain. A missing file is made (`run` and `staff serve` on a fresh
+    machine), and that is said on stderr: other replicas need a copy of it."""
     path = settings.staff_key_file
     assert path is not None
     if not path.exists():
-        if not create:
-            raise KeyProblem(f"there is no staff key file at {path}. Create it with `python -m generator keys "
-                             "create`, or copy it from another process serving the staff workspace.")
         crypto.write_keys(path, [crypto.new_key()], crypto.STAFF_HEADER)
         note(f"note: created a new staff key in {path}. Copy it (with the other key files) to every machine "
              "that serves the staff workspace on this database; without it, signing in works but forms "

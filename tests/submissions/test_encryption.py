@@ -111,6 +111,27 @@ def test_fresh_start_creates_keys_owner_only_and_says_where(forms: dict[str, Any
         open_secure_store(dataclasses.replace(key_settings, data_key_file=key_settings.root / "nope.key"), forms)
 
 
+def test_the_staff_key_is_kept_in_its_file_not_made_per_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """The workspace's form tokens need one key for every replica: made once (and said), then read."""
+    from generator.core.config import StorageSettings
+    from generator.submissions.commands import keys
+    from generator.submissions.secure_store import load_staff_key
+
+    settings = StorageSettings(root=tmp_path)
+    notes: list[str] = []
+    first = load_staff_key(settings, note=notes.append)
+    assert settings.staff_key_file is not None and stat.S_IMODE(settings.staff_key_file.stat().st_mode) == 0o600
+    assert len(notes) == 1 and "Copy it" in notes[0]
+    assert load_staff_key(settings, note=notes.append) == first and len(notes) == 1
+    # `keys create` makes it beside the data and lookup keys, and keeps one that exists.
+    for name in ("QALB_DATA_KEY_FILE", "QALB_LOOKUP_KEY_FILE", "QALB_STAFF_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    assert keys(tmp_path, action="create") == 0
+    assert sorted(p.name for p in (tmp_path / "data" / "keys").iterdir()) == ["data.key", "lookup.key", "staff.key"]
+    assert load_staff_key(settings) == first and "staff.key exists; kept it" in capsys.readouterr().err
+
+
 def test_the_start_is_refused_when_the_key_is_missing_or_wrong(
         forms: dict[str, Any], key_settings: Any, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
