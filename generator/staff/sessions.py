@@ -5,7 +5,8 @@ A session ends when the person signs out, when it has been idle longer than the
 idle timeout (30 minutes), when it is older than the absolute limit (12 hours),
 or when the account is disabled or reset. Each sign-in makes a new id (never
 reusing one the browser already had). `last_seen` is written at most once a
-minute, so reading pages costs the shared database few writes.
+minute, so reading pages costs the shared database few writes. The cookies' names
+and flags (`__Host-` for an https workspace) are in `Cookies`.
 """
 from __future__ import annotations
 
