@@ -190,6 +190,13 @@ def test_an_empty_result_offers_the_contact_page_and_the_help_form(search_page):
         links = {a.get_attribute("href"): a.inner_text() for a in none.locator("a").element_handles()}
         assert links.keys() == {"../contact/", "../forms/help-request/"}, links
         assert links["../forms/help-request/"] == words
+        # What a screen reader announces (the status) is a whole sentence pointing to the links,
+        # which are the next stops after the search button (review of issue 35: it ended "or:").
+        status = page.locator(".qalb-search__status[role=status]").inner_text()
+        assert status.endswith(("أدناه.", "below.")), status
+        page.focus(".qalb-search__button")
+        page.keyboard.press("Tab")
+        assert page.evaluate("() => document.activeElement.closest('.qalb-search__none') !== null")
         page.fill(".qalb-search__input", "help" if prefix else "المساعدة")
         page.press(".qalb-search__input", "Enter")
         page.wait_for_selector(".qalb-search__link", timeout=10_000)
