@@ -273,3 +273,21 @@ def test_a_less_sure_note_names_root_matches_as_the_site_writes_them(search_page
     assert len(named) >= 5, named
     found = page.evaluate("async (q) => (await window.qalbSearch(q)).map(r => r.url)", "إعانة")
     assert "services/" in found[:3], found  # through its synonym مساعدة, no longer below every page with «عن»
+
+
+def test_a_plural_or_singular_is_not_less_sure(search_page):
+    """Review of issue 35: «مريض» marked the pages with «مرضى» less sure. A root match that is the
+    query word's plural or singular (a broken plural: only the root joins them) stays a root match
+    (search_queries.yaml's tiers) but is not less sure, and comes before other words of the root."""
+    base, page = search_page
+    page.goto(f"{base}search/")
+    page.wait_for_function("() => window.qalbSearch !== undefined")
+    found = "async (q) => (await window.qalbSearch(q)).map(r => [r.url, Math.min(...r.tiers), r.unsure])"
+    for query, url in [("مريض", ""), ("لجان", "services/"), ("هواتف", "contact/"),
+                       ("مندوب", "faq/")]:
+        results = page.evaluate(found, query)
+        assert [url, 2, False] in results, (query, results)
+        unsure = [result[2] for result in results if result[1] == 2]
+        assert unsure == sorted(unsure), (query, results)
+    # A root match of another word still is: «فروع» (branches) and «الفرعية» (the adjective).
+    assert all(unsure for _url, _tier, unsure in page.evaluate(found, "فروع")), page.evaluate(found, "فروع")

@@ -93,6 +93,36 @@ function vocabulary() {
   return maps;
 }
 
+// A word and its plural are one word to a visitor (مريض, مرضى), though only their root
+// joins them: a root match in one of these pairs of patterns (ف ع ل the root's letters,
+// spelled as normalise() spells) ranks first among root matches and is not "less sure"
+// (review of issue 35). Sound roots only; anything else stays less sure.
+const NUMBER_PAIRS = new Set([
+  "فعيل فعلي", "فعيل فعلاء", "فعيل فعال", "فعل فعول", "فعل افعال", "فعل فعال", "فعله فعال", "فعله فعل",
+  "فاعل فواعل", "مفعل مفاعل", "مفعله مفاعل", "مفعول مفاعيل", "فعاله فعاءل", "فعيله فعاءل", "افعول افاعيل",
+]);
+
+// A word's pattern over a sound root ("مرضي" over مرض: فعلي), its article and a و or ف before it aside.
+function pattern(plain, key) {
+  if (key.length !== 3 || /[اويء]/.test(key)) return null;
+  const base = plain.replace(/^[وف](?=ال)/, "").replace(/^(?:بال|كال|لل|ال)/, "");
+  let out = "";
+  let k = 0;
+  for (const letter of base) {
+    if (k < 3 && letter === key[k]) out += "فعل"[k++];
+    else out += letter;
+  }
+  return k === 3 ? out : null;
+}
+
+// Whether two words are one's plural and the other's singular; a و or ف before either may be
+// a conjunction (ومناديب).
+function numberForms(a, b, key) {
+  const patterns = (word) => [word, ...(/^[وف]/.test(word) ? [word.slice(1)] : [])].map((w) => pattern(w, key));
+  return patterns(a).some((pa) => pa !== null && patterns(b).some((pb) => pb !== null
+    && (NUMBER_PAIRS.has(`${pa} ${pb}`) || NUMBER_PAIRS.has(`${pb} ${pa}`))));
+}
+
 const SEARCH_OPTIONS = {
   boostDocument: (id, term, stored) => stored.weight,
   tokenize: (terms) => terms.split(" "), // a tier's words, worked out already
@@ -189,7 +219,11 @@ function plan(query, words, synonyms) {
     for (const other of related) {
       tiers[SYNONYM].push(...take(words[EXACT], other.spellings), ...take(words[STEMMED], other.stems));
     }
-    planned.push({ typed: found.plain, tiers });
+    const sameWord = new Set(); // root matches that are the word's plural or singular
+    for (const key of found.roots) {
+      for (const site of words[ROOT].get(key) || []) if (numberForms(found.plain, site, key)) sameWord.add(site);
+    }
+    planned.push({ typed: found.plain, tiers, sameWord });
   }
   return planned;
 }
@@ -212,7 +246,7 @@ const GROUP = [0, 0, 1, 2, 3]; // tier -> rank group: exact and stem together
 
 function tiered(miniSearch, planned) {
   const found = new Map();
-  planned.forEach(({ typed, tiers }, w) => {
+  planned.forEach(({ typed, tiers, sameWord }, w) => {
     const last = w === planned.length - 1;
     tiers.forEach((list, tier) => {
       if (!list.length) return;
@@ -225,13 +259,16 @@ function tiered(miniSearch, planned) {
         let doc = found.get(hit.id);
         if (doc === undefined) {
           doc = { hit, tiers: planned.map(() => NONE), scores: planned.map(() => [0, 0, 0, 0]), terms: new Set(),
-            rootTerms: planned.map(() => []) };
+            rootTerms: planned.map(() => []), sameWord: planned.map(() => false) };
           found.set(hit.id, doc);
         }
         doc.tiers[w] = Math.min(doc.tiers[w], tier);
         doc.scores[w][tier] = score;
         for (const term of hit.terms) doc.terms.add(term);
-        if (tier === ROOT) doc.rootTerms[w] = hit.terms;
+        if (tier === ROOT) {
+          doc.rootTerms[w] = hit.terms.filter((term) => !sameWord.has(term));
+          doc.sameWord[w] = doc.rootTerms[w].length < hit.terms.length;
+        }
       }
     });
   });
@@ -239,14 +276,17 @@ function tiered(miniSearch, planned) {
   // "suggestion" in a heading both count), else in its best tier.
   const wordScore = (tier, scores) => (tier <= STEMMED ? scores[EXACT] + WEIGHT[STEMMED] * scores[STEMMED]
     : tier < NONE ? WEIGHT[tier] * scores[tier] : 0);
+  // The words found only through a root, not the query word's plural or singular: the
+  // ones a less sure result names, unless it has the plural or singular too.
+  const rootOnly = (doc) => (doc.sameWord.some((same, w) => same && doc.tiers[w] === ROOT) ? []
+    : [...new Set(doc.rootTerms.flatMap((terms, w) => (doc.tiers[w] === ROOT ? terms : [])))]);
   const rank = (doc) => [
     -doc.tiers.filter((tier) => tier <= STEMMED).length,
     -doc.tiers.filter((tier) => tier <= ROOT).length,
     GROUP[Math.min(...doc.tiers)],
+    rootOnly(doc).length ? 1 : 0, // among root matches, a plural's or singular's first
     -doc.scores.reduce((sum, scores, w) => sum + wordScore(doc.tiers[w], scores), 0),
   ];
-  // The words found only through a root: the ones a less sure result names.
-  const rootOnly = (doc) => [...new Set(doc.rootTerms.flatMap((terms, w) => (doc.tiers[w] === ROOT ? terms : [])))];
   const ranked = [...found.values()].map((doc) => ({
     ...doc.hit, terms: [...doc.terms], tiers: doc.tiers, rootTerms: rootOnly(doc), rank: rank(doc),
   }));
@@ -259,10 +299,11 @@ export async function search(query) {
   const { pageIndex, sectionIndex, sections, words, synonyms } = await index();
   const planned = plan(query, words, synonyms);
   // unsure: found only through a root (no query word as typed or by its stem), which
-  // may be another word ("تجهيزه" for "أجهزة"): the page marks it (show()).
+  // may be another word ("تجهيزه" for "أجهزة"), not its plural or singular: the page
+  // marks it (show()).
   const found = tiered(pageIndex, planned).map((hit) => ({
     id: hit.id, url: hit.url, title: hit.shown, tiers: hit.tiers, terms: hit.terms, rootTerms: hit.rootTerms,
-    unsure: GROUP[Math.min(...hit.tiers)] === GROUP[ROOT], sections: [],
+    unsure: GROUP[Math.min(...hit.tiers)] === GROUP[ROOT] && hit.rootTerms.length > 0, sections: [],
   }));
   const shown = new Map(found.slice(0, MAX_PAGES).map((result) => [result.id, result]));
   for (const hit of tiered(sectionIndex, planned)) {
