@@ -29,10 +29,14 @@ AUTOCOMPLETE = (
 )
 #: A hint that makes the answer optional ("if you know it"): on a required field a
 #: person who does not know is stuck (issue 35).
+#: Arabic is read without its diacritics («إن عُرف» is «إن عرف»); "if available" is
+#: «إن وُجد» / «إن توفّر».
 IF_YOU_KNOW = {
-    "en": re.compile(r"\bif (?:you|they) know\b|\bif known\b", re.I),
-    "ar": re.compile(r"(?:إن|إذا|لو)\s+(?:كنتَ?\s+|كنتِ\s+)?(?:تعرف|تعلم|عرفت|علمت)"),
+    "en": re.compile(r"\bif (?:you|they) know\b|\bif (?:known|available)\b", re.I),
+    "ar": re.compile(r"(?<!\S)(?:إن|إذا|لو)\s+(?:(?:كنت\s+)?(?:تعرف|تعلم|عرفت|علمت)|عرف|علم|وجد|توفر"
+                     r"|كانت?\s+(?:معروف|معلوم|متوفر|متاح))"),
 }
+_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u0640]")
 RADIOS_UP_TO = 5  # more choices than this become a select unless `control` says otherwise
 RANGE_UP_TO = 10  # a numeric range shown as choices (ratings) has at most this many
 
@@ -65,7 +69,7 @@ def check_ui(c: Checker, raw: LineDict, constraints: LineDict, choices: list | N
 
 def _check_required_hint(c: Checker, ui: LineDict, hint: dict[str, str], name: str) -> None:
     for lang, says_optional in IF_YOU_KNOW.items():
-        if says_optional.search(hint.get(lang, "")):
+        if says_optional.search(_MARKS.sub("", hint.get(lang, ""))):
             c.error(ui.line_of("hint"), "optional-hint",
                     f'Field "{name}" is required, but its hint says "if you know" ({lang}): a person who does '
                     f'not know cannot send the form. Either make the field optional (remove "required: true") '

@@ -40,6 +40,7 @@ def environment(lang: str) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(catalog(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.globals["reference_html"] = reference_html  # one markup for a reference, in every template
     return env
 
 
@@ -118,6 +119,7 @@ def render_thanks(form: Form, lang: str, reference: str, *, status_url: str | No
     return html
 
 
-def reference_html(reference: str) -> Markup:
-    """A reference number as every public page shows it: isolated left to right, never broken."""
-    return Markup('<bdi class="qalb-reference" dir="ltr">%s</bdi>') % reference
+def reference_html(reference: str, *, classes: str = "") -> Markup:
+    """A reference number as every public page shows it: isolated left to right, never broken
+    (templates call it too); `classes`: more CSS classes, e.g. the confirmation panel's."""
+    return Markup('<bdi class="%s" dir="ltr">%s</bdi>') % (" ".join(["qalb-reference", *classes.split()]), reference)

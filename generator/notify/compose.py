@@ -168,7 +168,9 @@ def _state_change(row: OutboxMessage, ctx: Context) -> tuple[str, list[Line]]:
 
 def _status_and_footer(ctx: Context, lang: str) -> list[Line]:
     return [
-        Line(i18n.gettext(lang, "Follow your request on the status page with your reference number:"),
+        # The status page by its one name, its title (issue 35).
+        Line(i18n.gettext(lang, "Follow your request on the page “%(page)s” with your reference number:",
+                          page=i18n.gettext(lang, "Where is my request?")),
              status_link(ctx.site_url, lang)),
         Line(i18n.gettext(lang, "You received this message because you gave this address on our form. "
                                 "It holds none of your answers.")),

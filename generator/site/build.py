@@ -28,6 +28,7 @@ from generator.core.problems import ContentError, Problem, Problems
 from . import build_state, fonts, search_index
 from .check import Project, load_project
 from .pages import render_site
+from .privacy_dates import write_dates
 from .translations import write_lock
 
 
@@ -81,6 +82,7 @@ def build_site(root: Path, *, site_dir: Path | None = None, strict: bool = False
         shutil.rmtree(staging, ignore_errors=True)
     if record_translations:
         write_lock(root, project.translation_hashes)
+        write_dates(root, project.privacy_dates)
     pages = sum(1 for _ in site_dir.rglob("index.html"))
     return BuildReport(site_dir, time.perf_counter() - started, pages, problems.warnings)
 

@@ -15,6 +15,7 @@ from generator.core.organisation import Settings, load_settings
 from generator.core.problems import Problems, did_you_mean
 
 from .content import Content, ContentLoader
+from .privacy_dates import check_privacy_dates
 from .search_synonyms import load_synonyms
 from .translations import check_translations
 
@@ -30,6 +31,7 @@ class Project:
     forms: dict[str, Any] = field(default_factory=dict)
     translation_hashes: dict[str, dict[str, str]] = field(default_factory=dict)  # for the build's lock file
     synonyms: dict[str, list[list[str]]] = field(default_factory=dict)  # lang -> groups, for the search
+    privacy_dates: dict[str, dict[str, str]] = field(default_factory=dict)  # for the build's privacy dates lock
 
 
 def load_project(root: Path) -> Project:
@@ -47,6 +49,7 @@ def load_project(root: Path) -> Project:
     _check_links(project)
     _check_form_references(project)
     project.translation_hashes = check_translations(root, content, problems)
+    project.privacy_dates = check_privacy_dates(root, forms, problems)
     return project
 
 

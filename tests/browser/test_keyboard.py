@@ -26,8 +26,7 @@ _MARK_TARGETS = """() => {
 def tab_through(tab) -> list[dict]:
     """Press Tab until the focus has gone once round the whole page.
 
-    From the top of the page, or from where the page put the focus (the search
-    page focuses its search box): after the last element the focus leaves the
+    From the top of the page: after the last element the focus leaves the
     page, and the next Tab starts again at the top.
     """
     stops: list[dict] = []
@@ -122,21 +121,23 @@ SKIP_TEXT = {"ar": "انتقل إلى المحتوى", "en": "Skip to content"}
 
 def test_the_first_tab_on_every_page_reaches_a_skip_link_to_the_content(tabs, site_url, pages):
     """Issue 35: one Tab from the top of any page, form pages included, lands on
-    "skip to content", in the page's language, whose target is on the page. The
-    search page puts the focus in its search box itself, where the link leads."""
+    "skip to content", in the page's language, whose target is on the page; the search
+    page too (it focused its search box, and the first Tab went past the link), whose
+    second Tab then reaches the search box."""
     tab = tabs["phone"]
     problems = []
     for page in pages:
         url = site_url + page.url_path
         tab.goto(url, wait_until="load")
-        if page.path == "search/":
-            tab.wait_for_function("() => document.activeElement.matches('.qalb-search input')")
-            state = tab.evaluate(_SKIP_STATE)
-            ok = state["firstIsSkip"] and state["target"]
-        else:
+        if page.path == "search/":  # its script has run: it used to move the focus
+            tab.wait_for_function("() => window.qalbSearch !== undefined")
+        tab.keyboard.press("Tab")
+        state = tab.evaluate(_SKIP_STATE)
+        ok = state["isSkip"] and state["target"]
+        if ok and page.path == "search/":  # the link leads to the content, whose first stop is the box
+            tab.keyboard.press("Enter")
             tab.keyboard.press("Tab")
-            state = tab.evaluate(_SKIP_STATE)
-            ok = state["isSkip"] and state["target"]
+            ok = tab.evaluate("() => document.activeElement.matches('.qalb-search input')")
         if not ok or state["text"] != SKIP_TEXT[page.lang]:
             problems.append(f"{url}: {state}")
     assert not problems, "\n".join(problems)

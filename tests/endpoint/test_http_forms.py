@@ -6,13 +6,14 @@ import html
 import re
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 
+from generator import PROJECT_ROOT
 from generator.core import i18n
 from generator.endpoint.app import create_app
-from generator.forms import error_message, read_submission
+from generator.forms import error_message, read_submission, reference_html
 from generator.submissions.references import is_reference
 from tests.support.fixtures import LiveServer, form_files, make_settings
 from tests.support.samples import broken_answers, build_site, valid_answers
@@ -214,3 +215,60 @@ def test_a_post_opens_a_case_in_the_workflows_first_state(server: LiveServer, fo
             assert stored.state_since == stored.submitted_at
             assert stored.due_at is not None
             assert stored.due_at - stored.submitted_at >= dt.timedelta(days=forms[form_id].response_days)
+
+
+_LOCAL_LINK = re.compile(r'(?:href|src)="(/[^"#?]*|(?:\.\./)+[^"#?]*)"')
+
+
+def test_the_thank_you_page_on_the_real_built_form_pages(built_site: Path, forms: dict[str, Any],
+                                                         forms_root: Path, tmp_path: Path,
+                                                         live: Callable[[Any], LiveServer]) -> None:
+    """The review of issue 35: the confirmation made from each real built form page (the site's
+    header, menu, footer and scripts around it, not samples.shell_html), posted through the real
+    endpoint: the form and its introduction gone, one heading, the reference in the panel, what
+    happens next, the link to the status page where the form has steps, the language switch to the
+    same confirmation, a skip link first, and every link to the site's own files still leading to one.
+    The backend does not matter here: SQLite only."""
+    settings = make_settings(forms_root, f"sqlite:///{tmp_path / 'submissions.db'}", site_dir=built_site)
+    server = live(create_app(settings=settings, forms=forms, serve_site=True))
+    real = sorted(p.stem for p in (PROJECT_ROOT / "forms").glob("*.yml"))
+    assert len(real) >= 4
+    for form_id in real:
+        form = forms[form_id]
+        for lang in LANGS:
+            response = browser_post(server, form_id, valid_answers(form), lang)
+            assert response.status_code == 303, (form_id, lang, response.text[:300])
+            location = response.headers["location"]
+            reference = parse_qs(urlsplit(location).query)["ref"][0]
+            with server.client() as client:
+                thanks = client.get(location)
+                built = (built_site / ("en/" if lang == "en" else "") / "forms" / form_id / "index.html").read_text(
+                    encoding="utf-8")
+                page = thanks.text
+                where = f"{form_id} ({lang})"
+                assert thanks.status_code == 200 and f'<html lang="{lang}"' in page, where
+                # The real page's frame is kept: its header and menu.
+                assert page.count('class="md-header') == built.count('class="md-header'), where
+                assert page.count("md-nav__link") == built.count("md-nav__link"), where
+                heading = form.received.get(lang) or i18n.gettext(lang, "We received your request")
+                assert re.findall(r"<h1[^>]*>(.*?)</h1>", page, re.S) == [html.escape(heading, quote=False)], where
+                assert "<form" not in page.split('class="md-content"')[1].split("</article>")[0], where
+                assert form.intro[lang].split("\n")[0] not in page, where
+                assert str(reference_html(reference, classes="qalb-panel__reference")) in page, where
+                assert i18n.gettext(lang, "What happens next") in page, where
+                status = re.search(r'<p class="qalb-status-link">.*?<a href="([^"]+)"', page, re.S)
+                assert (status is not None) == (form.workflow is not None), where
+                assert status is None or status[1] == f'{"/en" if lang == "en" else ""}/status/', where
+                assert page.index('class="md-skip"') < page.index("<header"), where
+                assert 'href="#qalb-content"' in page and 'id="qalb-content"' in page, where
+                other = "ar" if lang == "en" else "en"
+                twin = f"{'/en' if other == 'en' else ''}/forms/{form_id}/thanks/?ref={reference}"
+                assert f'<a class="qalb-switcher__link" href="{twin}"' in page, where
+                twin_page = client.get(twin)
+                assert twin_page.status_code == 200 and f'<html lang="{other}"' in twin_page.text, where
+                assert str(reference_html(reference, classes="qalb-panel__reference")) in twin_page.text, where
+                # Every stylesheet, script, image and page it links to is there (from /forms/<id>/thanks/).
+                base = location.split("?")[0]
+                missing = [link for link in sorted(set(_LOCAL_LINK.findall(page)))
+                           if client.get(urljoin(server.url + base, link)).status_code != 200]
+                assert missing == [], where

@@ -6,6 +6,7 @@ drags in follow-on complaints fails here too.
 """
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,36 @@ def test_a_workflow_is_read_with_its_states_and_response_days():
     assert form.workflow.initial.id == "received" and form.workflow.can_move("received", "closed")
     assert form.workflow.state("closed").closed and not form.workflow.can_move("closed", "received")
     assert form.workflow.state("received").public == {"ar": "استلمنا طلبك", "en": "Received"}
+
+
+@pytest.mark.parametrize("lang,hint", [
+    ("ar", "إن عُرف"), ("ar", "اسم المستشفى، إن كان معروفًا"), ("ar", "إن كانت معروفة"), ("ar", "إن وُجد"),
+    ("ar", "إذا كنتِ تعرفينه"), ("ar", "إن توفّر"),
+    ("en", "If available"), ("en", "The hospital's name, if known"), ("en", "if they know it"),
+])
+def test_every_way_of_saying_if_you_know_is_found(tmp_path, lang, hint):
+    """The review of issue 35: «إن عُرف», «إن كان معروفًا» and "if available" were missed."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "optional-hint", project)
+    sample = project / "forms" / "sample.yml"
+    text = sample.read_text(encoding="utf-8")
+    shown = "hint: {ar: كما في الهوية, en: \"As on your ID, if you know it\"}"
+    assert shown in text
+    hints = {"ar": "كما في الهوية", "en": "As on your ID"} | {lang: hint}
+    sample.write_text(text.replace(shown, f'hint: {{ar: "{hints["ar"]}", en: "{hints["en"]}"}}'), encoding="utf-8")
+    problems = Problems()
+    load_forms(project, problems)
+    assert [(p.line, p.code, p.message.split(": ")[0]) for p in problems.sorted()] == [
+        (17, "optional-hint", f'Field "full_name" is required, but its hint says "if you know" ({lang})')]
+
+
+@pytest.mark.parametrize("hint", ["كما في الهوية", "إن كان لديك رقم آخر فاكتبه", "لن تعرف النتيجة قبل أسبوعين"])
+def test_a_hint_that_does_not_make_the_answer_optional_passes(tmp_path, hint):
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "optional-hint", project)
+    sample = project / "forms" / "sample.yml"
+    text = sample.read_text(encoding="utf-8")
+    sample.write_text(text.replace("hint: {ar: كما في الهوية, en: \"As on your ID, if you know it\"}",
+                                   f'hint: {{ar: "{hint}", en: "As on your ID"}}'), encoding="utf-8")
+    problems = Problems()
+    assert list(load_forms(project, problems)) == ["sample"] and not problems.sorted()

@@ -1,4 +1,5 @@
-// The search page's first view (issue 25): the form, focused, and nothing else.
+// The search page's first view (issue 25): the form and nothing else. It is not focused: the
+// first Tab reaches "skip to content", as on every page, and the box is the next stop (issue 35).
 // search.js, with MiniSearch and the stemmer (~24 KB gzip), is loaded when a
 // search begins: a ?q= in the address, a key or a tap in the form, or a query
 // sent before it arrived (then sent again once it is there). Without
@@ -21,7 +22,6 @@ if (root) {
   if (new URLSearchParams(location.search).get("q")) {
     load();
   } else {
-    input.focus();
     const begin = () => {
       form.removeEventListener("keydown", begin, true);
       form.removeEventListener("pointerdown", begin, true);

@@ -24,9 +24,13 @@ const ROOT = 2; // the same root (words.js root()): متطوع, التطوع; م
 const SYNONYM = 3; // a word staff listed as meaning the same (content/search-synonyms.yml)
 const NONE = 4;
 
-// How each word reads: its spellings, their stems, its root. A و or ف before
-// ال ("والتشهير") counts with and without it. Words repeat: each is worked
-// out once.
+// How each word reads: its spellings, their stems, its roots. A و or ف before
+// ال ("والتشهير") counts with and without it. A final ه may be the ة of a word
+// typed without its dots (طبيه for طبية): spelled alike (normalise()), the two are
+// the same word, and its roots are both readings', so a match that needs the ة/ه
+// fold is a root match at worst. A word of one or two letters (عن، من، في), or a
+// preposition with a pronoun (عنه، فيها، إليهم), has no root: its fold would join it
+// to longer words (عنه and إعانة: عون). Words repeat: each is worked out once.
 const known = new Map();
 
 function analyse(word) {
@@ -43,8 +47,22 @@ function analysis(word) {
   if (!plain) return null;
   const spellings = [plain];
   if (LANG === "ar" && /^[وف]ال../.test(plain)) spellings.push(plain.slice(1));
-  return { plain, spellings, stems: [...new Set(spellings.map(STEM))], root: LANG === "ar" ? root(word) : null };
+  return { plain, spellings, stems: [...new Set(spellings.map(STEM))], roots: roots(word, plain) };
 }
+
+const PARTICLES = new Set(["عن", "من", "في", "الي", "علي", "مع", "لدي", "عند", "ل", "ب", "ك"].flatMap((particle) =>
+  ["", "ه", "ها", "هم", "هما", "هن", "ك", "كم", "كن", "ي", "نا"].map((pronoun) => particle + pronoun)));
+
+function roots(word, plain) {
+  if (LANG !== "ar" || plain.length < 3 || PARTICLES.has(plain)) return [];
+  const readings = word.endsWith("ه") ? [word, word.slice(0, -1) + "ة"] : [word];
+  return [...new Set(readings.map(root))];
+}
+
+// Each word of the index as a page writes it (طبية, not the index's طبيه): the first
+// spelling met without diacritics, else the first met.
+const MARKED = /[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]/u;
+const written = new Map();
 
 // The index holds each word once, normalised (MiniSearch's processTerm).
 // Stems and roots are not indexed: a query word is looked up in the site's
@@ -64,13 +82,45 @@ function vocabulary() {
     if (words === undefined) map.set(key, new Set([word]));
     else words.add(word);
   };
-  for (const found of known.values()) {
+  for (const [word, found] of known) {
     if (found === null) continue;
     for (const spelling of found.spellings) add(maps[EXACT], spelling, found.plain);
     for (const stem of found.stems) add(maps[STEMMED], stem, found.plain);
-    if (found.root !== null) add(maps[ROOT], found.root, found.plain);
+    for (const key of found.roots) add(maps[ROOT], key, found.plain);
+    const before = written.get(found.plain);
+    if (before === undefined || (MARKED.test(before) && !MARKED.test(word))) written.set(found.plain, word);
   }
   return maps;
+}
+
+// A word and its plural are one word to a visitor (مريض, مرضى), though only their root
+// joins them: a root match in one of these pairs of patterns (ف ع ل the root's letters,
+// spelled as normalise() spells) ranks first among root matches and is not "less sure"
+// (review of issue 35). Sound roots only; anything else stays less sure.
+const NUMBER_PAIRS = new Set([
+  "فعيل فعلي", "فعيل فعلاء", "فعيل فعال", "فعل فعول", "فعل افعال", "فعل فعال", "فعله فعال", "فعله فعل",
+  "فاعل فواعل", "مفعل مفاعل", "مفعله مفاعل", "مفعول مفاعيل", "فعاله فعاءل", "فعيله فعاءل", "افعول افاعيل",
+]);
+
+// A word's pattern over a sound root ("مرضي" over مرض: فعلي), its article and a و or ف before it aside.
+function pattern(plain, key) {
+  if (key.length !== 3 || /[اويء]/.test(key)) return null;
+  const base = plain.replace(/^[وف](?=ال)/, "").replace(/^(?:بال|كال|لل|ال)/, "");
+  let out = "";
+  let k = 0;
+  for (const letter of base) {
+    if (k < 3 && letter === key[k]) out += "فعل"[k++];
+    else out += letter;
+  }
+  return k === 3 ? out : null;
+}
+
+// Whether two words are one's plural and the other's singular; a و or ف before either may be
+// a conjunction (ومناديب).
+function numberForms(a, b, key) {
+  const patterns = (word) => [word, ...(/^[وف]/.test(word) ? [word.slice(1)] : [])].map((w) => pattern(w, key));
+  return patterns(a).some((pa) => pa !== null && patterns(b).some((pb) => pb !== null
+    && (NUMBER_PAIRS.has(`${pa} ${pb}`) || NUMBER_PAIRS.has(`${pb} ${pa}`))));
 }
 
 const SEARCH_OPTIONS = {
@@ -163,13 +213,17 @@ function plan(query, words, synonyms) {
       return out;
     };
     const tiers = [[found.plain, ...take(words[EXACT], found.spellings)], take(words[STEMMED], found.stems),
-      found.root === null ? [] : take(words[ROOT], [found.root]), []];
+      take(words[ROOT], found.roots), []];
     const related = new Set();
     for (const stem of found.stems) for (const other of synonyms.get(stem) || []) related.add(other);
     for (const other of related) {
       tiers[SYNONYM].push(...take(words[EXACT], other.spellings), ...take(words[STEMMED], other.stems));
     }
-    planned.push({ typed: found.plain, tiers });
+    const sameWord = new Set(); // root matches that are the word's plural or singular
+    for (const key of found.roots) {
+      for (const site of words[ROOT].get(key) || []) if (numberForms(found.plain, site, key)) sameWord.add(site);
+    }
+    planned.push({ typed: found.plain, tiers, sameWord });
   }
   return planned;
 }
@@ -177,11 +231,14 @@ function plan(query, words, synonyms) {
 // Every document that matches a word of the query, best first (issues 26, 35):
 // 1. by how many query words it has as typed or with the same stem (a page
 //    with both words of "لجنة البحث" before one with only the first);
-// 2. by the best tier any query word matched in, the word as typed and its
+// 2. by how many it has at least through a root, so that, word for word, a
+//    root match ranks above a synonym's (review of issue 35);
+// 3. by the best tier any query word matched in, the word as typed and its
 //    stem counting as one ("suggestion" and "suggestions" are the same word):
 //    a page found only through a root, which may be another word
-//    ("تجهيزه" for "أجهزة"), or a synonym always comes after them;
-// 3. by the sum over the query words of MiniSearch's score (BM25, with the
+//    ("تجهيزه" for "أجهزة"), comes after them, and one found only through a
+//    synonym after that;
+// 4. by the sum over the query words of MiniSearch's score (BM25, with the
 //    field boosts and each page's weight) in the word's best tier, weighted
 //    by that tier.
 const WEIGHT = [1, 0.5, 0.25, 0.2];
@@ -189,7 +246,7 @@ const GROUP = [0, 0, 1, 2, 3]; // tier -> rank group: exact and stem together
 
 function tiered(miniSearch, planned) {
   const found = new Map();
-  planned.forEach(({ typed, tiers }, w) => {
+  planned.forEach(({ typed, tiers, sameWord }, w) => {
     const last = w === planned.length - 1;
     tiers.forEach((list, tier) => {
       if (!list.length) return;
@@ -201,12 +258,17 @@ function tiered(miniSearch, planned) {
         const score = tier === EXACT ? hit.score : hit.score / hit.terms.length;
         let doc = found.get(hit.id);
         if (doc === undefined) {
-          doc = { hit, tiers: planned.map(() => NONE), scores: planned.map(() => [0, 0, 0, 0]), terms: new Set() };
+          doc = { hit, tiers: planned.map(() => NONE), scores: planned.map(() => [0, 0, 0, 0]), terms: new Set(),
+            rootTerms: planned.map(() => []), sameWord: planned.map(() => false) };
           found.set(hit.id, doc);
         }
         doc.tiers[w] = Math.min(doc.tiers[w], tier);
         doc.scores[w][tier] = score;
         for (const term of hit.terms) doc.terms.add(term);
+        if (tier === ROOT) {
+          doc.rootTerms[w] = hit.terms.filter((term) => !sameWord.has(term));
+          doc.sameWord[w] = doc.rootTerms[w].length < hit.terms.length;
+        }
       }
     });
   });
@@ -214,13 +276,21 @@ function tiered(miniSearch, planned) {
   // "suggestion" in a heading both count), else in its best tier.
   const wordScore = (tier, scores) => (tier <= STEMMED ? scores[EXACT] + WEIGHT[STEMMED] * scores[STEMMED]
     : tier < NONE ? WEIGHT[tier] * scores[tier] : 0);
+  // The words found only through a root, not the query word's plural or singular: the
+  // ones a less sure result names, unless it has the plural or singular too.
+  const rootOnly = (doc) => (doc.sameWord.some((same, w) => same && doc.tiers[w] === ROOT) ? []
+    : [...new Set(doc.rootTerms.flatMap((terms, w) => (doc.tiers[w] === ROOT ? terms : [])))]);
   const rank = (doc) => [
     -doc.tiers.filter((tier) => tier <= STEMMED).length,
+    -doc.tiers.filter((tier) => tier <= ROOT).length,
     GROUP[Math.min(...doc.tiers)],
+    rootOnly(doc).length ? 1 : 0, // among root matches, a plural's or singular's first
     -doc.scores.reduce((sum, scores, w) => sum + wordScore(doc.tiers[w], scores), 0),
   ];
-  const ranked = [...found.values()].map((doc) => ({ ...doc.hit, terms: [...doc.terms], tiers: doc.tiers, rank: rank(doc) }));
-  return ranked.sort((a, b) => a.rank[0] - b.rank[0] || a.rank[1] - b.rank[1] || a.rank[2] - b.rank[2]);
+  const ranked = [...found.values()].map((doc) => ({
+    ...doc.hit, terms: [...doc.terms], tiers: doc.tiers, rootTerms: rootOnly(doc), rank: rank(doc),
+  }));
+  return ranked.sort((a, b) => a.rank.reduce((order, key, i) => order || key - b.rank[i], 0));
 }
 
 // Every page found, best first; the first MAX_PAGES with their best few sections.
@@ -229,10 +299,11 @@ export async function search(query) {
   const { pageIndex, sectionIndex, sections, words, synonyms } = await index();
   const planned = plan(query, words, synonyms);
   // unsure: found only through a root (no query word as typed or by its stem), which
-  // may be another word ("تجهيزه" for "أجهزة"): the page marks it (show()).
+  // may be another word ("تجهيزه" for "أجهزة"), not its plural or singular: the page
+  // marks it (show()).
   const found = tiered(pageIndex, planned).map((hit) => ({
-    id: hit.id, url: hit.url, title: hit.shown, tiers: hit.tiers, terms: hit.terms,
-    unsure: GROUP[Math.min(...hit.tiers)] === GROUP[ROOT], sections: [],
+    id: hit.id, url: hit.url, title: hit.shown, tiers: hit.tiers, terms: hit.terms, rootTerms: hit.rootTerms,
+    unsure: GROUP[Math.min(...hit.tiers)] === GROUP[ROOT] && hit.rootTerms.length > 0, sections: [],
   }));
   const shown = new Map(found.slice(0, MAX_PAGES).map((result) => [result.id, result]));
   for (const hit of tiered(sectionIndex, planned)) {
@@ -276,10 +347,11 @@ function excerpt(text, matched) {
   return out;
 }
 
-// The words a result matched, as its excerpts write them (طبية, not the index's طبيه);
-// words only in its form's labels as the index has them.
+// The words a less sure result was found through (its root matches only: not a synonym's,
+// review of issue 35), as its excerpts write them (طبية, not the index's طبيه), else as
+// the site writes them elsewhere (its headings, its form's labels).
 function asWritten(result) {
-  const matched = new Set(result.terms);
+  const matched = new Set(result.rootTerms);
   const out = new Map();
   for (const section of result.sections) {
     for (const word of section.text.split(/\s+/)) {
@@ -288,7 +360,7 @@ function asWritten(result) {
       if (found !== null && matched.has(found) && !out.has(found)) out.set(found, core);
     }
   }
-  return [...out.values(), ...result.terms.filter((term) => !out.has(term))]; // the rest as indexed
+  return [...out.values(), ...result.rootTerms.filter((term) => !out.has(term)).map((term) => written.get(term) || term)];
 }
 
 // A message from the page's data-* attributes (translated at build), its
@@ -379,7 +451,8 @@ function start() {
     input.value = query;
     run();
   }
-  input.focus();
+  // The focus stays where the page starts it: the first Tab reaches "skip to content" as on every
+  // page (issue 35); the box is the first thing after it.
   window.qalbSearch = search; // for the tests: the same ranking the page shows
 }
 
