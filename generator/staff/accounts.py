@@ -7,9 +7,16 @@
   way), enrolled at setup. The secret is encrypted with the data key (crypto.py),
   bound to its account id; an accepted code's time step is remembered, so the
   same code cannot be used twice.
-* 10 recovery codes of 80 random bits each, shown once, stored as sha256
-  digests (a fast hash is enough for 80 random bits; argon2 is for what people
-  choose), each good for one sign-in.
+* 10 recovery codes of 120 random bits each (ASVS 2.6.2 asks at least 112), shown
+  once, stored as sha256 digests (a fast hash is enough for 120 random bits; argon2
+  is for what people choose), each good for one sign-in. Codes of 80 bits made
+  before (16 letters) keep working until the person makes new ones or is reset.
+* Each person can change their own password (the current one required) and make
+  new recovery codes; the password change ends their other sessions. Each such
+  change, a reset and a disabling is told to the person by e-mail through the
+  outbox (kind "staff-account", when e-mail is set up).
+* Admins edit an account's name, role and forms and enable it again; the last
+  enabled admin (set up, not disabled) can be neither disabled nor made another role.
 * Setup links: 256 random bits, stored as a digest, single use, 24 hours.
 * A failed sign-in costs the same whether or not the e-mail exists: an unknown
   e-mail still runs one argon2 verification, against a dummy hash. From the 5th
@@ -23,6 +30,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -39,10 +47,17 @@ from generator.submissions.crypto import DataKeys
 from generator.submissions.db.accounts import AccountRow
 from generator.submissions.store import Store
 
+#: Every role, in the order the admins' page offers them; a new role is one more word here
+#: (its words: ROLE_NAMES in templates.py; its CHECK in migrations.py).
 ROLES = ("admin", "caseworker", "viewer")
 MIN_PASSWORD_LENGTH = 12
 MIN_STRENGTH = 3  # zxcvbn's score, 0-4: 3 is "safely unguessable: moderate protection from offline attack"
 RECOVERY_CODES = 10
+RECOVERY_CODE_BYTES = 15  # 120 bits: 24 base32 letters
+#: The lengths (letters, without dashes) a recovery code can have: today's, and the 80-bit codes made before.
+RECOVERY_CODE_LENGTHS = (24, 16)
+#: What the e-mail of a change to one's own account can be about (compose.py has the words of each).
+ACCOUNT_EVENTS = ("setup", "password", "codes", "reset", "disabled", "enabled")
 ISSUER = "Qalb staff"
 Clock = Callable[[], dt.datetime]
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -60,6 +75,10 @@ class AccountError(ValueError):
     """A command or admin form asked for something impossible; the message says what."""
 
 
+class LastAdmin(AccountError):
+    """The change would leave no enabled admin who can sign in."""
+
+
 def password_problems(password: str, confirm: str | None = None, *, user_inputs: Sequence[str] = ()) -> list[str]:
     """Codes for what is wrong with a new password (templates.py has the words for each)."""
     if confirm is not None and password != confirm:
@@ -73,8 +92,8 @@ def password_problems(password: str, confirm: str | None = None, *, user_inputs:
 
 
 def new_recovery_code() -> str:
-    raw = base64.b32encode(secrets.token_bytes(10)).decode("ascii")  # 16 base32 letters: 80 bits
-    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+    raw = base64.b32encode(secrets.token_bytes(RECOVERY_CODE_BYTES)).decode("ascii")  # 24 base32 letters
+    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
 
 
 def normalise_code(text: str) -> str:
@@ -142,14 +161,61 @@ class Accounts:
             raise AccountError(f"there is no account for {email.strip().lower()}")
         return account
 
+    def tell(self, account: AccountRow, event: str) -> None:
+        """Queue the e-mail telling the person of a change to their account (when e-mail is set up)."""
+        assert event in ACCOUNT_EVENTS, event
+        if self.settings.notify_email:
+            self.store.queue_account_message(account.email, account.language, json.dumps({"event": event}),
+                                             self.clock())
+
+    def _refuse_last_admin(self, account: AccountRow) -> None:
+        """AccountError when `account` is the last enabled, set-up admin (nobody could manage accounts)."""
+        if account.role == "admin" and not account.disabled and account.password_hash is not None:
+            others = [a for a in self.store.accounts() if a.id != account.id and a.role == "admin"
+                      and not a.disabled and a.password_hash is not None]
+            if not others:
+                raise LastAdmin(f"{account.email} is the last enabled admin: add or enable another admin first")
+
     def disable(self, email: str, *, by: str) -> int:
         """Disable an account; its sessions and unused setup links end. Returns how many sessions ended."""
         account = self.find(email)
+        self._refuse_last_admin(account)
         self.store.update_account(account.id, disabled=True)
         self.store.drop_setup_links(account.id)
         ended = self.store.end_sessions(account.id, self.clock())
         self.audit(by, "staff-account-disable", f"{account.email} sessions_ended={ended}")
+        self.tell(account, "disabled")
         return ended
+
+    def enable(self, email: str, *, by: str) -> None:
+        """A disabled account works again (its password and second factor as they were)."""
+        account = self.find(email)
+        if account.disabled:
+            self.store.update_account(account.id, disabled=False, failures=0, locked_until=None)
+            self.audit(by, "staff-account-enable", account.email)
+            self.tell(account, "enabled")
+
+    def edit(self, account_id: int, *, name: str, role: str, forms: Sequence[str], known_forms: Sequence[str],
+             by: str) -> AccountRow:
+        """Change an account's name, role and forms; audited with what they were and became."""
+        account = self.store.account(id=account_id)
+        if account is None:
+            raise AccountError(f"there is no account {account_id}")
+        if role not in ROLES:
+            raise AccountError(f"the role must be one of {', '.join(ROLES)}")
+        if unknown := sorted(set(forms) - set(known_forms)):
+            raise AccountError(f"there is no form {', '.join(unknown)}")
+        if not name.strip() or len(name) > 200:
+            raise AccountError("the account needs a name")
+        if role != "admin":
+            self._refuse_last_admin(account)
+        after = {"name": name.strip(), "role": role, "forms": [] if role == "admin" else sorted(set(forms))}
+        before = {"name": account.name, "role": account.role, "forms": list(account.forms)}
+        if after != before:
+            self.store.update_account(account.id, **after)
+            self.audit(by, "staff-account-edit", f"{account.email} before={json.dumps(before, ensure_ascii=False)} "
+                                                 f"after={json.dumps(after, ensure_ascii=False)}")
+        return self.store.account(id=account.id) or account
 
     def reset(self, email: str, *, by: str) -> str:
         """A new setup link; the password, second factor, recovery codes and sessions end."""
@@ -159,6 +225,7 @@ class Accounts:
         self.store.replace_recovery_codes(account.id, [])
         ended = self.store.end_sessions(account.id, self.clock())
         self.audit(by, "staff-account-reset", f"{account.email} sessions_ended={ended}")
+        self.tell(account, "reset")
         return self._new_link(account.id)
 
     # -- TOTP secrets, encrypted with the data key ----------------------------------
@@ -228,6 +295,49 @@ class Accounts:
                                   locked_until=None, totp_last_step=step)
         self.store.replace_recovery_codes(setup.account.id, [digest(normalise_code(c)) for c in codes])
         self.audit(setup.account.email, "staff-setup", "password set, second factor enrolled, recovery codes made")
+        self.tell(setup.account, "setup")
+        return codes
+
+    # -- the person's own account ---------------------------------------------------------------
+
+    def check_current_password(self, account: AccountRow, password: str, action: str) -> None:
+        """AccountError("password-current-wrong") unless `password` is the account's; a wrong one
+        counts as a failed sign-in (the same wait), so a borrowed session cannot guess it."""
+        fresh = self.store.account(id=account.id) or account
+        now = self.clock()
+        locked = fresh.locked_until is not None and fresh.locked_until > now
+        if self._verify(fresh.password_hash if not locked else None, password) and not locked:
+            return
+        if not locked:
+            self.store.record_failure(fresh.id, threshold=self.settings.lock_threshold, now=now,
+                                      base_delay=dt.timedelta(seconds=self.settings.lock_seconds),
+                                      max_delay=dt.timedelta(seconds=self.settings.lock_max_seconds))
+        self.audit(fresh.email, action, "current password wrong" + (" (waiting after failures)" if locked else ""))
+        raise AccountError("password-current-wrong")
+
+    def change_password(self, account: AccountRow, *, current: str, new: str, confirm: str,
+                        keep_session: str) -> int:
+        """Set a new password (the current one required, the setup's rules); every other session
+        of the account ends. Returns how many ended; raises AccountError with problem codes."""
+        self.check_current_password(account, current, "staff-password-refused")
+        problems = password_problems(new, confirm, user_inputs=[account.email, account.name,
+                                                                *account.email.split("@")])
+        if problems:
+            self.audit(account.email, "staff-password-refused", " ".join(problems))
+            raise AccountError(" ".join(problems))
+        self.store.update_account(account.id, password_hash=self.hasher.hash(new), failures=0, locked_until=None)
+        ended = self.store.end_other_sessions(account.id, keep_session, self.clock())
+        self.audit(account.email, "staff-password-change", f"other sessions ended={ended}")
+        self.tell(account, "password")
+        return ended
+
+    def renew_recovery_codes(self, account: AccountRow, *, current: str) -> list[str]:
+        """New recovery codes (the current password required); the old ones stop working."""
+        self.check_current_password(account, current, "staff-password-refused")
+        codes = [new_recovery_code() for _ in range(RECOVERY_CODES)]
+        self.store.replace_recovery_codes(account.id, [digest(normalise_code(c)) for c in codes])
+        self.audit(account.email, "staff-recovery-codes-new", f"{RECOVERY_CODES} made, the old ones ended")
+        self.tell(account, "codes")
         return codes
 
     # -- sign-in ----------------------------------------------------------------------------
@@ -264,7 +374,7 @@ class Accounts:
             step = self.totp_step(secret, code) if secret else None
             if step is not None:
                 second = self.store.use_totp_step(account.id, step)
-            elif len(normalise_code(code)) == 16:
+            elif len(normalise_code(code)) in RECOVERY_CODE_LENGTHS:
                 second = recovery = self.store.use_recovery_code(account.id, digest(normalise_code(code)), now)
         if not (password_ok and second):
             failures, until = self.store.record_failure(

@@ -1,7 +1,10 @@
 """The admins' pages: accounts, and the audit log.
 
     GET  /staff/accounts                  the accounts; POST adds one (its setup link shown once)
-    POST /staff/accounts/<id>/disable
+    GET  /staff/accounts/<id>             edit an account: name, role, forms
+    POST /staff/accounts/<id>/edit        (audited with what they were and became)
+    POST /staff/accounts/<id>/disable     (never the last enabled admin)
+    POST /staff/accounts/<id>/enable      a disabled account works again
     POST /staff/accounts/<id>/reset       a new setup link
     GET  /staff/audit                     the audit log, newest first, filtered
 
@@ -18,9 +21,10 @@ from starlette.routing import Route
 
 from generator.core import i18n
 from generator.submissions.audit import ACTIONS
+from generator.submissions.db.accounts import AccountRow
 
 from . import templates
-from .accounts import ROLES, AccountError, describe
+from .accounts import ROLES, AccountError, LastAdmin, describe
 from .context import StaffContext
 from .guards import NotFound, require
 from .sessions import Current
@@ -34,6 +38,7 @@ class AdminPages:
         return [
             Route("/staff/accounts", self.accounts_page, methods=["GET"]),
             Route("/staff/accounts", self.add_account, methods=["POST"]),
+            Route("/staff/accounts/{account_id:int}", self.edit_page, methods=["GET"]),
             Route("/staff/accounts/{account_id:int}/{action:str}", self.change_account, methods=["POST"]),
             Route("/staff/audit", self.audit_page, methods=["GET"]),
         ]
@@ -54,7 +59,8 @@ class AdminPages:
             row["forms"] = [ctx.forms[f].title.get(lang, f) if f in ctx.forms else f for f in row["forms"]]
         forms = [{"id": f, "title": ctx.forms[f].title.get(lang, f)} for f in sorted(ctx.forms)]
         return ctx.pages.page(request, "accounts.html", lang, status=status, current=current, rows=rows, forms=forms,
-                              roles=ROLES, problem=templates.problem_text(problem, lang) if problem else None,
+                              roles=ROLES, role_names=templates.role_names(lang),
+                              problem=templates.problem_text(problem, lang) if problem else None,
                               link=link, link_for=link_for, values=values or {})
 
     async def add_account(self, request: Request) -> Response:
@@ -76,13 +82,54 @@ class AdminPages:
         ctx = self.ctx
         current = await require(ctx, request, role="admin")
         target = await ctx.run(ctx.store.account, id=int(request.path_params["account_id"]))
-        if target is None or request.path_params["action"] not in ("disable", "reset"):
+        action = request.path_params["action"]
+        if target is None or action not in ("disable", "enable", "reset", "edit"):
             raise NotFound(current)
-        if request.path_params["action"] == "disable":
-            await ctx.run(ctx.accounts.disable, target.email, by=current.account.email)
+        if action == "edit":
+            return await self.edit(request, current, target)
+        if action == "enable":
+            await ctx.run(ctx.accounts.enable, target.email, by=current.account.email)
+            return ctx.pages.redirect("/staff/accounts")
+        if action == "disable":
+            try:
+                await ctx.run(ctx.accounts.disable, target.email, by=current.account.email)
+            except LastAdmin:
+                return await self.accounts(request, current, problem="last-admin", status=409)
             return ctx.pages.redirect("/staff/accounts")
         link = await ctx.run(ctx.accounts.reset, target.email, by=current.account.email)
         return await self.accounts(request, current, link=link, link_for=target.email)
+
+    async def edit_page(self, request: Request) -> Response:
+        ctx = self.ctx
+        current = await require(ctx, request, role="admin")
+        target = await ctx.run(ctx.store.account, id=request.path_params["account_id"])
+        if target is None:
+            raise NotFound(current)
+        return self.edit_form(request, current, target, {"name": target.name, "role": target.role,
+                                                         "forms": list(target.forms)})
+
+    def edit_form(self, request: Request, current: Current, target: AccountRow, values: dict[str, Any], *,
+                  problem: str | None = None, status: int = 200) -> Response:
+        ctx = self.ctx
+        lang = current.account.language
+        forms = [{"id": f, "title": ctx.forms[f].title.get(lang, f)} for f in sorted(ctx.forms)]
+        return ctx.pages.page(request, "account_edit.html", lang, status=status, current=current, edited=target,
+                              values=values, forms=forms, roles=ROLES, role_names=templates.role_names(lang),
+                              problem=templates.problem_text(problem, lang) if problem else None)
+
+    async def edit(self, request: Request, current: Current, target: AccountRow) -> Response:
+        ctx = self.ctx
+        form = await request.form()
+        values: dict[str, Any] = {"name": str(form.get("name", "")), "role": str(form.get("role", "")),
+                                  "forms": [str(f) for f in form.getlist("forms")]}
+        try:
+            await ctx.run(ctx.accounts.edit, target.id, name=values["name"], role=values["role"],
+                          forms=values["forms"], known_forms=sorted(ctx.forms), by=current.account.email)
+        except AccountError as exc:
+            code = "last-admin" if isinstance(exc, LastAdmin) else "account-invalid"
+            return self.edit_form(request, current, target, values, problem=code, status=409 if code == "last-admin"
+                                  else 400)
+        return ctx.pages.redirect("/staff/accounts")
 
     async def audit_page(self, request: Request) -> Response:
         ctx = self.ctx

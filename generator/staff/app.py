@@ -10,6 +10,7 @@
     GET  /staff/reports/...               reports (reports.py)
     /staff/messages, /staff/account: failed messages, webhook deliveries, each account's
                                           e-mail choices (messages_page.py)
+    /staff/account/...                    each person's password, sessions, recovery codes (own_account.py)
 
 `create_app` builds the one StaffContext (context.py) every part takes. Around the
 routes, outermost first: security headers (web/protection.py, plus no-store, a strict
@@ -55,6 +56,7 @@ from .casework import Casework
 from .context import StaffContext
 from .guards import AccessRefused, answer_refused, require, safe_next
 from .messages_page import Messages
+from .own_account import OwnAccount
 from .report_activity import channel_names
 from .reports import Reports
 from .request_data import form_data
@@ -208,6 +210,7 @@ def routes(ctx: StaffContext, home: HomePages) -> list[Route]:
         Route("/staff/static/{name:path}", home.static, methods=["GET"]),
         *Reports(ctx).routes(),
         *Messages(ctx).routes(),
+        *OwnAccount(ctx).routes(),
         Route("/staff/{rest:path}", home.missing, methods=["GET", "POST"]),
     ]
 
