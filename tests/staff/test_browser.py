@@ -180,15 +180,29 @@ def test_every_page_in_both_languages_passes_axe_keyboard_and_390px(
                         tab.click("form[action='/staff/language'] button")
                     tab.wait_for_load_state()
                 assert tab.locator("html").get_attribute("lang") == lang
+                worker = ws.store.account(email="worker@example.org").id
                 for path in ("/staff/", "/staff/accounts", "/staff/audit", "/staff/audit?action=staff-sign-in",
                              "/staff/messages", "/staff/messages?retried=1", "/staff/account",
-                             "/staff/account?saved=1", "/staff/no-such-page"):
+                             "/staff/account?saved=1", "/staff/no-such-page", "/staff/account/security",
+                             f"/staff/accounts/{worker}"):
                     tab.goto(ws.url + path)
                     problems += page_checks(tab, f"{width}px {path} {lang}")
                     problems += keyboard_problems(tab, f"{width}px {path} {lang}")
                 tab.goto(f"{ws.url}/staff/accounts")
                 tab.click("form[action$='/reset'] button")  # shows a new setup link
                 problems += page_checks(tab, f"{width}px accounts with a link {lang}")
+                tab.goto(f"{ws.url}/staff/account/security")  # a problem on each form of the page
+                tab.fill("#current-password", "not the password")
+                with tab.expect_navigation():
+                    tab.click("form[action='/staff/account/password'] button")
+                problems += page_checks(tab, f"{width}px password problem {lang}")
+                admin = ws.store.account(email="admin@example.org").id
+                tab.goto(f"{ws.url}/staff/accounts/{admin}")  # the last admin made a viewer: refused
+                tab.check("#role-viewer")
+                with tab.expect_navigation():
+                    tab.click("form.stack button[type=submit]")
+                problems += page_checks(tab, f"{width}px last admin {lang}")
+                ws.store.update_account(admin, failures=0, locked_until=None)  # the wrong passwords above
         finally:
             context.close()
     problems += vnu_errors_in_html(SEEN)  # valid HTML on every staff page visited
