@@ -47,9 +47,8 @@ from generator.submissions.crypto import DataKeys
 from generator.submissions.db.accounts import AccountRow
 from generator.submissions.store import Store
 
-#: Every role, in the order the admins' page offers them; a new role is one more word here
-#: (its words: ROLE_NAMES in templates.py; its CHECK in migrations.py).
-ROLES = ("admin", "caseworker", "viewer")
+from .roles import ROLES
+
 MIN_PASSWORD_LENGTH = 12
 MIN_STRENGTH = 3  # zxcvbn's score, 0-4: 3 is "safely unguessable: moderate protection from offline attack"
 RECOVERY_CODES = 10

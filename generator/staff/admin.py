@@ -24,9 +24,10 @@ from generator.submissions.audit import ACTIONS
 from generator.submissions.db.accounts import AccountRow
 
 from . import templates
-from .accounts import ROLES, AccountError, LastAdmin, describe
+from .accounts import AccountError, LastAdmin, describe
 from .context import StaffContext
 from .guards import NotFound, require
+from .roles import ROLES
 from .sessions import Current
 
 
@@ -129,6 +130,8 @@ class AdminPages:
             code = "last-admin" if isinstance(exc, LastAdmin) else "account-invalid"
             return self.edit_form(request, current, target, values, problem=code, status=409 if code == "last-admin"
                                   else 400)
+        if target.id == current.account.id and values["role"] != "admin":  # no longer sees the accounts page
+            return ctx.pages.redirect("/staff/")
         return ctx.pages.redirect("/staff/accounts")
 
     async def audit_page(self, request: Request) -> Response:

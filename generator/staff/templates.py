@@ -102,7 +102,7 @@ def problem_text(code: str, lang: str) -> str:
 
 
 def role_names(lang: str) -> dict[str, tuple[str, str]]:
-    """Each role of accounts.ROLES: its name and what it may do (a test checks every role has them)."""
+    """Each role of roles.ROLES: its name and what it may do (a test checks every role has them)."""
     _ = i18n.translations(lang).gettext
     return {
         "admin": (_("Administrator"), _("Administrator: accounts and every form")),

@@ -198,3 +198,25 @@ def test_the_last_enabled_admin_can_be_neither_disabled_nor_demoted(
         assert ws.store.account(id=me.id).disabled
     assert ws.audit("staff-account-edit") == []
     assert [e["actor"] for e in ws.audit("staff-account-disable")] == ["second@example.org"]
+
+
+def test_the_device_is_read_from_a_few_families_of_user_agent() -> None:
+    from generator.staff.devices import device
+
+    assert device(PHONE) == "Firefox,Android"
+    assert device("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                  "Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0") == "Edge,Windows"
+    assert device("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+                  "Version/17.5 Mobile/15E148 Safari/604.1") == "Safari,iPhone"
+    assert device("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
+                  "Chrome/131.0.0.0 Safari/537.36") == "Chrome,macOS"
+    assert device("curl/8.5.0") == ","
+
+
+def test_every_role_has_its_words_in_both_languages() -> None:
+    from generator.staff.roles import ROLES
+    from generator.staff.templates import role_names
+
+    for lang in ("ar", "en"):
+        names = role_names(lang)
+        assert set(names) == set(ROLES) and all(name and what for name, what in names.values())
