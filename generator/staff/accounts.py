@@ -191,7 +191,7 @@ class Accounts:
         account = self.find(email)
         if account.disabled:
             self.store.update_account(account.id, disabled=False, failures=0, locked_until=None)
-            self.audit(by, "staff-account-enable", account.email)
+            self.audit(by, "staff-account-enable", f"{account.email} before=disabled after=enabled")
             self.tell(account, "enabled")
 
     def edit(self, account_id: int, *, name: str, role: str, forms: Sequence[str], known_forms: Sequence[str],

@@ -168,7 +168,7 @@ def test_admins_edit_name_role_and_forms_and_enable_again_audited_before_and_aft
     assert [e["actor"] for e in edit] == ["lead@example.org"]
     assert edit[0]["detail"] == ('noor@example.org before={"name": "Test viewer", "role": "viewer", "forms": []} '
                                  'after={"name": "نور الهدى", "role": "caseworker", "forms": ["enquiry"]}')
-    assert [e["detail"] for e in ws.audit("staff-account-enable")] == ["noor@example.org"]
+    assert [e["detail"] for e in ws.audit("staff-account-enable")] == ["noor@example.org before=disabled after=enabled"]
     assert [(to, event) for to, _lang, event in account_mail(ws)][-2:] == [
         ("noor@example.org", "disabled"), ("noor@example.org", "enabled")]
     ws.clock.advance(seconds=30)
