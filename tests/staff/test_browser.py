@@ -180,18 +180,17 @@ def test_every_page_in_both_languages_passes_axe_keyboard_and_390px(
                         tab.click("form[action='/staff/language'] button")
                     tab.wait_for_load_state()
                 assert tab.locator("html").get_attribute("lang") == lang
-                worker = ws.store.account(email="worker@example.org").id
                 for path in ("/staff/", "/staff/accounts", "/staff/audit", "/staff/audit?action=staff-sign-in",
                              "/staff/messages", "/staff/messages?retried=1", "/staff/account",
-                             "/staff/account?saved=1", "/staff/no-such-page", "/staff/account/security",
-                             f"/staff/accounts/{worker}"):
+                             "/staff/account?saved=1", "/staff/no-such-page"):
                     tab.goto(ws.url + path)
                     problems += page_checks(tab, f"{width}px {path} {lang}")
                     problems += keyboard_problems(tab, f"{width}px {path} {lang}")
                 tab.goto(f"{ws.url}/staff/accounts")
                 tab.click("form[action$='/reset'] button")  # shows a new setup link
                 problems += page_checks(tab, f"{width}px accounts with a link {lang}")
-                tab.goto(f"{ws.url}/staff/account/security")  # a problem on each form of the page
+                # Password and sessions, and an account's edit page, each with a problem shown (issue 32).
+                tab.goto(f"{ws.url}/staff/account/security")
                 tab.fill("#current-password", "not the password")
                 with tab.expect_navigation():
                     tab.click("form[action='/staff/account/password'] button")
