@@ -11,12 +11,11 @@
   once, stored as sha256 digests (a fast hash is enough for 120 random bits; argon2
   is for what people choose), each good for one sign-in. Codes of 80 bits made
   before (16 letters) keep working until the person makes new ones or is reset.
-* Each person can change their own password (the current one required) and make
-  new recovery codes; the password change ends their other sessions. Each such
-  change, a reset and a disabling is told to the person by e-mail through the
-  outbox (kind "staff-account", when e-mail is set up).
-* Admins edit an account's name, role and forms and enable it again; the last
-  enabled admin (set up, not disabled) can be neither disabled nor made another role.
+* Each change to an account is told to the person by e-mail through the outbox
+  (`tell`: kind "staff-account", when e-mail is set up). The last enabled admin
+  (set up, not disabled) can be neither disabled nor made another role
+  (`refuse_last_admin`). Changes after setup (an admin's edit, enabling again,
+  one's own password and recovery codes) are in account_changes.py.
 * Setup links: 256 random bits, stored as a digest, single use, 24 hours.
 * A failed sign-in costs the same whether or not the e-mail exists: an unknown
   e-mail still runs one argon2 verification, against a dummy hash. From the 5th
@@ -167,7 +166,7 @@ class Accounts:
             self.store.queue_account_message(account.email, account.language, json.dumps({"event": event}),
                                              self.clock())
 
-    def _refuse_last_admin(self, account: AccountRow) -> None:
+    def refuse_last_admin(self, account: AccountRow) -> None:
         """AccountError when `account` is the last enabled, set-up admin (nobody could manage accounts)."""
         if account.role == "admin" and not account.disabled and account.password_hash is not None:
             others = [a for a in self.store.accounts() if a.id != account.id and a.role == "admin"
@@ -178,43 +177,13 @@ class Accounts:
     def disable(self, email: str, *, by: str) -> int:
         """Disable an account; its sessions and unused setup links end. Returns how many sessions ended."""
         account = self.find(email)
-        self._refuse_last_admin(account)
+        self.refuse_last_admin(account)
         self.store.update_account(account.id, disabled=True)
         self.store.drop_setup_links(account.id)
         ended = self.store.end_sessions(account.id, self.clock())
         self.audit(by, "staff-account-disable", f"{account.email} sessions_ended={ended}")
         self.tell(account, "disabled")
         return ended
-
-    def enable(self, email: str, *, by: str) -> None:
-        """A disabled account works again (its password and second factor as they were)."""
-        account = self.find(email)
-        if account.disabled:
-            self.store.update_account(account.id, disabled=False, failures=0, locked_until=None)
-            self.audit(by, "staff-account-enable", f"{account.email} before=disabled after=enabled")
-            self.tell(account, "enabled")
-
-    def edit(self, account_id: int, *, name: str, role: str, forms: Sequence[str], known_forms: Sequence[str],
-             by: str) -> AccountRow:
-        """Change an account's name, role and forms; audited with what they were and became."""
-        account = self.store.account(id=account_id)
-        if account is None:
-            raise AccountError(f"there is no account {account_id}")
-        if role not in ROLES:
-            raise AccountError(f"the role must be one of {', '.join(ROLES)}")
-        if unknown := sorted(set(forms) - set(known_forms)):
-            raise AccountError(f"there is no form {', '.join(unknown)}")
-        if not name.strip() or len(name) > 200:
-            raise AccountError("the account needs a name")
-        if role != "admin":
-            self._refuse_last_admin(account)
-        after = {"name": name.strip(), "role": role, "forms": [] if role == "admin" else sorted(set(forms))}
-        before = {"name": account.name, "role": account.role, "forms": list(account.forms)}
-        if after != before:
-            self.store.update_account(account.id, **after)
-            self.audit(by, "staff-account-edit", f"{account.email} before={json.dumps(before, ensure_ascii=False)} "
-                                                 f"after={json.dumps(after, ensure_ascii=False)}")
-        return self.store.account(id=account.id) or account
 
     def reset(self, email: str, *, by: str) -> str:
         """A new setup link; the password, second factor, recovery codes and sessions end."""
@@ -297,48 +266,6 @@ class Accounts:
         self.tell(setup.account, "setup")
         return codes
 
-    # -- the person's own account ---------------------------------------------------------------
-
-    def check_current_password(self, account: AccountRow, password: str, action: str) -> None:
-        """AccountError("password-current-wrong") unless `password` is the account's; a wrong one
-        counts as a failed sign-in (the same wait), so a borrowed session cannot guess it."""
-        fresh = self.store.account(id=account.id) or account
-        now = self.clock()
-        locked = fresh.locked_until is not None and fresh.locked_until > now
-        if self._verify(fresh.password_hash if not locked else None, password) and not locked:
-            return
-        if not locked:
-            self.store.record_failure(fresh.id, threshold=self.settings.lock_threshold, now=now,
-                                      base_delay=dt.timedelta(seconds=self.settings.lock_seconds),
-                                      max_delay=dt.timedelta(seconds=self.settings.lock_max_seconds))
-        self.audit(fresh.email, action, "current password wrong" + (" (waiting after failures)" if locked else ""))
-        raise AccountError("password-current-wrong")
-
-    def change_password(self, account: AccountRow, *, current: str, new: str, confirm: str,
-                        keep_session: str) -> int:
-        """Set a new password (the current one required, the setup's rules); every other session
-        of the account ends. Returns how many ended; raises AccountError with problem codes."""
-        self.check_current_password(account, current, "staff-password-refused")
-        problems = password_problems(new, confirm, user_inputs=[account.email, account.name,
-                                                                *account.email.split("@")])
-        if problems:
-            self.audit(account.email, "staff-password-refused", " ".join(problems))
-            raise AccountError(" ".join(problems))
-        self.store.update_account(account.id, password_hash=self.hasher.hash(new), failures=0, locked_until=None)
-        ended = self.store.end_other_sessions(account.id, keep_session, self.clock())
-        self.audit(account.email, "staff-password-change", f"other sessions ended={ended}")
-        self.tell(account, "password")
-        return ended
-
-    def renew_recovery_codes(self, account: AccountRow, *, current: str) -> list[str]:
-        """New recovery codes (the current password required); the old ones stop working."""
-        self.check_current_password(account, current, "staff-password-refused")
-        codes = [new_recovery_code() for _ in range(RECOVERY_CODES)]
-        self.store.replace_recovery_codes(account.id, [digest(normalise_code(c)) for c in codes])
-        self.audit(account.email, "staff-recovery-codes-new", f"{RECOVERY_CODES} made, the old ones ended")
-        self.tell(account, "codes")
-        return codes
-
     # -- sign-in ----------------------------------------------------------------------------
 
     def dummy_hash(self) -> str:
@@ -351,6 +278,10 @@ class Accounts:
             return bool(self.hasher.verify(stored or self.dummy_hash(), password)) and stored is not None
         except (VerificationError, InvalidHashError):
             return False
+
+    def password_is(self, stored: str | None, password: str) -> bool:
+        """One argon2 verification, against a dummy hash when there is no stored one (then False)."""
+        return self._verify(stored, password)
 
     def sign_in(self, email: str, password: str, code: str, *, client: str = "") -> SignIn:
         """Check e-mail, password and code (or a recovery code). Exactly one argon2

@@ -23,7 +23,7 @@ from generator.core import i18n
 from generator.submissions.audit import ACTIONS
 from generator.submissions.db.accounts import AccountRow
 
-from . import templates
+from . import account_changes, templates
 from .accounts import AccountError, LastAdmin, describe
 from .context import StaffContext
 from .guards import NotFound, require
@@ -89,7 +89,7 @@ class AdminPages:
         if action == "edit":
             return await self.edit(request, current, target)
         if action == "enable":
-            await ctx.run(ctx.accounts.enable, target.email, by=current.account.email)
+            await ctx.run(account_changes.enable, ctx.accounts, target.email, by=current.account.email)
             return ctx.pages.redirect("/staff/accounts")
         if action == "disable":
             try:
@@ -124,7 +124,7 @@ class AdminPages:
         values: dict[str, Any] = {"name": str(form.get("name", "")), "role": str(form.get("role", "")),
                                   "forms": [str(f) for f in form.getlist("forms")]}
         try:
-            await ctx.run(ctx.accounts.edit, target.id, name=values["name"], role=values["role"],
+            await ctx.run(account_changes.edit, ctx.accounts, target.id, name=values["name"], role=values["role"],
                           forms=values["forms"], known_forms=sorted(ctx.forms), by=current.account.email)
         except AccountError as exc:
             code = "last-admin" if isinstance(exc, LastAdmin) else "account-invalid"

@@ -7,7 +7,7 @@
     POST /staff/account/recovery-codes    new recovery codes (the current password required),
                                           shown once; the old ones stop working
 
-Every change is audited and told to the person by e-mail (accounts.py).
+Every change is audited and told to the person by e-mail (account_changes.py).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from generator.core import i18n
 
-from . import templates
+from . import account_changes, templates
 from .accounts import AccountError
 from .context import StaffContext
 from .guards import require
@@ -63,9 +63,9 @@ class OwnAccount:
         current = await require(ctx, request)
         data = await form_data(request)
         try:
-            await ctx.run(ctx.accounts.change_password, current.account, current=data.get("current_password", ""),
-                          new=data.get("password", ""), confirm=data.get("password_confirm", ""),
-                          keep_session=current.digest)
+            await ctx.run(account_changes.change_password, ctx.accounts, current.account,
+                          current=data.get("current_password", ""), new=data.get("password", ""),
+                          confirm=data.get("password_confirm", ""), keep_session=current.digest)
         except AccountError as exc:
             return await self.page(request, current, problems=tuple(str(exc).split()), problem_for="password",
                                    status=400)
@@ -90,7 +90,7 @@ class OwnAccount:
         current = await require(ctx, request)
         data = await form_data(request)
         try:
-            codes = await ctx.run(ctx.accounts.renew_recovery_codes, current.account,
+            codes = await ctx.run(account_changes.renew_recovery_codes, ctx.accounts, current.account,
                                   current=data.get("current_password", ""))
         except AccountError as exc:
             return await self.page(request, current, problems=tuple(str(exc).split()), problem_for="codes",
