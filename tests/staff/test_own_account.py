@@ -3,6 +3,7 @@ e-mail of each change through the outbox to a real SMTP server. Over HTTP agains
 server, on SQLite and PostgreSQL (issue 32, item 7)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -13,6 +14,7 @@ import httpx
 from generator.core.organisation import Settings as Organisation
 from generator.notify.sender import Sender, context_for
 from generator.staff.accounts import digest, normalise_code
+from generator.submissions.db.outbox import Outcome
 from tests.notify.conftest import SmtpServer, notify_settings
 from tests.notify.helpers import send_all
 from tests.staff.conftest import PASSWORD, Staff, csrf, generator_cli, recovery_codes
@@ -139,6 +141,14 @@ def test_recovery_codes_have_120_bits_new_ones_replace_them_and_80_bit_ones_stil
         assert ws.sign_in(client, "salma@example.org", old.lower()).status_code == 303
     assert [event for _to, _lang, event in account_mail(ws)] == ["setup", "codes"]
     assert len(ws.audit("staff-recovery-codes-new")) == 1
+    # One that fails for good is listed on the messages page by its kind, with no submission to link to.
+    claimed = ws.store.claim_outbox("test", ws.clock(), dt.timedelta(seconds=30), 1)
+    ws.store.finish_outbox("test", [Outcome(claimed[0].id, "failed", error="SMTPRecipientsRefused 550")], ws.clock())
+    with ws.client() as client:
+        ws.clock.advance(seconds=30)
+        assert ws.sign_in(client, "salma@example.org", ws.code(secret)).status_code == 303
+        listed = client.get("/staff/messages").text
+    assert "تغيير في حساب موظف، أُبلغ به صاحبه" in listed and 'href="/staff/submissions/"' not in listed
 
 
 def test_admins_edit_name_role_and_forms_and_enable_again_audited_before_and_after(
