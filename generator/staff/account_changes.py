@@ -35,7 +35,7 @@ def edit(accounts: Accounts, account_id: int, *, name: str, role: str, forms: Se
         raise AccountError(f"the role must be one of {', '.join(ROLES)}")
     if unknown := sorted(set(forms) - set(known_forms)):
         raise AccountError(f"there is no form {', '.join(unknown)}")
-    if not name.strip() or len(name) > 200:
+    if not name.strip() or len(name) > 200 or not name.isprintable():  # no NUL or control characters
         raise AccountError("the account needs a name")
     if role != "admin":
         accounts.refuse_last_admin(account)

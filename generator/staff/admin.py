@@ -82,9 +82,9 @@ class AdminPages:
     async def change_account(self, request: Request) -> Response:
         ctx = self.ctx
         current = await require(ctx, request, role="admin")
-        target = await ctx.run(ctx.store.account, id=int(request.path_params["account_id"]))
+        target = await self.target(request, current)
         action = request.path_params["action"]
-        if target is None or action not in ("disable", "enable", "reset", "edit"):
+        if action not in ("disable", "enable", "reset", "edit"):
             raise NotFound(current)
         if action == "edit":
             return await self.edit(request, current, target)
@@ -100,12 +100,18 @@ class AdminPages:
         link = await ctx.run(ctx.accounts.reset, target.email, by=current.account.email)
         return await self.accounts(request, current, link=link, link_for=target.email)
 
+    async def target(self, request: Request, current: Current) -> AccountRow:
+        """The account of the path's id, or 404 (an id too large for the database too)."""
+        account_id = int(request.path_params["account_id"])
+        target = await self.ctx.run(self.ctx.store.account, id=account_id) if account_id < 2 ** 63 else None
+        if target is None:
+            raise NotFound(current)
+        return target
+
     async def edit_page(self, request: Request) -> Response:
         ctx = self.ctx
         current = await require(ctx, request, role="admin")
-        target = await ctx.run(ctx.store.account, id=request.path_params["account_id"])
-        if target is None:
-            raise NotFound(current)
+        target = await self.target(request, current)
         return self.edit_form(request, current, target, {"name": target.name, "role": target.role,
                                                          "forms": list(target.forms)})
 

@@ -164,6 +164,9 @@ def test_admins_edit_name_role_and_forms_and_enable_again_audited_before_and_aft
         assert worker.get(page).status_code == 404  # admins only
         bad = post(admin, f"{page}/edit", {"name": "نور", "role": "owner"}, page=page)
         assert bad.status_code == 400 and ws.store.account(id=target.id).role == "viewer"
+        assert post(admin, f"{page}/edit", {"name": "a\x00b", "role": "viewer"}, page=page).status_code == 400
+        assert admin.get(f"/staff/accounts/{2 ** 64}").status_code == 404  # too large for either database
+        assert post(admin, f"/staff/accounts/{2 ** 64}/enable", {}, page="/staff/accounts").status_code == 404
         saved = post(admin, f"{page}/edit", {"name": "نور الهدى", "role": "caseworker", "forms": ["enquiry"]},
                      page=page)
         assert saved.status_code == 303
