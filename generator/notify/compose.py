@@ -9,7 +9,9 @@ row's token (the same on every retry, so a receiver can drop a repeat) and
 Words come from the gettext catalogs (`i18n.gettext`) or from the form file
 (its title, its `after_submit` text, a workflow state's template); values
 come from the row (reference, time) and the settings (links). No answer is
-ever read here: the row holds none, and nothing here opens the submission.
+ever read here: the row holds none, and nothing here opens the submission. A
+"staff-account" message (a change to a staff member's own account) names only
+the event and its time.
 """
 from __future__ import annotations
 
@@ -102,6 +104,8 @@ def build_message(row: OutboxMessage, ctx: Context, *, now: dt.datetime | None =
         subject, lines = _confirmation(row, ctx, title, form)
     elif row.kind == "state-change":
         subject, lines = _state_change(row, ctx)
+    elif row.kind == "staff-account":
+        subject, lines = _staff_account(row, ctx)
     else:
         raise ValueError(f"unknown message kind {row.kind!r}")
     msg = EmailMessage(policy=POLICY)
@@ -163,6 +167,36 @@ def _state_change(row: OutboxMessage, ctx: Context) -> tuple[str, list[Line]]:
         Line(i18n.gettext(lang, "Reference: %(reference)s", reference=ref)),
         *_status_and_footer(ctx, lang),
     ]
+    return subject, lines
+
+
+def _staff_account(row: OutboxMessage, ctx: Context) -> tuple[str, list[Line]]:
+    """A change to a staff member's own account (accounts.ACCOUNT_EVENTS), told to them."""
+    lang = row.language
+    _ = i18n.translations(lang).gettext
+    event = json.loads(row.detail)["event"]
+    time = when(row.created_at, lang, ctx.digits)
+    subject, what = {
+        "setup": (_("Your staff account is set up"),
+                  _("A password, a second factor and recovery codes were set for your staff account on %(time)s.")),
+        "password": (_("Your staff password was changed"),
+                     _("The password of your staff account was changed on %(time)s. Your other sessions ended.")),
+        "codes": (_("You have new recovery codes"),
+                  _("New recovery codes were made for your staff account on %(time)s; the old ones no longer work.")),
+        "reset": (_("Your staff account was reset"),
+                  _("An administrator reset your staff account on %(time)s: your password, second factor and "
+                    "recovery codes no longer work, and a new setup link was made.")),
+        "disabled": (_("Your staff account was disabled"),
+                     _("An administrator disabled your staff account on %(time)s. You can no longer sign in.")),
+        "enabled": (_("Your staff account was enabled again"),
+                    _("An administrator enabled your staff account again on %(time)s.")),
+    }[event]
+    lines = [Line(what % {"time": time}),
+             Line(_("If you did not expect this, tell an administrator at once."))]
+    if ctx.staff_url and event in ("setup", "password", "codes", "enabled"):
+        lines.append(Line(_("See where you are signed in:"),
+                          urljoin(workspace_url(ctx.staff_url), "account/security")))
+    lines.append(Line(_("This message is about your staff account. It holds no password, code or answer.")))
     return subject, lines
 
 

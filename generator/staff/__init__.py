@@ -13,7 +13,8 @@ middleware, the one handler of refusals) -> sign_in.py, admin.py (accounts, audi
 -> inbox.py (the submissions by role, audited) with submission_page.py (one
 submission, shared with casework.py) and wording.py (dates, states, channels) ->
 casework.py (cases; requests entered for other channels) -> messages_page.py (failed
-messages, deliveries, e-mail choices) -> commands.py (`staff ...`). Reports:
+messages, deliveries, e-mail choices) -> own_account.py (each person's password,
+sessions with devices.py, recovery codes; account_changes.py) -> commands.py (`staff ...`). Reports:
 reports.py (routes, satisfaction) with periods.py, tables.py, charts.py,
 report_activity.py and report_times.py.
 Tables and queries live in submissions/db/accounts.py, staff_sessions.py, inbox.py,

@@ -7,9 +7,15 @@
   way), enrolled at setup. The secret is encrypted with the data key (crypto.py),
   bound to its account id; an accepted code's time step is remembered, so the
   same code cannot be used twice.
-* 10 recovery codes of 80 random bits each, shown once, stored as sha256
-  digests (a fast hash is enough for 80 random bits; argon2 is for what people
-  choose), each good for one sign-in.
+* 10 recovery codes of 120 random bits each (ASVS 2.6.2 asks at least 112), shown
+  once, stored as sha256 digests (a fast hash is enough for 120 random bits; argon2
+  is for what people choose), each good for one sign-in. Codes of 80 bits made
+  before (16 letters) keep working until the person makes new ones or is reset.
+* Each change to an account is told to the person by e-mail through the outbox
+  (`tell`: kind "staff-account", when e-mail is set up). The last enabled admin
+  (set up, not disabled) can be neither disabled nor made another role
+  (`refuse_last_admin`). Changes after setup (an admin's edit, enabling again,
+  one's own password and recovery codes) are in account_changes.py.
 * Setup links: 256 random bits, stored as a digest, single use, 24 hours.
 * A failed sign-in costs the same whether or not the e-mail exists: an unknown
   e-mail still runs one argon2 verification, against a dummy hash. From the 5th
@@ -23,6 +29,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -39,10 +46,16 @@ from generator.submissions.crypto import DataKeys
 from generator.submissions.db.accounts import AccountRow
 from generator.submissions.store import Store
 
-ROLES = ("admin", "caseworker", "viewer")
+from .roles import ROLES
+
 MIN_PASSWORD_LENGTH = 12
 MIN_STRENGTH = 3  # zxcvbn's score, 0-4: 3 is "safely unguessable: moderate protection from offline attack"
 RECOVERY_CODES = 10
+RECOVERY_CODE_BYTES = 15  # 120 bits: 24 base32 letters
+#: The lengths (letters, without dashes) a recovery code can have: today's, and the 80-bit codes made before.
+RECOVERY_CODE_LENGTHS = (24, 16)
+#: What the e-mail of a change to one's own account can be about (compose.py has the words of each).
+ACCOUNT_EVENTS = ("setup", "password", "codes", "reset", "disabled", "enabled")
 ISSUER = "Qalb staff"
 Clock = Callable[[], dt.datetime]
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -60,6 +73,10 @@ class AccountError(ValueError):
     """A command or admin form asked for something impossible; the message says what."""
 
 
+class LastAdmin(AccountError):
+    """The change would leave no enabled admin who can sign in."""
+
+
 def password_problems(password: str, confirm: str | None = None, *, user_inputs: Sequence[str] = ()) -> list[str]:
     """Codes for what is wrong with a new password (templates.py has the words for each)."""
     if confirm is not None and password != confirm:
@@ -73,8 +90,8 @@ def password_problems(password: str, confirm: str | None = None, *, user_inputs:
 
 
 def new_recovery_code() -> str:
-    raw = base64.b32encode(secrets.token_bytes(10)).decode("ascii")  # 16 base32 letters: 80 bits
-    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+    raw = base64.b32encode(secrets.token_bytes(RECOVERY_CODE_BYTES)).decode("ascii")  # 24 base32 letters
+    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
 
 
 def normalise_code(text: str) -> str:
@@ -142,13 +159,30 @@ class Accounts:
             raise AccountError(f"there is no account for {email.strip().lower()}")
         return account
 
+    def tell(self, account: AccountRow, event: str) -> None:
+        """Queue the e-mail telling the person of a change to their account (when e-mail is set up)."""
+        assert event in ACCOUNT_EVENTS, event
+        if self.settings.notify_email:
+            self.store.queue_account_message(account.email, account.language, json.dumps({"event": event}),
+                                             self.clock())
+
+    def refuse_last_admin(self, account: AccountRow) -> None:
+        """AccountError when `account` is the last enabled, set-up admin (nobody could manage accounts)."""
+        if account.role == "admin" and not account.disabled and account.password_hash is not None:
+            others = [a for a in self.store.accounts() if a.id != account.id and a.role == "admin"
+                      and not a.disabled and a.password_hash is not None]
+            if not others:
+                raise LastAdmin(f"{account.email} is the last enabled admin: add or enable another admin first")
+
     def disable(self, email: str, *, by: str) -> int:
         """Disable an account; its sessions and unused setup links end. Returns how many sessions ended."""
         account = self.find(email)
+        self.refuse_last_admin(account)
         self.store.update_account(account.id, disabled=True)
         self.store.drop_setup_links(account.id)
         ended = self.store.end_sessions(account.id, self.clock())
         self.audit(by, "staff-account-disable", f"{account.email} sessions_ended={ended}")
+        self.tell(account, "disabled")
         return ended
 
     def reset(self, email: str, *, by: str) -> str:
@@ -159,6 +193,7 @@ class Accounts:
         self.store.replace_recovery_codes(account.id, [])
         ended = self.store.end_sessions(account.id, self.clock())
         self.audit(by, "staff-account-reset", f"{account.email} sessions_ended={ended}")
+        self.tell(account, "reset")
         return self._new_link(account.id)
 
     # -- TOTP secrets, encrypted with the data key ----------------------------------
@@ -228,6 +263,7 @@ class Accounts:
                                   locked_until=None, totp_last_step=step)
         self.store.replace_recovery_codes(setup.account.id, [digest(normalise_code(c)) for c in codes])
         self.audit(setup.account.email, "staff-setup", "password set, second factor enrolled, recovery codes made")
+        self.tell(setup.account, "setup")
         return codes
 
     # -- sign-in ----------------------------------------------------------------------------
@@ -242,6 +278,10 @@ class Accounts:
             return bool(self.hasher.verify(stored or self.dummy_hash(), password)) and stored is not None
         except (VerificationError, InvalidHashError):
             return False
+
+    def password_is(self, stored: str | None, password: str) -> bool:
+        """One argon2 verification, against a dummy hash when there is no stored one (then False)."""
+        return self._verify(stored, password)
 
     def sign_in(self, email: str, password: str, code: str, *, client: str = "") -> SignIn:
         """Check e-mail, password and code (or a recovery code). Exactly one argon2
@@ -264,7 +304,7 @@ class Accounts:
             step = self.totp_step(secret, code) if secret else None
             if step is not None:
                 second = self.store.use_totp_step(account.id, step)
-            elif len(normalise_code(code)) == 16:
+            elif len(normalise_code(code)) in RECOVERY_CODE_LENGTHS:
                 second = recovery = self.store.use_recovery_code(account.id, digest(normalise_code(code)), now)
         if not (password_ok and second):
             failures, until = self.store.record_failure(

@@ -10,6 +10,7 @@
     GET  /staff/reports/...               reports (reports.py)
     /staff/messages, /staff/account: failed messages, webhook deliveries, each account's
                                           e-mail choices (messages_page.py)
+    /staff/account/...                    each person's password, sessions, recovery codes (own_account.py)
 
 `create_app` builds the one StaffContext (context.py) every part takes. Around the
 routes, outermost first: security headers (web/protection.py, plus no-store, a strict
@@ -56,6 +57,7 @@ from .context import StaffContext
 from .form_tokens import FormTokens
 from .guards import AccessRefused, FormTokenRefused, answer_refused, require, require_form_token, safe_next
 from .messages_page import Messages
+from .own_account import OwnAccount
 from .report_activity import channel_names
 from .reports import Reports
 from .request_data import form_data, signed_out_lang
@@ -220,6 +222,7 @@ def routes(ctx: StaffContext, home: HomePages) -> list[Route]:
         Route("/staff/static/{name:path}", home.static, methods=["GET"]),
         *Reports(ctx).routes(),
         *Messages(ctx).routes(),
+        *OwnAccount(ctx).routes(),
         Route("/staff/{rest:path}", home.missing, methods=["GET", "POST"]),
     ]]
 

@@ -88,7 +88,7 @@ class Messages:
             return ctx.pages.redirect("/staff/messages?missing=1")
         found = await ctx.run(store.outbox_messages, ids=[message_id])
         await ctx.run(audit.record, store, who=current.account.email, action="notify-retry",
-                      form_id=found[0].form_id if found else None, rows=1, detail=f"message={message_id}",
+                      form_id=found[0].form_id or None if found else None, rows=1, detail=f"message={message_id}",
                       now=now)
         return ctx.pages.redirect(f"/staff/messages?retried={message_id}#failed")
 

@@ -7,18 +7,26 @@ or when the account is disabled or reset. Each sign-in makes a new id (never
 reusing one the browser already had). `last_seen` is written at most once a
 minute, so reading pages costs the shared database few writes. The cookies' names
 and flags (`__Host-` for an https workspace) are in `Cookies`.
+
+Each person sees their own sessions (`listing`: started, last seen, device) and
+can end any of them; a password change ends all but the one it was made in. A
+session is named on that page by a handle made from its digest (`handle`), never
+by the digest that finds it.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 from dataclasses import dataclass
 
 from generator.core.config import StaffSettings
 from generator.submissions.db.accounts import AccountRow
+from generator.submissions.db.staff_sessions import SessionRow
 from generator.submissions.store import Store
 
 from .accounts import Clock, digest
+from .devices import device
 
 COOKIE = "qalb_staff"  # the session cookie's name over http; `Cookies` says which names are in use
 COOKIE_PATH = "/staff"
@@ -63,6 +71,11 @@ class Cookies:
         return "; ".join(parts)
 
 
+def session_handle(session_digest: str) -> str:
+    """What names a session on its owner's page (not the digest the cookie is found by)."""
+    return hashlib.sha256(f"session-handle:{session_digest}".encode("ascii")).hexdigest()[:24]
+
+
 def cookie_header(settings: StaffSettings, value: str, *, max_age: int | None = None) -> str:
     """The session cookie's Set-Cookie value (SameSite=Lax)."""
     cookies = Cookies.of(settings)
@@ -76,11 +89,25 @@ class Sessions:
         self.idle = dt.timedelta(minutes=settings.idle_minutes)
         self.absolute = dt.timedelta(hours=settings.absolute_hours)
 
-    def start(self, account: AccountRow) -> str:
+    def start(self, account: AccountRow, user_agent: str = "") -> str:
         """A new session; returns the id for the cookie (stored only as its digest)."""
         token = secrets.token_urlsafe(32)
-        self.store.add_session(digest(token), account.id, self.clock())
+        self.store.add_session(digest(token), account.id, self.clock(), device(user_agent))
         return token
+
+    def listing(self, current: Current) -> list[SessionRow]:
+        """The account's sessions still usable (not ended, not expired), newest first."""
+        now = self.clock()
+        return [row for row in self.store.account_sessions(current.account.id)
+                if now - row.created_at < self.absolute and now - row.last_seen < self.idle]
+
+    def end_by_handle(self, current: Current, handle: str) -> SessionRow | None:
+        """End one of the account's own sessions, named by its handle; the row, or None."""
+        for row in self.store.account_sessions(current.account.id):
+            if secrets.compare_digest(session_handle(row.digest).encode(), handle.encode("utf-8", "replace")):
+                self.store.end_session(row.digest, self.clock())
+                return row
+        return None
 
     def current(self, token: str | None) -> tuple[Current | None, str | None, str | None]:
         """(the signed-in account, None, None) for a cookie value, or (None, why, e-mail)

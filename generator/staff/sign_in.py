@@ -71,7 +71,7 @@ class SignInPages:
         old, _, _ = await ctx.run(ctx.sessions.current, request.cookies.get(ctx.sessions.cookies.session))
         if old is not None:
             await ctx.run(ctx.sessions.end, old)
-        token = await ctx.run(ctx.sessions.start, result.account)
+        token = await ctx.run(ctx.sessions.start, result.account, request.headers.get("user-agent", ""))
         used = "recovery code" if result.used_recovery_code else "code"
         await ctx.run(ctx.audit, result.account.email, "staff-sign-in",
                       f"{used} client={protection.client_address(request)}")
@@ -133,7 +133,7 @@ class SignInPages:
         account = await ctx.run(ctx.store.account, id=setup.account.id)
         assert account is not None  # its setup was just completed
         await ctx.run(ctx.store.update_account, account.id, language=lang)
-        token_value = await ctx.run(ctx.sessions.start, account)
+        token_value = await ctx.run(ctx.sessions.start, account, request.headers.get("user-agent", ""))
         await ctx.run(ctx.audit, account.email, "staff-sign-in",
                       f"after setup client={protection.client_address(request)}")
         response = ctx.pages.page(request, "recovery_codes.html", lang, codes=codes, current=Current(account, ""),

@@ -110,8 +110,22 @@ def problem_text(code: str, lang: str) -> str:
         "required": _("Fill in every field."),
         "account-exists": _("There is already an account with this e-mail address."),
         "account-invalid": _("Check the e-mail address, the name and the role."),
+        "password-current-wrong": _("Your current password is not right. After several wrong tries the account "
+                                    "waits a few minutes."),
+        "last-admin": _("This is the last administrator who can sign in: add or enable another administrator "
+                        "first, so someone can still manage the accounts."),
     }
     return texts[code]
+
+
+def role_names(lang: str) -> dict[str, tuple[str, str]]:
+    """Each role of roles.ROLES: its name and what it may do (a test checks every role has them)."""
+    _ = i18n.translations(lang).gettext
+    return {
+        "admin": (_("Administrator"), _("Administrator: accounts and every form")),
+        "caseworker": (_("Caseworker"), _("Caseworker: reads and handles the submissions of the forms below")),
+        "viewer": (_("Viewer"), _("Viewer: counts and reports only, never an answer")),
+    }
 
 
 def qr_svg(uri: str, title: str) -> Markup:

@@ -29,6 +29,9 @@ ACTIONS = ("export", "http-export", "subject-find", "subject-export", "subject-d
            "staff-setup", "staff-setup-problem", "staff-setup-refused", "staff-recovery-code-used", "staff-account-add",
            "staff-account-disable", "staff-account-reset", "staff-language", "staff-refused",
            "staff-csrf-refused", "notify-retry",
+           # each person's own account, and the admins' edits (generator/staff/accounts.py)
+           "staff-password-change", "staff-password-refused", "staff-recovery-codes-new", "staff-session-end",
+           "staff-account-edit", "staff-account-enable",
            # notifications (generator/notify/): a submission read for a webhook that carries answers or
            # contact details, a daily digest sent, an account's own alert and digest choices
            "webhook-read", "notify-digest", "staff-notify-choice",

@@ -414,6 +414,60 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX post_keys_by_submission ON post_keys (submission_id)",
         ),
     ),
+    Migration(
+        15,
+        "messages about a staff account through the outbox; the device of each staff session",
+        # kind 'staff-account': an e-mail telling a staff member that their password, recovery
+        # codes or second factor changed, or that an admin reset or disabled the account. It
+        # belongs to no submission: submission_id NULL, reference and form_id ''. The detail
+        # names the event (JSON), never a password, code or secret. staff_sessions.device:
+        # the browser and system read from the User-Agent at sign-in ("Firefox, Linux"),
+        # never the header itself, for the account's sessions page. (Step 14 is another
+        # change's: the steps apply in order of their numbers.)
+        sqlite=(
+            # SQLite cannot alter a CHECK constraint or drop NOT NULL: the outbox is rebuilt,
+            # rows and ids kept. Dropping the old table deletes its tries by cascade (foreign
+            # keys are on), so they are kept aside and put back: they refer to the same ids.
+            "CREATE TABLE outbox_tries_15 AS SELECT * FROM outbox_tries",
+            """CREATE TABLE outbox_15 (
+                id {serial_key},
+                token TEXT NOT NULL,
+                submission_id {serial_ref} REFERENCES submissions (id) ON DELETE CASCADE,
+                reference TEXT NOT NULL,
+                form_id TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('staff-alert', 'applicant-confirmation', 'state-change',
+                                                   'webhook', 'staff-account')),
+                language TEXT NOT NULL CHECK (language IN ('ar', 'en')),
+                recipient TEXT NOT NULL,
+                detail TEXT NOT NULL DEFAULT '',
+                created_at {time} NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at {time} NOT NULL,
+                claimed_at {time},
+                claimed_by TEXT,
+                sent_at {time},
+                last_error TEXT NOT NULL DEFAULT ''
+            )""",
+            "INSERT INTO outbox_15 SELECT id, token, submission_id, reference, form_id, kind, language, recipient, "
+            "detail, created_at, status, attempts, next_attempt_at, claimed_at, claimed_by, sent_at, last_error "
+            "FROM outbox",
+            "DROP TABLE outbox",
+            "ALTER TABLE outbox_15 RENAME TO outbox",
+            "CREATE INDEX outbox_due ON outbox (status, next_attempt_at)",
+            "CREATE INDEX outbox_by_submission ON outbox (submission_id)",
+            "CREATE INDEX outbox_by_kind ON outbox (kind, id)",
+            "INSERT INTO outbox_tries SELECT * FROM outbox_tries_15",
+            "DROP TABLE outbox_tries_15",
+        ),
+        postgresql=(
+            "ALTER TABLE outbox ALTER COLUMN submission_id DROP NOT NULL",
+            "ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check",
+            "ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('staff-alert', "
+            "'applicant-confirmation', 'state-change', 'webhook', 'staff-account'))",
+        ),
+        sql=("ALTER TABLE staff_sessions ADD COLUMN device TEXT NOT NULL DEFAULT ''",),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

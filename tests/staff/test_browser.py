@@ -189,6 +189,19 @@ def test_every_page_in_both_languages_passes_axe_keyboard_and_390px(
                 tab.goto(f"{ws.url}/staff/accounts")
                 tab.click("form[action$='/reset'] button")  # shows a new setup link
                 problems += page_checks(tab, f"{width}px accounts with a link {lang}")
+                # Password and sessions, and an account's edit page, each with a problem shown (issue 32).
+                tab.goto(f"{ws.url}/staff/account/security")
+                tab.fill("#current-password", "not the password")
+                with tab.expect_navigation():
+                    tab.click("form[action='/staff/account/password'] button")
+                problems += page_checks(tab, f"{width}px password problem {lang}")
+                admin = ws.store.account(email="admin@example.org").id
+                tab.goto(f"{ws.url}/staff/accounts/{admin}")  # the last admin made a viewer: refused
+                tab.check("#role-viewer")
+                with tab.expect_navigation():
+                    tab.click("form.stack button[type=submit]")
+                problems += page_checks(tab, f"{width}px last admin {lang}")
+                ws.store.update_account(admin, failures=0, locked_until=None)  # the wrong passwords above
         finally:
             context.close()
     problems += vnu_errors_in_html(SEEN)  # valid HTML on every staff page visited

@@ -336,7 +336,7 @@ SAMPLES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("staff_setup_links", dict(digest="s" * 64, account_id=Id("staff_accounts", "email = 'cw@example.org'"),
                                expires_at=T, used_at=T)),
     ("staff_sessions", dict(digest="t" * 64, account_id=Id("staff_accounts", "email = 'cw@example.org'"),
-                            created_at=T, last_seen=T, ended_at=None)),
+                            created_at=T, last_seen=T, ended_at=None, device="Firefox,Linux")),
     ("case_events", dict(submission_id=Id("submissions", "reference = 'OLD-ONE'"), at=T, actor="cw@example.org",
                          kind="state", from_state="received", to_state="under-study", reason=None, assigned_to=None,
                          note="enc1:n")),

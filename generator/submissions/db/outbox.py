@@ -18,7 +18,9 @@ they are. Every address is emptied once the message is sent; no answer is ever
 stored here. A webhook row (kind "webhook", migration step 9) has no recipient:
 its detail names the webhook, the event and the state; each of its tries is
 logged in `outbox_tries` (time, HTTP status or error kind, duration; never a
-body) for the workspace's delivery log.
+body) for the workspace's delivery log. A "staff-account" row (step 15) tells a
+staff member of a change to their own account: it belongs to no submission
+(submission_id NULL, reference and form_id ""), its detail names the event.
 """
 from __future__ import annotations
 
@@ -33,9 +35,9 @@ from generator.submissions.records import Submission
 
 from .connection import Database, marks
 
-KINDS = ("staff-alert", "applicant-confirmation", "state-change", "webhook")
+KINDS = ("staff-alert", "applicant-confirmation", "state-change", "webhook", "staff-account")
 #: Kinds whose recipient is stored as it is: no one's personal data from a submission.
-PLAIN_RECIPIENT = ("staff-alert", "webhook")
+PLAIN_RECIPIENT = ("staff-alert", "webhook", "staff-account")
 STATUSES = ("pending", "sent", "failed")
 
 _INSERT = ("INSERT INTO outbox (submission_id, token, reference, form_id, kind, language, recipient, detail, "
@@ -183,6 +185,15 @@ class OutboxQueries(Database):
     def _insert_messages(self, cur: Any, reference: str, messages: Sequence[PlannedMessage], at: dt.datetime) -> None:
         tokens, when = Tokens(), self._time_to_db(at)
         cur.executemany(self._sql(_INSERT), [self._outbox_row(reference, m, when, tokens.next()) for m in messages])
+
+    def queue_account_message(self, recipient: str, language: str, detail: str, at: dt.datetime) -> None:
+        """A message about a staff account (kind "staff-account"), in no submission's name."""
+        token, when = Tokens().next(), self._time_to_db(at)
+        with self._transaction() as cur:
+            cur.execute(self._sql("INSERT INTO outbox (submission_id, token, reference, form_id, kind, language, "
+                                  "recipient, detail, created_at, status, next_attempt_at) "
+                                  "VALUES (NULL, ?, '', '', 'staff-account', ?, ?, ?, ?, 'pending', ?)"),
+                        (token, language, recipient, detail, when, when))
 
     # -- senders ---------------------------------------------------------------
 
