@@ -4,7 +4,7 @@
     POST /staff/language                  the account's language (remembered)
     GET  /staff/static/...                the workspace's CSS and the site's fonts
     /staff/sign-in, /staff/sign-out, /staff/setup/...: signing in (sign_in.py)
-    /staff/accounts, /staff/audit: the admins' pages (admin.py)
+    /staff/accounts, /staff/audit: the admins' pages (admin.py, audit_page.py)
     /staff/forms/..., /staff/search, /staff/submissions/...: the inbox (inbox.py)
     /staff/submissions/<ref>/{move,assign,note}, /staff/forms/<id>/enter: cases (casework.py)
     GET  /staff/reports/...               reports (reports.py)
@@ -51,6 +51,7 @@ from generator.web import protection
 from . import inbox, templates
 from .accounts import Accounts, Clock, utc_clock, visible_forms
 from .admin import AdminPages
+from .audit_page import AuditPage
 from .casework import Casework
 from .context import StaffContext
 from .guards import AccessRefused, answer_refused, require, safe_next
@@ -184,8 +185,11 @@ class HomePages:
         ctx = self.ctx
         token = cookies_from_scope(scope).get(COOKIE)
         current, _, _ = await ctx.run(ctx.sessions.current, token)
-        who = current.account.email if current else "unknown"
-        await ctx.run(ctx.audit, who, "staff-csrf-refused", f"POST {scope.get('path', '')}")
+        if current is not None:
+            await ctx.run(ctx.audit, current.account.email, "staff-csrf-refused", f"POST {scope.get('path', '')}")
+        else:  # anyone can post without a token: one row per client and minute, counted
+            client = (scope.get("client") or ("unknown",))[0]
+            await ctx.run(ctx.audit_refusal, "unknown", "staff-csrf-refused", client, f"POST {scope.get('path', '')}")
         lang = current.account.language if current else i18n.DEFAULT_LANGUAGE.code
         html = templates.render("problem.html", lang, csrf="", account=current.account if current else None,
                                 path=scope.get("path", ""), is_admin=False, problem="csrf")
@@ -203,6 +207,7 @@ def routes(ctx: StaffContext, home: HomePages) -> list[Route]:
         Route("/staff/language", home.language, methods=["POST"]),
         *SignInPages(ctx).routes(),
         *AdminPages(ctx).routes(),
+        *AuditPage(ctx).routes(),
         *inbox.Inbox(ctx).routes(),
         *Casework(ctx).routes(),
         Route("/staff/static/{name:path}", home.static, methods=["GET"]),

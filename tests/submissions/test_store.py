@@ -211,6 +211,7 @@ RELEASED = {
     11: {"sqlite": "ac6b9df8d8e392fd", "postgresql": "ac6b9df8d8e392fd"},
     12: {"sqlite": "ef7e212d7ad0bc65", "postgresql": "ef7e212d7ad0bc65"},
     13: {"sqlite": "feb9475487c75d7b", "postgresql": "bed52f1e9bab9668"},
+    16: {"sqlite": "6902458f3b50dc3f", "postgresql": "05606d1a4db701bb"},
 }
 
 
