@@ -1,23 +1,18 @@
-"""The admins' pages: accounts, and the audit log.
+"""The admins' pages: accounts (the audit log is audit_page.py).
 
     GET  /staff/accounts                  the accounts; POST adds one (its setup link shown once)
     POST /staff/accounts/<id>/disable
     POST /staff/accounts/<id>/reset       a new setup link
-    GET  /staff/audit                     the audit log, newest first, filtered
 
 Anyone else gets 404, audited (guards.py).
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-
-from generator.core import i18n
-from generator.submissions.audit import ACTIONS
 
 from . import templates
 from .accounts import ROLES, AccountError, describe
@@ -35,7 +30,6 @@ class AdminPages:
             Route("/staff/accounts", self.accounts_page, methods=["GET"]),
             Route("/staff/accounts", self.add_account, methods=["POST"]),
             Route("/staff/accounts/{account_id:int}/{action:str}", self.change_account, methods=["POST"]),
-            Route("/staff/audit", self.audit_page, methods=["GET"]),
         ]
 
     async def accounts_page(self, request: Request) -> Response:
@@ -83,33 +77,3 @@ class AdminPages:
             return ctx.pages.redirect("/staff/accounts")
         link = await ctx.run(ctx.accounts.reset, target.email, by=current.account.email)
         return await self.accounts(request, current, link=link, link_for=target.email)
-
-    async def audit_page(self, request: Request) -> Response:
-        ctx = self.ctx
-        current = await require(ctx, request, role="admin")
-        lang = current.account.language
-        params = request.query_params
-        actor = params.get("actor") or None
-        action = params.get("action") or None
-        since = until = None
-        problem = False
-        for name in ("from", "to"):
-            text = params.get(name, "")
-            if text:
-                try:
-                    day = dt.datetime.strptime(i18n.to_western_digits(text), "%Y-%m-%d").replace(
-                        tzinfo=dt.timezone.utc)
-                except ValueError:
-                    problem = True
-                    continue
-                if name == "from":
-                    since = day
-                else:
-                    until = day + dt.timedelta(days=1)
-        entries = await ctx.run(ctx.store.audit_page, actor=actor, action=action, since=since, until=until)
-        actors = await ctx.run(ctx.store.audit_actors)
-        shown = [{**entry, "at_text": entry["at"].strftime("%Y-%m-%d %H:%M:%S")} for entry in entries]
-        return ctx.pages.page(request, "audit.html", lang, current=current, entries=shown, actors=actors,
-                              actions=ACTIONS, filters={"actor": actor or "", "action": action or "",
-                                                        "from": params.get("from", ""), "to": params.get("to", "")},
-                              date_problem=problem)
