@@ -32,21 +32,22 @@ class LimitQueries(Database):
     def limit_take(self, scope: str, client: str, *, now: dt.datetime, limit: int, period: float,
                    take: bool = True) -> int | None:
         """None when fewer than `limit` were counted for (`scope`, `client`) in the window of
-        `period` seconds (whole minutes, this one included), and then one more is counted
-        (unless `take` is false); else the seconds until enough of them leave the window."""
-        this, width = minute_of(now), max(1, math.ceil(period / 60))
+        `period` seconds, and then one more is counted (unless `take` is false); else the
+        seconds until enough of them leave the window. The window is the whole minutes that
+        overlap the last `period` seconds: up to a minute longer, never shorter."""
         with self._transaction() as cur:
             cur.execute(self._sql("SELECT minute, count FROM limit_counts WHERE scope = ? AND client = ? "
-                                  "AND minute > ? ORDER BY minute"), (scope, client, this - width))
+                                  "AND minute >= ? ORDER BY minute"),
+                        (scope, client, minute_of(now - dt.timedelta(seconds=period))))
             rows = cur.fetchall()
             excess = sum(count for _, count in rows) - limit + 1
             if excess > 0:
                 for minute, count in rows:
                     excess -= count
-                    if excess <= 0:
-                        return max(1, math.ceil((int(minute) + width) * 60 - now.timestamp()))
+                    if excess <= 0:  # counted no more once its minute ends `period` seconds ago
+                        return max(1, math.ceil((int(minute) + 1) * 60 + period - now.timestamp()))
             if take:
-                self._count_minute(cur, scope, client, this)
+                self._count_minute(cur, scope, client, minute_of(now))
         return None
 
     def limit_add(self, scope: str, client: str, *, now: dt.datetime) -> None:
