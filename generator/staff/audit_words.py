@@ -163,6 +163,8 @@ def detail_parts(action: str, detail: str, lang: str, when: Callable[[dt.datetim
     with the Hijri date) in words, the rest as written."""
     parts: list[Part] = []
     text = detail.strip()
+    if action == "staff-language" and text in i18n.LANGUAGE_CODES:
+        return [Part("", i18n.language(text).name)]
     if action in REFERENCE_FIRST and text:
         first, _sep, text = text.partition(" ")
         parts.append(Part(said(DETAIL_KEYS["reference"], lang), first, reference=first))

@@ -9,14 +9,16 @@ import contextlib
 import datetime as dt
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Callable
 
 import httpx
+import pytest
 
 from generator.core import i18n
 from generator.staff import audit_words
 from generator.submissions import audit
-from tests.staff.conftest import Staff, csrf
+from tests.staff.conftest import PASSWORD, Staff, csrf
 
 ADMIN = "rana@example.org"
 
@@ -168,3 +170,75 @@ def test_setup_link_pages_count_against_the_sign_in_limit(staff: Callable[..., S
         assert client.get("/staff/setup/guess-more").status_code == 429
         ws.clock.advance(minutes=1)
         assert client.get("/staff/setup/guess-more").status_code == 404
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)  # the page does not depend on the backend
+def test_the_audit_page_in_chromium_at_390_and_1280_px_in_both_languages(
+        staff: Callable[..., Staff], browser: Any, tmp_path: Path) -> None:
+    from tests.staff.test_browser import keyboard_problems, page_checks
+    from tests.support.vnu import vnu_errors_in_html
+
+    ws = staff()
+    with ws.client() as client:
+        secret, _ = ws.set_up(client, ws.add(ADMIN))
+    at = ws.clock() - dt.timedelta(days=2)
+    for i in range(55):  # more than a page
+        audit.record(ws.store, who=ADMIN, action="staff-view", form_id="enquiry", rows=1,
+                     detail=f"ABCDE-{i:05d}", now=at + dt.timedelta(minutes=i))
+    audit.record(ws.store, who="status-page", action="status-lookup", form_id="enquiry", rows=1,
+                 detail="reference=ABCDE-00001 result=found", now=at)
+    for _ in range(7):
+        audit.refused(ws.store, who="unknown", action="staff-csrf-refused", client="192.0.2.7",
+                      detail="POST /staff/accounts", now=ws.clock())
+    ws.clock.advance(seconds=30)
+    seen: dict[str, str] = {}
+    problems: list[str] = []
+    for width in (390, 1280):
+        context = browser.new_context(viewport={"width": width, "height": 844})
+        context.set_default_timeout(10_000)
+        tab = context.new_page()
+        try:
+            tab.goto(f"{ws.url}/staff/sign-in")
+            tab.fill("#email", ADMIN)
+            tab.fill("#password", PASSWORD)
+            tab.fill("#code", ws.code(secret))
+            with tab.expect_navigation():
+                tab.click("form.stack button[type=submit]")
+            ws.clock.advance(seconds=30)  # the next sign-in needs a new code
+            for lang in ("ar", "en"):
+                if tab.locator("html").get_attribute("lang") != lang:
+                    with tab.expect_navigation():
+                        tab.click("form[action='/staff/language'] button")
+                tab.goto(f"{ws.url}/staff/audit")
+                assert tab.locator("html").get_attribute("lang") == lang
+                where = f"{width}px audit {lang}"
+                seen[where] = tab.content()  # before axe's script is added to it
+                problems += page_checks(tab, where) + keyboard_problems(tab, where)
+                tab.screenshot(path=str(tmp_path / f"audit-{width}-{lang}.png"))  # to look at: --basetemp
+                assert tab.locator("#audit tbody tr").count() == 50
+                with tab.expect_navigation():
+                    tab.click("a[rel=next]")
+                if (width, lang) == (390, "ar"):  # one of each page more is enough for axe and the Nu checker
+                    seen["390px audit older ar"] = tab.content()
+                    problems += page_checks(tab, "390px audit older ar")
+                assert tab.locator("#audit tbody tr").count() > 0 and tab.locator("a[rel=next]").count() == 0
+                # The filters, with a day typed in Arabic-Indic digits
+                tab.goto(f"{ws.url}/staff/audit")
+                tab.select_option("#action", "staff-view")
+                day = (at.astimezone(ws.workspace.zone)).date().isoformat().translate(
+                    str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+                tab.fill("#from", day)
+                with tab.expect_navigation():
+                    tab.click("form.filters button[type=submit]")
+                if (width, lang) == (1280, "en"):
+                    seen["1280px audit filtered en"] = tab.content()
+                    problems += page_checks(tab, "1280px audit filtered en")
+                assert tab.locator("#audit tbody tr").count() == 50
+                assert tab.locator("#audit tbody a[href^='/staff/submissions/ABCDE-']").count() == 50
+            tab.goto(f"{ws.url}/staff/")
+            with tab.expect_navigation():
+                tab.click("form[action='/staff/language'] button")  # back to Arabic for the next width
+        finally:
+            context.close()
+    problems += vnu_errors_in_html(seen)
+    assert not problems, "\n".join(problems)
