@@ -117,8 +117,10 @@ class EndpointSettings(StorageSettings):
     #: "https://qalb.example/"; pages the endpoint renders load their CSS from there.
     site_url: str = ""
     writer_max_batch: int = 512
-    #: Status page lookups per client address and per reference (QALB_STATUS_LIMIT, "10/3600").
-    status_limit: tuple[int, float] = (10, 3600.0)
+    #: Status page lookups per client address (QALB_STATUS_LIMIT, "60/3600": a branch office).
+    status_limit: tuple[int, float] = (60, 3600.0)
+    #: Wrong status lookups of one reference (QALB_STATUS_REFERENCE_LIMIT, "10/300").
+    status_reference_limit: tuple[int, float] = (10, 300.0)
     #: The proxies whose X-Forwarded-For uvicorn believes (QALB_FORWARDED_ALLOW_IPS).
     forwarded_allow_ips: str = "127.0.0.1"
     #: Tests only (QALB_ENDPOINT_FAULT): SIGKILL after this many committed batches; 0: never.
@@ -274,8 +276,10 @@ class Config:
             site_url=self._site_url,
             writer_max_batch=positive_int(self._env, "QALB_WRITER_MAX_BATCH", 512),
             forwarded_allow_ips=self._forwarded_allow_ips,
-            status_limit=rate_limit(self._get("QALB_STATUS_LIMIT", "10/3600"), "QALB_STATUS_LIMIT", "10/3600")
-            or (10, 3600.0),
+            status_limit=rate_limit(self._get("QALB_STATUS_LIMIT", "60/3600"), "QALB_STATUS_LIMIT", "60/3600")
+            or (60, 3600.0),
+            status_reference_limit=rate_limit(self._get("QALB_STATUS_REFERENCE_LIMIT", "10/300"),
+                                              "QALB_STATUS_REFERENCE_LIMIT", "10/300") or (10, 300.0),
             die_after_batches=_endpoint_fault(self._get("QALB_ENDPOINT_FAULT").strip()),
         )
 

@@ -81,7 +81,8 @@ class Endpoint:
         sends = notify is not None and OutboxPlanner.needed(context.forms, email=notify.enabled)
         self.notify = notify if sends else None
         self.sender: Sender | None = None
-        self.status = StatusLookups(context, limit=context.settings.status_limit)
+        self.status = StatusLookups(context, limit=context.settings.status_limit,
+                                     reference_limit=context.settings.status_reference_limit)
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:

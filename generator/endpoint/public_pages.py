@@ -187,8 +187,6 @@ MESSAGES: dict[str, Callable[[str], str]] = {
     "unavailable": lambda lang: i18n.gettext(
         lang, "We could not save your form just now. Please go back and try again in a few minutes."),
     "unauthorized": lambda lang: i18n.gettext(lang, "A valid export token is needed."),
-    "too-many-lookups": lambda lang: i18n.gettext(
-        lang, "Too many lookups of this request or from this connection. Please try again in an hour."),
 }
 # Refusal codes from web/protection.py that share a message.
 ALIASES = {"unsupported-charset": "bad-encoding", "bad-length": "bad-request", "disconnected": "bad-request"}

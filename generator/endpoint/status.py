@@ -9,16 +9,26 @@ No guessing: the identifier is checked through the keyed lookup hashes, in one
 query that needs the reference and the hash to belong together, so a wrong
 reference and a right reference with a wrong number cost the same work (one
 hash, one query, nothing decrypted) and get the same page with the same status.
-Lookups are limited per client address and per reference (10 an hour by
-default) and every one is audited: the reference and the result, never the
-identifier typed.
+Limits, counted in the database so they hold across replicas (db/limit_counts.py):
+60 lookups an hour per client address (a branch office helping many applicants
+from one address), and 10 wrong lookups of one reference in 5 minutes
+(QALB_STATUS_LIMIT, QALB_STATUS_REFERENCE_LIMIT). Only wrong lookups count
+against a reference, and only for minutes: someone guessing a reference's
+contact cannot keep its applicant out for long, and at 10 guesses per 5 minutes
+a mobile number takes decades to find (docs/security.md, "The status page").
+Past a limit the answer is the status page itself with status 429, in both
+languages, saying when to try again.
+
+The audit: a lookup that finds a request is one row (the reference and the
+result, never the identifier typed); lookups that find nothing, and refused
+ones, are one row per client address and minute with a count, so nobody can
+fill the log.
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import html
-import time
 from collections.abc import Callable
 
 import anyio
@@ -48,11 +58,12 @@ def identifier_kind(contact: str) -> str:
 
 
 class StatusLookups:
-    def __init__(self, context: EndpointContext, *, limit: tuple[int, float] = (10, 3600.0),
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, context: EndpointContext, *, limit: tuple[int, float] = (60, 3600.0),
+                 reference_limit: tuple[int, float] = (10, 300.0),
+                 now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> None:
         self.context = context
-        self.per_client = protection.RateLimiter(*limit, clock=clock)
-        self.per_reference = protection.RateLimiter(*limit, clock=clock)
+        self.limit, self.reference_limit = limit, reference_limit
+        self.now = now
         self.digests = 0  # hashes computed: the tests check every lookup computes exactly one
 
     async def lookup(self, request: Request) -> Response:
@@ -72,18 +83,32 @@ class StatusLookups:
             return self.page(lang, typed, error=i18n.gettext(
                 lang, "Enter your reference number and the mobile number (or e-mail address) you gave."), status=422)
         reference = normalise(typed["reference"])
-        limited = (self.per_client.check(protection.client_address(request))
-                   or self.per_reference.check(reference or typed["reference"]))
-        if limited is not None:
-            raise Refused("too-many-lookups", 429, retry_after=limited.retry_after)
+        client, key, now = protection.client_address(request), reference or typed["reference"], self.now()
+        store = context.store
+        wait = await context.writer.call(functools.partial(
+            store.limit_take, "status-client", client, now=now, limit=self.limit[0], period=self.limit[1]))
+        if wait is None:  # wrong lookups of this reference: looked at, counted below when this one is wrong too
+            wait = await context.writer.call(functools.partial(
+                store.limit_take, "status-reference", key, now=now, limit=self.reference_limit[0],
+                period=self.reference_limit[1], take=False))
+        if wait is not None:
+            await context.writer.call(functools.partial(
+                audit.refused, store, now=now, who="status-page", action="status-lookup", client=client,
+                kind="refused", detail=f"reference={reference or 'malformed'} result=refused"))
+            return self.too_many(lang, typed, wait, now)
         kind = identifier_kind(typed["contact"])
         self.digests += 1
         digest = context.store.indexer.key.digest(kind, identifiers.normalise(kind, typed["contact"]))
         row = await anyio.to_thread.run_sync(context.store.status, reference or NO_REFERENCE, kind, digest)
-        await context.writer.call(functools.partial(
-            audit.record, context.store, who="status-page", action="status-lookup",
-            form_id=row.form_id if row else None, rows=1 if row else 0,
-            detail=f"reference={reference or 'malformed'} result={'found' if row else 'not-found'}"))
+        if row is None:
+            await context.writer.call(functools.partial(store.limit_add, "status-reference", key, now=now))
+            await context.writer.call(functools.partial(
+                audit.refused, store, now=now, who="status-page", action="status-lookup", client=client,
+                kind="not-found", detail=f"reference={reference or 'malformed'} result=not-found"))
+        else:
+            await context.writer.call(functools.partial(
+                audit.record, store, who="status-page", action="status-lookup", form_id=row.form_id, rows=1,
+                detail=f"reference={reference} result=found", now=now))
         if row is None:
             return self.page(lang, typed, error=i18n.gettext(
                 lang, "We found no request with this reference number and this mobile number or e-mail address. "
@@ -132,6 +157,30 @@ class StatusLookups:
         text = public_pages.fill(shell, region, title_prefix=title_prefix)
         return self.context.render.html(text, status, headers={"X-Robots-Tag": "noindex"},
                                         script_hashes=shell.script_hashes)
+
+    def too_many(self, lang: str, typed: dict[str, str], wait: int, now: dt.datetime) -> Response:
+        """429: the status page, styled as the site, saying in both languages when to try again,
+        with the way back to the form in each."""
+        at = (now + dt.timedelta(seconds=wait)).astimezone(self.context.calendar.zone)
+        digits = self.context.organisation.arabic_digits
+        site = self.context.settings.site_url.rstrip("/")
+
+        def said(code: str) -> str:
+            return i18n.gettext(code, "Too many lookups of this request or from this connection. "
+                                      "Please try again after %(time)s.",
+                                time=i18n.localise_digits(at.strftime("%H:%M"), code, digits))
+
+        others = []
+        for code in i18n.LANGUAGE_CODES:
+            language = i18n.language(code)
+            back = html.escape(i18n.gettext(code, "Back to the status page"))
+            text = "" if code == lang else f"<p>{html.escape(said(code))}</p>"
+            href = html.escape(f"{site}/{language.prefix}{STATUS_PATH}")
+            others.append(f'<div lang="{code}" dir="{language.direction}">{text}'
+                          f'<p><a href="{href}">{back}</a></p></div>')
+        response = self.page(lang, typed, status=429, error=said(lang), answer="\n".join(others))
+        response.headers["Retry-After"] = str(wait)
+        return response
 
     async def form_page(self, request: Request) -> Response:
         """GET /api/status (a bookmarked answer page): back to the status page."""

@@ -9,7 +9,8 @@ form_tokens.py (CSRF: tokens bound to the session) -> templates.py
 (templates in templates/staff/, words from the catalogs; `Pages` renders them) ->
 context.py (`StaffContext`: what every part shares, built once) -> guards.py
 (`require(...)` returns the signed-in account or raises `AccessRefused`) -> app.py (routes,
-middleware, the one handler of refusals) -> sign_in.py, admin.py (accounts, audit log)
+middleware, the one handler of refusals) -> sign_in.py, admin.py (accounts), audit_page.py (audit log, in
+words from audit_words.py)
 -> inbox.py (the submissions by role, audited) with submission_page.py (one
 submission, shared with casework.py) and wording.py (dates, states, channels) ->
 casework.py (cases; requests entered for other channels) -> messages_page.py (failed

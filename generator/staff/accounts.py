@@ -126,6 +126,10 @@ class Accounts:
     def audit(self, who: str, action: str, detail: str = "", form_id: str | None = None) -> None:
         audit.record(self.store, who=who, action=action, detail=detail, form_id=form_id, now=self.clock())
 
+    def audit_refusal(self, who: str, action: str, client: str, detail: str, *, kind: str) -> None:
+        """Refusals anyone can cause without an account: one row per client, `kind` and minute, counted."""
+        audit.refused(self.store, who=who, action=action, client=client, kind=kind, detail=detail, now=self.clock())
+
     # -- accounts -----------------------------------------------------------------
 
     def add(self, email: str, *, name: str, role: str, forms: Sequence[str], known_forms: Sequence[str],
@@ -233,7 +237,7 @@ class Accounts:
             who = "unknown"
             if found is not None and (account := self.store.account(id=found[0])) is not None:
                 who = account.email
-            self.audit(who, "staff-setup-refused", f"link {why} client={client}")
+            self.audit_refusal(who, "staff-setup-refused", client, f"link {why} client={client}", kind=why)
             return None
         account = self.store.account(id=found[0])
         if account is None:
@@ -292,11 +296,13 @@ class Accounts:
         locked = account is not None and account.locked_until is not None and account.locked_until > now
         password_ok = self._verify(account.password_hash if account and usable and not locked else None, password)
         if account is None or not usable:
-            self.audit(account.email if account else "unknown", "staff-sign-in-failure",
-                       f"{'no such account' if account is None else 'account not usable'} client={client}")
+            why = "no such account" if account is None else "account not usable"
+            self.audit_refusal(account.email if account else "unknown", "staff-sign-in-failure", client,
+                               f"{why} client={client}", kind=why)
             return SignIn(None)
         if locked:
-            self.audit(account.email, "staff-sign-in-failure", f"account waiting after failures client={client}")
+            self.audit_refusal(account.email, "staff-sign-in-failure", client,
+                               f"account waiting after failures client={client}", kind="waiting")
             return SignIn(None)
         second, recovery = False, False
         if password_ok:

@@ -1,4 +1,4 @@
-"""The admins' pages: accounts, and the audit log.
+"""The admins' pages: accounts (the audit log is audit_page.py).
 
     GET  /staff/accounts                  the accounts; POST adds one (its setup link shown once)
     GET  /staff/accounts/<id>             edit an account: name, role, forms
@@ -6,21 +6,17 @@
     POST /staff/accounts/<id>/disable     (never the last enabled admin)
     POST /staff/accounts/<id>/enable      a disabled account works again
     POST /staff/accounts/<id>/reset       a new setup link
-    GET  /staff/audit                     the audit log, newest first, filtered
 
 Anyone else gets 404, audited (guards.py).
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from generator.core import i18n
-from generator.submissions.audit import ACTIONS
 from generator.submissions.db.accounts import AccountRow
 
 from . import account_changes, templates
@@ -41,7 +37,6 @@ class AdminPages:
             Route("/staff/accounts", self.add_account, methods=["POST"]),
             Route("/staff/accounts/{account_id:int}", self.edit_page, methods=["GET"]),
             Route("/staff/accounts/{account_id:int}/{action:str}", self.change_account, methods=["POST"]),
-            Route("/staff/audit", self.audit_page, methods=["GET"]),
         ]
 
     async def accounts_page(self, request: Request) -> Response:
@@ -139,33 +134,3 @@ class AdminPages:
         if target.id == current.account.id and values["role"] != "admin":  # no longer sees the accounts page
             return ctx.pages.redirect("/staff/")
         return ctx.pages.redirect("/staff/accounts")
-
-    async def audit_page(self, request: Request) -> Response:
-        ctx = self.ctx
-        current = await require(ctx, request, role="admin")
-        lang = current.account.language
-        params = request.query_params
-        actor = params.get("actor") or None
-        action = params.get("action") or None
-        since = until = None
-        problem = False
-        for name in ("from", "to"):
-            text = params.get(name, "")
-            if text:
-                try:
-                    day = dt.datetime.strptime(i18n.to_western_digits(text), "%Y-%m-%d").replace(
-                        tzinfo=dt.timezone.utc)
-                except ValueError:
-                    problem = True
-                    continue
-                if name == "from":
-                    since = day
-                else:
-                    until = day + dt.timedelta(days=1)
-        entries = await ctx.run(ctx.store.audit_page, actor=actor, action=action, since=since, until=until)
-        actors = await ctx.run(ctx.store.audit_actors)
-        shown = [{**entry, "at_text": entry["at"].strftime("%Y-%m-%d %H:%M:%S")} for entry in entries]
-        return ctx.pages.page(request, "audit.html", lang, current=current, entries=shown, actors=actors,
-                              actions=ACTIONS, filters={"actor": actor or "", "action": action or "",
-                                                        "from": params.get("from", ""), "to": params.get("to", "")},
-                              date_problem=problem)

@@ -4,7 +4,7 @@
     POST /staff/language                  the account's language (remembered)
     GET  /staff/static/...                the workspace's CSS and the site's fonts
     /staff/sign-in, /staff/sign-out, /staff/setup/...: signing in (sign_in.py)
-    /staff/accounts, /staff/audit: the admins' pages (admin.py)
+    /staff/accounts, /staff/audit: the admins' pages (admin.py, audit_page.py)
     /staff/forms/..., /staff/search, /staff/submissions/...: the inbox (inbox.py)
     /staff/submissions/<ref>/{move,assign,note}, /staff/forms/<id>/enter: cases (casework.py)
     GET  /staff/reports/...               reports (reports.py)
@@ -52,6 +52,7 @@ from generator.web import protection
 from . import inbox, templates
 from .accounts import Accounts, Clock, utc_clock, visible_forms
 from .admin import AdminPages
+from .audit_page import AuditPage
 from .casework import Casework
 from .context import StaffContext
 from .form_tokens import FormTokens
@@ -187,8 +188,11 @@ class HomePages:
         """The answer to a POST without the right form token: 403, nothing done, audited."""
         ctx = self.ctx
         current, _, _ = await ctx.run(ctx.sessions.current, request.cookies.get(ctx.sessions.cookies.session))
-        who = current.account.email if current else "unknown"
-        await ctx.run(ctx.audit, who, "staff-csrf-refused", f"POST {request.url.path}")
+        if current is not None:
+            await ctx.run(ctx.audit, current.account.email, "staff-csrf-refused", f"POST {request.url.path}")
+        else:  # anyone can post without a token: one row per client and minute, counted
+            client = request.client.host if request.client else "unknown"
+            await ctx.run(ctx.audit_refusal, "unknown", "staff-csrf-refused", client, f"POST {request.url.path}")
         lang = current.account.language if current else signed_out_lang(request)
         html = templates.render("problem.html", lang, csrf="", account=current.account if current else None,
                                 path=request.url.path, is_admin=False, problem="csrf")
@@ -217,6 +221,7 @@ def routes(ctx: StaffContext, home: HomePages) -> list[Route]:
         Route("/staff/language", home.language, methods=["POST"]),
         *SignInPages(ctx).routes(),
         *AdminPages(ctx).routes(),
+        *AuditPage(ctx).routes(),
         *inbox.Inbox(ctx).routes(),
         *Casework(ctx).routes(),
         Route("/staff/static/{name:path}", home.static, methods=["GET"]),

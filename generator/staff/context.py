@@ -59,3 +59,14 @@ class StaffContext:
     def audit(self, who: str, action: str, detail: str = "", *, form_id: str | None = None, rows: int = 0) -> None:
         """An audit row at the clock's time (never a person's answers in `detail`)."""
         audit.record(self.store, who=who, action=action, form_id=form_id, rows=rows, detail=detail, now=self.clock())
+
+    def audit_refusal(self, who: str, action: str, client: str, detail: str = "", *, kind: str = "") -> None:
+        """A refusal to someone not signed in: one row per client, `kind` and minute, with a count."""
+        audit.refused(self.store, who=who, action=action, client=client, kind=kind, detail=detail, now=self.clock())
+
+    def limited(self, scope: str, client: str, limit: tuple[int, float] | None) -> int | None:
+        """None, and counted, while `client` is under `limit` (posts, seconds) for `scope`,
+        in the database so every replica counts alike; else the seconds to wait."""
+        if limit is None:
+            return None
+        return self.store.limit_take(scope, client, now=self.clock(), limit=limit[0], period=limit[1])

@@ -6,8 +6,10 @@
     GET  /staff/setup/<token>             set a password and enrol the second factor
     POST /staff/setup/<token>             (then the recovery codes, shown once)
 
-Sign-in and setup posts are limited per client address (settings.sign_in_limit);
-every outcome is audited (accounts.py writes the failures).
+Sign-in and setup posts, and setup-link pages, are limited per client address
+(settings.sign_in_limit), counted in the database so the limit holds across replicas;
+every outcome is audited (accounts.py writes the failures), refusals to people not
+signed in once per client and minute with a count.
 """
 from __future__ import annotations
 
@@ -29,8 +31,6 @@ from .sessions import Current, cookie_header
 class SignInPages:
     def __init__(self, ctx: StaffContext) -> None:
         self.ctx = ctx
-        limit = ctx.settings.sign_in_limit
-        self.limiter = protection.RateLimiter(*limit) if limit else None
 
     def routes(self) -> list[Route]:
         return [
@@ -41,8 +41,10 @@ class SignInPages:
             Route("/staff/setup/{token}", self.setup, methods=["POST"]),
         ]
 
-    def limited(self, request: Request) -> bool:
-        return bool(self.limiter and self.limiter.check(protection.client_address(request)))
+    async def limited(self, request: Request) -> bool:
+        ctx = self.ctx
+        wait = await ctx.run(ctx.limited, "sign-in", protection.client_address(request), ctx.settings.sign_in_limit)
+        return wait is not None
 
     # -- sign-in and out ------------------------------------------------------------
 
@@ -56,9 +58,10 @@ class SignInPages:
         lang = signed_out_lang(request)
         data = await form_data(request)
         target = safe_next(data.get("next"))
-        if self.limited(request):
-            await ctx.run(ctx.audit, "unknown", "staff-sign-in-failure",
-                          f"client over the sign-in limit client={protection.client_address(request)}")
+        if await self.limited(request):
+            client = protection.client_address(request)
+            await ctx.run(ctx.audit_refusal, "unknown", "staff-sign-in-failure", client,
+                          f"client over the sign-in limit client={client}", kind="limit")
             return ctx.pages.page(request, "sign_in.html", lang, status=429, next=target, ended=False,
                                   problem=templates.problem_text("sign-in-failed", lang), email=data.get("email", ""))
         result = await ctx.run(ctx.accounts.sign_in, data.get("email", ""), data.get("password", ""),
@@ -95,6 +98,8 @@ class SignInPages:
     async def setup_page(self, request: Request) -> Response:
         lang = signed_out_lang(request)
         token = request.path_params["token"]
+        if await self.limited(request):
+            return self.ctx.pages.page(request, "problem.html", lang, status=429, problem="rate-limited")
         setup = await self.ctx.run(self.ctx.accounts.setup, token, client=protection.client_address(request))
         if setup is None:
             return self.ctx.pages.page(request, "problem.html", lang, status=404, problem="link-invalid")
@@ -113,7 +118,7 @@ class SignInPages:
         ctx = self.ctx
         lang = signed_out_lang(request)
         token = request.path_params["token"]
-        if self.limited(request):
+        if await self.limited(request):
             return ctx.pages.page(request, "problem.html", lang, status=429, problem="rate-limited")
         data = await form_data(request)
         setup = await ctx.run(ctx.accounts.setup, token, client=protection.client_address(request))

@@ -8,7 +8,8 @@ breach. The code only ever inserts into it (purge and subject deletes leave
 it alone); on PostgreSQL, grant the service role INSERT and SELECT only on it
 to make it append-only (docs/security.md).
 
-An entry holds the actor, time, action, form and row count. Never the
+An entry holds the actor, time, action, form and row count. Refusals to people
+not signed in are counted instead of written one by one (`refused`). Never the
 answers, and never the identifier a subject search was made with: the log
 must not become a second copy of the data it guards.
 """
@@ -50,6 +51,18 @@ def actor(staff: str | None = None) -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no user name (containers without /etc/passwd entries)
         return f"uid:{os.getuid()}"
+
+
+def refused(store: Store, *, who: str, action: str, client: str, kind: str = "", detail: str = "",
+            form_id: str | None = None, now: dt.datetime | None = None) -> int:
+    """A refusal to someone not signed in (an unknown setup link, a post without its token, a
+    status lookup): one row per client address, action, `kind` (a word of a short fixed list:
+    why it was refused) and minute, which counts the others (db/limit_counts.py), so a flood
+    of them cannot fill the log. Returns the count so far."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    return store.audit_counted(at=now or dt.datetime.now(dt.timezone.utc), actor=who, action=action,
+                               client=client, kind=kind, form_id=form_id, detail=detail)
 
 
 def record(store: Store, *, who: str, action: str, form_id: str | None = None, rows: int = 0,

@@ -468,6 +468,31 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
         sql=("ALTER TABLE staff_sessions ADD COLUMN device TEXT NOT NULL DEFAULT ''",),
     ),
+    Migration(
+        16,
+        "counters per client and minute: limits that hold across replicas, refusals audited once a minute",
+        # limit_counts: one row per (what is counted, whose, minute since the epoch) with a count,
+        # shared by every replica on the database (db/limit_counts.py). Sign-in posts and status
+        # lookups are limited by the sum of a window's rows; a refusal to someone not signed in
+        # (an unknown setup link, a post without its token, a status lookup) writes one audit row
+        # per client and minute, and this row counts the rest (audit_id: that audit row). Rows
+        # without an audit row are deleted a day later; the others are kept as the audit log is.
+        sql=(
+            """CREATE TABLE limit_counts (
+                scope TEXT NOT NULL,
+                client TEXT NOT NULL,
+                minute BIGINT NOT NULL,
+                count INTEGER NOT NULL,
+                audit_id {serial_ref},
+                PRIMARY KEY (scope, client, minute)
+            )""",
+            "CREATE INDEX limit_counts_by_minute ON limit_counts (minute)",
+            "CREATE INDEX limit_counts_by_audit ON limit_counts (audit_id)",
+            # /staff/audit pages newest first through one action's or one actor's rows
+            "CREATE INDEX audit_log_by_action ON audit_log (action, id)",
+            "CREATE INDEX audit_log_by_actor ON audit_log (actor, id)",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -50,6 +50,7 @@ from .db.cases import CaseQueries
 from .db.connection import Database
 from .db.export_tokens import TokenQueries
 from .db.inbox import InboxQueries
+from .db.limit_counts import LimitQueries
 from .db.outbox import OutboxQueries, Planner
 from .db.postgres import PostgresDatabase
 from .db.report_values import report_fields_of, report_roles_of
@@ -79,7 +80,7 @@ class Wiring:
 
 
 class Store(SubmissionQueries, CaseQueries, OutboxQueries, SchemaQueries, AuditQueries, TokenQueries,
-            AccountQueries, SessionQueries, InboxQueries, ActivityQueries, Database):
+            AccountQueries, SessionQueries, InboxQueries, ActivityQueries, LimitQueries, Database):
     """The operations the web apps and the commands need, for either backend."""
 
     def __init__(self, *, codec: Any = None, indexer: Any = None, wiring: Wiring | None = None) -> None:

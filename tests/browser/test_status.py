@@ -6,6 +6,7 @@ Arabic and English; axe finds nothing on the status page or its answers."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -128,3 +129,32 @@ def test_an_applicant_follows_a_request_on_the_status_page(endpoint: Any, forms:
     # A wrong mobile number: the one generic answer.
     answer = check(tab, f"{site.url}en/status/", reference, "0599999999")
     assert "We found no request with this reference number" in answer
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)  # the page does not depend on the backend
+def test_a_held_reference_gets_the_site_styled_429_page_in_both_languages(
+        endpoint: Any, browser: Any, tmp_path: Path) -> None:
+    import httpx
+
+    site, _ = endpoint
+    wrong = {"reference": "ABCDE-12345", "contact": "0500000000", "lang": "ar"}
+    with httpx.Client(timeout=20) as client:
+        for _ in range(10):  # ten wrong lookups of one reference hold it for five minutes
+            assert client.post(f"{site.url}api/status", data=wrong,
+                               headers={"Origin": site.url.rstrip("/")}).status_code == 200
+    for width in (390, 1280):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        context.set_default_timeout(15_000)
+        tab = context.new_page()
+        try:
+            for lang, prefix in (("ar", ""), ("en", "en/")):
+                said = check(tab, f"{site.url}{prefix}status/", "ABCDE-12345", "0512345678")
+                assert ("حاول مرة أخرى بعد الساعة" if lang == "ar" else "Please try again after") in said
+                assert tab.locator("html").get_attribute("lang") == lang
+                assert tab.locator("link[rel=stylesheet]").count() > 0  # the site's own page and styles
+                backs = tab.locator("a[href$='status/']").filter(has_text=re.compile("العودة|Back to"))
+                assert backs.count() == 2  # one in each language
+                assert_axe_clean(tab)
+                tab.screenshot(path=str(tmp_path / f"status-429-{width}-{lang}.png"))  # to look at: --basetemp
+        finally:
+            context.close()

@@ -1,4 +1,4 @@
-"""Endpoint replicas as real processes (`python -m generator endpoint`) for the replica tests."""
+"""Replicas as real processes (`python -m generator endpoint`, or `staff serve`) for the replica tests."""
 from __future__ import annotations
 
 import os
@@ -17,15 +17,16 @@ from tests.support.postgres import free_port
 class Replica:
     """One endpoint process on a free port of 127.0.0.1, its output in a file beside the test's data."""
 
-    def __init__(self, root: Path, database_url: str, folder: Path, **env: str) -> None:
-        self.port = free_port()
+    def __init__(self, root: Path, database_url: str, folder: Path, *, command: tuple[str, ...] = ("endpoint",),
+                 ready: str = "/api/health", **env: str) -> None:
+        self.port, self.ready = free_port(), ready
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / f"endpoint-{self.port}.log"  # a file, not a pipe nobody reads: it could fill
         environment = {**os.environ, "DATABASE_URL": database_url, "QALB_RATE_LIMIT": "off",
                        "QALB_SITE_DIR": str(folder / "no-site"), "PYTHONPATH": str(PROJECT_ROOT), **env}
         with self.log.open("wb") as output:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "generator", "--root", str(root), "endpoint", "--host", "127.0.0.1",
+                [sys.executable, "-m", "generator", "--root", str(root), *command, "--host", "127.0.0.1",
                  "--port", str(self.port)], cwd=PROJECT_ROOT, env=environment, stdout=output,
                 stderr=subprocess.STDOUT)
 
@@ -33,7 +34,7 @@ class Replica:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}{self.ready}", timeout=1).status_code == 200:
                     return
             except httpx.TransportError:
                 pass

@@ -28,10 +28,12 @@ def server(forms: dict[str, Any], forms_root: Path, store_url: str, tmp_path: Pa
     return live(create_app(settings=make_settings(forms_root, store_url, site_dir=site), forms=forms))
 
 
-def look_up(server: LiveServer, reference: str, contact: str, lang: str = "ar") -> Any:
-    with server.client() as client:
-        return client.post("/api/status", data={"reference": reference, "contact": contact, "lang": lang},
-                           headers={"Origin": server.url, "Accept": "text/html"})
+def look_up(server: LiveServer, reference: str, contact: str, lang: str = "ar", client: Any = None) -> Any:
+    if client is None:
+        with server.client() as client:
+            return look_up(server, reference, contact, lang, client)
+    return client.post("/api/status", data={"reference": reference, "contact": contact, "lang": lang},
+                       headers={"Origin": server.url, "Accept": "text/html"})
 
 
 def region(page: str) -> str:
@@ -105,21 +107,82 @@ def test_wrong_number_and_unknown_reference_get_the_same_answer_and_the_same_wor
         assert answers[0][0] == 200
     finally:
         store.status = original
-    entries = [e for e in store.audit_entries() if e["action"] == "status-lookup"]
-    assert [e["detail"].split()[-1] for e in entries] == ["result=not-found"] * 3
-    assert all("059" not in e["detail"] and "051" not in e["detail"] for e in entries)  # never the identifier
-    assert f"reference={reference}" in entries[0]["detail"]
+    # Lookups that find nothing: one audit row for this client and minute, counting all three.
+    [entry] = [e for e in store.audit_page() if e["action"] == "status-lookup"]
+    assert entry["count"] == 3 and entry["detail"] == f"reference={reference} result=not-found"
+    assert "059" not in entry["detail"] and "051" not in entry["detail"]  # never the identifier
 
 
-def test_the_eleventh_lookup_in_an_hour_is_refused(server: LiveServer, forms: dict[str, Any]) -> None:
+def test_a_found_request_is_audited_on_its_own_row(server: LiveServer, forms: dict[str, Any]) -> None:
     reference = submit(server, forms, "help-request", mobile=MOBILE)
-    codes = [look_up(server, reference, MOBILE).status_code for _ in range(11)]
-    assert codes == [200] * 10 + [429]
-    refused = look_up(server, reference, MOBILE)
-    assert refused.status_code == 429 and "Retry-After" in refused.headers
-    for lang in ("ar", "en"):  # a bilingual page
+    for _ in range(2):
+        assert look_up(server, reference, MOBILE).status_code == 200
+    entries = [e for e in server.app.state.endpoint.store.audit_page() if e["action"] == "status-lookup"]
+    assert [(e["detail"], e["count"], e["form_id"]) for e in entries] == [
+        (f"reference={reference} result=found", 1, "help-request")] * 2
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 12, 7, 9, 0, 30, tzinfo=dt.timezone.utc)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def test_wrong_lookups_of_a_reference_keep_its_applicant_out_for_minutes_only(
+        server: LiveServer, forms: dict[str, Any]) -> None:
+    reference = submit(server, forms, "help-request", mobile=MOBILE)
+    clock = server.app.state.status.now = Clock()
+    with server.client() as client:
+        wrong = [look_up(server, reference, f"05000000{i:02d}", client=client).status_code for i in range(10)]
+        assert wrong == [200] * 10  # "not found", ten times
+        refused = look_up(server, reference, MOBILE, client=client)  # the right pair, while the reference is held
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) == 330  # 5 minutes after 09:00:59
+        other = submit(server, forms, "help-request", mobile="0511111111")
+        assert look_up(server, other, "0511111111", client=client).status_code == 200  # other references are not held
+        clock.now += dt.timedelta(minutes=5)
+        assert look_up(server, reference, MOBILE, client=client).status_code == 429
+        clock.now += dt.timedelta(seconds=30)  # five minutes after the minute of the wrong lookups, it answers
+        answered = look_up(server, reference, MOBILE, client=client)
+        assert answered.status_code == 200 and forms["help-request"].workflow.state("received").public["ar"] in (
+            region(answered.text))
+        # Right lookups never count against the reference: it is not held again by its applicant.
+        assert [look_up(server, reference, MOBILE, client=client).status_code for _ in range(12)] == [200] * 12
+
+
+def test_one_address_may_look_up_sixty_times_an_hour_then_gets_a_page_saying_when(
+        server: LiveServer, forms: dict[str, Any]) -> None:
+    reference = submit(server, forms, "help-request", mobile=MOBILE)
+    clock = server.app.state.status.now = Clock()
+    digits = server.app.state.endpoint.organisation.arabic_digits
+    with server.client() as client:  # a branch office's hour
+        codes = [look_up(server, reference, MOBILE, client=client).status_code for _ in range(60)]
+    assert codes == [200] * 60
+    for lang, other in (("ar", "en"), ("en", "ar")):
+        refused = look_up(server, reference, MOBILE, lang)
+        assert refused.status_code == 429
+        assert refused.headers["Retry-After"] == str(3600 + 30)  # when their minute is an hour old
+        page = refused.text
+        assert f'<html lang="{lang}"' in page and 'class="qalb-form"' in page  # the site's page, styled
+        assert "<title>" + i18n.gettext(lang, "Error:") in page
+        # 09:00:30 UTC + 60.5 minutes = 13:01 in Riyadh, in each language's digits
         assert i18n.gettext(lang, "Too many lookups of this request or from this connection. "
-                                  "Please try again in an hour.") in refused.text
+                                  "Please try again after %(time)s.",
+                            time=i18n.localise_digits("13:01", lang, digits)) in page
+        assert i18n.gettext(other, "Too many lookups of this request or from this connection. "
+                                   "Please try again after %(time)s.",
+                            time=i18n.localise_digits("13:01", other, digits)) in page  # both languages
+        for code, prefix in (("ar", ""), ("en", "en/")):
+            assert f'<a href="/{prefix}status/">{i18n.gettext(code, "Back to the status page")}</a>' in page
+    clock.now += dt.timedelta(minutes=60)
+    assert look_up(server, reference, MOBILE).status_code == 429
+    clock.now += dt.timedelta(seconds=30)
+    assert look_up(server, reference, MOBILE).status_code == 200
+    # The refusals are audited on one row for the client and minute, with their count.
+    store = server.app.state.endpoint.store
+    refusals = [e for e in store.audit_page() if e["action"] == "status-lookup" and "refused" in e["detail"]]
+    assert [e["count"] for e in refusals] == [1, 2]  # 10:00:30, then 09:00:30
 
 
 def test_a_missing_field_is_an_error_in_the_page_language(server: LiveServer) -> None:

@@ -212,6 +212,7 @@ RELEASED = {
     12: {"sqlite": "ef7e212d7ad0bc65", "postgresql": "ef7e212d7ad0bc65"},
     13: {"sqlite": "feb9475487c75d7b", "postgresql": "bed52f1e9bab9668"},
     15: {"sqlite": "e321bfe2af378458", "postgresql": "6369141218d0ca4b"},
+    16: {"sqlite": "6902458f3b50dc3f", "postgresql": "05606d1a4db701bb"},
 }
 
 

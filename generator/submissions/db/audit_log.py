@@ -22,19 +22,25 @@ class AuditQueries(Database):
                  "rows": rows, "detail": detail} for at, actor, action, form_id, rows, detail in cur.fetchall()]
 
     def audit_page(self, *, actor: str | None = None, action: str | None = None, since: dt.datetime | None = None,
-                   until: dt.datetime | None = None, limit: int = 200) -> list[dict[str, Any]]:
-        """Entries newest first, filtered (the staff workspace's audit page)."""
+                   until: dt.datetime | None = None, before: int | None = None,
+                   limit: int = 50) -> list[dict[str, Any]]:
+        """Entries newest first, filtered, `limit` at most with an id below `before` (the staff
+        workspace's audit page: keyset paging, so every page costs the same however far back).
+        `count`: how many refusals of that client and minute the row stands for (limit_counts)."""
         where, params = [], []
-        for clause, value in (("actor = ?", actor), ("action = ?", action), ("at >= ?", since), ("at < ?", until)):
+        for clause, value in (("a.actor = ?", actor), ("a.action = ?", action), ("a.at >= ?", since),
+                              ("a.at < ?", until), ("a.id < ?", before)):
             if value is not None:
                 where.append(clause)
                 params.append(self._time_to_db(value) if isinstance(value, dt.datetime) else value)
-        sql = ("SELECT at, actor, action, form_id, row_count, detail FROM audit_log"
-               + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC LIMIT ?")
+        sql = ("SELECT a.id, a.at, a.actor, a.action, a.form_id, a.row_count, a.detail, c.count FROM audit_log a "
+               "LEFT JOIN limit_counts c ON c.audit_id = a.id"
+               + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY a.id DESC LIMIT ?")
         cur = self._conn().cursor()
         cur.execute(self._sql(sql), (*params, limit))
-        return [{"at": self._time_from_db(at), "actor": who, "action": what, "form_id": form_id,
-                 "rows": rows, "detail": detail} for at, who, what, form_id, rows, detail in cur.fetchall()]
+        return [{"id": int(id_), "at": self._time_from_db(at), "actor": who, "action": what, "form_id": form_id,
+                 "rows": rows, "detail": detail, "count": int(count or 1)}
+                for id_, at, who, what, form_id, rows, detail, count in cur.fetchall()]
 
     def audit_actors(self) -> list[str]:
         cur = self._conn().cursor()
