@@ -64,6 +64,12 @@ ACTION_NAMES: dict[str, str] = {
     "staff-case-assign": _("Assigned a case"),
     "staff-case-note": _("Added an internal note to a case"),
     "staff-case-enter": _("Entered a request received another way"),
+    "staff-password-change": _("Changed their password"),
+    "staff-password-refused": _("Password change refused (wrong current password)"),
+    "staff-recovery-codes-new": _("Made new recovery codes"),
+    "staff-session-end": _("Ended a session"),
+    "staff-account-edit": _("Changed an account's name, role or forms"),
+    "staff-account-enable": _("Enabled an account again"),
 }
 
 #: Actors that are not staff accounts (and the OS user of a command: `command_line`).
