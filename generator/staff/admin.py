@@ -23,6 +23,7 @@ from . import templates
 from .accounts import ROLES, AccountError, describe
 from .context import StaffContext
 from .guards import NotFound, require
+from .request_data import typed_number
 from .sessions import Current
 
 
@@ -75,7 +76,8 @@ class AdminPages:
     async def change_account(self, request: Request) -> Response:
         ctx = self.ctx
         current = await require(ctx, request, role="admin")
-        target = await ctx.run(ctx.store.account, id=int(request.path_params["account_id"]))
+        account_id = typed_number(str(request.path_params["account_id"]))
+        target = await ctx.run(ctx.store.account, id=account_id) if account_id is not None else None
         if target is None or request.path_params["action"] not in ("disable", "reset"):
             raise NotFound(current)
         if request.path_params["action"] == "disable":

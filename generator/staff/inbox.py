@@ -34,6 +34,7 @@ from generator.submissions.store import Store
 from .accounts import visible_forms
 from .context import StaffContext
 from .guards import NotFound, may_see, require, require_submission
+from .request_data import typed_number
 from .sessions import Current
 from .submission_page import described, submission_page
 from .wording import form_title, state_name, when
@@ -240,7 +241,7 @@ def _day(text: str) -> dt.datetime | None:
 
 
 def _int(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() else None
+    return typed_number(text)
 
 
 def _q(value: str) -> str:
