@@ -48,6 +48,8 @@ def test_found_by_arabic_indic_digits_opened_printed_and_audited(both: Staff, fo
         assert f'href="/staff/submissions/{reference}"' in found.text
         by_mobile = search(client, "+966 51 234 5678")
         assert f'href="/staff/submissions/{reference}"' in by_mobile.text
+        bookmarked = client.get("/staff/search", params={"q": "+966 51 234 5678"})  # from before it was a POST
+        assert bookmarked.status_code == 200 and reference not in bookmarked.text and "5678" not in bookmarked.text
         listed = client.get("/staff/forms/help-request/")
         assert reference in listed.text and "\u202e" not in listed.text  # the list shows no answers
         page = client.get(f"/staff/submissions/{reference}")
