@@ -22,8 +22,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 log = logging.getLogger("qalb.access")
 #: Paths whose last part is a secret: the staff setup links (`staff add`, `staff reset`).
 SECRET_IN_PATH = re.compile(r"(/staff/setup/)[^/]*")
-
-
 #: What could forge or hide a line: control characters, line separators, bidi controls.
 UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -45,6 +43,8 @@ def enable() -> None:
 
 
 class AccessLog:
+    """Around the whole app (web/server.py `run`): a line once each request is answered."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
