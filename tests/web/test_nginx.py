@@ -189,7 +189,10 @@ def test_a_staff_member_sets_up_and_signs_in_through_it(proxied: dict[str, Any])
     assert link.startswith(f"https://{STAFF}/staff/setup/")
     path = link.removeprefix(f"https://{STAFF}")
     with through(port, STAFF) as client:
-        assert client.get("/").headers["location"].endswith(f"{STAFF}:{port}/staff/")
+        root = client.get("/")
+        assert root.headers["location"].endswith(f"{STAFF}:{port}/staff/")
+        for answer in (root, client.get("/elsewhere")):  # nginx's own answers
+            assert answer.headers.get_list("strict-transport-security") == ["max-age=31536000"]
         page = client.get(path)
         assert page.status_code == 200 and page.headers["strict-transport-security"] == "max-age=31536000"
         assert all("; secure" in cookie.lower() for cookie in page.headers.get_list("set-cookie"))  # https
@@ -211,6 +214,7 @@ def test_a_staff_member_sets_up_and_signs_in_through_it(proxied: dict[str, Any])
         home = client.get("/staff/")
         assert home.status_code == 200 and 'action="/staff/sign-out"' in home.text
         assert client.get("/api/health").status_code == 404  # only /staff/ is proxied on the staff host
+        assert home.headers.get_list("strict-transport-security") == ["max-age=31536000"]  # the workspace's, once
 
 
 def test_the_document_still_holds_what_this_test_replaces() -> None:
