@@ -27,12 +27,13 @@ setup: .venv/ready node_modules/ready
 bench-setup: .venv/bench-ready
 
 # Debian packages the tests drive: a real browser, a real PostgreSQL server, and
-# Java for the Nu HTML checker (node_modules/vnu-jar). The benchmarks' packages too:
+# Java for the Nu HTML checker (node_modules/vnu-jar), nginx in front of `run` and `staff
+# serve` with docs/deploy.md's configuration (tests/web/test_nginx.py). The benchmarks' packages too:
 # tests/test_bench_search.py runs bench/search_roots.py and compares ours with them.
 setup-test: setup bench-setup
 	@if ! command -v chromium >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
-	    || ! dpkg -s default-jre-headless >/dev/null 2>&1; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql default-jre-headless >/dev/null; fi
+	    || ! dpkg -s default-jre-headless >/dev/null 2>&1 || ! test -x /usr/sbin/nginx; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql default-jre-headless nginx-light >/dev/null; fi
 
 build: setup
 	$(PY) -m generator build

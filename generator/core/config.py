@@ -54,6 +54,9 @@ FAULTS = ("after-commit", "before-send", "after-send")
 #: A message's claim lasts this long unless its sender renews it (a third of it, while
 #: it works): a killed sender's messages are taken by another sender after this long.
 DEFAULT_NOTIFY_LEASE_SECONDS = 30
+#: Strict-Transport-Security by QALB_HSTS: one year; `subdomains` for a domain whose every
+#: subdomain is https too (a sibling host over http could otherwise plant cookies).
+HSTS_VALUES = {"on": "max-age=31536000", "subdomains": "max-age=31536000; includeSubDomains", "off": ""}
 #: The endpoint's fault-injection point (QALB_ENDPOINT_FAULT, tests only): "after-commit"
 #: or "after-commit:N" kills the process once its Nth batch of submissions is committed
 #: (N=1 by default), before any of them is answered: a retry must not store them twice.
@@ -125,6 +128,8 @@ class EndpointSettings(StorageSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     #: Tests only (QALB_ENDPOINT_FAULT): SIGKILL after this many committed batches; 0: never.
     die_after_batches: int = 0
+    #: The Strict-Transport-Security value `run` and `endpoint` send (QALB_HSTS), or "" for none.
+    hsts: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,6 +156,8 @@ class StaffSettings(StorageSettings):
     #: workspace then queues the applicant's e-mail when it moves a case, for a sender
     #: (`notify run`, or the endpoint's) to deliver.
     notify_email: bool = False
+    #: The Strict-Transport-Security value `staff serve` sends (QALB_HSTS), or "" for none.
+    hsts: str = ""
 
     @property
     def secure_cookies(self) -> bool:
@@ -255,6 +262,19 @@ class Config:
         return self._get("QALB_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
     @functools.cached_property
+    def _hsts(self) -> str:
+        """QALB_HSTS: on | subdomains | off; unset: on when the site or staff URL is https."""
+        text = self._get("QALB_HSTS").strip().lower()
+        if not text:
+            # The raw values: a section never fails for a URL it does not use (checked where used).
+            https = any(self._get(name).strip().lower().startswith("https://")
+                        for name in ("QALB_SITE_URL", "QALB_STAFF_URL"))
+            text = "on" if https else "off"
+        if text not in HSTS_VALUES:
+            raise SettingsError(f'QALB_HSTS must be on, subdomains or off; got "{text}".')
+        return HSTS_VALUES[text]
+
+    @functools.cached_property
     def web(self) -> WebSettings:
         return WebSettings(site_dir=self._site_dir, site_url=self._site_url, staff_url=self._staff_url,
                            forwarded_allow_ips=self._forwarded_allow_ips)
@@ -281,6 +301,7 @@ class Config:
             status_reference_limit=rate_limit(self._get("QALB_STATUS_REFERENCE_LIMIT", "10/300"),
                                               "QALB_STATUS_REFERENCE_LIMIT", "10/300") or (10, 300.0),
             die_after_batches=_endpoint_fault(self._get("QALB_ENDPOINT_FAULT").strip()),
+            hsts=self._hsts,
         )
 
     @functools.cached_property
@@ -298,6 +319,7 @@ class Config:
             forwarded_allow_ips=self._forwarded_allow_ips,
             report_min_group=positive_int(self._env, "QALB_REPORT_MIN_GROUP", 5),
             notify_email=self._smtp is not None,
+            hsts=self._hsts,
         )
 
     @functools.cached_property

@@ -30,7 +30,7 @@ def serve(root: Path, *, host: str, port: int, serve_site: bool, beside: Beside 
     if built is None:
         return 1
     app, settings = built
-    run(app, host=host, port=port, forwarded_allow_ips=settings.forwarded_allow_ips)
+    run(app, host=host, port=port, forwarded_allow_ips=settings.forwarded_allow_ips, hsts=settings.hsts)
     return 0
 
 

@@ -46,6 +46,7 @@ from generator.submissions.crypto import DataKeys
 from generator.submissions.db.accounts import AccountRow
 from generator.submissions.store import Store
 
+from .request_data import typed_code
 from .roles import ROLES
 
 MIN_PASSWORD_LENGTH = 12
@@ -95,7 +96,8 @@ def new_recovery_code() -> str:
 
 
 def normalise_code(text: str) -> str:
-    return re.sub(r"[\s-]", "", text).upper()
+    """A recovery code as typed (any digits, spaces, hyphens, either case) as it was shown."""
+    return typed_code(text).upper()
 
 
 @dataclass(frozen=True)
@@ -212,8 +214,8 @@ class Accounts:
 
     def totp_step(self, secret: str, code: str) -> int | None:
         """The time step a code belongs to (now, or one step either side), or None."""
-        code = re.sub(r"\s", "", code)
-        if not re.fullmatch(r"\d{6}", code):
+        code = typed_code(code)  # ١٢٣ ٤٥٦ as typed on an Arabic keyboard is 123456
+        if not re.fullmatch(r"[0-9]{6}", code):
             return None
         totp = pyotp.TOTP(secret)
         now = self.clock().timestamp()

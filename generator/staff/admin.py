@@ -23,6 +23,7 @@ from . import account_changes, templates
 from .accounts import AccountError, LastAdmin, describe
 from .context import StaffContext
 from .guards import NotFound, require
+from .request_data import typed_number
 from .roles import ROLES
 from .sessions import Current
 
@@ -97,8 +98,8 @@ class AdminPages:
 
     async def target(self, request: Request, current: Current) -> AccountRow:
         """The account of the path's id, or 404 (an id too large for the database too)."""
-        account_id = int(request.path_params["account_id"])
-        target = await self.ctx.run(self.ctx.store.account, id=account_id) if account_id < 2 ** 63 else None
+        account_id = typed_number(str(request.path_params["account_id"]))
+        target = await self.ctx.run(self.ctx.store.account, id=account_id) if account_id is not None else None
         if target is None:
             raise NotFound(current)
         return target

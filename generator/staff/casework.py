@@ -41,7 +41,7 @@ from generator.submissions.records import Submission
 
 from .context import StaffContext
 from .guards import NotFound, require, require_submission
-from .request_data import form_data
+from .request_data import INTEGER_MAX, form_data, typed_number
 from .sessions import Current
 from .submission_page import NOTE_LIMIT, assignees, submission_page
 from .wording import channels, form_title
@@ -213,8 +213,8 @@ class Casework:
 
 
 def _version(data: dict[str, str]) -> int:
-    text = data.get("version", "")
-    if not text.isdigit():
-        raise CaseChanged("no version")  # a form from before versions, or tampered: show the case as it is
-    return int(text)
+    version = typed_number(data.get("version"), maximum=INTEGER_MAX)
+    if version is None:  # a form from before versions, or tampered: show the case as it is
+        raise CaseChanged("no version")
+    return version
 

@@ -51,7 +51,7 @@ def serve(root: Path, *, host: str, port: int) -> int:
           file=sys.stderr)
     try:  # the store is this command's: the app leaves a store passed in to its opener
         run(create_app(settings=settings, forms=forms, store=store), host=host, port=port,
-            forwarded_allow_ips=settings.forwarded_allow_ips)
+            forwarded_allow_ips=settings.forwarded_allow_ips, hsts=settings.hsts)
     finally:
         store.close()
     return 0

@@ -2,8 +2,10 @@
 
     GET  /staff/forms/<form_id>/                 the list, newest first, 50 a page (keyset: ?older=<id>, ?newer=<id>)
     GET  /staff/forms/<form_id>/spam             the suspected-spam folder
-    GET  /staff/search?q=...                     a reference (as people type it) or, for admins and caseworkers,
-                                                 a national ID, mobile or e-mail through the lookup hashes
+    GET  /staff/search                           the search page (an old ?q= is ignored: no words in an address)
+    POST /staff/search  q=...                    a reference (as people type it) or, for admins and caseworkers,
+                                                 a national ID, mobile or e-mail through the lookup hashes; the
+                                                 results are the answer itself (no redirect carrying the words)
     GET  /staff/submissions/<reference>          the answers (audited: staff-view)
     GET  /staff/submissions/<reference>/print    the print view (audited: staff-print)
     POST /staff/submissions/<reference>/release  a suspected-spam submission accepted, its case opened
@@ -34,6 +36,7 @@ from generator.submissions.store import Store
 from .accounts import visible_forms
 from .context import StaffContext
 from .guards import NotFound, may_see, require, require_submission
+from .request_data import form_data, typed_number
 from .sessions import Current
 from .submission_page import described, submission_page
 from .wording import form_title, state_name, when
@@ -57,7 +60,7 @@ class Inbox:
             Route("/staff/forms/{form_id}/", self.form_list, methods=["GET"]),
             Route("/staff/forms/{form_id}/spam", self.spam_list, methods=["GET"]),
             Route("/staff/forms/{form_id}/export", self.export, methods=["GET"]),
-            Route("/staff/search", self.search, methods=["GET"]),
+            Route("/staff/search", self.search, methods=["GET", "POST"]),
             Route("/staff/submissions/{reference}", self.submission, methods=["GET"]),
             Route("/staff/submissions/{reference}/print", self.print_view, methods=["GET"]),
             Route("/staff/submissions/{reference}/release", self.release, methods=["POST"]),
@@ -125,7 +128,7 @@ class Inbox:
         ctx = self.ctx
         current = await require(ctx, request, role="reader")
         lang = current.account.language
-        query = request.query_params.get("q", "").strip()
+        query = (await form_data(request)).get("q", "").strip() if request.method == "POST" else ""
         found: list[InboxRow] = []
         if query:
             reference = references.normalise(query)
@@ -240,7 +243,7 @@ def _day(text: str) -> dt.datetime | None:
 
 
 def _int(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() else None
+    return typed_number(text)
 
 
 def _q(value: str) -> str:

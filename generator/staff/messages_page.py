@@ -27,7 +27,7 @@ from generator.submissions.db.outbox import OutboxMessage, Try
 
 from .context import StaffContext
 from .guards import require
-from .request_data import form_data
+from .request_data import form_data, typed_number
 
 #: How many of the latest webhook deliveries the page shows.
 DELIVERIES_SHOWN = 100
@@ -75,16 +75,16 @@ class Messages:
         return ctx.pages.page(request, "messages.html", current.account.language, current=current,
                               failed=[failed_row(m) for m in failed], counts=counts,
                               deliveries=[delivery_row(m, tries[m.id]) for m in deliveries],
-                              retried=retried if retried.isdigit() else "",
+                              retried=retried if typed_number(retried) is not None else "",
                               not_retried=request.query_params.get("missing", "") == "1")
 
     async def retry(self, request: Request) -> Response:
         ctx = self.ctx
         current = await require(ctx, request, role="admin")
-        message_id = int(request.path_params["message_id"])
+        message_id = typed_number(str(request.path_params["message_id"]))
         now = ctx.clock()
         store = ctx.store
-        if not await ctx.run(store.retry_outbox, message_id, now):
+        if message_id is None or not await ctx.run(store.retry_outbox, message_id, now):
             return ctx.pages.redirect("/staff/messages?missing=1")
         found = await ctx.run(store.outbox_messages, ids=[message_id])
         await ctx.run(audit.record, store, who=current.account.email, action="notify-retry",

@@ -221,6 +221,37 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class StrictTransport:
+    """Strict-Transport-Security on every response (QALB_HSTS; `value` "" sends none):
+    browsers then never ask the site, the endpoint or the workspace over plain http,
+    where a network could read a setup link or plant a cookie."""
+
+    def __init__(self, app: ASGIApp, value: str) -> None:
+        self.app, self.value = app, value
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.value:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["Strict-Transport-Security"] = self.value
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)
+
+
+def site_content_security_policy() -> str:
+    """For the built site's own pages (`run` sends it; docs/deploy.md's nginx the same):
+    everything from the site's origin, no framing, no plugins, posts to the site only.
+    Material's inline scripts differ from page to page (the path to the site's root), so
+    they are allowed inline here; the pages the endpoint renders allow them by hash."""
+    return ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self' 'unsafe-inline'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+            "base-uri 'self'; object-src 'none'")
+
+
 def content_security_policy(*, site_url: str = "", script_hashes: Iterable[str] = ()) -> str:
     """For pages the endpoint renders: they use the built site's CSS, scripts and fonts
     (from QALB_SITE_URL's host when the site lives elsewhere); inline scripts of the

@@ -13,6 +13,9 @@ from typing import Any
 
 import uvicorn
 
+from . import access_log
+from .protection import StrictTransport
+
 
 def uvicorn_config(app: Any, *, host: str, port: int, forwarded_allow_ips: str = "127.0.0.1",
                    **overrides: Any) -> uvicorn.Config:
@@ -22,14 +25,18 @@ def uvicorn_config(app: Any, *, host: str, port: int, forwarded_allow_ips: str =
         # when the connection is from a trusted proxy; loopback by default.
         proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips,
         server_header=False,  # do not advertise the server software
+        access_log=False,  # it writes query strings and setup tokens: ours (access_log.py) is used instead
         timeout_graceful_shutdown=10,  # let in-flight submissions commit on SIGTERM
     )
     options.update(overrides)
     return uvicorn.Config(app, **options)
 
 
-def run(app: Any, *, host: str, port: int, forwarded_allow_ips: str = "127.0.0.1") -> None:
-    server = uvicorn.Server(uvicorn_config(app, host=host, port=port, forwarded_allow_ips=forwarded_allow_ips))
+def run(app: Any, *, host: str, port: int, forwarded_allow_ips: str = "127.0.0.1", hsts: str = "") -> None:
+    """Serve `app` with our access log (paths only) and `hsts` (QALB_HSTS's header value, "" for none)."""
+    access_log.enable()
+    served = access_log.AccessLog(StrictTransport(app, hsts))
+    server = uvicorn.Server(uvicorn_config(served, host=host, port=port, forwarded_allow_ips=forwarded_allow_ips))
     # The forms, templates and libraries loaded by now live as long as the process:
     # take them out of the collector's sight so its pauses stay short under load.
     gc.collect()

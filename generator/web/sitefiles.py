@@ -2,7 +2,8 @@
 
 Starlette's StaticFiles (html=True) answers every missing path with the root
 404.html, which is the Arabic one; a missing page under /en/ should get
-site/en/404.html instead, still with status 404.
+site/en/404.html instead, still with status 404. Every answer carries the
+site's Content-Security-Policy (protection.site_content_security_policy).
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from starlette.types import Scope
 
 from generator.core import i18n
 
+from .protection import site_content_security_policy
+
 
 class SiteFiles(StaticFiles):
     async def get_response(self, path: str, scope: Scope) -> Response:
@@ -27,6 +30,7 @@ class SiteFiles(StaticFiles):
             return self.not_found(scope)
         if response.status_code == 404:
             return self.not_found(scope)
+        response.headers.setdefault("Content-Security-Policy", site_content_security_policy())
         return response
 
     def not_found(self, scope: Scope) -> Response:
@@ -39,5 +43,6 @@ class SiteFiles(StaticFiles):
         else:
             candidate = os.path.join(str(self.directory), "404.html")
         if os.path.isfile(candidate):
-            return FileResponse(candidate, status_code=404, media_type="text/html")
+            return FileResponse(candidate, status_code=404, media_type="text/html",
+                                headers={"Content-Security-Policy": site_content_security_policy()})
         return PlainTextResponse("Not Found", status_code=404)

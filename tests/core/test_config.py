@@ -97,3 +97,15 @@ def test_the_endpoint_fault_point_is_off_unless_set_and_says_its_two_forms(tmp_p
             Config(tmp_path, {"QALB_ENDPOINT_FAULT": wrong}).section(EndpointSettings)
         assert str(refused.value) == (f'QALB_ENDPOINT_FAULT is for tests only: after-commit or after-commit:N; '
                                       f'got "{wrong}".')
+
+
+def test_hsts_is_on_for_a_year_when_the_site_or_staff_url_is_https_and_as_set_otherwise(tmp_path: Path) -> None:
+    year = "max-age=31536000"
+    assert Config(tmp_path, {}).endpoint.hsts == Config(tmp_path, {}).staff.hsts == ""
+    for https in ({"QALB_STAFF_URL": "https://staff.qalb.example/"}, {"QALB_SITE_URL": "https://qalb.example/"}):
+        assert Config(tmp_path, https).endpoint.hsts == Config(tmp_path, https).staff.hsts == year
+    assert Config(tmp_path, {"QALB_HSTS": "on"}).staff.hsts == year
+    assert Config(tmp_path, {"QALB_HSTS": " Subdomains "}).endpoint.hsts == year + "; includeSubDomains"
+    assert Config(tmp_path, {"QALB_HSTS": "off", "QALB_STAFF_URL": "https://staff.qalb.example/"}).staff.hsts == ""
+    with pytest.raises(SettingsError, match='QALB_HSTS must be on, subdomains or off; got "yes"'):
+        Config(tmp_path, {"QALB_HSTS": "yes"}).section(StaffSettings)

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from generator.submissions.commands import cases_overdue
-from tests.staff.conftest import Staff, csrf
+from tests.staff.conftest import Staff, csrf, search
 from tests.staff.test_inbox import MOBILE, count, signed_in, submit
 from tests.support.samples import valid_answers
 
@@ -243,7 +243,7 @@ def test_a_request_by_phone_is_entered_with_its_channel_and_found_by_its_referen
         reference = response.headers["location"].split("/staff/submissions/")[1].split("?")[0]
         shown = client.get(response.headers["location"]).text
         assert reference in shown and "الاتصالات الهاتفية" in shown and CW in shown
-        found = client.get("/staff/search", params={"q": reference.lower()}).text
+        found = search(client, reference.lower()).text
         assert f'href="/staff/submissions/{reference}"' in found
         # It follows the same workflow as a request from the website.
         assert move(client, reference, "under-study").status_code == 303
