@@ -17,6 +17,7 @@ import datetime as dt
 import functools
 import os
 import re
+import shlex
 import shutil
 import sys
 from dataclasses import dataclass
@@ -144,6 +145,9 @@ class StaffSettings(StorageSettings):
     #: workspace then queues the applicant's e-mail when it moves a case, for a sender
     #: (`notify run`, or the endpoint's) to deliver.
     notify_email: bool = False
+    #: Run after each good publish (QALB_PUBLISH_COMMAND), split as a shell would but run
+    #: without one; () when the site is served from this host's site folder.
+    publish_command: tuple[str, ...] = ()
 
     @property
     def secure_cookies(self) -> bool:
@@ -288,6 +292,7 @@ class Config:
             forwarded_allow_ips=self._forwarded_allow_ips,
             report_min_group=positive_int(self._env, "QALB_REPORT_MIN_GROUP", 5),
             notify_email=self._smtp is not None,
+            publish_command=_command(self._get("QALB_PUBLISH_COMMAND")),
         )
 
     @functools.cached_property
@@ -367,6 +372,13 @@ def _hashes(text: str) -> frozenset[str]:
             )
         hashes.add(item)
     return frozenset(hashes)
+
+
+def _command(value: str) -> tuple[str, ...]:
+    try:
+        return tuple(shlex.split(value))
+    except ValueError as exc:
+        raise SettingsError(f"QALB_PUBLISH_COMMAND is not a command line ({exc}): quote it as in a shell.") from None
 
 
 def _endpoint_fault(value: str) -> int:

@@ -3,7 +3,10 @@
 `content/translations.lock.yml` keeps, per item and language, a short hash of
 the text as it was when both languages were last in step. `check` compares;
 `build` records items whose languages changed together (or are new); staff
-accept a change that needs no translation with `python -m generator translations accept`.
+accept a change that needs no translation with `python -m generator translations accept`
+(every item) or `translations accept KEY` (one: `accept_translation`, also the
+content editor's "the other language is still right"). A build into any folder
+but the project's site/ (a preview) never writes the lock.
 """
 from __future__ import annotations
 
@@ -15,15 +18,13 @@ from typing import Iterator
 import yaml
 
 from generator.core.i18n import LANGUAGE_CODES
-from generator.core.languages import english_names
-from generator.core.problems import Problems
+from generator.core.problems import N_, Problems, language_term
 
 from .content import Content
 
 LOCK_FILE = "content/translations.lock.yml"
 _HEADER = ("# Written by `python -m generator build` and `translations accept`: do not edit.\n"
            "# Per item, a hash of each language's text when the languages were last in step.\n")
-LANGUAGE_NAMES = english_names()
 
 
 def _digest(value: object) -> str:
@@ -80,9 +81,9 @@ def check_translations(root: Path, content: Content, problems: Problems) -> dict
             file, line = where[lang]
             problems.warning(
                 file, line, "stale-translation",
-                f'The {LANGUAGE_NAMES[source]} text of "{key.split("#")[-1]}" changed, but the '
-                f"{LANGUAGE_NAMES[lang]} text did not: update it to match. If no change is needed, "
-                "run: python -m generator translations accept")
+                N_('The %(changed)s text of "%(item)s" changed, but the %(other)s text did not: update it '
+                   "to match. If no change is needed, run: python -m generator translations accept %(key)s"),
+                changed=language_term(source), item=key.split("#")[-1], other=language_term(lang), key=key)
     return current
 
 
@@ -93,6 +94,28 @@ def translation_hashes(content: Content) -> dict[str, dict[str, str]]:
 
 def update_lock(root: Path, content: Content, *, accept_all: bool = False) -> bool:
     return write_lock(root, translation_hashes(content), accept_all=accept_all)
+
+
+class UnknownKey(KeyError):
+    """No translatable item has this key."""
+
+
+def accept_translation(root: Path, key: str, content: Content | None = None) -> bool:
+    """Record item `key`'s text in every language as in step, and no other item's; True if the
+    lock changed. `content` is loaded when not given; `UnknownKey` for a key no item has."""
+    if content is None:
+        from .content import load_content
+
+        content = load_content(root, Problems())
+    hashes = translation_hashes(content).get(key)
+    if hashes is None:
+        raise UnknownKey(key)
+    lock = read_lock(root)
+    if lock.get(key) == hashes:
+        return False
+    lock[key] = hashes
+    _write(root, lock)
+    return True
 
 
 def write_lock(root: Path, current: dict[str, dict[str, str]], *, accept_all: bool = False) -> bool:
@@ -106,10 +129,14 @@ def write_lock(root: Path, current: dict[str, dict[str, str]], *, accept_all: bo
         new[key] = recorded if (stale and not accept_all) else hashes  # type: ignore[assignment]
     if new == lock:
         return False
+    _write(root, new)
+    return True
+
+
+def _write(root: Path, new: dict[str, dict[str, str]]) -> None:
     body = "".join(f"{json.dumps(k, ensure_ascii=False)}: {json.dumps(v, sort_keys=True)}\n"
                    for k, v in sorted(new.items()))
     path = root / LOCK_FILE
     tmp = path.with_suffix(".tmp")
     tmp.write_text(_HEADER + body, encoding="utf-8")
     tmp.replace(path)
-    return True
