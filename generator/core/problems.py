@@ -7,7 +7,7 @@ Messages are in both languages: a check passes a gettext message id marked with
 `N_()` (so `python -m generator messages` extracts it into the same catalogs as
 the interface) and its values as named placeholders:
 
-    problems.error(rel, line, "unknown-key", N_('Unknown key "%(key)s".'), key=key,
+    problems.error(rel, line, "unknown-key", N_('Unknown key "%(key)s".%(suggestion)s'), key=key,
                    suggest=closest(key, allowed))
 
 `message` and `str(problem)` are English; `problem.text("ar")` is the Arabic.
@@ -31,10 +31,42 @@ def N_(message: str) -> str:
 
 
 class Term(str):
-    """A placeholder value that is itself a message id (a language's name): translated too."""
+    """A placeholder value that is itself a message id ("A field", a language's name): translated too."""
+
+
+class Phrase:
+    """A placeholder value that is a message id with values of its own ('Field "%(name)s"'):
+    the part of a message a check names once and uses in many (`where` in the form checks)."""
+
+    def __init__(self, template: str, /, **params: object) -> None:
+        self.template, self.params = template, params
+
+    def __str__(self) -> str:
+        return self.template % self.params if self.params else self.template
+
+    def __repr__(self) -> str:
+        return f"Phrase({str(self)!r})"
+
+    def text(self, language: str) -> str:
+        from .i18n import gettext
+
+        values = {key: _value(language, value) for key, value in self.params.items()}
+        return gettext(language, self.template, **values) if values else gettext(language, self.template)
+
+
+def _value(language: str, value: object) -> object:
+    from .i18n import gettext
+
+    if isinstance(value, Term):
+        return gettext(language, value)
+    if isinstance(value, Phrase):
+        return value.text(language)
+    return value
 
 
 _SUGGESTION = N_(' Did you mean "%(match)s"?')
+#: Where a message wants the suggestion (`suggest=`) placed; without it, it comes last.
+_AT = "%(suggestion)s"
 _LANGUAGE_NAMES = (N_("Arabic"), N_("English"))  # each language's english_name, for the catalogs
 
 
@@ -48,9 +80,12 @@ def language_term(code: str) -> Term:
 def _render(language: str, template: str, params: Params, suggest: str) -> str:
     from .i18n import gettext
 
-    values = {key: gettext(language, value) if isinstance(value, Term) else value for key, value in params}
+    values = {key: _value(language, value) for key, value in params}
+    hint = gettext(language, _SUGGESTION, match=suggest) if suggest else ""
+    if _AT in template:
+        return gettext(language, template, **values, suggestion=hint)
     text = gettext(language, template, **values) if values else gettext(language, template)
-    return text + (gettext(language, _SUGGESTION, match=suggest) if suggest else "")
+    return text + hint
 
 
 @dataclass(frozen=True, order=True)
@@ -93,8 +128,11 @@ def make(path: str, line: int | None, code: str, template: str, severity: Severi
 
 def _english(template: str, params: Params, suggest: str) -> str:
     values = dict(params)
+    hint = _SUGGESTION % {"match": suggest} if suggest else ""
+    if _AT in template:
+        return template % {**values, "suggestion": hint}
     text = template % values if values else template
-    return text + (_SUGGESTION % {"match": suggest} if suggest else "")
+    return text + hint
 
 
 @dataclass

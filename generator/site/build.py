@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 
 from generator.core import i18n
-from generator.core.problems import ContentError, Problem, Problems
+from generator.core.problems import N_, ContentError, Problem, Problems
 
 from . import build_state, fonts, search_index, switch
 from .check import Project, load_project
@@ -113,12 +113,13 @@ def _check_npm_files(root: Path, problems: Problems) -> None:
     missing = fonts.missing_fonts(root)
     if missing:
         problems.error("package.json", 1, "missing-font",
-                       f"The self-hosted font {missing[0]} is missing from {fonts.FONT_PACKAGE}. "
-                       "Run `make setup` (it runs `npm ci`) and build again.")
+                       N_("The self-hosted font %(font)s is missing from %(package)s. "
+                          "Run `make setup` (it runs `npm ci`) and build again."),
+                       font=missing[0], package=fonts.FONT_PACKAGE)
     for source in search_index.missing_scripts(root):
         problems.error("package.json", 1, "missing-script",
-                       f"The search library {source} is missing. "
-                       "Run `make setup` (it runs `npm ci`) and build again.")
+                       N_("The search library %(library)s is missing. "
+                          "Run `make setup` (it runs `npm ci`) and build again."), library=source)
 
 
 def _prepare_language(root: Path, project: Project, lang: i18n.Language, staging: Path) -> Path:

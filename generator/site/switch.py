@@ -9,7 +9,7 @@ one is kept (a request that resolved the old link can still read its files);
 older ones are removed.
 
 One build switches a folder at a time: `switch_lock` holds an exclusive
-advisory lock (flock) on `.site.lock` beside it, waited for or refused.
+advisory lock (flock) on `.site-publish.lock` beside it, waited for or refused.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class Busy(Exception):
 
 
 def lock_path(site_dir: Path) -> Path:
-    return site_dir.with_name(f".{site_dir.name}.lock")
+    return site_dir.with_name(f".{site_dir.name}-publish.lock")
 
 
 @contextlib.contextmanager
