@@ -80,26 +80,23 @@ def cmd_messages(args: argparse.Namespace) -> int:
 
 def cmd_translations(args: argparse.Namespace) -> int:
     from .core.problems import Problems
-    from .site.content import load_content
-    from .site.translations import LOCK_FILE, update_lock
+    from .site.translations import LOCK_FILE, UnknownKey, accept_translation, current_hashes, write_lock
 
     problems = Problems()
-    content = load_content(args.root, problems)
+    current = current_hashes(args.root, problems)
     if problems.errors:
         _print_problems(problems.sorted())
         return 1
     if args.key:
-        from .site.translations import UnknownKey, accept_translation
-
         try:
-            accept_translation(args.root, args.key, content)
+            accept_translation(args.root, args.key, current)
         except UnknownKey:
             print(f"No item has the key {args.key!r}: keys are as in {LOCK_FILE}, "
                   "e.g. content/faq.yml#questions/how-to-volunteer.", file=sys.stderr)
             return 1
         print(f"Recorded {args.key}'s current text as translated.", file=sys.stderr)
         return 0
-    update_lock(args.root, content, accept_all=True)
+    write_lock(args.root, current, accept_all=True)
     print("Recorded every item's current text as translated.", file=sys.stderr)
     return 0
 

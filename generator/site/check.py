@@ -46,7 +46,7 @@ def load_project(root: Path) -> Project:
     project = Project(root, problems, settings, content, forms, synonyms=load_synonyms(root, problems))
     _check_links(project)
     _check_form_references(project)
-    project.translation_hashes = check_translations(root, content, problems)
+    project.translation_hashes = check_translations(root, content, problems, forms=forms, synonyms=project.synonyms)
     return project
 
 

@@ -134,3 +134,19 @@ def test_check_prints_its_messages_in_arabic(project_copy, capsys):
         "content/faq.yml:27: [stale-translation] تحذير: تغيّر النص باللغة العربية في «questions/how-to-ask-for-help» "
         "ولم يتغيّر النص باللغة الإنجليزية: حدّثه ليطابقه. وإن لم يلزم تغيير فشغّل: "
         "python -m generator translations accept content/faq.yml#questions/how-to-ask-for-help"]
+
+
+def test_the_lock_covers_form_texts_and_search_synonyms(project_copy):
+    form = project_copy / "forms/contact.yml"
+    form.write_text(form.read_text(encoding="utf-8").replace("{ar: أدخل اسمك, en:", "{ar: اكتب اسمك, en:", 1),
+                    encoding="utf-8")
+    synonyms = project_copy / "content/search-synonyms.yml"
+    text = synonyms.read_text(encoding="utf-8")
+    synonyms.write_text(text.replace("\nen:\n", "\n  - [تبرع, هبة]\nen:\n", 1), encoding="utf-8")
+    stale = [p for p in check_project(project_copy).sorted() if p.code == "stale-translation"]
+    assert [(p.path, p.line, p.message.split('"')[1]) for p in stale] == [
+        ("content/search-synonyms.yml", 1, "content/search-synonyms.yml"),
+        ("forms/contact.yml", 144, "fields/name")]
+    assert main(["--root", str(project_copy), "translations", "accept", "forms/contact.yml#fields/name"]) == 0
+    assert [p.path for p in check_project(project_copy).items if p.code == "stale-translation"] == [
+        "content/search-synonyms.yml"]
