@@ -33,6 +33,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from generator.core import i18n
 from generator.core.config import EndpointSettings, NotifySettings
@@ -48,6 +49,7 @@ from generator.forms import (
     read_submission,
     render_form,
 )
+from generator.forms.reload import FormReloader
 from generator.submissions import audit, cases, tokens
 from generator.submissions.export import export_zip_counted
 from generator.submissions.notices import OutboxPlanner, check_wired
@@ -268,6 +270,18 @@ class Endpoint:
         ]
 
 
+class TakeUpPublishedForms:
+    """Before each request, the form texts of a new publish (forms/reload.py: one readlink)."""
+
+    def __init__(self, app: ASGIApp, *, reloader: FormReloader) -> None:
+        self.app, self.reloader = app, reloader
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.reloader.check()
+        await self.app(scope, receive, send)
+
+
 def create_app(*, settings: EndpointSettings, forms: Mapping[str, Form], store: Store | None = None,
                serve_site: bool = False, notify: NotifySettings | None = None,
                organisation: Organisation | None = None) -> Starlette:
@@ -286,7 +300,9 @@ def create_app(*, settings: EndpointSettings, forms: Mapping[str, Form], store: 
     routes = endpoint.routes()
     if serve_site:
         routes.append(Mount("/", app=SiteFiles(directory=settings.site_dir, html=True, check_dir=False)))
-    app = Starlette(routes=routes, middleware=[Middleware(protection.SecurityHeaders)],
+    reloader = FormReloader(settings.root, settings.site_dir, context.forms)
+    app = Starlette(routes=routes, middleware=[Middleware(protection.SecurityHeaders),
+                                               Middleware(TakeUpPublishedForms, reloader=reloader)],
                     exception_handlers={Refused: endpoint.refused}, lifespan=endpoint.lifespan)
     # For the tests: the store, settings and forms the app runs on, the routes and lifespan
     # (its sender, once started), and the lookups' counters.
