@@ -33,7 +33,6 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from generator.core import i18n
 from generator.core.config import EndpointSettings, NotifySettings
@@ -58,6 +57,7 @@ from generator.submissions.references import new_reference, normalise
 from generator.submissions.store import Store
 from generator.submissions.writer import WriterUnavailable
 from generator.web import protection
+from generator.web.each_request import EachRequest
 from generator.web.protection import Refused
 from generator.web.sitefiles import SiteFiles
 
@@ -270,18 +270,6 @@ class Endpoint:
         ]
 
 
-class TakeUpPublishedForms:
-    """Before each request, the form texts of a new publish (forms/reload.py: one readlink)."""
-
-    def __init__(self, app: ASGIApp, *, reloader: FormReloader) -> None:
-        self.app, self.reloader = app, reloader
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            self.reloader.check()
-        await self.app(scope, receive, send)
-
-
 def create_app(*, settings: EndpointSettings, forms: Mapping[str, Form], store: Store | None = None,
                serve_site: bool = False, notify: NotifySettings | None = None,
                organisation: Organisation | None = None) -> Starlette:
@@ -302,7 +290,7 @@ def create_app(*, settings: EndpointSettings, forms: Mapping[str, Form], store: 
         routes.append(Mount("/", app=SiteFiles(directory=settings.site_dir, html=True, check_dir=False)))
     reloader = FormReloader(settings.root, settings.site_dir, context.forms)
     app = Starlette(routes=routes, middleware=[Middleware(protection.SecurityHeaders),
-                                               Middleware(TakeUpPublishedForms, reloader=reloader)],
+                                               Middleware(EachRequest, call=reloader.check)],
                     exception_handlers={Refused: endpoint.refused}, lifespan=endpoint.lifespan)
     # For the tests: the store, settings and forms the app runs on, the routes and lifespan
     # (its sender, once started), and the lookups' counters.
