@@ -121,7 +121,7 @@ def _check_with_frictionless(c: Checker, raw: LineDict, constraints: LineDict, d
         key = next((k for k in constraints if f"constraints/{k}'" in note or f'constraint "{k}"' in note), None)
         line = constraints.line_of(key) if key else raw.line
         c.error(line, "invalid-schema", N_('frictionless says the field "%(name)s" is not valid: %(note)s.'),
-                                        name=raw['name'], note=note)
+                name=raw['name'], note=note)
 
 
 def _reader(kind: str, fmt: str) -> Callable[[Any], Any]:
@@ -149,7 +149,7 @@ def _check_values(c: Checker, raw: LineDict, constraints: LineDict, where: Where
         a, b = constraints.get(low), constraints.get(high)
         if a is not None and b is not None and _reversed(read, a, b, typed=low in bounds):
             c.error(constraints.line_of(low), "invalid-schema", N_('%(where)s: "%(low)s" is more than "%(high)s".'),
-                                                                where=where, low=low, high=high)
+                    where=where, low=low, high=high)
     pattern = constraints.get("pattern")
     if isinstance(pattern, str):
         try:

@@ -55,7 +55,7 @@ def read_form_file(path: Path, *, rel: str, problems: Problems) -> Form | None:
     if not KEBAB_RE.match(path.stem):
         c.error(1, "invalid-value", N_('The file name "%(name)s" must be lower-case Latin letters, digits and '
                                        "hyphens (such as \"help-request.yml\"): it becomes the form's address."),
-                                    name=path.name)
+                name=path.name)
     version = c.whole_number(data, "version", '"version"', minimum=1) if "version" in data else None
     retention = c.whole_number(data, "retention_days", '"retention_days"', minimum=1) \
         if "retention_days" in data else None
@@ -76,7 +76,7 @@ def read_form_file(path: Path, *, rel: str, problems: Problems) -> Form | None:
         readers = build_readers(descriptor)
     except FrictionlessException as exc:  # checked field by field already; a last guard
         c.error(data.line_of("schema"), "invalid-schema", N_("frictionless says the schema is not valid: %(exc)s."),
-                                                          exc=exc)
+                exc=exc)
         return None
     shown = {key: {lang: _fill(text, retention, lang) for lang, text in value.items()}
              for key, value in texts.items() if value}

@@ -150,7 +150,7 @@ def _webhook(c: Checker, hook: LineDict, names: set[str]) -> Webhook | None:
         flag = hook.get(key, False)
         if not isinstance(flag, bool):
             c.error(hook.line_of(key), "invalid-value", N_('"%(key)s" is true or false; found %(flag)s.'),
-                                                        key=key, flag=repr(flag))
+                    key=key, flag=repr(flag))
         flags[key] = flag is True
     if c.errors > errors:
         return None

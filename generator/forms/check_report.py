@@ -30,7 +30,7 @@ def check_report(c: Checker, raw: LineDict, ui: dict[str, Any]) -> bool:
     line = raw.line_of("report")
     if not isinstance(value, bool):
         c.error(line, "invalid-value", N_('Field "%(name)s": "report" must be true or false, not "%(value)s".'),
-                                       name=name, value=value)
+                name=name, value=value)
         return False
     if not value:
         return False

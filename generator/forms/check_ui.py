@@ -94,7 +94,7 @@ def choices_of(c: Checker, raw: LineDict, constraints: LineDict, where: Where) -
     if isinstance(enum, list):
         if not enum:
             c.error(constraints.line_of("enum"), "invalid-schema", N_('%(where)s: "enum" lists no values.'),
-                                                                   where=where)
+                    where=where)
             return None
         return list(enum)
     return None
@@ -229,8 +229,8 @@ def _settings(c: Checker, ui: LineDict, control: str | None, where: Where) -> di
         ok = False
         c.error(ui.line_of("inputmode"), "invalid-value", N_('%(where)s: "inputmode: %(inputmode)s" is not one of: '
                                                              "%(items)s.%(suggestion)s"),
-                                                          where=where, inputmode=inputmode, items=", ".join(INPUTMODES),
-                                                          suggest=closest(str(inputmode), INPUTMODES))
+                where=where, inputmode=inputmode, items=", ".join(INPUTMODES),
+                suggest=closest(str(inputmode), INPUTMODES))
     token = str(autocomplete).split()[-1] if autocomplete else None
     if autocomplete is not None and token not in AUTOCOMPLETE:
         ok = False

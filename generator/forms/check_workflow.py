@@ -130,7 +130,7 @@ def _state(c: Checker, item: LineDict, line: int) -> State | None:
         value = item.get(flag, False)
         if not isinstance(value, bool):
             c.error(item.line_of(flag), "invalid-value", N_('%(where)s: "%(flag)s" must be true or false.'),
-                                                         where=where, flag=flag)
+                    where=where, flag=flag)
         flags[flag] = bool(value)
     needs = item.get("needs")
     if needs is not None and needs not in NEEDS:

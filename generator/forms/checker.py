@@ -62,7 +62,7 @@ class Checker:
         if isinstance(value, LineDict):
             return value
         self.error(line, "invalid-value", N_('%(what)s must be a group of "key: value" lines, indented under it.'),
-                                          what=what)
+                   what=what)
         return None
 
     def unknown_keys(self, mapping: LineDict, allowed: Iterable[str], where: Where) -> None:
@@ -82,7 +82,7 @@ class Checker:
             if key not in mapping:
                 ok = False
                 self.error(mapping.line, "missing-key", N_('%(where)s has no "%(key)s". Add a line "%(key)s: ...".'),
-                                                        where=where, key=key)
+                           where=where, key=key)
         return ok
 
     def text(self, owner: LineDict, key: str, where: Where) -> dict[str, str] | None:

@@ -159,7 +159,7 @@ def _load_collection(root: Path, rel: str, sections: dict[str | None, ItemSpec],
     path = root / rel
     if not path.exists():
         problems.error(rel, 1, "missing-file", N_("The file %(rel)s is missing; restore it from the repository."),
-                                               rel=rel)
+                       rel=rel)
         return {}
     data = load_yaml_file(path, rel=rel, problems=problems)
     if data is None:
@@ -249,7 +249,7 @@ def _load_item(rel: str, raw: LineDict, spec: ItemSpec, problems: Problems) -> I
         if not spec.text:  # a scalar item: `ar: text`
             if not isinstance(value, str):
                 problems.error(rel, raw.line_of(lang), "invalid-value", N_('"%(lang)s" must be plain text.'),
-                                                                        lang=lang)
+                               lang=lang)
                 continue
             item.text[lang] = value.strip()
             continue
@@ -279,7 +279,7 @@ def _load_text(rel: str, item_id: str, lang: str, value: LineDict, spec: ItemSpe
             continue
         if not isinstance(value[key], kind) or (kind is list and not all(isinstance(v, str) for v in value[key])):
             problems.error(rel, value.line_of(key), "invalid-value", N_('"%(key)s" must be %(value)s.'),
-                                                                     key=key, value=_kind_name(kind))
+                           key=key, value=_kind_name(kind))
             continue
         text[key] = value[key].strip() if isinstance(value[key], str) else [v.strip() for v in value[key]]
     return text
