@@ -28,13 +28,15 @@ def _print_problems(problems: Iterable[Problem]) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .core.i18n import gettext
     from .site.check import check_project
 
     problems = check_project(args.root)
     for problem in problems.sorted():
         print(problem.line_text(args.language), file=sys.stderr)
     errors, warnings = len(problems.errors), len(problems.warnings)
-    print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+    print(gettext(args.language, "%(errors)s error(s), %(warnings)s warning(s)", errors=errors, warnings=warnings),
+          file=sys.stderr)
     if errors or (args.strict and warnings):
         return 1
     return 0

@@ -48,17 +48,13 @@ class Phrase:
         return f"Phrase({str(self)!r})"
 
     def text(self, language: str) -> str:
-        from .i18n import gettext
-
         values = {key: _value(language, value) for key, value in self.params.items()}
-        return gettext(language, self.template, **values) if values else gettext(language, self.template)
+        return _translate(language, self.template, values)
 
 
 def _value(language: str, value: object) -> object:
-    from .i18n import gettext
-
     if isinstance(value, Term):
-        return gettext(language, value)
+        return _translate(language, value, {})
     if isinstance(value, Phrase):
         return value.text(language)
     return value
@@ -78,14 +74,19 @@ def language_term(code: str) -> Term:
 
 
 def _render(language: str, template: str, params: Params, suggest: str) -> str:
-    from .i18n import gettext
-
     values = {key: _value(language, value) for key, value in params}
-    hint = gettext(language, _SUGGESTION, match=suggest) if suggest else ""
+    hint = _translate(language, _SUGGESTION, {"match": suggest}) if suggest else ""
     if _AT in template:
-        return gettext(language, template, **values, suggestion=hint)
-    text = gettext(language, template, **values) if values else gettext(language, template)
-    return text + hint
+        return _translate(language, template, {**values, "suggestion": hint})
+    return _translate(language, template, values) + hint
+
+
+def _translate(language: str, template: str, values: Mapping[str, object]) -> str:
+    """The catalog's text for `template`, filled in (any placeholder name, `code` too)."""
+    from .i18n import translations
+
+    text = translations(language).gettext(template)
+    return text % values if values else text
 
 
 @dataclass(frozen=True, order=True)

@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 
 from generator import PROJECT_ROOT
 from generator.core.i18n import po_path
-from generator.core.problems import Problem, Problems, Term, closest
+from generator.core.problems import Phrase, Problem, Problems, Term, closest, make
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 CODE = re.compile(r"[a-z]+(?:-[a-z0-9]+)*\Z")
@@ -85,6 +85,12 @@ def test_every_problem_message_has_english_and_arabic():
             wrong.append(f"{where}: no Arabic for {msgid!r} (run `python -m generator messages`, then translate)")
         elif set(PLACEHOLDER.findall(translations[msgid])) != set(PLACEHOLDER.findall(msgid)):
             wrong.append(f"{where}: the Arabic of {msgid!r} has other placeholders")
+        values = {name: "x" for name in PLACEHOLDER.findall(msgid) if name != "suggestion"}
+        try:
+            for lang in ("ar", "en"):
+                make("f.yml", 1, code, msgid, params=values, suggest="y").text(lang)
+        except (KeyError, TypeError, ValueError) as exc:
+            wrong.append(f"{where}: {msgid!r} cannot be filled in ({exc!r})")
     assert wrong == []
 
 
@@ -112,3 +118,15 @@ def test_a_suggestion_is_translated_with_the_message():
                    suggest=closest("titel", ["title", "body"]))
     assert problems.items[0].message == 'The file cannot be read (r). Did you mean "title"?'
     assert problems.items[0].text("ar") == "تعذّرت قراءة الملف (r). هل تقصد «title»؟"
+
+
+def test_every_placeholder_name_can_be_filled_in_both_languages():
+    """`code` and `language` are placeholders too (not gettext's own arguments)."""
+    problems = Problems()
+    problems.error("forms/x.yml", 9, "missing-error-message",
+                   '%(where)s never checks "%(code)s", so this message is never shown. Remove it.',
+                   where=Phrase('Field "%(name)s"', name="mobile"), code="pattern")
+    assert problems.items[0].text("ar") == "الحقل «mobile»: لا يتحقق أبدًا من «pattern»، فلا تظهر هذه الرسالة أبدًا. احذفها."
+    assert problems.items[0].text("en") == problems.items[0].message == (
+        'Field "mobile" never checks "pattern", so this message is never shown. Remove it.')
+
