@@ -115,8 +115,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
     site_dir = args.root / "site"
     if switch.is_locked(site_dir):
         print("Another publish is running: waiting for it to finish.", file=sys.stderr, flush=True)
-    outcome = publish(args.root, site_dir=site_dir, command=command)
-    _print_problems(outcome.problems)
+    outcome = publish(args.root, site_dir=site_dir, command=command, strict=args.strict)
+    for problem in outcome.problems:
+        print(problem.line_text(args.language), file=sys.stderr)
     if outcome.command_status is None and not outcome.ok:
         print("Nothing was published; the site is unchanged.", file=sys.stderr)
         return 1
@@ -253,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     publish = commands.add_parser("publish", help="build into a new folder, switch site/ to it at once, "
                                                   "then run QALB_PUBLISH_COMMAND if set")
+    publish.add_argument("--strict", action="store_true", help="fail on warnings too (production: placeholders)")
+    publish.add_argument("--language", choices=LANGUAGE_CODES, default="en",
+                         help="the language of the problems' messages (ar: Arabic)")
     publish.set_defaults(run=cmd_publish)
 
     serve = commands.add_parser("serve", help="live preview for staff: rebuild on save, reload the browser")

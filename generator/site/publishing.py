@@ -60,15 +60,16 @@ def build_preview(root: Path, out_dir: Path) -> list[Problem]:
 
 
 def publish(root: Path, *, site_dir: Path | None = None, command: tuple[str, ...] = (), wait: bool = True,
-            timeout: float = COMMAND_TIMEOUT, date: dt.date | None = None) -> PublishOutcome:
-    """Build and switch `site_dir` (the project's site/ by default), then run `command`."""
+            strict: bool = False, timeout: float = COMMAND_TIMEOUT, date: dt.date | None = None) -> PublishOutcome:
+    """Build and switch `site_dir` (the project's site/ by default), then run `command`;
+    `strict`: warnings (placeholders not filled in) stop it too, as `build --strict`."""
     started = time.perf_counter()
     root = root.resolve()
     site_dir = Path(os.path.abspath(site_dir or root / "site"))
     try:
         with switch.switch_lock(site_dir, wait=wait):
             try:
-                report = build_under_lock(root, site_dir, record_translations=True,
+                report = build_under_lock(root, site_dir, strict=strict, record_translations=True,
                                           date=date or dt.datetime.now(dt.timezone.utc).date())
             except ContentError as exc:
                 return PublishOutcome(False, list(exc.problems), seconds=time.perf_counter() - started)

@@ -150,3 +150,11 @@ def test_the_lock_covers_form_texts_and_search_synonyms(project_copy):
     assert main(["--root", str(project_copy), "translations", "accept", "forms/contact.yml#fields/name"]) == 0
     assert [p.path for p in check_project(project_copy).items if p.code == "stale-translation"] == [
         "content/search-synonyms.yml"]
+
+
+def test_a_strict_publish_refuses_placeholders_and_says_so_in_arabic(project_copy, capsys):
+    assert main(["--root", str(project_copy), "publish", "--strict", "--language", "ar"]) == 1
+    err = capsys.readouterr().err
+    assert "content/settings.yml:23: [placeholder] تحذير: لم تُملأ «phone» بعد" in err
+    assert err.endswith("Nothing was published; the site is unchanged.\n")
+    assert not (project_copy / "site").exists()
