@@ -18,6 +18,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,11 +69,23 @@ def build_site(root: Path, *, site_dir: Path | None = None, strict: bool = False
                                 date=date, started=started)
 
 
+# One build at a time in a process: the build hands its workers the project through module
+# globals (build_state.CURRENT, _PROJECT), so a preview and a publish started by two threads
+# of the workspace take turns here (the lock file orders builds across processes).
+_BUILDING = threading.Lock()
+
+
 def build_under_lock(root: Path, site_dir: Path, *, strict: bool = False, record_translations: bool = False,
                      date: dt.date, started: float | None = None) -> BuildReport:
     """`build_site` for a caller already holding `switch.switch_lock(site_dir)` (publish keeps it
     while its command runs)."""
-    started = time.perf_counter() if started is None else started
+    with _BUILDING:
+        return _build(root, site_dir, strict=strict, record_translations=record_translations, date=date,
+                      started=time.perf_counter() if started is None else started)
+
+
+def _build(root: Path, site_dir: Path, *, strict: bool, record_translations: bool, date: dt.date,
+           started: float) -> BuildReport:
     # Loading makes millions of objects and none is garbage: the cyclic collector would
     # only scan them again and again (~0.15 s of a 1 s load at 1,000 items a language).
     collecting = gc.isenabled()
