@@ -85,4 +85,4 @@ messages: .venv/ready
 	$(PY) -m generator messages
 
 clean:
-	rm -rf site .build
+	rm -rf site site-* .site-publish.lock .build

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from . import PROJECT_ROOT
 from .core.config import project_root
+from .core.languages import LANGUAGE_CODES
 from .staff.roles import ROLES
 
 if TYPE_CHECKING:
@@ -28,12 +29,15 @@ def _print_problems(problems: Iterable[Problem]) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .core.i18n import gettext
     from .site.check import check_project
 
     problems = check_project(args.root)
-    _print_problems(problems.sorted())
+    for problem in problems.sorted():
+        print(problem.line_text(args.language), file=sys.stderr)
     errors, warnings = len(problems.errors), len(problems.warnings)
-    print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+    print(gettext(args.language, "%(errors)s error(s), %(warnings)s warning(s)", errors=errors, warnings=warnings),
+          file=sys.stderr)
     if errors or (args.strict and warnings):
         return 1
     return 0
@@ -79,17 +83,52 @@ def cmd_messages(args: argparse.Namespace) -> int:
 
 def cmd_translations(args: argparse.Namespace) -> int:
     from .core.problems import Problems
-    from .site.content import load_content
-    from .site.translations import update_lock
+    from .site.translations import LOCK_FILE, UnknownKey, accept_translation, current_hashes, write_lock
 
     problems = Problems()
-    content = load_content(args.root, problems)
+    current = current_hashes(args.root, problems)
     if problems.errors:
         _print_problems(problems.sorted())
         return 1
-    update_lock(args.root, content, accept_all=True)
+    if args.key:
+        try:
+            accept_translation(args.root, args.key, current)
+        except UnknownKey:
+            print(f"No item has the key {args.key!r}: keys are as in {LOCK_FILE}, "
+                  "e.g. content/faq.yml#questions/how-to-volunteer.", file=sys.stderr)
+            return 1
+        print(f"Recorded {args.key}'s current text as translated.", file=sys.stderr)
+        return 0
+    write_lock(args.root, current, accept_all=True)
     print("Recorded every item's current text as translated.", file=sys.stderr)
     return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from .core.config import StaffSettings, read_settings
+    from .site import switch
+    from .site.publishing import publish
+
+    settings = read_settings(StaffSettings, args.root)
+    if settings is None:
+        return 1
+    command = settings.publish_command
+    site_dir = args.root / "site"
+    if switch.is_locked(site_dir):
+        print("Another publish is running: waiting for it to finish.", file=sys.stderr, flush=True)
+    outcome = publish(args.root, site_dir=site_dir, command=command, strict=args.strict)
+    for problem in outcome.problems:
+        print(problem.line_text(args.language), file=sys.stderr)
+    if outcome.command_status is None and not outcome.ok:
+        print("Nothing was published; the site is unchanged.", file=sys.stderr)
+        return 1
+    print(f"Published {len(outcome.changed)} changed page(s) in {outcome.seconds:.2f} s", file=sys.stderr)
+    for page in outcome.changed:
+        print(f"  /{page}", file=sys.stderr)
+    if outcome.command_status is not None:
+        print(f"{' '.join(command)} (exit status {outcome.command_status}):", file=sys.stderr)
+        sys.stderr.write(outcome.command_output)
+    return 0 if outcome.ok else 1
 
 
 def cmd_screenshots(args: argparse.Namespace) -> int:
@@ -205,12 +244,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check content and forms; print every problem")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument("--language", choices=LANGUAGE_CODES, default="en",
+                       help="the language of the messages (ar: Arabic)")
     check.set_defaults(run=cmd_check)
 
     build = commands.add_parser("build", help="check, then build the site into site/")
     build.add_argument("--site-dir", type=Path, default=None, help="output folder (default: <root>/site)")
     build.add_argument("--strict", action="store_true", help="fail on warnings too")
     build.set_defaults(run=cmd_build)
+
+    publish = commands.add_parser("publish", help="build into a new folder, switch site/ to it at once, "
+                                                  "then run QALB_PUBLISH_COMMAND if set")
+    publish.add_argument("--strict", action="store_true", help="fail on warnings too (production: placeholders)")
+    publish.add_argument("--language", choices=LANGUAGE_CODES, default="en",
+                         help="the language of the problems' messages (ar: Arabic)")
+    publish.set_defaults(run=cmd_publish)
 
     serve = commands.add_parser("serve", help="live preview for staff: rebuild on save, reload the browser")
     serve.add_argument("--host", default="127.0.0.1")
@@ -222,7 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     translations = commands.add_parser("translations", help="stale-translation bookkeeping")
     translations.add_argument("action", choices=["accept"],
-                              help="accept: mark both languages of every item as in step")
+                              help="accept: mark both languages of every item (or of KEY only) as in step")
+    translations.add_argument("key", nargs="?", help="one item's key, e.g. content/faq.yml#questions/how-to-volunteer")
     translations.set_defaults(run=cmd_translations)
 
     shots = commands.add_parser("screenshots", help="PNG screenshots of every page, both languages, phone and desktop")

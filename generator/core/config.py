@@ -17,6 +17,7 @@ import datetime as dt
 import functools
 import os
 import re
+import shlex
 import shutil
 import sys
 from dataclasses import dataclass
@@ -158,6 +159,9 @@ class StaffSettings(StorageSettings):
     notify_email: bool = False
     #: The Strict-Transport-Security value `staff serve` sends (QALB_HSTS), or "" for none.
     hsts: str = ""
+    #: Run after each good publish (QALB_PUBLISH_COMMAND), split as a shell would but run
+    #: without one; () when the site is served from this host's site folder.
+    publish_command: tuple[str, ...] = ()
 
     @property
     def secure_cookies(self) -> bool:
@@ -320,6 +324,7 @@ class Config:
             report_min_group=positive_int(self._env, "QALB_REPORT_MIN_GROUP", 5),
             notify_email=self._smtp is not None,
             hsts=self._hsts,
+            publish_command=_command(self._get("QALB_PUBLISH_COMMAND")),
         )
 
     @functools.cached_property
@@ -399,6 +404,13 @@ def _hashes(text: str) -> frozenset[str]:
             )
         hashes.add(item)
     return frozenset(hashes)
+
+
+def _command(value: str) -> tuple[str, ...]:
+    try:
+        return tuple(shlex.split(value))
+    except ValueError as exc:
+        raise SettingsError(f"QALB_PUBLISH_COMMAND is not a command line ({exc}): quote it as in a shell.") from None
 
 
 def _endpoint_fault(value: str) -> int:

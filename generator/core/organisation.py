@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .i18n import LANGUAGE_CODES
-from .problems import Problem, Problems, did_you_mean
+from .problems import N_, Problem, Problems, closest
 from .yamlsource import LineDict, load_yaml_file
 
 SETTINGS_FILE = "content/settings.yml"
@@ -74,21 +74,22 @@ def load_settings(root: Path, problems: Problems) -> Settings:
         return settings
     if not isinstance(data, LineDict):
         problems.error(SETTINGS_FILE, 1, "invalid-structure",
-                       'The settings file must be lines of "key: value".')
+                       N_('The settings file must be lines of "key: value".'))
         return settings
     for key in data:
         if key not in TOP_KEYS:
             problems.error(SETTINGS_FILE, data.line_of(key), "unknown-key",
-                           f'Unknown setting "{key}".{did_you_mean(key, TOP_KEYS)}')
+                           N_('Unknown setting "%(key)s".%(suggestion)s'), key=key, suggest=closest(key, TOP_KEYS))
     site_url = str(data.get("site_url") or settings.site_url)
     if not site_url.startswith(("http://", "https://")):
         problems.error(SETTINGS_FILE, data.line_of("site_url"), "invalid-value",
-                       'site_url must be a full address starting with "https://".')
+                       N_('site_url must be a full address starting with "https://".'))
     settings.site_url = site_url.rstrip("/") + "/"
     digits = str(data.get("arabic_digits", "default"))
     if digits not in DIGIT_CHOICES:
         problems.error(SETTINGS_FILE, data.line_of("arabic_digits"), "invalid-value",
-                       f'arabic_digits must be one of {", ".join(DIGIT_CHOICES)}, not "{digits}".')
+                       N_('arabic_digits must be one of %(items)s, not "%(digits)s".'),
+                       items=', '.join(DIGIT_CHOICES), digits=digits)
     else:
         settings.arabic_digits = digits
     settings.endpoint_url = str(data.get("endpoint_url") or settings.endpoint_url).rstrip("/") + "/"
@@ -133,24 +134,24 @@ def _read_working_days(data: LineDict, settings: Settings, problems: Problems) -
     block = data.get("working_days")
     if not isinstance(block, LineDict):
         problems.error(SETTINGS_FILE, data.line_of("working_days"), "invalid-value",
-                       '"working_days" must be lines "weekend: [...]", "holidays: [...]" and "time_zone: ...".')
+                       N_('"working_days" must be lines "weekend: [...]", "holidays: [...]" and "time_zone: ...".'))
         return
     for key in block:
         if key not in ("weekend", "holidays", "time_zone"):
             problems.error(SETTINGS_FILE, block.line_of(key), "unknown-key",
-                           f'Unknown working_days setting "{key}".'
-                           f'{did_you_mean(key, ["weekend", "holidays", "time_zone"])}')
+                           N_('Unknown working_days setting "%(key)s".%(suggestion)s'),
+                           key=key, suggest=closest(key, ['weekend', 'holidays', 'time_zone']))
     weekend = block.get("weekend") or []
     if not isinstance(weekend, list) or any(str(day).lower() not in WEEKDAYS for day in weekend):
         problems.error(SETTINGS_FILE, block.line_of("weekend"), "invalid-value",
-                       f'"weekend" must be a list of day names in English, such as [friday, saturday]; '
-                       f"the days are: {', '.join(WEEKDAYS)}.")
+                       N_('"weekend" must be a list of day names in English, such as [friday, saturday]; the days '
+                          "are: %(items)s."), items=', '.join(WEEKDAYS))
     else:
         settings.weekend = frozenset(WEEKDAYS.index(str(day).lower()) for day in weekend)
     holidays = block.get("holidays") or []
     if not isinstance(holidays, list) or not all(isinstance(day, dt.date) for day in holidays):
         problems.error(SETTINGS_FILE, block.line_of("holidays"), "invalid-value",
-                       '"holidays" must be a list of dates written as year-month-day, such as [2027-03-30].')
+                       N_('"holidays" must be a list of dates written as year-month-day, such as [2027-03-30].'))
     else:
         settings.holidays = frozenset(holidays)
     zone = str(block.get("time_zone") or settings.time_zone)
@@ -159,21 +160,22 @@ def _read_working_days(data: LineDict, settings: Settings, problems: Problems) -
         settings.time_zone = zone
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         problems.error(SETTINGS_FILE, block.line_of("time_zone"), "invalid-value",
-                       f'"time_zone" must be a time zone name such as Asia/Riyadh, not "{zone}".')
+                       N_('"time_zone" must be a time zone name such as Asia/Riyadh, not "%(zone)s".'), zone=zone)
 
 
 def _check_organisation(org: Any, parent: LineDict, problems: Problems) -> dict[str, Any]:
     if not isinstance(org, LineDict):
         problems.error(SETTINGS_FILE, parent.line_of("organisation"), "missing-key",
-                       'Add an "organisation:" section with at least name and short_name.')
+                       N_('Add an "organisation:" section with at least name and short_name.'))
         return {}
     for key in org:
         if key not in ORGANISATION_KEYS:
             problems.error(SETTINGS_FILE, org.line_of(key), "unknown-key",
-                           f'Unknown organisation setting "{key}".{did_you_mean(key, ORGANISATION_KEYS)}')
+                           N_('Unknown organisation setting "%(key)s".%(suggestion)s'),
+                           key=key, suggest=closest(key, ORGANISATION_KEYS))
     for key in REQUIRED_ORGANISATION:
         if key not in org:
-            problems.error(SETTINGS_FILE, org.line, "missing-key", f'Add organisation "{key}".')
+            problems.error(SETTINGS_FILE, org.line, "missing-key", N_('Add organisation "%(key)s".'), key=key)
     for key, translated in ORGANISATION_KEYS.items():
         value = org.get(key)
         if key == "social":
@@ -188,17 +190,18 @@ def _check_organisation(org: Any, parent: LineDict, problems: Problems) -> dict[
             if not isinstance(value, LineDict):
                 if key in org:
                     problems.error(SETTINGS_FILE, org.line_of(key), "missing-translation",
-                                   f'"{key}" needs one line per language: "ar:" and "en:".')
+                                   N_('"%(key)s" needs one line per language: "ar:" and "en:".'), key=key)
                 continue
             for lang in LANGUAGE_CODES:
                 if key in LIST_KEYS and value.get(lang) and not (
                         isinstance(value.get(lang), list) and all(isinstance(v, str) and v for v in value[lang])):
                     problems.error(SETTINGS_FILE, value.line_of(lang), "invalid-value",
-                                   f'"{key}.{lang}" must be a list of lines, each starting with "- ".')
+                                   N_('"%(key)s.%(lang)s" must be a list of lines, each starting with "- ".'),
+                                   key=key, lang=lang)
                 elif not value.get(lang):
                     if key in REQUIRED_ORGANISATION:
                         problems.error(SETTINGS_FILE, value.line, "missing-translation",
-                                       f'Add the "{lang}" text of organisation "{key}".')
+                                       N_('Add the "%(lang)s" text of organisation "%(key)s".'), lang=lang, key=key)
                     else:
                         _placeholder(problems, value.line_of(lang), f"{key}.{lang}")
         elif key in org and not value:
@@ -227,5 +230,5 @@ def unfilled_message(problems: Iterable[Problem]) -> str:
 
 def _placeholder(problems: Problems, line: int, key: str) -> None:
     problems.warning(SETTINGS_FILE, line, PLACEHOLDER,
-                     f'"{key}" is not filled in yet: the site shows a placeholder. '
-                     "Fill it in when the charity confirms the value.")
+                     N_('"%(key)s" is not filled in yet: the site shows a placeholder. Fill it in when the charity '
+                        "confirms the value."), key=key)

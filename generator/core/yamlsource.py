@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from .problems import Problems
+from .problems import N_, Problems
 
 
 class LineDict(dict[str, Any]):
@@ -65,8 +65,8 @@ class _Loader(_BaseLoader):
             if key in result:
                 self.problems.error(
                     self.path, self._line(key_node), "duplicate-key",
-                    f'The key "{key}" appears twice in the same item (first on line '
-                    f"{result.lines[key]}). Keep one and delete the other.",
+                    N_('The key "%(key)s" appears twice in the same item (first on line %(first)s). '
+                       "Keep one and delete the other."), key=key, first=result.lines[key],
                 )
                 continue
             result[key] = self.construct_object(value_node, deep=True)
@@ -105,12 +105,13 @@ def parse_yaml(text: str, *, path: str, problems: Problems, line_offset: int = 0
         what = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
         problems.error(
             path, line, "invalid-yaml",
-            f"This is not valid YAML ({what}). Check the indentation and that any text "
-            "containing a colon (:) or starting with a quote is wrapped in quotes.",
+            N_("This is not valid YAML (%(what)s). Check the indentation and that any text "
+               "containing a colon (:) or starting with a quote is wrapped in quotes."), what=what,
         )
         return None
     except yaml.YAMLError as exc:  # e.g. a reader error on control characters
-        problems.error(path, 1 + line_offset, "invalid-yaml", f"This is not valid YAML ({exc}).")
+        problems.error(path, 1 + line_offset, "invalid-yaml", N_("This is not valid YAML (%(what)s)."),
+                       what=str(exc))
         return None
     finally:
         loader.dispose()
@@ -121,7 +122,8 @@ def read_text(path: Path, *, rel: str, problems: Problems) -> str | None:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        problems.error(rel, 1, "unreadable", f"The file cannot be read ({exc.strerror}).")
+        problems.error(rel, 1, "unreadable", N_("The file cannot be read (%(reason)s)."),
+                       reason=exc.strerror)
         return None
     try:
         text = data.decode("utf-8-sig")
@@ -129,8 +131,8 @@ def read_text(path: Path, *, rel: str, problems: Problems) -> str | None:
         line = data[: exc.start].count(b"\n") + 1
         problems.error(
             rel, line, "encoding",
-            "The file is not saved as UTF-8. Open it in your editor and save it again "
-            'with the encoding "UTF-8".',
+            N_("The file is not saved as UTF-8. Open it in your editor and save it again "
+               'with the encoding "UTF-8".'),
         )
         return None
     return text.replace("\r\n", "\n")
@@ -154,8 +156,8 @@ def parse_front_matter(text: str, *, path: str, problems: Problems) -> FrontMatt
     if not lines or lines[0].strip() != "---":
         problems.error(
             path, 1, "missing-front-matter",
-            'The file must start with a front matter block: a line "---", lines such as '
-            '"title: ...", then another line "---".',
+            N_('The file must start with a front matter block: a line "---", lines such as '
+               '"title: ...", then another line "---".'),
         )
         return None
     try:
@@ -163,7 +165,7 @@ def parse_front_matter(text: str, *, path: str, problems: Problems) -> FrontMatt
     except StopIteration:
         problems.error(
             path, 1, "invalid-front-matter",
-            'The front matter that starts on line 1 is never closed: add a line "---" after it.',
+            N_('The front matter that starts on line 1 is never closed: add a line "---" after it.'),
         )
         return None
     meta = parse_yaml("\n".join(lines[1:end]), path=path, problems=problems, line_offset=1)
@@ -172,6 +174,6 @@ def parse_front_matter(text: str, *, path: str, problems: Problems) -> FrontMatt
         meta.line, meta.lines = 2, {}
     if not isinstance(meta, LineDict):
         problems.error(path, 2, "invalid-front-matter",
-                       'The front matter must be lines of "key: value".')
+                       N_('The front matter must be lines of "key: value".'))
         return None
     return FrontMatterDocument(meta=meta, body="\n".join(lines[end + 1:]), body_line=end + 2)

@@ -48,6 +48,7 @@ from generator.forms import (
     read_submission,
     render_form,
 )
+from generator.forms.reload import FormReloader
 from generator.submissions import audit, cases, tokens
 from generator.submissions.export import export_zip_counted
 from generator.submissions.notices import OutboxPlanner, check_wired
@@ -56,6 +57,7 @@ from generator.submissions.references import new_reference, normalise
 from generator.submissions.store import Store
 from generator.submissions.writer import WriterUnavailable
 from generator.web import protection
+from generator.web.each_request import EachRequest
 from generator.web.protection import Refused
 from generator.web.sitefiles import SiteFiles
 
@@ -287,7 +289,9 @@ def create_app(*, settings: EndpointSettings, forms: Mapping[str, Form], store: 
     routes = endpoint.routes()
     if serve_site:
         routes.append(Mount("/", app=SiteFiles(directory=settings.site_dir, html=True, check_dir=False)))
-    app = Starlette(routes=routes, middleware=[Middleware(protection.SecurityHeaders)],
+    reloader = FormReloader(settings.root, settings.site_dir, context.forms)
+    app = Starlette(routes=routes, middleware=[Middleware(protection.SecurityHeaders),
+                                               Middleware(EachRequest, call=reloader.check)],
                     exception_handlers={Refused: endpoint.refused}, lifespan=endpoint.lifespan)
     # For the tests: the store, settings and forms the app runs on, the routes and lifespan
     # (its sender, once started), and the lookups' counters.

@@ -15,12 +15,12 @@ from typing import Any, Callable, Iterable
 import frictionless.fields
 from frictionless import Field, Schema
 
-from generator.core.problems import did_you_mean
+from generator.core.problems import N_, Phrase, Term, closest
 from generator.core.yamlsource import LineDict
 
 from .check_report import check_report
 from .check_ui import check_ui, choices_of
-from .checker import Checker, empty, plain
+from .checker import Checker, Where, empty, plain
 from .model import CONSTRAINTS, CONTROLS, RESERVED_NAMES, FormField
 
 #: Every type Table Schema defines, read from frictionless itself.
@@ -39,37 +39,40 @@ NOT_PORTABLE = re.compile(r"\(\?P[<=>]|\\[AZz]|\(\?[aiLmsux]+\)|\(\?#|\(\?>|[*+?
 def check_field(c: Checker, raw: Any, line: int, rule_codes: Iterable[str] = ()) -> tuple[FormField, dict] | None:
     """Check one item of `schema.fields`; the field and its clean descriptor, or None."""
     if not isinstance(raw, LineDict):
-        c.error(line, "invalid-value", 'Each item under "fields:" must be a field: lines such as '
-                '"name: ...", "type: ...", "constraints: ...", "ui: ...".')
+        c.error(line, "invalid-value", N_('Each item under "fields:" must be a field: lines such as "name: ...", '
+                                          '"type: ...", "constraints: ...", "ui: ...".'))
         return None
     start = c.errors
-    c.unknown_keys(raw, FIELD_KEYS, "A field")
-    if not c.missing_keys(raw, ("name", "type"), "A field"):
+    c.unknown_keys(raw, FIELD_KEYS, Term(N_("A field")))
+    if not c.missing_keys(raw, ("name", "type"), Term(N_("A field"))):
         return None
     name, kind = raw["name"], raw["type"]
-    where = f'Field "{name}"'
+    where = Phrase(N_('Field "%(name)s"'), name=name)
     if not isinstance(name, str) or not NAME_RE.match(name):
         c.error(raw.line_of("name"), "invalid-name",
-                f'The field name "{name}" cannot be used: write it in lower-case Latin letters, digits and '
-                '"_", starting with a letter (such as "mobile" or "national_id").')
+                N_('The field name "%(name)s" cannot be used: write it in lower-case Latin letters, digits and '
+                   '"_", starting with a letter (such as "mobile" or "national_id").'), name=name)
         return None
     if name in RESERVED_NAMES:
         taken = ", ".join(f'"{n}"' for n in RESERVED_NAMES)
         c.error(raw.line_of("name"), "reserved-name",
-                f'The field name "{name}" is reserved: every form already sends or stores {taken} beside '
-                f'its fields. Give this field another name, such as "{name}_answer".')
+                N_('The field name "%(name)s" is reserved: every form already sends or stores %(taken)s beside its '
+                   'fields. Give this field another name, such as "%(name)s_answer".'), name=name, taken=taken)
         return None
     if kind not in TABLE_SCHEMA_TYPES:
         c.error(raw.line_of("type"), "unknown-type",
-                f'{where} has the type "{kind}", which Table Schema does not define.'
-                f"{did_you_mean(str(kind), CONTROLS)} Form fields can be: {', '.join(CONTROLS)}.")
+                N_('%(where)s has the type "%(kind)s", which Table Schema does not define.%(suggestion)s Form '
+                   "fields can be: %(items)s."),
+                where=where, kind=kind, items=', '.join(CONTROLS), suggest=closest(str(kind), CONTROLS))
         return None
     if kind not in CONTROLS:
         c.error(raw.line_of("type"), "unsupported-type",
-                f'{where} has the type "{kind}", which a form cannot ask for. Use one of: {", ".join(CONTROLS)}.')
+                N_('%(where)s has the type "%(kind)s", which a form cannot ask for. Use one of: %(items)s.'),
+                where=where, kind=kind, items=', '.join(CONTROLS))
         return None
     constraints = raw.get("constraints") if "constraints" in raw else empty(raw.line)
-    if c.mapping(constraints, raw.line_of("constraints"), f'The "constraints" of field "{name}"') is None:
+    what = Phrase(N_('The "constraints" of field "%(name)s"'), name=name)
+    if c.mapping(constraints, raw.line_of("constraints"), what) is None:
         return None
     _check_constraint_names(c, constraints, where)
     descriptor = plain({key: value for key, value in raw.items() if key not in ("ui", "report")})
@@ -79,13 +82,13 @@ def check_field(c: Checker, raw: Any, line: int, rule_codes: Iterable[str] = ())
         _check_values(c, raw, constraints, where)
     if kind == "string" and "maxLength" not in constraints:
         c.error(raw.line_of("constraints"), "missing-max-length",
-                f'{where} is text without a length limit. Add "maxLength: <number>" under its constraints '
-                '(and a "maxLength" message under ui.errors).')
+                N_('%(where)s is text without a length limit. Add "maxLength: <number>" under its constraints (and '
+                   'a "maxLength" message under ui.errors).'), where=where)
     if kind == "boolean" and constraints.get("required") and constraints.get("enum") != [True]:
         c.error(raw.line_of("constraints"), "consent-not-true",
-                f'{where} is a required tick box, but "required" only checks that something was sent. '
-                'Add "enum: [true]" under its constraints so that only a ticked box is accepted '
-                '(and an "enum" message under ui.errors).')
+                N_('%(where)s is a required tick box, but "required" only checks that something was sent. Add '
+                   '"enum: [true]" under its constraints so that only a ticked box is accepted (and an "enum" '
+                   "message under ui.errors)."), where=where)
     choices = choices_of(c, raw, constraints, where)
     ui = check_ui(c, raw, constraints, choices, tuple(rule_codes))
     if ui is not None and "report" in raw:
@@ -97,16 +100,17 @@ def check_field(c: Checker, raw: Any, line: int, rule_codes: Iterable[str] = ())
     return field, descriptor
 
 
-def _check_constraint_names(c: Checker, constraints: LineDict, where: str) -> None:
+def _check_constraint_names(c: Checker, constraints: LineDict, where: Where) -> None:
     known = CONSTRAINTS + UNSUPPORTED_CONSTRAINTS
     for key in constraints:
         if key in UNSUPPORTED_CONSTRAINTS:
             c.error(constraints.line_of(key), "unsupported-constraint",
-                    f'{where} uses "{key}", which these forms do not check. Use: {", ".join(CONSTRAINTS)}.')
+                    N_('%(where)s uses "%(key)s", which these forms do not check. Use: %(items)s.'),
+                    where=where, key=key, items=', '.join(CONSTRAINTS))
         elif key not in known:
             c.error(constraints.line_of(key), "unknown-key",
-                    f'{where} has an unknown constraint "{key}".{did_you_mean(key, known)} '
-                    f"Known constraints: {', '.join(CONSTRAINTS)}.")
+                    N_('%(where)s has an unknown constraint "%(key)s".%(suggestion)s Known constraints: %(items)s.'),
+                    where=where, key=key, items=', '.join(CONSTRAINTS), suggest=closest(key, known))
 
 
 def _check_with_frictionless(c: Checker, raw: LineDict, constraints: LineDict, descriptor: dict) -> None:
@@ -116,14 +120,15 @@ def _check_with_frictionless(c: Checker, raw: LineDict, constraints: LineDict, d
         note = error.note
         key = next((k for k in constraints if f"constraints/{k}'" in note or f'constraint "{k}"' in note), None)
         line = constraints.line_of(key) if key else raw.line
-        c.error(line, "invalid-schema", f'frictionless says the field "{raw["name"]}" is not valid: {note}.')
+        c.error(line, "invalid-schema", N_('frictionless says the field "%(name)s" is not valid: %(note)s.'),
+                name=raw['name'], note=note)
 
 
 def _reader(kind: str, fmt: str) -> Callable[[Any], Any]:
     return Field.from_descriptor({"name": "x", "type": kind, "format": fmt}).create_value_reader()
 
 
-def _check_values(c: Checker, raw: LineDict, constraints: LineDict, where: str) -> None:
+def _check_values(c: Checker, raw: LineDict, constraints: LineDict, where: Where) -> None:
     """Bounds and choices must be values of the field's own type: frictionless
     compares them with each answer, and a bound it cannot read fails per request."""
     kind, fmt = raw["type"], str(raw.get("format", "default"))
@@ -132,29 +137,34 @@ def _check_values(c: Checker, raw: LineDict, constraints: LineDict, where: str) 
     for key in bounds:
         if key in constraints and read(plain(constraints[key])) is None:
             c.error(constraints.line_of(key), "invalid-schema",
-                    f'{where}: "{key}: {constraints[key]}" is not a valid {kind}.')
+                    N_('%(where)s: "%(key)s: %(constraints)s" is not a valid %(kind)s.'),
+                    where=where, key=key, constraints=constraints[key], kind=kind)
     choices = constraints.get("enum") if kind in ("string", "integer", "number", "date") else None
     for value in choices or []:
         if read(plain(value)) is None:
             c.error(constraints.line_of("enum"), "invalid-schema",
-                    f'{where}: the choice "{value}" in "enum" is not a valid {kind}.')
+                    N_('%(where)s: the choice "%(value)s" in "enum" is not a valid %(kind)s.'),
+                    where=where, value=value, kind=kind)
     for low, high in (("minimum", "maximum"), ("minLength", "maxLength")):
         a, b = constraints.get(low), constraints.get(high)
         if a is not None and b is not None and _reversed(read, a, b, typed=low in bounds):
-            c.error(constraints.line_of(low), "invalid-schema", f'{where}: "{low}" is more than "{high}".')
+            c.error(constraints.line_of(low), "invalid-schema", N_('%(where)s: "%(low)s" is more than "%(high)s".'),
+                    where=where, low=low, high=high)
     pattern = constraints.get("pattern")
     if isinstance(pattern, str):
         try:
             re.compile(pattern)
         except re.error as exc:
             c.error(constraints.line_of("pattern"), "invalid-pattern",
-                    f"{where}: the pattern cannot be read ({exc}). Check brackets and backslashes.")
+                    N_("%(where)s: the pattern cannot be read (%(exc)s). Check brackets and backslashes."),
+                    where=where, exc=exc)
             return
         bad = NOT_PORTABLE.search(pattern)
         if bad:
             c.error(constraints.line_of("pattern"), "invalid-pattern",
-                    f'{where}: the pattern uses "{bad.group()}", which web browsers read differently from '
-                    'the server. Use plain syntax that means the same in both, such as "[12][0-9]{9}".')
+                    N_('%(where)s: the pattern uses "%(group)s", which web browsers read differently from the '
+                       'server. Use plain syntax that means the same in both, such as "[12][0-9]{9}".'),
+                    where=where, group=bad.group())
 
 
 def _reversed(read: Callable[[Any], Any], a: Any, b: Any, *, typed: bool) -> bool:

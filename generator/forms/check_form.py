@@ -12,14 +12,14 @@ from typing import Any
 
 from frictionless import FrictionlessException, Schema
 
-from generator.core.problems import Problems, did_you_mean
+from generator.core.problems import N_, Phrase, Problems, Term, closest, language_term
 from generator.core.yamlsource import LineDict, LineList, load_yaml_file
 
 from .check_field import check_field
 from .check_notify import check_notify
 from .check_report import MAX_REPORT_FIELDS
 from .check_workflow import check_response_days, check_workflow
-from .checker import KEBAB_RE, LANGUAGE_NAMES, Checker
+from .checker import KEBAB_RE, Checker
 from .durations import duration_text
 from .fields import build_readers
 from .model import LANGS, Form, FormField, Rule
@@ -41,23 +41,25 @@ def read_form_file(path: Path, *, rel: str, problems: Problems) -> Form | None:
         return None
     c = Checker(rel, problems)
     if not isinstance(data, LineDict):
-        c.error(1, "invalid-form", 'A form file is made of "key: value" lines, starting with "id: '
-                f'{path.stem}"; see forms/help-request.yml for a complete example.')
+        c.error(1, "invalid-form", N_('A form file is made of "key: value" lines, starting with "id: %(stem)s"; '
+                                      "see forms/help-request.yml for a complete example."), stem=path.stem)
         return None
-    c.unknown_keys(data, TOP_KEYS, "The form file")
-    c.missing_keys(data, [key for key in TOP_KEYS if key not in OPTIONAL_TOP_KEYS], "The form file")
+    c.unknown_keys(data, TOP_KEYS, Term(N_("The form file")))
+    c.missing_keys(data, [key for key in TOP_KEYS if key not in OPTIONAL_TOP_KEYS], Term(N_("The form file")))
     form_id = data.get("id")
     if "id" in data and form_id != path.stem:
         c.error(data.line_of("id"), "id-mismatch",
-                f'The id "{form_id}" differs from the file name "{path.name}": they must be the same, because '
-                f'the id is the form\'s address (/forms/{path.stem}/). Write "id: {path.stem}" or rename the file.')
+                N_('The id "%(form_id)s" differs from the file name "%(name)s": they must be the same, because the '
+                   "id is the form's address (/forms/%(stem)s/). Write \"id: %(stem)s\" or rename the file."),
+                form_id=form_id, name=path.name, stem=path.stem)
     if not KEBAB_RE.match(path.stem):
-        c.error(1, "invalid-value", f'The file name "{path.name}" must be lower-case Latin letters, digits and '
-                'hyphens (such as "help-request.yml"): it becomes the form\'s address.')
+        c.error(1, "invalid-value", N_('The file name "%(name)s" must be lower-case Latin letters, digits and '
+                                       "hyphens (such as \"help-request.yml\"): it becomes the form's address."),
+                name=path.name)
     version = c.whole_number(data, "version", '"version"', minimum=1) if "version" in data else None
     retention = c.whole_number(data, "retention_days", '"retention_days"', minimum=1) \
         if "retention_days" in data else None
-    texts = {key: c.text(data, key, f'The form\'s "{key}"') for key in TEXT_KEYS if key in data}
+    texts = {key: c.text(data, key, Phrase(N_('The form\'s "%(key)s"'), key=key)) for key in TEXT_KEYS if key in data}
     privacy_updated = _check_date(c, data, "privacy_updated") if "privacy_updated" in data else None
     _check_retention_shown(c, data, texts.get("privacy"))
     rules_raw = data.get("rules", [])
@@ -73,7 +75,8 @@ def read_form_file(path: Path, *, rel: str, problems: Problems) -> Form | None:
         schema = Schema.from_descriptor(descriptor)
         readers = build_readers(descriptor)
     except FrictionlessException as exc:  # checked field by field already; a last guard
-        c.error(data.line_of("schema"), "invalid-schema", f"frictionless says the schema is not valid: {exc}.")
+        c.error(data.line_of("schema"), "invalid-schema", N_("frictionless says the schema is not valid: %(exc)s."),
+                exc=exc)
         return None
     shown = {key: {lang: _fill(text, retention, lang) for lang, text in value.items()}
              for key, value in texts.items() if value}
@@ -94,7 +97,8 @@ def _check_date(c: Checker, data: LineDict, key: str) -> dt.date | None:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
         c.error(data.line_of(key), "invalid-value",
-                f'"{key}" must be a date written as YYYY-MM-DD, such as 2026-12-07; found {value!r}.')
+                N_('"%(key)s" must be a date written as YYYY-MM-DD, such as 2026-12-07; found %(value)s.'),
+                key=key, value=repr(value))
         return None
 
 
@@ -116,21 +120,22 @@ def _check_retention_shown(c: Checker, data: LineDict, privacy: dict[str, str] |
     for lang in LANGS:
         if RETENTION not in privacy[lang]:
             c.error(data["privacy"].line_of(lang), "missing-retention",
-                    f'The {LANGUAGE_NAMES[lang]} privacy text must say how long submissions are kept by '
-                    f'writing "{RETENTION}" where the period goes; it is filled in from retention_days.')
+                    N_("The %(language)s privacy text must say how long submissions are kept by writing "
+                       '"%(retention)s" where the period goes; it is filled in from retention_days.'),
+                    language=language_term(lang), retention=RETENTION)
 
 
 def _check_schema(c: Checker, data: LineDict, rule_codes: dict[str, list[str]]
                   ) -> tuple[list[FormField], dict | None, set[str]]:
     """The checked fields, the clean Table Schema, and every field name seen."""
     schema = data.get("schema")
-    if "schema" not in data or c.mapping(schema, data.line_of("schema"), 'The "schema"') is None:
+    if "schema" not in data or c.mapping(schema, data.line_of("schema"), Term(N_('The "schema"'))) is None:
         return [], None, set()
-    c.unknown_keys(schema, ("fields",), 'The "schema"')
+    c.unknown_keys(schema, ("fields",), Term(N_('The "schema"')))
     raw_fields: LineList = schema.get("fields")
     if not isinstance(raw_fields, list) or not raw_fields:
         c.error(schema.line_of("fields"), "invalid-schema",
-                'The "schema" needs "fields:", a list of fields each starting with "- name: ...".')
+                N_('The "schema" needs "fields:", a list of fields each starting with "- name: ...".'))
         return [], None, set()
     fields: list[FormField] = []
     descriptors: list[dict[str, Any]] = []
@@ -141,7 +146,8 @@ def _check_schema(c: Checker, data: LineDict, rule_codes: dict[str, list[str]]
         name = raw.get("name") if isinstance(raw, LineDict) else None
         if isinstance(name, str) and name in seen:
             c.error(raw.line_of("name"), "duplicate-field",
-                    f'There is already a field "{name}" (line {seen[name]}). Field names must differ.')
+                    N_('There is already a field "%(name)s" (line %(seen)s). Field names must differ.'),
+                    name=name, seen=seen[name])
             continue
         if isinstance(name, str):
             seen[name] = raw.line_of("name")
@@ -154,10 +160,11 @@ def _check_schema(c: Checker, data: LineDict, rule_codes: dict[str, list[str]]
     if len(counted) > MAX_REPORT_FIELDS:
         raw = counted[MAX_REPORT_FIELDS]
         c.error(raw.line_of("report"), "report-too-many",
-                f'Field "{raw["name"]}" is field number {MAX_REPORT_FIELDS + 1} with "report: true", but reports can '
-                f"count at most {MAX_REPORT_FIELDS} fields of a form (over the limit: "
-                f'{", ".join(str(r["name"]) for r in counted[MAX_REPORT_FIELDS:])}). Remove "report: true" from '
-                "the fields that reports need least.")
+                N_('Field "%(name)s" is field number %(value)s with "report: true", but reports can count at most '
+                   '%(max_report_fields)s fields of a form (over the limit: %(items)s). Remove "report: true" from '
+                   "the fields that reports need least."),
+                name=raw['name'], value=MAX_REPORT_FIELDS + 1, max_report_fields=MAX_REPORT_FIELDS,
+                items=", ".join(str(r["name"]) for r in counted[MAX_REPORT_FIELDS:]))
     return fields, {"fields": descriptors}, set(seen)
 
 
@@ -179,25 +186,27 @@ def _check_rules(c: Checker, data: LineDict, rules: LineList, fields: list[FormF
                  names_seen: set[str]) -> tuple[Rule, ...]:
     if not isinstance(rules, list):
         c.error(data.line_of("rules"), "invalid-value",
-                '"rules" must be a list, each item starting with "- code: ...".')
+                N_('"rules" must be a list, each item starting with "- code: ...".'))
         return ()
     by_name = {f.name: f for f in fields}
     result = []
     for index, rule in enumerate(rules):
         line = rules.line_of(index)
-        if c.mapping(rule, line, "Each rule") is None:
+        if c.mapping(rule, line, Term(N_("Each rule"))) is None:
             continue
-        c.unknown_keys(rule, RULE_KEYS, "A rule")
+        c.unknown_keys(rule, RULE_KEYS, Term(N_("A rule")))
         conditional = "required" in rule or "when" in rule
-        if not c.missing_keys(rule, ("code", "required", "when") if conditional else ("code", "one_of"), "A rule"):
+        required = ("code", "required", "when") if conditional else ("code", "one_of")
+        if not c.missing_keys(rule, required, Term(N_("A rule"))):
             continue
         code = rule["code"]
         if not isinstance(code, str) or not KEBAB_RE.match(code):
             c.error(rule.line_of("code"), "invalid-rule",
-                    f'The rule code "{code}" must be lower-case words joined by hyphens, such as "contact-required".')
+                    N_('The rule code "%(code)s" must be lower-case words joined by hyphens, such as '
+                       '"contact-required".'), code=code)
         if conditional and "one_of" in rule:
             c.error(rule.line_of("one_of"), "invalid-rule",
-                    'A rule has either "one_of" or "required" with "when", not both: make it two rules.')
+                    N_('A rule has either "one_of" or "required" with "when", not both: make it two rules.'))
             continue
         checked = (_conditional_rule(c, rule, by_name, names_seen) if conditional
                    else _one_of_rule(c, rule, by_name, names_seen))
@@ -207,15 +216,16 @@ def _check_rules(c: Checker, data: LineDict, rules: LineList, fields: list[FormF
 
 
 def _optional_field(c: Checker, rule: LineDict, key: str, name: Any, by_name: dict[str, FormField],
-                    names_seen: set[str], why: str) -> bool:
+                    names_seen: set[str], why: Term) -> bool:
     field = by_name.get(name) if isinstance(name, str) else None
     if name not in names_seen:
         c.error(rule.line_of(key), "invalid-rule",
-                f'The rule names a field "{name}" that this form does not have.{did_you_mean(str(name), names_seen)}')
+                N_('The rule names a field "%(name)s" that this form does not have.%(suggestion)s'),
+                name=name, suggest=closest(str(name), names_seen))
         return False
     if field is not None and field.required:
-        c.error(rule.line_of(key), "invalid-rule", f'The field "{name}" is required, so {why}: '
-                'make it optional or remove the rule.')
+        c.error(rule.line_of(key), "invalid-rule", N_('The field "%(name)s" is required, so %(why)s: make it '
+                                                      "optional or remove the rule."), name=name, why=why)
         return False
     return True
 
@@ -224,10 +234,12 @@ def _one_of_rule(c: Checker, rule: LineDict, by_name: dict[str, FormField], name
     names = rule["one_of"]
     if not isinstance(names, list) or len(names) < 2:
         c.error(rule.line_of("one_of"), "invalid-rule",
-                '"one_of" lists two or more fields, at least one of which must be answered: "one_of: [mobile, email]".')
+                N_('"one_of" lists two or more fields, at least one of which must be answered: "one_of: [mobile, '
+                   'email]".'))
         return None
     for name in names:
-        _optional_field(c, rule, "one_of", name, by_name, names_seen, '"one of" it and others is always met')
+        _optional_field(c, rule, "one_of", name, by_name, names_seen,
+                        Term(N_('"one of" it and others is always met')))
     return {"one_of": tuple(str(n) for n in names)}
 
 
@@ -235,22 +247,24 @@ def _conditional_rule(c: Checker, rule: LineDict, by_name: dict[str, FormField],
                       names_seen: set[str]) -> dict | None:
     """`required: mobile` + `when: {reply_by: phone}`."""
     required, when = rule["required"], rule["when"]
-    ok = _optional_field(c, rule, "required", required, by_name, names_seen, "the rule can never apply")
+    ok = _optional_field(c, rule, "required", required, by_name, names_seen, Term(N_("the rule can never apply")))
     if not isinstance(when, LineDict) or not when:
         c.error(rule.line_of("when"), "invalid-rule",
-                '"when" names the answers that make the field required, such as "when: {reply_by: phone}".')
+                N_('"when" names the answers that make the field required, such as "when: {reply_by: phone}".'))
         return None
     conditions = []
     for name, value in when.items():
         field = by_name.get(name)
         if name not in names_seen:
             c.error(when.line_of(name), "invalid-rule",
-                    f'"when" names a field "{name}" that this form does not have.{did_you_mean(str(name), names_seen)}')
+                    N_('"when" names a field "%(name)s" that this form does not have.%(suggestion)s'),
+                    name=name, suggest=closest(str(name), names_seen))
             ok = False
         elif field is not None and field.options and value not in [o.value for o in field.options]:
             choices = ", ".join(str(o.value) for o in field.options)
             c.error(when.line_of(name), "invalid-rule",
-                    f'"{name}" can never be "{value}": its choices are {choices}.')
+                    N_('"%(name)s" can never be "%(value)s": its choices are %(choices)s.'),
+                    name=name, value=value, choices=choices)
             ok = False
         conditions.append((str(name), value))
     return {"required": str(required), "when": tuple(conditions)} if ok else None

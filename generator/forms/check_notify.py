@@ -20,6 +20,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from generator.core.problems import N_, Term
 from generator.core.yamlsource import LineDict, LineList
 
 from .checker import Checker
@@ -37,10 +38,10 @@ ADDRESS_RE = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[
 def check_notify(c: Checker, data: LineDict, fields: list[FormField]) -> Notify:
     if "notify" not in data:
         return Notify()
-    block = c.mapping(data["notify"], data.line_of("notify"), 'The "notify" block')
+    block = c.mapping(data["notify"], data.line_of("notify"), Term(N_('The "notify" block')))
     if block is None:
         return Notify()
-    c.unknown_keys(block, NOTIFY_KEYS, 'The "notify" block')
+    c.unknown_keys(block, NOTIFY_KEYS, Term(N_('The "notify" block')))
     return Notify(staff=_staff(c, block), staff_language=_language(c, block),
                   applicant=_applicant(c, block, fields), webhooks=_webhooks(c, block))
 
@@ -53,15 +54,15 @@ def _staff(c: Checker, block: LineDict) -> tuple[str, ...]:
         value = [value]
     if not isinstance(value, list):
         c.error(block.line_of("staff"), "invalid-value",
-                '"staff" lists the mailboxes to tell, such as "staff: [requests@qalb.example]".')
+                N_('"staff" lists the mailboxes to tell, such as "staff: [requests@qalb.example]".'))
         return ()
     addresses = []
     for index, address in enumerate(value):
         line = value.line_of(index) if isinstance(value, LineList) else block.line_of("staff")
         if not isinstance(address, str) or not ADDRESS_RE.match(address.strip()):
             c.error(line, "invalid-email",
-                    f'"{address}" is not an e-mail address: write one address per item, such as '
-                    '"requests@qalb.example", without a name or brackets.')
+                    N_('"%(address)s" is not an e-mail address: write one address per item, such as '
+                       '"requests@qalb.example", without a name or brackets.'), address=address)
             continue
         addresses.append(address.strip())
     return tuple(addresses)
@@ -71,7 +72,8 @@ def _language(c: Checker, block: LineDict) -> str:
     language = block.get("staff_language", LANGS[0])
     if language not in LANGS:
         c.error(block.line_of("staff_language"), "invalid-value",
-                f'"staff_language" is the language of the staff messages: {" or ".join(LANGS)}; found {language!r}.')
+                N_('"staff_language" is the language of the staff messages: %(items)s; found %(language)s.'),
+                items=' or '.join(LANGS), language=repr(language))
         return LANGS[0]
     return str(language)
 
@@ -80,12 +82,13 @@ def _applicant(c: Checker, block: LineDict, fields: list[FormField]) -> bool:
     value = block.get("applicant", False)
     if not isinstance(value, bool):
         c.error(block.line_of("applicant"), "invalid-value",
-                f'"applicant" is true (send the person a confirmation) or false; found {value!r}.')
+                N_('"applicant" is true (send the person a confirmation) or false; found %(value)s.'),
+                value=repr(value))
         return False
     if value and fields and not any(f.is_email for f in fields):
         c.error(block.line_of("applicant"), "missing-email-field",
-                '"applicant: true" sends the confirmation to the e-mail address the person gives, but this '
-                'form asks for none: add a field with "format: email", or remove "applicant: true".')
+                N_('"applicant: true" sends the confirmation to the e-mail address the person gives, but this form '
+                   'asks for none: add a field with "format: email", or remove "applicant: true".'))
         return False
     return value
 
@@ -101,17 +104,17 @@ def _webhooks(c: Checker, block: LineDict) -> tuple[Webhook, ...]:
     value = block["webhooks"]
     if not isinstance(value, LineList):
         c.error(block.line_of("webhooks"), "invalid-webhook",
-                '"webhooks" is a list: each item starts with "- name: ..." and has a "url".')
+                N_('"webhooks" is a list: each item starts with "- name: ..." and has a "url".'))
         return ()
     hooks: list[Webhook] = []
     names: set[str] = set()
     for index, item in enumerate(value):
         line = value.line_of(index)
-        hook = c.mapping(item, line, "A webhook")
+        hook = c.mapping(item, line, Term(N_("A webhook")))
         if hook is None:
             continue
-        c.unknown_keys(hook, WEBHOOK_KEYS, "A webhook")
-        if not c.missing_keys(hook, ("name", "url"), "A webhook"):
+        c.unknown_keys(hook, WEBHOOK_KEYS, Term(N_("A webhook")))
+        if not c.missing_keys(hook, ("name", "url"), Term(N_("A webhook"))):
             continue
         found = _webhook(c, hook, names)
         if found is not None:
@@ -125,32 +128,34 @@ def _webhook(c: Checker, hook: LineDict, names: set[str]) -> Webhook | None:
     name, url = hook["name"], hook["url"]
     if not isinstance(name, str) or not WEBHOOK_NAME_RE.match(name):
         c.error(hook.line_of("name"), "invalid-webhook",
-                f'The webhook name {name!r} must be lower-case letters, digits and hyphens, starting with a '
-                'letter, such as "sms-gateway": it names the variable of its secret file.')
+                N_("The webhook name %(name)s must be lower-case letters, digits and hyphens, starting with a "
+                   'letter, such as "sms-gateway": it names the variable of its secret file.'), name=repr(name))
     elif name in names:
         c.error(hook.line_of("name"), "invalid-webhook",
-                f'Two webhooks are named "{name}": give each its own name.')
+                N_('Two webhooks are named "%(name)s": give each its own name.'), name=name)
     parts = urlsplit(url) if isinstance(url, str) else None
     if parts is None or not parts.hostname or not (parts.scheme == "https" or is_loopback_http(url)):
         c.error(hook.line_of("url"), "invalid-webhook",
-                f'The webhook URL {url!r} must start with "https://" and name a host (plain "http://" only '
-                'for a receiver on this machine, "http://127.0.0.1:PORT/...").')
+                N_('The webhook URL %(url)s must start with "https://" and name a host (plain "http://" only for a '
+                   'receiver on this machine, "http://127.0.0.1:PORT/...").'), url=repr(url))
     events: Any = hook.get("events", list(WEBHOOK_EVENTS))
     if isinstance(events, str):
         events = [events]
     if not isinstance(events, list) or not events or any(e not in WEBHOOK_EVENTS for e in events):
         c.error(hook.line_of("events") if "events" in hook else hook.line, "invalid-webhook",
-                f'"events" lists what the webhook is told of: {", ".join(WEBHOOK_EVENTS)}; found {events!r}.')
+                N_('"events" lists what the webhook is told of: %(items)s; found %(events)s.'),
+                items=', '.join(WEBHOOK_EVENTS), events=repr(events))
     flags = {}
     for key in ("include_contact", "include_answers"):
         flag = hook.get(key, False)
         if not isinstance(flag, bool):
-            c.error(hook.line_of(key), "invalid-value", f'"{key}" is true or false; found {flag!r}.')
+            c.error(hook.line_of(key), "invalid-value", N_('"%(key)s" is true or false; found %(flag)s.'),
+                    key=key, flag=repr(flag))
         flags[key] = flag is True
     if c.errors > errors:
         return None
     if flags["include_answers"] and is_loopback_http(url):
         c.warning(hook.line_of("include_answers"), "insecure-webhook",
-                  f'"include_answers: true" with a plain http URL: answers go over https only, so the webhook '
-                  f'"{name}" gets none. Use an https URL.')
+                  N_('"include_answers: true" with a plain http URL: answers go over https only, so the webhook '
+                     '"%(name)s" gets none. Use an https URL.'), name=name)
     return Webhook(name=name, url=url, events=tuple(dict.fromkeys(events)), **flags)

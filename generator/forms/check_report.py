@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from generator.core.problems import N_
 from generator.core.yamlsource import LineDict
 
 from .checker import Checker
@@ -28,7 +29,8 @@ def check_report(c: Checker, raw: LineDict, ui: dict[str, Any]) -> bool:
     name, value = raw["name"], raw["report"]
     line = raw.line_of("report")
     if not isinstance(value, bool):
-        c.error(line, "invalid-value", f'Field "{name}": "report" must be true or false, not "{value}".')
+        c.error(line, "invalid-value", N_('Field "%(name)s": "report" must be true or false, not "%(value)s".'),
+                name=name, value=value)
         return False
     if not value:
         return False
@@ -36,8 +38,8 @@ def check_report(c: Checker, raw: LineDict, ui: dict[str, Any]) -> bool:
     if ui.get("control") not in CHOICE_CONTROLS or ui.get("sensitive") or \
             (token and token[0] in PERSONAL_AUTOCOMPLETE):
         c.error(line, "report-not-countable",
-                f'Field "{name}" cannot be counted by reports: only a choice or a rating that is not '
-                'personal (not marked sensitive, not a name or contact detail) may have "report: true". '
-                'Remove "report: true" from this field.')
+                N_('Field "%(name)s" cannot be counted by reports: only a choice or a rating that is not personal '
+                   '(not marked sensitive, not a name or contact detail) may have "report: true". Remove "report: '
+                   'true" from this field.'), name=name)
         return False
     return True

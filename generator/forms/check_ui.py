@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from generator.core.problems import did_you_mean
+from generator.core.problems import N_, Phrase, closest
 from generator.core.yamlsource import LineDict
 
-from .checker import Checker, empty
+from .checker import Checker, Where, empty
 from .model import CONSTRAINTS, CONTROLS, Option
 
 ERROR_CODES = ("required", "type") + CONSTRAINTS[1:]
@@ -45,15 +45,16 @@ def check_ui(c: Checker, raw: LineDict, constraints: LineDict, choices: list | N
              rule_codes: tuple[str, ...]) -> dict[str, Any] | None:
     """The FormField settings from `ui:`, or None when something is missing."""
     name = raw["name"]
-    where = f'Field "{name}"'
+    where = Phrase(N_('Field "%(name)s"'), name=name)
     ui = raw.get("ui")
     if not isinstance(ui, LineDict) or "label" not in ui:
         c.error(raw.line_of("ui"), "missing-label",
-                f'{where} has no label. Add under it:\n  ui:\n    label:\n      ar: ...\n      en: ...')
+                N_("%(where)s has no label. Add under it:\n  ui:\n    label:\n      ar: ...\n      en: ..."),
+                where=where)
         return None
-    c.unknown_keys(ui, UI_KEYS, f'The "ui" of field "{name}"')
-    label = c.text(ui, "label", f'The label of field "{name}"')
-    hint = c.text(ui, "hint", f'The hint of field "{name}"') if "hint" in ui else None
+    c.unknown_keys(ui, UI_KEYS, Phrase(N_('The "ui" of field "%(name)s"'), name=name))
+    label = c.text(ui, "label", Phrase(N_('The label of field "%(name)s"'), name=name))
+    hint = c.text(ui, "hint", Phrase(N_('The hint of field "%(name)s"'), name=name)) if "hint" in ui else None
     if hint and constraints.get("required") is True:
         _check_required_hint(c, ui, hint, name)
     control = _control(c, raw, ui, constraints, choices, where)
@@ -71,13 +72,14 @@ def _check_required_hint(c: Checker, ui: LineDict, hint: dict[str, str], name: s
     for lang, says_optional in IF_YOU_KNOW.items():
         if says_optional.search(_MARKS.sub("", hint.get(lang, ""))):
             c.error(ui.line_of("hint"), "optional-hint",
-                    f'Field "{name}" is required, but its hint says "if you know" ({lang}): a person who does '
-                    f'not know cannot send the form. Either make the field optional (remove "required: true") '
-                    f'or change the hint to say what to write when they do not know.')
+                    N_('Field "%(name)s" is required, but its hint says "if you know" (%(lang)s): a person who '
+                       'does not know cannot send the form. Either make the field optional (remove "required: '
+                       'true") or change the hint to say what to write when they do not know.'),
+                    name=name, lang=lang)
             return
 
 
-def choices_of(c: Checker, raw: LineDict, constraints: LineDict, where: str) -> list | None:
+def choices_of(c: Checker, raw: LineDict, constraints: LineDict, where: Where) -> list | None:
     """The values a person chooses from, as the schema reads them; None if free input."""
     if raw["type"] == "array":
         item = raw.get("arrayItem")
@@ -86,8 +88,8 @@ def choices_of(c: Checker, raw: LineDict, constraints: LineDict, where: str) -> 
         if not isinstance(item, LineDict) or item.get("type") != "string" \
                 or not isinstance(enum, list) or not enum:
             c.error(raw.line_of("arrayItem"), "invalid-choices",
-                    f'{where} is a list of choices and needs them written as:\n  arrayItem:\n    type: string\n'
-                    "    constraints:\n      enum: [first, second, ...]")
+                    N_("%(where)s is a list of choices and needs them written as:\n  arrayItem:\n    type: "
+                       "string\n    constraints:\n      enum: [first, second, ...]"), where=where)
             return None
         return list(enum)
     enum = constraints.get("enum")
@@ -95,14 +97,15 @@ def choices_of(c: Checker, raw: LineDict, constraints: LineDict, where: str) -> 
         return None  # a boolean's "enum: [true]" is a rule, not choices
     if isinstance(enum, list):
         if not enum:
-            c.error(constraints.line_of("enum"), "invalid-schema", f'{where}: "enum" lists no values.')
+            c.error(constraints.line_of("enum"), "invalid-schema", N_('%(where)s: "enum" lists no values.'),
+                    where=where)
             return None
         return list(enum)
     return None
 
 
 def _control(c: Checker, raw: LineDict, ui: LineDict, constraints: LineDict, choices: list | None,
-             where: str) -> str | None:
+             where: Where) -> str | None:
     kind = raw["type"]
     control = ui.get("control")
     if control is None:
@@ -112,53 +115,65 @@ def _control(c: Checker, raw: LineDict, ui: LineDict, constraints: LineDict, cho
     allowed = CONTROLS[kind]
     if control not in allowed:
         c.error(ui.line_of("control"), "invalid-control",
-                f'{where} is of type "{kind}", which can be shown as: {", ".join(allowed)} — not "{control}".'
-                f"{did_you_mean(str(control), allowed)}")
+                N_('%(where)s is of type "%(kind)s", which can be shown as: %(items)s — not '
+                   '"%(control)s".%(suggestion)s'),
+                where=where, kind=kind, items=", ".join(allowed), control=control,
+                suggest=closest(str(control), allowed))
         return None
     if control in ("radios", "select") and choices is None:
         low, high = constraints.get("minimum"), constraints.get("maximum")
         if kind == "string" or not (isinstance(low, int) and isinstance(high, int) and 0 <= high - low < RANGE_UP_TO):
-            c.error(ui.line_of("control"), "invalid-control",
-                    f'{where} is shown as {control} but has no choices: give it "enum: [...]" under constraints'
-                    + ("" if kind == "string" else f', or a "minimum" and "maximum" at most {RANGE_UP_TO} apart')
-                    + ".")
+            if kind == "string":
+                c.error(ui.line_of("control"), "invalid-control",
+                        N_('%(where)s is shown as %(control)s but has no choices: give it "enum: [...]" under '
+                           "constraints."), where=where, control=control)
+            else:
+                c.error(ui.line_of("control"), "invalid-control",
+                        N_('%(where)s is shown as %(control)s but has no choices: give it "enum: [...]" under '
+                           'constraints, or a "minimum" and "maximum" at most %(range)s apart.'),
+                        where=where, control=control, range=RANGE_UP_TO)
             return None
     if control in ("tel", "textarea") and choices is not None:
         c.error(ui.line_of("control"), "invalid-control",
-                f'{where} has choices ("enum"), so it is shown as radios or select, not {control}.')
+                N_('%(where)s has choices ("enum"), so it is shown as radios or select, not %(control)s.'),
+                where=where, control=control)
         return None
     return str(control)  # one of CONTROLS[kind]
 
 
 def _options(c: Checker, ui: LineDict, choices: list | None, name: str) -> tuple[Option, ...]:
     """Choice labels, in the order written under `ui.options`: that is the order shown."""
-    where = f'Field "{name}"'
+    where = Phrase(N_('Field "%(name)s"'), name=name)
     if choices is None:
         if "options" in ui:
             c.error(ui.line_of("options"), "invalid-value",
-                    f'{where} has "options" but no choices; remove them or give the field an "enum".')
+                    N_('%(where)s has "options" but no choices; remove them or give the field an "enum".'),
+                    where=where)
         return ()
     options = ui.get("options")
     if not isinstance(options, LineDict):
         c.error(ui.line_of("options"), "missing-option-label",
-                f'{where} has choices but no labels for them. Add under ui:\n  options:\n    <choice>:\n'
-                "      ar: ...\n      en: ...")
+                N_("%(where)s has choices but no labels for them. Add under ui:\n  options:\n    <choice>:\n      "
+                   "ar: ...\n      en: ..."), where=where)
         return ()
     by_key = {str(value): value for value in choices}  # YAML keys arrive as text
     result = []
     for key in options:
         if key not in by_key:
             c.error(options.line_of(key), "unknown-key",
-                    f'{where} has a label for "{key}", which is not one of its choices.'
-                    f"{did_you_mean(key, by_key)} Choices: {', '.join(by_key)}.")
+                    N_('%(where)s has a label for "%(key)s", which is not one of its choices.%(suggestion)s '
+                       "Choices: %(items)s."),
+                    where=where, key=key, items=', '.join(by_key), suggest=closest(key, by_key))
             continue
-        label = c.text(options, key, f'The label of choice "{key}" of field "{name}"')
+        label = c.text(options, key,
+                       Phrase(N_('The label of choice "%(key)s" of field "%(name)s"'), key=key, name=name))
         if label:
             result.append(Option(by_key[key], label))
     for key in by_key:
         if key not in options:
             c.error(ui.line_of("options"), "missing-option-label",
-                    f'{where}: the choice "{key}" has no label. Add under options:\n  {key}:\n    ar: ...\n    en: ...')
+                    N_('%(where)s: the choice "%(key)s" has no label. Add under options:\n  %(key)s:\n    ar: '
+                       "...\n    en: ..."), where=where, key=key)
     return tuple(result)
 
 
@@ -180,55 +195,62 @@ def used_codes(raw: LineDict, constraints: LineDict) -> list[str]:
 
 def _errors(c: Checker, raw: LineDict, ui: LineDict, constraints: LineDict, name: str,
             rule_codes: tuple[str, ...]) -> dict[str, dict[str, str]]:
-    where = f'Field "{name}"'
+    where = Phrase(N_('Field "%(name)s"'), name=name)
     known = ERROR_CODES + rule_codes
     used = used_codes(raw, constraints) + list(rule_codes)
     messages = ui.get("errors") if "errors" in ui else empty(ui.line)
-    if c.mapping(messages, ui.line_of("errors"), f'The "errors" of field "{raw["name"]}"') is None:
+    what = Phrase(N_('The "errors" of field "%(name)s"'), name=raw["name"])
+    if c.mapping(messages, ui.line_of("errors"), what) is None:
         return {}
     result = {}
     for code in messages:
         if code not in known:
             c.error(messages.line_of(code), "unknown-key",
-                    f'{where} has a message for "{code}", which is not an error code.{did_you_mean(code, known)} '
-                    f"Codes: {', '.join(known)}.")
+                    N_('%(where)s has a message for "%(code)s", which is not an error code.%(suggestion)s Codes: '
+                       "%(items)s."),
+                    where=where, code=code, items=', '.join(known), suggest=closest(code, known))
             continue
-        text = c.text(messages, code, f'The "{code}" message of field "{raw["name"]}"')
+        text = c.text(messages, code,
+                      Phrase(N_('The "%(code)s" message of field "%(name)s"'), code=code, name=raw["name"]))
         if text:
             result[code] = text
         if code not in used:
             c.warning(messages.line_of(code), "unused-error-message",
-                      f'{where} never checks "{code}", so this message is never shown. Remove it.')
+                      N_('%(where)s never checks "%(code)s", so this message is never shown. Remove it.'),
+                      where=where, code=code)
     for code in used:
         if code not in messages:
             c.error(ui.line_of("errors"), "missing-error-message",
-                    f'{where} checks "{code}" but has no message for it. Add under ui.errors:\n'
-                    f"  {code}:\n    ar: ...\n    en: ...")
+                    N_('%(where)s checks "%(code)s" but has no message for it. Add under ui.errors:\n  %(code)s:\n '
+                       "   ar: ...\n    en: ..."), where=where, code=code)
     return result
 
 
-def _settings(c: Checker, ui: LineDict, control: str | None, where: str) -> dict | None:
+def _settings(c: Checker, ui: LineDict, control: str | None, where: Where) -> dict | None:
     ok = True
     inputmode, autocomplete, rows = ui.get("inputmode"), ui.get("autocomplete"), ui.get("rows")
     if inputmode is not None and inputmode not in INPUTMODES:
         ok = False
-        c.error(ui.line_of("inputmode"), "invalid-value", f'{where}: "inputmode: {inputmode}" is not one of: '
-                f"{', '.join(INPUTMODES)}.{did_you_mean(str(inputmode), INPUTMODES)}")
+        c.error(ui.line_of("inputmode"), "invalid-value", N_('%(where)s: "inputmode: %(inputmode)s" is not one of: '
+                                                             "%(items)s.%(suggestion)s"),
+                where=where, inputmode=inputmode, items=", ".join(INPUTMODES),
+                suggest=closest(str(inputmode), INPUTMODES))
     token = str(autocomplete).split()[-1] if autocomplete else None
     if autocomplete is not None and token not in AUTOCOMPLETE:
         ok = False
         c.error(ui.line_of("autocomplete"), "invalid-value",
-                f'{where}: "autocomplete: {autocomplete}" is not a value browsers know.'
-                f"{did_you_mean(str(token), AUTOCOMPLETE)}")
+                N_('%(where)s: "autocomplete: %(autocomplete)s" is not a value browsers know.%(suggestion)s'),
+                where=where, autocomplete=autocomplete, suggest=closest(str(token), AUTOCOMPLETE))
     if rows is not None and (control != "textarea" or not isinstance(rows, int) or not 2 <= rows <= 30):
         ok = False
         c.error(ui.line_of("rows"), "invalid-value",
-                f'{where}: "rows" is for a textarea only, and is a whole number from 2 to 30.')
+                N_('%(where)s: "rows" is for a textarea only, and is a whole number from 2 to 30.'), where=where)
     sensitive = ui.get("sensitive", False)
     if not isinstance(sensitive, bool):
         ok = False
         c.error(ui.line_of("sensitive"), "invalid-value",
-                f'{where}: "sensitive" must be true (the privacy notice then marks the field as sensitive data, '
-                f'such as an ID number or health details) or false, not "{sensitive}".')
+                N_('%(where)s: "sensitive" must be true (the privacy notice then marks the field as sensitive '
+                   'data, such as an ID number or health details) or false, not "%(sensitive)s".'),
+                where=where, sensitive=sensitive)
     return {"inputmode": inputmode, "autocomplete": autocomplete, "rows": rows,
             "sensitive": sensitive} if ok else None

@@ -27,10 +27,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.core.problems import did_you_mean
+from generator.core.problems import N_, Phrase, Term, closest
 from generator.core.yamlsource import LineDict, LineList
 
-from .checker import KEBAB_RE, Checker
+from .checker import KEBAB_RE, Checker, Where
 from .workflow import NEEDS, Reason, State, Workflow
 
 WORKFLOW_KEYS = ("states", "reasons")
@@ -43,12 +43,12 @@ def check_workflow(c: Checker, data: LineDict) -> Workflow | None:
     """The form's workflow, None when it has none or when it is wrong (problems reported)."""
     if "workflow" not in data:
         return None
-    raw = c.mapping(data.get("workflow"), data.line_of("workflow"), 'The form\'s "workflow"')
+    raw = c.mapping(data.get("workflow"), data.line_of("workflow"), Term(N_('The form\'s "workflow"')))
     if raw is None:
         return None
     errors = c.errors
-    c.unknown_keys(raw, WORKFLOW_KEYS, 'The "workflow"')
-    if not c.missing_keys(raw, ("states",), 'The "workflow"'):
+    c.unknown_keys(raw, WORKFLOW_KEYS, Term(N_('The "workflow"')))
+    if not c.missing_keys(raw, ("states",), Term(N_('The "workflow"'))):
         return None
     reasons = _reasons(c, raw)
     states = _states(c, raw)
@@ -61,24 +61,25 @@ def check_workflow(c: Checker, data: LineDict) -> Workflow | None:
         for target in state.next:
             if target not in by_id:
                 c.error(next_lines[state.id], "unknown-state",
-                        f'The state "{state.id}" may move on to "{target}", but the workflow has no state with that '
-                        f'id.{did_you_mean(target, list(by_id))} The states are: {", ".join(by_id)}.')
+                        N_('The state "%(id)s" may move on to "%(target)s", but the workflow has no state with '
+                           "that id.%(suggestion)s The states are: %(items)s."),
+                        id=state.id, target=target, items=', '.join(by_id), suggest=closest(target, list(by_id)))
         if state.needs == "reason" and not reasons:
             c.error(state_line, "missing-reasons",
-                    f'The state "{state.id}" needs a reason, but the workflow has no "reasons:" list. Add one, each '
-                    'reason with an id, a name and a public wording in Arabic and English.')
+                    N_('The state "%(id)s" needs a reason, but the workflow has no "reasons:" list. Add one, each '
+                       "reason with an id, a name and a public wording in Arabic and English."), id=state.id)
     if c.errors > errors:
         return None
     reached = _reachable(states[0][0].id, by_id)
     for state, state_line in states:
         if state.id not in reached:
             c.error(state_line, "unreachable-state",
-                    f'No path from the first state "{states[0][0].id}" leads to the state "{state.id}": add '
-                    f'"{state.id}" to the "next:" list of the state before it, or remove it.')
+                    N_('No path from the first state "%(id)s" leads to the state "%(id2)s": add "%(id2)s" to the '
+                       '"next:" list of the state before it, or remove it.'), id=states[0][0].id, id2=state.id)
     if not any(state.closed for state, _ in states):
         c.error(line, "no-closed-state",
-                'No state of the workflow is closed, so no case could ever end: add "closed: true" to the '
-                "final state(s).")
+                N_('No state of the workflow is closed, so no case could ever end: add "closed: true" to the final '
+                   "state(s)."))
     if c.errors > errors:
         return None
     return Workflow(states=tuple(state for state, _ in states), reasons=tuple(reasons))
@@ -94,20 +95,20 @@ def _states(c: Checker, raw: LineDict) -> list[tuple[State, int]]:
     items = raw.get("states")
     if not isinstance(items, LineList) or not items:
         c.error(raw.line_of("states"), "invalid-value",
-                '"states" must be a list of states, each starting with "- id: ...".')
+                N_('"states" must be a list of states, each starting with "- id: ...".'))
         return []
     states: list[tuple[State, int]] = []
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
         line = items.line_of(index)
-        if c.mapping(item, line, "Each state") is None:
+        if c.mapping(item, line, Term(N_("Each state"))) is None:
             continue
         state = _state(c, item, line)
         if state is None:
             continue
         if state.id in seen:
-            c.error(line, "duplicate-state", f'The state "{state.id}" is written twice (first on line '
-                    f'{seen[state.id]}): give each state its own id.')
+            c.error(line, "duplicate-state", N_('The state "%(id)s" is written twice (first on line %(seen)s): '
+                                                "give each state its own id."), id=state.id, seen=seen[state.id])
             continue
         seen[state.id] = line
         states.append((state, line))
@@ -116,11 +117,11 @@ def _states(c: Checker, raw: LineDict) -> list[tuple[State, int]]:
 
 def _state(c: Checker, item: LineDict, line: int) -> State | None:
     errors = c.errors
-    c.unknown_keys(item, STATE_KEYS, "A state")
-    if not c.missing_keys(item, ("id", "name", "public"), "A state"):
+    c.unknown_keys(item, STATE_KEYS, Term(N_("A state")))
+    if not c.missing_keys(item, ("id", "name", "public"), Term(N_("A state"))):
         return None
-    state_id = _identifier(c, item, "A state")
-    where = f'The state "{state_id}"'
+    state_id = _identifier(c, item, Term(N_("A state")))
+    where = Phrase(N_('The state "%(state_id)s"'), state_id=state_id)
     name = c.text(item, "name", f"{where}'s name")
     public = c.text(item, "public", f"{where}'s public wording")
     next_ids = _id_list(c, item, "next", where)
@@ -128,18 +129,21 @@ def _state(c: Checker, item: LineDict, line: int) -> State | None:
     for flag in STATE_FLAGS:
         value = item.get(flag, False)
         if not isinstance(value, bool):
-            c.error(item.line_of(flag), "invalid-value", f'{where}: "{flag}" must be true or false.')
+            c.error(item.line_of(flag), "invalid-value", N_('%(where)s: "%(flag)s" must be true or false.'),
+                    where=where, flag=flag)
         flags[flag] = bool(value)
     needs = item.get("needs")
     if needs is not None and needs not in NEEDS:
         c.error(item.line_of("needs"), "invalid-value",
-                f'{where}: "needs" must be "reason" or "note", not "{needs}".')
+                N_('%(where)s: "needs" must be "reason" or "note", not "%(needs)s".'), where=where, needs=needs)
     if flags["closed"] and next_ids:
         c.error(item.line_of("next"), "invalid-value",
-                f'{where} is closed, so no state can follow it: remove its "next:" list, or "closed: true".')
+                N_('%(where)s is closed, so no state can follow it: remove its "next:" list, or "closed: true".'),
+                where=where)
     if not flags["closed"] and not next_ids:
         c.error(item.line, "invalid-value",
-                f'{where} is open but no state can follow it: add "next: [...]" or "closed: true".')
+                N_('%(where)s is open but no state can follow it: add "next: [...]" or "closed: true".'),
+                where=where)
     if c.errors > errors or name is None or public is None or state_id is None:
         return None
     return State(id=state_id, name=name, public=public, next=tuple(next_ids), needs=needs, **flags)
@@ -151,38 +155,39 @@ def _reasons(c: Checker, raw: LineDict) -> list[Reason]:
     items = raw.get("reasons")
     if not isinstance(items, LineList) or not items:
         c.error(raw.line_of("reasons"), "invalid-value",
-                '"reasons" must be a list, each reason starting with "- id: ...".')
+                N_('"reasons" must be a list, each reason starting with "- id: ...".'))
         return []
     reasons = []
     for index, item in enumerate(items):
-        if c.mapping(item, items.line_of(index), "Each reason") is None:
+        if c.mapping(item, items.line_of(index), Term(N_("Each reason"))) is None:
             continue
-        c.unknown_keys(item, REASON_KEYS, "A reason")
-        if not c.missing_keys(item, REASON_KEYS, "A reason"):
+        c.unknown_keys(item, REASON_KEYS, Term(N_("A reason")))
+        if not c.missing_keys(item, REASON_KEYS, Term(N_("A reason"))):
             continue
-        reason_id = _identifier(c, item, "A reason")
-        name = c.text(item, "name", f'The reason "{reason_id}"\'s name')
-        public = c.text(item, "public", f'The reason "{reason_id}"\'s public wording')
+        reason_id = _identifier(c, item, Term(N_("A reason")))
+        name = c.text(item, "name", Phrase(N_('The reason "%(reason_id)s"\'s name'), reason_id=reason_id))
+        public = c.text(item, "public", Phrase(N_('The reason "%(reason_id)s"\'s public wording'), reason_id=reason_id))
         if reason_id and name and public:
             reasons.append(Reason(id=reason_id, name=name, public=public))
     return reasons
 
 
-def _identifier(c: Checker, item: LineDict, what: str) -> str | None:
+def _identifier(c: Checker, item: LineDict, what: Where) -> str | None:
     value = item.get("id")
     if isinstance(value, str) and KEBAB_RE.match(value):
         return value
     c.error(item.line_of("id"), "invalid-value",
-            f'{what}\'s id must be lower-case Latin letters, digits and hyphens (such as "under-study"); '
-            f"found {value!r}.")
+            N_("%(what)s's id must be lower-case Latin letters, digits and hyphens (such as \"under-study\"); found "
+               "%(value)s."), what=what, value=repr(value))
     return None
 
 
-def _id_list(c: Checker, item: LineDict, key: str, where: str) -> list[str]:
+def _id_list(c: Checker, item: LineDict, key: str, where: Where) -> list[str]:
     value: Any = item.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         c.error(item.line_of(key), "invalid-value",
-                f'{where}: "{key}" must be a list of state ids, such as "{key}: [under-study, closed]".')
+                N_('%(where)s: "%(key)s" must be a list of state ids, such as "%(key)s: [under-study, closed]".'),
+                where=where, key=key)
         return []
     return list(value)
 

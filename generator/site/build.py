@@ -4,8 +4,10 @@ Each language is its own single-language MkDocs build (Arabic at the root,
 English under en/), run in parallel processes that also render their own
 language's pages; that is faster than one i18n
 build and keeps the bilingual structure in our code, not in a plugin. The
-result is assembled in a staging folder and swapped in only when everything
-succeeded, so a failed build leaves the previous site/ as it was.
+result is assembled in a staging folder and switched in only when everything
+succeeded (`switch.py`: site/ is a symlink renamed over to the new build, one
+build at a time), so a failed build leaves the previous site/ as it was and a
+visitor never meets a half-built or missing one.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +26,9 @@ from pathlib import Path
 import yaml
 
 from generator.core import i18n
-from generator.core.problems import ContentError, Problem, Problems
+from generator.core.problems import N_, ContentError, Problem, Problems
 
-from . import build_state, fonts, search_index
+from . import build_state, fonts, search_index, switch
 from .check import Project, load_project
 from .pages import render_site
 from .privacy_dates import write_dates
@@ -38,6 +41,10 @@ class BuildReport:
     seconds: float
     pages: int
     warnings: list[Problem] = field(default_factory=list)
+    #: The build folder site_dir linked to before (None: none, or a plain folder).
+    previous: Path | None = None
+    #: The build folder site_dir links to now.
+    current: Path | None = None
 
 
 class BuildError(ContentError):
@@ -45,12 +52,41 @@ class BuildError(ContentError):
 
 
 def build_site(root: Path, *, site_dir: Path | None = None, strict: bool = False,
-               record_translations: bool = True, date: dt.date | None = None) -> BuildReport:
-    """Build the site; `date` is the one it carries (the sitemaps), by default today's in UTC."""
+               record_translations: bool | None = None, date: dt.date | None = None,
+               wait: bool = True) -> BuildReport:
+    """Build the site; `date` is the one it carries (the sitemaps), by default today's in UTC.
+
+    The translation lock is written only by a build into the project's own site/ (or with
+    `record_translations=True`): a preview elsewhere never changes it. `wait=False` raises
+    `switch.Busy` at once when another build is switching the same folder."""
     started = time.perf_counter()
     date = date or dt.datetime.now(dt.timezone.utc).date()
     root = root.resolve()
-    site_dir = (site_dir or root / "site").resolve()
+    if record_translations is None:
+        record_translations = site_dir is None
+    site_dir = Path(os.path.abspath(site_dir or root / "site"))  # not resolved: it is a link
+    with switch.switch_lock(site_dir, wait=wait):
+        return build_under_lock(root, site_dir, strict=strict, record_translations=record_translations,
+                                date=date, started=started)
+
+
+# One build at a time in a process: the build hands its workers the project through module
+# globals (build_state.CURRENT, _PROJECT), so a preview and a publish started by two threads
+# of the workspace take turns here (the lock file orders builds across processes).
+_BUILDING = threading.Lock()
+
+
+def build_under_lock(root: Path, site_dir: Path, *, strict: bool = False, record_translations: bool = False,
+                     date: dt.date, started: float | None = None) -> BuildReport:
+    """`build_site` for a caller already holding `switch.switch_lock(site_dir)` (publish keeps it
+    while its command runs)."""
+    with _BUILDING:
+        return _build(root, site_dir, strict=strict, record_translations=record_translations, date=date,
+                      started=time.perf_counter() if started is None else started)
+
+
+def _build(root: Path, site_dir: Path, *, strict: bool, record_translations: bool, date: dt.date,
+           started: float) -> BuildReport:
     # Loading makes millions of objects and none is garbage: the cyclic collector would
     # only scan them again and again (~0.15 s of a 1 s load at 1,000 items a language).
     collecting = gc.isenabled()
@@ -77,26 +113,28 @@ def build_site(root: Path, *, site_dir: Path | None = None, strict: bool = False
         out = outputs[0]
         for lang, folder in zip(i18n.LANGUAGES[1:], outputs[1:]):
             folder.rename(out / lang.prefix.rstrip("/"))
-        _swap_into_place(out, site_dir)
+        previous = switch.current_build(site_dir)
+        current = switch.switch_in(out, site_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if record_translations:
         write_lock(root, project.translation_hashes)
         write_dates(root, project.privacy_dates)
     pages = sum(1 for _ in site_dir.rglob("index.html"))
-    return BuildReport(site_dir, time.perf_counter() - started, pages, problems.warnings)
+    return BuildReport(site_dir, time.perf_counter() - started, pages, problems.warnings, previous, current)
 
 
 def _check_npm_files(root: Path, problems: Problems) -> None:
     missing = fonts.missing_fonts(root)
     if missing:
         problems.error("package.json", 1, "missing-font",
-                       f"The self-hosted font {missing[0]} is missing from {fonts.FONT_PACKAGE}. "
-                       "Run `make setup` (it runs `npm ci`) and build again.")
+                       N_("The self-hosted font %(font)s is missing from %(package)s. "
+                          "Run `make setup` (it runs `npm ci`) and build again."),
+                       font=missing[0], package=fonts.FONT_PACKAGE)
     for source in search_index.missing_scripts(root):
         problems.error("package.json", 1, "missing-script",
-                       f"The search library {source} is missing. "
-                       "Run `make setup` (it runs `npm ci`) and build again.")
+                       N_("The search library %(library)s is missing. "
+                          "Run `make setup` (it runs `npm ci`) and build again."), library=source)
 
 
 def _prepare_language(root: Path, project: Project, lang: i18n.Language, staging: Path) -> Path:
@@ -207,11 +245,3 @@ def _mkdocs_build(config_path: str) -> tuple[str, str | None]:
     except (MkDocsException, OSError) as exc:
         return "", "; ".join([*collect.messages, str(exc)])
     return config["site_dir"], "; ".join(collect.messages) or None
-
-
-def _swap_into_place(new: Path, site_dir: Path) -> None:
-    old = site_dir.with_name(f".{site_dir.name}.old-{os.getpid()}")
-    if site_dir.exists():
-        site_dir.rename(old)
-    new.rename(site_dir)
-    shutil.rmtree(old, ignore_errors=True)

@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 from generator.core.i18n import LANGUAGE_CODES
 from generator.core.organisation import Settings, load_settings
-from generator.core.problems import Problems, did_you_mean
+from generator.core.problems import N_, Problems, closest
 
 from .content import Content, ContentLoader
 from .privacy_dates import check_privacy_dates
@@ -48,7 +48,7 @@ def load_project(root: Path) -> Project:
     project = Project(root, problems, settings, content, forms, synonyms=load_synonyms(root, problems))
     _check_links(project)
     _check_form_references(project)
-    project.translation_hashes = check_translations(root, content, problems)
+    project.translation_hashes = check_translations(root, content, problems, forms=forms, synonyms=project.synonyms)
     project.privacy_dates = check_privacy_dates(root, forms, problems)
     return project
 
@@ -68,8 +68,8 @@ def _check_form_references(project: Project) -> None:
         form_id = service.values.get("form")
         if form_id and form_id not in project.forms and not (project.root / f"forms/{form_id}.yml").exists():
             project.problems.error(service.file, service.line, "unknown-reference",
-                                   f'"{service.id}" links to the form "{form_id}", but there is no '
-                                   f"forms/{form_id}.yml.")
+                                   N_('"%(item)s" links to the form "%(form)s", but there is no '
+                                      "forms/%(form)s.yml."), item=service.id, form=form_id)
         kinds = service.values.get("kinds")
         form = project.forms.get(form_id) if form_id else None
         if kinds and form is not None:
@@ -77,12 +77,14 @@ def _check_form_references(project: Project) -> None:
             if kinds not in fields or not fields[kinds].options:
                 choices = [name for name, field in fields.items() if field.options]
                 project.problems.error(service.file, service.line, "unknown-reference",
-                                       f'"{service.id}" takes its kinds of help from the field "{kinds}" of '
-                                       f"forms/{form_id}.yml, but that form has no such field with choices."
-                                       f"{did_you_mean(str(kinds), choices)}")
+                                       N_('"%(item)s" takes its kinds of help from the field "%(field)s" of '
+                                          "forms/%(form)s.yml, but that form has no such field with "
+                                          "choices.%(suggestion)s"),
+                                       item=service.id, field=str(kinds), form=form_id,
+                                       suggest=closest(str(kinds), choices))
         elif kinds and not form_id:
             project.problems.error(service.file, service.line, "missing-key",
-                                   f'"{service.id}" has "kinds:" but no "form:" to take them from.')
+                                   N_('"%(item)s" has "kinds:" but no "form:" to take them from.'), item=service.id)
 
 
 # --- internal links ---------------------------------------------------------
@@ -141,9 +143,11 @@ def _check_links(project: Project) -> None:
             if resolved not in targets:
                 project.problems.error(
                     file, line, "broken-link",
-                    f'The link "{href}" points to a page that does not exist. Links are relative to '
-                    f'the page they appear on ({where}); existing pages: {", ".join(sorted(targets))}.')
+                    N_('The link "%(href)s" points to a page that does not exist. Links are relative to '
+                       "the page they appear on (%(where)s); existing pages: %(pages)s."),
+                    href=href, where=where, pages=", ".join(sorted(targets)))
             elif anchor and anchor not in targets[resolved]:
                 project.problems.error(
                     file, line, "broken-link",
-                    f'The link "{href}" points to "#{anchor}", which is not on {resolved}.')
+                    N_('The link "%(href)s" points to "#%(anchor)s", which is not on %(page)s.'),
+                    href=href, anchor=anchor, page=resolved)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.core.i18n import LANGUAGE_CODES
-from generator.core.problems import Problems, did_you_mean
+from generator.core.problems import N_, Problems, Term, closest
 from generator.core.yamlsource import LineDict, LineList, load_yaml_file, parse_front_matter, read_text
 
 
@@ -158,7 +158,8 @@ def _load_collection(root: Path, rel: str, sections: dict[str | None, ItemSpec],
                      problems: Problems) -> dict[str, list[Item]]:
     path = root / rel
     if not path.exists():
-        problems.error(rel, 1, "missing-file", f"The file {rel} is missing; restore it from the repository.")
+        problems.error(rel, 1, "missing-file", N_("The file %(rel)s is missing; restore it from the repository."),
+                       rel=rel)
         return {}
     data = load_yaml_file(path, rel=rel, problems=problems)
     if data is None:
@@ -170,16 +171,18 @@ def _load_collection(root: Path, rel: str, sections: dict[str | None, ItemSpec],
         return result
     if not isinstance(data, LineDict):
         problems.error(rel, 1, "invalid-structure",
-                       f"This file must have the sections: {', '.join(s for s in sections if s)}.")
+                       N_("This file must have the sections: %(items)s."),
+                       items=', '.join((s for s in sections if s)))
         return {}
     for key in data:
         if key not in sections:
             problems.error(rel, data.line_of(key), "unknown-key",
-                           f'Unknown section "{key}".{did_you_mean(key, [s for s in sections if s])}')
+                           N_('Unknown section "%(key)s".%(suggestion)s'),
+                           key=key, suggest=closest(key, [s for s in sections if s]))
     for section, spec in sections.items():
         assert section is not None
         if section not in data:
-            problems.error(rel, data.line, "missing-key", f'Add the section "{section}:".')
+            problems.error(rel, data.line, "missing-key", N_('Add the section "%(section)s:".'), section=section)
             continue
         result[section] = _load_items(rel, data[section], spec, problems, seen)
     return result
@@ -190,22 +193,23 @@ def _load_items(rel: str, data: Any, spec: ItemSpec, problems: Problems,
     if not isinstance(data, LineList):
         line = getattr(data, "line", 1)
         problems.error(rel, line, "invalid-structure",
-                       'This must be a list of items, each starting with "- ".')
+                       N_('This must be a list of items, each starting with "- ".'))
         return []
     items: list[Item] = []
     for index, raw in enumerate(data):
         line = data.line_of(index)
         if not isinstance(raw, LineDict):
             problems.error(rel, line, "invalid-structure",
-                           f'Each item must be a set of "key: value" lines (starting with "{spec.id_key}:").')
+                           N_('Each item must be a set of "key: value" lines (starting with "%(id_key)s:").'),
+                           id_key=spec.id_key)
             continue
         item = _load_item(rel, raw, spec, problems)
         if item is None:
             continue
         if item.id in seen:
             problems.error(rel, raw.line_of(spec.id_key), f"duplicate-{spec.id_key}",
-                           f'The {spec.id_key} "{item.id}" is already used on line {seen[item.id]}. '
-                           f"Each {spec.id_key} must be unique: change one of them.")
+                           N_('The %(id_key)s "%(id)s" is already used on line %(seen)s. Each %(id_key)s must be '
+                              "unique: change one of them."), id_key=spec.id_key, id=item.id, seen=seen[item.id])
             continue
         seen[item.id] = raw.line_of(spec.id_key)
         items.append(item)
@@ -216,21 +220,22 @@ def _load_item(rel: str, raw: LineDict, spec: ItemSpec, problems: Problems) -> I
     for key in raw:
         if key not in spec.all_keys:
             problems.error(rel, raw.line_of(key), "unknown-key",
-                           f'Unknown key "{key}".{did_you_mean(key, spec.all_keys)}')
+                           N_('Unknown key "%(key)s".%(suggestion)s'), key=key, suggest=closest(key, spec.all_keys))
     for key in spec.required:
         if raw.get(key) in (None, ""):
-            problems.error(rel, raw.line, "missing-key", f'This item needs "{key}:".')
+            problems.error(rel, raw.line, "missing-key", N_('This item needs "%(key)s:".'), key=key)
     for key, kind in spec.keys.items():
         if key in raw and raw[key] is not None and not isinstance(raw[key], kind):
             problems.error(rel, raw.line_of(key), "invalid-value",
-                           f'"{key}" must be {_kind_name(kind)}.')
+                           N_('"%(key)s" must be %(value)s.'), key=key, value=_kind_name(kind))
     item_id = raw.get(spec.id_key)
     if not isinstance(item_id, str) or not item_id:
         return None
     if not SLUG.match(item_id):
         problems.error(rel, raw.line_of(spec.id_key), "invalid-slug",
-                       f'"{item_id}" must be lowercase English letters, digits and hyphens '
-                       '(e.g. "how-to-apply"): it becomes part of a web address in both languages.')
+                       N_('"%(item_id)s" must be lowercase English letters, digits and hyphens (e.g. '
+                          '"how-to-apply"): it becomes part of a web address in both languages.'),
+                       item_id=item_id)
     item = Item(file=rel, line=raw.line, id=item_id,
                 values={k: raw.get(k) for k in spec.keys}, text={})
     for lang in LANGUAGE_CODES:
@@ -238,17 +243,20 @@ def _load_item(rel: str, raw: LineDict, spec: ItemSpec, problems: Problems) -> I
         item.lines[lang] = raw.line_of(lang)
         if value in (None, "", {}):
             problems.error(rel, raw.line, "missing-translation",
-                           f'"{item_id}" has no "{lang}:" text. Add it beside the other language.')
+                           N_('"%(item_id)s" has no "%(lang)s:" text. Add it beside the other language.'),
+                           item_id=item_id, lang=lang)
             continue
         if not spec.text:  # a scalar item: `ar: text`
             if not isinstance(value, str):
-                problems.error(rel, raw.line_of(lang), "invalid-value", f'"{lang}" must be plain text.')
+                problems.error(rel, raw.line_of(lang), "invalid-value", N_('"%(lang)s" must be plain text.'),
+                               lang=lang)
                 continue
             item.text[lang] = value.strip()
             continue
         if not isinstance(value, LineDict):
             problems.error(rel, raw.line_of(lang), "invalid-structure",
-                           f'"{lang}:" must hold the keys {", ".join(spec.required_text)}.')
+                           N_('"%(lang)s:" must hold the keys %(items)s.'),
+                           lang=lang, items=', '.join(spec.required_text))
             continue
         item.text[lang] = _load_text(rel, item_id, lang, value, spec, problems)
     return item
@@ -259,25 +267,28 @@ def _load_text(rel: str, item_id: str, lang: str, value: LineDict, spec: ItemSpe
     for key in value:
         if key not in spec.text:
             problems.error(rel, value.line_of(key), "unknown-key",
-                           f'Unknown key "{key}".{did_you_mean(key, spec.text)}')
+                           N_('Unknown key "%(key)s".%(suggestion)s'), key=key, suggest=closest(key, spec.text))
     for key in spec.required_text:
         if value.get(key) in (None, "", []):
             problems.error(rel, value.line, "missing-key",
-                           f'"{item_id}" has no "{key}:" under "{lang}:". Add it.')
+                           N_('"%(item_id)s" has no "%(key)s:" under "%(lang)s:". Add it.'),
+                           item_id=item_id, key=key, lang=lang)
     text: dict[str, Any] = {}
     for key, kind in spec.text.items():
         if key not in value or value[key] is None:
             continue
         if not isinstance(value[key], kind) or (kind is list and not all(isinstance(v, str) for v in value[key])):
-            problems.error(rel, value.line_of(key), "invalid-value", f'"{key}" must be {_kind_name(kind)}.')
+            problems.error(rel, value.line_of(key), "invalid-value", N_('"%(key)s" must be %(value)s.'),
+                           key=key, value=_kind_name(kind))
             continue
         text[key] = value[key].strip() if isinstance(value[key], str) else [v.strip() for v in value[key]]
     return text
 
 
 def _kind_name(kind: type) -> str:
-    return {str: "text", list: 'a list (lines starting with "- ")', int: "a whole number",
-            bool: "true or false"}.get(kind, kind.__name__)
+    names = {str: N_("text"), list: N_('a list (lines starting with "- ")'), int: N_("a whole number"),
+             bool: N_("true or false")}
+    return Term(names[kind]) if kind in names else kind.__name__
 
 
 def _load_pages(root: Path, content: Content, problems: Problems) -> None:
@@ -288,8 +299,8 @@ def _load_pages(root: Path, content: Content, problems: Problems) -> None:
         parts = path.name[: -len(".md")].rsplit(".", 1)
         if len(parts) != 2 or parts[1] not in LANGUAGE_CODES:
             problems.error(rel, 1, "invalid-file-name",
-                           f'Name prose files "<name>.<language>.md" with the language one of '
-                           f'{", ".join(LANGUAGE_CODES)} (e.g. "policy.ar.md").')
+                           N_('Name prose files "<name>.<language>.md" with the language one of %(items)s (e.g. '
+                              '"policy.ar.md").'), items=', '.join(LANGUAGE_CODES))
             continue
         slug, lang = parts
         text = read_text(path, rel=rel, problems=problems)
@@ -299,13 +310,15 @@ def _load_pages(root: Path, content: Content, problems: Problems) -> None:
         for key in doc.meta:
             if key not in PAGE_KEYS:
                 problems.error(rel, doc.meta.line_of(key), "unknown-key",
-                               f'Unknown front matter key "{key}".{did_you_mean(key, PAGE_KEYS)}')
+                               N_('Unknown front matter key "%(key)s".%(suggestion)s'), key=key,
+                               suggest=closest(key, PAGE_KEYS))
         if not doc.meta.get("title"):
-            problems.error(rel, doc.meta.line, "missing-key", 'Add "title:" to the front matter.')
+            problems.error(rel, doc.meta.line, "missing-key", N_('Add "title:" to the front matter.'))
         template = doc.meta.get("template", "page")
         if template not in PAGE_TEMPLATES:
             problems.error(rel, doc.meta.line_of("template"), "invalid-value",
-                           f'Unknown template "{template}".{did_you_mean(str(template), PAGE_TEMPLATES)}')
+                           N_('Unknown template "%(template)s".%(suggestion)s'),
+                           template=template, suggest=closest(str(template), PAGE_TEMPLATES))
         content.pages[(slug, lang)] = Page(slug, lang, rel, dict(doc.meta), doc.body, doc.body_line)
         slugs.setdefault(slug, set()).add(lang)
     for slug, langs in sorted(slugs.items()):
@@ -313,7 +326,8 @@ def _load_pages(root: Path, content: Content, problems: Problems) -> None:
             if lang not in langs:
                 have = sorted(langs)[0]
                 problems.error(f"content/pages/{slug}.{have}.md", 1, "missing-translation",
-                               f'There is no "{slug}.{lang}.md": add the {lang} version of this page.')
+                               N_('There is no "%(slug)s.%(lang)s.md": add the %(lang)s version of this page.'),
+                               slug=slug, lang=lang)
 
 
 def _check_references(content: Content, problems: Problems) -> None:
@@ -323,12 +337,13 @@ def _check_references(content: Content, problems: Problems) -> None:
         for channel in service.values.get("channels") or []:
             if channel not in channels:
                 problems.error(service.file, service.line, "unknown-reference",
-                               f'"{service.id}" lists the channel "{channel}", which is not in '
-                               f"content/channels.yml.{did_you_mean(str(channel), channels)}")
+                               N_('"%(id)s" lists the channel "%(channel)s", which is not in '
+                                  "content/channels.yml.%(suggestion)s"),
+                               id=service.id, channel=channel, suggest=closest(str(channel), channels))
     topics = {item.id for item in content.items("faq.yml", "topics")}
     for question in content.items("faq.yml", "questions"):
         topic = question.values.get("topic")
         if topic and topic not in topics:
             problems.error(question.file, question.line, "unknown-reference",
-                           f'"{question.id}" has the topic "{topic}", which is not among the topics '
-                           f"at the top of the file.{did_you_mean(str(topic), topics)}")
+                           N_('"%(id)s" has the topic "%(topic)s", which is not among the topics at the top of the '
+                              "file.%(suggestion)s"), id=question.id, topic=topic, suggest=closest(str(topic), topics))

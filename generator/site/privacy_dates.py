@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from generator.core.problems import Problems
+from generator.core.problems import N_, Problems
 
 LOCK_FILE = "content/privacy-dates.lock.yml"
 _HEADER = ("# Written by `python -m generator build`: do not edit.\n"
@@ -54,10 +54,10 @@ def check_privacy_dates(root: Path, forms: dict[str, Any], problems: Problems) -
         found = _DATE_LINE.search((root / rel).read_text(encoding="utf-8"))
         line = found.string.count("\n", 0, found.start()) + 1 if found else 1
         problems.warning(rel, line, "privacy-not-dated",
-                         f"The privacy notice of this form changed (its privacy text, retention period or a "
-                         f"field's label), but privacy_updated still says {now['updated']}, the day of the "
-                         "previous version: set privacy_updated to the day of this change, so the notice "
-                         "does not show an old date over new words.")
+                         N_("The privacy notice of this form changed (its privacy text, retention period or a "
+                            "field's label), but privacy_updated still says %(date)s, the day of the "
+                            "previous version: set privacy_updated to the day of this change, so the notice "
+                            "does not show an old date over new words."), date=now["updated"])
     return current
 
 

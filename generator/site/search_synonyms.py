@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 
 from generator.core.i18n import LANGUAGE_CODES
-from generator.core.problems import Problems, did_you_mean
+from generator.core.problems import N_, Phrase, Problems, closest
 from generator.core.yamlsource import LineDict, LineList, load_yaml_file
 
 SYNONYMS_FILE = "content/search-synonyms.yml"
@@ -41,14 +41,14 @@ def load_synonyms(root: Path, problems: Problems) -> dict[str, list[list[str]]]:
         return groups
     if not isinstance(data, LineDict):
         problems.error(rel, getattr(data, "line", 1), "invalid-structure",
-                       f'This file must hold one section per language ({", ".join(f"{c}:" for c in LANGUAGE_CODES)}), '
-                       'each a list of groups of words, e.g. "- [عملية, جراحة]".')
+                       N_("This file must hold one section per language (%(items)s), each a list of groups of "
+                          'words, e.g. "- [عملية, جراحة]".'), items=', '.join((f'{c}:' for c in LANGUAGE_CODES)))
         return groups
     for lang in data:
         if lang not in LANGUAGE_CODES:
             problems.error(rel, data.line_of(lang), "unknown-key",
-                           f'Unknown language "{lang}".{did_you_mean(str(lang), LANGUAGE_CODES)} '
-                           f'The languages are {", ".join(LANGUAGE_CODES)}.')
+                           N_('Unknown language "%(lang)s".%(suggestion)s The languages are %(items)s.'),
+                           lang=lang, items=', '.join(LANGUAGE_CODES), suggest=closest(str(lang), LANGUAGE_CODES))
             continue
         groups[lang] = _load_groups(rel, data, lang, problems)
     return groups
@@ -60,8 +60,8 @@ def _load_groups(rel: str, data: LineDict, lang: str, problems: Problems) -> lis
         return []
     if not isinstance(value, LineList):
         problems.error(rel, data.line_of(lang), "invalid-structure",
-                       f'"{lang}:" must be a list of groups, each on its own line starting with "- ", '
-                       'e.g. "- [عملية, جراحة]".')
+                       N_('"%(lang)s:" must be a list of groups, each on its own line starting with "- ", e.g. "- '
+                          '[عملية, جراحة]".'), lang=lang)
         return []
     groups: list[list[str]] = []
     seen: dict[str, int] = {}  # word -> line of its group
@@ -69,34 +69,36 @@ def _load_groups(rel: str, data: LineDict, lang: str, problems: Problems) -> lis
         line = value.line_of(index)
         if not isinstance(group, LineList):
             problems.error(rel, line, "invalid-structure",
-                           "Each group is a list of words in square brackets, separated by commas, "
-                           "e.g. \"- [عملية, جراحة]\".")
+                           N_('Each group is a list of words in square brackets, separated by commas, e.g. "- '
+                              '[عملية, جراحة]".'))
             continue
         words: list[str] = []
         for word in group:
             if not isinstance(word, str) or not word.strip():
                 problems.error(rel, line, "invalid-value",
-                               f"Each synonym must be a word; {word!r} is not. Write it as text, e.g. \"جراحة\".")
+                               N_('Each synonym must be a word; %(word)s is not. Write it as text, e.g. "جراحة".'),
+                               word=repr(word))
                 continue
             word = word.strip()
             if re.search(r"\s", word):
                 problems.error(rel, line, "synonym-phrase",
-                               f'"{word}" is more than one word. The search matches each word of a query '
-                               "on its own: list single words only (split it, or keep the word that carries "
-                               "the meaning).")
+                               N_('"%(word)s" is more than one word. The search matches each word of a query on '
+                                  "its own: list single words only (split it, or keep the word that carries the "
+                                  "meaning)."), word=word)
                 continue
             key = _MARKS.sub("", word).casefold()
             if key in seen:
-                where = "earlier in this group" if seen[key] == line else f"in the group on line {seen[key]}"
+                where = (Phrase(N_("earlier in this group")) if seen[key] == line
+                         else Phrase(N_("in the group on line %(line)s"), line=seen[key]))
                 problems.error(rel, line, "duplicate-synonym",
-                               f'"{word}" is already listed {where}. A word belongs to one group: merge '
-                               "the groups or remove it from one of them.")
+                               N_('"%(word)s" is already listed %(where)s. A word belongs to one group: merge the '
+                                  "groups or remove it from one of them."), word=word, where=where)
                 continue
             seen[key] = line
             words.append(word)
         if len(group) < 2:
             problems.error(rel, line, "invalid-value",
-                           "A group needs at least two words that mean the same, e.g. \"- [عملية, جراحة]\".")
+                           N_('A group needs at least two words that mean the same, e.g. "- [عملية, جراحة]".'))
             continue
         if len(words) >= 2:
             groups.append(words)

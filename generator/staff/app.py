@@ -43,11 +43,13 @@ from generator.core import i18n
 from generator.core.config import StaffSettings
 from generator.core.organisation import Settings, load_organisation
 from generator.forms import Form
+from generator.forms.reload import FormReloader
 from generator.submissions import cases
 from generator.submissions.notices import OutboxPlanner, check_wired
 from generator.submissions.secure_store import load_staff_key, open_secure_store
 from generator.submissions.store import Store
 from generator.web import protection
+from generator.web.each_request import EachRequest
 
 from . import inbox, templates
 from .accounts import Accounts, Clock, utc_clock, visible_forms
@@ -282,5 +284,7 @@ def create_app(*, settings: StaffSettings, forms: Mapping[str, Form], store: Sto
         exception_handlers={AccessRefused: refused},
         lifespan=lifespan,
     )
+    if settings.site_dir is not None:  # the form texts of a publish, without a restart (forms/reload.py)
+        app.add_middleware(EachRequest, call=FormReloader(settings.root, settings.site_dir, forms).check)
     app.state.workspace = ctx  # what tests and benchmarks reach: the store, accounts, sessions, organisation
     return app

@@ -4,6 +4,10 @@ Starlette's StaticFiles (html=True) answers every missing path with the root
 404.html, which is the Arabic one; a missing page under /en/ should get
 site/en/404.html instead, still with status 404. Every answer carries the
 site's Content-Security-Policy (protection.site_content_security_policy).
+
+site/ is a symlink that a build renames over (generator/site/switch.py): each
+request resolves it once, then reads every file from that one build, so a
+request during a switch sees the old site or the new one, never a mix.
 """
 from __future__ import annotations
 
@@ -21,6 +25,22 @@ from .protection import site_content_security_policy
 
 
 class SiteFiles(StaticFiles):
+    def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
+        # Starlette's own check, with the folder resolved once (it resolves it anew per
+        # path otherwise, which a switch between two calls could split across two builds).
+        if path.startswith(("/", "\\")):
+            return "", None
+        for directory in self.all_directories:
+            base = os.path.realpath(directory)
+            full_path = os.path.realpath(os.path.join(base, path))
+            if os.path.commonpath([full_path, base]) != base:
+                continue
+            try:
+                return full_path, os.stat(full_path)
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+        return "", None
+
     async def get_response(self, path: str, scope: Scope) -> Response:
         try:
             response = await super().get_response(path, scope)

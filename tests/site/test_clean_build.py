@@ -14,14 +14,19 @@ from pathlib import Path
 from generator import PROJECT_ROOT
 from tests.conftest import copy_project
 
-# What the build may write: its output and its cache, both in .gitignore.
-WRITTEN = ("site", ".build")
+# What the build may write: its output (the `site` link, the `site-<time>` folder it points
+# to, the lock of one build at a time) and its cache, all in .gitignore.
+WRITTEN = ("site", ".build", ".site-publish.lock")
+
+
+def written(name: str) -> bool:
+    return name in (*WRITTEN, "node_modules") or name.startswith("site-")
 
 
 def snapshot(root: Path) -> dict[str, str]:
     return {str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
             for path in sorted(root.rglob("*"))
-            if path.is_file() and path.relative_to(root).parts[0] not in (*WRITTEN, "node_modules")}
+            if path.is_file() and not written(path.relative_to(root).parts[0])}
 
 
 def test_a_build_of_a_fresh_copy_changes_no_file_it_was_given(tmp_path):
