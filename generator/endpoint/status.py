@@ -173,7 +173,7 @@ class StatusLookups:
         others = []
         for code in i18n.LANGUAGE_CODES:
             language = i18n.language(code)
-            back = html.escape(i18n.gettext(code, "Back to the status page"))
+            back = html.escape(i18n.gettext(code, "Back to “Where is my request?”"))
             text = "" if code == lang else f"<p>{html.escape(said(code))}</p>"
             href = html.escape(f"{site}/{language.prefix}{STATUS_PATH}")
             others.append(f'<div lang="{code}" dir="{language.direction}">{text}'

@@ -32,7 +32,7 @@ ACTION_NAMES: dict[str, str] = {
     "token-create": _("Created an export token"),
     "token-revoke": _("Revoked an export token"),
     "keys-rotate": _("Changed the encryption keys"),
-    "status-lookup": _("Looked up a request on the status page"),
+    "status-lookup": _("Looked up a request on “Where is my request?”"),
     "staff-sign-in": _("Signed in"),
     "staff-sign-in-failure": _("Sign-in refused"),
     "staff-lock": _("Account made to wait after failed sign-ins"),
@@ -74,7 +74,7 @@ ACTION_NAMES: dict[str, str] = {
 
 #: Actors that are not staff accounts (and the OS user of a command: `command_line`).
 ACTORS: dict[str, str] = {
-    "status-page": _("The public (status page)"),
+    "status-page": _("The public (“Where is my request?”)"),
     "unknown": _("Someone not signed in"),
     "webhooks": _("The notification sender"),
 }

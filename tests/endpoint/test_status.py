@@ -174,7 +174,7 @@ def test_one_address_may_look_up_sixty_times_an_hour_then_gets_a_page_saying_whe
                                    "Please try again after %(time)s.",
                             time=i18n.localise_digits("13:01", other, digits)) in page  # both languages
         for code, prefix in (("ar", ""), ("en", "en/")):
-            assert f'<a href="/{prefix}status/">{i18n.gettext(code, "Back to the status page")}</a>' in page
+            assert f'<a href="/{prefix}status/">{i18n.gettext(code, "Back to “Where is my request?”")}</a>' in page
     clock.now += dt.timedelta(minutes=60)
     assert look_up(server, reference, MOBILE).status_code == 429
     clock.now += dt.timedelta(seconds=30)

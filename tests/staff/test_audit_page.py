@@ -129,7 +129,7 @@ def test_the_log_reads_in_words(staff: Callable[..., Staff]) -> None:
             assert word("Command line (user %(user)s)", user="root") in rows[1]
             assert word("Deleted submissions past their keeping period") in rows[1]
             assert word("Export token %(name)s", name="reports") in rows[2] and "gone-form" in rows[2]
-            assert word("The public (status page)") in rows[3] and word("found") in rows[3]
+            assert word("The public (“Where is my request?”)") in rows[3] and word("found") in rows[3]
             assert word("Someone not signed in") in rows[4] and word("no such account") in rows[4]
             assert f'{word("Connection address")}: 192.0.2.7' in rows[4]
             # The reference is a link to its submission where the form is one the reader may see.
