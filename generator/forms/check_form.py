@@ -17,6 +17,7 @@ from generator.core.yamlsource import LineDict, LineList, load_yaml_file
 
 from .check_field import check_field
 from .check_notify import check_notify
+from .check_relevance import check_conditions
 from .check_report import MAX_REPORT_FIELDS
 from .check_workflow import check_response_days, check_workflow
 from .checker import KEBAB_RE, LANGUAGE_NAMES, Checker
@@ -136,6 +137,7 @@ def _check_schema(c: Checker, data: LineDict, rule_codes: dict[str, list[str]]
     descriptors: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     counted: list[LineDict] = []  # the fields with report: true, in order
+    checked_fields: list[tuple[LineDict, FormField]] = []
     for index, raw in enumerate(raw_fields):
         line = raw_fields.line_of(index)
         name = raw.get("name") if isinstance(raw, LineDict) else None
@@ -147,10 +149,11 @@ def _check_schema(c: Checker, data: LineDict, rule_codes: dict[str, list[str]]
             seen[name] = raw.line_of("name")
         checked = check_field(c, raw, line, rule_codes.get(name or "", []))
         if checked:
-            fields.append(checked[0])
+            checked_fields.append((raw, checked[0]))
             descriptors.append(checked[1])
             if checked[0].report:
                 counted.append(raw)
+    fields = check_conditions(c, checked_fields)
     if len(counted) > MAX_REPORT_FIELDS:
         raw = counted[MAX_REPORT_FIELDS]
         c.error(raw.line_of("report"), "report-too-many",

@@ -44,7 +44,7 @@ class PostedAnswers:
 
     `row` maps every field to its typed value (str, int, Decimal, bool, date,
     list of str), None where an optional field was left empty or the answer
-    was wrong. `errors` maps a field to its error codes, most important first
+    was wrong, or the question did not apply (its `relevant:`). `errors` maps a field to its error codes, most important first
     (frictionless codes, or a rule code such as "contact-required"); the key
     "" holds errors about the form as a whole ("unknown-field").
     """
@@ -144,18 +144,29 @@ def read_submission(form: Form, data: Mapping[str, Any]) -> PostedAnswers:
     unknown = tuple(sorted(str(name) for name in data if name not in names and name != HONEYPOT_FIELD))
     if unknown:
         errors[""] = ["unknown-field"]
+    dropped: set[str] = set()
     for f in form.fields:
+        if f.relevant is not None and not f.relevant.holds(row):
+            # A question that does not apply (relevance.py): its answer, if any, is dropped
+            # unread; it counts as blank for the conditions after it and is never stored.
+            row[f.name] = None
+            dropped.add(f.name)
+            continue
         value = _prepare(f, data.get(f.name))
         if value is _SEVERAL:
             row[f.name], errors[f.name] = None, ["type"]
             continue
         cell, notes = form.readers[f.name](value)
+        if cell is None and not notes and f.relevant is not None and f.required:
+            notes = {"required": ""}  # its schema leaves "required" to us: it applies only when asked
         row[f.name] = None if notes else cell
         if notes:
             errors[f.name] = list(notes)
     for rule in form.rules:
         # A rule speaks only when its fields are empty, not when they are wrong:
         # the field's own message says more.
+        if rule.reported_on in dropped:
+            continue
         if rule.required:
             applies = all(row.get(name) == value for name, value in rule.when)
             empty = [rule.required] if applies else []

@@ -49,6 +49,13 @@ Problem codes (stable: staff search for them, tests assert them):
   insecure-webhook        a webhook that would carry answers or contact details over plain http
   report-not-countable    `report: true` on a field that is not a choice or rating, or that is personal
   report-too-many         more than 8 fields of a form have `report: true` (reported on the 9th)
+  invalid-condition       a `relevant:` that is not a test, an unknown operator, an operand of the wrong kind
+  condition-unknown-field a condition names a field the form does not have (check_relevance.py)
+  condition-later-field   a condition names this field or one after it: only earlier answers decide
+  condition-unknown-option a condition names a choice code the field does not have
+  condition-wrong-type    an operator that does not fit the field's type (`gte` on text, `equals` on tick boxes)
+  condition-too-deep      `all:` / `any:` inside another one (one level only)
+  condition-never-relevant a required field whose condition no answers can meet
 """
 from __future__ import annotations
 
@@ -65,6 +72,7 @@ from frictionless import Schema
 
 from generator.core.languages import LANGUAGE_CODES
 
+from .relevance import Condition
 from .workflow import Workflow
 
 #: Prefix of every control's HTML id (`f-<name>`): keeps field names such as
@@ -161,6 +169,8 @@ class FormField:
     #: `report: true` beside `ui:`: a choice or rating the staff reports count, stored
     #: beside the encrypted answers (check_report.py; submissions/db/report_values.py).
     report: bool = False
+    #: `relevant:` beside `ui:`: when the question is asked (relevance.py); None: always.
+    relevant: Condition | None = None
     line: int = 1
 
     @property
