@@ -16,10 +16,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
 from generator.core.problems import did_you_mean
-from generator.core.yamlsource import LineDict
+from generator.core.yamlsource import LineDict, LineList
 
-from .checker import Checker
-from .model import FormField
+from .checker import KEBAB_RE, Checker
+from .model import FormField, Stop
 from .relevance import GROUPS, OPERATORS, Condition, Test
 
 #: Most combinations of answers tried to find one that opens a required question.
@@ -40,7 +40,7 @@ def check_conditions(c: Checker, checked: list[tuple[LineDict, FormField]]) -> l
     for raw, field in checked:
         later.discard(field.name)
         if "relevant" in raw:
-            condition = _condition(c, raw, field, earlier, later | {field.name})
+            condition = _condition(c, raw, "relevant", field.name, earlier, later | {field.name})
             if condition is not None:
                 field = dataclasses.replace(field, relevant=condition)
                 if field.required and not _can_hold(condition, earlier):
@@ -53,42 +53,71 @@ def check_conditions(c: Checker, checked: list[tuple[LineDict, FormField]]) -> l
     return result
 
 
-def _condition(c: Checker, raw: LineDict, field: FormField, earlier: dict[str, FormField],
+def check_stops(c: Checker, data: LineDict, fields: list[FormField]) -> tuple[Stop, ...]:
+    """`stop_if:`: a list of `{code, when, message}`; `when` is a condition on any field."""
+    rules = data["stop_if"]
+    if not isinstance(rules, LineList):
+        c.error(data.line_of("stop_if"), "invalid-stop", N_(
+            '"stop_if" is a list of rules, each starting with "- code: ...", with "when:" and "message:".'))
+        return ()
+    by_name = {f.name: f for f in fields}
+    stops = []
+    for index, rule in enumerate(rules):
+        line = rules.line_of(index)
+        if not isinstance(rule, LineDict) or set(rule) != {"code", "when", "message"}:
+            c.error(line, "invalid-stop", N_(
+                'A "stop_if" rule has exactly "code:", "when:" (answers, written as for "relevant") and '
+                '"message:" (why the form ends, in Arabic and English).'))
+            continue
+        code = rule["code"]
+        if not isinstance(code, str) or not KEBAB_RE.match(code):
+            c.error(rule.line_of("code"), "invalid-stop", N_(
+                'The stop code "%(code)s" must be lower-case words joined by hyphens, such as "not-a-heart-patient".')
+                % {"code": code})
+            continue
+        message = c.text(rule, "message", N_('The "stop_if" rule "%(code)s"') % {"code": code})
+        condition = _condition(c, rule, "when", code, by_name, set())
+        if condition is not None and message is not None:
+            stops.append(Stop(code=code, condition=condition, message=message))
+    return tuple(stops)
+
+
+def _condition(c: Checker, raw: LineDict, key_name: str, owner: str, earlier: dict[str, FormField],
                later: set[str]) -> Condition | None:
-    value, line = raw["relevant"], raw.line_of("relevant")
+    value, line = raw[key_name], raw.line_of(key_name)
     if not isinstance(value, LineDict) or len(value) != 1:
         c.error(line, "invalid-condition", N_(
             'Field "%(name)s": "relevant" holds one test, such as "relevant: {support_kind: {equals: other}}", '
-            'or "all:" or "any:" with a list of tests.') % {"name": field.name})
+            'or "all:" or "any:" with a list of tests.') % {"name": owner})
         return None
     [key] = value
     if key in GROUPS:
         items = value[key]
-        if not isinstance(items, list) or not items:
+        if not isinstance(items, LineList) or not items:
             c.error(value.line_of(key), "invalid-condition", N_(
                 'Field "%(name)s": "%(group)s" takes a list of tests, each starting with "- ".')
-                % {"name": field.name, "group": key})
+                % {"name": owner, "group": key})
             return None
-        tests = [_test(c, item, items.line_of(i), field, earlier, later) for i, item in enumerate(items)]
+        tests = [_test(c, item, items.line_of(i), owner, earlier, later) for i, item in enumerate(items)]
         if any(t is None for t in tests):
             return None
         return Condition(mode=key, tests=tuple(t for t in tests if t is not None))
-    test = _test(c, value, line, field, earlier, later)
+    test = _test(c, value, line, owner, earlier, later)
     return Condition(mode="all", tests=(test,)) if test is not None else None
 
 
-def _test(c: Checker, item: Any, line: int, field: FormField, earlier: dict[str, FormField],
+def _test(c: Checker, item: Any, line: int, owner: str, earlier: dict[str, FormField],
           later: set[str]) -> Test | None:
     if isinstance(item, LineDict) and len(item) == 1 and next(iter(item)) in GROUPS:
         c.error(item.line_of(next(iter(item))), "condition-too-deep", N_(
             'Field "%(name)s": "all" and "any" cannot hold another "all" or "any"; one level only. '
-            'Write the condition as one list of tests.') % {"name": field.name})
+            'Write the condition as one list of tests.') % {"name": owner})
         return None
     if not isinstance(item, LineDict) or len(item) != 1 or not isinstance(next(iter(item.values())), LineDict) \
             or len(next(iter(item.values()))) != 1:
         c.error(line, "invalid-condition", N_(
             'Field "%(name)s": a test names one earlier field and one operator, such as '
-            '"{relation: {not_in: [self]}}".') % {"name": field.name})
+            '"{relation: {not_in: [self]}}".') % {"name": owner})
         return None
     [(target, spec)] = item.items()
     [(op, operand)] = spec.items()
@@ -97,17 +126,17 @@ def _test(c: Checker, item: Any, line: int, field: FormField, earlier: dict[str,
         c.error(line, "condition-later-field", N_(
             'Field "%(name)s" depends on "%(target)s", which is not before it in the form. A question can '
             'depend only on the answers above it: move "%(target)s" above "%(name)s".')
-            % {"name": field.name, "target": target})
+            % {"name": owner, "target": target})
         return None
     if target not in earlier:
         c.error(line, "condition-unknown-field", N_(
             'Field "%(name)s" depends on "%(target)s", which this form does not have.%(hint)s')
-            % {"name": field.name, "target": target, "hint": did_you_mean(str(target), earlier)})
+            % {"name": owner, "target": target, "hint": did_you_mean(str(target), earlier)})
         return None
     if op not in OPERATORS:
         c.error(spec.line_of(op), "invalid-condition", N_(
             'Field "%(name)s": "%(op)s" is not an operator.%(hint)s Operators: %(known)s.')
-            % {"name": field.name, "op": op, "hint": did_you_mean(str(op), OPERATORS),
+            % {"name": owner, "op": op, "hint": did_you_mean(str(op), OPERATORS),
                "known": ", ".join(OPERATORS)})
         return None
     source = earlier[target]
@@ -115,29 +144,29 @@ def _test(c: Checker, item: Any, line: int, field: FormField, earlier: dict[str,
         c.error(spec.line_of(op), "condition-wrong-type", N_(
             'Field "%(name)s": "%(op)s" does not apply to "%(target)s", a field of type %(type)s. '
             'On this field use: %(fits)s.')
-            % {"name": field.name, "op": op, "target": target, "type": source.type,
+            % {"name": owner, "op": op, "target": target, "type": source.type,
                "fits": ", ".join(o for o, types in OPERATORS.items() if source.type in types)})
         return None
-    typed = _operand(c, spec.line_of(op), field, source, op, operand)
+    typed = _operand(c, spec.line_of(op), owner, source, op, operand)
     return Test(field=str(target), op=str(op), value=typed) if typed is not None else None
 
 
-def _operand(c: Checker, line: int, field: FormField, source: FormField, op: str, operand: Any) -> Any:
+def _operand(c: Checker, line: int, owner: str, source: FormField, op: str, operand: Any) -> Any:
     if op == "answered":
         if isinstance(operand, bool):
             return operand
-        return _bad(c, line, field, N_('"answered" is true or false'))
+        return _bad(c, line, owner, N_('"answered" is true or false'))
     if op in ("in", "not_in"):
         if not isinstance(operand, list) or not operand:
-            return _bad(c, line, field, N_('"in" and "not_in" take a list of choices, such as [self, parent]'))
-        values = [_value(c, line, field, source, item) for item in operand]
+            return _bad(c, line, owner, N_('"in" and "not_in" take a list of choices, such as [self, parent]'))
+        values = [_value(c, line, owner, source, item) for item in operand]
         return None if any(v is None for v in values) else tuple(values)
     if op in ("gte", "lte") and isinstance(operand, bool):
-        return _bad(c, line, field, N_('"gte" and "lte" take a number or a date'))
-    return _value(c, line, field, source, operand)
+        return _bad(c, line, owner, N_('"gte" and "lte" take a number or a date'))
+    return _value(c, line, owner, source, operand)
 
 
-def _value(c: Checker, line: int, field: FormField, source: FormField, value: Any) -> Any:
+def _value(c: Checker, line: int, owner: str, source: FormField, value: Any) -> Any:
     """One operand typed as `source` reads its answers; None (reported) when it cannot be one."""
     if source.options:
         codes = [o.value for o in source.options]
@@ -146,10 +175,10 @@ def _value(c: Checker, line: int, field: FormField, source: FormField, value: An
         c.error(line, "condition-unknown-option", N_(
             'Field "%(name)s": "%(target)s" has no choice "%(value)s". Its choices are: %(codes)s '
             '(the codes, not the labels).')
-            % {"name": field.name, "target": source.name, "value": value, "codes": ", ".join(map(str, codes))})
+            % {"name": owner, "target": source.name, "value": value, "codes": ", ".join(map(str, codes))})
         return None
     if source.type == "boolean":
-        return value if isinstance(value, bool) else _bad(c, line, field, N_("a tick box is true or false"))
+        return value if isinstance(value, bool) else _bad(c, line, owner, N_("a tick box is true or false"))
     if source.type in ("integer", "number"):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             try:
@@ -157,22 +186,22 @@ def _value(c: Checker, line: int, field: FormField, source: FormField, value: An
                     else Decimal(str(value))
             except InvalidOperation:  # pragma: no cover - YAML numbers are finite or inf
                 pass
-        return _bad(c, line, field, N_("the field holds numbers: write a number"))
+        return _bad(c, line, owner, N_("the field holds numbers: write a number"))
     if source.type == "date":
         if isinstance(value, dt.date):
             return value
         try:
             return dt.date.fromisoformat(str(value))
         except ValueError:
-            return _bad(c, line, field, N_("the field holds dates: write one as YYYY-MM-DD"))
+            return _bad(c, line, owner, N_("the field holds dates: write one as YYYY-MM-DD"))
     if isinstance(value, str):
         return value
-    return _bad(c, line, field, N_("the field holds text: put the value in quotes"))
+    return _bad(c, line, owner, N_("the field holds text: put the value in quotes"))
 
 
-def _bad(c: Checker, line: int, field: FormField, why: str) -> None:
+def _bad(c: Checker, line: int, owner: str, why: str) -> None:
     c.error(line, "invalid-condition", N_('Field "%(name)s": the condition\'s value does not fit (%(why)s).')
-            % {"name": field.name, "why": why})
+            % {"name": owner, "why": why})
     return None
 
 

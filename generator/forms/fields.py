@@ -43,9 +43,10 @@ class PostedAnswers:
     """What `read_submission` found: `.row` to store, or `.errors` to show.
 
     `row` maps every field to its typed value (str, int, Decimal, bool, date,
-    list of str), None where an optional field was left empty or the answer
-    was wrong, or the question did not apply (its `relevant:`). `errors` maps a field to its error codes, most important first
-    (frictionless codes, or a rule code such as "contact-required"); the key
+    list of str), None where an optional field was left empty, the answer
+    was wrong or the question did not apply (its `relevant:`). `errors` maps a
+    field to its error codes, most important first (frictionless codes, a rule
+    code such as "contact-required", or alone a `stop_if:` code); the key
     "" holds errors about the form as a whole ("unknown-field").
     """
 
@@ -174,4 +175,9 @@ def read_submission(form: Form, data: Mapping[str, Any]) -> PostedAnswers:
             empty = list(rule.one_of)
         if empty and all(row.get(name) is None and name not in errors for name in empty):
             errors.setdefault(rule.reported_on, []).append(rule.code)
+    for stop in form.stops:
+        if stop.condition.holds(row):
+            # These answers end the form (`stop_if:`): its message alone, on the answer that decides.
+            errors = {stop.reported_on: [stop.code]}
+            break
     return PostedAnswers(row=row, errors=errors, unknown_fields=unknown)

@@ -56,6 +56,7 @@ Problem codes (stable: staff search for them, tests assert them):
   condition-wrong-type    an operator that does not fit the field's type (`gte` on text, `equals` on tick boxes)
   condition-too-deep      `all:` / `any:` inside another one (one level only)
   condition-never-relevant a required field whose condition no answers can meet
+  invalid-stop            a `stop_if:` rule without a usable code, `when:` or bilingual `message:`
 """
 from __future__ import annotations
 
@@ -147,6 +148,20 @@ class Rule:
     def reported_on(self) -> str:
         """The field that shows this rule's error."""
         return self.required or self.one_of[0]
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A form-level `stop_if:` rule: answers that end the form early (the service is not for
+    this person), with the form's own words for why. Shown on the last field the condition names."""
+
+    code: str
+    condition: Condition
+    message: Text
+
+    @property
+    def reported_on(self) -> str:
+        return self.condition.tests[-1].field
 
 
 @dataclass(frozen=True)
@@ -267,6 +282,7 @@ class Form:
     descriptor: dict[str, Any]  # the same, as a plain JSON-able dict
     fields: list[FormField]
     rules: tuple[Rule, ...] = ()
+    stops: tuple[Stop, ...] = ()  # `stop_if:` (check_relevance.py)
     notify: Notify = Notify()
     path: str = ""  # forms/<id>.yml, for messages
     readers: dict[str, CellReader] = dataclasses.field(default_factory=dict, repr=False)  # built once, at load

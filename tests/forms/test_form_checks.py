@@ -63,6 +63,7 @@ CASES = {
     "relevance-wrong-type": [(25, "condition-wrong-type", 'On this field use: equals, in, not_in, answered')],
     "relevance-too-deep": [(25, "condition-too-deep", "one level only")],
     "relevance-never": [(25, "condition-never-relevant", 'Field "mobile" is required, but no answers meet')],
+    "relevance-invalid-stop": [(9, "invalid-stop", 'The stop code "no_email" must be lower-case words')],
     # case workflows (generator/forms/check_workflow.py)
     "workflow-unknown-state": [(26, "unknown-state", 'may move on to "understudy"')],
     "workflow-unreachable-state": [(27, "unreachable-state", 'leads to the state "forgotten"')],

@@ -52,7 +52,8 @@ def test_an_answer_to_a_question_that_does_not_apply_is_dropped_and_not_judged(c
                                           "urgent_why": ""})
     assert result.errors == {"urgent_why": ["required"]}  # asked: urgent, with a visit
     assert result.row["address"] is None  # not asked: dropped, its length never judged
-    result = read_submission(conditions, {"visit": "none", "urgent": "true", "urgent_why": "x" * 500})
+    result = read_submission(conditions, {"visit": "none", "needs": ["food"], "urgent": "true",
+                                          "urgent_why": "x" * 500})
     assert result.ok and result.row["urgent_why"] is None
 
 
@@ -61,5 +62,17 @@ def test_the_script_gets_the_form_in_order_only_when_it_has_conditions(condition
 
     rules = json.loads(script_rules(conditions.fields))
     assert [r[0] for r in rules] == [f.name for f in conditions.fields]
-    assert dict((r[0], r[2]) for r in rules)["amount_why"] == {"mode": "all", "tests": [["amount", "gte", 1000.5]]}
+    assert {r[0]: r[2] for r in rules}["amount_why"] == {"mode": "all", "tests": [["amount", "gte", 1000.5]]}
     assert script_rules(forms["satisfaction"].fields) == ""
+
+
+def test_answers_that_end_the_form_show_its_message_alone_on_the_deciding_answer(conditions):
+    """`stop_if:`: the form's own words ("this service is for ..."), instead of every other error."""
+    from generator.forms import error_message
+
+    ended = read_submission(conditions, {"visit": "none", "age": "ten"})
+    assert ended.errors == {"needs": ["no-visit-no-need"]}
+    assert error_message(conditions, "needs", "no-visit-no-need", "ar") == "هذه الخدمة لمن يحتاج زيارة أو دعمًا"
+    assert error_message(conditions, "needs", "no-visit-no-need", "en") == (
+        "This service is for people who need a visit or support")
+    assert read_submission(conditions, {"visit": "none", "needs": ["food"]}).ok
