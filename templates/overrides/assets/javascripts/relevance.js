@@ -6,7 +6,7 @@
 // answer cannot be read, counts as blank; a test on a blank answer is false,
 // except "answered: false". A hidden follow-up's controls are disabled, so its
 // value is not sent (the server would drop it anyway). Triggers get
-// aria-controls and aria-expanded; focus never moves. Without JavaScript every
+// aria-controls (tick boxes aria-expanded too); focus never moves. Without JavaScript every
 // follow-up is shown, its label saying when it applies.
 (function () {
   var ARABIC_INDIC = /[\u0660-\u0669]/g, PERSIAN = /[\u06f0-\u06f9]/g;
@@ -106,7 +106,9 @@
           el.disabled = !open;
         });
       });
-      Array.prototype.forEach.call(form.querySelectorAll("[aria-controls]"), function (el) {
+      // aria-expanded only where ARIA allows it (a tick box; not a radio button or a text box,
+      // where axe rightly refuses it): there aria-controls alone names what the answer opens.
+      Array.prototype.forEach.call(form.querySelectorAll('input[type="checkbox"][aria-controls]'), function (el) {
         var open = el.getAttribute("aria-controls").split(" ").some(function (id) {
           return document.getElementById(id) && !document.getElementById(id).hidden;
         });
