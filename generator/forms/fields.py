@@ -30,6 +30,7 @@ from frictionless import Schema
 from generator.core.i18n import to_western_digits
 
 from .model import HONEYPOT_FIELD, CellReader, Form, FormField
+from .relevance import not_relevant
 
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BIDI_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
@@ -181,3 +182,14 @@ def read_submission(form: Form, data: Mapping[str, Any]) -> PostedAnswers:
             errors = {stop.reported_on: [stop.code]}
             break
     return PostedAnswers(row=row, errors=errors, unknown_fields=unknown)
+
+
+def not_asked(form: Form, stored: Mapping[str, Any]) -> set[str]:
+    """The questions that did not apply to a stored submission (`relevant:`), judged on its
+    answers read back through the form's readers (JSON holds dates as text). A submission made
+    since never holds answers to them; one made before a condition was added may."""
+    typed = {}
+    for f in form.fields:
+        value = stored.get(f.name)
+        typed[f.name] = None if value is None else form.readers[f.name](value)[0]
+    return not_relevant(form.fields, typed)
