@@ -147,8 +147,8 @@ def read_submission(form: Form, data: Mapping[str, Any]) -> PostedAnswers:
     if unknown:
         errors[""] = ["unknown-field"]
     dropped: set[str] = set()
-    for f in form.fields:
-        if f.relevant is not None and not f.relevant.holds(row):
+    for f, reader, condition, required_when_asked in form.reading_plan:
+        if condition is not None and not condition.check(row):
             # A question that does not apply (relevance.py): its answer, if any, is dropped
             # unread; it counts as blank for the conditions after it and is never stored.
             row[f.name] = None
@@ -158,8 +158,8 @@ def read_submission(form: Form, data: Mapping[str, Any]) -> PostedAnswers:
         if value is _SEVERAL:
             row[f.name], errors[f.name] = None, ["type"]
             continue
-        cell, notes = form.readers[f.name](value)
-        if cell is None and not notes and f.relevant is not None and f.required:
+        cell, notes = reader(value)
+        if cell is None and required_when_asked and not notes:
             notes = {"required": ""}  # its schema leaves "required" to us: it applies only when asked
         row[f.name] = None if notes else cell
         if notes:

@@ -314,6 +314,14 @@ class Form:
         digest = hashlib.sha256(json.dumps(shown, sort_keys=True, ensure_ascii=False).encode("utf-8"))
         return f"{self.version}-{digest.hexdigest()[:8]}"
 
+    @cached_property
+    def reading_plan(self) -> tuple[tuple[FormField, CellReader, Any, bool], ...]:
+        """What fields.read_submission walks for every post, made once: each field with its
+        reader, its condition (None: always asked) and whether it is required when asked but
+        left to us by its reader (a follow-up's schema has no "required": relevance.py)."""
+        return tuple((f, self.readers[f.name], f.relevant, f.required and f.relevant is not None)
+                     for f in self.fields)
+
     @property
     def consent_fields(self) -> list[str]:
         """Declarations and consents: required tick boxes that must be true."""

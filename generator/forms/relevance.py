@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 #: The operators, and the field types each fits (the checker refuses the others).
 OPERATORS: dict[str, tuple[str, ...]] = {
@@ -78,6 +78,30 @@ class Condition:
 
     mode: str  # "all" or "any"
     tests: tuple[Test, ...]
+    #: `holds`, made once per condition (read_submission asks it for every post).
+    check: Callable[[Mapping[str, Any]], bool] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "check", self._compiled())
+
+    def _compiled(self) -> Callable[[Mapping[str, Any]], bool]:
+        if len(self.tests) != 1:
+            return self.holds
+        test = self.tests[0]
+        name, value = test.field, test.value
+        if test.op == "equals":  # most conditions; a blank answer (None) never equals a value
+            return lambda row: bool(row.get(name) == value)
+        if test.op in ("in", "not_in"):
+            choices, wanted = frozenset(value), test.op == "in"
+
+            def among(row: Mapping[str, Any]) -> bool:
+                answer = row.get(name)
+                if answer is None:
+                    return False
+                found = any(item in choices for item in answer) if type(answer) is list else answer in choices
+                return found is wanted
+            return among
+        return lambda row: test.holds(row.get(name))
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -85,9 +109,6 @@ class Condition:
 
     def holds(self, row: Mapping[str, Any]) -> bool:
         """Whether the condition holds for `row` (typed answers so far; blank: None or absent)."""
-        if len(self.tests) == 1:  # most conditions: one test, asked for every post
-            test = self.tests[0]
-            return test.holds(row.get(test.field))
         results = (test.holds(row.get(test.field)) for test in self.tests)
         return all(results) if self.mode == "all" else any(results)
 
@@ -122,10 +143,10 @@ def not_relevant(fields: Iterable[Any], row: Mapping[str, Any]) -> set[str]:
     (`.name`, `.relevant`)."""
     dropped: set[str] = set()
     seen: dict[str, Any] = {}
-    for field in fields:
-        if field.relevant is not None and not field.relevant.holds(seen):
-            dropped.add(field.name)
-            seen[field.name] = None
+    for item in fields:
+        if item.relevant is not None and not item.relevant.check(seen):
+            dropped.add(item.name)
+            seen[item.name] = None
         else:
-            seen[field.name] = row.get(field.name)
+            seen[item.name] = row.get(item.name)
     return dropped
