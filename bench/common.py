@@ -265,6 +265,7 @@ def help_request_answers(count: int, seed: int = 7) -> list[dict[str, str]]:
         def text(low: int, high: int, words: tuple[str, ...] | list[str] = words) -> str:
             return " ".join(rng.choice(words) for _ in range(rng.randint(low, high)))
 
+        support = rng.choice(_SUPPORT)
         out.append({
             "applicant_name": f"{rng.choice(first)} {rng.choice(first)} {rng.choice(family)}",
             "national_id": digits(national_id, (1, 3, 3, 3) if rng.random() < 0.2 else None),
@@ -274,7 +275,9 @@ def help_request_answers(count: int, seed: int = 7) -> list[dict[str, str]]:
             "relation": relation,
             "patient_name": "" if relation == "self" else f"{rng.choice(first)} {rng.choice(family)}",
             "heart_condition": text(3, 40)[:500],
-            "support_kind": rng.choice(_SUPPORT),
+            "support_kind": support,
+            # Asked only for "other" support (its `relevant:`); a browser without JavaScript posts it empty.
+            "support_other": text(3, 30)[:300] if support == "other" else "",
             "description": text(8, 240)[:2000],
             "declaration": "true",
             "consent": "true",

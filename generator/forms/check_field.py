@@ -29,7 +29,8 @@ TABLE_SCHEMA_TYPES = sorted(
      if inspect.isclass(cls) and issubclass(cls, Field) and isinstance(vars(cls).get("type"), str)}
 )
 UNSUPPORTED_CONSTRAINTS = ("unique", "exclusiveMinimum", "exclusiveMaximum")
-FIELD_KEYS = ("name", "type", "format", "title", "description", "constraints", "arrayItem", "ui", "report")
+FIELD_KEYS = ("name", "type", "format", "title", "description", "constraints", "arrayItem", "ui", "report",
+              "relevant")
 NAME_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
 # Python regex syntax that JavaScript (the HTML pattern attribute) reads
 # differently or not at all; a pattern must mean the same on both sides.
@@ -75,7 +76,11 @@ def check_field(c: Checker, raw: Any, line: int, rule_codes: Iterable[str] = ())
     if c.mapping(constraints, raw.line_of("constraints"), what) is None:
         return None
     _check_constraint_names(c, constraints, where)
-    descriptor = plain({key: value for key, value in raw.items() if key not in ("ui", "report")})
+    descriptor = plain({key: value for key, value in raw.items() if key not in ("ui", "report", "relevant")})
+    if "relevant" in raw and isinstance(descriptor.get("constraints"), dict):
+        # Required only when asked (relevance.py): the reader and a Data Package export's
+        # schema leave it to fields.read_submission, which knows when the field applies.
+        descriptor["constraints"].pop("required", None)
     if c.errors == start:  # frictionless would repeat what was just reported
         _check_with_frictionless(c, raw, constraints, descriptor)
     if c.errors == start:

@@ -17,6 +17,7 @@ from generator.core.yamlsource import LineDict, LineList, load_yaml_file
 
 from .check_field import check_field
 from .check_notify import check_notify
+from .check_relevance import check_conditions, check_stops
 from .check_report import MAX_REPORT_FIELDS
 from .check_workflow import check_response_days, check_workflow
 from .checker import KEBAB_RE, Checker
@@ -25,8 +26,8 @@ from .fields import build_readers
 from .model import LANGS, Form, FormField, Rule
 
 TOP_KEYS = ("id", "version", "retention_days", "response_days", "title", "intro", "received", "after_submit",
-            "privacy", "privacy_updated", "schema", "rules", "workflow", "notify")
-OPTIONAL_TOP_KEYS = ("rules", "response_days", "workflow", "notify", "received", "privacy_updated")
+            "privacy", "privacy_updated", "schema", "rules", "stop_if", "workflow", "notify")
+OPTIONAL_TOP_KEYS = ("rules", "stop_if", "response_days", "workflow", "notify", "received", "privacy_updated")
 TEXT_KEYS = ("title", "intro", "received", "after_submit", "privacy")
 RULE_KEYS = ("code", "one_of", "required", "when")
 #: Written in form-level texts where the retention period goes; filled in from
@@ -65,6 +66,7 @@ def read_form_file(path: Path, *, rel: str, problems: Problems) -> Form | None:
     rules_raw = data.get("rules", [])
     fields, descriptor, names = _check_schema(c, data, _rule_codes(rules_raw))
     rules = _check_rules(c, data, rules_raw, fields, names)
+    stops = check_stops(c, data, fields) if "stop_if" in data else ()
     workflow = check_workflow(c, data)
     response_days = check_response_days(c, data)
     notify = check_notify(c, data, fields)
@@ -83,7 +85,7 @@ def read_form_file(path: Path, *, rel: str, problems: Problems) -> Form | None:
     return Form(
         id=form_id, version=version, retention_days=retention, title=shown["title"], intro=shown["intro"],
         after_submit=shown["after_submit"], privacy=shown["privacy"], schema=schema, descriptor=descriptor,
-        fields=fields, rules=rules, notify=notify, path=rel, readers=readers, workflow=workflow,
+        fields=fields, rules=rules, stops=stops, notify=notify, path=rel, readers=readers, workflow=workflow,
         response_days=response_days, received=shown.get("received", {}), privacy_updated=privacy_updated,
     )
 
@@ -141,6 +143,7 @@ def _check_schema(c: Checker, data: LineDict, rule_codes: dict[str, list[str]]
     descriptors: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     counted: list[LineDict] = []  # the fields with report: true, in order
+    checked_fields: list[tuple[LineDict, FormField]] = []
     for index, raw in enumerate(raw_fields):
         line = raw_fields.line_of(index)
         name = raw.get("name") if isinstance(raw, LineDict) else None
@@ -153,10 +156,11 @@ def _check_schema(c: Checker, data: LineDict, rule_codes: dict[str, list[str]]
             seen[name] = raw.line_of("name")
         checked = check_field(c, raw, line, rule_codes.get(name or "", []))
         if checked:
-            fields.append(checked[0])
+            checked_fields.append((raw, checked[0]))
             descriptors.append(checked[1])
             if checked[0].report:
                 counted.append(raw)
+    fields = check_conditions(c, checked_fields)
     if len(counted) > MAX_REPORT_FIELDS:
         raw = counted[MAX_REPORT_FIELDS]
         c.error(raw.line_of("report"), "report-too-many",

@@ -57,7 +57,8 @@ def control_params(field: FormField, lang: str, value: Any, error: str | None) -
         params["hint"] = {"text": field.hint[lang]}
     if error:
         params["errorMessage"] = {"text": error}
-    attributes: dict[str, Any] = {"required": field.required}
+    # A follow-up (`relevant:`) is required only when it applies, which the markup cannot say.
+    attributes: dict[str, Any] = {"required": field.required and field.relevant is None}
     control = field.control
 
     if control in ("radios", "select", "checkboxes"):

@@ -34,6 +34,9 @@ def error_message(form: Form, field_name: str, code: str, lang: str) -> str:
         messages = form.field(field_name).errors  # KeyError for a name the form lacks: a caller's bug
         if code in messages:
             return messages[code][lang]
+        for stop in form.stops:
+            if stop.code == code:
+                return stop.message[lang]
     if code == "unknown-field":
         return _("The form was sent with an answer it does not ask for. Reload the page and send it again.")
     return _("Check this answer and try again.")

@@ -30,6 +30,7 @@ from frictionless import Schema
 from generator.core.i18n import to_western_digits
 
 from .model import HONEYPOT_FIELD, CellReader, Form, FormField
+from .relevance import not_relevant
 
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BIDI_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
@@ -43,9 +44,10 @@ class PostedAnswers:
     """What `read_submission` found: `.row` to store, or `.errors` to show.
 
     `row` maps every field to its typed value (str, int, Decimal, bool, date,
-    list of str), None where an optional field was left empty or the answer
-    was wrong. `errors` maps a field to its error codes, most important first
-    (frictionless codes, or a rule code such as "contact-required"); the key
+    list of str), None where an optional field was left empty, the answer
+    was wrong or the question did not apply (its `relevant:`). `errors` maps a
+    field to its error codes, most important first (frictionless codes, a rule
+    code such as "contact-required", or alone a `stop_if:` code); the key
     "" holds errors about the form as a whole ("unknown-field").
     """
 
@@ -144,18 +146,29 @@ def read_submission(form: Form, data: Mapping[str, Any]) -> PostedAnswers:
     unknown = tuple(sorted(str(name) for name in data if name not in names and name != HONEYPOT_FIELD))
     if unknown:
         errors[""] = ["unknown-field"]
-    for f in form.fields:
+    dropped: set[str] = set()
+    for f, reader, condition, required_when_asked in form.reading_plan:
+        if condition is not None and not condition.check(row):
+            # A question that does not apply (relevance.py): its answer, if any, is dropped
+            # unread; it counts as blank for the conditions after it and is never stored.
+            row[f.name] = None
+            dropped.add(f.name)
+            continue
         value = _prepare(f, data.get(f.name))
         if value is _SEVERAL:
             row[f.name], errors[f.name] = None, ["type"]
             continue
-        cell, notes = form.readers[f.name](value)
+        cell, notes = reader(value)
+        if cell is None and required_when_asked and not notes:
+            notes = {"required": ""}  # its schema leaves "required" to us: it applies only when asked
         row[f.name] = None if notes else cell
         if notes:
             errors[f.name] = list(notes)
     for rule in form.rules:
         # A rule speaks only when its fields are empty, not when they are wrong:
         # the field's own message says more.
+        if rule.reported_on in dropped:
+            continue
         if rule.required:
             applies = all(row.get(name) == value for name, value in rule.when)
             empty = [rule.required] if applies else []
@@ -163,4 +176,20 @@ def read_submission(form: Form, data: Mapping[str, Any]) -> PostedAnswers:
             empty = list(rule.one_of)
         if empty and all(row.get(name) is None and name not in errors for name in empty):
             errors.setdefault(rule.reported_on, []).append(rule.code)
+    for stop in form.stops:
+        if stop.condition.holds(row):
+            # These answers end the form (`stop_if:`): its message alone, on the answer that decides.
+            errors = {stop.reported_on: [stop.code]}
+            break
     return PostedAnswers(row=row, errors=errors, unknown_fields=unknown)
+
+
+def not_asked(form: Form, stored: Mapping[str, Any]) -> set[str]:
+    """The questions that did not apply to a stored submission (`relevant:`), judged on its
+    answers read back through the form's readers (JSON holds dates as text). A submission made
+    since never holds answers to them; one made before a condition was added may."""
+    typed = {}
+    for f in form.fields:
+        value = stored.get(f.name)
+        typed[f.name] = None if value is None else form.readers[f.name](value)[0]
+    return not_relevant(form.fields, typed)

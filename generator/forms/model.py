@@ -49,6 +49,14 @@ Problem codes (stable: staff search for them, tests assert them):
   insecure-webhook        a webhook that would carry answers or contact details over plain http
   report-not-countable    `report: true` on a field that is not a choice or rating, or that is personal
   report-too-many         more than 8 fields of a form have `report: true` (reported on the 9th)
+  invalid-condition       a `relevant:` that is not a test, an unknown operator, an operand of the wrong kind
+  condition-unknown-field a condition names a field the form does not have (check_relevance.py)
+  condition-later-field   a condition names this field or one after it: only earlier answers decide
+  condition-unknown-option a condition names a choice code the field does not have
+  condition-wrong-type    an operator that does not fit the field's type (`gte` on text, `equals` on tick boxes)
+  condition-too-deep      `all:` / `any:` inside another one (one level only)
+  condition-never-relevant a required field whose condition no answers can meet
+  invalid-stop            a `stop_if:` rule without a usable code, `when:` or bilingual `message:`
 """
 from __future__ import annotations
 
@@ -65,6 +73,7 @@ from frictionless import Schema
 
 from generator.core.languages import LANGUAGE_CODES
 
+from .relevance import Condition
 from .workflow import Workflow
 
 #: Prefix of every control's HTML id (`f-<name>`): keeps field names such as
@@ -142,6 +151,20 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Stop:
+    """A form-level `stop_if:` rule: answers that end the form early (the service is not for
+    this person), with the form's own words for why. Shown on the last field the condition names."""
+
+    code: str
+    condition: Condition
+    message: Text
+
+    @property
+    def reported_on(self) -> str:
+        return self.condition.tests[-1].field
+
+
+@dataclass(frozen=True)
 class FormField:
     """A schema field plus how it is asked: the `ui:` part of the form file."""
 
@@ -161,6 +184,8 @@ class FormField:
     #: `report: true` beside `ui:`: a choice or rating the staff reports count, stored
     #: beside the encrypted answers (check_report.py; submissions/db/report_values.py).
     report: bool = False
+    #: `relevant:` beside `ui:`: when the question is asked (relevance.py); None: always.
+    relevant: Condition | None = None
     line: int = 1
 
     @property
@@ -257,6 +282,7 @@ class Form:
     descriptor: dict[str, Any]  # the same, as a plain JSON-able dict
     fields: list[FormField]
     rules: tuple[Rule, ...] = ()
+    stops: tuple[Stop, ...] = ()  # `stop_if:` (check_relevance.py)
     notify: Notify = Notify()
     path: str = ""  # forms/<id>.yml, for messages
     readers: dict[str, CellReader] = dataclasses.field(default_factory=dict, repr=False)  # built once, at load
@@ -287,6 +313,14 @@ class Form:
         }
         digest = hashlib.sha256(json.dumps(shown, sort_keys=True, ensure_ascii=False).encode("utf-8"))
         return f"{self.version}-{digest.hexdigest()[:8]}"
+
+    @cached_property
+    def reading_plan(self) -> tuple[tuple[FormField, CellReader, Any, bool], ...]:
+        """What fields.read_submission walks for every post, made once: each field with its
+        reader, its condition (None: always asked) and whether it is required when asked but
+        left to us by its reader (a follow-up's schema has no "required": relevance.py)."""
+        return tuple((f, self.readers[f.name], f.relevant, f.required and f.relevant is not None)
+                     for f in self.fields)
 
     @property
     def consent_fields(self) -> list[str]:

@@ -20,6 +20,7 @@ from generator import PROJECT_ROOT
 from .controls import control_params
 from .error_texts import catalog, error_message
 from .model import HONEYPOT_FIELD, KEY_FIELD, LANG_FIELD, LANGS, NOTICE_FIELD, Form
+from .relevance import script_rules
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 START, END = "<!-- qalb-form:start -->", "<!-- qalb-form:end -->"
@@ -84,7 +85,10 @@ def render_form(form: Form, lang: str, *, action: str, privacy_url: str = "priva
         if message:
             summary.append({"text": message, "href": f"#{field.id}"})
         component, params = control_params(field, lang, values.get(field.name), message)
-        controls.append({"component": component, "params": params})
+        # A follow-up (`relevant:`) sits in a box of its own under the question before it;
+        # relevance.js hides the box while the question does not apply.
+        controls.append({"component": component, "params": params,
+                         "followup": f"{field.id}-when" if field.relevant else ""})
     _ = catalog(lang).gettext
     html = env.get_template("forms/form.html").render(
         form_id=form.id,
@@ -94,6 +98,7 @@ def render_form(form: Form, lang: str, *, action: str, privacy_url: str = "priva
         hidden={LANG_FIELD: lang, NOTICE_FIELD: form.notice_version, KEY_FIELD: post_key},
         prefix=prefix,
         privacy_url=privacy_url,
+        relevance=script_rules(form.fields),
         honeypot={"id": HONEYPOT_ID, "name": HONEYPOT_FIELD, "label": {"text": _("Leave this field empty")}},
     ).strip()
     assert html.startswith(START) and html.endswith(END), "templates/forms/form.html lost its markers"

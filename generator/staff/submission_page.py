@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from generator.core import i18n
+from generator.forms import not_asked
 from generator.forms.workflow import Reason
 from generator.submissions.records import Submission
 
@@ -59,8 +60,9 @@ def described(ctx: StaffContext, sub: Submission, lang: str) -> dict[str, Any]:
 def answers(ctx: StaffContext, sub: Submission, lang: str) -> list[dict[str, Any]]:
     form = ctx.forms[sub.form_id]
     shown = []
+    skipped = not_asked(form, sub.answers)  # only the questions that applied (forms/relevance.py)
     for field in form.fields:
-        if field.name not in sub.answers or sub.answers[field.name] in (None, "", []):
+        if field.name not in sub.answers or sub.answers[field.name] in (None, "", []) or field.name in skipped:
             continue
         value = sub.answers[field.name]
         labels = {str(option.value): option.label.get(lang, str(option.value)) for option in field.options}

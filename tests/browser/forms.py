@@ -105,10 +105,15 @@ def answers(form: Form, lang: str, *, choice: int = 0) -> dict[str, Any]:
 
 def expected_record(form: Form, given: dict[str, Any]) -> dict[str, Any]:
     """What the endpoint must store: each answer as typed, choices as their schema values."""
+    from generator.forms.relevance import not_relevant
+
+    posted = {name: ("true" if value is True else [str(v) for v in value] if isinstance(value, list) else str(value))
+              for name, value in given.items()}
+    dropped = not_relevant(form.fields, read_submission(form, posted).row)  # follow-ups that did not apply
     stored = {}
     for field in form.fields:
-        value = given[field.name]
-        if field.type in ("integer", "number") and not field.options:
+        value = None if field.name in dropped else given[field.name]
+        if value is not None and field.type in ("integer", "number") and not field.options:
             value = int(value) if field.type == "integer" else float(value)
         stored[field.name] = value
     return stored
@@ -120,6 +125,8 @@ def fill(tab, form: Form, given: dict[str, Any]) -> None:
         value = given.get(field.name)
         if value in (None, "", [], False):
             continue  # left unanswered
+        if field.relevant is not None and not tab.is_visible(f"#{field.id}"):
+            continue  # a follow-up the page's script hid: it does not apply
         if field.control == "checkbox":
             tab.check(f"#{field.id}")
         elif field.control in ("radios", "checkboxes"):

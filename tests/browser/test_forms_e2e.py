@@ -136,7 +136,7 @@ def test_error_summary_takes_focus_and_its_links_move_focus_to_the_fields(tabs, 
             problems.append(f"{where}: the error summary does not have the focus "
                             f"({tab.evaluate('() => document.activeElement.outerHTML.slice(0, 80)')})")
         links = tab.locator("[data-qalb-error-summary] a[href^='#']")
-        required = [f for f in form.fields if f.required]
+        required = [f for f in form.fields if f.required and f.relevant is None]  # follow-ups: when asked
         if links.count() < len(required):
             problems.append(f"{where}: {links.count()} links in the error summary for {len(required)} required fields")
         for i in range(links.count()):
@@ -166,7 +166,7 @@ def test_typed_values_are_kept_after_an_error(tabs, endpoint, forms, lang):
             problems.append(f"{where}: accepted without a required answer")
             continue
         for field in form.fields:
-            if field.name == left_out.name:
+            if field.name == left_out.name or (field.relevant is not None and not tab.is_visible(f"#{field.id}")):
                 continue
             shown = _shown_value(tab, field)
             if shown != kept[field.name]:
@@ -224,9 +224,11 @@ def _complete_with_keyboard(tab, url: str, form, given: dict[str, Any]) -> list[
         active = tab.evaluate(_ACTIVE)
         field = fields.get(active["name"])
         if active["type"] == "submit":
+            hidden = {name for name, f in fields.items() if f.relevant is not None and not tab.is_visible(f"#{f.id}")}
+            missed = set(fields) - done - hidden  # a hidden follow-up is not a stop
             with tab.expect_navigation():
                 tab.keyboard.press("Enter")
-            return problems + [f"{url}: never reached {sorted(set(fields) - done)}"] * bool(set(fields) - done)
+            return problems + [f"{url}: never reached {sorted(missed)}"] * bool(missed)
         if field is None:
             tab.keyboard.press("Tab")
             continue
@@ -319,3 +321,82 @@ def test_a_form_page_sent_twice_is_stored_once_and_changed_answers_get_a_new_key
     assert tab.evaluate(CHANGED_AFTER_SENDING) not in ("", keys[1])  # answers changed after a send: a new post
     no_js_tab.goto(form_url(endpoint, form.id, "ar"))  # without JavaScript the field stays empty
     assert no_js_tab.input_value("input[name='post_key']") == ""
+
+
+# Issue 37: follow-up questions. help-request asks "If other: describe the support you need"
+# only when "Other support" is chosen, and the patient's name only when the applicant is not
+# the patient.
+_WIDE = "() => document.scrollingElement.scrollWidth - window.innerWidth"
+SHOTS = Path(__file__).resolve().parents[2] / ".build" / "screenshots-followups"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_follow_up_opens_under_its_answer_is_required_then_stored(tabs, endpoint, forms, lang):
+    """With JavaScript: "other" opens the follow-up (the focus stays on the choice); sent empty,
+    the form comes back with "other" chosen, the follow-up open and the summary linking to its
+    box; answered, it is stored. axe finds nothing in either state; no sideways scroll at 390 px."""
+    form = forms["help-request"]
+    tab = tabs["phone"]
+    tab.goto(form_url(endpoint, form.id, lang))
+    box, trigger = tab.locator("#f-support_other-when"), tab.locator('input[name="support_kind"][value="other"]')
+    assert box.is_hidden() and trigger.get_attribute("aria-controls") == "f-support_other-when"
+    given = {**answers(form, lang), "support_kind": "other", "support_other": ""}
+    fill(tab, form, given)
+    assert box.is_visible()
+    assert tab.evaluate("() => document.activeElement.name") != "support_other"  # focus not moved
+    submit(tab)
+    problems = describe_violations(f"{tab.url} (other, its follow-up empty)", axe_violations(tab))
+    assert not problems, "\n".join(problems)
+    assert tab.evaluate(_WIDE) <= 0
+    links = tab.locator("[data-qalb-error-summary] a")
+    assert [links.nth(i).get_attribute("href") for i in range(links.count())] == ["#f-support_other"]
+    assert box.is_visible() and tab.is_checked('input[name="support_kind"][value="other"]')
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for viewport in ("phone", "desktop"):
+        shot = tabs[viewport]
+        if viewport != "phone":
+            shot.goto(tab.url)
+            shot.set_content(tab.content())  # the same page with its error, at 1280 px
+        box_of = shot.locator("#f-support_other-when")
+        box_of.scroll_into_view_if_needed()
+        shot.screenshot(path=str(SHOTS / f"help-request-other-{lang}-{viewport}.png"))
+    links.first.click()
+    assert tab.evaluate("() => document.activeElement.id") == "f-support_other"
+    tab.fill("#f-support_other", "كرسي متحرك" if lang == "ar" else "A wheelchair")
+    submit(tab)
+    record = endpoint.record(thank_you_reference(tab, form.id, lang))
+    assert record is not None
+    assert record["answers"]["support_other"] == ("كرسي متحرك" if lang == "ar" else "A wheelchair")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_without_javascript_the_follow_up_is_shown_under_its_answer_and_ignored_when_it_does_not_apply(
+        no_js_tab, endpoint, forms, lang):
+    form = forms["help-request"]
+    tab = no_js_tab
+    tab.goto(form_url(endpoint, form.id, lang))
+    box = tab.locator("#f-support_other-when")
+    assert box.is_visible()
+    # Directly under the choices it follows, and its label says when it applies.
+    order = tab.evaluate("""() => [...document.querySelectorAll('.qalb-form .qalb-form-group')]
+        .map(g => g.querySelector('[name]').name)""")
+    assert order[order.index("support_kind") + 1] == "support_other"
+    label = tab.locator('label[for="f-support_other"]').inner_text()
+    assert label.startswith("إذا اخترت دعمًا آخر" if lang == "ar" else "If other:")
+    assert tab.evaluate("(id) => getComputedStyle(document.getElementById(id)).borderInlineStartWidth",
+                        "f-support_other-when") == "4px"
+    assert tab.evaluate(_WIDE) <= 0
+    # Someone who did not pick "other" (nor is the patient) fills the follow-ups anyway.
+    given = {**answers(form, lang), "support_kind": "financial", "relation": "self",
+             "support_other": "Written anyway", "patient_name": "Written anyway too"}
+    fill(tab, form, given)
+    submit(tab)
+    record = endpoint.record(thank_you_reference(tab, form.id, lang))
+    assert record is not None
+    assert record["answers"]["support_other"] is None and record["answers"]["patient_name"] is None
+    # Picking "other" and leaving it empty: the error, linked from the summary, on the follow-up.
+    tab.goto(form_url(endpoint, form.id, lang))
+    fill(tab, form, {**answers(form, lang), "support_kind": "other", "support_other": ""})
+    submit(tab)
+    links = tab.locator("[data-qalb-error-summary] a")
+    assert [links.nth(i).get_attribute("href") for i in range(links.count())] == ["#f-support_other"]

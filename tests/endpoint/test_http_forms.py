@@ -272,3 +272,26 @@ def test_the_thank_you_page_on_the_real_built_form_pages(built_site: Path, forms
                 missing = [link for link in sorted(set(_LOCAL_LINK.findall(page)))
                            if client.get(urljoin(server.url + base, link)).status_code != 200]
                 assert missing == [], where
+
+
+def test_a_crafted_answer_to_a_question_that_does_not_apply_is_stored_without_it(
+        server: LiveServer, forms: dict[str, Any]) -> None:
+    """Issue 37: the server judges which questions apply; answers to the others are dropped
+    (a browser without JavaScript sends every field), never stored, never refused."""
+    form = forms["help-request"]
+    answers = {**valid_answers(form), "relation": "self", "patient_name": "Crafted Name",
+               "support_kind": "financial", "support_other": "crafted support", "lang": "en"}
+    with server.client() as client:
+        ok = client.post("/api/forms/help-request", json=answers, headers={"Accept": "application/json"})
+        assert ok.status_code == 201, ok.text
+        asked = client.post("/api/forms/help-request", headers={"Accept": "application/json"},
+                            json={**answers, "support_kind": "other", "support_other": ""})
+        assert asked.status_code == 422
+        assert [e["field"] for e in asked.json()["errors"]] == ["support_other"]
+    store = server.open_store()
+    try:
+        [stored] = [s for s in store.submissions("help-request") if s.reference == ok.json()["reference"]]
+    finally:
+        store.close()
+    assert stored.answers["patient_name"] is None and stored.answers["support_other"] is None
+    assert stored.answers["relation"] == "self"

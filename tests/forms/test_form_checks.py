@@ -56,6 +56,15 @@ CASES = {
     "consent-not-true": [(22, "consent-not-true", "enum: [true]")],
     "invalid-rule": [(10, "invalid-rule", 'a field "phone" that this form does not have')],
     "invalid-condition": [(11, "invalid-rule", '"reply_by" can never be "fax": its choices are phone, email')],
+    # conditional questions, `relevant:` (generator/forms/check_relevance.py)
+    "relevance-invalid": [(25, "invalid-condition", '"is" is not an operator')],
+    "relevance-unknown-field": [(25, "condition-unknown-field", 'Did you mean "reply_by"?')],
+    "relevance-later-field": [(25, "condition-later-field", 'move "age" above "mobile"')],
+    "relevance-unknown-option": [(25, "condition-unknown-option", 'Its choices are: phone, email (the codes')],
+    "relevance-wrong-type": [(25, "condition-wrong-type", 'On this field use: equals, in, not_in, answered')],
+    "relevance-too-deep": [(25, "condition-too-deep", "one level only")],
+    "relevance-never": [(25, "condition-never-relevant", 'Field "mobile" is required, but no answers meet')],
+    "relevance-invalid-stop": [(9, "invalid-stop", 'The stop code "no_email" must be lower-case words')],
     # case workflows (generator/forms/check_workflow.py)
     "workflow-unknown-state": [(26, "unknown-state", 'may move on to "understudy"')],
     "workflow-unreachable-state": [(27, "unreachable-state", 'leads to the state "forgotten"')],

@@ -111,27 +111,34 @@ def test_satisfaction_is_anonymous_and_uses_the_policys_channels(forms):
 
 
 def test_contact_needs_a_way_to_reply(forms):
-    """A reply by phone needs the mobile number, a reply by email the address; each error
-    is shown on the missing field, in both languages, and nothing else is asked for."""
+    """A reply by phone needs the mobile number, a reply by email the address (each asked only
+    for its kind of reply: `relevant:`); each error is shown on the missing field, in both
+    languages, and an answer to the other one is dropped, not refused."""
     from generator.forms import error_message, read_submission
 
     form = forms["contact"]
-    assert [(r.code, r.required, r.when) for r in form.rules] == [
-        ("mobile-for-phone-reply", "mobile", (("reply_by", "phone"),)),
-        ("email-for-email-reply", "email", (("reply_by", "email"),))]
-    assert not form.field("mobile").required and not form.field("email").required
+    assert form.rules == ()
+    names = [f.name for f in form.fields]
+    assert names.index("reply_by") < names.index("mobile") < names.index("email")
+    for name, channel in (("mobile", "phone"), ("email", "email")):
+        field = form.field(name)
+        assert field.required and field.relevant is not None
+        assert [(t.field, t.op, t.value) for t in field.relevant.tests] == [("reply_by", "equals", channel)]
     base = {"kind": "enquiry", "subject": "Opening hours", "message": "When are you open?", "name": "Amal"}
     call_me = read_submission(form, {**base, "reply_by": "phone", "email": "amal@example.org"})
-    assert call_me.errors == {"mobile": ["mobile-for-phone-reply"]}
-    assert "mobile" in error_message(form, "mobile", "mobile-for-phone-reply", "en")
-    assert "جوال" in error_message(form, "mobile", "mobile-for-phone-reply", "ar")
+    assert call_me.errors == {"mobile": ["required"]}
+    assert "mobile" in error_message(form, "mobile", "required", "en")
+    assert "جوال" in error_message(form, "mobile", "required", "ar")
     write_me = read_submission(form, {**base, "reply_by": "email", "mobile": "0501234567"})
-    assert write_me.errors == {"email": ["email-for-email-reply"]}
-    assert read_submission(form, {**base, "reply_by": "phone", "mobile": "0501234567"}).ok
-    assert read_submission(form, {**base, "reply_by": "email", "email": "amal@example.org"}).ok
-    # A wrong number is the field's own error, not the rule's.
+    assert write_me.errors == {"email": ["required"]}
+    called = read_submission(form, {**base, "reply_by": "phone", "mobile": "0501234567", "email": "amal@example.org"})
+    assert called.ok and called.row["mobile"] == "0501234567" and called.row["email"] is None
+    written = read_submission(form, {**base, "reply_by": "email", "email": "amal@example.org", "mobile": "0501"})
+    assert written.ok and written.row["email"] == "amal@example.org" and written.row["mobile"] is None
+    # A wrong number is the field's own error; with no reply chosen, neither is asked.
     wrong = read_submission(form, {**base, "reply_by": "phone", "mobile": "123"})
     assert wrong.errors == {"mobile": ["pattern"]}
+    assert read_submission(form, {**base, "mobile": "123"}).errors == {"reply_by": ["required"]}
 
 
 def test_the_notice_version_is_the_form_version_and_a_hash_of_what_the_notice_shows(forms):

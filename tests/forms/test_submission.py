@@ -33,14 +33,26 @@ HELP = {
 def test_a_valid_help_request(forms):
     result = read_submission(forms["help-request"], HELP)
     assert result.ok and result.errors == {}
-    assert result.row == {**HELP, "email": None, "declaration": True, "consent": True}
+    assert result.row == {**HELP, "email": None, "support_other": None, "declaration": True, "consent": True}
 
 
 def test_an_optional_field_left_empty_is_none_and_absent_is_the_same(forms):
-    data = {k: v for k, v in HELP.items() if k not in ("email", "patient_name")}
+    data = {k: v for k, v in HELP.items() if k not in ("email",)}
     result = read_submission(forms["help-request"], data)
     assert result.ok
-    assert result.row["email"] is None and result.row["patient_name"] is None
+    assert result.row["email"] is None and result.row["support_other"] is None
+
+
+def test_help_requests_follow_ups_are_asked_only_when_they_apply(forms):
+    """The patient's name unless the applicant is the patient; a description of "other" support."""
+    form = forms["help-request"]
+    assert read_submission(form, {**HELP, "patient_name": ""}).errors == {"patient_name": ["required"]}
+    mine = read_submission(form, {**HELP, "relation": "self"})  # a name typed anyway is dropped
+    assert mine.ok and mine.row["patient_name"] is None
+    other = {**HELP, "support_kind": "other"}
+    assert read_submission(form, other).errors == {"support_other": ["required"]}
+    assert read_submission(form, {**other, "support_other": "كرسي متحرك"}).row["support_other"] == "كرسي متحرك"
+    assert read_submission(form, {**HELP, "support_other": "كرسي متحرك"}).row["support_other"] is None
 
 
 @pytest.mark.parametrize("typed, read", [
@@ -188,20 +200,21 @@ CONTACT = {"kind": "complaint", "name": "Ali", "subject": "Late reply", "message
 
 
 @pytest.mark.parametrize("extra, errors", [
-    ({}, {"email": ["email-for-email-reply"]}),
-    ({"mobile": "", "email": "  "}, {"email": ["email-for-email-reply"]}),
-    ({"mobile": "0501234567"}, {"email": ["email-for-email-reply"]}),  # a number, but a reply by email
+    ({}, {"email": ["required"]}),
+    ({"mobile": "", "email": "  "}, {"email": ["required"]}),
+    ({"mobile": "0501234567"}, {"email": ["required"]}),  # a number, but a reply by email
     ({"email": "ali@example.com"}, {}),
     ({"email": "ali@"}, {"email": ["type"]}),  # a wrong answer speaks for itself
-    ({"reply_by": "phone"}, {"mobile": ["mobile-for-phone-reply"]}),
-    ({"reply_by": "phone", "email": "ali@example.com"}, {"mobile": ["mobile-for-phone-reply"]}),
+    ({"reply_by": "phone"}, {"mobile": ["required"]}),
+    ({"reply_by": "phone", "email": "ali@example.com"}, {"mobile": ["required"]}),
+    ({"reply_by": "phone", "email": "ali@"}, {"mobile": ["required"]}),  # not asked: not judged
     ({"reply_by": "phone", "mobile": "٠٥٠١٢٣٤٥٦٧"}, {}),
 ])
 def test_contact_needs_the_way_to_reply_it_asks_for(forms, extra, errors):
     result = read_submission(forms["contact"], {**CONTACT, **extra})
     assert result.errors == errors
-    if errors.get("email") == ["email-for-email-reply"]:
-        assert error_message(forms["contact"], "email", "email-for-email-reply", "en") == (
+    if errors.get("email") == ["required"]:
+        assert error_message(forms["contact"], "email", "required", "en") == (
             "Enter your email address so that we can reply to you, or choose a reply by phone")
 
 
@@ -235,7 +248,14 @@ def test_a_one_of_rule_asks_for_at_least_one_of_its_fields(forms):
 
     from generator.forms.model import Rule
 
-    form = dataclasses.replace(forms["contact"], rules=(Rule(code="contact-required", one_of=("mobile", "email")),))
+    def optional(field):  # as they were before contact asked each per reply channel
+        if field.name not in ("mobile", "email"):
+            return field
+        constraints = {k: v for k, v in field.constraints.items() if k != "required"}
+        return dataclasses.replace(field, relevant=None, constraints=constraints)
+
+    form = dataclasses.replace(forms["contact"], fields=[optional(f) for f in forms["contact"].fields],
+                               rules=(Rule(code="contact-required", one_of=("mobile", "email")),))
     assert read_submission(form, CONTACT).errors == {"mobile": ["contact-required"]}
     assert read_submission(form, {**CONTACT, "email": "ali@example.com"}).ok
     assert read_submission(form, {**CONTACT, "mobile": "0501234567"}).ok

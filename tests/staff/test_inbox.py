@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import httpx
+import pytest
 
 from tests.staff.conftest import Staff, search
 from tests.support.samples import submit
@@ -132,3 +133,29 @@ def test_roles_a_volunteer_caseworker_and_a_viewer(both: Staff, forms: dict[str,
     refused = [e for e in ws.audit("staff-refused") if e["actor"] in ("vol@example.org", "view@example.org")]
     assert len(refused) >= 7
     assert not ws.audit("staff-view")
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)  # the page, not the backend, decides
+def test_the_page_and_print_show_only_the_questions_that_applied(staff: Any, forms: dict[str, Any]) -> None:
+    """Issue 37: a submission from before help-request's follow-ups (or any stored row) that holds
+    an answer to a question that did not apply (the patient's name when the applicant is the
+    patient, "other support" for financial support) shows without it."""
+    import datetime as dt
+
+    from generator.submissions.records import Submission
+    from generator.submissions.references import new_reference
+    from tests.support.samples import valid_answers
+
+    ws = staff()
+    answers = {**valid_answers(forms["help-request"]), "relation": "self", "patient_name": "OLD-PATIENT-NAME",
+               "support_kind": "financial", "support_other": "OLD-OTHER-SUPPORT", "city": "CITY-SHOWN"}
+    sub = Submission(reference=new_reference(), form_id="help-request", form_version="1", language="ar",
+                     submitted_at=ws.clock() - dt.timedelta(hours=1), consent={}, status="accepted",
+                     answers=answers)
+    assert ws.store.insert_batch([sub]) == [sub]
+    with signed_in(ws, "admin@example.org") as client:
+        for path in (f"/staff/submissions/{sub.reference}", f"/staff/submissions/{sub.reference}/print"):
+            page = client.get(path)
+            assert page.status_code == 200
+            assert "CITY-SHOWN" in page.text, path
+            assert "OLD-PATIENT-NAME" not in page.text and "OLD-OTHER-SUPPORT" not in page.text, path

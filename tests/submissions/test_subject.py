@@ -80,7 +80,8 @@ def test_find_export_delete_leaves_nothing_of_the_person(
     assert sorted(s["reference"] for s in data["submissions"]) == refs
     assert stat.S_IMODE((tmp_path / "handover" / "subject-data.html").stat().st_mode) == 0o600
     assert 'lang="ar" dir="rtl"' in page and "رقم الهوية الوطنية أو الإقامة" in page  # Arabic labels
-    assert "ضعف في عضلة القلب" in page and 'lang="en" dir="ltr"' in page and "Mobile number" in page
+    assert "ضعف في عضلة القلب" in page and 'lang="en" dir="ltr"' in page
+    assert "If by phone: your mobile number" in page  # contact's English label
     assert "1011111111" not in page
 
     assert subject(forms_root, action="delete", values=ask, dry_run=True) == 0
