@@ -5,7 +5,9 @@ notice's version (`Form.notice_version`) changes by itself with the text, the
 period or a field's label. `content/privacy-dates.lock.yml` keeps, per form, the
 version the notice had when its date was last set. `check` warns when the
 version moved on but the date did not (the notice would show an old date over
-new words); `build` records a form whose date is new (or which is new).
+new words); `build` records a form whose date is new (or which is new). A
+notice dated today (the build's date) is dated rightly however often it changes
+that day, so it is neither warned about nor held at its first version.
 """
 from __future__ import annotations
 
@@ -17,12 +19,18 @@ from typing import Any
 
 import yaml
 
+from generator.core.config import build_date
 from generator.core.problems import N_, Problems
 
 LOCK_FILE = "content/privacy-dates.lock.yml"
 _HEADER = ("# Written by `python -m generator build`: do not edit.\n"
            "# Per form, the privacy notice's version when its privacy_updated date was last set.\n")
 _DATE_LINE = re.compile(r"^privacy_updated\s*:", re.M)
+
+
+def _dated_today(updated: str) -> bool:
+    """True when the notice's date is the build's day (or later): every change that day is dated."""
+    return updated >= (build_date() or dt.date.today()).isoformat()
 
 
 def read_dates(root: Path) -> dict[str, dict[str, str]]:
@@ -48,7 +56,8 @@ def check_privacy_dates(root: Path, forms: dict[str, Any], problems: Problems) -
     current = current_dates(forms)
     for form_id, now in current.items():
         before = recorded.get(form_id)
-        if before is None or str(before.get("updated")) != now["updated"] or before.get("version") == now["version"]:
+        if (before is None or str(before.get("updated")) != now["updated"] or before.get("version") == now["version"]
+                or _dated_today(now["updated"])):
             continue
         rel = f"forms/{form_id}.yml"
         found = _DATE_LINE.search((root / rel).read_text(encoding="utf-8"))
@@ -66,7 +75,7 @@ def write_dates(root: Path, current: dict[str, dict[str, str]]) -> bool:
     date keeps its old record, so the warning stays until the date is set. True if written."""
     recorded = read_dates(root)
     new = {form_id: recorded[form_id] if form_id in recorded and str(recorded[form_id].get("updated")) == now["updated"]
-           else now for form_id, now in current.items()}
+           and not _dated_today(now["updated"]) else now for form_id, now in current.items()}
     if new == recorded:
         return False
     body = "".join(f"{form_id}: {json.dumps(value, sort_keys=True)}\n" for form_id, value in sorted(new.items()))

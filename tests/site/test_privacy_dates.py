@@ -2,6 +2,7 @@
 date is a `check` warning (generator/site/privacy_dates.py)."""
 from __future__ import annotations
 
+import re
 import shutil
 
 from generator import PROJECT_ROOT
@@ -26,7 +27,9 @@ def test_a_notice_changed_without_a_new_date_is_a_warning_until_the_date_is_set(
     (tmp_path / "content").mkdir()
     form = tmp_path / "forms" / "contact.yml"
     shutil.copy(PROJECT_ROOT / "forms" / "contact.yml", form)
-    text = form.read_text(encoding="utf-8")
+    # A date in the past (the real one may be today, when every change is dated rightly).
+    text = re.sub(r"(?m)^privacy_updated: .*$", "privacy_updated: 2026-01-04", form.read_text(encoding="utf-8"))
+    form.write_text(text, encoding="utf-8")
     date_line = text[:text.index("\nprivacy_updated:")].count("\n") + 2
     forms, current, warned = _check(tmp_path)
     assert warned == [] and write_dates(tmp_path, current)  # a new form is recorded with its date
@@ -54,3 +57,23 @@ def test_the_committed_dates_match_the_forms():
     project = load_project(PROJECT_ROOT)
     assert [p for p in project.problems.items if p.code == "privacy-not-dated"] == []
     assert read_dates(PROJECT_ROOT) == project.privacy_dates, f"build once and commit {LOCK_FILE}"
+
+
+def test_a_notice_dated_today_is_dated_rightly_however_often_it_changes_that_day(tmp_path, monkeypatch):
+    (tmp_path / "forms").mkdir()
+    (tmp_path / "content").mkdir()
+    form = tmp_path / "forms" / "contact.yml"
+    text = re.sub(r"(?m)^privacy_updated: .*$", "privacy_updated: 2026-03-02",
+                  (PROJECT_ROOT / "forms" / "contact.yml").read_text(encoding="utf-8"))
+    form.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1772409600")  # 2026-03-02 00:00 UTC: the build's day
+    forms, current, warned = _check(tmp_path)
+    assert warned == [] and write_dates(tmp_path, current)
+    days = text.split(OLD_TEXT, 1)[1].split("\n", 1)[0]
+    form.write_text(text.replace(OLD_TEXT + days, f"{OLD_TEXT}{int(days) + 1}", 1), encoding="utf-8")
+    changed, current, warned = _check(tmp_path)
+    assert changed["contact"].notice_version != forms["contact"].notice_version and warned == []
+    assert write_dates(tmp_path, current)  # the same day's second version is recorded
+    assert read_dates(tmp_path)["contact"]["version"] == changed["contact"].notice_version
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1772496000")  # the next day: the record now says which version
+    assert _check(tmp_path)[2] == []
