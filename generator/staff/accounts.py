@@ -39,7 +39,7 @@ from generator.submissions.crypto import DataKeys
 from generator.submissions.db.accounts import AccountRow
 from generator.submissions.store import Store
 
-ROLES = ("admin", "caseworker", "viewer")
+ROLES = ("admin", "caseworker", "viewer", "editor")
 MIN_PASSWORD_LENGTH = 12
 MIN_STRENGTH = 3  # zxcvbn's score, 0-4: 3 is "safely unguessable: moderate protection from offline attack"
 RECOVERY_CODES = 10
@@ -126,7 +126,7 @@ class Accounts:
         if self.store.account(email=email) is not None:
             raise AccountError(f"there is already an account for {email}")
         account_id = self.store.add_account(email=email, name=name.strip(), role=role,
-                                            forms=[] if role == "admin" else sorted(set(forms)), at=self.clock())
+                                            forms=[] if role in ("admin", "editor") else sorted(set(forms)), at=self.clock())
         self.audit(by, "staff-account-add", f"{email} role={role}")
         return self._new_link(account_id)
 
