@@ -20,6 +20,8 @@ class Problem:
     message: str
     severity: Severity = "error"
 
+    def text(self, language: str) -> str: return self.message
+
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
         return f"{self.path}:{self.line}: [{self.code}] {prefix}{self.message}"

@@ -8,6 +8,7 @@
     /staff/forms/..., /staff/search, /staff/submissions/...: the inbox (inbox.py)
     /staff/submissions/<ref>/{move,assign,note}, /staff/forms/<id>/enter: cases (casework.py)
     GET  /staff/reports/...               reports (reports.py)
+    /staff/content/...                    the content editor (generator/editor/pages.py)
     /staff/messages, /staff/account: failed messages, webhook deliveries, each account's
                                           e-mail choices (messages_page.py)
 
@@ -41,6 +42,7 @@ from generator import PROJECT_ROOT
 from generator.core import i18n
 from generator.core.config import StaffSettings
 from generator.core.organisation import Settings, load_organisation
+from generator.editor.pages import ContentPages
 from generator.forms import Form
 from generator.submissions import cases
 from generator.submissions.notices import OutboxPlanner, check_wired
@@ -208,6 +210,7 @@ def routes(ctx: StaffContext, home: HomePages) -> list[Route]:
         Route("/staff/static/{name:path}", home.static, methods=["GET"]),
         *Reports(ctx).routes(),
         *Messages(ctx).routes(),
+        *ContentPages(ctx).routes(),
         Route("/staff/{rest:path}", home.missing, methods=["GET", "POST"]),
     ]
 

@@ -1,0 +1,179 @@
+"""The editor's pages, mounted by the staff app (staff/app.py); editors and admins only
+(`require(role="content")`: anyone else gets 404, audited).
+
+    GET  /staff/content/                              every item with its state; ?show=work: those needing work
+    GET  /staff/content/<collection>/<section>/<id>   the item's edit page, its versions; ?version=<commit>:
+                                                      that version beside now
+    POST /staff/content/<collection>/<section>/<id>   save (checked, committed; see saving.py)
+    POST /staff/content/<collection>/<section>/<id>/restore   a version put back (a new commit)
+
+Every save and restore is audited with who, the item and the commit id, never the text.
+"""
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from generator.core.i18n import LANGUAGE_CODES
+from generator.core.problems import Problems
+from generator.site.content import load_content
+from generator.site.translations import read_lock, translation_hashes
+from generator.staff.context import StaffContext
+from generator.staff.guards import NotFound, require
+from generator.staff.request_data import form_data
+from generator.staff.sessions import Current
+
+from . import history, saving
+from .catalogue import Ref, Values, fields, find, listing, load_file, needs_review, values_of
+from .yamlfile import load
+
+ITEM = "/staff/content/{collection:str}/{section:str}/{item_id:str}"
+
+
+def field_id(lang: str, name: str) -> str:
+    return f"{lang}-{name or 'text'}"
+
+
+class ContentPages:
+    def __init__(self, ctx: StaffContext) -> None:
+        self.ctx = ctx
+
+    @property
+    def root(self) -> Path:
+        return self.ctx.settings.root
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/staff/content/", self.index, methods=["GET"]),
+            Route(ITEM, self.item_page, methods=["GET"]),
+            Route(ITEM, self.save, methods=["POST"]),
+            Route(ITEM + "/restore", self.restore, methods=["POST"]),
+        ]
+
+    async def index(self, request: Request) -> Response:
+        ctx = self.ctx
+        current = await require(ctx, request, role="content")
+        lang = current.account.language
+        work = request.query_params.get("show") == "work"
+        items = await ctx.run(lambda: list(listing(self.root, lang)))
+        shown = [i for i in items if i.state != "complete"] if work else items
+        return ctx.pages.page(request, "content.html", lang, current=current, items=shown, work=work,
+                              total=len(items), needing=sum(i.state != "complete" for i in items),
+                              git=await ctx.run(history.is_repository, self.root), fix=history.FIX_COMMAND)
+
+    async def _ref(self, request: Request, current: Current) -> Ref:
+        params = request.path_params
+        ref = Ref.parse(params["collection"], params["section"], params["item_id"])
+        if ref is None:
+            raise NotFound(current)
+        return ref
+
+    async def item_page(self, request: Request) -> Response:
+        current = await require(self.ctx, request, role="content")
+        ref = await self._ref(request, current)
+        return await self.show(request, current, ref, version=request.query_params.get("version"))
+
+    async def show(self, request: Request, current: Current, ref: Ref, *, typed: Values | None = None,
+                   outcome: saving.Outcome | None = None, version: str | None = None, status: int = 200) -> Response:
+        ctx, root = self.ctx, self.root
+        lang = current.account.language
+        text, data = await ctx.run(load_file, root, ref.file)
+        entry = find(data, ref)
+        if entry is None:
+            raise NotFound(current)
+        now = values_of(entry, ref.spec)
+        git = await ctx.run(history.is_repository, root)
+        versions = await ctx.run(history.versions, root, ref.file) if git else []
+        compared = await ctx.run(self.compare, ref, version, now) if version and git else None
+        review = await ctx.run(self.review, ref)
+        errors = [self.placed(e_lang, name, problem.text(lang), ref)
+                  for e_lang, name, problem in (outcome.errors if outcome else [])]
+        by_field = {(e["lang"], e["field"]): e["text"] for e in errors if e["field"] is not None}
+        opened_file, opened_item = saving.digest(text), saving.item_digest(now)
+        return ctx.pages.page(
+            request, "content_item.html", lang, status=status, current=current, ref=ref,
+            fields=fields(ref.spec), languages=LANGUAGE_CODES, values=typed or now, field_id=field_id,
+            opened_file=opened_file, opened_item=opened_item, outcome=outcome, errors=errors,
+            by_field=by_field, git=git, fix=history.FIX_COMMAND, versions=versions, compared=compared,
+            version=version, review=review, conflict_current=outcome.current if outcome else None,
+            saved=request.query_params.get("saved") == "1" and outcome is None)
+
+    @staticmethod
+    def placed(lang: str, name: str, text: str, ref: Ref) -> dict[str, Any]:
+        """An error of the summary: the field it links to (the language's fields when no one field)."""
+        names = [f.name for f in fields(ref.spec)]
+        field = name if name in names and (name or names == [""]) else None
+        anchor = "" if not lang else field_id(lang, field) if field is not None else f"{lang}-fields"
+        return {"lang": lang, "field": field, "text": text, "anchor": anchor}
+
+    def review(self, ref: Ref) -> tuple[str, ...]:
+        content = load_content(self.root, Problems())
+        return needs_review(ref, read_lock(self.root), translation_hashes(content))
+
+    def compare(self, ref: Ref, version: str, now: Values) -> dict[str, Any] | None:
+        """A version of the item beside now: per language and field, the lines of a diff."""
+        old_text = history.file_at(self.root, version, ref.file)
+        entry = find(load(old_text), ref) if old_text is not None else None
+        if entry is None:
+            return None
+        old = values_of(entry, ref.spec)
+        diffs = []
+        for lang in LANGUAGE_CODES:
+            for field in fields(ref.spec):
+                a, b = old[lang].get(field.name, ""), now[lang].get(field.name, "")
+                if a != b:
+                    lines = list(difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=1))[2:]
+                    diffs.append({"lang": lang, "field": field.name, "lines": lines})
+        return {"commit": version, "diffs": diffs}
+
+    def typed(self, data: dict[str, str], ref: Ref) -> Values:
+        return {lang: {f.name: data.get(field_id(lang, f.name), "") for f in fields(ref.spec)}
+                for lang in LANGUAGE_CODES}
+
+    async def save(self, request: Request) -> Response:
+        ctx = self.ctx
+        current = await require(ctx, request, role="content")
+        ref = await self._ref(request, current)
+        data = await form_data(request)
+        typed = self.typed(data, ref)
+        account = current.account
+        outcome = await ctx.run(saving.save, self.root, ref, typed, opened_file=data.get("opened_file", ""),
+                                opened_item=data.get("opened_item", ""), name=account.name, email=account.email)
+        if outcome.status in ("saved", "unchanged"):
+            if outcome.commit:
+                await ctx.run(ctx.audit, account.email, "content-save", f"{ref.lock_key} {outcome.commit[:12]}")
+            return ctx.pages.redirect(f"{ref.url}?saved={'1' if outcome.commit else '0'}")
+        status = 409 if outcome.status in ("conflict", "no-git") else 422
+        return await self.show(request, current, ref, typed=typed, outcome=outcome, status=status)
+
+    async def restore(self, request: Request) -> Response:
+        ctx = self.ctx
+        current = await require(ctx, request, role="content")
+        ref = await self._ref(request, current)
+        data = await form_data(request)
+        version = data.get("version", "")
+        old_text = await ctx.run(history.file_at, self.root, version, ref.file)
+        entry = find(load(old_text), ref) if old_text is not None else None
+        if entry is None:
+            raise NotFound(current)
+        text, now_data = await ctx.run(load_file, self.root, ref.file)
+        now_entry = find(now_data, ref)
+        if now_entry is None:
+            raise NotFound(current)
+        account = current.account
+        message = f"{saving.COLLECTION_NAMES[ref.collection]}: {ref.item_id}, restored from {version[:12]}"
+        outcome = await ctx.run(
+            saving.save, self.root, ref, values_of(entry, ref.spec), opened_file=saving.digest(text),
+            opened_item=saving.item_digest(values_of(now_entry, ref.spec)), name=account.name,
+            email=account.email, message=message)
+        if outcome.status in ("saved", "unchanged"):
+            if outcome.commit:
+                await ctx.run(ctx.audit, account.email, "content-restore",
+                              f"{ref.lock_key} {version[:12]} -> {outcome.commit[:12]}")
+            return ctx.pages.redirect(f"{ref.url}?saved={'1' if outcome.commit else '0'}")
+        return await self.show(request, current, ref, outcome=outcome, status=422)

@@ -1,0 +1,138 @@
+"""Saving one item: nothing is written unless the result passes the site's own checker, and
+nothing typed is lost.
+
+    1. the project folder must be a git repository (else refused, with the command that fixes it)
+    2. the file changed since the page was opened? If this item did not change, the typed text is
+       put onto the file as it is now (two editors saving different items both succeed); if it
+       did, the save stops and the page shows both versions, the typed text kept
+    3. the new file is checked in a temporary copy of content/ and forms/ (load_project, as
+       `check` and `build` do): an error the project did not have before stops the save and is
+       placed beside its field; warnings are shown and the save goes ahead
+    4. the file is replaced atomically, the translation lock records the items now in step (an
+       item with one language changed stays "needs review"), both are committed as the staff member
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from generator.core.i18n import LANGUAGE_CODES
+from generator.core.problems import Problem
+from generator.site.check import load_project
+from generator.site.translations import LOCK_FILE, write_lock
+
+from . import history, yamlfile
+from .catalogue import Ref, Values, apply, field_lines, fields, find, load_file, values_of
+
+Status = Literal["saved", "unchanged", "invalid", "conflict", "no-git"]
+COLLECTION_NAMES = {"services": "Services", "faq": "FAQ", "charter": "Charter", "channels": "Channels"}
+LANGUAGE_WORDS = {"ar": "Arabic", "en": "English"}
+_ONE_AT_A_TIME = threading.Lock()  # saves of this process, one after the other
+
+
+@dataclass
+class Outcome:
+    status: Status
+    errors: list[tuple[str, str, Problem]] = field(default_factory=list)  # (lang, field or "", problem)
+    warnings: list[Problem] = field(default_factory=list)
+    commit: str | None = None
+    current: Values | None = None  # the item as the file holds it now (after a conflict)
+    changed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def item_digest(values: Values) -> str:
+    return digest(json.dumps(values, ensure_ascii=False, sort_keys=True))
+
+
+def describe(ref: Ref, changed: list[tuple[str, str]]) -> str:
+    """The commit message: 'FAQ: how-to-volunteer, Arabic answer'."""
+    parts = [f"{LANGUAGE_WORDS.get(lang, lang)} {name or 'text'}" for lang, name in changed]
+    return f"{COLLECTION_NAMES[ref.collection]}: {ref.item_id}, {', '.join(parts)}"
+
+
+def save(root: Path, ref: Ref, typed: Values, *, opened_file: str, opened_item: str, name: str, email: str,
+         message: str | None = None) -> Outcome:
+    with _ONE_AT_A_TIME:
+        if not history.is_repository(root):
+            return Outcome("no-git")
+        text, data = load_file(root, ref.file)
+        entry = find(data, ref)
+        if entry is None:
+            return Outcome("conflict")
+        if digest(text) != opened_file and item_digest(values_of(entry, ref.spec)) != opened_item:
+            return Outcome("conflict", current=values_of(entry, ref.spec))
+        changed = apply(entry, ref.spec, typed)
+        if not changed:
+            return Outcome("unchanged")
+        new_text = yamlfile.dump(data)
+        errors, warnings, hashes = _check(root, ref, new_text)
+        if errors:
+            return Outcome("invalid", errors=errors, warnings=warnings, changed=changed)
+        _replace(root / ref.file, new_text)
+        paths = [ref.file]
+        if write_lock(root, hashes):
+            paths.append(LOCK_FILE)
+        commit = history.commit(root, paths, message=message or describe(ref, changed), name=name, email=email)
+        return Outcome("saved", warnings=warnings, commit=commit, changed=changed)
+
+
+def _replace(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.saving")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _problem_key(problem: Problem) -> tuple[str, str, str]:
+    return (problem.path, problem.code, problem.message)
+
+
+def _check(root: Path, ref: Ref, new_text: str) -> tuple[list[tuple[str, str, Problem]], list[Problem],
+                                                          dict[str, dict[str, str]]]:
+    """The new errors (placed on the item's fields), the warnings about this file, and the
+    translation hashes of the result, from a check of a temporary copy with the new file."""
+    before = Counter(_problem_key(p) for p in load_project(root).problems.errors)
+    with tempfile.TemporaryDirectory(prefix="qalb-editor-") as tmp:
+        copy = Path(tmp)
+        for folder in ("content", "forms"):
+            if (root / folder).is_dir():
+                shutil.copytree(root / folder, copy / folder)
+        (copy / ref.file).write_text(new_text, encoding="utf-8")
+        after = load_project(copy)
+    new_errors = []
+    for problem in after.problems.errors:
+        key = _problem_key(problem)
+        if before[key] > 0:
+            before[key] -= 1
+        else:
+            new_errors.append(problem)
+    entry = find(yamlfile.load(new_text), ref)
+    lines = field_lines(entry, ref.spec) if entry is not None else {}
+    placed = [(*_place(problem, ref, lines), problem) for problem in new_errors]
+    warnings = [p for p in after.problems.warnings if p.path == ref.file]
+    return placed, warnings, after.translation_hashes
+
+
+def _place(problem: Problem, ref: Ref, lines: dict[int, tuple[str, str]]) -> tuple[str, str]:
+    """The (language, field) a problem of the checker is about, or ("", "") for the summary only."""
+    if problem.path != ref.file:
+        return "", ""
+    lang, name = lines.get(problem.line, ("", ""))
+    named = next((f.name for f in fields(ref.spec) if f.name and f'"{f.name}:"' in problem.message), None)
+    if named is not None:  # "has no "answer:" under "en:"": the field the message names
+        name = named
+    elif name == "*":
+        name = ""
+    if not lang or f'"{lang}:"' not in problem.message:
+        lang = next((code for code in LANGUAGE_CODES if f'"{code}:"' in problem.message), lang)
+    return lang, name
