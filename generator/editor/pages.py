@@ -20,16 +20,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from generator.core.i18n import LANGUAGE_CODES
-from generator.core.problems import Problems
-from generator.site.content import load_content
-from generator.site.translations import read_lock, translation_hashes
+from generator.core.problems import Problem
+from generator.site.check import load_project
+from generator.site.translations import read_lock
 from generator.staff.context import StaffContext
 from generator.staff.guards import NotFound, require
 from generator.staff.request_data import form_data
 from generator.staff.sessions import Current
 
 from . import history, saving
-from .catalogue import Ref, Values, fields, find, listing, load_file, needs_review, values_of
+from .catalogue import Ref, Values, field_lines, fields, find, listing, load_file, needs_review, values_of
 from .yamlfile import load
 
 ITEM = "/staff/content/{collection:str}/{section:str}/{item_id:str}"
@@ -90,7 +90,7 @@ class ContentPages:
         git = await ctx.run(history.is_repository, root)
         versions = await ctx.run(history.versions, root, ref.file) if git else []
         compared = await ctx.run(self.compare, ref, version, now) if version and git else None
-        review = await ctx.run(self.review, ref)
+        review, warnings = await ctx.run(self.review, ref, entry)
         errors = [self.placed(e_lang, name, problem.text(lang), ref)
                   for e_lang, name, problem in (outcome.errors if outcome else [])]
         by_field = {(e["lang"], e["field"]): e["text"] for e in errors if e["field"] is not None}
@@ -100,7 +100,7 @@ class ContentPages:
             fields=fields(ref.spec), languages=LANGUAGE_CODES, values=typed or now, field_id=field_id,
             opened_file=opened_file, opened_item=opened_item, outcome=outcome, errors=errors,
             by_field=by_field, git=git, fix=history.FIX_COMMAND, versions=versions, compared=compared,
-            version=version, review=review, conflict_current=outcome.current if outcome else None,
+            version=version, review=review, warnings=warnings, conflict_current=outcome.current if outcome else None,
             saved=request.query_params.get("saved") == "1" and outcome is None)
 
     @staticmethod
@@ -111,9 +111,13 @@ class ContentPages:
         anchor = "" if not lang else field_id(lang, field) if field is not None else f"{lang}-fields"
         return {"lang": lang, "field": field, "text": text, "anchor": anchor}
 
-    def review(self, ref: Ref) -> tuple[str, ...]:
-        content = load_content(self.root, Problems())
-        return needs_review(ref, read_lock(self.root), translation_hashes(content))
+    def review(self, ref: Ref, entry: Any) -> tuple[tuple[str, ...], list[Problem]]:
+        """The languages to review, and the checker's warnings about the item (as `check` gives them)."""
+        project = load_project(self.root)
+        lines = field_lines(entry, ref.spec)
+        first, last = entry.lc.line + 1, max(lines, default=entry.lc.line + 1)
+        warnings = [p for p in project.problems.warnings if p.path == ref.file and first <= p.line <= last]
+        return needs_review(ref, read_lock(self.root), project.translation_hashes), warnings
 
     def compare(self, ref: Ref, version: str, now: Values) -> dict[str, Any] | None:
         """A version of the item beside now: per language and field, the lines of a diff."""

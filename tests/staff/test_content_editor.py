@@ -1,0 +1,242 @@
+"""The content editor (/staff/content/, generator/editor/) against a real server and a real git
+repository made here in tmp (a copy of content/ and forms/): saves checked by the site's
+checker, stopped over a change made since the page was opened, committed as the editor,
+restored; only editors and admins get in. SQLite only: nothing here depends on the backend."""
+from __future__ import annotations
+
+import contextlib
+import html
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Callable
+
+import httpx
+import pytest
+
+from generator import PROJECT_ROOT
+from tests.staff.conftest import Staff, csrf
+
+pytestmark = pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+ITEM = "/staff/content/faq/questions/how-to-volunteer"
+FAQ = "content/faq.yml"
+_FIELD = re.compile(r'<textarea id="([a-z]{2}-[a-z]+)" name="\1"[^>]*>(.*?)</textarea>'
+                    r'|<input type="text" id="([a-z]{2}-[a-z]+)" name="\3"[^>]*value="([^"]*)"', re.S)
+_HIDDEN = re.compile(r'<input type="hidden" name="(opened_file|opened_item)" value="([^"]*)">')
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True).stdout
+
+
+def make_project(root: Path, *, repository: bool = True) -> Path:
+    for folder in ("content", "forms"):
+        shutil.copytree(PROJECT_ROOT / folder, root / folder)
+    if repository:
+        git(root, "init", "--quiet")
+        git(root, "add", "content", "forms")
+        git(root, "-c", "user.name=Setup", "-c", "user.email=setup@example.org", "commit", "--quiet", "-m", "start")
+    return root
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "project")
+
+
+@contextlib.contextmanager
+def signed_in(ws: Staff, email: str, role: str) -> Iterator[httpx.Client]:
+    with ws.client() as client:
+        ws.set_up(client, ws.add(email, role))
+        yield client
+
+
+def form_of(page: str) -> dict[str, str]:
+    """The edit page's fields as the browser would post them."""
+    data = {"csrftoken": csrf(page)}
+    for match in _FIELD.finditer(page):
+        name, value = (match[1], match[2]) if match[1] else (match[3], match[4])
+        data[name] = html.unescape(value)
+    data.update(dict(_HIDDEN.findall(page)))
+    return data
+
+
+def commits(root: Path) -> list[str]:
+    return git(root, "log", "--format=%H").split()
+
+
+def test_only_editors_and_admins_get_in_and_editors_see_no_submission_or_report(
+        staff: Callable[..., Staff], project: Path) -> None:
+    ws = staff(root=project)
+    for email, role in (("cw@example.org", "caseworker"), ("viewer@example.org", "viewer")):
+        with signed_in(ws, email, role) as client:
+            assert client.get("/staff/content/").status_code == 404
+            assert client.get(ITEM).status_code == 404
+            page = client.get("/staff/")
+            assert client.post(ITEM, data={"csrftoken": csrf(page.text), "en-answer": "x"}).status_code == 404
+    refused = [e["detail"] for e in ws.audit("staff-refused")]
+    assert sum("/staff/content/" in d for d in refused) == 6
+    with signed_in(ws, "editor@example.org", "editor") as client:
+        home = client.get("/staff/")
+        assert 'href="/staff/content/"' in home.text and "/staff/reports/" not in home.text
+        for path in ("/staff/reports/", "/staff/forms/contact/", "/staff/search?q=1", "/staff/submissions/ABC-123"):
+            assert client.get(path).status_code == 404, path
+        assert client.get("/staff/content/").status_code == 200
+    assert any(d.endswith("(editor)") for d in (e["detail"] for e in ws.audit("staff-refused")))
+    assert commits(project) == commits(project)[-1:]  # nothing was written
+
+
+def test_an_empty_english_answer_is_shown_beside_the_field_in_arabic_and_nothing_is_written(
+        staff: Callable[..., Staff], project: Path) -> None:
+    ws = staff(root=project)
+    before, head = (project / FAQ).read_bytes(), commits(project)
+    with signed_in(ws, "editor@example.org", "editor") as client:
+        data = form_of(client.get(ITEM).text)
+        data["en-answer"] = "  "
+        answer = client.post(ITEM, data=data)
+    assert answer.status_code == 422
+    page = answer.text
+    assert '<html lang="ar" dir="rtl">' in page
+    assert "<title>خطأ:" in page
+    summary = re.search(r'<div class="problem" id="error-summary".*?</div>', page, re.S)
+    assert summary and 'href="#en-answer"' in summary[0] and "لم يحفظ شيء" in summary[0]
+    beside = re.search(r'<p class="error-message" id="en-answer-error">(.*?)</p>', page, re.S)
+    assert beside and beside[1].startswith("خطأ:") and "answer" in beside[1]
+    assert 'aria-describedby="en-answer-error"' in page
+    assert (project / FAQ).read_bytes() == before and commits(project) == head
+    assert ws.audit("content-save") == []
+
+
+def test_an_arabic_edit_is_one_line_committed_as_the_editor_and_marks_the_english_for_review(
+        staff: Callable[..., Staff], project: Path) -> None:
+    ws = staff(root=project)
+    with signed_in(ws, "editor@example.org", "editor") as client:
+        data = form_of(client.get(ITEM).text)
+        assert data["ar-question"] and data["en-question"]
+        data["ar-question"] = data["ar-question"].replace("أتطوع", "أتطوّع") if "أتطوع" in data["ar-question"] \
+            else data["ar-question"] + " اليوم"
+        saved = client.post(ITEM, data=data, follow_redirects=False)
+        assert saved.status_code == 303, saved.text
+        page = client.get(saved.headers["location"]).text
+        assert 'id="saved"' in page and 'id="review"' in page
+        assert "stale-translation" not in page and "The Arabic text of" in page  # the checker's warning
+        listing = client.get("/staff/content/?show=work").text
+    diff = git(project, "show", "--format=%an <%ae>|%s", "--unified=0", "HEAD", "--", FAQ)
+    header, _, body = diff.partition("\n")
+    assert header == "Test editor <editor@example.org>|FAQ: how-to-volunteer, Arabic question"
+    changed = [line for line in body.splitlines() if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))]
+    assert len(changed) == 2 and changed[0].startswith("-      question:")
+    assert (project / FAQ).read_text(encoding="utf-8").startswith("# Frequently asked questions.")
+    assert "content/translations.lock.yml" not in git(project, "show", "--name-only", "--format=", "HEAD")
+    row = re.search(r'<tr data-key="content/faq.yml#questions/how-to-volunteer" data-state="(\w+)">(.*?)</tr>',
+                    listing, re.S)
+    assert row and row[1] == "review" and "ترجمة الإنجليزية تحتاج إلى مراجعة" in row[2]
+    assert listing.count("<tr data-key=") == 1  # the filter shows only the items that need work
+    entry = ws.audit("content-save")[0]
+    assert entry["actor"] == "editor@example.org"
+    assert entry["detail"] == f"content/faq.yml#questions/how-to-volunteer {commits(project)[0][:12]}"
+
+
+def test_a_hand_edit_after_opening_stops_the_save_and_keeps_both(staff: Callable[..., Staff],
+                                                                 project: Path) -> None:
+    ws = staff(root=project)
+    with signed_in(ws, "editor@example.org", "editor") as client:
+        data = form_of(client.get(ITEM).text)
+        other = form_of(client.get("/staff/content/faq/questions/what-to-prepare").text)
+        text = (project / FAQ).read_text(encoding="utf-8")
+        hand = text.replace(data["en-question"], data["en-question"] + " (by hand)", 1)
+        (project / FAQ).write_text(hand, encoding="utf-8")
+        data["en-question"] = "Typed in the browser"
+        stopped = client.post(ITEM, data=data)
+        assert stopped.status_code == 409
+        assert 'id="conflict"' in stopped.text and "Typed in the browser" in stopped.text
+        assert html.escape(data["ar-question"], quote=True) in stopped.text
+        assert "(by hand)" in stopped.text  # the version saved now, shown beside
+        assert (project / FAQ).read_text(encoding="utf-8") == hand
+        # Another item of the same file, opened before the hand edit, saves: its own text had not changed.
+        other["en-question"] += " now"
+        assert client.post("/staff/content/faq/questions/what-to-prepare", data=other,
+                           follow_redirects=False).status_code == 303
+    now = (project / FAQ).read_text(encoding="utf-8")
+    assert "(by hand)" in now and other["en-question"] in now
+
+
+def test_restore_an_earlier_version(staff: Callable[..., Staff], project: Path) -> None:
+    ws = staff(root=project)
+    original = (project / FAQ).read_bytes()
+    with signed_in(ws, "editor@example.org", "editor") as client:
+        data = form_of(client.get(ITEM).text)
+        data["en-answer"] = data["en-answer"] + "\n\nOne more sentence."
+        assert client.post(ITEM, data=data, follow_redirects=False).status_code == 303
+        first = commits(project)[-1]
+        page = client.get(f"{ITEM}?version={first}").text
+        assert "One more sentence." in page and 'action="' + ITEM + '/restore"' in page
+        done = client.post(f"{ITEM}/restore", data={"csrftoken": csrf(page), "version": first},
+                           follow_redirects=False)
+        assert done.status_code == 303
+    assert (project / FAQ).read_bytes() == original
+    assert len(commits(project)) == 3
+    assert git(project, "log", "-1", "--format=%s") == f"FAQ: how-to-volunteer, restored from {first[:12]}\n"
+    assert ws.audit("content-restore")[0]["detail"].startswith("content/faq.yml#questions/how-to-volunteer")
+
+
+def test_not_a_repository_is_said_and_saving_refused(staff: Callable[..., Staff], tmp_path: Path) -> None:
+    root = make_project(tmp_path / "plain", repository=False)
+    ws = staff(root=root)
+    before = (root / FAQ).read_bytes()
+    with signed_in(ws, "admin@example.org", "admin") as client:
+        assert "git init" in client.get("/staff/content/").text
+        page = client.get(ITEM).text
+        assert 'id="no-git"' in page
+        data = form_of(page)
+        data["en-question"] = "Changed"
+        refused = client.post(ITEM, data=data)
+    assert refused.status_code == 409 and "git init" in refused.text
+    assert (root / FAQ).read_bytes() == before
+
+
+def test_editor_pages_pass_axe_nu_and_390px_in_both_languages(staff: Callable[..., Staff], project: Path,
+                                                               browser: Any, tmp_path: Path) -> None:
+    from generator.staff.sessions import COOKIE
+    from tests.staff.test_browser import SEEN, keyboard_problems, page_checks
+    from tests.support.vnu import vnu_errors_in_html
+
+    SEEN.clear()
+    ws = staff(root=project)
+    problems: list[str] = []
+    for lang in ("ar", "en"):
+        with signed_in(ws, f"editor-{lang}@example.org", "editor") as client:
+            if lang == "en":
+                client.post("/staff/language", data={"csrftoken": csrf(client.get("/staff/").text), "lang": "en"})
+            session = client.cookies[COOKIE]
+        for width in (390, 1280):
+            context = browser.new_context(viewport={"width": width, "height": 844})
+            context.set_default_timeout(10_000)
+            context.add_cookies([{"name": COOKIE, "value": session, "url": ws.url}])
+            tab = context.new_page()
+            try:
+                # Every page at 390 px; at 1280 px the edit page, side by side.
+                paths = ("/staff/content/?show=work", "/staff/content/services/-/help-request",
+                         "/staff/content/channels/-/phone") if width == 390 else ()
+                for path in paths:
+                    tab.goto(ws.url + path)
+                    assert tab.locator("html").get_attribute("lang") == lang
+                    problems += page_checks(tab, f"{width}px {path} {lang}")
+                tab.goto(ws.url + ITEM)
+                problems += page_checks(tab, f"{width}px {ITEM} {lang}")
+                if width == 390:
+                    problems += keyboard_problems(tab, f"{width}px {ITEM} {lang}")
+                tab.fill("#en-answer", "")
+                tab.click("form.content-form button[type=submit]")
+                problems += page_checks(tab, f"{width}px {ITEM} error {lang}")
+                tab.screenshot(path=str(tmp_path / f"editor-{lang}-{width}.png"), full_page=True)
+                if width == 1280:  # Arabic on the right, English on the left, side by side
+                    ar, en = (tab.locator(f"#{code}-fields").bounding_box() for code in ("ar", "en"))
+                    assert ar and en and ar["x"] > en["x"] and abs(ar["y"] - en["y"]) < 2
+            finally:
+                context.close()
+    problems += vnu_errors_in_html(dict(SEEN))
+    SEEN.clear()
+    assert problems == []
