@@ -36,8 +36,8 @@ def dump(data: Any) -> str:
 def styled(old: Any, new: str) -> Any:
     """`new` written in the style of the value it replaces: a `|` block stays a block (ending in a
     newline), quotes stay, and text that now spans lines becomes a block."""
-    if not new:
-        return ""
+    if not new:  # '' (a plain empty value would keep the block's `|`, ruamel remembers the key's style)
+        return SingleQuotedScalarString("")
     if isinstance(old, LiteralScalarString) or "\n" in new:
         return LiteralScalarString(new.rstrip("\n") + "\n")
     if isinstance(old, DoubleQuotedScalarString):
