@@ -21,7 +21,6 @@ from starlette.routing import Route
 
 from generator.core.i18n import LANGUAGE_CODES
 from generator.core.problems import Problem
-from generator.site.check import load_project
 from generator.site.translations import read_lock
 from generator.staff.context import StaffContext
 from generator.staff.guards import NotFound, require
@@ -113,7 +112,7 @@ class ContentPages:
 
     def review(self, ref: Ref, entry: Any) -> tuple[tuple[str, ...], list[Problem]]:
         """The languages to review, and the checker's warnings about the item (as `check` gives them)."""
-        project = load_project(self.root)
+        project = saving.checked(self.root)
         lines = field_lines(entry, ref.spec)
         first, last = entry.lc.line + 1, max(lines, default=entry.lc.line + 1)
         warnings = [p for p in project.problems.warnings if p.path == ref.file and first <= p.line <= last]

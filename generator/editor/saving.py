@@ -25,7 +25,7 @@ from typing import Literal
 
 from generator.core.i18n import LANGUAGE_CODES
 from generator.core.problems import Problem
-from generator.site.check import load_project
+from generator.site.check import Project, load_project
 from generator.site.translations import LOCK_FILE, write_lock
 
 from . import history, yamlfile
@@ -35,6 +35,7 @@ Status = Literal["saved", "unchanged", "invalid", "conflict", "no-git"]
 COLLECTION_NAMES = {"services": "Services", "faq": "FAQ", "charter": "Charter", "channels": "Channels"}
 LANGUAGE_WORDS = {"ar": "Arabic", "en": "English"}
 _ONE_AT_A_TIME = threading.Lock()  # saves of this process, one after the other
+_CHECKED: dict[Path, tuple[str, Project]] = {}  # per project folder: the last check, by its files' digest
 
 
 @dataclass
@@ -61,6 +62,27 @@ def describe(ref: Ref, changed: list[tuple[str, str]]) -> str:
     return f"{COLLECTION_NAMES[ref.collection]}: {ref.item_id}, {', '.join(parts)}"
 
 
+def tree_digest(root: Path) -> str:
+    """A digest of every file the checker reads (content/ and forms/), to know a check still holds."""
+    hashed = hashlib.sha256()
+    for folder in ("content", "forms"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                hashed.update(f"{path.relative_to(root)}\0".encode())
+                hashed.update(hashlib.sha256(path.read_bytes()).digest())
+    return hashed.hexdigest()
+
+
+def checked(root: Path) -> Project:
+    """The project as `check` sees it, checked again only when a file has changed since."""
+    key = tree_digest(root)
+    cached = _CHECKED.get(root)
+    if cached is None or cached[0] != key:
+        cached = (key, load_project(root))
+        _CHECKED[root] = cached
+    return cached[1]
+
+
 def save(root: Path, ref: Ref, typed: Values, *, opened_file: str, opened_item: str, name: str, email: str,
          message: str | None = None) -> Outcome:
     with _ONE_AT_A_TIME:
@@ -76,13 +98,15 @@ def save(root: Path, ref: Ref, typed: Values, *, opened_file: str, opened_item: 
         if not changed:
             return Outcome("unchanged")
         new_text = yamlfile.dump(data)
-        errors, warnings, hashes = _check(root, ref, new_text)
+        errors, warnings, after = _check(root, ref, new_text)
         if errors:
             return Outcome("invalid", errors=errors, warnings=warnings, changed=changed)
         _replace(root / ref.file, new_text)
         paths = [ref.file]
-        if write_lock(root, hashes):
+        if write_lock(root, after.translation_hashes):
             paths.append(LOCK_FILE)
+        # The copy's check holds for the files now written (the lock only records what was in step).
+        _CHECKED[root] = (tree_digest(root), after)
         commit = history.commit(root, paths, message=message or describe(ref, changed), name=name, email=email)
         return Outcome("saved", warnings=warnings, commit=commit, changed=changed)
 
@@ -97,11 +121,10 @@ def _problem_key(problem: Problem) -> tuple[str, str, str]:
     return (problem.path, problem.code, problem.message)
 
 
-def _check(root: Path, ref: Ref, new_text: str) -> tuple[list[tuple[str, str, Problem]], list[Problem],
-                                                          dict[str, dict[str, str]]]:
+def _check(root: Path, ref: Ref, new_text: str) -> tuple[list[tuple[str, str, Problem]], list[Problem], Project]:
     """The new errors (placed on the item's fields), the warnings about this file, and the
-    translation hashes of the result, from a check of a temporary copy with the new file."""
-    before = Counter(_problem_key(p) for p in load_project(root).problems.errors)
+    checked result, from a check of a temporary copy with the new file."""
+    before = Counter(_problem_key(p) for p in checked(root).problems.errors)
     with tempfile.TemporaryDirectory(prefix="qalb-editor-") as tmp:
         copy = Path(tmp)
         for folder in ("content", "forms"):
@@ -116,11 +139,13 @@ def _check(root: Path, ref: Ref, new_text: str) -> tuple[list[tuple[str, str, Pr
             before[key] -= 1
         else:
             new_errors.append(problem)
-    entry = find(yamlfile.load(new_text), ref)
-    lines = field_lines(entry, ref.spec) if entry is not None else {}
-    placed = [(*_place(problem, ref, lines), problem) for problem in new_errors]
+    placed = []
+    if new_errors:  # where they are in the new file (read again only then)
+        entry = find(yamlfile.load(new_text), ref)
+        lines = field_lines(entry, ref.spec) if entry is not None else {}
+        placed = [(*_place(problem, ref, lines), problem) for problem in new_errors]
     warnings = [p for p in after.problems.warnings if p.path == ref.file]
-    return placed, warnings, after.translation_hashes
+    return placed, warnings, after
 
 
 def _place(problem: Problem, ref: Ref, lines: dict[int, tuple[str, str]]) -> tuple[str, str]:
