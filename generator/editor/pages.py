@@ -6,8 +6,11 @@
                                                       that version beside now
     POST /staff/content/<collection>/<section>/<id>   save (checked, committed; see saving.py)
     POST /staff/content/<collection>/<section>/<id>/restore   a version put back (a new commit)
+    POST /staff/content/<collection>/<section>/<id>/move      one place up or down
+    GET, POST /staff/content/<collection>/<section>/<id>/delete   what links to it; deleted once confirmed
+    GET, POST /staff/content/<collection>/<section>/_new      a new item (its id proposed from the English title)
 
-Every save and restore is audited with who, the item and the commit id, never the text.
+Every save, restore, addition, move and deletion is audited with who, the item and the commit id, never the text.
 """
 from __future__ import annotations
 
@@ -27,11 +30,12 @@ from generator.staff.guards import NotFound, require
 from generator.staff.request_data import form_data
 from generator.staff.sessions import Current
 
-from . import history, saving
+from . import history, saving, structure
 from .catalogue import Ref, Values, field_lines, fields, find, listing, load_file, needs_review, values_of
 from .yamlfile import load
 
-ITEM = "/staff/content/{collection:str}/{section:str}/{item_id:str}"
+SECTION = "/staff/content/{collection:str}/{section:str}"
+ITEM = SECTION + "/{item_id:str}"
 
 
 def field_id(lang: str, name: str) -> str:
@@ -49,6 +53,11 @@ class ContentPages:
     def routes(self) -> list[Route]:
         return [
             Route("/staff/content/", self.index, methods=["GET"]),
+            Route(SECTION + "/_new", self.new_page, methods=["GET"]),
+            Route(SECTION + "/_new", self.add, methods=["POST"]),
+            Route(ITEM + "/move", self.move, methods=["POST"]),
+            Route(ITEM + "/delete", self.delete_page, methods=["GET"]),
+            Route(ITEM + "/delete", self.delete, methods=["POST"]),
             Route(ITEM, self.item_page, methods=["GET"]),
             Route(ITEM, self.save, methods=["POST"]),
             Route(ITEM + "/restore", self.restore, methods=["POST"]),
@@ -61,7 +70,9 @@ class ContentPages:
         work = request.query_params.get("show") == "work"
         items = await ctx.run(lambda: list(listing(self.root, lang)))
         shown = [i for i in items if i.state != "complete"] if work else items
+        addable = [{"collection": c, "section": s} for c, s in sorted(structure.ADDABLE)]
         return ctx.pages.page(request, "content.html", lang, current=current, items=shown, work=work,
+                              addable=addable, deleted=request.query_params.get("deleted") == "1",
                               total=len(items), needing=sum(i.state != "complete" for i in items),
                               git=await ctx.run(history.is_repository, self.root), fix=history.FIX_COMMAND)
 
@@ -100,7 +111,10 @@ class ContentPages:
             opened_file=opened_file, opened_item=opened_item, outcome=outcome, errors=errors,
             by_field=by_field, git=git, fix=history.FIX_COMMAND, versions=versions, compared=compared,
             version=version, review=review, warnings=warnings, conflict_current=outcome.current if outcome else None,
-            saved=request.query_params.get("saved") == "1" and outcome is None)
+            saved=request.query_params.get("saved") == "1" and outcome is None, new=False,
+            keys={k: str(entry.get(k, "")) for k in structure.CHOICES.get((ref.collection, ref.section), {})},
+            choices=await ctx.run(structure.choices, root, ref.collection, ref.section, lang),
+            addable=(ref.collection, ref.section) in structure.ADDABLE)
 
     @staticmethod
     def placed(lang: str, name: str, text: str, ref: Ref) -> dict[str, Any]:
@@ -145,8 +159,10 @@ class ContentPages:
         data = await form_data(request)
         typed = self.typed(data, ref)
         account = current.account
+        keys = {k: data.get(f"key-{k}", "") for k in structure.CHOICES.get((ref.collection, ref.section), {})}
         outcome = await ctx.run(saving.save, self.root, ref, typed, opened_file=data.get("opened_file", ""),
-                                opened_item=data.get("opened_item", ""), name=account.name, email=account.email)
+                                opened_item=data.get("opened_item", ""), name=account.name, email=account.email,
+                                keys=keys)
         if outcome.status in ("saved", "unchanged"):
             if outcome.commit:
                 await ctx.run(ctx.audit, account.email, "content-save", f"{ref.lock_key} {outcome.commit[:12]}")
@@ -180,3 +196,92 @@ class ContentPages:
                               f"{ref.lock_key} {version[:12]} -> {outcome.commit[:12]}")
             return ctx.pages.redirect(f"{ref.url}?saved={'1' if outcome.commit else '0'}")
         return await self.show(request, current, ref, outcome=outcome, status=422)
+
+    # -- adding, moving, deleting (structure.py) -------------------------------------------------
+
+    async def _section(self, request: Request, current: Current) -> Ref:
+        """A placeholder Ref of the path's section, if items can be added there."""
+        params = request.path_params
+        ref = Ref.parse(params["collection"], params["section"], "new")
+        if ref is None or (ref.collection, ref.section) not in structure.ADDABLE:
+            raise NotFound(current)
+        return ref
+
+    async def new_page(self, request: Request) -> Response:
+        current = await require(self.ctx, request, role="content")
+        ref = await self._section(request, current)
+        return await self.show_new(request, current, ref, typed=None, keys={}, new_id="")
+
+    async def show_new(self, request: Request, current: Current, ref: Ref, *, typed: Values | None,
+                       keys: dict[str, str], new_id: str, id_problem: str | None = None,
+                       outcome: saving.Outcome | None = None, status: int = 200) -> Response:
+        ctx = self.ctx
+        lang = current.account.language
+        empty: Values = {code: {f.name: "" for f in fields(ref.spec)} for code in LANGUAGE_CODES}
+        errors = [self.placed(e_lang, name, problem.text(lang), ref)
+                  for e_lang, name, problem in (outcome.errors if outcome else [])]
+        return ctx.pages.page(
+            request, "content_item.html", lang, status=status, current=current, ref=ref, new=True,
+            fields=fields(ref.spec), languages=LANGUAGE_CODES, values=typed or empty, field_id=field_id,
+            outcome=outcome, errors=errors, by_field={(e["lang"], e["field"]): e["text"] for e in errors
+                                                      if e["field"] is not None},
+            git=await ctx.run(history.is_repository, self.root), fix=history.FIX_COMMAND, versions=[],
+            compared=None, review=(), warnings=[], conflict_current=None, saved=False, keys=keys,
+            choices=await ctx.run(structure.choices, self.root, ref.collection, ref.section, lang),
+            new_id=new_id, id_problem=id_problem, addable=False)
+
+    async def add(self, request: Request) -> Response:
+        ctx = self.ctx
+        current = await require(ctx, request, role="content")
+        section = await self._section(request, current)
+        data = await form_data(request)
+        typed = self.typed(data, section)
+        keys = {k: data.get(f"key-{k}", "") for k in structure.CHOICES.get((section.collection, section.section), {})}
+        english = typed["en"].get("question") or typed["en"].get("title") or typed["en"].get("", "")
+        new_id = data.get("new_id", "").strip() or structure.propose_id(english)
+        ref = Ref(section.collection, section.section, new_id)
+        problem = await ctx.run(structure.id_problem, self.root, ref) if new_id else "invalid"
+        if problem is not None:
+            return await self.show_new(request, current, section, typed=typed, keys=keys, new_id=new_id,
+                                       id_problem=problem, status=422)
+        account = current.account
+        outcome = await ctx.run(structure.add, self.root, ref, keys, typed, name=account.name, email=account.email)
+        if outcome.status == "saved" and outcome.commit:
+            await ctx.run(ctx.audit, account.email, "content-save", f"{ref.lock_key} added {outcome.commit[:12]}")
+            return ctx.pages.redirect(f"{ref.url}?saved=1")
+        return await self.show_new(request, current, section, typed=typed, keys=keys, new_id=new_id,
+                                   outcome=outcome, status=409 if outcome.status == "no-git" else 422)
+
+    async def move(self, request: Request) -> Response:
+        ctx = self.ctx
+        current = await require(ctx, request, role="content")
+        ref = await self._ref(request, current)
+        data = await form_data(request)
+        account = current.account
+        step = -1 if data.get("direction") == "up" else 1
+        outcome = await ctx.run(structure.move, self.root, ref, step, name=account.name, email=account.email)
+        if outcome.commit:
+            await ctx.run(ctx.audit, account.email, "content-save", f"{ref.lock_key} moved {outcome.commit[:12]}")
+        return ctx.pages.redirect(f"/staff/content/#{ref.collection}-{ref.section}-{ref.item_id}")
+
+    async def delete_page(self, request: Request, *, outcome: saving.Outcome | None = None) -> Response:
+        ctx = self.ctx
+        current = await require(ctx, request, role="content")
+        ref = await self._ref(request, current)
+        lang = current.account.language
+        mentions = await ctx.run(structure.mentions, self.root, ref)
+        errors = [problem.text(lang) for _, _, problem in (outcome.errors if outcome else [])]
+        return ctx.pages.page(request, "content_delete.html", lang, status=422 if outcome else 200,
+                              current=current, ref=ref, mentions=mentions, errors=errors,
+                              git=await ctx.run(history.is_repository, self.root), fix=history.FIX_COMMAND)
+
+    async def delete(self, request: Request) -> Response:
+        ctx = self.ctx
+        current = await require(ctx, request, role="content")
+        ref = await self._ref(request, current)
+        account = current.account
+        outcome = await ctx.run(structure.delete, self.root, ref, name=account.name, email=account.email)
+        if outcome.status == "saved" and outcome.commit:
+            await ctx.run(ctx.audit, account.email, "content-save", f"{ref.lock_key} deleted {outcome.commit[:12]}")
+            return ctx.pages.redirect("/staff/content/?deleted=1")
+        return await self.delete_page(request, outcome=outcome)

@@ -21,7 +21,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from generator.core.i18n import LANGUAGE_CODES
 from generator.core.problems import Problem
@@ -34,7 +34,7 @@ from .catalogue import Ref, Values, apply, field_lines, fields, find, load_file,
 Status = Literal["saved", "unchanged", "invalid", "conflict", "no-git"]
 COLLECTION_NAMES = {"services": "Services", "faq": "FAQ", "charter": "Charter", "channels": "Channels"}
 LANGUAGE_WORDS = {"ar": "Arabic", "en": "English"}
-_ONE_AT_A_TIME = threading.Lock()  # saves of this process, one after the other
+ONE_AT_A_TIME = threading.Lock()  # saves of this process, one after the other
 _CHECKED: dict[Path, tuple[str, Project]] = {}  # per project folder: the last check, by its files' digest
 
 
@@ -58,7 +58,7 @@ def item_digest(values: Values) -> str:
 
 def describe(ref: Ref, changed: list[tuple[str, str]]) -> str:
     """The commit message: 'FAQ: how-to-volunteer, Arabic answer'."""
-    parts = [f"{LANGUAGE_WORDS.get(lang, lang)} {name or 'text'}" for lang, name in changed]
+    parts = [f"{LANGUAGE_WORDS[lang]} {name or 'text'}" if lang else name for lang, name in changed]
     return f"{COLLECTION_NAMES[ref.collection]}: {ref.item_id}, {', '.join(parts)}"
 
 
@@ -84,8 +84,9 @@ def checked(root: Path) -> Project:
 
 
 def save(root: Path, ref: Ref, typed: Values, *, opened_file: str, opened_item: str, name: str, email: str,
-         message: str | None = None) -> Outcome:
-    with _ONE_AT_A_TIME:
+         message: str | None = None, keys: dict[str, str] | None = None) -> Outcome:
+    """The item's typed text (and `keys`: its choices, e.g. a question's topic) saved: steps 1-4."""
+    with ONE_AT_A_TIME:
         if not history.is_repository(root):
             return Outcome("no-git")
         text, data = load_file(root, ref.file)
@@ -95,20 +96,32 @@ def save(root: Path, ref: Ref, typed: Values, *, opened_file: str, opened_item: 
         if digest(text) != opened_file and item_digest(values_of(entry, ref.spec)) != opened_item:
             return Outcome("conflict", current=values_of(entry, ref.spec))
         changed = apply(entry, ref.spec, typed)
+        for key, value in (keys or {}).items():
+            if value and entry.get(key) != value:
+                entry[key] = value
+                changed.append(("", key))
         if not changed:
             return Outcome("unchanged")
-        new_text = yamlfile.dump(data)
-        errors, warnings, after = _check(root, ref, new_text)
-        if errors:
-            return Outcome("invalid", errors=errors, warnings=warnings, changed=changed)
-        _replace(root / ref.file, new_text)
-        paths = [ref.file]
-        if write_lock(root, after.translation_hashes):
-            paths.append(LOCK_FILE)
-        # The copy's check holds for the files now written (the lock only records what was in step).
-        _CHECKED[root] = (tree_digest(root), after)
-        commit = history.commit(root, paths, message=message or describe(ref, changed), name=name, email=email)
-        return Outcome("saved", warnings=warnings, commit=commit, changed=changed)
+        return write_checked(root, ref, data, message=message or describe(ref, changed), name=name, email=email,
+                             changed=changed)
+
+
+def write_checked(root: Path, ref: Ref, data: Any, *, message: str, name: str, email: str,
+                  changed: list[tuple[str, str]] | None = None) -> Outcome:
+    """Steps 3 and 4 (see the top): the changed file checked, written and committed, or not at all.
+    The caller holds `ONE_AT_A_TIME` (see `save`, structure.py)."""
+    new_text = yamlfile.dump(data)
+    errors, warnings, after = _check(root, ref, new_text)
+    if errors:
+        return Outcome("invalid", errors=errors, warnings=warnings, changed=changed or [])
+    _replace(root / ref.file, new_text)
+    paths = [ref.file]
+    if write_lock(root, after.translation_hashes):
+        paths.append(LOCK_FILE)
+    # The copy's check holds for the files now written (the lock only records what was in step).
+    _CHECKED[root] = (tree_digest(root), after)
+    commit = history.commit(root, paths, message=message, name=name, email=email)
+    return Outcome("saved", warnings=warnings, commit=commit, changed=changed or [])
 
 
 def _replace(path: Path, text: str) -> None:

@@ -240,3 +240,41 @@ def test_editor_pages_pass_axe_nu_and_390px_in_both_languages(staff: Callable[..
     problems += vnu_errors_in_html(dict(SEEN))
     SEEN.clear()
     assert problems == []
+
+
+def test_add_move_and_delete_an_faq_question_and_a_topic_still_named_is_not_deleted(
+        staff: Callable[..., Staff], project: Path) -> None:
+    ws = staff(root=project)
+    new = "/staff/content/faq/questions/_new"
+    with signed_in(ws, "editor@example.org", "editor") as client:
+        page = client.get(new).text
+        assert '<select id="key-topic" name="key-topic">' in page
+        data = {**form_of(page), "new_id": "", "key-topic": "contact", "ar-question": "هل يمكنني التبرع؟",
+                "ar-answer": "نعم، تواصل معنا.", "en-question": "Can I donate?", "en-answer": "Yes, contact us."}
+        taken = client.post(new, data={**data, "new_id": "how-to-volunteer"})
+        assert taken.status_code == 422 and 'id="new_id-error"' in taken.text
+        assert client.post(new, data=data, follow_redirects=False).headers["location"] == \
+            "/staff/content/faq/questions/can-i-donate?saved=1"  # the id proposed from the English title
+        text = (project / FAQ).read_text(encoding="utf-8")
+        assert "  - anchor: can-i-donate\n    topic: contact\n    ar:\n      question: هل يمكنني التبرع؟\n" in text
+        order = [line for line in text.splitlines() if "anchor:" in line]
+        moved = client.post("/staff/content/faq/questions/can-i-donate/move",
+                            data={"csrftoken": csrf(page), "direction": "up"}, follow_redirects=False)
+        assert moved.status_code == 303
+        after = [line for line in (project / FAQ).read_text(encoding="utf-8").splitlines() if "anchor:" in line]
+        at = order.index("  - anchor: can-i-donate")
+        assert after[at - 1] == order[at] and after[at] == order[at - 1]
+        # A topic that questions still name: the confirmation lists them; deleting stops at the checker's error.
+        confirm = client.get("/staff/content/faq/topics/help/delete").text
+        assert "content/faq.yml:" in confirm and "topic: help" in confirm
+        refused = client.post("/staff/content/faq/topics/help/delete", data={"csrftoken": csrf(confirm)})
+        assert refused.status_code == 422 and 'id="error-summary"' in refused.text
+        assert "  - id: help\n" in (project / FAQ).read_text(encoding="utf-8")
+        confirm = client.get("/staff/content/faq/questions/can-i-donate/delete").text
+        assert 'id="no-mentions"' in confirm
+        assert client.post("/staff/content/faq/questions/can-i-donate/delete", data={"csrftoken": csrf(confirm)},
+                           follow_redirects=False).status_code == 303
+    assert "can-i-donate" not in (project / FAQ).read_text(encoding="utf-8")
+    assert git(project, "log", "--format=%s", "-3").splitlines() == [
+        "FAQ: can-i-donate, deleted", "FAQ: can-i-donate, moved up", "FAQ: can-i-donate, added"]
+    assert [e["detail"].split()[1] for e in ws.audit("content-save")] == ["added", "moved", "deleted"]
