@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from generator.core.i18n import LANGUAGE_CODES
+from generator.core.organisation import PLACEHOLDER
 from generator.core.problems import Problems
+from generator.site.check import Project
 from generator.site.content import COLLECTIONS, SLUG, ItemSpec, load_content
 from generator.site.translations import read_lock, translation_hashes
 
@@ -204,13 +206,45 @@ def _state(text: dict[str, Any], spec: ItemSpec, ref: Ref, lock: dict[str, dict[
     return ("review", review) if review else ("complete", ())
 
 
-def needs_review(ref: Ref, lock: dict[str, dict[str, str]], hashes: dict[str, dict[str, str]]) -> tuple[str, ...]:
+def needs_review(ref: Ref | str, lock: dict[str, dict[str, str]], hashes: dict[str, dict[str, str]]
+                 ) -> tuple[str, ...]:
     """The languages left behind: the other language changed since the two were last in step."""
-    recorded, now = lock.get(ref.lock_key), hashes.get(ref.lock_key)
+    key = ref if isinstance(ref, str) else ref.lock_key
+    recorded, now = lock.get(key), hashes.get(key)
     if not isinstance(recorded, dict) or now is None:
         return ()
     changed = [lang for lang in LANGUAGE_CODES if now.get(lang) != recorded.get(lang)]
     return tuple(lang for lang in LANGUAGE_CODES if lang not in changed) if len(changed) == 1 else ()
+
+
+@dataclass(frozen=True)
+class Other:
+    """A row of the list that is edited by hand for now: a prose page, a setting, the synonyms, a form."""
+
+    kind: str  # "page", "setting", "synonyms", "form"
+    name: str  # the page's slug, the setting's key, the language, the form's id
+    file: str
+    line: int
+    state: str  # "complete", "missing", "review", "placeholder"
+    languages: tuple[str, ...] = ()
+
+
+def others(root: Path, project: Project) -> Iterator[Other]:
+    """The prose pages (a language missing, or to review), each setting not filled in yet, the
+    search synonyms and the forms' texts, from the project's check."""
+    content, hashes = project.content, project.translation_hashes
+    lock = read_lock(root)
+    for slug in sorted({slug for slug, _ in content.pages}):
+        missing = tuple(lang for lang in LANGUAGE_CODES if (slug, lang) not in content.pages)
+        review = () if missing else needs_review(f"content/pages/{slug}", lock, hashes)
+        state = "missing" if missing else "review" if review else "complete"
+        yield Other("page", slug, f"content/pages/{slug}.{{ar,en}}.md", 1, state, missing or review)
+    for problem in project.problems.warnings:
+        if problem.code == PLACEHOLDER:  # the message starts with the key (organisation._placeholder)
+            yield Other("setting", problem.message.split('"')[1], problem.path, problem.line, "placeholder")
+    yield Other("synonyms", "", "content/search-synonyms.yml", 1, "complete")
+    for form_id in sorted(project.forms):
+        yield Other("form", form_id, f"forms/{form_id}.yml", 1, "complete")
 
 
 def load_file(root: Path, rel: str) -> tuple[str, Any]:

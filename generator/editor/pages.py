@@ -31,7 +31,7 @@ from generator.staff.request_data import form_data
 from generator.staff.sessions import Current
 
 from . import history, saving, structure
-from .catalogue import Ref, Values, field_lines, fields, find, listing, load_file, needs_review, values_of
+from .catalogue import Ref, Values, field_lines, fields, find, listing, load_file, needs_review, others, values_of
 from .yamlfile import load
 
 SECTION = "/staff/content/{collection:str}/{section:str}"
@@ -69,11 +69,16 @@ class ContentPages:
         lang = current.account.language
         work = request.query_params.get("show") == "work"
         items = await ctx.run(lambda: list(listing(self.root, lang)))
+        project = await ctx.run(saving.checked, self.root)
+        rest = list(others(self.root, project))
         shown = [i for i in items if i.state != "complete"] if work else items
+        rest_shown = [o for o in rest if o.state != "complete"] if work else rest
         addable = [{"collection": c, "section": s} for c, s in sorted(structure.ADDABLE)]
         return ctx.pages.page(request, "content.html", lang, current=current, items=shown, work=work,
                               addable=addable, deleted=request.query_params.get("deleted") == "1",
-                              total=len(items), needing=sum(i.state != "complete" for i in items),
+                              others=rest_shown, total=len(items) + len(rest),
+                              needing=len(shown) + len(rest_shown) if work else
+                              sum(i.state != "complete" for i in items) + sum(o.state != "complete" for o in rest),
                               git=await ctx.run(history.is_repository, self.root), fix=history.FIX_COMMAND)
 
     async def _ref(self, request: Request, current: Current) -> Ref:

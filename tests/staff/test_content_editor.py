@@ -130,10 +130,13 @@ def test_an_arabic_edit_is_one_line_committed_as_the_editor_and_marks_the_englis
     assert len(changed) == 2 and changed[0].startswith("-      question:")
     assert (project / FAQ).read_text(encoding="utf-8").startswith("# Frequently asked questions.")
     assert "content/translations.lock.yml" not in git(project, "show", "--name-only", "--format=", "HEAD")
-    row = re.search(r'<tr data-key="content/faq.yml#questions/how-to-volunteer" data-state="(\w+)">(.*?)</tr>',
+    row = re.search(r'<tr data-key="content/faq.yml#questions/how-to-volunteer" data-state="(\w+)"[^>]*>(.*?)</tr>',
                     listing, re.S)
     assert row and row[1] == "review" and "ترجمة الإنجليزية تحتاج إلى مراجعة" in row[2]
     assert listing.count("<tr data-key=") == 1  # the filter shows only the items that need work
+    others = re.search(r'<table id="others">(.*?)</table>', listing, re.S)
+    assert others and 'data-kind="setting" data-state="placeholder"' in others[1] and "<code dir=\"ltr\">phone</code>" in others[1]
+    assert 'data-state="complete"' not in others[1] and "قيمة مؤقتة لم تُملأ" in others[1]
     entry = ws.audit("content-save")[0]
     assert entry["actor"] == "editor@example.org"
     assert entry["detail"] == f"content/faq.yml#questions/how-to-volunteer {commits(project)[0][:12]}"
