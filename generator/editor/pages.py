@@ -32,6 +32,7 @@ from generator.staff.sessions import Current
 
 from . import history, saving, structure
 from .catalogue import Ref, Values, field_lines, fields, find, listing, load_file, needs_review, others, values_of
+from .review import since_in_step
 from .yamlfile import load
 
 SECTION = "/staff/content/{collection:str}/{section:str}"
@@ -106,6 +107,9 @@ class ContentPages:
         versions = await ctx.run(history.versions, root, ref.file) if git else []
         compared = await ctx.run(self.compare, ref, version, now) if version and git else None
         review, warnings = await ctx.run(self.review, ref, entry)
+        moved_on = [code for code in LANGUAGE_CODES if code not in review]
+        in_step = (await ctx.run(since_in_step, root, ref, moved_on[0], text)
+                   if review and len(moved_on) == 1 and git else None)
         errors = [self.placed(e_lang, name, problem.text(lang), ref)
                   for e_lang, name, problem in (outcome.errors if outcome else [])]
         by_field = {(e["lang"], e["field"]): e["text"] for e in errors if e["field"] is not None}
@@ -115,7 +119,8 @@ class ContentPages:
             fields=fields(ref.spec), languages=LANGUAGE_CODES, values=typed or now, field_id=field_id,
             opened_file=opened_file, opened_item=opened_item, outcome=outcome, errors=errors,
             by_field=by_field, git=git, fix=history.FIX_COMMAND, versions=versions, compared=compared,
-            version=version, review=review, warnings=warnings, conflict_current=outcome.current if outcome else None,
+            version=version, review=review, warnings=warnings, in_step=in_step,
+            conflict_current=outcome.current if outcome else None,
             saved=request.query_params.get("saved") == "1" and outcome is None, new=False,
             keys={k: str(entry.get(k, "")) for k in structure.CHOICES.get((ref.collection, ref.section), {})},
             choices=await ctx.run(structure.choices, root, ref.collection, ref.section, lang),
@@ -231,7 +236,7 @@ class ContentPages:
             outcome=outcome, errors=errors, by_field={(e["lang"], e["field"]): e["text"] for e in errors
                                                       if e["field"] is not None},
             git=await ctx.run(history.is_repository, self.root), fix=history.FIX_COMMAND, versions=[],
-            compared=None, review=(), warnings=[], conflict_current=None, saved=False, keys=keys,
+            compared=None, review=(), warnings=[], in_step=None, conflict_current=None, saved=False, keys=keys,
             choices=await ctx.run(structure.choices, self.root, ref.collection, ref.section, lang),
             new_id=new_id, id_problem=id_problem, addable=False)
 
