@@ -21,7 +21,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 from generator.core.i18n import LANGUAGE_CODES
 from generator.core.problems import Problem
@@ -102,20 +102,24 @@ def save(root: Path, ref: Ref, typed: Values, *, opened_file: str, opened_item: 
                 changed.append(("", key))
         if not changed:
             return Outcome("unchanged")
-        return write_checked(root, ref, data, message=message or describe(ref, changed), name=name, email=email,
-                             changed=changed)
+        return write_checked(root, ref.file, data, placer=item_placer(ref), name=name, email=email,
+                             message=message or describe(ref, changed), changed=changed)
 
 
-def write_checked(root: Path, ref: Ref, data: Any, *, message: str, name: str, email: str,
+#: Where the new errors of a changed file belong: (language, field, problem) each; ("", "") for the summary only.
+Placer = Callable[[str, list[Problem]], list[tuple[str, str, Problem]]]
+
+
+def write_checked(root: Path, file: str, data: Any, *, placer: Placer, message: str, name: str, email: str,
                   changed: list[tuple[str, str]] | None = None) -> Outcome:
     """Steps 3 and 4 (see the top): the changed file checked, written and committed, or not at all.
-    The caller holds `ONE_AT_A_TIME` (see `save`, structure.py)."""
+    The caller holds `ONE_AT_A_TIME` (see `save`, structure.py, form_texts.py)."""
     new_text = yamlfile.dump(data)
-    errors, warnings, after = _check(root, ref, new_text)
+    errors, warnings, after = _check(root, file, new_text, placer)
     if errors:
         return Outcome("invalid", errors=errors, warnings=warnings, changed=changed or [])
-    _replace(root / ref.file, new_text)
-    paths = [ref.file]
+    _replace(root / file, new_text)
+    paths = [file]
     if write_lock(root, after.translation_hashes):
         paths.append(LOCK_FILE)
     # The copy's check holds for the files now written (the lock only records what was in step).
@@ -134,8 +138,9 @@ def _problem_key(problem: Problem) -> tuple[str, str, str]:
     return (problem.path, problem.code, problem.message)
 
 
-def _check(root: Path, ref: Ref, new_text: str) -> tuple[list[tuple[str, str, Problem]], list[Problem], Project]:
-    """The new errors (placed on the item's fields), the warnings about this file, and the
+def _check(root: Path, file: str, new_text: str, placer: Placer
+           ) -> tuple[list[tuple[str, str, Problem]], list[Problem], Project]:
+    """The new errors (placed on their fields), the warnings about this file, and the
     checked result, from a check of a temporary copy with the new file."""
     before = Counter(_problem_key(p) for p in checked(root).problems.errors)
     with tempfile.TemporaryDirectory(prefix="qalb-editor-") as tmp:
@@ -143,7 +148,7 @@ def _check(root: Path, ref: Ref, new_text: str) -> tuple[list[tuple[str, str, Pr
         for folder in ("content", "forms"):
             if (root / folder).is_dir():
                 shutil.copytree(root / folder, copy / folder)
-        (copy / ref.file).write_text(new_text, encoding="utf-8")
+        (copy / file).write_text(new_text, encoding="utf-8")
         after = load_project(copy)
     new_errors = []
     for problem in after.problems.errors:
@@ -152,13 +157,18 @@ def _check(root: Path, ref: Ref, new_text: str) -> tuple[list[tuple[str, str, Pr
             before[key] -= 1
         else:
             new_errors.append(problem)
-    placed = []
-    if new_errors:  # where they are in the new file (read again only then)
+    placed = placer(new_text, new_errors) if new_errors else []
+    warnings = [p for p in after.problems.warnings if p.path == file]
+    return placed, warnings, after
+
+
+def item_placer(ref: Ref) -> Placer:
+    """Errors placed on the fields of one collection item (the new file read again only then)."""
+    def place(new_text: str, problems: list[Problem]) -> list[tuple[str, str, Problem]]:
         entry = find(yamlfile.load(new_text), ref)
         lines = field_lines(entry, ref.spec) if entry is not None else {}
-        placed = [(*_place(problem, ref, lines), problem) for problem in new_errors]
-    warnings = [p for p in after.problems.warnings if p.path == ref.file]
-    return placed, warnings, after
+        return [(*_place(problem, ref, lines), problem) for problem in problems]
+    return place
 
 
 def _place(problem: Problem, ref: Ref, lines: dict[int, tuple[str, str]]) -> tuple[str, str]:

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -20,7 +21,7 @@ from generator.site.content import SLUG
 
 from . import history
 from .catalogue import Ref, Values, fields, find, load_file, sections
-from .saving import COLLECTION_NAMES, ONE_AT_A_TIME, Outcome, write_checked
+from .saving import COLLECTION_NAMES, ONE_AT_A_TIME, Outcome, item_placer, write_checked
 from .yamlfile import styled
 
 #: The sections whose items can be added here (a service needs its form, channels and kinds: by hand).
@@ -89,8 +90,7 @@ def add(root: Path, ref: Ref, keys: dict[str, str], typed: Values, *, name: str,
             same = [i for i, e in enumerate(items) if isinstance(e, dict) and e.get("topic") == topic]
             at = same[-1] + 1 if same else at
         items.insert(at, _new_entry(ref, keys, typed))
-        return write_checked(root, ref, data, message=f"{COLLECTION_NAMES[ref.collection]}: {ref.item_id}, added",
-                             name=name, email=email)
+        return _write(root, ref, data, "added", name=name, email=email)
 
 
 def move(root: Path, ref: Ref, step: int, *, name: str, email: str) -> Outcome:
@@ -107,8 +107,7 @@ def move(root: Path, ref: Ref, step: int, *, name: str, email: str) -> Outcome:
             return Outcome("unchanged")
         items[where], items[other] = items[other], items[where]
         word = "moved up" if step < 0 else "moved down"
-        return write_checked(root, ref, data, message=f"{COLLECTION_NAMES[ref.collection]}: {ref.item_id}, {word}",
-                             name=name, email=email)
+        return _write(root, ref, data, word, name=name, email=email)
 
 
 def delete(root: Path, ref: Ref, *, name: str, email: str) -> Outcome:
@@ -121,8 +120,12 @@ def delete(root: Path, ref: Ref, *, name: str, email: str) -> Outcome:
         if entry is None:
             return Outcome("unchanged")
         items.remove(entry)
-        return write_checked(root, ref, data, message=f"{COLLECTION_NAMES[ref.collection]}: {ref.item_id}, deleted",
-                             name=name, email=email)
+        return _write(root, ref, data, "deleted", name=name, email=email)
+
+
+def _write(root: Path, ref: Ref, data: Any, what: str, *, name: str, email: str) -> Outcome:
+    return write_checked(root, ref.file, data, placer=item_placer(ref), name=name, email=email,
+                         message=f"{COLLECTION_NAMES[ref.collection]}: {ref.item_id}, {what}")
 
 
 @dataclass(frozen=True)
