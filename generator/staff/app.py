@@ -42,6 +42,7 @@ from generator import PROJECT_ROOT
 from generator.core import i18n
 from generator.core.config import StaffSettings
 from generator.core.organisation import Settings, load_organisation
+from generator.editor.form_pages import FormTextPages
 from generator.editor.pages import ContentPages
 from generator.forms import Form
 from generator.submissions import cases
@@ -211,6 +212,7 @@ def routes(ctx: StaffContext, home: HomePages) -> list[Route]:
         *Reports(ctx).routes(),
         *Messages(ctx).routes(),
         *ContentPages(ctx).routes(),
+        *FormTextPages(ctx).routes(),
         Route("/staff/{rest:path}", home.missing, methods=["GET", "POST"]),
     ]
 

@@ -24,6 +24,8 @@ ITEM = "/staff/content/faq/questions/how-to-volunteer"
 FAQ = "content/faq.yml"
 _FIELD = re.compile(r'<textarea id="([a-z]{2}-[a-z]+)" name="\1"[^>]*>(.*?)</textarea>'
                     r'|<input type="text" id="([a-z]{2}-[a-z]+)" name="\3"[^>]*value="([^"]*)"', re.S)
+_FIELD_TEXT = re.compile(r'<textarea id="(text-\d+-[a-z]{2})" name="\1"[^>]*>(.*?)</textarea>'
+                         r'|<input type="text" id="(text-\d+-[a-z]{2})" name="\3"[^>]*value="([^"]*)"', re.S)
 _HIDDEN = re.compile(r'<input type="hidden" name="(opened_file|opened_item)" value="([^"]*)">')
 
 
@@ -224,12 +226,15 @@ def test_editor_pages_pass_axe_nu_and_390px_in_both_languages(staff: Callable[..
             tab = context.new_page()
             try:
                 # Every page at 390 px; at 1280 px the edit page, side by side.
-                paths = ("/staff/content/?show=work", "/staff/content/services/-/help-request",
-                         "/staff/content/channels/-/phone") if width == 390 else ()
+                paths = ("/staff/content/", "/staff/content/services/-/help-request",
+                         "/staff/content/faq/questions/_new", "/staff/content/forms/contact",
+                         "/staff/content/faq/topics/help/delete") if width == 390 else ()
                 for path in paths:
                     tab.goto(ws.url + path)
                     assert tab.locator("html").get_attribute("lang") == lang
                     problems += page_checks(tab, f"{width}px {path} {lang}")
+                    tab.screenshot(path=str(tmp_path / f"{path.strip('/').replace('/', '_')}-{lang}.png"),
+                                   full_page=True)
                 tab.goto(ws.url + ITEM)
                 problems += page_checks(tab, f"{width}px {ITEM} {lang}")
                 if width == 390:
@@ -284,3 +289,36 @@ def test_add_move_and_delete_an_faq_question_and_a_topic_still_named_is_not_dele
     assert git(project, "log", "--format=%s", "-3").splitlines() == [
         "FAQ: can-i-donate, deleted", "FAQ: can-i-donate, moved up", "FAQ: can-i-donate, added"]
     assert [e["detail"].split()[1] for e in ws.audit("content-save")] == ["added", "moved", "deleted"]
+
+
+def test_form_texts_a_shared_error_is_edited_once_keeping_its_anchor(staff: Callable[..., Staff],
+                                                                      project: Path) -> None:
+    ws = staff(root=project)
+    path, file = "/staff/content/forms/contact", "forms/contact.yml"
+    before = (project / file).read_text(encoding="utf-8")
+    with signed_in(ws, "editor@example.org", "editor") as client:
+        page = client.get(path).text
+        assert "enum, maxLength" in page  # the shared error names the other codes using it
+        assert page.count('class="hint notice-version"') >= 2  # the labels and the privacy text
+        data = {"csrftoken": csrf(page), "opened": re.search(r'name="opened" value="([^"]+)"', page)[1]}
+        units = dict(re.findall(r'<input type="hidden" name="(key-\d+)" value="([^"]+)">', page))
+        data.update(units)
+        for match in _FIELD_TEXT.finditer(page):
+            name, value = (match[1], match[2]) if match[1] else (match[3], match[4])
+            data[name] = html.unescape(value)
+        index = next(k for k, v in units.items() if v == "fields/kind/errors/required").split("-")[1]
+        data[f"text-{index}-en"] = "Choose what kind of message this is"
+        empty = dict(data)
+        label = next(k for k, v in units.items() if v == "fields/name/label").split("-")[1]
+        empty[f"text-{label}-en"] = ""
+        refused = client.post(path, data=empty)
+        assert refused.status_code == 422 and f'id="text-{label}-en-error"' in refused.text
+        assert (project / file).read_text(encoding="utf-8") == before
+        assert client.post(path, data=data, follow_redirects=False).status_code == 303
+    after = (project / file).read_text(encoding="utf-8")
+    assert "required: &kind-choose\n" in after and "enum: *kind-choose\n" in after
+    assert "            en: Choose what kind of message this is\n" in after
+    changed = [line for line in git(project, "show", "--format=", "--unified=0", "HEAD", "--", file).splitlines()
+               if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))]
+    assert len(changed) == 2
+    assert git(project, "log", "-1", "--format=%s") == "Form contact: English kind errors required\n"
