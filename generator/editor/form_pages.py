@@ -89,4 +89,4 @@ class FormTextPages:
                               f"{form_texts.form_file(form_id)} {outcome.commit[:12]}")
             return ctx.pages.redirect(f"/staff/content/forms/{form_id}?saved={'1' if outcome.commit else '0'}")
         return await self.show(request, current, form_id, typed=typed, outcome=outcome,
-                               status=409 if outcome.status in ("conflict", "no-git") else 422)
+                               status=409 if outcome.status in ("conflict", "no-git", "git-failed") else 422)

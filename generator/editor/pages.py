@@ -177,7 +177,7 @@ class ContentPages:
             if outcome.commit:
                 await ctx.run(ctx.audit, account.email, "content-save", f"{ref.lock_key} {outcome.commit[:12]}")
             return ctx.pages.redirect(f"{ref.url}?saved={'1' if outcome.commit else '0'}")
-        status = 409 if outcome.status in ("conflict", "no-git") else 422
+        status = 409 if outcome.status in ("conflict", "no-git", "git-failed") else 422
         return await self.show(request, current, ref, typed=typed, outcome=outcome, status=status)
 
     async def restore(self, request: Request) -> Response:

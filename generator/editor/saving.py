@@ -9,7 +9,8 @@ nothing typed is lost.
        `check` and `build` do): an error the project did not have before stops the save and is
        placed beside its field; warnings are shown and the save goes ahead
     4. the file is replaced atomically, the translation lock records the items now in step (an
-       item with one language changed stays "needs review"), both are committed as the staff member
+       item with one language changed stays "needs review"), both are committed as the staff member;
+       if git fails (another git command holding its lock), both files are put back as they were
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from generator.site.translations import LOCK_FILE, write_lock
 from . import history, yamlfile
 from .catalogue import Ref, Values, apply, field_lines, fields, find, load_file, values_of
 
-Status = Literal["saved", "unchanged", "invalid", "conflict", "no-git"]
+Status = Literal["saved", "unchanged", "invalid", "conflict", "no-git", "git-failed"]
 COLLECTION_NAMES = {"services": "Services", "faq": "FAQ", "charter": "Charter", "channels": "Channels"}
 LANGUAGE_WORDS = {"ar": "Arabic", "en": "English"}
 ONE_AT_A_TIME = threading.Lock()  # saves of this process, one after the other
@@ -118,19 +119,32 @@ def write_checked(root: Path, file: str, data: Any, *, placer: Placer, message: 
     errors, warnings, after = _check(root, file, new_text, placer)
     if errors:
         return Outcome("invalid", errors=errors, warnings=warnings, changed=changed or [])
+    kept = {rel: (root / rel).read_bytes() for rel in (file, LOCK_FILE) if (root / rel).exists()}
     _replace(root / file, new_text)
     paths = [file]
-    if write_lock(root, after.translation_hashes):
-        paths.append(LOCK_FILE)
+    try:
+        if write_lock(root, after.translation_hashes):
+            paths.append(LOCK_FILE)
+        commit = history.commit(root, paths, message=message, name=name, email=email)
+    except BaseException as failed:  # not committed: the files go back as they were, so disk and history agree
+        for rel, content in kept.items():
+            _replace_bytes(root / rel, content)
+        if isinstance(failed, history.GitError):
+            return Outcome("git-failed", changed=changed or [])
+        raise
     # The copy's check holds for the files now written (the lock only records what was in step).
     _CHECKED[root] = (tree_digest(root), after)
-    commit = history.commit(root, paths, message=message, name=name, email=email)
     return Outcome("saved", warnings=warnings, commit=commit, changed=changed or [])
 
 
 def _replace(path: Path, text: str) -> None:
+    _replace_bytes(path, text.encode("utf-8"))
+
+
+def _replace_bytes(path: Path, content: bytes) -> None:
+    """The file replaced at once (a reader sees the old or the new file, never half of one)."""
     tmp = path.with_name(f".{path.name}.saving")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_bytes(content)
     tmp.replace(path)
 
 

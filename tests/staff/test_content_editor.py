@@ -322,3 +322,21 @@ def test_form_texts_a_shared_error_is_edited_once_keeping_its_anchor(staff: Call
                if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))]
     assert len(changed) == 2
     assert git(project, "log", "-1", "--format=%s") == "Form contact: English kind errors required\n"
+
+
+def test_a_commit_git_refuses_leaves_the_files_as_they_were(staff: Callable[..., Staff], project: Path) -> None:
+    ws = staff(root=project)
+    before, head = (project / FAQ).read_bytes(), commits(project)
+    lock_before = (project / "content/translations.lock.yml").read_bytes()
+    with signed_in(ws, "editor@example.org", "editor") as client:
+        data = form_of(client.get(ITEM).text)
+        data["ar-question"] += " الآن"
+        (project / ".git/index.lock").write_text("", encoding="utf-8")  # as another git command running
+        try:
+            failed = client.post(ITEM, data=data)
+        finally:
+            (project / ".git/index.lock").unlink()
+    assert failed.status_code == 409 and 'id="git-failed"' in failed.text and "الآن" in failed.text
+    assert (project / FAQ).read_bytes() == before and commits(project) == head
+    assert (project / "content/translations.lock.yml").read_bytes() == lock_before
+    assert ws.audit("content-save") == []
