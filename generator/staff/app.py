@@ -44,6 +44,7 @@ from generator.core.config import StaffSettings
 from generator.core.organisation import Settings, load_organisation
 from generator.editor.form_pages import FormTextPages
 from generator.editor.pages import ContentPages
+from generator.editor.settings_page import SettingsPage
 from generator.forms import Form
 from generator.submissions import cases
 from generator.submissions.notices import OutboxPlanner, check_wired
@@ -213,6 +214,7 @@ def routes(ctx: StaffContext, home: HomePages) -> list[Route]:
         *Messages(ctx).routes(),
         *ContentPages(ctx).routes(),
         *FormTextPages(ctx).routes(),
+        *SettingsPage(ctx).routes(),
         Route("/staff/{rest:path}", home.missing, methods=["GET", "POST"]),
     ]
 

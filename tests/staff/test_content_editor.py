@@ -228,7 +228,7 @@ def test_editor_pages_pass_axe_nu_and_390px_in_both_languages(staff: Callable[..
                 # Every page at 390 px in Arabic; the edit page (and its errors) in both languages at
                 # 390 px, and at 1280 px side by side (the pages share their templates: kept cheap).
                 paths = ("/staff/content/", "/staff/content/services/-/help-request",
-                         "/staff/content/faq/questions/_new", "/staff/content/forms/contact",
+                         "/staff/content/faq/questions/_new", "/staff/content/forms/contact", "/staff/content/settings",
                          "/staff/content/faq/topics/help/delete") if (width, lang) == (390, "ar") else ()
                 for path in paths:
                     tab.goto(ws.url + path)
@@ -342,3 +342,30 @@ def test_a_commit_git_refuses_leaves_the_files_as_they_were(staff: Callable[...,
     assert (project / FAQ).read_bytes() == before and commits(project) == head
     assert (project / "content/translations.lock.yml").read_bytes() == lock_before
     assert ws.audit("content-save") == []
+
+
+def test_settings_placeholders_are_marked_and_filled_with_arabic_indic_digits(staff: Callable[..., Staff],
+                                                                              project: Path) -> None:
+    ws = staff(root=project)
+    path, file = "/staff/content/settings", "content/settings.yml"
+    before = (project / file).read_text(encoding="utf-8")
+    with signed_in(ws, "editor@example.org", "editor") as client:
+        page = client.get(path).text
+        assert page.count('class="hint placeholder-state"') == 14  # as many as `check` lists
+        data = {"csrftoken": csrf(page), "opened": re.search(r'name="opened" value="([^"]+)"', page)[1]}
+        keys = dict(re.findall(r'<input type="hidden" name="(key-\d+)" value="([^"]+)">', page))
+        data.update(keys)
+        data.update({name: html.unescape(value) for name, value in
+                     re.findall(r'<input type="text" id="(setting-[\w-]+)" name="\1"[^>]*value="([^"]*)"', page)})
+        data.update(re.findall(r'<textarea id="(setting-[\w-]+)" name="\1"[^>]*>(.*?)</textarea>', page, re.S))
+        index = {v: k.split("-")[1] for k, v in keys.items()}
+        refused = client.post(path, data={**data, f"setting-{index['name']}-ar": ""})
+        assert refused.status_code == 422 and f'id="setting-{index["name"]}-ar-error"' in refused.text
+        assert (project / file).read_text(encoding="utf-8") == before
+        data[f"setting-{index['phone']}"] = "٠١١ ٢٣٤ ٥٦٧٨"
+        assert client.post(path, data=data, follow_redirects=False).status_code == 303
+        assert client.get(path).text.count('class="hint placeholder-state"') == 13
+    after = (project / file).read_text(encoding="utf-8")
+    assert '  phone: "011 234 5678"\n' in after
+    assert len([line for line in after.splitlines() if line not in before.splitlines()]) == 1
+    assert git(project, "log", "-1", "--format=%an|%s") == "Test editor|Settings: phone\n"
