@@ -45,6 +45,7 @@ from generator.core.organisation import Settings, load_organisation
 from generator.editor.form_pages import FormTextPages
 from generator.editor.pages import ContentPages
 from generator.editor.settings_page import SettingsPage
+from generator.editor.synonyms import SynonymsPage
 from generator.forms import Form
 from generator.submissions import cases
 from generator.submissions.notices import OutboxPlanner, check_wired
@@ -215,6 +216,7 @@ def routes(ctx: StaffContext, home: HomePages) -> list[Route]:
         *ContentPages(ctx).routes(),
         *FormTextPages(ctx).routes(),
         *SettingsPage(ctx).routes(),
+        *SynonymsPage(ctx).routes(),
         Route("/staff/{rest:path}", home.missing, methods=["GET", "POST"]),
     ]
 

@@ -369,3 +369,25 @@ def test_settings_placeholders_are_marked_and_filled_with_arabic_indic_digits(st
     assert '  phone: "011 234 5678"\n' in after
     assert len([line for line in after.splitlines() if line not in before.splitlines()]) == 1
     assert git(project, "log", "-1", "--format=%an|%s") == "Test editor|Settings: phone\n"
+
+
+def test_one_synonym_group_changed_is_one_line_and_a_word_in_two_groups_is_refused(
+        staff: Callable[..., Staff], project: Path) -> None:
+    ws = staff(root=project)
+    path, file = "/staff/content/synonyms", "content/search-synonyms.yml"
+    before = (project / file).read_text(encoding="utf-8")
+    with signed_in(ws, "editor@example.org", "editor") as client:
+        page = client.get(path).text
+        data = {"csrftoken": csrf(page), "opened": re.search(r'name="opened" value="([^"]+)"', page)[1]}
+        data.update((name, html.unescape(value)) for name, value in
+                    re.findall(r'<textarea id="(synonyms-\w+)" name="\1"[^>]*>(.*?)</textarea>', page, re.S))
+        assert "عملية, جراحة" in data["synonyms-ar"]
+        twice = client.post(path, data={**data, "synonyms-en": data["synonyms-en"] + "\nsurgery، cut"})
+        assert twice.status_code == 422 and 'id="synonyms-en-error"' in twice.text
+        assert (project / file).read_text(encoding="utf-8") == before
+        data["synonyms-ar"] = data["synonyms-ar"].replace("عملية, جراحة", "عملية، جراحة، مشرط")  # Arabic commas
+        assert client.post(path, data=data, follow_redirects=False).status_code == 303
+    after = (project / file).read_text(encoding="utf-8")
+    assert "  - [عملية, جراحة, مشرط]\n" in after and after.startswith("# كلمات يعاملها البحث")
+    assert len([line for line in after.splitlines() if line not in before.splitlines()]) == 1
+    assert git(project, "log", "-1", "--format=%s") == "Search synonyms: Arabic\n"
