@@ -113,15 +113,23 @@ Placer = Callable[[str, list[Problem]], list[tuple[str, str, Problem]]]
 
 def write_checked(root: Path, file: str, data: Any, *, placer: Placer, message: str, name: str, email: str,
                   changed: list[tuple[str, str]] | None = None) -> Outcome:
-    """Steps 3 and 4 (see the top): the changed file checked, written and committed, or not at all.
-    The caller holds `ONE_AT_A_TIME` (see `save`, structure.py, form_texts.py)."""
-    new_text = yamlfile.dump(data)
-    errors, warnings, after = _check(root, file, new_text, placer)
+    """Steps 3 and 4 (see the top) for one YAML file, as `write_texts`."""
+    return write_texts(root, {file: yamlfile.dump(data)}, placer=placer, message=message, name=name, email=email,
+                       changed=changed)
+
+
+def write_texts(root: Path, texts: dict[str, str], *, placer: Placer, message: str, name: str, email: str,
+                changed: list[tuple[str, str]] | None = None) -> Outcome:
+    """Steps 3 and 4 (see the top): the changed files checked, written and committed, or not at all
+    (`placer` gets the first file's new text). The caller holds `ONE_AT_A_TIME` (see `save`,
+    structure.py, form_texts.py, prose.py)."""
+    errors, warnings, after = _check(root, texts, placer)
     if errors:
         return Outcome("invalid", errors=errors, warnings=warnings, changed=changed or [])
-    kept = {rel: (root / rel).read_bytes() for rel in (file, LOCK_FILE) if (root / rel).exists()}
-    _replace(root / file, new_text)
-    paths = [file]
+    kept = {rel: (root / rel).read_bytes() for rel in (*texts, LOCK_FILE) if (root / rel).exists()}
+    for rel, text in texts.items():
+        _replace(root / rel, text)
+    paths = list(texts)
     try:
         if write_lock(root, after.translation_hashes):
             paths.append(LOCK_FILE)
@@ -152,7 +160,7 @@ def _problem_key(problem: Problem) -> tuple[str, str, str]:
     return (problem.path, problem.code, problem.message)
 
 
-def _check(root: Path, file: str, new_text: str, placer: Placer
+def _check(root: Path, texts: dict[str, str], placer: Placer
            ) -> tuple[list[tuple[str, str, Problem]], list[Problem], Project]:
     """The new errors (placed on their fields), the warnings about this file, and the
     checked result, from a check of a temporary copy with the new file."""
@@ -162,7 +170,8 @@ def _check(root: Path, file: str, new_text: str, placer: Placer
         for folder in ("content", "forms"):
             if (root / folder).is_dir():
                 shutil.copytree(root / folder, copy / folder)
-        (copy / file).write_text(new_text, encoding="utf-8")
+        for rel, text in texts.items():
+            (copy / rel).write_text(text, encoding="utf-8")
         after = load_project(copy)
     new_errors = []
     for problem in after.problems.errors:
@@ -171,8 +180,8 @@ def _check(root: Path, file: str, new_text: str, placer: Placer
             before[key] -= 1
         else:
             new_errors.append(problem)
-    placed = placer(new_text, new_errors) if new_errors else []
-    warnings = [p for p in after.problems.warnings if p.path == file]
+    placed = placer(next(iter(texts.values())), new_errors) if new_errors else []
+    warnings = [p for p in after.problems.warnings if p.path in texts]
     return placed, warnings, after
 
 

@@ -44,6 +44,7 @@ from generator.core.config import StaffSettings
 from generator.core.organisation import Settings, load_organisation
 from generator.editor.form_pages import FormTextPages
 from generator.editor.pages import ContentPages
+from generator.editor.prose import ProsePages
 from generator.editor.settings_page import SettingsPage
 from generator.editor.synonyms import SynonymsPage
 from generator.forms import Form
@@ -217,6 +218,7 @@ def routes(ctx: StaffContext, home: HomePages) -> list[Route]:
         *FormTextPages(ctx).routes(),
         *SettingsPage(ctx).routes(),
         *SynonymsPage(ctx).routes(),
+        *ProsePages(ctx).routes(),
         Route("/staff/{rest:path}", home.missing, methods=["GET", "POST"]),
     ]
 

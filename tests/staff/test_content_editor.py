@@ -229,6 +229,7 @@ def test_editor_pages_pass_axe_nu_and_390px_in_both_languages(staff: Callable[..
                 # 390 px, and at 1280 px side by side (the pages share their templates: kept cheap).
                 paths = ("/staff/content/", "/staff/content/services/-/help-request",
                          "/staff/content/faq/questions/_new", "/staff/content/forms/contact", "/staff/content/settings",
+                         "/staff/content/synonyms", "/staff/content/pages/contact",
                          "/staff/content/faq/topics/help/delete") if (width, lang) == (390, "ar") else ()
                 for path in paths:
                     tab.goto(ws.url + path)
@@ -391,3 +392,28 @@ def test_one_synonym_group_changed_is_one_line_and_a_word_in_two_groups_is_refus
     assert "  - [عملية, جراحة, مشرط]\n" in after and after.startswith("# كلمات يعاملها البحث")
     assert len([line for line in after.splitlines() if line not in before.splitlines()]) == 1
     assert git(project, "log", "-1", "--format=%s") == "Search synonyms: Arabic\n"
+
+
+def test_a_prose_page_saves_both_languages_and_an_empty_title_is_refused(staff: Callable[..., Staff],
+                                                                         project: Path) -> None:
+    ws = staff(root=project)
+    path, ar, en = "/staff/content/pages/policy", "content/pages/policy.ar.md", "content/pages/policy.en.md"
+    before = {f: (project / f).read_text(encoding="utf-8") for f in (ar, en)}
+    with signed_in(ws, "editor@example.org", "editor") as client:
+        page = client.get(path).text
+        data = {"csrftoken": csrf(page), "opened": re.search(r'name="opened" value="([^"]+)"', page)[1]}
+        data.update({name: html.unescape(value) for name, value in
+                     re.findall(r'<input type="text" id="(page-[\w-]+)" name="\1"[^>]*value="([^"]*)"', page)})
+        data.update((name, html.unescape(value)) for name, value in
+                    re.findall(r'<textarea id="(page-[\w-]+)" name="\1"[^>]*>(.*?)</textarea>', page, re.S))
+        refused = client.post(path, data={**data, "page-ar-title": ""})
+        assert refused.status_code == 422 and 'id="page-ar-title-error"' in refused.text
+        assert {f: (project / f).read_text(encoding="utf-8") for f in (ar, en)} == before
+        data["page-en-body"] = data["page-en-body"].replace("gives priority", "gives first priority", 1)
+        assert client.post(path, data=data, follow_redirects=False).status_code == 303
+        assert 'id="review"' in client.get(path).text  # the English changed alone: the Arabic to review
+    assert (project / ar).read_text(encoding="utf-8") == before[ar]
+    after = (project / en).read_text(encoding="utf-8")
+    assert after.startswith(before[en].split("\n---\n", 1)[0])  # the front matter (approval) as it was
+    assert len([line for line in after.splitlines() if line not in before[en].splitlines()]) == 1
+    assert git(project, "log", "-1", "--format=%s") == "Page policy: English body\n"
