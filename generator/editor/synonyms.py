@@ -34,7 +34,8 @@ _SEPARATOR = re.compile(r"[,،]")
 
 def groups_text(data: Any, lang: str) -> str:
     groups = data.get(lang) if isinstance(data, dict) else None
-    return "\n".join(", ".join(str(word) for word in group) for group in (groups or []) if isinstance(group, list))
+    comma = "، " if lang == "ar" else ", "
+    return "\n".join(comma.join(str(word) for word in group) for group in (groups or []) if isinstance(group, list))
 
 
 def digest(data: Any) -> str:
