@@ -11,7 +11,8 @@ items, their fields and states) -> history.py (git, fixed argument lists, no she
 saving.py (check, conflict, write, commit) -> structure.py (add, move, delete; ids) -> review.py
 (what changed since the languages were in step) -> pages.py (the routes, mounted by the staff
 app). The other pages, each its texts and its routes: form_texts.py with form_pages.py,
-settings_texts.py with settings_page.py, synonyms.py, prose.py.
+settings_texts.py with settings_page.py, synonyms.py, prose.py; file_history.py restores one of
+those files whole.
 
 May import: core, forms, site, submissions, staff. Never endpoint.
 """

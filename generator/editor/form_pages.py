@@ -64,12 +64,16 @@ class FormTextPages:
             errors.append({"anchor": unit_id(index, e_lang) if index is not None else "", "lang": e_lang,
                            "index": index, "text": problem.text(lang)})
         by_field = {(e["index"], e["lang"]): e["text"] for e in errors if e["index"] is not None}
+        git = await ctx.run(history.is_repository, self.root)
+        versions = await ctx.run(history.versions, self.root, form_texts.form_file(form_id)) if git else []
         return ctx.pages.page(
             request, "content_form.html", lang, status=status, current=current, form_id=form_id, units=found,
             labels=labels, languages=LANGUAGE_CODES, unit_id=unit_id, opened=form_texts.digest(found),
             typed=typed, errors=errors, by_field=by_field, outcome=outcome,
-            git=await ctx.run(history.is_repository, self.root), fix=history.FIX_COMMAND,
+            git=git, fix=history.FIX_COMMAND,
             saved=request.query_params.get("saved") == "1" and outcome is None,
+            history_file=form_texts.form_file(form_id),
+            versions=versions, restore_state=request.query_params.get("restore", ""),
             title=str(data.get("title", {}).get(lang, form_id)))
 
     async def save(self, request: Request) -> Response:

@@ -56,12 +56,15 @@ class SettingsPage:
             index = by_key.get(key)
             errors.append({"anchor": setting_id(index, e_lang) if index is not None else "",
                            "index": index, "lang": e_lang, "text": problem.text(lang)})
+        git = await ctx.run(history.is_repository, self.root)
+        versions = await ctx.run(history.versions, self.root, SETTINGS_FILE) if git else []
         return ctx.pages.page(
             request, "content_settings.html", lang, status=status, current=current, settings=found,
             setting_id=setting_id, opened=settings_texts.digest(found), typed=typed, errors=errors,
             by_field={(e["index"], e["lang"]): e["text"] for e in errors if e["index"] is not None},
-            outcome=outcome, git=await ctx.run(history.is_repository, self.root), fix=history.FIX_COMMAND,
-            saved=request.query_params.get("saved") == "1" and outcome is None)
+            outcome=outcome, git=git, fix=history.FIX_COMMAND,
+            saved=request.query_params.get("saved") == "1" and outcome is None, history_file=SETTINGS_FILE,
+            versions=versions, restore_state=request.query_params.get("restore", ""))
 
     async def save(self, request: Request) -> Response:
         ctx = self.ctx

@@ -128,12 +128,15 @@ class SynonymsPage:
             _, data = await ctx.run(load_file, self.root, SYNONYMS_FILE)
         errors = [{"lang": e_lang, "text": problem.text(lang)} for e_lang, _, problem in
                   (outcome.errors if outcome else [])]
+        git = await ctx.run(history.is_repository, self.root)
+        versions = await ctx.run(history.versions, self.root, SYNONYMS_FILE) if git else []
         return ctx.pages.page(
             request, "content_synonyms.html", lang, status=status, current=current, languages=LANGUAGE_CODES,
             values=typed or {code: groups_text(data or {}, code) for code in LANGUAGE_CODES},
             opened=digest(data or {}), errors=errors, by_lang={e["lang"]: e["text"] for e in errors if e["lang"]},
-            outcome=outcome, git=await ctx.run(history.is_repository, self.root), fix=history.FIX_COMMAND,
-            saved=request.query_params.get("saved") == "1" and outcome is None)
+            outcome=outcome, git=git, fix=history.FIX_COMMAND,
+            saved=request.query_params.get("saved") == "1" and outcome is None, history_file=SYNONYMS_FILE,
+            versions=versions, restore_state=request.query_params.get("restore", ""))
 
     async def save(self, request: Request) -> Response:
         ctx = self.ctx

@@ -42,6 +42,7 @@ from generator import PROJECT_ROOT
 from generator.core import i18n
 from generator.core.config import StaffSettings
 from generator.core.organisation import Settings, load_organisation
+from generator.editor.file_history import FileHistory
 from generator.editor.form_pages import FormTextPages
 from generator.editor.pages import ContentPages
 from generator.editor.prose import ProsePages
@@ -219,6 +220,7 @@ def routes(ctx: StaffContext, home: HomePages) -> list[Route]:
         *SettingsPage(ctx).routes(),
         *SynonymsPage(ctx).routes(),
         *ProsePages(ctx).routes(),
+        *FileHistory(ctx).routes(),
         Route("/staff/{rest:path}", home.missing, methods=["GET", "POST"]),
     ]
 

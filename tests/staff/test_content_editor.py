@@ -417,3 +417,24 @@ def test_a_prose_page_saves_both_languages_and_an_empty_title_is_refused(staff: 
     assert after.startswith(before[en].split("\n---\n", 1)[0])  # the front matter (approval) as it was
     assert len([line for line in after.splitlines() if line not in before[en].splitlines()]) == 1
     assert git(project, "log", "-1", "--format=%s") == "Page policy: English body\n"
+
+
+def test_a_settings_version_restored_whole(staff: Callable[..., Staff], project: Path) -> None:
+    ws = staff(root=project)
+    file = "content/settings.yml"
+    original = (project / file).read_bytes()
+    (project / file).write_text(original.decode().replace('  email: ""', '  email: "info@qalb.example"'),
+                                encoding="utf-8")
+    git(project, "-c", "user.name=Hand", "-c", "user.email=hand@example.org", "commit", "--quiet", "-am", "e-mail")
+    first = commits(project)[-1]
+    with signed_in(ws, "editor@example.org", "editor") as client:
+        page = client.get("/staff/content/settings").text
+        assert f'name="version" value="{first}"' in page and "info@qalb.example" in page
+        done = client.post("/staff/content/restore", data={"csrftoken": csrf(page), "file": file, "version": first},
+                           follow_redirects=False)
+        assert done.headers["location"] == "/staff/content/settings?saved=1"
+        other = client.post("/staff/content/restore", data={"csrftoken": csrf(page), "file": "../x", "version": first})
+        assert other.status_code == 404
+    assert (project / file).read_bytes() == original
+    assert git(project, "log", "-1", "--format=%an|%s") == f"Test editor|{file}: restored from {first[:12]}\n"
+    assert ws.audit("content-restore")[0]["detail"].startswith(f"{file} {first[:12]} -> ")
