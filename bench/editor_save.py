@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-import subprocess  # nosec B404: git with fixed argument lists
+import subprocess  # nosec B404
 import sys
 import tempfile
 import time

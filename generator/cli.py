@@ -245,7 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
     staff.add_argument("action", choices=["serve", "add", "list", "disable", "reset"])
     staff.add_argument("email", nargs="?", help="the account's e-mail address (add, disable, reset)")
     staff.add_argument("--name", help="add: the person's name, as the workspace shows it")
-    staff.add_argument("--role", choices=["admin", "caseworker", "viewer", "editor"], help="add: what the account may do")
+    staff.add_argument("--role", choices=["admin", "caseworker", "viewer", "editor"],
+                       help="add: what the account may do")
     staff.add_argument("--form", action="append", default=[], help="add: a form the account works on; repeatable")
     staff.add_argument("--host", default="127.0.0.1", help="serve: the address to listen on")
     staff.add_argument("--port", type=int, default=8002, help="serve: the port")

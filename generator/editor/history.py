@@ -5,7 +5,8 @@ commit id comes only from our own list of files or from git's own output (checke
 from __future__ import annotations
 
 import re
-import subprocess  # nosec B404: git with fixed argument lists, never a shell
+# git with fixed argument lists, never a shell:
+import subprocess  # nosec B404
 from dataclasses import dataclass
 from pathlib import Path
 
