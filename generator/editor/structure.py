@@ -119,8 +119,33 @@ def delete(root: Path, ref: Ref, *, name: str, email: str) -> Outcome:
         entry = find(data, ref)
         if entry is None:
             return Outcome("unchanged")
-        items.remove(entry)
+        where = next(i for i, e in enumerate(items) if e is entry)
+        if where > 0:
+            _keep_trailing_comment(entry, items[where - 1])
+        del items[where]
         return _write(root, ref, data, "deleted", name=name, email=email)
+
+
+def _tail(node: Any) -> tuple[Any, Any]:
+    """The mapping and key of an item's last value, where ruamel keeps the comment lines after it."""
+    holder = key = None
+    while isinstance(node, dict) and len(node):
+        key = list(node)[-1]
+        holder, node = node, node[key]
+    return holder, key
+
+
+def _keep_trailing_comment(deleted: Any, previous: Any) -> None:
+    """The comment lines after a deleted item (such as the next topic's "# --- rights ---", which
+    ruamel keeps on the item before them) moved to the item before it, so they stay."""
+    holder, key = _tail(deleted)
+    target, target_key = _tail(previous)
+    if holder is None or target is None or not hasattr(holder, "ca") or not hasattr(target, "ca"):
+        return
+    token = holder.ca.items.get(key, [None, None, None, None])[2]
+    if token is not None:
+        slot = target.ca.items.setdefault(target_key, [None, None, None, None])
+        slot[2] = token
 
 
 def _write(root: Path, ref: Ref, data: Any, what: str, *, name: str, email: str) -> Outcome:
