@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import CommentMark
+from ruamel.yaml.scalarstring import LiteralScalarString
+from ruamel.yaml.tokens import CommentToken
 
 from generator.core.i18n import LANGUAGE_CODES
 from generator.site.content import SLUG
@@ -69,8 +72,12 @@ def _new_entry(ref: Ref, keys: dict[str, str], typed: Values) -> CommentedMap:
         block = CommentedMap()
         for field in fields(ref.spec):
             text = typed[lang].get(field.name, "").replace("\r\n", "\n").strip()
-            block[field.name] = (CommentedSeq([line.strip() for line in text.splitlines() if line.strip()])
-                                 if field.kind is list else styled(None, text))
+            if field.kind is list:
+                block[field.name] = CommentedSeq([line.strip() for line in text.splitlines() if line.strip()])
+            elif field.markdown and text:  # as the files write Markdown: a `|` block
+                block[field.name] = LiteralScalarString(text + "\n")
+            else:
+                block[field.name] = styled(None, text)
         entry[lang] = block
     return entry
 
@@ -89,7 +96,10 @@ def add(root: Path, ref: Ref, keys: dict[str, str], typed: Values, *, name: str,
         if topic:
             same = [i for i, e in enumerate(items) if isinstance(e, dict) and e.get("topic") == topic]
             at = same[-1] + 1 if same else at
-        items.insert(at, _new_entry(ref, keys, typed))
+        entry = _new_entry(ref, keys, typed)
+        items.insert(at, entry)
+        if at > 0:
+            _make_room(items[at - 1], entry)
         return _write(root, ref, data, "added", name=name, email=email)
 
 
@@ -133,6 +143,20 @@ def _tail(node: Any) -> tuple[Any, Any]:
         key = list(node)[-1]
         holder, node = node, node[key]
     return holder, key
+
+
+def _make_room(previous: Any, entry: Any) -> None:
+    """A blank line between the item before and the new one, and the comment lines that followed
+    the item before (the next group's "# --- rights ---") after the new one. Only where both end
+    in a `|` block, whose comment lines ruamel writes alike; else the new item follows directly."""
+    holder, key = _tail(previous)
+    new_holder, new_key = _tail(entry)
+    if holder is None or new_holder is None or not isinstance(holder.get(key), LiteralScalarString) \
+            or not isinstance(new_holder.get(new_key), LiteralScalarString):
+        return
+    slot = holder.ca.items.setdefault(key, [None, None, None, None])
+    new_holder.ca.items.setdefault(new_key, [None, None, None, None])[2] = slot[2]
+    slot[2] = CommentToken("\n", CommentMark(0), None)
 
 
 def _keep_trailing_comment(deleted: Any, previous: Any) -> None:

@@ -271,7 +271,8 @@ def test_add_move_and_delete_an_faq_question_and_a_topic_still_named_is_not_dele
         assert client.post(new, data=data, follow_redirects=False).headers["location"] == \
             "/staff/content/faq/questions/can-i-donate?saved=1"  # the id proposed from the English title
         text = (project / FAQ).read_text(encoding="utf-8")
-        assert "  - anchor: can-i-donate\n    topic: contact\n    ar:\n      question: هل يمكنني التبرع؟\n" in text
+        assert ("\n\n  - anchor: can-i-donate\n    topic: contact\n    ar:\n      question: هل يمكنني التبرع؟\n"
+                "      answer: |\n        نعم، تواصل معنا.\n") in text  # after a blank line, as the others
         order = [line for line in text.splitlines() if "anchor:" in line]
         moved = client.post("/staff/content/faq/questions/can-i-donate/move",
                             data={"csrftoken": csrf(page), "direction": "up"}, follow_redirects=False)
