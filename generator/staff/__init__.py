@@ -21,5 +21,7 @@ report_activity.py and report_times.py.
 Tables and queries live in submissions/db/accounts.py, staff_sessions.py, inbox.py,
 report_values.py and activity.py.
 
-May import: core, forms, submissions, web. Never endpoint.
+The content editor's routes (editor/pages.py) are mounted by app.py.
+
+May import: core, forms, submissions, web, editor. Never endpoint.
 """

@@ -148,8 +148,9 @@ class Accounts:
             raise AccountError("the account needs a name")
         if self.store.account(email=email) is not None:
             raise AccountError(f"there is already an account for {email}")
-        account_id = self.store.add_account(email=email, name=name.strip(), role=role,
-                                            forms=[] if role == "admin" else sorted(set(forms)), at=self.clock())
+        own_forms = [] if role in ("admin", "editor") else sorted(set(forms))
+        account_id = self.store.add_account(email=email, name=name.strip(), role=role, forms=own_forms,
+                                            at=self.clock())
         self.audit(by, "staff-account-add", f"{email} role={role}")
         return self._new_link(account_id)
 

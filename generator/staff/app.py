@@ -8,6 +8,7 @@
     /staff/forms/..., /staff/search, /staff/submissions/...: the inbox (inbox.py)
     /staff/submissions/<ref>/{move,assign,note}, /staff/forms/<id>/enter: cases (casework.py)
     GET  /staff/reports/...               reports (reports.py)
+    /staff/content/...                    the content editor (generator/editor/pages.py)
     /staff/messages, /staff/account: failed messages, webhook deliveries, each account's
                                           e-mail choices (messages_page.py)
     /staff/account/...                    each person's password, sessions, recovery codes (own_account.py)
@@ -42,6 +43,12 @@ from generator import PROJECT_ROOT
 from generator.core import i18n
 from generator.core.config import StaffSettings
 from generator.core.organisation import Settings, load_organisation
+from generator.editor.file_history import FileHistory
+from generator.editor.form_pages import FormTextPages
+from generator.editor.pages import ContentPages
+from generator.editor.prose import ProsePages
+from generator.editor.settings_page import SettingsPage
+from generator.editor.synonyms import SynonymsPage
 from generator.forms import Form
 from generator.forms.reload import FormReloader
 from generator.submissions import cases
@@ -230,6 +237,12 @@ def routes(ctx: StaffContext, home: HomePages) -> list[Route]:
         *Reports(ctx).routes(),
         *Messages(ctx).routes(),
         *OwnAccount(ctx).routes(),
+        *ContentPages(ctx).routes(),
+        *FormTextPages(ctx).routes(),
+        *SettingsPage(ctx).routes(),
+        *SynonymsPage(ctx).routes(),
+        *ProsePages(ctx).routes(),
+        *FileHistory(ctx).routes(),
         Route("/staff/{rest:path}", home.missing, methods=["GET", "POST"]),
     ]]
 

@@ -70,6 +70,8 @@ ACTION_NAMES: dict[str, str] = {
     "staff-session-end": _("Ended a session"),
     "staff-account-edit": _("Changed an account's name, role or forms"),
     "staff-account-enable": _("Enabled an account again"),
+    "content-save": _("Saved the site's content (content editor)"),
+    "content-restore": _("Restored an earlier version of the site's content"),
 }
 
 #: Actors that are not staff accounts (and the OS user of a command: `command_line`).

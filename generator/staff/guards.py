@@ -26,7 +26,9 @@ from .form_tokens import FIELD
 from .sessions import Current, cookie_header
 
 _NEXT = re.compile(r"/staff/[A-Za-z0-9/_.\-?=&%]*")
-Role = Literal["any", "reader", "admin"]
+#: "any": every signed-in account; "counts": anyone who handles submissions (viewers too, never
+#: an editor); "reader": "counts" but not a viewer; "admin"; "content": admins and editors.
+Role = Literal["any", "counts", "reader", "admin", "content"]
 
 
 class AccessRefused(Exception):
@@ -60,8 +62,8 @@ def safe_next(value: str | None) -> str:
 
 async def require(ctx: StaffContext, request: Request, *, role: Role = "any", form_id: str | None = None,
                   what: str = "form") -> Current:
-    """The signed-in account, if its role allows the page ("reader": anyone but a viewer, who sees
-    counts only; "admin") and, with `form_id`, if the form exists and the account may see it
+    """The signed-in account, if its role allows the page (see `Role`: an editor sees no submission,
+    report or case; a viewer counts only) and, with `form_id`, if the form exists and the account may see it
     (else refused as `what` and the form)."""
     token = request.cookies.get(ctx.sessions.cookies.session)
     current, why, email = await ctx.run(ctx.sessions.current, token)
@@ -76,6 +78,10 @@ async def require(ctx: StaffContext, request: Request, *, role: Role = "any", fo
         raise NotFound(current, "admin page, role " + account.role)
     if role == "reader" and account.role == "viewer":
         raise NotFound(current, "viewer")
+    if role in ("counts", "reader") and account.role == "editor":
+        raise NotFound(current, "editor")
+    if role == "content" and account.role not in ("admin", "editor"):
+        raise NotFound(current, "content, role " + account.role)
     if form_id is not None and (form_id not in ctx.forms or not may_see(ctx, current, form_id)):
         raise NotFound(current, f"{what} {form_id}")
     return current

@@ -118,7 +118,7 @@ class Reports:
         return str(form.title.get(lang, form.id))
 
     async def index(self, request: Request) -> Response:
-        current = await require(self.ctx, request)
+        current = await require(self.ctx, request, role="counts")
         lang = current.account.language
         shown = [{"id": f, "title": self.ctx.forms[f].title.get(lang, f)}
                  for f in self.forms_with_reports(current.account)]
@@ -128,7 +128,7 @@ class Reports:
     async def allowed(self, request: Request) -> tuple[Current, str]:
         """The signed-in account and the report's id (a form's, or SUBMISSIONS, RESPONSE_TIMES),
         if there is such a report and the account may see it."""
-        current = await require(self.ctx, request)
+        current = await require(self.ctx, request, role="counts")
         report_id = request.path_params["form_id"]
         if report_id in (SUBMISSIONS, RESPONSE_TIMES):  # each shows the forms this account may see
             return current, report_id

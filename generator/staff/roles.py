@@ -7,4 +7,4 @@ the command line can offer the roles without loading the password libraries.
 """
 from __future__ import annotations
 
-ROLES = ("admin", "caseworker", "viewer")
+ROLES = ("admin", "caseworker", "viewer", "editor")

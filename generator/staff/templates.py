@@ -125,6 +125,7 @@ def role_names(lang: str) -> dict[str, tuple[str, str]]:
         "admin": (_("Administrator"), _("Administrator: accounts and every form")),
         "caseworker": (_("Caseworker"), _("Caseworker: reads and handles the submissions of the forms below")),
         "viewer": (_("Viewer"), _("Viewer: counts and reports only, never an answer")),
+        "editor": (_("Editor"), _("Editor: the site's content only, never a submission")),
     }
 
 

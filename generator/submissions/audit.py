@@ -40,7 +40,9 @@ ACTIONS = ("export", "http-export", "subject-find", "subject-export", "subject-d
            "staff-view", "staff-print", "staff-search", "staff-spam-release", "staff-spam-delete", "staff-export",
            "staff-report-download", "staff-report-comments",
            # case handling (generator/staff/casework.py): reference and states, never a note's words
-           "staff-case-move", "staff-case-assign", "staff-case-note", "staff-case-enter")
+           "staff-case-move", "staff-case-assign", "staff-case-note", "staff-case-enter",
+           # the content editor (generator/editor/): the item and the commit id, never the text
+           "content-save", "content-restore")
 
 
 def actor(staff: str | None = None) -> str:

@@ -415,6 +415,75 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
+        14,
+        "the editor role: content pages only",
+        # An `editor` edits the site's content in the workspace (/staff/content/) and sees no
+        # submission, report or case. PostgreSQL alters the role's CHECK; SQLite rebuilds
+        # staff_accounts, and with it the three tables that reference it (a dropped parent
+        # would take their rows with it by cascade): new tables are filled, the old dropped
+        # children first, and the renames point the references back at staff_accounts.
+        sqlite=(
+            """CREATE TABLE staff_accounts_14 (
+                id {serial_key},
+                email TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                role TEXT NOT NULL CHECK (role IN ('admin', 'caseworker', 'viewer', 'editor')),
+                forms TEXT NOT NULL DEFAULT '[]',
+                language TEXT NOT NULL DEFAULT 'ar' CHECK (language IN ('ar', 'en')),
+                password_hash TEXT,
+                totp_secret TEXT,
+                totp_last_step BIGINT NOT NULL DEFAULT 0,
+                disabled INTEGER NOT NULL DEFAULT 0,
+                failures INTEGER NOT NULL DEFAULT 0,
+                locked_until {time},
+                created_at {time} NOT NULL,
+                alerts INTEGER NOT NULL DEFAULT 1,
+                digest INTEGER NOT NULL DEFAULT 0
+            )""",
+            "INSERT INTO staff_accounts_14 SELECT id, email, name, role, forms, language, password_hash, "
+            "totp_secret, totp_last_step, disabled, failures, locked_until, created_at, alerts, digest "
+            "FROM staff_accounts",
+            """CREATE TABLE staff_recovery_codes_14 (
+                account_id {serial_ref} NOT NULL REFERENCES staff_accounts_14 (id) ON DELETE CASCADE,
+                digest TEXT NOT NULL,
+                used_at {time},
+                PRIMARY KEY (account_id, digest)
+            )""",
+            "INSERT INTO staff_recovery_codes_14 SELECT account_id, digest, used_at FROM staff_recovery_codes",
+            """CREATE TABLE staff_setup_links_14 (
+                digest TEXT PRIMARY KEY,
+                account_id {serial_ref} NOT NULL REFERENCES staff_accounts_14 (id) ON DELETE CASCADE,
+                expires_at {time} NOT NULL,
+                used_at {time}
+            )""",
+            "INSERT INTO staff_setup_links_14 SELECT digest, account_id, expires_at, used_at FROM staff_setup_links",
+            """CREATE TABLE staff_sessions_14 (
+                digest TEXT PRIMARY KEY,
+                account_id {serial_ref} NOT NULL REFERENCES staff_accounts_14 (id) ON DELETE CASCADE,
+                created_at {time} NOT NULL,
+                last_seen {time} NOT NULL,
+                ended_at {time}
+            )""",
+            "INSERT INTO staff_sessions_14 SELECT digest, account_id, created_at, last_seen, ended_at "
+            "FROM staff_sessions",
+            "DROP TABLE staff_recovery_codes",
+            "DROP TABLE staff_setup_links",
+            "DROP TABLE staff_sessions",
+            "DROP TABLE staff_accounts",
+            "ALTER TABLE staff_accounts_14 RENAME TO staff_accounts",
+            "ALTER TABLE staff_recovery_codes_14 RENAME TO staff_recovery_codes",
+            "ALTER TABLE staff_setup_links_14 RENAME TO staff_setup_links",
+            "ALTER TABLE staff_sessions_14 RENAME TO staff_sessions",
+            "CREATE INDEX staff_sessions_by_account ON staff_sessions (account_id)",
+        ),
+        postgresql=(
+            "ALTER TABLE staff_accounts DROP CONSTRAINT staff_accounts_role_check",
+            "ALTER TABLE staff_accounts ADD CONSTRAINT staff_accounts_role_check "
+            "CHECK (role IN ('admin', 'caseworker', 'viewer', 'editor'))",
+        ),
+        sql=(),
+    ),
+    Migration(
         15,
         "messages about a staff account through the outbox; the device of each staff session",
         # kind 'staff-account': an e-mail telling a staff member that their password, recovery

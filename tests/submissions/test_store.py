@@ -211,6 +211,7 @@ RELEASED = {
     11: {"sqlite": "ac6b9df8d8e392fd", "postgresql": "ac6b9df8d8e392fd"},
     12: {"sqlite": "ef7e212d7ad0bc65", "postgresql": "ef7e212d7ad0bc65"},
     13: {"sqlite": "feb9475487c75d7b", "postgresql": "bed52f1e9bab9668"},
+    14: {"sqlite": "1206e44e3e8510fe", "postgresql": "7dfe94c9a0bd82fc"},
     15: {"sqlite": "e321bfe2af378458", "postgresql": "6369141218d0ca4b"},
     16: {"sqlite": "6902458f3b50dc3f", "postgresql": "05606d1a4db701bb"},
 }
