@@ -15,7 +15,7 @@ import itertools
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
-from generator.core.problems import did_you_mean
+from generator.core.problems import N_, Phrase, Term, closest
 from generator.core.yamlsource import LineDict, LineList
 
 from .checker import KEBAB_RE, Checker
@@ -24,11 +24,6 @@ from .relevance import GROUPS, OPERATORS, Condition, Test
 
 #: Most combinations of answers tried to find one that opens a required question.
 MAX_TRIES = 20_000
-
-
-def N_(message: str) -> str:
-    """Marks a message for the catalogs (babel extracts `N_`); placeholders are %(name)s."""
-    return message
 
 
 def check_conditions(c: Checker, checked: list[tuple[LineDict, FormField]]) -> list[FormField]:
@@ -46,8 +41,7 @@ def check_conditions(c: Checker, checked: list[tuple[LineDict, FormField]]) -> l
                 if field.required and not _can_hold(condition, earlier):
                     c.error(raw.line_of("relevant"), "condition-never-relevant", N_(
                         'Field "%(name)s" is required, but no answers meet its condition, so the form could '
-                        'never be sent by anyone it applies to. Correct the condition or remove it.')
-                        % {"name": field.name})
+                        'never be sent by anyone it applies to. Correct the condition or remove it.'), name=field.name)
         earlier[field.name] = field
         result.append(field)
     return result
@@ -72,10 +66,10 @@ def check_stops(c: Checker, data: LineDict, fields: list[FormField]) -> tuple[St
         code = rule["code"]
         if not isinstance(code, str) or not KEBAB_RE.match(code):
             c.error(rule.line_of("code"), "invalid-stop", N_(
-                'The stop code "%(code)s" must be lower-case words joined by hyphens, such as "not-a-heart-patient".')
-                % {"code": code})
+                'The stop code "%(code)s" must be lower-case words joined by hyphens, such as "not-a-heart-patient".'),
+                code=code)
             continue
-        message = c.text(rule, "message", N_('The "stop_if" rule "%(code)s"') % {"code": code})
+        message = c.text(rule, "message", Phrase(N_('The "stop_if" rule "%(code)s"'), code=code))
         condition = _condition(c, rule, "when", code, by_name, set())
         if condition is not None and message is not None:
             stops.append(Stop(code=code, condition=condition, message=message))
@@ -88,15 +82,14 @@ def _condition(c: Checker, raw: LineDict, key_name: str, owner: str, earlier: di
     if not isinstance(value, LineDict) or len(value) != 1:
         c.error(line, "invalid-condition", N_(
             'Field "%(name)s": "relevant" holds one test, such as "relevant: {support_kind: {equals: other}}", '
-            'or "all:" or "any:" with a list of tests.') % {"name": owner})
+            'or "all:" or "any:" with a list of tests.'), name=owner)
         return None
     [key] = value
     if key in GROUPS:
         items = value[key]
         if not isinstance(items, LineList) or not items:
             c.error(value.line_of(key), "invalid-condition", N_(
-                'Field "%(name)s": "%(group)s" takes a list of tests, each starting with "- ".')
-                % {"name": owner, "group": key})
+                'Field "%(name)s": "%(group)s" takes a list of tests, each starting with "- ".'), name=owner, group=key)
             return None
         tests = [_test(c, item, items.line_of(i), owner, earlier, later) for i, item in enumerate(items)]
         if any(t is None for t in tests):
@@ -111,13 +104,13 @@ def _test(c: Checker, item: Any, line: int, owner: str, earlier: dict[str, FormF
     if isinstance(item, LineDict) and len(item) == 1 and next(iter(item)) in GROUPS:
         c.error(item.line_of(next(iter(item))), "condition-too-deep", N_(
             'Field "%(name)s": "all" and "any" cannot hold another "all" or "any"; one level only. '
-            'Write the condition as one list of tests.') % {"name": owner})
+            'Write the condition as one list of tests.'), name=owner)
         return None
     if not isinstance(item, LineDict) or len(item) != 1 or not isinstance(next(iter(item.values())), LineDict) \
             or len(next(iter(item.values()))) != 1:
         c.error(line, "invalid-condition", N_(
             'Field "%(name)s": a test names one earlier field and one operator, such as '
-            '"{relation: {not_in: [self]}}".') % {"name": owner})
+            '"{relation: {not_in: [self]}}".'), name=owner)
         return None
     [(target, spec)] = item.items()
     [(op, operand)] = spec.items()
@@ -125,27 +118,24 @@ def _test(c: Checker, item: Any, line: int, owner: str, earlier: dict[str, FormF
     if target in later:
         c.error(line, "condition-later-field", N_(
             'Field "%(name)s" depends on "%(target)s", which is not before it in the form. A question can '
-            'depend only on the answers above it: move "%(target)s" above "%(name)s".')
-            % {"name": owner, "target": target})
+            'depend only on the answers above it: move "%(target)s" above "%(name)s".'), name=owner, target=target)
         return None
     if target not in earlier:
         c.error(line, "condition-unknown-field", N_(
-            'Field "%(name)s" depends on "%(target)s", which this form does not have.%(hint)s')
-            % {"name": owner, "target": target, "hint": did_you_mean(str(target), earlier)})
+            'Field "%(name)s" depends on "%(target)s", which this form does not have.%(suggestion)s'),
+            name=owner, target=target, suggest=closest(str(target), earlier))
         return None
     if op not in OPERATORS:
         c.error(spec.line_of(op), "invalid-condition", N_(
-            'Field "%(name)s": "%(op)s" is not an operator.%(hint)s Operators: %(known)s.')
-            % {"name": owner, "op": op, "hint": did_you_mean(str(op), OPERATORS),
-               "known": ", ".join(OPERATORS)})
+            'Field "%(name)s": "%(op)s" is not an operator.%(suggestion)s Operators: %(known)s.'),
+            name=owner, op=op, suggest=closest(str(op), OPERATORS), known=", ".join(OPERATORS))
         return None
     source = earlier[target]
     if source.type not in OPERATORS[op]:
         c.error(spec.line_of(op), "condition-wrong-type", N_(
             'Field "%(name)s": "%(op)s" does not apply to "%(target)s", a field of type %(type)s. '
-            'On this field use: %(fits)s.')
-            % {"name": owner, "op": op, "target": target, "type": source.type,
-               "fits": ", ".join(o for o, types in OPERATORS.items() if source.type in types)})
+            'On this field use: %(fits)s.'), name=owner, op=op, target=target, type=source.type,
+            fits=", ".join(o for o, types in OPERATORS.items() if source.type in types))
         return None
     typed = _operand(c, spec.line_of(op), owner, source, op, operand)
     return Test(field=str(target), op=str(op), value=typed) if typed is not None else None
@@ -174,8 +164,8 @@ def _value(c: Checker, line: int, owner: str, source: FormField, value: Any) -> 
             return value
         c.error(line, "condition-unknown-option", N_(
             'Field "%(name)s": "%(target)s" has no choice "%(value)s". Its choices are: %(codes)s '
-            '(the codes, not the labels).')
-            % {"name": owner, "target": source.name, "value": value, "codes": ", ".join(map(str, codes))})
+            '(the codes, not the labels).'), name=owner, target=source.name, value=value,
+            codes=", ".join(map(str, codes)))
         return None
     if source.type == "boolean":
         return value if isinstance(value, bool) else _bad(c, line, owner, N_("a tick box is true or false"))
@@ -200,8 +190,8 @@ def _value(c: Checker, line: int, owner: str, source: FormField, value: Any) -> 
 
 
 def _bad(c: Checker, line: int, owner: str, why: str) -> None:
-    c.error(line, "invalid-condition", N_('Field "%(name)s": the condition\'s value does not fit (%(why)s).')
-            % {"name": owner, "why": why})
+    c.error(line, "invalid-condition", N_('Field "%(name)s": the condition\'s value does not fit (%(why)s).'),
+            name=owner, why=Term(why))
     return None
 
 
