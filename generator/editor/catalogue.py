@@ -247,6 +247,13 @@ def others(root: Path, project: Project) -> Iterator[Other]:
         yield Other("form", form_id, f"forms/{form_id}.yml", 1, "complete")
 
 
+class MissingFile(FileNotFoundError):
+    """A content file the editor needs is not in the project: the page answers 404 (staff/app.py)."""
+
+
 def load_file(root: Path, rel: str) -> tuple[str, Any]:
-    text = (root / rel).read_text(encoding="utf-8")
+    try:
+        text = (root / rel).read_text(encoding="utf-8")
+    except FileNotFoundError as missing:
+        raise MissingFile(rel) from missing
     return text, yamlfile.load(text)

@@ -23,7 +23,7 @@ from generator.staff.request_data import form_data
 from generator.staff.sessions import Current
 
 from . import history, yamlfile
-from .catalogue import needs_review
+from .catalogue import MissingFile, needs_review
 from .saving import ONE_AT_A_TIME, Outcome, checked, write_texts
 from .yamlfile import styled
 
@@ -48,7 +48,10 @@ def read(root: Path, slug: str) -> dict[str, tuple[str, Any, str]]:
     """Per language: the file's text, its front matter (loaded round-trip) and its body."""
     found = {}
     for lang in LANGUAGE_CODES:
-        text = (root / page_file(slug, lang)).read_text(encoding="utf-8")
+        try:
+            text = (root / page_file(slug, lang)).read_text(encoding="utf-8")
+        except FileNotFoundError as missing:
+            raise MissingFile(page_file(slug, lang)) from missing
         meta, body = split(text)
         found[lang] = (text, yamlfile.load(meta) if meta.strip() else None, body)
     return found

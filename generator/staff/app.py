@@ -26,6 +26,7 @@ is audited.
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from pathlib import Path
 from typing import AsyncIterator, Mapping
@@ -43,6 +44,7 @@ from generator import PROJECT_ROOT
 from generator.core import i18n
 from generator.core.config import StaffSettings
 from generator.core.organisation import Settings, load_organisation
+from generator.editor.catalogue import MissingFile
 from generator.editor.file_history import FileHistory
 from generator.editor.form_pages import FormTextPages
 from generator.editor.pages import ContentPages
@@ -74,6 +76,8 @@ from .request_data import form_data, signed_out_lang
 from .sessions import Cookies, Sessions
 from .sign_in import SignInPages
 from .templates import Pages
+
+log = logging.getLogger("qalb.staff")
 
 STATIC_DIR = PROJECT_ROOT / "templates" / "staff" / "static"
 FONT_DIRS = ("assets/fonts",)  # inside the built site
@@ -278,6 +282,14 @@ def create_app(*, settings: StaffSettings, forms: Mapping[str, Form], store: Sto
             return await home.csrf_failed(request)
         return await answer_refused(ctx, request, exc)
 
+    async def missing_file(request: Request, exc: Exception) -> Response:
+        """A content file the editor needs is not in the project (after `require` let the person in)."""
+        log.warning("the content editor has no %s in the project", exc)
+        current, _, _ = await ctx.run(ctx.sessions.current, request.cookies.get(ctx.sessions.cookies.session))
+        if current is None:
+            return ctx.pages.redirect("/staff/sign-in")
+        return ctx.pages.not_found(request, current.account.language, current)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await ctx.run(store.migrate)
@@ -294,7 +306,7 @@ def create_app(*, settings: StaffSettings, forms: Mapping[str, Form], store: Sto
             Middleware(StaffHeaders),
             Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
         ],
-        exception_handlers={AccessRefused: refused},
+        exception_handlers={AccessRefused: refused, MissingFile: missing_file},
         lifespan=lifespan,
     )
     if settings.site_dir is not None:  # the form texts of a publish, without a restart (forms/reload.py)

@@ -124,7 +124,8 @@ def test_an_arabic_edit_is_one_line_committed_as_the_editor_and_marks_the_englis
         assert saved.status_code == 303, saved.text
         page = client.get(saved.headers["location"]).text
         assert 'id="saved"' in page and 'id="review"' in page
-        assert "stale-translation" not in page and "The Arabic text of" in page  # the checker's warning
+        # The checker's warning, in the account's language (Arabic), not its code.
+        assert "stale-translation" not in page and "تغيّر النص باللغة العربية" in page
         # What changed in the Arabic since the two were in step: the lock has a hash, the history the text.
         shown = re.search(r'<div class="notice" id="review">.*?</div>', page, re.S)
         assert shown and html.escape(data["ar-question"]) in shown[0] and "<pre class=\"diff\"" in shown[0]
