@@ -67,10 +67,11 @@ def marked(page: bytes) -> bytes:
     note = i18n.gettext(lang, "Preview: this form does not send anything.")
     aside = (f'<aside class="qalb-preview" aria-label="{escape(i18n.gettext(lang, "Preview"))}" style="'
              "background:#fff3cd;color:#1a1a1a;border-block-end:3px solid #8a6d00;padding:0.75rem 1rem;"
-             f'font-weight:bold;text-align:center"><p style="margin:0">{escape(banner)}</p></aside>').encode()
+             'font-weight:bold;font-size:0.8rem;text-align:center">'
+             f'<p style="margin:0">{escape(banner)}</p></aside>').encode()
     page = _BODY.sub(lambda m: m[0] + aside, page, count=1)
     notice = (f'<p class="qalb-preview-form" role="note" style="background:#fff3cd;color:#1a1a1a;'
-              f'padding:0.5rem 0.75rem;font-weight:bold">{escape(note)}</p>').encode()
+              f'padding:0.5rem 0.75rem;font-weight:bold;font-size:0.8rem">{escape(note)}</p>').encode()
     return _POST_FORM.sub(lambda m: notice + b"<form" + m[1] + b' method="post" action="#"', page)
 
 

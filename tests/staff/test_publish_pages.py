@@ -6,9 +6,11 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -47,62 +49,99 @@ def search_titles(public: httpx.Client, prefix: str = "") -> str:
 
 
 def test_an_editor_previews_and_publishes_a_new_faq_entry_and_a_restore_waits_for_publish(
-        staff: Callable[..., Staff], tmp_path: Path) -> None:
+        staff: Callable[..., Staff], tmp_path: Path, built_site: Path, browser: Any) -> None:
+    from generator.staff.sessions import COOKIE
+    from tests.staff.test_browser import SEEN, page_checks
+    from tests.support.vnu import vnu_errors_in_html
+
     project = full_project(tmp_path / "project")
+    first = "site-20260101T000000000000Z"  # the site as published before: the real content, built once per run
+    shutil.copytree(built_site, project / first)
+    (project / "site").symlink_to(first)
     command = (sys.executable, "-c", "print('copied to the host')")
     ws = staff(root=project, publish_command=command)
-    with signed_in(ws, "editor@example.org", "editor") as client:
-        first = client.post("/staff/content/publish", data={"csrftoken": token(client)})
-        assert first.status_code == 200 and 'id="published"' in first.text, first.text
-        assert "copied to the host" in first.text and '<code dir="ltr">0</code>' in first.text
-        app = Starlette(routes=[Mount("/", app=SiteFiles(directory=project / "site", html=True))])
-        with LiveServer(app) as server, httpx.Client(base_url=server.url) as public:
-            assert DONATE["ar-question"] not in public.get("/faq/").text
-            page = client.get(NEW).text
-            assert client.post(NEW, data={**form_of(page), **DONATE}, follow_redirects=False).status_code == 303
-            volunteer = form_of(client.get(ITEM).text)
-            original = volunteer["en-question"]
-            volunteer["en-question"] = "How do I volunteer with Qalb?"
-            volunteer["ar-question"] += " الآن"
-            assert client.post(ITEM, data=volunteer, follow_redirects=False).status_code == 303
+    SEEN.clear()
+    problems: list[str] = []
+    app = Starlette(routes=[Mount("/", app=SiteFiles(directory=project / "site", html=True))])
+    with signed_in(ws, "editor@example.org", "editor") as client, LiveServer(app) as server, \
+            httpx.Client(base_url=server.url) as public:
+        assert DONATE["ar-question"] not in public.get("/faq/").text
+        page = client.get(NEW).text
+        assert client.post(NEW, data={**form_of(page), **DONATE}, follow_redirects=False).status_code == 303
+        volunteer = form_of(client.get(ITEM).text)
+        original = volunteer["en-question"]
+        volunteer["en-question"] = "How do I volunteer with Qalb?"
+        volunteer["ar-question"] += " الآن"
+        assert client.post(ITEM, data=volunteer, follow_redirects=False).status_code == 303
 
-            built = client.post("/staff/content/preview", data={"csrftoken": token(client)})
-            assert built.status_code == 200 and 'id="preview-built"' in built.text
-            shown = client.get("/staff/preview/faq/")
-            assert shown.status_code == 200 and DONATE["ar-question"] in shown.text
-            assert "form-action 'none'" in shown.headers["content-security-policy"]
-            assert "script-src 'self'" in shown.headers["content-security-policy"]
-            assert 'class="qalb-preview"' in shown.text and "معاينة" in shown.text
-            english = client.get("/staff/preview/en/faq/")
-            assert DONATE["en-question"] in english.text and "Preview: these pages are not public yet" in english.text
-            assert DONATE["en-question"] in client.get("/staff/preview/en/search/index.json").text
-            form = client.get("/staff/preview/forms/contact/").text
-            assert "/api/forms/" not in form and "لا يرسل" in form
-            assert client.get("/staff/preview/en").headers.get("location") is None or True
+        # One browser page walks preview and publish (axe, 390 px, Nu on the workspace's new page).
+        context = browser.new_context(viewport={"width": 390, "height": 844})
+        context.set_default_timeout(90_000)  # a build under load
+        context.add_cookies([{"name": COOKIE, "value": client.cookies[COOKIE], "url": ws.url}])
+        tab = context.new_page()
+        posts: list[str] = []
+        tab.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+        try:
+            tab.goto(ws.url + "/staff/content/")
+            tab.click("#to-publish")
+            problems += page_checks(tab, "publish page ar")
+            tab.click("#preview-button")
+            tab.wait_for_selector("#preview-built")
+            problems += page_checks(tab, "preview built ar")
+            tab.screenshot(path=str(tmp_path / "publish-ar-390.png"), full_page=True)
+            tab.click("#preview-built a[href='/staff/preview/']")
+            tab.wait_for_url(ws.url + "/staff/preview/")
+            assert tab.locator(".qalb-preview").is_visible() and "معاينة" in tab.inner_text(".qalb-preview")
+            tab.goto(ws.url + "/staff/preview/faq/")
+            assert DONATE["ar-question"] in tab.content()
+            problems += [p for p in page_checks(tab, "preview faq ar") if "scrolls sideways" in p or "dir" in p]
+            tab.screenshot(path=str(tmp_path / "preview-faq-ar-390.png"), full_page=False)
+            tab.goto(ws.url + "/staff/preview/en/search/?q=" + quote("give charity"))
+            tab.wait_for_selector(".qalb-search__link")
+            assert DONATE["en-question"] in tab.inner_text("main")  # the search runs on the preview's index
+            tab.goto(ws.url + "/staff/preview/forms/contact/")
+            assert "لا يرسل" in tab.inner_text(".qalb-preview-form")
+            before = len(posts)
+            tab.evaluate("() => document.querySelector('form.qalb-form').requestSubmit()")
+            tab.wait_for_timeout(300)  # a post would have been sent by now: none is
+            assert posts[before:] == []
             assert DONATE["ar-question"] not in public.get("/faq/").text  # the public site: not yet
+            tab.goto(ws.url + "/staff/content/publish")
+            tab.click("#publish-button")
+            tab.wait_for_selector("#published")
+            problems += page_checks(tab, "published ar")
+            tab.screenshot(path=str(tmp_path / "published-ar-390.png"), full_page=True)
+            done = tab.content()
+        finally:
+            context.close()
+        assert "copied to the host" in done and '<code dir="ltr">0</code>' in done
+        changed = re.findall(r'<li><a href="/([^"]*)" dir="ltr">', done)
+        assert {"faq/", "en/faq/"} <= set(changed)
+        assert DONATE["ar-question"] in public.get("/faq/").text
+        assert DONATE["en-question"] in search_titles(public, "en/")
+        assert DONATE["ar-question"] in search_titles(public)
 
-            done = client.post("/staff/content/publish", data={"csrftoken": token(client)})
-            assert done.status_code == 200 and 'id="published"' in done.text
-            changed = re.findall(r'<li><a href="/([^"]*)" dir="ltr">', done.text)
-            assert {"faq/", "en/faq/"} <= set(changed)
-            assert DONATE["ar-question"] in public.get("/faq/").text
-            assert DONATE["en-question"] in search_titles(public, "en/")
-            assert DONATE["ar-question"] in search_titles(public)
+        shown = client.get("/staff/preview/en/faq/")
+        assert "form-action 'none'" in shown.headers["content-security-policy"]
+        assert "script-src 'self'" in shown.headers["content-security-policy"]
+        assert "Preview: these pages are not public yet" in shown.text
+        assert "/api/forms/" not in client.get("/staff/preview/forms/contact/").text
 
-            # An earlier version restored: the public site keeps the published one until the next publish.
-            versions = [v for v in commits(project) if git(project, "show", "--format=", "--name-only", v).strip()]
-            before_edit = versions[2]  # the add, then the edit: the version before both
-            restore = client.post(f"{ITEM}/restore", data={"csrftoken": token(client), "version": before_edit},
-                                  follow_redirects=False)
-            assert restore.status_code == 303
-            assert "How do I volunteer with Qalb?" in public.get("/en/faq/").text
-            assert client.post("/staff/content/publish", data={"csrftoken": token(client)}).status_code == 200
-            assert "How do I volunteer with Qalb?" not in public.get("/en/faq/").text
-            assert html.escape(original) in public.get("/en/faq/").text
+        # An earlier version restored: the public site keeps the published one until the next publish.
+        versions = commits(project)
+        restore = client.post(f"{ITEM}/restore", data={"csrftoken": token(client), "version": versions[2]},
+                              follow_redirects=False)  # the version before the addition and the edit
+        assert restore.status_code == 303
+        assert "How do I volunteer with Qalb?" in public.get("/en/faq/").text
+        assert client.post("/staff/content/publish", data={"csrftoken": token(client)}).status_code == 200
+        assert "How do I volunteer with Qalb?" not in public.get("/en/faq/").text
+        assert html.escape(original) in public.get("/en/faq/").text
+    problems += vnu_errors_in_html({k: v for k, v in SEEN.items() if "preview faq" not in k})
+    SEEN.clear()
+    assert problems == []
     previews, publishes = ws.audit("content-preview"), ws.audit("content-publish")
     assert [e["actor"] for e in previews] == ["editor@example.org"]
-    head = commits(project)[0][:12]
-    assert publishes[-1]["detail"] == f"{head} published command exit 0"
+    assert publishes[-1]["detail"] == f"{commits(project)[0][:12]} published command exit 0"
     assert all(DONATE["ar-question"] not in e["detail"] for e in previews + publishes)
 
 
