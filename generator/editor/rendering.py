@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from generator import PROJECT_ROOT
 from generator.core.i18n import LANGUAGE_CODES
@@ -34,6 +34,6 @@ def render_item(root: Path, spec: ItemSpec, typed: Values) -> dict[str, list[dic
             elif field.kind is list:
                 html = page.items([line.strip() for line in text.splitlines() if line.strip()])
             else:
-                html = Markup(f"<p>{escape(text)}</p>")
+                html = Markup("<p>%s</p>") % text  # Markup escapes what it is given
             rendered[lang].append({"field": field.name, "html": html})
     return rendered
