@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Editor benchmark (issue 31): preview and publish in a warm process.
+"""Editor benchmark (issue 31): save, preview and publish in a warm process.
 
 As the workspace runs them: one Python process that has already built once
 (imports loaded, `.build/` filled), then for each run one word of one FAQ
@@ -7,15 +7,22 @@ answer changes and we time `build_preview(root, folder)` and `publish(root)`
 (build into a new folder + switch the `site` link), the functions the content
 editor calls. On the real content and on a synthetic project with N FAQ
 entries and N services (bench/build.py's, ~600 words a language each).
-(The editor's save, check + write + commit, is measured by its own part.)
+The editor's save (check + write + commit: bench/editor_save.py alone) is timed
+here too, on projects made git repositories. `--faq N` adds N FAQ questions to a
+copy of the real content (the real pages beside them), as communications staff
+would; `--profile` prints where one warm publish spends its time (cProfile).
 
     .venv/bin/python bench/editor.py            # real content and N=1000, 5 runs each
     .venv/bin/python bench/editor.py --quick    # real content, 2 runs (the test suite)
+    .venv/bin/python bench/editor.py --runs 3 --faq 1000 --profile
 """
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import os
+import pstats
 import statistics
 import subprocess
 import sys
@@ -28,9 +35,60 @@ sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 from build import synthetic_project
 from common import copy_project, machine
 
+from generator.editor import saving
+from generator.editor.catalogue import Ref, find, load_file, values_of
 from generator.site.publishing import build_preview, publish
 
-TARGETS = {"preview_s": 1.5, "publish_s": 1.0}
+TARGETS = {"save_s": 0.3, "preview_s": 1.5, "publish_s": 1.0}
+SAVED = Ref("faq", "questions", "how-to-volunteer")
+
+
+def git_repository(root: Path) -> None:
+    """The project made a git repository of its own, as the editor needs it to save."""
+    for command in (["init", "--quiet"], ["add", "content", "forms"],
+                    ["-c", "user.name=Bench", "-c", "user.email=bench@example.org", "commit", "--quiet", "-m", "start"]):
+        subprocess.run(["git", "-C", str(root), *command], check=True)  # nosec B603 B607
+
+
+def faq_project(root: Path, count: int) -> Path:
+    """A copy of the real content with `count` more FAQ questions (the first one's texts, numbered)."""
+    copy_project(root)
+    faq = root / "content" / "faq.yml"
+    text = faq.read_text(encoding="utf-8")
+    first = text.index("  - anchor: ")
+    second = text.index("  - anchor: ", first + 1)
+    block = text[first:second]
+    anchor = block.split("\n", 1)[0].removeprefix("  - anchor: ")
+    added = "".join(block.replace(f"anchor: {anchor}", f"anchor: bench-question-{n}", 1)
+                    .replace("؟\n", f" ({n})؟\n", 1).replace("?\n", f" ({n})?\n", 1) for n in range(1, count + 1))
+    faq.write_text(text[:second] + added + text[second:], encoding="utf-8")
+    return root
+
+
+def save_once(root: Path, run: int) -> float:
+    """One save of one FAQ answer as the workspace makes it; seconds."""
+    text, data = load_file(root, SAVED.file)
+    now = values_of(find(data, SAVED), SAVED.spec)
+    typed = {lang: dict(fields) for lang, fields in now.items()}
+    typed["en"]["answer"] = now["en"]["answer"] + f" Thank you ({run})."
+    started = time.perf_counter()
+    outcome = saving.save(root, SAVED, typed, opened_file=saving.digest(text), opened_item=saving.item_digest(now),
+                          name="Bench", email="bench@example.org")
+    if outcome.status != "saved":
+        raise SystemExit(f"save: {outcome.status} {outcome.errors}")
+    return time.perf_counter() - started
+
+
+def profile_publish(root: Path, top: int = 25) -> str:
+    """Where one warm publish spends its time: cProfile's functions by cumulative time."""
+    _edit(root, 99)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    publish(root)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
 
 
 def _edit(root: Path, run: int) -> None:
@@ -51,13 +109,16 @@ def cold_build(root: Path, out: Path) -> float:
 
 
 def measure(root: Path, runs: int) -> dict[str, list[float]]:
+    git_repository(root)
     times: dict[str, list[float]] = {"cold_build_s": [cold_build(root, root / ".build" / "cold")],
-                                     "preview_s": [], "publish_s": []}
+                                     "save_s": [], "preview_s": [], "publish_s": []}
+    save_once(root, 0)  # the warm-up of the save: the check of the files as they are
     outcome = publish(root)  # the warm-up: imports, .build/, the first site folder
     if not outcome.ok:
         raise SystemExit("\n".join(str(p) for p in outcome.problems))
     preview = root / ".build" / "editor-preview"
     for run in range(1, runs + 1):
+        times["save_s"].append(save_once(root, run))
         _edit(root, run)
         started = time.perf_counter()
         problems = build_preview(root, preview)
@@ -86,14 +147,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="real content only, 2 runs")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("-n", type=int, action="append", help="synthetic FAQ/services size (default 1000)")
+    parser.add_argument("-n", type=int, action="append", help="synthetic FAQ/services size")
+    parser.add_argument("--faq", type=int, action="append", help="FAQ questions added to the real content "
+                        "(default 1000 when no -n)")
+    parser.add_argument("--profile", action="store_true", help="profile one warm publish of each project")
     args = parser.parse_args(argv)
     runs = 2 if args.quick else args.runs
-    sizes = [] if args.quick else (args.n or [1000])
+    sizes = [] if args.quick else (args.n or [])
+    faqs = [] if args.quick else (args.faq or ([] if args.n else [1000]))
     print(f"Machine: {machine()}, load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as tmp:
         real = copy_project(Path(tmp) / "real")
         print(_row(f"Real content ({runs} runs, warm process)", measure(real, runs)), flush=True)
+        if args.profile:
+            print(profile_publish(real), flush=True)
+        for count in faqs:
+            root = faq_project(Path(tmp) / f"faq{count}", count)
+            print(_row(f"Real content + {count} FAQ questions ({runs} runs, warm process)", measure(root, runs)),
+                  flush=True)
+            if args.profile:
+                print(profile_publish(root), flush=True)
         for n in sizes:
             root = synthetic_project(Path(tmp) / f"n{n}", n)
             print(_row(f"N={n} ({runs} runs, warm process)", measure(root, runs)), flush=True)

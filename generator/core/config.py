@@ -162,6 +162,8 @@ class StaffSettings(StorageSettings):
     #: Run after each good publish (QALB_PUBLISH_COMMAND), split as a shell would but run
     #: without one; () when the site is served from this host's site folder.
     publish_command: tuple[str, ...] = ()
+    #: Where the public site lives (QALB_SITE_URL), for the links a publish shows; "": this host.
+    site_url: str = ""
 
     @property
     def secure_cookies(self) -> bool:
@@ -325,6 +327,7 @@ class Config:
             notify_email=self._smtp is not None,
             hsts=self._hsts,
             publish_command=_command(self._get("QALB_PUBLISH_COMMAND")),
+            site_url=self._site_url,
         )
 
     @functools.cached_property

@@ -12,7 +12,8 @@ saving.py (check, conflict, write, commit) -> structure.py (add, move, delete; i
 (what changed since the languages were in step) -> pages.py (the routes, mounted by the staff
 app). The other pages, each its texts and its routes: form_texts.py with form_pages.py,
 settings_texts.py with settings_page.py, synonyms.py, prose.py; file_history.py restores one of
-those files whole.
+those files whole; rendering.py renders an item's typed text (its "preview");
+publish_pages.py previews and publishes the whole site (site/publishing.py).
 
-May import: core, forms, site, submissions, staff. Never endpoint.
+May import: core, forms, site, submissions, staff, web. Never endpoint.
 """

@@ -44,6 +44,11 @@ def commit(root: Path, paths: list[str], *, message: str, name: str, email: str)
     return _git(root, "rev-parse", "HEAD").strip()
 
 
+def head(root: Path) -> str:
+    """The id of the project's last commit."""
+    return _git(root, "rev-parse", "HEAD").strip()
+
+
 @dataclass(frozen=True)
 class Version:
     commit: str

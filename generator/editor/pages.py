@@ -4,13 +4,18 @@
     GET  /staff/content/                              every item with its state; ?show=work: those needing work
     GET  /staff/content/<collection>/<section>/<id>   the item's edit page, its versions; ?version=<commit>:
                                                       that version beside now
-    POST /staff/content/<collection>/<section>/<id>   save (checked, committed; see saving.py)
+    POST /staff/content/<collection>/<section>/<id>   save (checked, committed; see saving.py); with
+                                                      preview=1: the page again, the typed item rendered
+                                                      by the site's Markdown below the fields, nothing saved
     POST /staff/content/<collection>/<section>/<id>/restore   a version put back (a new commit)
+    POST /staff/content/<collection>/<section>/<id>/accept    "the other language is still right": this
+                                                      item's translation lock alone (a commit)
     POST /staff/content/<collection>/<section>/<id>/move      one place up or down
     GET, POST /staff/content/<collection>/<section>/<id>/delete   what links to it; deleted once confirmed
     GET, POST /staff/content/<collection>/<section>/_new      a new item (its id proposed from the English title)
 
-Every save, restore, addition, move and deletion is audited with who, the item and the commit id, never the text.
+Every save, restore, accept, addition, move and deletion is audited with who, the item and the commit id,
+never the text.
 """
 from __future__ import annotations
 
@@ -30,7 +35,7 @@ from generator.staff.guards import NotFound, require
 from generator.staff.request_data import form_data
 from generator.staff.sessions import Current
 
-from . import history, saving, structure
+from . import history, rendering, saving, structure
 from .catalogue import Ref, Values, field_lines, fields, find, listing, load_file, needs_review, others, values_of
 from .review import since_in_step
 from .yamlfile import load
@@ -62,6 +67,7 @@ class ContentPages:
             Route(ITEM, self.item_page, methods=["GET"]),
             Route(ITEM, self.save, methods=["POST"]),
             Route(ITEM + "/restore", self.restore, methods=["POST"]),
+            Route(ITEM + "/accept", self.accept, methods=["POST"]),
         ]
 
     async def index(self, request: Request) -> Response:
@@ -95,7 +101,8 @@ class ContentPages:
         return await self.show(request, current, ref, version=request.query_params.get("version"))
 
     async def show(self, request: Request, current: Current, ref: Ref, *, typed: Values | None = None,
-                   outcome: saving.Outcome | None = None, version: str | None = None, status: int = 200) -> Response:
+                   outcome: saving.Outcome | None = None, version: str | None = None, status: int = 200,
+                   rendered: dict[str, Any] | None = None) -> Response:
         ctx, root = self.ctx, self.root
         lang = current.account.language
         text, data = await ctx.run(load_file, root, ref.file)
@@ -120,8 +127,9 @@ class ContentPages:
             opened_file=opened_file, opened_item=opened_item, outcome=outcome, errors=errors,
             by_field=by_field, git=git, fix=history.FIX_COMMAND, versions=versions, compared=compared,
             version=version, review=review, warnings=warnings, in_step=in_step,
-            conflict_current=outcome.current if outcome else None,
+            conflict_current=outcome.current if outcome else None, rendered=rendered,
             saved=request.query_params.get("saved") == "1" and outcome is None, new=False,
+            accepted=request.query_params.get("accepted") == "1",
             keys={k: str(entry.get(k, "")) for k in structure.CHOICES.get((ref.collection, ref.section), {})},
             choices=await ctx.run(structure.choices, root, ref.collection, ref.section, lang),
             addable=(ref.collection, ref.section) in structure.ADDABLE)
@@ -168,6 +176,9 @@ class ContentPages:
         ref = await self._ref(request, current)
         data = await form_data(request)
         typed = self.typed(data, ref)
+        if data.get("preview"):  # the typed item rendered below the fields; nothing saved
+            rendered = await ctx.run(rendering.render_item, self.root, ref.spec, typed)
+            return await self.show(request, current, ref, typed=typed, rendered=rendered)
         account = current.account
         keys = {k: data.get(f"key-{k}", "") for k in structure.CHOICES.get((ref.collection, ref.section), {})}
         outcome = await ctx.run(saving.save, self.root, ref, typed, opened_file=data.get("opened_file", ""),
@@ -206,6 +217,24 @@ class ContentPages:
                               f"{ref.lock_key} {version[:12]} -> {outcome.commit[:12]}")
             return ctx.pages.redirect(f"{ref.url}?saved={'1' if outcome.commit else '0'}")
         return await self.show(request, current, ref, outcome=outcome, status=422)
+
+    async def accept(self, request: Request) -> Response:
+        """"The other language is still right": this item's lock key alone recorded as in step."""
+        ctx = self.ctx
+        current = await require(ctx, request, role="content")
+        ref = await self._ref(request, current)
+        account = current.account
+        outcome = await ctx.run(saving.accept, self.root, ref.lock_key, name=account.name, email=account.email,
+                                message=f"{saving.COLLECTION_NAMES[ref.collection]}: {ref.item_id}, "
+                                        "the other language is still right")
+        if outcome.status == "unknown":
+            raise NotFound(current)
+        if outcome.commit:
+            await ctx.run(ctx.audit, account.email, "content-accept", f"{ref.lock_key} {outcome.commit[:12]}")
+            return ctx.pages.redirect(f"{ref.url}?accepted=1")
+        if outcome.status == "unchanged":
+            return ctx.pages.redirect(ref.url)
+        return await self.show(request, current, ref, outcome=outcome, status=409)
 
     # -- adding, moving, deleting (structure.py) -------------------------------------------------
 

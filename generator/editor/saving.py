@@ -27,12 +27,12 @@ from typing import Any, Callable, Literal
 from generator.core.i18n import LANGUAGE_CODES
 from generator.core.problems import Problem
 from generator.site.check import Project, load_project
-from generator.site.translations import LOCK_FILE, write_lock
+from generator.site.translations import LOCK_FILE, UnknownKey, accept_translation, write_lock
 
 from . import history, yamlfile
 from .catalogue import Ref, Values, apply, field_lines, fields, find, load_file, values_of
 
-Status = Literal["saved", "unchanged", "invalid", "conflict", "no-git", "git-failed"]
+Status = Literal["saved", "unchanged", "invalid", "conflict", "no-git", "git-failed", "unknown"]
 COLLECTION_NAMES = {"services": "Services", "faq": "FAQ", "charter": "Charter", "channels": "Channels"}
 LANGUAGE_WORDS = {"ar": "Arabic", "en": "English"}
 ONE_AT_A_TIME = threading.Lock()  # saves of this process, one after the other
@@ -105,6 +105,31 @@ def save(root: Path, ref: Ref, typed: Values, *, opened_file: str, opened_item: 
             return Outcome("unchanged")
         return write_checked(root, ref.file, data, placer=item_placer(ref), name=name, email=email,
                              message=message or describe(ref, changed), changed=changed)
+
+
+def accept(root: Path, key: str, *, name: str, email: str, message: str) -> Outcome:
+    """"The other language is still right": the lock records item `key` alone as in step, and
+    is committed as the staff member ("unchanged" when it already was; "unknown": no such item)."""
+    with ONE_AT_A_TIME:
+        if not history.is_repository(root):
+            return Outcome("no-git")
+        lock = root / LOCK_FILE
+        kept = lock.read_bytes() if lock.exists() else None
+        try:
+            if not accept_translation(root, key, checked(root).translation_hashes):
+                return Outcome("unchanged")
+        except UnknownKey:
+            return Outcome("unknown")
+        try:
+            return Outcome("saved", commit=history.commit(root, [LOCK_FILE], message=message, name=name, email=email))
+        except BaseException as failed:  # not committed: the lock goes back as it was
+            if kept is None:
+                lock.unlink(missing_ok=True)
+            else:
+                _replace_bytes(lock, kept)
+            if isinstance(failed, history.GitError):
+                return Outcome("git-failed")
+            raise
 
 
 #: Where the new errors of a changed file belong: (language, field, problem) each; ("", "") for the summary only.

@@ -49,6 +49,7 @@ from generator.editor.file_history import FileHistory
 from generator.editor.form_pages import FormTextPages
 from generator.editor.pages import ContentPages
 from generator.editor.prose import ProsePages
+from generator.editor.publish_pages import PREVIEW_PREFIX, PublishPages, preview_csp
 from generator.editor.settings_page import SettingsPage
 from generator.editor.synonyms import SynonymsPage
 from generator.forms import Form
@@ -102,6 +103,8 @@ class StaffHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in HEADERS:
                     headers[name] = value
+                if scope["path"].startswith(PREVIEW_PREFIX):  # the built site's pages: its scripts run
+                    headers["Content-Security-Policy"] = preview_csp()
             await send(message)
 
         await self.app(scope, receive, send_with_headers if scope["type"] == "http" else send)
@@ -247,6 +250,7 @@ def routes(ctx: StaffContext, home: HomePages) -> list[Route]:
         *SynonymsPage(ctx).routes(),
         *ProsePages(ctx).routes(),
         *FileHistory(ctx).routes(),
+        *PublishPages(ctx).routes(),
         Route("/staff/{rest:path}", home.missing, methods=["GET", "POST"]),
     ]]
 

@@ -72,6 +72,9 @@ ACTION_NAMES: dict[str, str] = {
     "staff-account-enable": _("Enabled an account again"),
     "content-save": _("Saved the site's content (content editor)"),
     "content-restore": _("Restored an earlier version of the site's content"),
+    "content-accept": _("Marked a translation as still right (content editor)"),
+    "content-preview": _("Built a preview of the site"),
+    "content-publish": _("Published the site"),
 }
 
 #: Actors that are not staff accounts (and the OS user of a command: `command_line`).

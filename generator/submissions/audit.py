@@ -42,7 +42,7 @@ ACTIONS = ("export", "http-export", "subject-find", "subject-export", "subject-d
            # case handling (generator/staff/casework.py): reference and states, never a note's words
            "staff-case-move", "staff-case-assign", "staff-case-note", "staff-case-enter",
            # the content editor (generator/editor/): the item and the commit id, never the text
-           "content-save", "content-restore")
+           "content-save", "content-restore", "content-accept", "content-preview", "content-publish")
 
 
 def actor(staff: str | None = None) -> str:
