@@ -32,9 +32,9 @@ def N_(text: str) -> str:
     return text
 
 
-#: Columns a later case feature may add to a submission (issue 33 c and e): shown when present.
-OPTIONAL_CASE = (("priority", N_("Priority")),)
-CORRECTION_KINDS = ("correction", "correct")
+#: Case columns shown when the submission record has them (priority: issue 33 c; when an answer
+#: was corrected: issue 33 e). A field of `Submission` by that name becomes a column.
+OPTIONAL_CASE = (("priority", N_("Priority")), ("corrected_at", N_("Corrected")))
 EVENT_WORDS = {"state": N_("Change of state"), "assign": N_("Assignment"), "note": N_("Note")}
 
 
@@ -72,7 +72,7 @@ def write_workbook(path: Path, form: Any, rows: Iterable[tuple[Submission, Seque
     headers += [reader._("Consent")]
     if workflow is not None:
         headers += [reader._("State"), reader._("Due"), reader._("Closed"), reader._("Assigned to"),
-                    reader._("Reason"), *(reader._(words) for _, words in optional), reader._("Corrected")]
+                    reader._("Reason"), *(reader._(words) for _, words in optional)]
     _row(answers_sheet, headers)
     if notes_sheet is not None:
         _row(notes_sheet, [reader._("Reference"), reader._("Time"), reader._("By"), reader._("Event"),
@@ -80,7 +80,7 @@ def write_workbook(path: Path, form: Any, rows: Iterable[tuple[Submission, Seque
     mobiles = {name for name, kind in identifiers.identifier_kinds(form).items() if kind == "mobile"}
     count = 0
     for sub, events in rows:
-        cells = [sub.reference, reader.time(sub.submitted_at), sub.language]
+        cells = [sub.reference, reader.time(sub.submitted_at), _language(sub.language)]
         cells += _answers(form, sub, reader, mobiles)
         cells.append(_consent(form, sub.consent, reader))
         if workflow is not None:
@@ -89,7 +89,6 @@ def write_workbook(path: Path, form: Any, rows: Iterable[tuple[Submission, Seque
                       clock=False), reader.time(sub.closed_at), reader.person(sub.assigned_to),
                       _reason(workflow, reasons[-1], reader) if reasons else ""]
             cells += [_text(getattr(sub, name, None), reader) for name, _ in optional]
-            cells.append(reader._("Yes") if any(e.kind in CORRECTION_KINDS for e in events) else "")
         _row(answers_sheet, cells)
         if notes_sheet is not None:
             for event in events:
@@ -172,9 +171,18 @@ def _reason(workflow: Any, reason: str, reader: Reader) -> str:
     return reason
 
 
+def _language(code: str) -> str:
+    try:
+        return i18n.language(code).name
+    except ValueError:
+        return code
+
+
 def _text(value: Any, reader: Reader) -> str:
     if value is None:
         return ""
+    if isinstance(value, dt.datetime):
+        return reader.time(value)
     if isinstance(value, bool):
         return reader._("Yes") if value else reader._("No")
     return str(value)
