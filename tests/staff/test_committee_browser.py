@@ -9,6 +9,7 @@ from typing import Any
 
 from generator.staff.sessions import COOKIE
 from tests.staff.conftest import Staff, csrf
+from tests.staff.test_browser import page_checks
 from tests.staff.test_casework import move
 from tests.staff.test_inbox import MOBILE
 from tests.support.samples import submit
@@ -41,6 +42,7 @@ def test_the_committee_print_in_both_languages_on_a4_with_notes_and_names(both: 
         context.set_default_timeout(10_000)
         context.add_cookies([{"name": COOKIE, "value": session, "url": ws.url}])
         tab = context.new_page()
+        problems: list[str] = []
         try:
             for lang in ("ar", "en"):
                 if lang == "en":
@@ -57,10 +59,12 @@ def test_the_committee_print_in_both_languages_on_a4_with_notes_and_names(both: 
                 assert set(tab.locator(".timeline__actor").all_inner_texts()) == {CW_NAME}
                 body = tab.locator("body").inner_text()
                 assert CW not in body and "top__nav" not in tab.content()
+                problems += page_checks(tab, f"committee print {lang}")  # axe, lang/dir, no sideways scroll
                 pdf = tab.pdf(prefer_css_page_size=True, print_background=True)
                 boxes = {(round(float(w), 1), round(float(h), 1)) for w, h in MEDIA_BOX.findall(pdf)}
                 assert boxes and all(abs(w - A4[0]) < 2 and abs(h - A4[1]) < 2 for w, h in boxes), boxes
         finally:
             context.close()
+    assert not problems, "\n".join(problems)
     assert [e["detail"] for e in ws.audit("staff-print-committee")] == [reference, reference]
     assert NOTE not in str(ws.store.audit_entries())
