@@ -66,6 +66,7 @@ from .accounts import Accounts, Clock, utc_clock, visible_forms
 from .admin import AdminPages
 from .audit_page import AuditPage
 from .casework import Casework
+from .committee import CommitteePrint
 from .context import StaffContext
 from .form_tokens import FormTokens
 from .guards import AccessRefused, FormTokenRefused, answer_refused, require, require_form_token, safe_next
@@ -240,6 +241,7 @@ def routes(ctx: StaffContext, home: HomePages) -> list[Route]:
         *AuditPage(ctx).routes(),
         *inbox.Inbox(ctx).routes(),
         *Casework(ctx).routes(),
+        *CommitteePrint(ctx).routes(),
         Route("/staff/static/{name:path}", home.static, methods=["GET"]),
         *Reports(ctx).routes(),
         *Messages(ctx).routes(),

@@ -54,10 +54,12 @@ ACTION_NAMES: dict[str, str] = {
     "staff-notify-choice": _("Changed alert and digest choices"),
     "staff-view": _("Opened a submission"),
     "staff-print": _("Printed a submission"),
+    "staff-print-committee": _("Printed a submission for the committee (with its notes)"),
     "staff-search": _("Searched for a person"),
     "staff-spam-release": _("Released a submission held as spam"),
     "staff-spam-delete": _("Deleted a submission held as spam"),
     "staff-export": _("Exported answers from the workspace"),
+    "staff-export-notes": _("Exported the case notes with the answers"),
     "staff-report-download": _("Downloaded a report table"),
     "staff-report-comments": _("Read a report's comments"),
     "staff-case-move": _("Moved a case to another step"),
@@ -133,7 +135,7 @@ PHRASES: dict[str, str] = {
 }
 #: Actions whose detail starts with the submission's reference.
 REFERENCE_FIRST = ("staff-view", "staff-print", "staff-spam-release", "staff-spam-delete", "staff-case-move",
-                   "staff-case-assign", "staff-case-note", "staff-case-enter")
+                   "staff-case-assign", "staff-case-note", "staff-case-enter", "staff-print-committee")
 
 _PAIR = re.compile(r"(\w+)=(\S*)")
 

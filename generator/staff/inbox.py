@@ -10,7 +10,8 @@
     GET  /staff/submissions/<reference>/print    the print view (audited: staff-print)
     POST /staff/submissions/<reference>/release  a suspected-spam submission accepted, its case opened
     GET  /staff/submissions/<reference>/delete   the confirmation page; POST deletes (audited)
-    GET  /staff/forms/<form_id>/export?from=&to= the Data Package zip (audited: staff-export)
+    GET  /staff/forms/<form_id>/export?from=&to=&notes=1 the Data Package and a spreadsheet, zipped (exports.py;
+                                                 audited: staff-export, and staff-export-notes with notes)
 
 Admins see every form, caseworkers their own forms; viewers see the counts on
 the home page and get 404 (audited) on everything else here, as does anyone
@@ -20,7 +21,7 @@ a submission page decrypts that one row. Audit rows name the reference, never co
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -28,11 +29,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from generator.core import i18n
-from generator.submissions import cases, export, references
+from generator.submissions import cases, references
 from generator.submissions.db.inbox import PAGE_SIZE, InboxRow
 from generator.submissions.records import Submission
-from generator.submissions.store import Store
 
+from . import exports
 from .accounts import visible_forms
 from .context import StaffContext
 from .guards import NotFound, may_see, require, require_submission
@@ -204,33 +205,16 @@ class Inbox:
         form_id = request.path_params["form_id"]
         current = await require(ctx, request, role="reader", form_id=form_id, what="export")
         since, until = _day(request.query_params.get("from", "")), _day(request.query_params.get("to", ""))
-        data, rows = await ctx.run(self._zip, form_id, since, until + dt.timedelta(days=1) if until else None)
-        ctx.audit(current.account.email, "staff-export",
-                  f"from={request.query_params.get('from', '')} to={request.query_params.get('to', '')}",
-                  form_id=form_id, rows=rows)
-        name = f"{form_id}-export.zip"
-        return Response(data, media_type="application/zip",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-    def _zip(self, form_id: str, since: dt.datetime | None, until: dt.datetime | None) -> tuple[bytes, int]:
-        data, rows = export.export_zip_counted(_DateRange(self.ctx.store, since, until), self.ctx.forms[form_id])
-        return data, int(rows)
-
-
-class _DateRange:
-    """The store as export.py reads it, with only the submissions received in [since, until)."""
-
-    def __init__(self, store: Store, since: dt.datetime | None, until: dt.datetime | None) -> None:
-        self.store, self.since, self.until = store, since, until
-
-    def schemas(self, form_id: str) -> list[tuple[str, dict[str, Any]]]:
-        return self.store.schemas(form_id)
-
-    def submissions(self, form_id: str, *, status: str = "accepted") -> Iterator[Submission]:
-        for sub in self.store.submissions(form_id, status=status):
-            if (self.since is None or sub.submitted_at >= self.since) and (
-                    self.until is None or sub.submitted_at < self.until):
-                yield sub
+        notes = request.query_params.get("notes") == "1"
+        handle, rows = await ctx.run(lambda: exports.write_zip(
+            ctx, form_id, since, until + dt.timedelta(days=1) if until else None,
+            lang=current.account.language, notes=notes))
+        period = f"from={request.query_params.get('from', '')} to={request.query_params.get('to', '')}"
+        with exports.closed_on_error(handle):
+            ctx.audit(current.account.email, "staff-export", period, form_id=form_id, rows=rows)
+            if notes:
+                ctx.audit(current.account.email, "staff-export-notes", period, form_id=form_id, rows=rows)
+            return exports.zip_response(handle, f"{form_id}-export.zip")
 
 
 def _day(text: str) -> dt.datetime | None:

@@ -39,6 +39,8 @@ ACTIONS = ("export", "http-export", "subject-find", "subject-export", "subject-d
            # the inbox (generator/staff/inbox.py): the reference in the detail, never content
            "staff-view", "staff-print", "staff-search", "staff-spam-release", "staff-spam-delete", "staff-export",
            "staff-report-download", "staff-report-comments",
+           # issue 33: the committee print (with notes), the export with the notes (generator/staff/)
+           "staff-print-committee", "staff-export-notes",
            # case handling (generator/staff/casework.py): reference and states, never a note's words
            "staff-case-move", "staff-case-assign", "staff-case-note", "staff-case-enter",
            # the content editor (generator/editor/): the item and the commit id, never the text

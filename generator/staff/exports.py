@@ -1,0 +1,99 @@
+"""The workspace's export zip (issue 33): the validated Data Package (datapackage.json and the
+CSV, machine ids: submissions/export.py) and one spreadsheet for people (spreadsheet.py), in
+the account's language; the timeline's notes only when asked for (audited apart:
+staff-export-notes).
+
+The zip is written to an anonymous temporary file (`tempfile.TemporaryFile`: no name on disk,
+gone when closed, even after a crash) and streamed from it in chunks: however many
+submissions, the export is never held in memory.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+from starlette.responses import Response, StreamingResponse
+
+from generator.submissions import export
+from generator.submissions.db.cases import CaseEvent
+from generator.submissions.records import Submission
+
+from .context import StaffContext
+from .spreadsheet import Reader, write_workbook
+from .staff_names import names_by_email
+
+CHUNK = 64 * 1024
+
+
+class Exported(export.Exported):
+    """The store as the export reads it: only the submissions received in [since, until)."""
+
+    def __init__(self, ctx: StaffContext, since: dt.datetime | None, until: dt.datetime | None) -> None:
+        self.store, self.since, self.until = ctx.store, since, until
+
+    def schemas(self, form_id: str) -> list[tuple[str, dict[str, Any]]]:
+        return self.store.schemas(form_id)
+
+    def submissions(self, form_id: str, *, status: str = "accepted") -> Iterator[Submission]:
+        for sub in self.store.submissions(form_id, status=status):
+            if (self.since is None or sub.submitted_at >= self.since) and (
+                    self.until is None or sub.submitted_at < self.until):
+                yield sub
+
+
+def write_zip(ctx: StaffContext, form_id: str, since: dt.datetime | None, until: dt.datetime | None, *,
+              lang: str, notes: bool) -> tuple[IO[bytes], int]:
+    """The zip in a temporary file (at its start, for reading) and its row count."""
+    form, chosen = ctx.forms[form_id], Exported(ctx, since, until)
+    reader = Reader(lang=lang, zone=ctx.zone, names=names_by_email(ctx.store))
+    handle = tempfile.TemporaryFile(prefix="qalb-export-", suffix=".zip")
+    with closed_on_error(handle), tempfile.TemporaryDirectory(prefix="qalb-export-") as tmp:
+        result = export.export_package(chosen, form, Path(tmp))
+        sheet = Path(tmp) / f"{form_id}.xlsx"
+        write_workbook(sheet, form, _with_events(ctx, chosen.submissions(form_id), notes), reader=reader, notes=notes)
+        with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.write(result.package, "datapackage.json")
+            archive.write(result.csv, result.csv.name)
+            archive.write(sheet, sheet.name)
+    handle.seek(0)
+    return handle, result.rows
+
+
+@contextlib.contextmanager
+def closed_on_error(handle: IO[bytes]) -> Iterator[None]:
+    """Close (and so delete) the temporary file when what follows its writing fails."""
+    try:
+        yield
+    except BaseException:
+        handle.close()
+        raise
+
+
+def _with_events(ctx: StaffContext, subs: Iterator[Submission],
+                 notes: bool) -> Iterator[tuple[Submission, list[CaseEvent]]]:
+    for sub in subs:
+        yield sub, ctx.store.case_events(sub.reference, with_notes=notes) if sub.case_state else []
+
+
+def zip_response(handle: IO[bytes], name: str) -> Response:
+    """Stream the temporary file, closing (and so deleting) it at the end or on a dropped connection."""
+    size = handle.seek(0, 2)
+    handle.seek(0)
+
+    def chunks() -> Iterator[bytes]:
+        with handle:  # a dropped connection closes the generator, and so the file
+            while True:
+                chunk = handle.read(CHUNK)
+                last = handle.tell() >= size
+                if last:  # closed before its last bytes leave: gone once they have arrived
+                    handle.close()
+                yield chunk
+                if last:
+                    return
+
+    return StreamingResponse(chunks(), media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Content-Length": str(size)})
