@@ -82,13 +82,13 @@ def run_backend(name: str, url: str, root: Path, count: int, rounds: int) -> dic
             for _ in range(rounds):
                 started = time.perf_counter()
                 ids = store.ids_by_name(store.indexer.name_search(typed), seen, limit=51)
-                rows = store.inbox_find([], ids[:50])
+                store.inbox_find([], ids[:50])
                 times.append((time.perf_counter() - started) * 1000)
                 found = len(ids)
             times.sort()
             results[label] = {"median": statistics.median(times), "p95": times[int(len(times) * 0.95) - 1],
                               "max": times[-1], "found": found}
-        assert results["a name nobody has"]["found"] == 0 and results["three words"]["found"] > 0
+        assert results["a name nobody has"]["found"] == 0 and (count < 50_000 or results["three words"]["found"])
     finally:
         store.close()
     return {"backend": name, "count": count, "fill_s": fill_s, "results": results}

@@ -96,13 +96,15 @@ class LookupQueries(Database):
 
     def ids_by_name(self, digests: Sequence[str], form_ids: Sequence[str], *, limit: int) -> list[int]:
         """The ids (newest first, at most `limit`) of the submissions of these forms holding
-        every one of these name-word hashes (no decryption)."""
-        if not digests or not form_ids:
+        every one of these name-word hashes (no decryption): the ids of each word's rows (a
+        range of the digest index each) intersected, then the newest of them in the forms.
+        (An EXISTS per row of the rarest word instead: twice as slow at 100,000 on SQLite.)"""
+        wanted = sorted(set(digests))
+        if not wanted or not form_ids:
             return []
+        each = " INTERSECT ".join("SELECT submission_id FROM submission_lookups WHERE digest = ? AND kind = 'name'"
+                                  for _ in wanted)
         cur = self._conn().cursor()
-        cur.execute(self._sql(
-            f"SELECT l.submission_id FROM submission_lookups l JOIN submissions s ON s.id = l.submission_id "
-            f"WHERE l.kind = 'name' AND l.digest IN ({marks(digests)}) AND s.form_id IN ({marks(form_ids)}) "
-            f"GROUP BY l.submission_id HAVING COUNT(*) = ? ORDER BY l.submission_id DESC LIMIT ?"),
-            [*digests, *form_ids, len(set(digests)), limit])
+        cur.execute(self._sql(f"SELECT id FROM submissions WHERE id IN ({each}) AND form_id IN ({marks(form_ids)}) "
+                              "ORDER BY id DESC LIMIT ?"), [*wanted, *form_ids, limit])
         return [int(row[0]) for row in cur.fetchall()]
