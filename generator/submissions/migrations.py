@@ -587,6 +587,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE submission_lookups DROP CONSTRAINT submission_lookups_by_id_kind_check",
             "ALTER TABLE submission_lookups ADD CONSTRAINT submission_lookups_kind_check "
             "CHECK (kind IN ('national_id', 'mobile', 'email', 'name'))",
+            # The search by name intersects each word's ids: read from this index alone (an
+            # index-only scan), not from the table row by row. SQLite's index on the digest
+            # already holds the submission id (the table has no rowid).
+            "CREATE INDEX submission_lookups_names ON submission_lookups (digest, submission_id) "
+            "WHERE kind = 'name'",
         ),
         sql=(
             """CREATE TABLE name_index_filled (
