@@ -30,7 +30,9 @@ TABLE_SCHEMA_TYPES = sorted(
 )
 UNSUPPORTED_CONSTRAINTS = ("unique", "exclusiveMinimum", "exclusiveMaximum")
 FIELD_KEYS = ("name", "type", "format", "title", "description", "constraints", "arrayItem", "ui", "report",
-              "relevant")
+              "relevant", "identifier")
+#: The values of `identifier:` (the other identifiers are known from the field itself).
+IDENTIFIER_KINDS = ("name",)
 NAME_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
 # Python regex syntax that JavaScript (the HTML pattern attribute) reads
 # differently or not at all; a pattern must mean the same on both sides.
@@ -76,7 +78,8 @@ def check_field(c: Checker, raw: Any, line: int, rule_codes: Iterable[str] = ())
     if c.mapping(constraints, raw.line_of("constraints"), what) is None:
         return None
     _check_constraint_names(c, constraints, where)
-    descriptor = plain({key: value for key, value in raw.items() if key not in ("ui", "report", "relevant")})
+    beside = ("ui", "report", "relevant", "identifier")  # keys of ours, not Table Schema's
+    descriptor = plain({key: value for key, value in raw.items() if key not in beside})
     if "relevant" in raw and isinstance(descriptor.get("constraints"), dict):
         # Required only when asked (relevance.py): the reader and a Data Package export's
         # schema leave it to fields.read_submission, which knows when the field applies.
@@ -98,11 +101,24 @@ def check_field(c: Checker, raw: Any, line: int, rule_codes: Iterable[str] = ())
     ui = check_ui(c, raw, constraints, choices, tuple(rule_codes))
     if ui is not None and "report" in raw:
         ui["report"] = check_report(c, raw, ui)
+    if ui is not None and "identifier" in raw:
+        ui["identifier"] = _check_identifier(c, raw)
     if c.errors != start or ui is None:
         return None
     field = FormField(name=name, type=kind, format=str(raw.get("format", "default")),
                       constraints=plain(constraints), line=raw.line, **ui)
     return field, descriptor
+
+
+def _check_identifier(c: Checker, raw: LineDict) -> str | None:
+    """`identifier: name`: a text answer whose words staff may search by (hashed, never in clear)."""
+    value = raw["identifier"]
+    if value not in IDENTIFIER_KINDS or raw["type"] != "string":
+        c.error(raw.line_of("identifier"), "invalid-value",
+                N_('Field "%(name)s": "identifier" can only be "name", on a text field (type: string), not '
+                   '"%(value)s".'), name=raw["name"], value=value)
+        return None
+    return str(value)
 
 
 def _check_constraint_names(c: Checker, constraints: LineDict, where: Where) -> None:

@@ -184,6 +184,9 @@ class FormField:
     #: `report: true` beside `ui:`: a choice or rating the staff reports count, stored
     #: beside the encrypted answers (check_report.py; submissions/db/report_values.py).
     report: bool = False
+    #: `identifier: name` beside `ui:`: the answer is a person's name, its words indexed as
+    #: keyed hashes for the staff search (submissions/identifiers.py); None: not a name.
+    identifier: str | None = None
     #: `relevant:` beside `ui:`: when the question is asked (relevance.py); None: always.
     relevant: Condition | None = None
     line: int = 1

@@ -132,6 +132,7 @@ PHRASES: dict[str, str] = {
     "expired-absolute": _("open for too long"),
     "reference": _("by reference"),
     "identifier": _("by national ID, mobile or e-mail"),
+    "name": _("by name"),
 }
 #: Actions whose detail starts with the submission's reference.
 REFERENCE_FIRST = ("staff-view", "staff-print", "staff-spam-release", "staff-spam-delete", "staff-case-move",

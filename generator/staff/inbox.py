@@ -131,21 +131,30 @@ class Inbox:
         lang = current.account.language
         query = (await form_data(request)).get("q", "").strip() if request.method == "POST" else ""
         found: list[InboxRow] = []
+        more = False  # more names found than one page shows
         if query:
             reference = references.normalise(query)
             refs = [reference] if reference else []
             rows = await ctx.run(ctx.store.inbox_find, refs, [])
             indexer = ctx.store.indexer
+            how = "reference" if refs else "identifier"
             if not rows and indexer is not None:  # not a reference: a national ID, mobile or e-mail
                 digests = indexer.search([(kind, query) for kind in _KINDS])
                 ids = await ctx.run(ctx.store.ids_by_digests, digests)
                 rows = await ctx.run(ctx.store.inbox_find, [], ids)
+            if not rows and indexer is not None:  # or the words of a name, in the forms this account sees
+                how = "name"
+                seen = [form_id for form_id in sorted(ctx.forms) if may_see(ctx, current, form_id)]
+                ids = await ctx.run(lambda: ctx.store.ids_by_name(indexer.name_search(query), seen,
+                                                                  limit=PAGE_SIZE + 1))
+                more, ids = len(ids) > PAGE_SIZE, ids[:PAGE_SIZE]
+                rows = await ctx.run(ctx.store.inbox_find, [], ids)
             found = [r for r in rows if may_see(ctx, current, r.form_id)]
-            ctx.audit(current.account.email, "staff-search",
-                      f"{'reference' if refs else 'identifier'} found={len(found)}", rows=1)
+            ctx.audit(current.account.email, "staff-search", f"{how} found={len(found)}", rows=1)
         now = ctx.clock()
         return ctx.pages.page(request, "search.html", lang, current=current, query=query,
-                              lines=[self.line(r, lang, now) for r in found], searched=bool(query))
+                              lines=[self.line(r, lang, now) for r in found], searched=bool(query),
+                              more=more, page_size=PAGE_SIZE)
 
     # -- one submission ----------------------------------------------------------------
 

@@ -562,6 +562,46 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX audit_log_by_actor ON audit_log (actor, id)",
         ),
     ),
+    Migration(
+        17,
+        "the words of names as keyed hashes, for the staff search by name",
+        # submission_lookups kind 'name': one HMAC digest per normalised word of a field marked
+        # `identifier: name` (identifiers.py name_words), never the word. name_index_filled: the
+        # forms (and their name fields) whose stored submissions have had their names hashed at
+        # start (db/lookups.py fill_name_lookups: the answers must be decrypted, so not here).
+        sqlite=(
+            # SQLite cannot alter a CHECK constraint: the table is rebuilt, rows kept.
+            """CREATE TABLE submission_lookups_17 (
+                submission_id {serial_ref} NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+                kind TEXT NOT NULL CHECK (kind IN ('national_id', 'mobile', 'email', 'name')),
+                digest TEXT NOT NULL,
+                key_id TEXT NOT NULL,
+                PRIMARY KEY (submission_id, kind, digest)
+            ){without_rowid}""",
+            "INSERT INTO submission_lookups_17 SELECT submission_id, kind, digest, key_id FROM submission_lookups",
+            "DROP TABLE submission_lookups",
+            "ALTER TABLE submission_lookups_17 RENAME TO submission_lookups",
+            "CREATE INDEX submission_lookups_by_digest ON submission_lookups (digest)",
+        ),
+        postgresql=(
+            "ALTER TABLE submission_lookups DROP CONSTRAINT submission_lookups_by_id_kind_check",
+            "ALTER TABLE submission_lookups ADD CONSTRAINT submission_lookups_kind_check "
+            "CHECK (kind IN ('national_id', 'mobile', 'email', 'name'))",
+            # The search by name intersects each word's ids: read from this index alone (an
+            # index-only scan), not from the table row by row. SQLite's index on the digest
+            # already holds the submission id (the table has no rowid).
+            "CREATE INDEX submission_lookups_names ON submission_lookups (digest, submission_id) "
+            "WHERE kind = 'name'",
+        ),
+        sql=(
+            """CREATE TABLE name_index_filled (
+                form_id TEXT NOT NULL,
+                fields TEXT NOT NULL,
+                filled_at {time} NOT NULL,
+                PRIMARY KEY (form_id, fields)
+            )""",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -133,6 +133,7 @@ def open_secure_store(settings: StorageSettings, forms: Mapping[str, Any], *, pl
         store.indexer = Indexer(lookup, forms)
         fill_report_values(store, note)
         store.fill_report_counts(dt.datetime.now(dt.timezone.utc))  # once per form: rows from before step 10
+        fill_name_lookups(store, note)
         if encrypt_old_rows and (count := store.reencrypt()):
             note(f"note: encrypted {count} stored submission(s) with the newest data key ({keys.newest}).")
     except BaseException:
@@ -159,6 +160,25 @@ def fill_report_values(store: Store, note: Note = stderr, *, batch: int = 500) -
         note(f"note: counted the report values of {count} stored {form_id} submission(s); "
              "its report counts include them now.")
     return written
+
+
+def fill_name_lookups(store: Store, note: Note = stderr) -> dict[str, int]:
+    """The name-word hashes of submissions stored before their form marked its names
+    (`identifier: name`; a database from before migration step 17), written at start once
+    per form and set of name fields; said on stderr for a large store."""
+    said: dict[str, int] = {}
+
+    def progress(form_id: str, done: int) -> None:
+        if done // 10_000 > said.get(form_id, 0):
+            said[form_id] = done // 10_000
+            note(f"note: hashing the names of stored {form_id} submissions for the staff search: {done} so far")
+
+    read = store.fill_name_lookups(dt.datetime.now(dt.timezone.utc), progress=progress)
+    for form_id, count in read.items():
+        if count:
+            note(f"note: hashed the names of {count} stored {form_id} submission(s); the staff search finds them "
+                 "by name now.")
+    return read
 
 
 def open_or_report(settings: StorageSettings, forms: Mapping[str, Any], **options: Any) -> Store | None:

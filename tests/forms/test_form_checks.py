@@ -40,6 +40,8 @@ CASES = {
                       (26, "reserved-name", 'The field name "reference" is reserved')],
     "invalid-sensitive": [(15, "invalid-value", '"sensitive" must be true')],
     "report-not-countable": [(14, "report-not-countable", 'Field "comments" cannot be counted by reports')],
+    # issue 33: `identifier: name` is the one kind a form file names (the others come from the field)
+    "invalid-identifier": [(14, "invalid-value", '"identifier" can only be "name", on a text field')],
     "report-too-many": [(109, "report-too-many", 'Field "choice_9" is field number 9 with "report: true", but '
                                                  "reports can count at most 8 fields")],
     "duplicate-field": [(20, "duplicate-field", '"full_name" (line 10)')],

@@ -135,6 +135,27 @@ def test_roles_a_volunteer_caseworker_and_a_viewer(both: Staff, forms: dict[str,
     assert not ws.audit("staff-view")
 
 
+def test_found_by_a_name_typed_with_other_letter_forms_only_in_the_forms_seen(
+        both: Staff, forms: dict[str, Any]) -> None:
+    """Issue 33: callers give their name. All typed words must match; a caseworker of
+    help-request finds nothing of contact's, though the name is there."""
+    ws = both
+    asked = submit(ws, forms, "help-request", applicant_name="محمد عبدالله القحطاني")
+    wrote = submit(ws, forms, "contact", name="Faisal Al-Harbi")
+    with signed_in(ws, "cw@example.org", "caseworker", ("help-request",)) as client:
+        for typed in ("محمد القحطاني", "القحطانى", "مُحمّد"):
+            found = search(client, typed)
+            assert found.status_code == 200 and f'href="/staff/submissions/{asked}"' in found.text, typed
+        assert asked not in search(client, "محمد الحربي").text  # every word, not any
+        assert wrote not in search(client, "al-harbi").text  # contact is not this account's form
+    with signed_in(ws, "admin@example.org") as client:
+        found = search(client, "al-harbi")
+        assert f'href="/staff/submissions/{wrote}"' in found.text and asked not in found.text
+    details = [e["detail"] for e in ws.audit("staff-search")]
+    assert details == ["name found=1"] * 3 + ["name found=0"] * 2 + ["name found=1"]
+    assert not [d for d in details if "محمد" in d or "harbi" in d]  # never the name typed
+
+
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)  # the page, not the backend, decides
 def test_the_page_and_print_show_only_the_questions_that_applied(staff: Any, forms: dict[str, Any]) -> None:
     """Issue 37: a submission from before help-request's follow-ups (or any stored row) that holds

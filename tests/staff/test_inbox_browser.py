@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from generator.staff.sessions import COOKIE
 from tests.staff.conftest import Staff
 from tests.staff.test_browser import SEEN, keyboard_problems, page_checks
@@ -99,3 +101,22 @@ def test_the_inbox_pages_pass_axe_keyboard_and_390px_in_both_languages(both: Sta
             tab.context.close()
     problems += vnu_errors_in_html(SEEN)  # valid HTML on every page this test visited
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)  # the page, not the backend, decides
+def test_a_caller_is_found_by_an_arabic_name_typed_with_other_letter_forms(
+        both: Staff, forms: dict[str, Any], browser: Any) -> None:
+    ws = both
+    reference = submit(ws, forms, "help-request", applicant_name="محمد عبدالله القحطاني")
+    tab = signed_in_tab(browser, ws, 390)
+    try:
+        tab.goto(f"{ws.url}/staff/")
+        assert "اسم" in tab.locator("#staff-q-hint").inner_text()  # the hint says a name is searched
+        tab.fill("#staff-q", "مُحمّد القحطانى")  # with diacritics and an alif maqsura
+        tab.press("#staff-q", "Enter")
+        tab.wait_for_load_state()
+        assert tab.url == f"{ws.url}/staff/search"
+        tab.click(f"a[href='/staff/submissions/{reference}']")
+        assert tab.locator("#answers bdi", has_text="القحطاني").count() == 1
+    finally:
+        tab.context.close()

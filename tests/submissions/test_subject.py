@@ -32,7 +32,8 @@ def test_identifiers_are_normalised_to_one_form() -> None:
 
 def test_identifier_fields_come_from_the_schema(forms: dict[str, Any]) -> None:
     assert identifier_kinds(forms["help-request"]) == {"national_id": "national_id", "mobile": "mobile",
-                                                       "email": "email"}
+                                                       "email": "email", "applicant_name": "name",
+                                                       "patient_name": "name"}  # identifier: name
     assert identifier_kinds(forms["enquiry"]) == {"mobile": "mobile"}
     assert identifier_kinds(forms["satisfaction"]) == {}
 
@@ -55,16 +56,19 @@ def test_find_export_delete_leaves_nothing_of_the_person(
         _submission(forms["contact"], "en", mobile="+966551112222", message="my own question"),
         _submission(forms["volunteer"], "ar", email="person@example.org"),
     ]
-    other = _submission(forms["help-request"], "ar", national_id="1011111111", mobile="0559999999")
+    other = _submission(forms["help-request"], "ar", national_id="1011111111", mobile="0559999999",
+                        applicant_name="Someone Else Entirely")  # no name word shared with the person
     store.insert_batch([*person, other])
     cur = store._conn().cursor()
     cur.execute(store._sql(f"SELECT answers FROM submissions WHERE reference IN ({', '.join('?' * len(person))})"),
                 [s.reference for s in person])
     ciphertexts = [row[0] for row in cur.fetchall()]
-    cur.execute(store._sql("SELECT digest FROM submission_lookups WHERE submission_id = "
+    cur.execute(store._sql("SELECT kind, digest FROM submission_lookups WHERE submission_id = "
                           "(SELECT id FROM submissions WHERE reference = ?)"), (person[0].reference,))
-    digests = [row[0] for row in cur.fetchall()]
-    assert len(digests) == 3  # national ID, mobile, e-mail
+    kinds_and_digests = cur.fetchall()
+    digests = [row[1] for row in kinds_and_digests]
+    assert sorted(row[0] for row in kinds_and_digests if row[0] != "name") == ["email", "mobile", "national_id"]
+    assert "name" in {row[0] for row in kinds_and_digests}  # and the words of the names: gone with it too
     store.close()
     refs = sorted(s.reference for s in person)
     ask = search_values(national_id=["١٠٩٨٧٦٥٤٣٢"], mobile=["+966 55 111 2222"], email=["PERSON@example.org"])

@@ -353,6 +353,7 @@ SAMPLES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("report_counts", dict(form_id="satisfaction", calendar="gregorian", month="2026-05", by_field="", by_value="",
                            field="service", value="other", count=1)),
     ("report_counts_filled", dict(form_id="satisfaction", filled_at=T)),
+    ("name_index_filled", dict(form_id="satisfaction", fields='["name"]', filled_at=T)),
     ("limit_counts", dict(scope="audit:status-lookup", client="192.0.2.1", minute=29_000_000, count=3,
                           audit_id=Id("audit_log", "actor = 'token:x'"))),
 )

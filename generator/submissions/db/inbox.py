@@ -139,9 +139,10 @@ class InboxQueries(Database):
         return [int(row[0]) for row in cur.fetchall()]
 
     def digests_of(self, submission_id: int) -> list[tuple[str, str]]:
-        """(kind, digest) of one submission's identifiers."""
+        """(kind, digest) of one submission's identifiers (not the words of names: many people share one)."""
         cur = self._conn().cursor()
-        cur.execute(self._sql("SELECT kind, digest FROM submission_lookups WHERE submission_id = ?"),
+        cur.execute(self._sql("SELECT kind, digest FROM submission_lookups WHERE submission_id = ? "
+                              "AND kind <> 'name'"),
                     (submission_id,))
         return [(row[0], row[1]) for row in cur.fetchall()]
 

@@ -252,6 +252,11 @@ class SubmissionQueries(ReportQueries, LookupQueries, OutboxQueries, PostKeyQuer
                           closed_at=self._maybe_time_from_db(closed_at), assigned_to=assigned_to,
                           case_version=case_version)
 
+    def _form_batch(self, form_id: str, after: int, batch: int) -> list[Submission]:
+        cur = self._conn().cursor()
+        cur.execute(self._sql(f"{SELECT} WHERE form_id = ? AND id > ? ORDER BY id LIMIT ?"), (form_id, after, batch))
+        return [self._submission(row) for row in cur.fetchall()]
+
     def _all_submissions(self, cur: Any) -> list[Submission]:
         cur.execute(self._sql(SELECT))
         return [self._submission(row) for row in cur.fetchall()]
