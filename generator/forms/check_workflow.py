@@ -12,6 +12,8 @@
           decision: true
           closed: true
           notify_applicant: true
+      reopen_to: under-study            # an admin may reopen a closed case into it
+      reopen_notify: false              # and the applicant is told only when true
       reasons:
         - id: not-eligible
           name: {ar: ..., en: ...}
@@ -20,7 +22,8 @@
 The first state is where every submission starts. Codes: unknown-state (a
 `next` naming no state), unreachable-state (no path from the first state
 leads to it), no-closed-state, missing-reasons (`needs: reason` without a
-list of reasons), duplicate-state, and the shared missing-translation,
+list of reasons), duplicate-state, reopen-closed-state (`reopen_to` naming a
+closed state), and the shared missing-translation,
 unknown-key, missing-key and invalid-value.
 """
 from __future__ import annotations
@@ -33,9 +36,9 @@ from generator.core.yamlsource import LineDict, LineList
 from .checker import KEBAB_RE, Checker, Where
 from .workflow import NEEDS, Reason, State, Workflow
 
-WORKFLOW_KEYS = ("states", "reasons")
-STATE_KEYS = ("id", "name", "public", "next", "closed", "decision", "needs", "notify_applicant")
-STATE_FLAGS = ("closed", "decision", "notify_applicant")
+WORKFLOW_KEYS = ("states", "reasons", "reopen_to", "reopen_notify")
+STATE_KEYS = ("id", "name", "public", "next", "closed", "decision", "needs", "notify_applicant", "pauses_clock")
+STATE_FLAGS = ("closed", "decision", "notify_applicant", "pauses_clock")
 REASON_KEYS = ("id", "name", "public")
 
 
@@ -80,9 +83,38 @@ def check_workflow(c: Checker, data: LineDict) -> Workflow | None:
         c.error(line, "no-closed-state",
                 N_('No state of the workflow is closed, so no case could ever end: add "closed: true" to the final '
                    "state(s)."))
+    reopen_to, reopen_notify = _reopen(c, raw, by_id)
     if c.errors > errors:
         return None
-    return Workflow(states=tuple(state for state, _ in states), reasons=tuple(reasons))
+    return Workflow(states=tuple(state for state, _ in states), reasons=tuple(reasons), reopen_to=reopen_to,
+                    reopen_notify=reopen_notify)
+
+
+def _reopen(c: Checker, raw: LineDict, by_id: dict[str, State]) -> tuple[str | None, bool]:
+    """`reopen_to:` (an open state of the workflow) and `reopen_notify:` (true or false)."""
+    notify = raw.get("reopen_notify", False)
+    if not isinstance(notify, bool):
+        c.error(raw.line_of("reopen_notify"), "invalid-value",
+                N_('"reopen_notify" must be true or false, not "%(value)s".'), value=notify)
+    if "reopen_to" not in raw:
+        if notify is True:
+            c.error(raw.line_of("reopen_notify"), "invalid-value",
+                    N_('"reopen_notify" is set but no "reopen_to:" names the state a case is reopened into.'))
+        return None, False
+    target = raw.get("reopen_to")
+    line = raw.line_of("reopen_to")
+    if not isinstance(target, str) or target not in by_id:
+        c.error(line, "unknown-state",
+                N_('"reopen_to" names "%(target)s", but the workflow has no state with that id.%(suggestion)s '
+                   "The states are: %(items)s."),
+                target=target, items=", ".join(by_id), suggest=closest(str(target), list(by_id)))
+        return None, False
+    if by_id[target].closed:
+        c.error(line, "reopen-closed-state",
+                N_('"reopen_to" names the state "%(target)s", which is closed: a reopened case must be open. '
+                   "Name an open state, such as the one after the first."), target=target)
+        return None, False
+    return target, notify is True
 
 
 def check_response_days(c: Checker, data: LineDict) -> int | None:
@@ -140,6 +172,9 @@ def _state(c: Checker, item: LineDict, line: int) -> State | None:
         c.error(item.line_of("next"), "invalid-value",
                 N_('%(where)s is closed, so no state can follow it: remove its "next:" list, or "closed: true".'),
                 where=where)
+    if flags["closed"] and flags["pauses_clock"]:
+        c.error(item.line_of("pauses_clock"), "invalid-value",
+                N_('%(where)s is closed, so it has no due date to pause: remove "pauses_clock: true".'), where=where)
     if not flags["closed"] and not next_ids:
         c.error(item.line, "invalid-value",
                 N_('%(where)s is open but no state can follow it: add "next: [...]" or "closed: true".'),

@@ -41,6 +41,7 @@ Problem codes (stable: staff search for them, tests assert them):
   unknown-state           a workflow state's `next` names no state (check_workflow.py)
   unreachable-state       no path from the first state leads to a state
   no-closed-state         no state of the workflow is closed
+  reopen-closed-state     the workflow's `reopen_to` names a closed state
   duplicate-state         two states share an id
   missing-reasons         a state needs a reason but the workflow lists none
   invalid-email           an address in `notify.staff` that is not an e-mail address

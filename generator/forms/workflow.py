@@ -6,6 +6,9 @@ languages, says whether it is closed (nothing more to do) and which states may
 follow it, and whether entering it needs a reason (from the form's list of
 reasons) or a note. `response_days` beside it is the internal target for an
 answer; public pages never show a due date (the policy says "about two weeks").
+`pauses_clock: true` on a state stops the due date's clock while the case is in
+it (waiting for the applicant); `reopen_to:` names the state an admin may
+reopen a closed case into, and `reopen_notify: true` tells the applicant so.
 """
 from __future__ import annotations
 
@@ -30,6 +33,8 @@ class State:
     needs: str | None = None  # "reason" | "note" | None
     #: Tell the applicant (by e-mail, where they gave one) when the case enters this state.
     notify_applicant: bool = False
+    #: The case waits for the applicant here: its due date moves on by the days it waited.
+    pauses_clock: bool = False
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,10 @@ class Reason:
 class Workflow:
     states: tuple[State, ...]  # the first is where every submission starts
     reasons: tuple[Reason, ...] = ()
+    #: The state an admin may reopen a closed case into (None: closed cases stay closed).
+    reopen_to: str | None = None
+    #: Whether reopening tells the applicant (the reopened state's public wording).
+    reopen_notify: bool = False
 
     @property
     def initial(self) -> State:

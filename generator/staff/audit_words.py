@@ -66,6 +66,9 @@ ACTION_NAMES: dict[str, str] = {
     "staff-case-assign": _("Assigned a case"),
     "staff-case-note": _("Added an internal note to a case"),
     "staff-case-enter": _("Entered a request received another way"),
+    "staff-case-reopen": _("Reopened a closed case"),
+    "staff-case-due": _("Extended a case's due date"),
+    "staff-case-priority": _("Changed a case's priority"),
     "staff-password-change": _("Changed their password"),
     "staff-password-refused": _("Password change refused (wrong current password)"),
     "staff-recovery-codes-new": _("Made new recovery codes"),
@@ -90,6 +93,7 @@ ACTORS: dict[str, str] = {
 DETAIL_KEYS: dict[str, str] = {
     "client": _("Connection address"),
     "reference": _("Reference"),
+    "due": _("New due date"),
     "result": _("Result"),
     "failures": _("Failures in a row"),
     "sessions_ended": _("Sessions ended"),
@@ -136,7 +140,8 @@ PHRASES: dict[str, str] = {
 }
 #: Actions whose detail starts with the submission's reference.
 REFERENCE_FIRST = ("staff-view", "staff-print", "staff-spam-release", "staff-spam-delete", "staff-case-move",
-                   "staff-case-assign", "staff-case-note", "staff-case-enter", "staff-print-committee")
+                   "staff-case-assign", "staff-case-note", "staff-case-enter", "staff-print-committee",
+                   "staff-case-reopen", "staff-case-due", "staff-case-priority")
 
 _PAIR = re.compile(r"(\w+)=(\S*)")
 

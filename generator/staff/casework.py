@@ -5,6 +5,9 @@ phone, in person, by letter, through social media or a branch office.
     POST /staff/submissions/<reference>/move    to, reason, note, version
     POST /staff/submissions/<reference>/assign  assignee ("" for no one), version
     POST /staff/submissions/<reference>/note    note
+    POST /staff/submissions/<reference>/reopen  reason, version (admins only: others get 404)
+    POST /staff/submissions/<reference>/due     due (a day, yyyy-mm-dd), reason, version
+    POST /staff/submissions/<reference>/priority  priority (normal | urgent), version
     GET  /staff/forms/<form_id>/enter           the form as on the website, plus the channel
     POST /staff/forms/<form_id>/enter           stored with its channel and who entered it
 
@@ -41,7 +44,7 @@ from generator.submissions.records import Submission
 
 from .context import StaffContext
 from .guards import NotFound, require, require_submission
-from .request_data import INTEGER_MAX, form_data, typed_number
+from .request_data import INTEGER_MAX, form_data, typed_day, typed_number
 from .sessions import Current
 from .submission_page import NOTE_LIMIT, assignees, submission_page
 from .wording import channels, form_title
@@ -56,6 +59,9 @@ class Casework:
             Route("/staff/submissions/{reference}/move", self.move, methods=["POST"]),
             Route("/staff/submissions/{reference}/assign", self.assign, methods=["POST"]),
             Route("/staff/submissions/{reference}/note", self.note, methods=["POST"]),
+            Route("/staff/submissions/{reference}/reopen", self.reopen, methods=["POST"]),
+            Route("/staff/submissions/{reference}/due", self.extend, methods=["POST"]),
+            Route("/staff/submissions/{reference}/priority", self.priority, methods=["POST"]),
             Route("/staff/forms/{form_id}/enter", self.enter_page, methods=["GET"]),
             Route("/staff/forms/{form_id}/enter", self.enter, methods=["POST"]),
         ]
@@ -82,7 +88,7 @@ class Casework:
             messages = self.applicant_messages(form, sub, to_state, reason)
             await ctx.run(lambda: cases.move(ctx.store, form, sub, to_state=to_state, reason=reason,
                                              note=note, actor=current.account.email, messages=messages,
-                                             expected_version=version, now=ctx.clock()))
+                                             expected_version=version, now=ctx.clock(), calendar=ctx.calendar))
         except cases.CaseProblem as problem:
             return await self.again(request, current, sub, problem.code, typed)
         except CaseChanged:
@@ -93,14 +99,14 @@ class Casework:
         return ctx.pages.redirect(f"/staff/submissions/{sub.reference}?done=moved#case")
 
     def applicant_messages(self, form: Form, sub: Submission, to_state: str,
-                           reason: str | None) -> list[PlannedMessage]:
+                           reason: str | None, *, always: bool = False) -> list[PlannedMessage]:
         """For a state marked notify_applicant, the applicant's message, queued with the move
         (only when notifications are on and the person gave an e-mail address): the state's
         public wording and, for a decline, its reason's. No answer, no note."""
         if form.workflow is None or to_state not in {s.id for s in form.workflow.states}:
             return []  # cases.move says what is wrong
         state = form.workflow.state(to_state)
-        if not state.notify_applicant:
+        if not (state.notify_applicant or always):
             return []
         body = dict(state.public)
         if reason in {r.id for r in form.workflow.reasons}:
@@ -138,6 +144,68 @@ class Casework:
         await ctx.run(ctx.audit, current.account.email, "staff-case-note", sub.reference, form_id=sub.form_id,
                       rows=1)
         return ctx.pages.redirect(f"/staff/submissions/{sub.reference}?done=noted#case")
+
+    async def reopen(self, request: Request) -> Response:
+        ctx = self.ctx
+        current, sub = await self._case(request)
+        if current.account.role != "admin":
+            raise NotFound(current, "reopen, role " + current.account.role)
+        data = await form_data(request)
+        note = data.get("reason", "")[:NOTE_LIMIT]
+        form = ctx.forms[sub.form_id]
+        workflow = form.workflow
+        assert workflow is not None  # _case
+        messages = []
+        if workflow.reopen_notify and workflow.reopen_to is not None:
+            messages = self.applicant_messages(form, sub, workflow.reopen_to, None, always=True)
+        try:
+            await ctx.run(lambda: cases.reopen(ctx.store, form, sub, actor=current.account.email,
+                                               expected_version=_version(data), now=ctx.clock(), note=note,
+                                               calendar=ctx.calendar, messages=messages))
+        except cases.CaseProblem as problem:
+            return await self.again(request, current, sub, problem.code, {"reopen": note})
+        except CaseChanged:
+            return await self.again(request, current, sub, "changed", {"reopen": note})
+        await ctx.run(ctx.audit, current.account.email, "staff-case-reopen",
+                      f"{sub.reference} {sub.case_state} -> {workflow.reopen_to}", form_id=sub.form_id, rows=1)
+        return ctx.pages.redirect(f"/staff/submissions/{sub.reference}?done=reopened#case")
+
+    async def extend(self, request: Request) -> Response:
+        ctx = self.ctx
+        current, sub = await self._case(request)
+        data = await form_data(request)
+        note = data.get("reason", "")[:NOTE_LIMIT]
+        typed = {"due": data.get("due", ""), "due_reason": note}
+        day = typed_day(data.get("due"))
+        try:
+            if day is None:
+                raise cases.CaseProblem("due-invalid")
+            await ctx.run(lambda: cases.extend_due(ctx.store, sub, day=day, actor=current.account.email,
+                                                   expected_version=_version(data), now=ctx.clock(), note=note,
+                                                   calendar=ctx.calendar))
+        except cases.CaseProblem as problem:
+            return await self.again(request, current, sub, problem.code, typed)
+        except CaseChanged:
+            return await self.again(request, current, sub, "changed", typed)
+        await ctx.run(ctx.audit, current.account.email, "staff-case-due", f"{sub.reference} due={day.isoformat()}",
+                      form_id=sub.form_id, rows=1)
+        return ctx.pages.redirect(f"/staff/submissions/{sub.reference}?done=extended#case")
+
+    async def priority(self, request: Request) -> Response:
+        ctx = self.ctx
+        current, sub = await self._case(request)
+        data = await form_data(request)
+        priority = data.get("priority", "")
+        try:
+            await ctx.run(lambda: cases.set_priority(ctx.store, sub, priority=priority, actor=current.account.email,
+                                                     expected_version=_version(data), now=ctx.clock()))
+        except cases.CaseProblem as problem:
+            return await self.again(request, current, sub, problem.code, {})
+        except CaseChanged:
+            return await self.again(request, current, sub, "changed", {})
+        await ctx.run(ctx.audit, current.account.email, "staff-case-priority", f"{sub.reference} -> {priority}",
+                      form_id=sub.form_id, rows=1)
+        return ctx.pages.redirect(f"/staff/submissions/{sub.reference}?done=prioritised#case")
 
     async def again(self, request: Request, current: Current, sub: Submission, problem: str,
                     typed: dict[str, str]) -> Response:

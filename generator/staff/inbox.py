@@ -40,7 +40,7 @@ from .guards import NotFound, may_see, require, require_submission
 from .request_data import form_data, typed_number
 from .sessions import Current
 from .submission_page import described, submission_page
-from .wording import form_title, state_name, when
+from .wording import form_title, staff_name, staff_names, state_name, when
 
 _KINDS = ("national_id", "mobile", "email")
 
@@ -69,13 +69,14 @@ class Inbox:
             Route("/staff/submissions/{reference}/delete", self.delete, methods=["POST"]),
         ]
 
-    def line(self, row: InboxRow, lang: str, now: dt.datetime) -> dict[str, Any]:
+    def line(self, row: InboxRow, lang: str, now: dt.datetime, names: dict[str, str]) -> dict[str, Any]:
         ctx = self.ctx
         overdue = row.closed_at is None and row.due_at is not None and row.due_at < now
         return {"reference": row.reference, "received": when(ctx, row.submitted_at, lang),
                 "opened": row.opened_at is not None, "state": state_name(ctx, row.form_id, row.case_state, lang),
                 "due": when(ctx, row.due_at, lang, time=False), "overdue": overdue,
-                "assigned_to": row.assigned_to or "", "form_id": row.form_id,
+                "closed": when(ctx, row.closed_at, lang, time=False), "urgent": row.priority == "urgent",
+                "assigned_to": staff_name(row.assigned_to, names), "form_id": row.form_id,
                 "form_title": form_title(ctx, row.form_id, lang), "spam": row.status == "suspected-spam"}
 
     # -- the list ----------------------------------------------------------------
@@ -108,6 +109,7 @@ class Inbox:
             case_states=[state] if state in dict(states) else None,
             assigned_to=current.account.email if params.get("mine") == "1" else None,
             unassigned=params.get("unassigned") == "1", overdue_at=now if params.get("overdue") == "1" else None)
+        names = await staff_names(ctx) if rows else {}
         keep = {k: v for k, v in params.items() if k not in ("older", "newer") and v}
         query = "".join(f"&{k}={_q(v)}" for k, v in keep.items())
         older_link = f"?older={rows[-1].id}{query}" if rows and (more or newer is not None) else None
@@ -115,7 +117,7 @@ class Inbox:
             else None
         return ctx.pages.page(request, "inbox.html", lang, current=current, form_id=form_id,
                               form_title=form_title(ctx, form_id, lang), spam=status == "suspected-spam",
-                              lines=[self.line(r, lang, now) for r in rows], older_link=older_link,
+                              lines=[self.line(r, lang, now, names) for r in rows], older_link=older_link,
                               newer_link=newer_link, states=states, date_problem=date_problem,
                               filters={"show": show, "from": params.get("from", ""), "to": params.get("to", ""),
                                        "state": state, "mine": params.get("mine") == "1",
@@ -152,8 +154,9 @@ class Inbox:
             found = [r for r in rows if may_see(ctx, current, r.form_id)]
             ctx.audit(current.account.email, "staff-search", f"{how} found={len(found)}", rows=1)
         now = ctx.clock()
+        names = await staff_names(ctx) if found else {}
         return ctx.pages.page(request, "search.html", lang, current=current, query=query,
-                              lines=[self.line(r, lang, now) for r in found], searched=bool(query),
+                              lines=[self.line(r, lang, now, names) for r in found], searched=bool(query),
                               more=more, page_size=PAGE_SIZE)
 
     # -- one submission ----------------------------------------------------------------
@@ -167,7 +170,8 @@ class Inbox:
         current, sub = await require_submission(ctx, request)
         lang = current.account.language
         await ctx.run(ctx.audit, current.account.email, "staff-print", sub.reference, form_id=sub.form_id, rows=1)
-        return ctx.pages.page(request, "print.html", lang, current=current, **described(ctx, sub, lang),
+        names = await staff_names(ctx)
+        return ctx.pages.page(request, "print.html", lang, current=current, **described(ctx, sub, lang, names),
                               organisation=ctx.organisation.org("name", lang), printed=when(ctx, ctx.clock(), lang))
 
     # -- spam ----------------------------------------------------------------------

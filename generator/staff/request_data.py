@@ -3,6 +3,7 @@ address (for the sign-in limit and the audit), the language of a signed-out page
 the numbers and codes staff type (in any digits: the public forms' normalising)."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from starlette.requests import Request
@@ -40,3 +41,11 @@ def typed_number(text: str | None, maximum: int = BIGINT_MAX) -> int | None:
     if not _ASCII_NUMBER.fullmatch(code) or int(code) > maximum:
         return None
     return int(code)
+
+
+def typed_day(text: str | None) -> dt.date | None:
+    """A day as a date field sends it (yyyy-mm-dd), in any digits; None when it is not one."""
+    try:
+        return dt.date.fromisoformat(_SPACES.sub("", i18n.to_western_digits(text or "")))
+    except ValueError:
+        return None

@@ -1,9 +1,13 @@
 """One submission's page, as the inbox shows it and as casework shows it again after a
 refused change: the answers (decrypted: the view is audited as staff-view), the other
 submissions with the same national ID, mobile or e-mail, and the case box (state, due
-date, assignee, the timeline with its notes, and the controls)."""
+date or closing time, assignee, priority, the timeline with its notes, and the controls).
+From 1024 px the answers and the case sit side by side; on a phone the case comes first.
+Staff appear by name (looked up when shown: they are stored by e-mail address); consent
+in words (the print view keeps the technical values)."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Sequence
 
 from starlette.requests import Request
@@ -18,7 +22,7 @@ from .accounts import visible_forms
 from .context import StaffContext
 from .guards import may_see
 from .sessions import Current
-from .wording import channel_name, form_title, state_name, when
+from .wording import channel_name, form_title, staff_name, staff_names, state_name, when
 
 NOTE_LIMIT = 4000  # characters: a note is a summary, not a file
 
@@ -38,23 +42,48 @@ async def submission_page(ctx: StaffContext, request: Request, current: Current,
         if refs:
             visible_others.append({"kind": item["kind"], "references": refs})
     now = ctx.clock()
-    case = await case_box(ctx, sub, lang, current)
+    names = await staff_names(ctx)
+    case = await case_box(ctx, sub, lang, current, names)
     return ctx.pages.page(request, "submission.html", lang, status=status, current=current,
-                          **described(ctx, sub, lang), **case, others=visible_others, done=done,
+                          **described(ctx, sub, lang, names), **case, others=visible_others, done=done,
                           case_problem=case_problem, typed=typed or {},
                           overdue=sub.closed_at is None and sub.due_at is not None and sub.due_at < now)
 
 
-def described(ctx: StaffContext, sub: Submission, lang: str) -> dict[str, Any]:
-    """What the submission page and the print view show of a submission."""
+def described(ctx: StaffContext, sub: Submission, lang: str, names: dict[str, str]) -> dict[str, Any]:
+    """What the submission page and the print view show of a submission (the consent in words,
+    and its technical values for print and export)."""
     consent = sub.consent or {}
     return {"reference": sub.reference, "form_id": sub.form_id, "form_title": form_title(ctx, sub.form_id, lang),
             "received": when(ctx, sub.submitted_at, lang), "form_version": sub.form_version,
             "answers": answers(ctx, sub, lang), "spam": sub.status == "suspected-spam",
             "consent_at": str(consent.get("given_at", "")), "notice": str(consent.get("notice_version", "")),
             "consent_fields": ", ".join(str(f) for f in consent.get("fields", {}) or {}),
+            "consent_words": consent_words(ctx, sub, lang),
             "state": state_name(ctx, sub.form_id, sub.case_state, lang),
-            "due": when(ctx, sub.due_at, lang, time=False), "assigned_to": sub.assigned_to or ""}
+            "due": when(ctx, sub.due_at, lang, time=False), "closed": when(ctx, sub.closed_at, lang),
+            "assigned_to": staff_name(sub.assigned_to, names), "urgent": sub.priority == "urgent"}
+
+
+def consent_words(ctx: StaffContext, sub: Submission, lang: str) -> str:
+    """"Agreed to the declaration and the privacy notice of 15 July 2026, version 3, on …": the
+    notice's date is known for the form's current notice only."""
+    consent = sub.consent or {}
+    if not consent.get("fields"):
+        return i18n.gettext(lang, "No consent was asked for.")
+    notice = str(consent.get("notice_version", ""))
+    version = i18n.localise_digits(notice.partition("-")[0] or sub.form_version, lang, ctx.digits)
+    try:
+        given = when(ctx, dt.datetime.fromisoformat(str(consent.get("given_at", ""))), lang)
+    except ValueError:
+        given = ""
+    form = ctx.forms[sub.form_id]
+    if notice == form.notice_version and form.privacy_updated is not None:
+        return i18n.gettext(lang, "Agreed to the declaration and the privacy notice of %(date)s, version %(version)s, "
+                                  "on %(when)s.", date=i18n.format_date(form.privacy_updated, lang, ctx.digits),
+                            version=version, when=given)
+    return i18n.gettext(lang, "Agreed to the declaration and an earlier privacy notice, version %(version)s, "
+                              "on %(when)s.", version=version, when=given)
 
 
 def answers(ctx: StaffContext, sub: Submission, lang: str) -> list[dict[str, Any]]:
@@ -89,27 +118,35 @@ async def others(ctx: StaffContext, sub: Submission) -> list[dict[str, Any]]:
     return found
 
 
-async def case_box(ctx: StaffContext, sub: Submission, lang: str, current: Current) -> dict[str, Any]:
-    """The case box: state, due date, assignee, the timeline (notes decrypted: the page view
-    is audited) and the controls."""
+async def case_box(ctx: StaffContext, sub: Submission, lang: str, current: Current,
+                   names: dict[str, str]) -> dict[str, Any]:
+    """The case box: state, due date (or when it closed), assignee, priority, the timeline
+    (notes decrypted: the page view is audited) and the controls."""
     form = ctx.forms[sub.form_id]
     if form.workflow is None or sub.case_state is None:
         return {"case": None}
     workflow = form.workflow
     events = await ctx.run(ctx.store.case_events, sub.reference)
-    timeline = [{"at": when(ctx, e.at, lang), "datetime": e.at.isoformat(), "actor": e.actor, "kind": e.kind,
-                 "from": state_name(ctx, sub.form_id, e.from_state, lang),
+    timeline = [{"at": when(ctx, e.at, lang), "datetime": e.at.isoformat(), "actor": staff_name(e.actor, names),
+                 "kind": e.kind, "from": state_name(ctx, sub.form_id, e.from_state, lang),
                  "to": state_name(ctx, sub.form_id, e.to_state, lang),
-                 "reason": _name(workflow.reasons, e.reason, lang), "assigned_to": e.assigned_to,
-                 "note": e.note} for e in events]
+                 "reason": _name(workflow.reasons, e.reason, lang) if e.kind == "state" else "",
+                 "due": when(ctx, e.due_at, lang, time=False), "urgent": e.kind == "priority" and e.reason == "urgent",
+                 "assigned_to": staff_name(e.assigned_to, names), "note": e.note} for e in events]
     state = workflow.state(sub.case_state)
+    due_day = sub.due_at.astimezone(ctx.zone) - dt.timedelta(microseconds=1) if sub.due_at else ctx.clock()
     return {"case": {
-        "version": sub.case_version, "closed": state.closed,
+        "version": sub.case_version, "closed": state.closed, "paused": state.pauses_clock,
+        "may_reopen": sub.closed_at is not None and workflow.reopen_to is not None
+        and current.account.role == "admin",
+        "reopen_to": state_name(ctx, sub.form_id, workflow.reopen_to, lang),
+        "due_day": due_day.date().isoformat(),
         "next": [{"id": s, "name": state_name(ctx, sub.form_id, s, lang),
                   "needs": workflow.state(s).needs} for s in state.next],
         "reasons": [{"id": r.id, "name": r.name.get(lang, r.id)} for r in workflow.reasons],
-        "assignees": await assignees(ctx, sub), "me": current.account.email, "timeline": timeline,
-        "channel": channel_name(ctx, sub.channel, lang), "entered_by": sub.entered_by,
+        "assignees": [(email, staff_name(email, names)) for email in await assignees(ctx, sub)],
+        "me": current.account.email, "assigned_email": sub.assigned_to or "", "timeline": timeline,
+        "channel": channel_name(ctx, sub.channel, lang), "entered_by": staff_name(sub.entered_by, names),
         "note_limit": NOTE_LIMIT}}
 
 

@@ -21,6 +21,17 @@ def when(ctx: StaffContext, value: dt.datetime | None, lang: str, *, time: bool 
     return f"{text} ({i18n.format_hijri(local.date(), lang, digits)})"
 
 
+async def staff_names(ctx: StaffContext) -> dict[str, str]:
+    """Each staff account's name by its e-mail address (assignees and actors are stored by
+    address: looked up when shown, so a renamed account shows its new name)."""
+    return {account.email: account.name for account in await ctx.run(ctx.store.accounts)}
+
+
+def staff_name(email: str | None, names: dict[str, str]) -> str:
+    """The name of a staff member (their address when the account is gone or has no name)."""
+    return "" if not email else names.get(email) or email
+
+
 def form_title(ctx: StaffContext, form_id: str, lang: str) -> str:
     form = ctx.forms.get(form_id)
     return str(form.title.get(lang, form_id)) if form else form_id

@@ -8,7 +8,11 @@ due date is an internal target for staff; public pages never show it.
 
 `move` checks a change against the workflow (allowed next state, a reason
 or a note where the state needs one) and against the version the person saw,
-so two people changing one case at once never overwrite each other.
+so two people changing one case at once never overwrite each other. A state
+with `pauses_clock: true` stops the due date's clock: leaving it moves the due
+date on by the calendar days the case waited there. An admin may reopen a closed
+case into the workflow's `reopen_to` state (a new due date from then), and a due
+date may be extended to a later day; both need a reason typed, kept as a note.
 """
 from __future__ import annotations
 
@@ -25,8 +29,10 @@ from .records import Submission
 if TYPE_CHECKING:
     from .store import Store
 
-__all__ = ["CaseChanged", "CaseProblem", "WorkingCalendar", "due_at", "due_day", "move", "open_case", "overdue",
-           "start_stateless_cases"]
+__all__ = ["PRIORITIES", "CaseChanged", "CaseProblem", "WorkingCalendar", "due_at", "due_day", "extend_due", "move",
+           "open_case", "overdue", "reopen", "set_priority", "start_stateless_cases"]
+
+PRIORITIES = ("normal", "urgent")
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,7 @@ class CaseProblem(Exception):
 
 def move(store: Store, form: Form, sub: Submission, *, to_state: str, actor: str, expected_version: int,
          now: dt.datetime, reason: str | None = None, note: str | None = None,
-         messages: Sequence[Any] = ()) -> int:
+         messages: Sequence[Any] = (), calendar: WorkingCalendar | None = None) -> int:
     """Move the case; the new version. CaseProblem if the workflow forbids it,
     CaseChanged if someone changed it since `expected_version`. `messages`: what the
     move tells the applicant (notices.state_change_messages), queued with it."""
@@ -118,9 +124,70 @@ def move(store: Store, form: Form, sub: Submission, *, to_state: str, actor: str
     planner = store.outbox_planner
     if planner is not None:
         messages = [*messages, *planner.webhooks(form, "state_changed", sub.language, to_state)]
+    source = workflow.state(sub.case_state)
+    pause = target.pauses_clock and not source.pauses_clock
+    resume = source.pauses_clock and not target.pauses_clock and not target.closed
+    resume_due = sub.due_at
+    if resume and sub.due_at is not None and sub.state_since is not None:
+        resume_due = sub.due_at + dt.timedelta(days=paused_days(sub.state_since, now, calendar or WorkingCalendar()))
     return int(store.move_case(sub.reference, expected_version=expected_version, from_state=sub.case_state,
                                to_state=to_state, closed=target.closed, at=now, actor=actor, reason=reason,
-                               note=note, messages=messages))
+                               note=note, messages=messages, pause=pause, resume=resume, resume_due=resume_due))
+
+
+def paused_days(since: dt.datetime, now: dt.datetime, calendar: WorkingCalendar) -> int:
+    """The calendar days a case waited (local days from the day it paused to the day it resumed)."""
+    return max(0, (now.astimezone(calendar.zone).date() - since.astimezone(calendar.zone).date()).days)
+
+
+def _check_version(sub: Submission, expected_version: int) -> None:
+    if sub.case_version != expected_version:
+        raise CaseChanged(sub.reference)
+
+
+def reopen(store: Store, form: Form, sub: Submission, *, actor: str, expected_version: int, now: dt.datetime,
+           note: str, calendar: WorkingCalendar, messages: Sequence[Any] = ()) -> int:
+    """Reopen a closed case into the workflow's `reopen_to` state, with a reason (a note) and a
+    new due date counted from now. Who may do it is the caller's to check (admins)."""
+    workflow = form.workflow
+    if workflow is None or sub.case_state is None or workflow.reopen_to is None:
+        raise CaseProblem("no-reopen")
+    _check_version(sub, expected_version)
+    if sub.closed_at is None:
+        raise CaseProblem("not-closed")
+    note = note.strip()
+    if not note:
+        raise CaseProblem("reopen-reason-required")
+    due = due_at(now, form.response_days, calendar) if form.response_days else None
+    return int(store.reopen_case(sub.reference, expected_version=expected_version, from_state=sub.case_state,
+                                 to_state=workflow.reopen_to, due_at=due, at=now, actor=actor, note=note,
+                                 messages=messages))
+
+
+def extend_due(store: Store, sub: Submission, *, day: dt.date, actor: str, expected_version: int,
+               now: dt.datetime, note: str, calendar: WorkingCalendar) -> int:
+    """Move an open case's due date to the end of the local `day`, later than it was (or than
+    today, when it had none), with a reason (a note)."""
+    if sub.case_state is None or sub.closed_at is not None:
+        raise CaseProblem("not-allowed")
+    _check_version(sub, expected_version)
+    note = note.strip()
+    if not note:
+        raise CaseProblem("extend-reason-required")
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=calendar.zone).astimezone(dt.timezone.utc)
+    if end <= (sub.due_at or now):
+        raise CaseProblem("due-not-later")
+    return int(store.extend_due(sub.reference, expected_version=expected_version, due_at=end, at=now, actor=actor,
+                                note=note))
+
+
+def set_priority(store: Store, sub: Submission, *, priority: str, actor: str, expected_version: int,
+                 now: dt.datetime) -> int:
+    if sub.case_state is None or priority not in PRIORITIES:
+        raise CaseProblem("not-allowed")
+    _check_version(sub, expected_version)
+    return int(store.set_priority(sub.reference, expected_version=expected_version, priority=priority, at=now,
+                                  actor=actor))
 
 
 def overdue(store: Store, now: dt.datetime, *, form_id: str | None = None) -> list[OpenCase]:

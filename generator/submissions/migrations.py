@@ -602,6 +602,46 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        18,
+        "case priority; timeline events for reopening, due-date extensions, pauses and priority",
+        # submissions.priority: 'normal' or 'urgent', set by the caseworker; lists show urgent
+        # first. case_events kinds: 'reopen' (an admin reopened a closed case: from_state,
+        # to_state, the reason typed in `note`, encrypted), 'due-extend' (the new due time in
+        # `reason` as ISO text, the reason typed in `note`), 'pause' and 'resume' (the case
+        # entered or left a state with pauses_clock; a resume holds the moved due time in
+        # `reason`), 'priority' (the new priority in `reason`). (Step 17 is another change's.)
+        sqlite=(
+            # SQLite cannot alter a CHECK: case_events is rebuilt, rows and ids kept.
+            """CREATE TABLE case_events_18 (
+                id {serial_key},
+                submission_id {serial_ref} NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+                at {time} NOT NULL,
+                actor TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('state', 'note', 'assign', 'reopen', 'due-extend', 'pause',
+                                                   'resume', 'priority')),
+                from_state TEXT,
+                to_state TEXT,
+                reason TEXT,
+                assigned_to TEXT,
+                note TEXT
+            )""",
+            "INSERT INTO case_events_18 SELECT id, submission_id, at, actor, kind, from_state, to_state, reason, "
+            "assigned_to, note FROM case_events",
+            "DROP TABLE case_events",
+            "ALTER TABLE case_events_18 RENAME TO case_events",
+            "CREATE INDEX case_events_by_submission ON case_events (submission_id, id)",
+        ),
+        postgresql=(
+            "ALTER TABLE case_events DROP CONSTRAINT case_events_kind_check",
+            "ALTER TABLE case_events ADD CONSTRAINT case_events_kind_check CHECK (kind IN ('state', 'note', "
+            "'assign', 'reopen', 'due-extend', 'pause', 'resume', 'priority'))",
+        ),
+        sql=("ALTER TABLE submissions ADD COLUMN priority TEXT NOT NULL DEFAULT 'normal' "
+             "CHECK (priority IN ('normal', 'urgent'))",
+             # the inbox list: urgent first, newest first within each priority
+             "CREATE INDEX submissions_inbox_priority ON submissions (form_id, status, priority, id)"),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -37,6 +37,7 @@ class Submission:
     closed_at: dt.datetime | None = None
     assigned_to: str | None = None
     case_version: int = 0
+    priority: str = "normal"  # "normal" | "urgent": set by the caseworker, urgent first in lists
     #: How the request arrived: "website", or a channel of content/channels.yml when staff entered it.
     channel: str = "website"
     entered_by: str | None = None  # the staff member who entered a request from another channel

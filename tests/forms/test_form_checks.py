@@ -71,6 +71,7 @@ CASES = {
     "workflow-unknown-state": [(26, "unknown-state", 'may move on to "understudy"')],
     "workflow-unreachable-state": [(27, "unreachable-state", 'leads to the state "forgotten"')],
     "workflow-no-closed-state": [(22, "no-closed-state", 'add "closed: true"')],
+    "workflow-reopen-closed-state": [(22, "reopen-closed-state", 'which is closed: a reopened case must be open')],
     "workflow-missing-translation": [(28, "missing-translation", 'The state "closed"\'s name has no English text')],
     "workflow-reason-translation": [(35, "missing-translation", 'The reason "outside-scope"\'s public wording')],
     "workflow-missing-reasons": [(27, "missing-reasons", 'needs a reason, but the workflow has no "reasons:"')],

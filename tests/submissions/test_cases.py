@@ -91,7 +91,12 @@ def test_a_help_request_moves_through_every_state(store: Any, forms: dict[str, A
         assert version == number + 1
     final = reload(store, sub)
     assert final.case_state == "closed" and final.closed_at == later + dt.timedelta(hours=5)
-    history = store.case_events(sub.reference)
+    events = store.case_events(sub.reference)
+    # Waiting for the applicant pauses the due date's clock (issue 33): a pause and a resume
+    # around it, the due date unchanged for an hour's wait on the same day.
+    assert [e.kind for e in events] == ["state", "state", "pause", "resume", "state", "state", "state", "state"]
+    assert final.due_at == cases.due_at(RECEIVED, 14, RIYADH)
+    history = [e for e in events if e.kind == "state"]
     assert [(e.from_state, e.to_state) for e in history] == [
         ("received", "under-study"), ("under-study", "waiting-for-applicant"), ("waiting-for-applicant", "under-study"),
         ("under-study", "referred"), ("referred", "accepted"), ("accepted", "closed")]

@@ -215,6 +215,7 @@ RELEASED = {
     15: {"sqlite": "e321bfe2af378458", "postgresql": "6369141218d0ca4b"},
     16: {"sqlite": "6902458f3b50dc3f", "postgresql": "05606d1a4db701bb"},
     17: {"sqlite": "a21ed57255273a14", "postgresql": "3cbfb048735cc024"},
+    18: {"sqlite": "3ab85afb3ae958e7", "postgresql": "c8c8910037fd7ef6"},
 }
 
 

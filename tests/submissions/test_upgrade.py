@@ -320,7 +320,8 @@ SAMPLES: tuple[tuple[str, dict[str, Any]], ...] = (
     *(("submissions", dict(reference=ref, form_id="satisfaction", form_version="1", language="ar", submitted_at=T,
                            consent='{"fields": {}}', status=status, answers='{"service": "other", "rating_overall": 4}',
                            case_state="received", state_since=T, case_version=2, assigned_to="cw@example.org",
-                           due_at=T, closed_at=None, channel="phone", entered_by="cw@example.org", opened_at=T))
+                           due_at=T, closed_at=None, channel="phone", entered_by="cw@example.org", opened_at=T,
+                           priority="urgent"))
       for ref, status in (("OLD-ONE", "accepted"), ("OLD-TWO", "suspected-spam"))),
     ("form_schemas", dict(form_id="satisfaction", form_version="1", schema_hash="h1", descriptor="{}", first_seen=T)),
     ("post_keys", dict(digest="p" * 64, submission_id=Id("submissions", "reference = 'OLD-ONE'"), created_at=T)),

@@ -1,6 +1,9 @@
 """Case handling in the database: the current state on `submissions` (case_state,
 state_since, due_at, closed_at, assigned_to, case_version) and the history in
-`case_events` (state changes, assignments, internal notes).
+`case_events` (state changes, assignments, internal notes, reopenings, due-date
+extensions, pauses and resumptions of the clock, priority changes). Where an
+event carries a value that is not a state (a new due time, a priority) it is in
+`reason`; a reason someone typed (reopening, extending) is a note, encrypted.
 
 Every change is checked against the case_version the person saw: when two
 people change one case at once the second gets CaseChanged and nothing is
@@ -26,12 +29,19 @@ class CaseChanged(Exception):
 class CaseEvent:
     at: dt.datetime
     actor: str
-    kind: str  # "state" | "note" | "assign"
+    kind: str  # "state" | "note" | "assign" | "reopen" | "due-extend" | "pause" | "resume" | "priority"
     from_state: str | None = None
     to_state: str | None = None
     reason: str | None = None
     assigned_to: str | None = None
     note: str | None = None  # decrypted; None where there is none
+
+    @property
+    def due_at(self) -> dt.datetime | None:
+        """The due time a 'due-extend' or 'resume' set."""
+        if self.kind in ("due-extend", "resume") and self.reason:
+            return dt.datetime.fromisoformat(self.reason)
+        return None
 
 
 @dataclass(frozen=True)
@@ -61,20 +71,29 @@ class CaseQueries(Database):
 
     def move_case(self, reference: str, *, expected_version: int, from_state: str, to_state: str, closed: bool,
                   at: dt.datetime, actor: str, reason: str | None = None, note: str | None = None,
-                  messages: Sequence[Any] = ()) -> int:
+                  messages: Sequence[Any] = (), pause: bool = False, resume_due: dt.datetime | None = None,
+                  resume: bool = False) -> int:
         """Move the case to `to_state` (with its history row and the outbox `messages` the
         change causes: webhooks) if nobody changed it since `expected_version`; return the
-        new version. CaseChanged otherwise."""
+        new version. CaseChanged otherwise. `pause`: the clock stops (a 'pause' event);
+        `resume`: it runs again, the due date moved to `resume_due` (a 'resume' event)."""
         with self._transaction() as cur:
+            due_sql, due_params = ("", []) if not resume else (", due_at = ?", [
+                None if resume_due is None else self._time_to_db(resume_due)])
             cur.execute(self._sql(
-                "UPDATE submissions SET case_state = ?, state_since = ?, closed_at = ?, "
+                f"UPDATE submissions SET case_state = ?, state_since = ?, closed_at = ?{due_sql}, "
                 "case_version = case_version + 1 WHERE reference = ? AND case_version = ? AND case_state = ?"),
-                (to_state, self._time_to_db(at), self._time_to_db(at) if closed else None, reference,
+                (to_state, self._time_to_db(at), self._time_to_db(at) if closed else None, *due_params, reference,
                  expected_version, from_state))
             if cur.rowcount != 1:
                 raise CaseChanged(reference)
+            if resume:
+                self._event(cur, reference, at=at, actor=actor, kind="resume",
+                            reason=None if resume_due is None else _iso(resume_due))
             self._event(cur, reference, at=at, actor=actor, kind="state", from_state=from_state,
                         to_state=to_state, reason=reason, note=note)
+            if pause:
+                self._event(cur, reference, at=at, actor=actor, kind="pause")
             if messages:
                 self._insert_messages(cur, reference, messages, at)
         return expected_version + 1
@@ -88,6 +107,51 @@ class CaseQueries(Database):
             if cur.rowcount != 1:
                 raise CaseChanged(reference)
             self._event(cur, reference, at=at, actor=actor, kind="assign", assigned_to=assigned_to)
+        return expected_version + 1
+
+    def reopen_case(self, reference: str, *, expected_version: int, from_state: str, to_state: str,
+                    due_at: dt.datetime | None, at: dt.datetime, actor: str, note: str,
+                    messages: Sequence[Any] = ()) -> int:
+        """Reopen a closed case into `to_state` with a new due date; the reason is a note."""
+        with self._transaction() as cur:
+            cur.execute(self._sql(
+                "UPDATE submissions SET case_state = ?, state_since = ?, closed_at = NULL, due_at = ?, "
+                "case_version = case_version + 1 WHERE reference = ? AND case_version = ? AND case_state = ? "
+                "AND closed_at IS NOT NULL"),
+                (to_state, self._time_to_db(at), None if due_at is None else self._time_to_db(due_at), reference,
+                 expected_version, from_state))
+            if cur.rowcount != 1:
+                raise CaseChanged(reference)
+            self._event(cur, reference, at=at, actor=actor, kind="reopen", from_state=from_state, to_state=to_state,
+                        note=note)
+            if messages:
+                self._insert_messages(cur, reference, messages, at)
+        return expected_version + 1
+
+    def extend_due(self, reference: str, *, expected_version: int, due_at: dt.datetime, at: dt.datetime,
+                   actor: str, note: str) -> int:
+        """A new due date for an open case, with the reason typed (a note)."""
+        with self._transaction() as cur:
+            cur.execute(self._sql(
+                "UPDATE submissions SET due_at = ?, case_version = case_version + 1 "
+                "WHERE reference = ? AND case_version = ? AND closed_at IS NULL AND case_state IS NOT NULL"),
+                (self._time_to_db(due_at), reference, expected_version))
+            if cur.rowcount != 1:
+                raise CaseChanged(reference)
+            self._event(cur, reference, at=at, actor=actor, kind="due-extend", reason=_iso(due_at), note=note)
+        return expected_version + 1
+
+    def set_priority(self, reference: str, *, expected_version: int, priority: str, at: dt.datetime,
+                     actor: str) -> int:
+        """'normal' or 'urgent' (the database refuses anything else)."""
+        with self._transaction() as cur:
+            cur.execute(self._sql(
+                "UPDATE submissions SET priority = ?, case_version = case_version + 1 "
+                "WHERE reference = ? AND case_version = ? AND case_state IS NOT NULL"),
+                (priority, reference, expected_version))
+            if cur.rowcount != 1:
+                raise CaseChanged(reference)
+            self._event(cur, reference, at=at, actor=actor, kind="priority", reason=priority)
         return expected_version + 1
 
     def add_note(self, reference: str, *, note: str, at: dt.datetime, actor: str) -> None:
@@ -191,3 +255,7 @@ class CaseQueries(Database):
                         cur.execute(self._sql("UPDATE case_events SET note = ? WHERE id = ?"),
                                     (self.codec.encode(self.codec.decode(stored, reference), reference), id_))
                         done += 1
+
+
+def _iso(at: dt.datetime) -> str:
+    return at.astimezone(dt.timezone.utc).isoformat()

@@ -30,9 +30,11 @@ class InboxRow:
     due_at: dt.datetime | None
     closed_at: dt.datetime | None
     assigned_to: str | None
+    priority: str = "normal"  # "normal" | "urgent"
 
 
-_ROW = "id, reference, form_id, status, submitted_at, opened_at, case_state, due_at, closed_at, assigned_to"
+_ROW = ("id, reference, form_id, status, submitted_at, opened_at, case_state, due_at, closed_at, assigned_to, "
+        "priority")
 
 
 class InboxQueries(Database):
@@ -44,7 +46,8 @@ class InboxQueries(Database):
 
         return InboxRow(id=row[0], reference=row[1], form_id=row[2], status=row[3],
                         submitted_at=self._time_from_db(row[4]), opened_at=time(row[5]), case_state=row[6],
-                        due_at=time(row[7]), closed_at=time(row[8]), assigned_to=row[9])
+                        due_at=time(row[7]), closed_at=time(row[8]), assigned_to=row[9],
+                        priority=row[10])
 
     def inbox_counts(self, form_ids: Sequence[str], since: dt.datetime,
                      now: dt.datetime | None = None) -> dict[str, dict[str, int]]:
@@ -74,8 +77,9 @@ class InboxQueries(Database):
                    case_states: Sequence[str] | None = None, assigned_to: str | None = None,
                    unassigned: bool = False, overdue_at: dt.datetime | None = None,
                    limit: int = PAGE_SIZE) -> tuple[list[InboxRow], bool]:
-        """Up to `limit` rows newest first, older than (or newer than) a row id; and
-        whether there are more in the direction read."""
+        """Up to `limit` rows, urgent first and newest first within each priority ('urgent' sorts
+        after 'normal'), after (or before) a row id in that order; and whether there are more in
+        the direction read."""
         where: list[str] = ["form_id = ?", "status = ?"]
         params: list[Any] = [form_id, status]
         if opened is not None:
@@ -98,16 +102,18 @@ class InboxQueries(Database):
             where.append("closed_at IS NULL AND due_at IS NOT NULL AND due_at < ?")
             params.append(self._time_to_db(overdue_at))
         order = "DESC"
+        # The page's edge row keeps its place in (priority, id) order even if its priority changed.
+        edge = "(SELECT e.priority FROM submissions e WHERE e.id = ?)"
         if newer_than is not None:
-            where.append("id > ?")
-            params.append(newer_than)
+            where.append(f"(priority, id) > ({edge}, ?)")
+            params.extend([newer_than, newer_than])
             order = "ASC"
         elif older_than is not None:
-            where.append("id < ?")
-            params.append(older_than)
+            where.append(f"(priority, id) < ({edge}, ?)")
+            params.extend([older_than, older_than])
         cur = self._conn().cursor()
         cur.execute(self._sql(f"SELECT {_ROW} FROM submissions WHERE {' AND '.join(where)} "
-                              f"ORDER BY id {order} LIMIT ?"), [*params, limit + 1])
+                              f"ORDER BY priority {order}, id {order} LIMIT ?"), [*params, limit + 1])
         rows = [self._inbox_row(row) for row in cur.fetchall()]
         more = len(rows) > limit
         rows = rows[:limit]

@@ -24,7 +24,7 @@ from .report_values import ReportQueries, fields_text
 COLUMNS = ("reference, form_id, form_version, language, submitted_at, consent, status, answers, "
            "case_state, state_since, due_at, channel, entered_by")
 INSERT = f"INSERT INTO submissions ({COLUMNS}) VALUES ({', '.join('?' for _ in COLUMNS.split(','))})"
-SELECT = f"SELECT id, {COLUMNS}, closed_at, assigned_to, case_version FROM submissions"
+SELECT = f"SELECT id, {COLUMNS}, closed_at, assigned_to, case_version, priority FROM submissions"
 _REFERENCE_RETRIES = 5
 # Past its retention period: no case and arrived before the limit, or a case closed before it.
 _PAST_RETENTION = ("(((case_state IS NULL OR status <> 'accepted') AND submitted_at < ?) "
@@ -242,7 +242,7 @@ class SubmissionQueries(ReportQueries, LookupQueries, OutboxQueries, PostKeyQuer
 
     def _submission(self, row: Sequence[Any]) -> Submission:
         (id_, reference, form_id, version, language, at, consent, status, answers, case_state, state_since,
-         due_at, channel, entered_by, closed_at, assigned_to, case_version) = row
+         due_at, channel, entered_by, closed_at, assigned_to, case_version, priority) = row
         return Submission(id=id_, reference=reference, form_id=form_id, form_version=version,
                           language=language, submitted_at=self._time_from_db(at),
                           consent=json.loads(consent), status=status,
@@ -250,7 +250,7 @@ class SubmissionQueries(ReportQueries, LookupQueries, OutboxQueries, PostKeyQuer
                           state_since=self._maybe_time_from_db(state_since),
                           due_at=self._maybe_time_from_db(due_at), channel=channel, entered_by=entered_by,
                           closed_at=self._maybe_time_from_db(closed_at), assigned_to=assigned_to,
-                          case_version=case_version)
+                          case_version=case_version, priority=priority)
 
     def _form_batch(self, form_id: str, after: int, batch: int) -> list[Submission]:
         cur = self._conn().cursor()
