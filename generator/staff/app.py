@@ -7,6 +7,7 @@
     /staff/accounts, /staff/audit: the admins' pages (admin.py, audit_page.py)
     /staff/forms/..., /staff/search, /staff/submissions/...: the inbox (inbox.py)
     /staff/submissions/<ref>/{move,assign,note}, /staff/forms/<id>/enter: cases (casework.py)
+    /staff/submissions/<ref>/{correct,call}: corrections and calls (conversation.py)
     GET  /staff/reports/...               reports (reports.py)
     /staff/content/...                    the content editor (generator/editor/pages.py)
     /staff/messages, /staff/account: failed messages, webhook deliveries, each account's
@@ -64,6 +65,7 @@ from .admin import AdminPages
 from .audit_page import AuditPage
 from .casework import Casework
 from .context import StaffContext
+from .conversation import Conversation
 from .form_tokens import FormTokens
 from .guards import AccessRefused, FormTokenRefused, answer_refused, require, require_form_token, safe_next
 from .messages_page import Messages
@@ -233,6 +235,7 @@ def routes(ctx: StaffContext, home: HomePages) -> list[Route]:
         *AuditPage(ctx).routes(),
         *inbox.Inbox(ctx).routes(),
         *Casework(ctx).routes(),
+        *Conversation(ctx).routes(),
         Route("/staff/static/{name:path}", home.static, methods=["GET"]),
         *Reports(ctx).routes(),
         *Messages(ctx).routes(),

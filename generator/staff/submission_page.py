@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from generator.core import i18n
-from generator.forms import not_asked
+from generator.forms import Form, not_asked
 from generator.forms.workflow import Reason
 from generator.submissions.records import Submission
 
@@ -101,7 +101,7 @@ async def case_box(ctx: StaffContext, sub: Submission, lang: str, current: Curre
                  "from": state_name(ctx, sub.form_id, e.from_state, lang),
                  "to": state_name(ctx, sub.form_id, e.to_state, lang),
                  "reason": _name(workflow.reasons, e.reason, lang), "assigned_to": e.assigned_to,
-                 "note": e.note} for e in events]
+                 "note": e.note, **_event_words(form, e.kind, e.reason, e.old_value, lang)} for e in events]
     state = workflow.state(sub.case_state)
     return {"case": {
         "version": sub.case_version, "closed": state.closed,
@@ -110,7 +110,9 @@ async def case_box(ctx: StaffContext, sub: Submission, lang: str, current: Curre
         "reasons": [{"id": r.id, "name": r.name.get(lang, r.id)} for r in workflow.reasons],
         "assignees": await assignees(ctx, sub), "me": current.account.email, "timeline": timeline,
         "channel": channel_name(ctx, sub.channel, lang), "entered_by": sub.entered_by,
-        "note_limit": NOTE_LIMIT}}
+        "note_limit": NOTE_LIMIT,
+        "fields": [{"name": f.name, "label": f.label.get(lang, f.name)} for f in form.fields
+                   if f.type != "boolean"]}}
 
 
 async def assignees(ctx: StaffContext, sub: Submission) -> list[str]:
@@ -120,6 +122,30 @@ async def assignees(ctx: StaffContext, sub: Submission) -> list[str]:
     return sorted({a.email for a in accounts if not a.disabled and a.role in ("admin", "caseworker")
                    and sub.form_id in visible_forms(a, sorted(ctx.forms))} | (
                       {sub.assigned_to} if sub.assigned_to else set()))
+
+
+def _event_words(form: Form, kind: str, reason: str | None, old: Any, lang: str) -> dict[str, Any]:
+    """A correction's field (its label) and old value (as answers are shown); a call's
+    direction and outcome; a reply's channel (issue 33: db/corrections.py)."""
+    if kind == "correction" and reason:
+        label = next((f.label.get(lang, f.name) for f in form.fields if f.name == reason), reason)
+        return {"field": label, "old": ", ".join(_texts(form, reason, old, lang)) if old not in (None, "", []) else ""}
+    if kind == "call" and reason:
+        direction, _, outcome = reason.partition(":")
+        return {"direction": direction, "outcome": outcome}
+    return {}
+
+
+def _texts(form: Form, name: str, value: Any, lang: str) -> list[str]:
+    field = next((f for f in form.fields if f.name == name), None)
+    labels = {str(o.value): o.label.get(lang, str(o.value)) for o in field.options} if field else {}
+    texts = []
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, bool):
+            texts.append(i18n.gettext(lang, "Yes") if item else i18n.gettext(lang, "No"))
+        else:
+            texts.append(labels.get(str(item), str(item)))
+    return texts
 
 
 def _name(items: Sequence[Reason], item_id: str | None, lang: str) -> str:

@@ -214,6 +214,7 @@ RELEASED = {
     14: {"sqlite": "1206e44e3e8510fe", "postgresql": "7dfe94c9a0bd82fc"},
     15: {"sqlite": "e321bfe2af378458", "postgresql": "6369141218d0ca4b"},
     16: {"sqlite": "6902458f3b50dc3f", "postgresql": "05606d1a4db701bb"},
+    19: {"sqlite": "435ad453da073722", "postgresql": "d8d54c149a8c50d5"},
 }
 
 
