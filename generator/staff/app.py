@@ -70,7 +70,7 @@ from .form_tokens import FormTokens
 from .guards import AccessRefused, FormTokenRefused, answer_refused, require, require_form_token, safe_next
 from .messages_page import Messages
 from .own_account import OwnAccount
-from .report_activity import channel_names
+from .report_activity import channel_names, service_ids
 from .reports import Reports
 from .request_data import form_data, signed_out_lang
 from .sessions import Cookies, Sessions
@@ -272,7 +272,8 @@ def create_app(*, settings: StaffSettings, forms: Mapping[str, Form], store: Sto
         channel_names=channel_names(settings.root),  # content/channels.yml, read once
         accounts=Accounts(store, store.codec.keys, settings, clock=clock, hasher=hasher),
         sessions=Sessions(store, settings, clock),
-        pages=Pages(organisation, FormTokens(load_staff_key(settings), Cookies.of(settings))))
+        pages=Pages(organisation, FormTokens(load_staff_key(settings), Cookies.of(settings))),
+        services=service_ids(settings.root))
     home = HomePages(ctx)
 
     async def refused(request: Request, exc: Exception) -> Response:

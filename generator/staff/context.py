@@ -40,6 +40,7 @@ class StaffContext:
     accounts: Accounts
     sessions: Sessions
     pages: Pages
+    services: frozenset[str] = frozenset()  # content/channels.yml's `service: true` entries: not channels
 
     @property
     def digits(self) -> str:

@@ -2,7 +2,8 @@
 real server holding the public endpoint and the workspace on one store, SQLite and
 PostgreSQL: a mistyped mobile number corrected, the case found by the new number and not
 the old, the old one kept encrypted in the timeline; a corrected `report: true` answer
-moves the report counts; a call logged in the timeline and the audit."""
+moves the report counts; a call logged in the timeline and the audit; a request entered for a
+caller in the third person, assigned to whoever entered it, its reference on top."""
 from __future__ import annotations
 
 import re
@@ -13,6 +14,7 @@ import httpx
 from tests.staff.conftest import Staff, csrf, search
 from tests.staff.test_casework import CW, case_of
 from tests.staff.test_inbox import MOBILE, signed_in, submit
+from tests.support.samples import valid_answers
 
 NEW_MOBILE = "0598765432"
 
@@ -93,3 +95,27 @@ def test_a_call_is_logged_in_the_timeline_and_the_audit(both: Staff, forms: dict
     [audited] = ws.audit("staff-case-call")
     assert audited["detail"] == f"{reference} direction=out outcome=no-answer"
     assert "سأعاود" not in str(ws.store.audit_entries())
+
+
+def test_a_phone_request_is_entered_in_the_third_person_assigned_to_its_enterer_with_its_reference_on_top(
+        both: Staff, forms: dict[str, Any]) -> None:
+    ws = both
+    form = forms["help-request"]
+    with signed_in(ws, CW, "caseworker", ("help-request",)) as client:
+        page = client.get("/staff/forms/help-request/enter").text
+        assert "اسم المتقدم الكامل" in page and "اسمك الكامل" not in page
+        assert "أكّد المتقدم" in page and "أُقرّ" not in page  # the declaration, as the applicant said it
+        channels = re.findall(r'<option value="([^"]*)"', page[page.index('id="channel"'):].split("</select>")[0])
+        assert "phone" in channels and "help-request" not in channels and "volunteering" not in channels
+        data = {**valid_answers(form), "csrftoken": csrf(page), "channel": "phone"}
+        done = client.post("/staff/forms/help-request/enter", data=data)
+        assert done.status_code == 303
+        reference = done.headers["location"].split("/staff/submissions/")[1].split("?")[0]
+        shown = client.get(done.headers["location"]).text
+        main = shown[shown.index("<main"):]
+        top = main[:main.index('class="answers"')]  # before the answers: right under the heading
+        assert f'<p class="reference-large"><bdi dir="ltr">{reference}</bdi></p>' in top
+    sub = case_of(ws, reference)
+    assert (sub.assigned_to, sub.entered_by) == (CW, CW)
+    assert [(e.kind, e.assigned_to) for e in ws.store.case_events(reference)] == [("assign", CW)]
+    assert form.field("applicant_name").label["ar"] == "اسمك الكامل"  # the public form is unchanged
