@@ -44,6 +44,7 @@ from generator import PROJECT_ROOT
 from generator.core import i18n
 from generator.core.config import StaffSettings
 from generator.core.organisation import Settings, load_organisation
+from generator.core.problems import Problems
 from generator.editor.file_history import FileHistory
 from generator.editor.form_pages import FormTextPages
 from generator.editor.pages import ContentPages
@@ -52,6 +53,7 @@ from generator.editor.settings_page import SettingsPage
 from generator.editor.synonyms import SynonymsPage
 from generator.forms import Form
 from generator.forms.reload import FormReloader
+from generator.forms.replies import load_replies
 from generator.submissions import cases
 from generator.submissions.notices import OutboxPlanner, check_wired
 from generator.submissions.secure_store import load_staff_key, open_secure_store
@@ -273,7 +275,8 @@ def create_app(*, settings: StaffSettings, forms: Mapping[str, Form], store: Sto
         accounts=Accounts(store, store.codec.keys, settings, clock=clock, hasher=hasher),
         sessions=Sessions(store, settings, clock),
         pages=Pages(organisation, FormTokens(load_staff_key(settings), Cookies.of(settings))),
-        services=service_ids(settings.root))
+        services=service_ids(settings.root),
+        replies=load_replies(settings.root, forms, Problems()))  # `check` reports its mistakes
     home = HomePages(ctx)
 
     async def refused(request: Request, exc: Exception) -> Response:

@@ -66,6 +66,7 @@ ACTION_NAMES: dict[str, str] = {
     "staff-case-enter": _("Entered a request received another way"),
     "staff-case-correct": _("Corrected an answer of a case"),
     "staff-case-call": _("Logged a call with an applicant"),
+    "staff-case-reply": _("Sent a reply to an applicant"),
     "staff-password-change": _("Changed their password"),
     "staff-password-refused": _("Password change refused (wrong current password)"),
     "staff-recovery-codes-new": _("Made new recovery codes"),
@@ -132,7 +133,8 @@ PHRASES: dict[str, str] = {
 }
 #: Actions whose detail starts with the submission's reference.
 REFERENCE_FIRST = ("staff-view", "staff-print", "staff-spam-release", "staff-spam-delete", "staff-case-move",
-                   "staff-case-assign", "staff-case-note", "staff-case-enter", "staff-case-correct", "staff-case-call")
+                   "staff-case-assign", "staff-case-note", "staff-case-enter", "staff-case-correct", "staff-case-call",
+                   "staff-case-reply")
 
 _PAIR = re.compile(r"(\w+)=(\S*)")
 

@@ -11,7 +11,9 @@ from starlette.responses import Response
 
 from generator.core import i18n
 from generator.forms import Form, not_asked
+from generator.forms.replies import fill
 from generator.forms.workflow import Reason
+from generator.submissions.notices import applicant_address
 from generator.submissions.records import Submission
 
 from .accounts import visible_forms
@@ -39,6 +41,8 @@ async def submission_page(ctx: StaffContext, request: Request, current: Current,
             visible_others.append({"kind": item["kind"], "references": refs})
     now = ctx.clock()
     case = await case_box(ctx, sub, lang, current)
+    if case["case"] is not None:
+        case["case"].update(reply_box(ctx, sub, request.query_params.get("reply", ""), typed or {}, lang))
     return ctx.pages.page(request, "submission.html", lang, status=status, current=current,
                           **described(ctx, sub, lang), **case, others=visible_others, done=done,
                           case_problem=case_problem, typed=typed or {},
@@ -124,12 +128,32 @@ async def assignees(ctx: StaffContext, sub: Submission) -> list[str]:
                       {sub.assigned_to} if sub.assigned_to else set()))
 
 
+def reply_box(ctx: StaffContext, sub: Submission, chosen: str, typed: dict[str, str], lang: str) -> dict[str, Any]:
+    """The reply form: the form's templates (content/replies.yml), the one chosen (?reply=),
+    else the one for the case's state, else the first, filled in the applicant's language
+    with the reference and the state's public wording; whether e-mail can carry it."""
+    form = ctx.forms[sub.form_id]
+    replies = ctx.replies.get(sub.form_id, ())
+    by_id = {r.id: r for r in replies}
+    reply = by_id.get(chosen) or next((r for r in replies if r.state == sub.case_state), None) or (
+        replies[0] if replies else None)
+    public = form.workflow.state(sub.case_state).public if form.workflow and sub.case_state else {}
+    text = typed.get("reply_text") or (fill(reply.text[sub.language], reference=sub.reference,
+                                            state=public.get(sub.language, "")) if reply else "")
+    planner = ctx.store.outbox_planner
+    return {"replies": [{"id": r.id, "name": r.name[lang]} for r in replies], "reply": reply.id if reply else "",
+            "reply_text": text, "reply_language": sub.language,
+            "reply_email": bool(planner and planner.email and applicant_address(form, sub.answers))}
+
+
 def _event_words(form: Form, kind: str, reason: str | None, old: Any, lang: str) -> dict[str, Any]:
     """A correction's field (its label) and old value (as answers are shown); a call's
     direction and outcome; a reply's channel (issue 33: db/corrections.py)."""
     if kind == "correction" and reason:
         label = next((f.label.get(lang, f.name) for f in form.fields if f.name == reason), reason)
         return {"field": label, "old": ", ".join(_texts(form, reason, old, lang)) if old not in (None, "", []) else ""}
+    if kind == "reply":
+        return {"channel": reason}
     if kind == "call" and reason:
         direction, _, outcome = reason.partition(":")
         return {"direction": direction, "outcome": outcome}
