@@ -6,10 +6,13 @@ moves the report counts; a call logged in the timeline and the audit; a request 
 caller in the third person, assigned to whoever entered it, its reference on top."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
-from typing import Any
+from typing import Any, Iterator
 
 import httpx
+import pytest
 
 from tests.staff.conftest import Staff, csrf, search
 from tests.staff.test_casework import CW, case_of
@@ -121,77 +124,140 @@ def test_a_phone_request_is_entered_in_the_third_person_assigned_to_its_enterer_
     assert form.field("applicant_name").label["ar"] == "اسمك الكامل"  # the public form is unchanged
 
 
-def test_a_templated_reply_reaches_the_applicant_without_any_answer_and_its_stored_text_is_emptied(
-        forms: dict[str, Any], forms_root: Any, store_url: str, live: Any) -> None:
-    """As `staff serve` runs with e-mail on: the reply is queued in the outbox (its text
-    encrypted), the sender delivers it to the SMTP test server, and the text is emptied."""
-    import asyncio
-
+@contextlib.contextmanager
+def mailing_workspace(forms: dict[str, Any], forms_root: Any, store_url: str, live: Any,
+                      smtp_url: str) -> Iterator[tuple[Staff, Any]]:
+    """The workspace as `staff serve` runs it with e-mail on (its own store, with the planner)."""
     from generator.core.config import Config
-    from generator.notify.sender import Sender, context_for
     from generator.staff.app import create_app
-    from generator.submissions.cases import open_case
     from generator.submissions.notices import OutboxPlanner
-    from generator.submissions.records import Submission
-    from generator.submissions.references import new_reference
     from generator.submissions.secure_store import open_secure_store
-    from tests.notify.conftest import SmtpServer
-    from tests.notify.test_delivery import ORG
     from tests.staff.conftest import Clock, CountingHasher
 
-    smtp = SmtpServer().start()
-    env = {"DATABASE_URL": store_url, "QALB_SMTP_URL": smtp.url, "QALB_STAFF_SIGN_IN_LIMIT": "off",
+    env = {"DATABASE_URL": store_url, "QALB_SMTP_URL": smtp_url, "QALB_STAFF_SIGN_IN_LIMIT": "off",
            "QALB_MAIL_FROM": "noreply@qalb.example", "QALB_SITE_URL": "https://qalb.example/"}
     config = Config(forms_root, env)
     store = open_secure_store(config.staff, forms, planner=OutboxPlanner.if_needed(forms, email=True),
                               create_keys=True)
     clock, hasher = Clock(), CountingHasher()
     app = create_app(settings=config.staff, forms=forms, store=store, clock=clock, hasher=hasher)
-    ws = Staff(live(app), config.staff, clock, hasher, app.state.workspace, dict(forms))
     try:
-        answers = {**valid_answers(forms["help-request"]), "email": "sara@example.org", "mobile": MOBILE,
-                   "description": "CANARY-ANSWER ألم في الصدر"}
-        [sub] = store.insert_batch([Submission(
-            reference=new_reference(), form_id="help-request", form_version="1", language="ar",
-            submitted_at=clock(), consent={}, status="accepted", answers=answers,
-            **open_case(forms["help-request"], clock(), ws.workspace.calendar))])
-        reference = sub.reference
-        with signed_in(ws, CW, "caseworker", ("help-request",)) as client:
-            assert post_case(client, reference, "move", to="under-study").status_code == 303
-            assert post_case(client, reference, "move", to="waiting-for-applicant", note="تقرير").status_code == 303
-            page = client.get(f"/staff/submissions/{reference}").text
-            # The state's template: "what we still need", filled with the reference and the state's words.
-            text = re.search(r'<textarea id="reply-text"[^>]*>(.*?)</textarea>', page, re.S)[1]  # type: ignore[index]
-            assert "نحتاج منك ما يلي" in text and reference in text
-            assert "نحتاج منك معلومات إضافية وسنتواصل معك" in text and "$" not in text
-            other = client.get(f"/staff/submissions/{reference}", params={"reply": "update"}).text
-            assert "نحتاج منك ما يلي" not in other.split('id="reply-text"')[1].split("</textarea>")[0]
-            edited = text.replace("-\n", "- تقرير طبي حديث\n")
-            assert post_case(client, reference, "reply", text="  ").status_code == 400
-            assert post_case(client, reference, "reply", text=edited).status_code == 303
-            timeline = client.get(f"/staff/submissions/{reference}").text.split('class="timeline"')[1]
-            assert "أُرسل رد بالبريد الإلكتروني" in timeline and "تقرير طبي حديث" in timeline
-        [queued] = store.outbox_messages(kind="reply-email")
-        assert (queued.recipient, queued.language, queued.status) == ("sara@example.org", "ar", "pending")
-        cur = store._conn().cursor()
-        cur.execute(store._sql("SELECT detail FROM outbox WHERE id = ?"), (queued.id,))
-        assert "تقرير" not in cur.fetchone()[0]  # encrypted while it waits
-        sender = Sender(store, context_for(config.notify, forms, ORG), config.notify, clock=clock)
-        try:
-            while asyncio.run(sender.send_due()):
-                pass
-        finally:
-            sender.close()
-        [mail] = [m for m in smtp.mailbox.wait_for(1) if m["To"] == "sara@example.org"]
-        body = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-        assert "تقرير طبي حديث" in body and reference in body
-        for answer in ("CANARY-ANSWER", MOBILE, answers["applicant_name"], answers["national_id"]):
-            assert answer not in mail.as_string() and answer not in body
-        cur.execute(store._sql("SELECT status, detail, recipient FROM outbox WHERE id = ?"), (queued.id,))
-        assert cur.fetchone() == ("sent", "", "")  # emptied once sent
-        [event] = [e for e in store.case_events(reference) if e.kind == "reply"]
-        assert (event.reason, event.actor) == ("email", CW) and "تقرير طبي حديث" in (event.note or "")
-        assert [e["detail"] for e in ws.audit("staff-case-reply")] == [f"{reference} channel=email"]
+        yield Staff(live(app), config.staff, clock, hasher, app.state.workspace, dict(forms)), config
     finally:
         store.close()
+
+
+def waiting_case(ws: Staff, forms: dict[str, Any], answers: dict[str, Any]) -> str:
+    """A help request with an e-mail address, waiting for the applicant."""
+    from generator.submissions.cases import open_case
+    from generator.submissions.records import Submission
+    from generator.submissions.references import new_reference
+
+    form = forms["help-request"]
+    [sub] = ws.store.insert_batch([Submission(
+        reference=new_reference(), form_id="help-request", form_version="1", language="ar",
+        submitted_at=ws.clock(), consent={}, status="accepted",
+        answers={**valid_answers(form), "email": "sara@example.org", **answers},
+        **open_case(form, ws.clock(), ws.workspace.calendar))])
+    for state in ("under-study", "waiting-for-applicant"):
+        now = case_of(ws, sub.reference)
+        ws.store.move_case(sub.reference, expected_version=now.case_version, from_state=now.case_state,
+                           to_state=state, closed=False, at=ws.clock(), actor=CW, note="تقرير")
+    return sub.reference
+
+
+def test_a_templated_reply_reaches_the_applicant_without_any_answer_and_its_stored_text_is_emptied(
+        forms: dict[str, Any], forms_root: Any, store_url: str, live: Any) -> None:
+    """As `staff serve` runs with e-mail on: the reply is queued in the outbox (its text
+    encrypted), the sender delivers it to the SMTP test server, and the text is emptied."""
+    from generator.notify.sender import Sender, context_for
+    from tests.notify.conftest import SmtpServer
+    from tests.notify.test_delivery import ORG
+
+    smtp = SmtpServer().start()
+    try:
+        with mailing_workspace(forms, forms_root, store_url, live, smtp.url) as (ws, config):
+            store = ws.store
+            answers = {"mobile": MOBILE, "description": "CANARY-ANSWER ألم في الصدر"}
+            reference = waiting_case(ws, forms, answers)
+            answers = case_of(ws, reference).answers
+            with signed_in(ws, CW, "caseworker", ("help-request",)) as client:
+                page = client.get(f"/staff/submissions/{reference}").text
+                # The state's template: "what we still need", filled with the reference and the state's words.
+                text = re.search(r'<textarea id="reply-text"[^>]*>(.*?)</textarea>', page, re.S)[1]  # type: ignore[index]
+                assert "نحتاج منك ما يلي" in text and reference in text
+                assert "نحتاج منك معلومات إضافية وسنتواصل معك" in text and "$" not in text
+                other = client.get(f"/staff/submissions/{reference}", params={"reply": "update"}).text
+                assert "نحتاج منك ما يلي" not in other.split('id="reply-text"')[1].split("</textarea>")[0]
+                edited = text.replace("-\n", "- تقرير طبي حديث\n")
+                assert post_case(client, reference, "reply", text="  ").status_code == 400
+                assert post_case(client, reference, "reply", text=edited).status_code == 303
+                timeline = client.get(f"/staff/submissions/{reference}").text.split('class="timeline"')[1]
+                assert "أُرسل رد بالبريد الإلكتروني" in timeline and "تقرير طبي حديث" in timeline
+            [queued] = store.outbox_messages(kind="reply-email")
+            assert (queued.recipient, queued.language, queued.status) == ("sara@example.org", "ar", "pending")
+            cur = store._conn().cursor()
+            cur.execute(store._sql("SELECT detail FROM outbox WHERE id = ?"), (queued.id,))
+            assert "تقرير" not in cur.fetchone()[0]  # encrypted while it waits
+            sender = Sender(store, context_for(config.notify, forms, ORG), config.notify, clock=ws.clock)
+            try:
+                while asyncio.run(sender.send_due()):
+                    pass
+            finally:
+                sender.close()
+            [mail] = [m for m in smtp.mailbox.wait_for(1) if m["To"] == "sara@example.org"]
+            body = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+            assert "تقرير طبي حديث" in body and reference in body
+            for answer in ("CANARY-ANSWER", MOBILE, answers["applicant_name"], answers["national_id"]):
+                assert answer not in mail.as_string() and answer not in body
+            cur.execute(store._sql("SELECT status, detail, recipient FROM outbox WHERE id = ?"), (queued.id,))
+            assert cur.fetchone() == ("sent", "", "")  # emptied once sent
+            [event] = [e for e in store.case_events(reference) if e.kind == "reply"]
+            assert (event.reason, event.actor) == ("email", CW) and "تقرير طبي حديث" in (event.note or "")
+            assert [e["detail"] for e in ws.audit("staff-case-reply")] == [f"{reference} channel=email"]
+    finally:
         smtp.stop()
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)  # the pages do not depend on the backend
+def test_the_reply_and_call_forms_work_in_chromium_and_pass_axe_at_390_and_1280_px(
+        forms: dict[str, Any], forms_root: Any, store_url: str, live: Any, browser: Any) -> None:
+    from tests.staff.test_browser import SEEN, page_checks
+    from tests.staff.test_casework_browser import SHOTS, use_language
+    from tests.staff.test_inbox_browser import signed_in_tab
+    from tests.support.vnu import vnu_errors_in_html
+
+    SEEN.clear()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    with mailing_workspace(forms, forms_root, store_url, live, "smtp://127.0.0.1:1") as (ws, _config):
+        reference = waiting_case(ws, forms, {})
+        for width in (390, 1280):
+            tab = signed_in_tab(browser, ws, width, email=f"admin{width}@example.org")
+            try:
+                for lang in ("ar", "en"):
+                    use_language(tab, ws.url, lang)
+                    tab.goto(f"{ws.url}/staff/submissions/{reference}#reply")
+                    where = f"{width}px case with reply {lang}"
+                    problems += page_checks(tab, where)
+                    tab.locator("#reply").screenshot(path=str(SHOTS / f"reply-{lang}-{width}.png"))
+                    tab.locator("#call-form").screenshot(path=str(SHOTS / f"call-{lang}-{width}.png"))
+                    # A call through the form, then a reply through the form.
+                    tab.check("#call-out")
+                    tab.select_option("#call-outcome", "left-message")
+                    tab.fill("#call-note", f"call {lang} {width}")
+                    tab.click("#call-form button")
+                    assert tab.locator(".done").count() == 1
+                    assert f"call {lang} {width}" in tab.locator(".timeline").inner_text()
+                    text = tab.locator("#reply-text").input_value()
+                    assert reference in text
+                    tab.fill("#reply-text", text + f"\nreply {lang} {width}")
+                    tab.click("#reply-form button")
+                    assert tab.locator(".done").count() == 1
+                    problems += page_checks(tab, f"{width}px after a reply {lang}")
+            finally:
+                tab.context.close()
+        assert len(ws.store.outbox_messages(kind="reply-email")) == 4
+        assert len([e for e in ws.store.case_events(reference) if e.kind == "call"]) == 4
+    problems += vnu_errors_in_html(SEEN)
+    assert not problems, "\n".join(problems)
