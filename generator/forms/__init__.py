@@ -16,7 +16,7 @@ May import: core. Used by the site build, submissions and the web apps.
 from __future__ import annotations
 
 from .error_texts import error_message
-from .fields import PostedAnswers, group_posted, not_asked, read_submission
+from .fields import PostedAnswers, group_posted, not_asked, read_answer, read_submission
 from .loading import load_forms
 from .model import (
     FIELD_PREFIX,
@@ -48,6 +48,7 @@ __all__ = [
     "load_forms",
     "group_posted",
     "not_asked",
+    "read_answer",
     "read_submission",
     "received_heading",
     "reference_html",

@@ -24,6 +24,7 @@ from .checker import KEBAB_RE, Checker
 from .durations import duration_text
 from .fields import build_readers
 from .model import LANGS, Form, FormField, Rule
+from .staff_wording import needs_staff_label
 
 TOP_KEYS = ("id", "version", "retention_days", "response_days", "title", "intro", "received", "after_submit",
             "privacy", "privacy_updated", "schema", "rules", "stop_if", "workflow", "notify")
@@ -70,6 +71,8 @@ def read_form_file(path: Path, *, rel: str, problems: Problems) -> Form | None:
     workflow = check_workflow(c, data)
     response_days = check_response_days(c, data)
     notify = check_notify(c, data, fields)
+    if workflow is not None:  # staff enter requests for forms with a workflow (staff_wording.py)
+        _check_staff_labels(c, fields)
     if c.errors or len(problems.errors) > errors_before:
         return None
     assert version is not None and retention is not None and descriptor is not None
@@ -88,6 +91,16 @@ def read_form_file(path: Path, *, rel: str, problems: Problems) -> Form | None:
         fields=fields, rules=rules, stops=stops, notify=notify, path=rel, readers=readers, workflow=workflow,
         response_days=response_days, received=shown.get("received", {}), privacy_updated=privacy_updated,
     )
+
+
+def _check_staff_labels(c: Checker, fields: list[FormField]) -> None:
+    for field in fields:
+        if languages := needs_staff_label(field):
+            c.warning(field.line, "no-staff-label",
+                      N_('Field "%(name)s" speaks to the applicant (%(languages)s), but staff fill this form in for '
+                         'them on the phone: add "staff_label:" under "ui", the label in the third person in '
+                         'Arabic and English ("The applicant\'s full name").'),
+                      name=field.name, languages=", ".join(languages))
 
 
 def _check_date(c: Checker, data: LineDict, key: str) -> dt.date | None:

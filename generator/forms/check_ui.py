@@ -17,7 +17,8 @@ from .checker import Checker, Where, empty
 from .model import CONSTRAINTS, CONTROLS, Option
 
 ERROR_CODES = ("required", "type") + CONSTRAINTS[1:]
-UI_KEYS = ("label", "hint", "errors", "options", "control", "autocomplete", "inputmode", "rows", "sensitive")
+UI_KEYS = ("label", "hint", "errors", "options", "control", "autocomplete", "inputmode", "rows", "sensitive",
+           "staff_label")
 INPUTMODES = ("none", "text", "decimal", "numeric", "tel", "search", "email", "url")
 AUTOCOMPLETE = (
     "on", "off", "name", "honorific-prefix", "given-name", "additional-name", "family-name",
@@ -55,6 +56,8 @@ def check_ui(c: Checker, raw: LineDict, constraints: LineDict, choices: list | N
     c.unknown_keys(ui, UI_KEYS, Phrase(N_('The "ui" of field "%(name)s"'), name=name))
     label = c.text(ui, "label", Phrase(N_('The label of field "%(name)s"'), name=name))
     hint = c.text(ui, "hint", Phrase(N_('The hint of field "%(name)s"'), name=name)) if "hint" in ui else None
+    staff_label = c.text(ui, "staff_label", Phrase(N_('The staff label of field "%(name)s"'), name=name)) \
+        if "staff_label" in ui else None
     if hint and constraints.get("required") is True:
         _check_required_hint(c, ui, hint, name)
     control = _control(c, raw, ui, constraints, choices, where)
@@ -65,7 +68,8 @@ def check_ui(c: Checker, raw: LineDict, constraints: LineDict, choices: list | N
     settings = _settings(c, ui, control, where)
     if label is None or control is None or settings is None:
         return None
-    return dict(label=label, hint=hint, errors=errors, options=options, control=control, **settings)
+    return dict(label=label, hint=hint, errors=errors, options=options, control=control, staff_label=staff_label,
+                **settings)
 
 
 def _check_required_hint(c: Checker, ui: LineDict, hint: dict[str, str], name: str) -> None:

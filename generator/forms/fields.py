@@ -136,6 +136,24 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
+def read_answer(form: Form, name: str, posted: Any) -> tuple[Any, list[str]]:
+    """One answer checked as the form checks it (a staff correction): (the stored value,
+    []) or (None, the error codes). Whether the question applies is not judged here: a
+    corrected answer is one that was given. An empty answer to a field the form
+    requires is refused."""
+    for f, reader, _condition, required_when_asked in form.reading_plan:
+        if f.name != name:
+            continue
+        value = _prepare(f, posted)
+        if value is _SEVERAL:
+            return None, ["type"]
+        cell, notes = reader(value)
+        if cell is None and not notes and (required_when_asked or f.required):
+            notes = {"required": ""}
+        return (None, list(notes)) if notes else (cell, [])
+    raise KeyError(name)
+
+
 def read_submission(form: Form, data: Mapping[str, Any]) -> PostedAnswers:
     """Check posted data against the form. `data`: name -> text, or a list of
     texts for checkboxes, as posted. The honeypot is the caller's business and

@@ -58,6 +58,8 @@ Problem codes (stable: staff search for them, tests assert them):
   condition-too-deep      `all:` / `any:` inside another one (one level only)
   condition-never-relevant a required field whose condition no answers can meet
   invalid-stop            a `stop_if:` rule without a usable code, `when:` or bilingual `message:`
+  no-staff-label          (warning) a field of a form with a workflow whose label speaks to the applicant
+                          ("your", "I", اسمك، أُقرّ) without a third-person `ui.staff_label` (staff_wording.py)
 """
 from __future__ import annotations
 
@@ -191,6 +193,9 @@ class FormField:
     #: `relevant:` beside `ui:`: when the question is asked (relevance.py); None: always.
     relevant: Condition | None = None
     line: int = 1
+    #: `ui.staff_label`: the label on the staff's phone-entry form, in the third person
+    #: ("The applicant's full name"), where the public one speaks to the applicant (staff_wording.py).
+    staff_label: Text | None = None
 
     @property
     def id(self) -> str:

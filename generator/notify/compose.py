@@ -11,7 +11,8 @@ Words come from the gettext catalogs (`i18n.gettext`) or from the form file
 come from the row (reference, time) and the settings (links). No answer is
 ever read here: the row holds none, and nothing here opens the submission. A
 "staff-account" message (a change to a staff member's own account) names only
-the event and its time.
+the event and its time. A "reply-email" carries what a caseworker wrote and sent from
+the case page, and nothing else of the submission.
 """
 from __future__ import annotations
 
@@ -106,6 +107,8 @@ def build_message(row: OutboxMessage, ctx: Context, *, now: dt.datetime | None =
         subject, lines = _state_change(row, ctx)
     elif row.kind == "staff-account":
         subject, lines = _staff_account(row, ctx)
+    elif row.kind == "reply-email":
+        subject, lines = _reply(row, ctx, title)
     else:
         raise ValueError(f"unknown message kind {row.kind!r}")
     msg = EmailMessage(policy=POLICY)
@@ -168,6 +171,17 @@ def _state_change(row: OutboxMessage, ctx: Context) -> tuple[str, list[Line]]:
         *_status_and_footer(ctx, lang),
     ]
     return subject, lines
+
+
+def _reply(row: OutboxMessage, ctx: Context, title: str) -> tuple[str, list[Line]]:
+    """A caseworker's reply (issue 33): their words as they sent them, line by line, as plain
+    text (never Markdown: what they typed is shown, not interpreted), then the reference and
+    the status page."""
+    lang, ref = row.language, row.reference
+    subject = i18n.gettext(lang, "About your request %(reference)s: %(form)s", reference=ref, form=title)
+    said = [Line(text.strip()) for text in row.detail.splitlines() if text.strip()]
+    return subject, [*said, Line(i18n.gettext(lang, "Reference: %(reference)s", reference=ref)),
+                     _status_and_footer(ctx, lang)[0]]
 
 
 def _staff_account(row: OutboxMessage, ctx: Context) -> tuple[str, list[Line]]:

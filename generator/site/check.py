@@ -48,6 +48,7 @@ def load_project(root: Path) -> Project:
     project = Project(root, problems, settings, content, forms, synonyms=load_synonyms(root, problems))
     _check_links(project)
     _check_form_references(project)
+    _check_replies(project)
     project.translation_hashes = check_translations(root, content, problems, forms=forms, synonyms=project.synonyms)
     project.privacy_dates = check_privacy_dates(root, forms, problems)
     return project
@@ -61,6 +62,13 @@ def _load_forms(root: Path, problems: Problems) -> dict[str, Any]:
     from generator.forms import load_forms
 
     return load_forms(root, problems)
+
+
+def _check_replies(project: Project) -> None:
+    """content/replies.yml: the staff's reply templates (forms/replies.py)."""
+    from generator.forms.replies import load_replies
+
+    load_replies(project.root, project.forms, project.problems)
 
 
 def _check_form_references(project: Project) -> None:

@@ -52,7 +52,9 @@ FAQ_QUESTION = ItemSpec(
     required_text=("question", "answer"),
 )
 CHARTER_ITEM = ItemSpec("slug", {"slug": str}, ("slug",), {"title": str, "text": str}, ("title", "text"))
-CHANNEL = ItemSpec("id", {"id": str}, ("id",), {}, ())
+# service: true for an entry the policy lists among its channels that is a service, not a way a
+# request arrives (help requests, volunteering): left out of the staff's "received through" list.
+CHANNEL = ItemSpec("id", {"id": str, "service": bool}, ("id",), {}, ())
 
 # file -> {section: spec}; None as section means the file is the list itself.
 COLLECTIONS: dict[str, dict[str | None, ItemSpec]] = {

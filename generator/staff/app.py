@@ -7,6 +7,7 @@
     /staff/accounts, /staff/audit: the admins' pages (admin.py, audit_page.py)
     /staff/forms/..., /staff/search, /staff/submissions/...: the inbox (inbox.py)
     /staff/submissions/<ref>/{move,assign,note}, /staff/forms/<id>/enter: cases (casework.py)
+    /staff/submissions/<ref>/{correct,call}: corrections and calls (conversation.py)
     GET  /staff/reports/...               reports (reports.py)
     /staff/content/...                    the content editor (generator/editor/pages.py)
     /staff/messages, /staff/account: failed messages, webhook deliveries, each account's
@@ -44,6 +45,7 @@ from generator import PROJECT_ROOT
 from generator.core import i18n
 from generator.core.config import StaffSettings
 from generator.core.organisation import Settings, load_organisation
+from generator.core.problems import Problems
 from generator.editor.catalogue import MissingFile
 from generator.editor.file_history import FileHistory
 from generator.editor.form_pages import FormTextPages
@@ -54,6 +56,7 @@ from generator.editor.settings_page import SettingsPage
 from generator.editor.synonyms import SynonymsPage
 from generator.forms import Form
 from generator.forms.reload import FormReloader
+from generator.forms.replies import load_replies
 from generator.submissions import cases
 from generator.submissions.notices import OutboxPlanner, check_wired
 from generator.submissions.secure_store import load_staff_key, open_secure_store
@@ -68,11 +71,12 @@ from .audit_page import AuditPage
 from .casework import Casework
 from .committee import CommitteePrint
 from .context import StaffContext
+from .conversation import Conversation
 from .form_tokens import FormTokens
 from .guards import AccessRefused, FormTokenRefused, answer_refused, require, require_form_token, safe_next
 from .messages_page import Messages
 from .own_account import OwnAccount
-from .report_activity import channel_names
+from .report_activity import channel_names, service_ids
 from .reports import Reports
 from .request_data import form_data, signed_out_lang
 from .sessions import Cookies, Sessions
@@ -242,6 +246,7 @@ def routes(ctx: StaffContext, home: HomePages) -> list[Route]:
         *inbox.Inbox(ctx).routes(),
         *Casework(ctx).routes(),
         *CommitteePrint(ctx).routes(),
+        *Conversation(ctx).routes(),
         Route("/staff/static/{name:path}", home.static, methods=["GET"]),
         *Reports(ctx).routes(),
         *Messages(ctx).routes(),
@@ -279,7 +284,9 @@ def create_app(*, settings: StaffSettings, forms: Mapping[str, Form], store: Sto
         channel_names=channel_names(settings.root),  # content/channels.yml, read once
         accounts=Accounts(store, store.codec.keys, settings, clock=clock, hasher=hasher),
         sessions=Sessions(store, settings, clock),
-        pages=Pages(organisation, FormTokens(load_staff_key(settings), Cookies.of(settings))))
+        pages=Pages(organisation, FormTokens(load_staff_key(settings), Cookies.of(settings))),
+        services=service_ids(settings.root),
+        replies=load_replies(settings.root, forms, Problems()))  # `check` reports its mistakes
     home = HomePages(ctx)
 
     async def refused(request: Request, exc: Exception) -> Response:

@@ -69,6 +69,9 @@ ACTION_NAMES: dict[str, str] = {
     "staff-case-reopen": _("Reopened a closed case"),
     "staff-case-due": _("Extended a case's due date"),
     "staff-case-priority": _("Changed a case's priority"),
+    "staff-case-correct": _("Corrected an answer of a case"),
+    "staff-case-call": _("Logged a call with an applicant"),
+    "staff-case-reply": _("Sent a reply to an applicant"),
     "staff-password-change": _("Changed their password"),
     "staff-password-refused": _("Password change refused (wrong current password)"),
     "staff-recovery-codes-new": _("Made new recovery codes"),
@@ -141,7 +144,8 @@ PHRASES: dict[str, str] = {
 #: Actions whose detail starts with the submission's reference.
 REFERENCE_FIRST = ("staff-view", "staff-print", "staff-spam-release", "staff-spam-delete", "staff-case-move",
                    "staff-case-assign", "staff-case-note", "staff-case-enter", "staff-print-committee",
-                   "staff-case-reopen", "staff-case-due", "staff-case-priority")
+                   "staff-case-reopen", "staff-case-due", "staff-case-priority", "staff-case-correct",
+                   "staff-case-call", "staff-case-reply")
 
 _PAIR = re.compile(r"(\w+)=(\S*)")
 

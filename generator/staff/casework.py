@@ -37,6 +37,7 @@ from generator.forms import (
     read_submission,
     render_form,
 )
+from generator.forms.staff_wording import for_staff
 from generator.submissions import cases, notices
 from generator.submissions.db.cases import CaseChanged
 from generator.submissions.db.outbox import PlannedMessage
@@ -246,7 +247,7 @@ class Casework:
         more_errors = [{"text": i18n.gettext(lang, "Choose how the request was received."), "href": "#channel"}
                        ] if channel_missing else []
         # Both pieces come from our own autoescaping templates, so they are markup already.
-        html = render_form(form, lang, action=f"/staff/forms/{form.id}/enter", values=values,
+        html = render_form(for_staff(form), lang, action=f"/staff/forms/{form.id}/enter", values=values,
                            errors=errors, privacy_url=f"/{'' if lang == 'ar' else 'en/'}forms/{form.id}/privacy/",
                            prefix=Markup(extra), more_errors=more_errors)
         return ctx.pages.page(request, "enter.html", lang, status=status, current=current, form_id=form.id,

@@ -39,7 +39,7 @@ class CommitteePrint:
                       form_id=sub.form_id, rows=1)
         names = await ctx.run(names_by_email, ctx.store)
         events = await ctx.run(ctx.store.case_events, sub.reference) if sub.case_state else []
-        return ctx.pages.page(request, "committee.html", lang, current=current, **described(ctx, sub, lang),
+        return ctx.pages.page(request, "committee.html", lang, current=current, **described(ctx, sub, lang, names),
                               **self.case(sub, events, names, lang),
                               organisation=ctx.organisation.org("name", lang), printed=when(ctx, ctx.clock(), lang))
 

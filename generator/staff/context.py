@@ -9,7 +9,7 @@ context, never the app or each other.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping, ParamSpec, TypeVar
 
 import anyio
@@ -17,6 +17,7 @@ import anyio
 from generator.core.config import StaffSettings
 from generator.core.organisation import Settings
 from generator.forms import Form
+from generator.forms.replies import Reply
 from generator.submissions import audit, cases
 from generator.submissions.store import Store
 
@@ -40,6 +41,8 @@ class StaffContext:
     accounts: Accounts
     sessions: Sessions
     pages: Pages
+    services: frozenset[str] = frozenset()  # content/channels.yml's `service: true` entries: not channels
+    replies: Mapping[str, tuple[Reply, ...]] = field(default_factory=dict)  # content/replies.yml, by form
 
     @property
     def digits(self) -> str:

@@ -49,6 +49,15 @@ def channel_names(root: Path) -> dict[str, dict[str, str]]:
             for item in items if isinstance(item, dict) and "id" in item}
 
 
+def service_ids(root: Path) -> frozenset[str]:
+    """The entries of content/channels.yml marked `service: true`: services, not channels."""
+    path = root / "content" / "channels.yml"
+    if not path.is_file():
+        return frozenset()
+    items = load_yaml_file(path, rel="content/channels.yml", problems=Problems()) or []
+    return frozenset(str(item["id"]) for item in items if isinstance(item, dict) and item.get("service") is True)
+
+
 def choice_fields(form: Form) -> list[Any]:
     """The counted single choices of a form that has no counted rating (else: its satisfaction report)."""
     counted = [f for f in form.fields if f.report]

@@ -14,8 +14,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from generator.core import i18n
-from generator.forms import not_asked
+from generator.forms import Form, not_asked
+from generator.forms.replies import fill
 from generator.forms.workflow import Reason
+from generator.submissions.notices import applicant_address
 from generator.submissions.records import Submission
 
 from .accounts import visible_forms
@@ -44,6 +46,8 @@ async def submission_page(ctx: StaffContext, request: Request, current: Current,
     now = ctx.clock()
     names = await staff_names(ctx)
     case = await case_box(ctx, sub, lang, current, names)
+    if case["case"] is not None:
+        case["case"].update(reply_box(ctx, sub, request.query_params.get("reply", ""), typed or {}, lang))
     return ctx.pages.page(request, "submission.html", lang, status=status, current=current,
                           **described(ctx, sub, lang, names), **case, others=visible_others, done=done,
                           case_problem=case_problem, typed=typed or {},
@@ -132,7 +136,8 @@ async def case_box(ctx: StaffContext, sub: Submission, lang: str, current: Curre
                  "to": state_name(ctx, sub.form_id, e.to_state, lang),
                  "reason": _name(workflow.reasons, e.reason, lang) if e.kind == "state" else "",
                  "due": when(ctx, e.due_at, lang, time=False), "urgent": e.kind == "priority" and e.reason == "urgent",
-                 "assigned_to": staff_name(e.assigned_to, names), "note": e.note} for e in events]
+                 "assigned_to": staff_name(e.assigned_to, names), "note": e.note,
+                 **_event_words(form, e.kind, e.reason, e.old_value, lang)} for e in events]
     state = workflow.state(sub.case_state)
     due_day = sub.due_at.astimezone(ctx.zone) - dt.timedelta(microseconds=1) if sub.due_at else ctx.clock()
     return {"case": {
@@ -147,7 +152,9 @@ async def case_box(ctx: StaffContext, sub: Submission, lang: str, current: Curre
         "assignees": [(email, staff_name(email, names)) for email in await assignees(ctx, sub)],
         "me": current.account.email, "assigned_email": sub.assigned_to or "", "timeline": timeline,
         "channel": channel_name(ctx, sub.channel, lang), "entered_by": staff_name(sub.entered_by, names),
-        "note_limit": NOTE_LIMIT}}
+        "note_limit": NOTE_LIMIT,
+        "fields": [{"name": f.name, "label": f.label.get(lang, f.name)} for f in form.fields
+                   if f.type != "boolean"]}}
 
 
 async def assignees(ctx: StaffContext, sub: Submission) -> list[str]:
@@ -157,6 +164,50 @@ async def assignees(ctx: StaffContext, sub: Submission) -> list[str]:
     return sorted({a.email for a in accounts if not a.disabled and a.role in ("admin", "caseworker")
                    and sub.form_id in visible_forms(a, sorted(ctx.forms))} | (
                       {sub.assigned_to} if sub.assigned_to else set()))
+
+
+def reply_box(ctx: StaffContext, sub: Submission, chosen: str, typed: dict[str, str], lang: str) -> dict[str, Any]:
+    """The reply form: the form's templates (content/replies.yml), the one chosen (?reply=),
+    else the one for the case's state, else the first, filled in the applicant's language
+    with the reference and the state's public wording; whether e-mail can carry it."""
+    form = ctx.forms[sub.form_id]
+    replies = ctx.replies.get(sub.form_id, ())
+    by_id = {r.id: r for r in replies}
+    reply = by_id.get(chosen) or next((r for r in replies if r.state == sub.case_state), None) or (
+        replies[0] if replies else None)
+    public = form.workflow.state(sub.case_state).public if form.workflow and sub.case_state else {}
+    text = typed.get("reply_text") or (fill(reply.text[sub.language], reference=sub.reference,
+                                            state=public.get(sub.language, "")) if reply else "")
+    planner = ctx.store.outbox_planner
+    return {"replies": [{"id": r.id, "name": r.name[lang]} for r in replies], "reply": reply.id if reply else "",
+            "reply_text": text, "reply_language": sub.language,
+            "reply_email": bool(planner and planner.email and applicant_address(form, sub.answers))}
+
+
+def _event_words(form: Form, kind: str, reason: str | None, old: Any, lang: str) -> dict[str, Any]:
+    """A correction's field (its label) and old value (as answers are shown); a call's
+    direction and outcome; a reply's channel (issue 33: db/corrections.py)."""
+    if kind == "correction" and reason:
+        label = next((f.label.get(lang, f.name) for f in form.fields if f.name == reason), reason)
+        return {"field": label, "old": ", ".join(_texts(form, reason, old, lang)) if old not in (None, "", []) else ""}
+    if kind == "reply":
+        return {"channel": reason}
+    if kind == "call" and reason:
+        direction, _, outcome = reason.partition(":")
+        return {"direction": direction, "outcome": outcome}
+    return {}
+
+
+def _texts(form: Form, name: str, value: Any, lang: str) -> list[str]:
+    field = next((f for f in form.fields if f.name == name), None)
+    labels = {str(o.value): o.label.get(lang, str(o.value)) for o in field.options} if field else {}
+    texts = []
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, bool):
+            texts.append(i18n.gettext(lang, "Yes") if item else i18n.gettext(lang, "No"))
+        else:
+            texts.append(labels.get(str(item), str(item)))
+    return texts
 
 
 def _name(items: Sequence[Reason], item_id: str | None, lang: str) -> str:

@@ -48,8 +48,10 @@ def state_name(ctx: StaffContext, form_id: str, state: str | None, lang: str) ->
 
 
 def channels(ctx: StaffContext, lang: str) -> list[tuple[str, str]]:
-    """The policy's channels (content/channels.yml) but the website: (id, name)."""
-    return [(id_, names[lang]) for id_, names in ctx.channel_names.items() if id_ != "website"]
+    """The policy's channels (content/channels.yml) but the website and the entries that are
+    services (`service: true`): (id, name)."""
+    return [(id_, names[lang]) for id_, names in ctx.channel_names.items()
+            if id_ != "website" and id_ not in ctx.services]
 
 
 def channel_name(ctx: StaffContext, channel: str, lang: str) -> str:

@@ -16,6 +16,7 @@ date may be extended to a later day; both need a reason typed, kept as a note.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
@@ -215,7 +216,8 @@ def enter_request(store: Store, form: Form, posted: dict[str, Any], *, channel: 
     office, entered by a staff member: the same form and the same validation as on the
     website, plus the channel and who entered it. The declaration and consent boxes are
     recorded as confirmed by the applicant through that channel. The stored submission
-    (with its reference, to tell the applicant), or the errors by field."""
+    (with its reference, to tell the applicant), or the errors by field. The case is
+    assigned to whoever entered it."""
     from generator.forms import read_submission
 
     from .records import consent_record, json_ready
@@ -232,4 +234,8 @@ def enter_request(store: Store, form: Form, posted: dict[str, Any], *, channel: 
     [stored] = store.insert_batch([sub])
     if isinstance(stored, Exception):
         raise stored
-    return stored
+    if form.workflow is None:
+        return stored
+    version = store.assign_case(stored.reference, expected_version=stored.case_version, assigned_to=entered_by,
+                                at=now, actor=entered_by)
+    return dataclasses.replace(stored, assigned_to=entered_by, case_version=version)

@@ -642,6 +642,76 @@ MIGRATIONS: tuple[Migration, ...] = (
              # the inbox list: urgent first, newest first within each priority
              "CREATE INDEX submissions_inbox_priority ON submissions (form_id, status, priority, id)"),
     ),
+    Migration(
+        19,
+        "corrections of answers, replies to the applicant and logged calls in a case's timeline",
+        # case_events.kind adds 'correction' (reason: the field's name; note: the old value and
+        # why, encrypted like notes), 'reply' (reason: email | sms; note: the text sent,
+        # encrypted) and 'call' (reason: "<direction>:<outcome>"; note: encrypted). The kinds
+        # of step 18 (another change's) are listed too. outbox.kind adds 'reply-email' and
+        # 'reply-sms': the caseworker's text, encrypted like an address (bound to the row) in
+        # detail, emptied once sent. No new column: a rebuild copies every column as it is.
+        sqlite=(
+            # SQLite cannot alter a CHECK constraint: both tables are rebuilt, rows and ids kept
+            # (SELECT *: a column added meanwhile makes this fail loudly, never lost). The
+            # outbox's tries are kept aside as in step 15 (dropping the outbox cascades).
+            """CREATE TABLE case_events_19 (
+                id {serial_key},
+                submission_id {serial_ref} NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+                at {time} NOT NULL,
+                actor TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('state', 'note', 'assign', 'reopen', 'due-extend', 'pause',
+                                                   'resume', 'priority', 'correction', 'reply', 'call')),
+                from_state TEXT,
+                to_state TEXT,
+                reason TEXT,
+                assigned_to TEXT,
+                note TEXT
+            )""",
+            "INSERT INTO case_events_19 SELECT * FROM case_events",
+            "DROP TABLE case_events",
+            "ALTER TABLE case_events_19 RENAME TO case_events",
+            "CREATE INDEX case_events_by_submission ON case_events (submission_id, id)",
+            "CREATE TABLE outbox_tries_19 AS SELECT * FROM outbox_tries",
+            """CREATE TABLE outbox_19 (
+                id {serial_key},
+                token TEXT NOT NULL,
+                submission_id {serial_ref} REFERENCES submissions (id) ON DELETE CASCADE,
+                reference TEXT NOT NULL,
+                form_id TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('staff-alert', 'applicant-confirmation', 'state-change',
+                                                   'webhook', 'staff-account', 'reply-email', 'reply-sms')),
+                language TEXT NOT NULL CHECK (language IN ('ar', 'en')),
+                recipient TEXT NOT NULL,
+                detail TEXT NOT NULL DEFAULT '',
+                created_at {time} NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at {time} NOT NULL,
+                claimed_at {time},
+                claimed_by TEXT,
+                sent_at {time},
+                last_error TEXT NOT NULL DEFAULT ''
+            )""",
+            "INSERT INTO outbox_19 SELECT * FROM outbox",
+            "DROP TABLE outbox",
+            "ALTER TABLE outbox_19 RENAME TO outbox",
+            "CREATE INDEX outbox_due ON outbox (status, next_attempt_at)",
+            "CREATE INDEX outbox_by_submission ON outbox (submission_id)",
+            "CREATE INDEX outbox_by_kind ON outbox (kind, id)",
+            "INSERT INTO outbox_tries SELECT * FROM outbox_tries_19",
+            "DROP TABLE outbox_tries_19",
+        ),
+        postgresql=(
+            "ALTER TABLE case_events DROP CONSTRAINT case_events_kind_check",
+            "ALTER TABLE case_events ADD CONSTRAINT case_events_kind_check CHECK (kind IN ('state', 'note', "
+            "'assign', 'reopen', 'due-extend', 'pause', 'resume', 'priority', 'correction', 'reply', 'call'))",
+            "ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check",
+            "ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('staff-alert', "
+            "'applicant-confirmation', 'state-change', 'webhook', 'staff-account', 'reply-email', 'reply-sms'))",
+        ),
+        sql=(),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

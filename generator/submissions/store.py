@@ -48,6 +48,7 @@ from .db.activity import ActivityQueries
 from .db.audit_log import AuditQueries
 from .db.cases import CaseQueries
 from .db.connection import Database
+from .db.corrections import CorrectionQueries
 from .db.export_tokens import TokenQueries
 from .db.inbox import InboxQueries
 from .db.limit_counts import LimitQueries
@@ -79,7 +80,7 @@ class Wiring:
                    report_roles=report_roles_of(forms))
 
 
-class Store(SubmissionQueries, CaseQueries, OutboxQueries, SchemaQueries, AuditQueries, TokenQueries,
+class Store(SubmissionQueries, CaseQueries, CorrectionQueries, OutboxQueries, SchemaQueries, AuditQueries, TokenQueries,
             AccountQueries, SessionQueries, InboxQueries, ActivityQueries, LimitQueries, Database):
     """The operations the web apps and the commands need, for either backend."""
 

@@ -111,7 +111,7 @@ def test_every_documented_code_has_a_fixture():
     documented = {line.split()[0] for line in model.__doc__.split("Problem codes")[1].splitlines()[2:]
                   if line.startswith("  ") and not line.startswith("    ") and line.split()}
     covered = {code for cases in CASES.values() for _, code, _ in cases} | {"unused-error-message", "unreadable",
-                                                                                    "insecure-webhook"}
+                                                                                    "insecure-webhook", "no-staff-label"}
     assert documented == covered
 
 
@@ -121,6 +121,33 @@ def test_an_unused_message_is_a_warning_and_the_form_still_loads():
     assert [(p.path, p.line, p.code, p.severity) for p in problems.sorted()] == [
         ("forms/sample.yml", 20, "unused-error-message", "warning")]
     assert list(forms) == ["sample"]
+
+
+@pytest.mark.parametrize("label,languages", [
+    ("{ar: اسمك, en: Name}", "ar"), ("{ar: الاسم, en: Your name}", "en"), ("{ar: أُقرّ بذلك, en: I confirm}", "ar, en"),
+    ("{ar: اسم البنك, en: The bank's name}", ""), ("{ar: ذلك الاسم, en: That name}", ""),
+])
+def test_a_label_that_speaks_to_the_applicant_on_a_form_staff_enter_needs_a_staff_label(tmp_path, label, languages):
+    """Issue 33: staff fill a form with a workflow in for a caller, in the third person."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "workflow-valid", project)
+    sample = project / "forms" / "sample.yml"
+    text = sample.read_text(encoding="utf-8")
+    shown = "label: {ar: الاسم, en: Name}"
+    assert shown in text
+    sample.write_text(text.replace(shown, f"label: {label}"), encoding="utf-8")
+    problems = Problems()
+    assert list(load_forms(project, problems)) == ["sample"]  # a warning: the form still loads
+    found = [(p.line, p.code, p.severity) for p in problems.sorted()]
+    assert found == ([(10, "no-staff-label", "warning")] if languages else [])  # the field's line
+    if languages:
+        assert f"speaks to the applicant ({languages})" in problems.sorted()[0].message
+        staff = "staff_label: {ar: اسم المتقدم, en: \"The applicant's name\"}"
+        sample.write_text(text.replace(shown, f"label: {label}\n        {staff}"), encoding="utf-8")
+        problems = Problems()
+        form = load_forms(project, problems)["sample"]
+        assert problems.items == [] and form.field("full_name").staff_label == {"ar": "اسم المتقدم",
+                                                                                "en": "The applicant's name"}
 
 
 def test_a_webhook_on_this_machine_may_use_http_but_gets_no_answers_over_it():

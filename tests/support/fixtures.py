@@ -82,13 +82,14 @@ def form_files() -> list[Path]:
 
 def make_project(root: Path, form_paths: Iterable[Path]) -> Path:
     """A project folder for tests: these form files, the policy's channels (staff pick one
-    when they enter a request received elsewhere) and the key files the commands and
+    when they enter a request received elsewhere), the reply templates and the key files the commands and
     open_secure_store read by default (<root>/data/keys/)."""
     (root / "forms").mkdir()
     for path in form_paths:
         shutil.copy2(path, root / "forms" / path.name)
     (root / "content").mkdir()
     shutil.copy2(PROJECT_ROOT / "content" / "channels.yml", root / "content" / "channels.yml")
+    shutil.copy2(PROJECT_ROOT / "content" / "replies.yml", root / "content" / "replies.yml")  # the staff's replies
     from generator.submissions.commands import keys
 
     assert keys(root, action="create") == 0

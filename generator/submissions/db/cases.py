@@ -4,6 +4,8 @@ state_since, due_at, closed_at, assigned_to, case_version) and the history in
 extensions, pauses and resumptions of the clock, priority changes). Where an
 event carries a value that is not a state (a new due time, a priority) it is in
 `reason`; a reason someone typed (reopening, extending) is a note, encrypted.
+From step 19 also corrections of an answer, replies to the applicant and logged calls
+(db/corrections.py).
 
 Every change is checked against the case_version the person saw: when two
 people change one case at once the second gets CaseChanged and nothing is
@@ -30,11 +32,14 @@ class CaseEvent:
     at: dt.datetime
     actor: str
     kind: str  # "state" | "note" | "assign" | "reopen" | "due-extend" | "pause" | "resume" | "priority"
+    #            | "correction" | "reply" | "call"
     from_state: str | None = None
     to_state: str | None = None
     reason: str | None = None
     assigned_to: str | None = None
     note: str | None = None  # decrypted; None where there is none
+    #: A correction's answer before it (decrypted with the notes; None otherwise).
+    old_value: Any = None
 
     @property
     def due_at(self) -> dt.datetime | None:
@@ -161,8 +166,12 @@ class CaseQueries(Database):
 
     def _event(self, cur: Any, reference: str, *, at: dt.datetime, actor: str, kind: str,
                from_state: str | None = None, to_state: str | None = None, reason: str | None = None,
-               assigned_to: str | None = None, note: str | None = None) -> None:
-        stored = self.codec.encode({_NOTE: note}, reference) if note else None
+               assigned_to: str | None = None, note: str | None = None,
+               secret: dict[str, Any] | None = None) -> None:
+        """One history row; `note` and `secret` (more personal data: a correction's old
+        value) encrypted together, bound to the reference."""
+        payload = {**({_NOTE: note} if note else {}), **(secret or {})}
+        stored = self.codec.encode(payload, reference) if payload else None
         cur.execute(self._sql(
             "INSERT INTO case_events (submission_id, at, actor, kind, from_state, to_state, reason, assigned_to, "
             "note) SELECT id, ?, ?, ?, ?, ?, ?, ?, ? FROM submissions WHERE reference = ?"),
@@ -177,10 +186,13 @@ class CaseQueries(Database):
             "SELECT e.at, e.actor, e.kind, e.from_state, e.to_state, e.reason, e.assigned_to, e.note "
             "FROM case_events e JOIN submissions s ON s.id = e.submission_id WHERE s.reference = ? "
             "ORDER BY e.id"), (reference,))
-        return [CaseEvent(at=self._time_from_db(at), actor=actor, kind=kind, from_state=from_state,
-                          to_state=to_state, reason=reason, assigned_to=assigned,
-                          note=self.codec.decode(note, reference)[_NOTE] if note and with_notes else None)
-                for at, actor, kind, from_state, to_state, reason, assigned, note in cur.fetchall()]
+        events = []
+        for at, actor, kind, from_state, to_state, reason, assigned, note in cur.fetchall():
+            payload = self.codec.decode(note, reference) if note and with_notes else {}
+            events.append(CaseEvent(at=self._time_from_db(at), actor=actor, kind=kind, from_state=from_state,
+                                    to_state=to_state, reason=reason, assigned_to=assigned,
+                                    note=payload.get(_NOTE), old_value=payload.get("old")))
+        return events
 
     def status(self, reference: str, kind: str, digest: str) -> StatusRow | None:
         """Where a request stands, only when `digest` is one of its identifier hashes of

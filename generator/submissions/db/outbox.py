@@ -20,7 +20,9 @@ its detail names the webhook, the event and the state; each of its tries is
 logged in `outbox_tries` (time, HTTP status or error kind, duration; never a
 body) for the workspace's delivery log. A "staff-account" row (step 15) tells a
 staff member of a change to their own account: it belongs to no submission
-(submission_id NULL, reference and form_id ""), its detail names the event.
+(submission_id NULL, reference and form_id ""), its detail names the event. A
+"reply-email" or "reply-sms" row (step 19) carries a caseworker's reply: its text, in
+detail, is encrypted like an address and emptied once sent.
 """
 from __future__ import annotations
 
@@ -35,7 +37,11 @@ from generator.submissions.records import Submission
 
 from .connection import Database, marks
 
-KINDS = ("staff-alert", "applicant-confirmation", "state-change", "webhook", "staff-account")
+KINDS = ("staff-alert", "applicant-confirmation", "state-change", "webhook", "staff-account", "reply-email",
+         "reply-sms")
+#: Kinds whose detail is the caseworker's text to the applicant (step 19): encrypted, bound to
+#: the row, like an applicant's address, and emptied once sent.
+SECRET_DETAIL = ("reply-email", "reply-sms")
 #: Kinds whose recipient is stored as it is: no one's personal data from a submission.
 PLAIN_RECIPIENT = ("staff-alert", "webhook", "staff-account")
 STATUSES = ("pending", "sent", "failed")
@@ -172,7 +178,9 @@ class OutboxQueries(Database):
         # from a submission; an applicant's is, and is encrypted, bound to this row.
         recipient = (message.recipient if message.kind in PLAIN_RECIPIENT
                      else self.codec.encode({"to": message.recipient}, "outbox:" + token))
-        return (token, message.kind, message.language, recipient, message.detail, when, when, reference)
+        detail = (self.codec.encode({"text": message.detail}, "outbox-text:" + token) if message.kind in SECRET_DETAIL
+                  else message.detail)
+        return (token, message.kind, message.language, recipient, detail, when, when, reference)
 
     def queue_messages(self, reference: str, messages: Sequence[PlannedMessage], at: dt.datetime) -> int:
         """Store messages about an existing submission (a change of its case) in one transaction."""
@@ -231,6 +239,7 @@ class OutboxQueries(Database):
                 if outcome.status == "sent":
                     cur.execute(self._sql(
                         "UPDATE outbox SET status = 'sent', sent_at = ?, recipient = '', last_error = '', "
+                        "detail = CASE WHEN kind IN ('reply-email', 'reply-sms') THEN '' ELSE detail END, "
                         "attempts = attempts + 1, "
                         "claimed_at = NULL, claimed_by = NULL WHERE id = ? AND claimed_by = ?"),
                         (at, outcome.id, sender))
@@ -328,6 +337,8 @@ class OutboxQueries(Database):
          next_at, error) = row
         address = (recipient if kind in PLAIN_RECIPIENT or not recipient
                    else self.codec.decode(recipient, "outbox:" + token)["to"])
+        if kind in SECRET_DETAIL and detail:
+            detail = self.codec.decode(detail, "outbox-text:" + token)["text"]
         return OutboxMessage(id=id_, token=token, reference=reference, form_id=form_id, kind=kind,
                              language=language, recipient=address, detail=detail,
                              created_at=self._time_from_db(created), status=status, attempts=int(attempts),
