@@ -118,7 +118,7 @@ class InboxQueries(Database):
                 params.extend([form_id, value])
         if sort in ("due", "state"):
             if sort == "due":
-                key = "CASE WHEN due_at IS NULL OR closed_at IS NOT NULL THEN 1 ELSE 0 END, due_at, id DESC"
+                key = "CASE WHEN due_at IS NULL OR closed_at IS NOT NULL THEN 1 ELSE 0 END, due_at, id"
             else:
                 ranks = " ".join(f"WHEN ? THEN {rank}" for rank in range(len(state_order)))
                 key = f"CASE case_state {ranks} ELSE {len(state_order)} END, id DESC" if state_order else "id DESC"
