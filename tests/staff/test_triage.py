@@ -91,3 +91,41 @@ def test_a_caseworker_may_not_change_another_forms_requests_in_bulk(both: Staff,
             follow_redirects=True)
         assert "Changed" not in done.text and "غُيِّر: 0." in done.text  # not of this form: left
     assert ws.audit("staff-case-move") == []
+
+
+def test_answers_stored_before_support_kind_was_counted_are_filtered_after_the_start_fills_them(
+        store_url: str, forms: dict[str, Any]) -> None:
+    """help-request's support_kind gained `report: true` in issue 33: the start's report backfill
+    (fill_report_values) writes the older rows' values, and the list's filter finds them."""
+    import dataclasses
+    import datetime as dt
+
+    from generator.submissions.records import Submission
+    from generator.submissions.references import new_reference
+    from generator.submissions.secure_store import fill_report_values
+    from generator.submissions.store import Wiring, open_store
+
+    full = Wiring.of(forms)
+    assert full.report_fields["help-request"] == ("support_kind",)
+    before = dataclasses.replace(full, report_fields={**full.report_fields, "help-request": ()},
+                                 report_roles={**full.report_roles, "help-request": ((), ())})
+    at = dt.datetime(2026, 3, 1, 9, tzinfo=dt.timezone.utc)
+    subs = [Submission(reference=new_reference(), form_id="help-request", form_version="1", language="ar",
+                       submitted_at=at, consent={}, status="accepted", answers={"support_kind": kind},
+                       case_state="received")
+            for kind in ("financial", "other", "financial")]
+    store = open_store(store_url, wiring=before)
+    store.migrate()
+    try:
+        assert store.insert_batch(subs) == subs
+    finally:
+        store.close()
+    store = open_store(store_url, wiring=full)
+    try:
+        assert store.inbox_page("help-request", choices=[("support_kind", "financial")])[0] == []  # not yet
+        assert fill_report_values(store, lambda _: None) == {"help-request": 3}
+        found, more = store.inbox_page("help-request", choices=[("support_kind", "financial")])
+        assert sorted(row.reference for row in found) == sorted([subs[0].reference, subs[2].reference])
+        assert not more
+    finally:
+        store.close()
