@@ -113,9 +113,10 @@ class InboxQueries(Database):
         names = list((getattr(self, "report_fields", None) or {}).get(form_id, ()))
         for field, value in choices:
             if field in names:
-                where.append(f"id IN (SELECT submission_id FROM report_values WHERE form_id = ? "
-                             f"AND v{names.index(field) + 1} = ?)")
-                params.extend([form_id, value])
+                # probed row by row along the list's order (report_values' key is the submission's id)
+                where.append(f"EXISTS (SELECT 1 FROM report_values r WHERE r.submission_id = submissions.id "
+                             f"AND r.v{names.index(field) + 1} = ?)")
+                params.append(value)
         if sort in ("due", "state"):
             if sort == "due":
                 key = "CASE WHEN due_at IS NULL OR closed_at IS NOT NULL THEN 1 ELSE 0 END, due_at, id"
