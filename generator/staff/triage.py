@@ -19,7 +19,8 @@ from .context import StaffContext
 
 def summary_texts(form: Form, answers: Mapping[str, Any], lang: str) -> list[str]:
     """The summary answers of one request, each as shown ("" for one not given or not asked)."""
-    skipped = not_asked(form, dict(answers))
+    conditional = any(form.field(name).relevant is not None for name in form.summary)
+    skipped = not_asked(form, dict(answers)) if conditional else set()  # judged only when it can matter
     texts = []
     for name in form.summary:
         field = form.field(name)
