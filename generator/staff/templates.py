@@ -122,8 +122,9 @@ class Pages:
         return self.page(request, "problem.html", lang, status=404, current=current, problem="not-found")
 
 
-def problem_text(code: str, lang: str) -> str:
-    _ = i18n.translations(lang).gettext
+def problem_text(code: str, lang: str, digits: str = "default") -> str:
+    """A problem code in words, its digits written as the organisation's `arabic_digits` says."""
+    _ = _Digits(i18n.translations(lang), lang, digits).gettext
     texts = {
         "sign-in-failed": _("The e-mail, password or code is not right, or this account must wait after too many "
                             "attempts. Check them and try again in a few minutes."),
