@@ -19,6 +19,7 @@ from .check_field import check_field
 from .check_notify import check_notify
 from .check_relevance import check_conditions, check_stops
 from .check_report import MAX_REPORT_FIELDS
+from .check_summary import check_summary
 from .check_workflow import check_response_days, check_workflow
 from .checker import KEBAB_RE, Checker
 from .durations import duration_text
@@ -27,8 +28,9 @@ from .model import LANGS, Form, FormField, Rule
 from .staff_wording import needs_staff_label
 
 TOP_KEYS = ("id", "version", "retention_days", "response_days", "title", "intro", "received", "after_submit",
-            "privacy", "privacy_updated", "schema", "rules", "stop_if", "workflow", "notify")
-OPTIONAL_TOP_KEYS = ("rules", "stop_if", "response_days", "workflow", "notify", "received", "privacy_updated")
+            "privacy", "privacy_updated", "schema", "rules", "stop_if", "workflow", "summary", "notify")
+OPTIONAL_TOP_KEYS = ("rules", "stop_if", "response_days", "workflow", "summary", "notify", "received",
+                     "privacy_updated")
 TEXT_KEYS = ("title", "intro", "received", "after_submit", "privacy")
 RULE_KEYS = ("code", "one_of", "required", "when")
 #: Written in form-level texts where the retention period goes; filled in from
@@ -69,6 +71,7 @@ def read_form_file(path: Path, *, rel: str, problems: Problems) -> Form | None:
     rules = _check_rules(c, data, rules_raw, fields, names)
     stops = check_stops(c, data, fields) if "stop_if" in data else ()
     workflow = check_workflow(c, data)
+    summary = check_summary(c, data, fields)
     response_days = check_response_days(c, data)
     notify = check_notify(c, data, fields)
     if workflow is not None:  # staff enter requests for forms with a workflow (staff_wording.py)
@@ -90,6 +93,7 @@ def read_form_file(path: Path, *, rel: str, problems: Problems) -> Form | None:
         after_submit=shown["after_submit"], privacy=shown["privacy"], schema=schema, descriptor=descriptor,
         fields=fields, rules=rules, stops=stops, notify=notify, path=rel, readers=readers, workflow=workflow,
         response_days=response_days, received=shown.get("received", {}), privacy_updated=privacy_updated,
+        summary=summary,
     )
 
 

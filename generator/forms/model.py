@@ -57,6 +57,7 @@ Problem codes (stable: staff search for them, tests assert them):
   condition-wrong-type    an operator that does not fit the field's type (`gte` on text, `equals` on tick boxes)
   condition-too-deep      `all:` / `any:` inside another one (one level only)
   condition-never-relevant a required field whose condition no answers can meet
+  summary-unknown-field   `summary:` names a field the form does not have (check_summary.py)
   invalid-stop            a `stop_if:` rule without a usable code, `when:` or bilingual `message:`
   no-staff-label          (warning) a field of a form with a workflow whose label speaks to the applicant
                           ("your", "I", اسمك، أُقرّ) without a third-person `ui.staff_label` (staff_wording.py)
@@ -303,6 +304,8 @@ class Form:
     received: Text = dataclasses.field(default_factory=dict)
     #: The day the privacy notice's text last changed, shown on the notice in words.
     privacy_updated: dt.date | None = None
+    #: `summary:` the answers the staff list shows beside each request (check_summary.py).
+    summary: tuple[str, ...] = ()
 
     @cached_property
     def notice_version(self) -> str:

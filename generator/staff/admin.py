@@ -57,7 +57,7 @@ class AdminPages:
         forms = [{"id": f, "title": ctx.forms[f].title.get(lang, f)} for f in sorted(ctx.forms)]
         return ctx.pages.page(request, "accounts.html", lang, status=status, current=current, rows=rows, forms=forms,
                               roles=ROLES, role_names=templates.role_names(lang),
-                              problem=templates.problem_text(problem, lang) if problem else None,
+                              problem=templates.problem_text(problem, lang, ctx.digits) if problem else None,
                               link=link, link_for=link_for, values=values or {})
 
     async def add_account(self, request: Request) -> Response:
@@ -118,7 +118,7 @@ class AdminPages:
         forms = [{"id": f, "title": ctx.forms[f].title.get(lang, f)} for f in sorted(ctx.forms)]
         return ctx.pages.page(request, "account_edit.html", lang, status=status, current=current, edited=target,
                               values=values, forms=forms, roles=ROLES, role_names=templates.role_names(lang),
-                              problem=templates.problem_text(problem, lang) if problem else None)
+                              problem=templates.problem_text(problem, lang, ctx.digits) if problem else None)
 
     async def edit(self, request: Request, current: Current, target: AccountRow) -> Response:
         ctx = self.ctx

@@ -68,6 +68,7 @@ from . import inbox, templates
 from .accounts import Accounts, Clock, utc_clock, visible_forms
 from .admin import AdminPages
 from .audit_page import AuditPage
+from .bulk import Bulk
 from .casework import Casework
 from .committee import CommitteePrint
 from .context import StaffContext
@@ -174,7 +175,7 @@ class HomePages:
         shown = [{"id": form_id, "title": ctx.forms[form_id].title.get(lang, form_id), **counts[form_id]}
                  for form_id in visible_forms(current.account, sorted(ctx.forms))]
         return ctx.pages.page(request, "home.html", lang, current=current, forms=shown,
-                              may_read=current.account.role != "viewer")
+                              may_read=current.account.role != "viewer", mine=await inbox.my_cases(ctx, current))
 
     async def language(self, request: Request) -> Response:
         ctx = self.ctx
@@ -247,6 +248,7 @@ def routes(ctx: StaffContext, home: HomePages) -> list[Route]:
         *Casework(ctx).routes(),
         *CommitteePrint(ctx).routes(),
         *Conversation(ctx).routes(),
+        *Bulk(ctx).routes(),
         Route("/staff/static/{name:path}", home.static, methods=["GET"]),
         *Reports(ctx).routes(),
         *Messages(ctx).routes(),

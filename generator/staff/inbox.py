@@ -1,6 +1,9 @@
 """The inbox: what staff do with submissions, by role.
 
-    GET  /staff/forms/<form_id>/                 the list, newest first, 50 a page (keyset: ?older=<id>, ?newer=<id>)
+    GET  /staff/forms/<form_id>/                 the list, newest first, 50 a page (keyset: ?older=<id>, ?newer=<id>);
+                                                 ?sort=due|state (paged with ?page=N), ?f.<field>=<choice> for
+                                                 each `report: true` choice; each row with the form's summary
+                                                 answers (triage.py)
     GET  /staff/forms/<form_id>/spam             the suspected-spam folder
     GET  /staff/search                           the search page (an old ?q= is ignored: no words in an address)
     POST /staff/search  q=...                    a reference (as people type it) or, for admins and caseworkers,
@@ -15,8 +18,9 @@
 
 Admins see every form, caseworkers their own forms; viewers see the counts on
 the home page and get 404 (audited) on everything else here, as does anyone
-asking for a form or submission outside their forms. The list reads no answers;
-a submission page decrypts that one row. Audit rows name the reference, never content.
+asking for a form or submission outside their forms. The list decrypts the
+summary answers of the rows it shows only; a submission page decrypts that one
+row. Audit rows name the reference, never content.
 """
 from __future__ import annotations
 
@@ -30,16 +34,18 @@ from starlette.routing import Route
 
 from generator.core import i18n
 from generator.submissions import cases, references
-from generator.submissions.db.inbox import PAGE_SIZE, InboxRow
+from generator.submissions.db.inbox import PAGE_SIZE, SORTS, InboxRow
 from generator.submissions.records import Submission
 
 from . import exports
 from .accounts import visible_forms
+from .bulk import form_assignees
 from .context import StaffContext
 from .guards import NotFound, may_see, require, require_submission
 from .request_data import form_data, typed_number
 from .sessions import Current
 from .submission_page import described, submission_page
+from .triage import choice_filters, chosen, page_answers, summary_headings, summary_texts
 from .wording import form_title, staff_name, staff_names, state_name, when
 
 _KINDS = ("national_id", "mobile", "email")
@@ -50,6 +56,17 @@ async def counts(ctx: StaffContext, current: Current) -> dict[str, dict[str, int
     shown = visible_forms(current.account, sorted(ctx.forms))
     now = ctx.clock()
     return dict(await ctx.run(ctx.store.inbox_counts, shown, now - dt.timedelta(days=30), now))
+
+
+async def my_cases(ctx: StaffContext, current: Current) -> list[dict[str, Any]]:
+    """The home page's first table: this person's open cases, most overdue first (readers only)."""
+    if current.account.role == "viewer":
+        return []
+    shown = visible_forms(current.account, sorted(ctx.forms))
+    rows = await ctx.run(ctx.store.my_open_cases, current.account.email, shown)
+    inbox, lang, now = Inbox(ctx), current.account.language, ctx.clock()
+    names = await staff_names(ctx)
+    return [inbox.line(row, lang, now, names) for row in rows]
 
 
 class Inbox:
@@ -69,15 +86,17 @@ class Inbox:
             Route("/staff/submissions/{reference}/delete", self.delete, methods=["POST"]),
         ]
 
-    def line(self, row: InboxRow, lang: str, now: dt.datetime, names: dict[str, str]) -> dict[str, Any]:
+    def line(self, row: InboxRow, lang: str, now: dt.datetime, names: dict[str, str] | None = None,
+             summary: list[str] | None = None) -> dict[str, Any]:
         ctx = self.ctx
         overdue = row.closed_at is None and row.due_at is not None and row.due_at < now
         return {"reference": row.reference, "received": when(ctx, row.submitted_at, lang),
                 "opened": row.opened_at is not None, "state": state_name(ctx, row.form_id, row.case_state, lang),
                 "due": when(ctx, row.due_at, lang, time=False), "overdue": overdue,
                 "closed": when(ctx, row.closed_at, lang, time=False), "urgent": row.priority == "urgent",
-                "assigned_to": staff_name(row.assigned_to, names), "form_id": row.form_id,
-                "form_title": form_title(ctx, row.form_id, lang), "spam": row.status == "suspected-spam"}
+                "assigned_to": staff_name(row.assigned_to, names or {}), "form_id": row.form_id,
+                "form_title": form_title(ctx, row.form_id, lang), "spam": row.status == "suspected-spam",
+                "summary": summary or [], "id": row.id}
 
     # -- the list ----------------------------------------------------------------
 
@@ -103,21 +122,41 @@ class Inbox:
         form = ctx.forms[form_id]
         states = [(s.id, s.name.get(lang, s.id)) for s in form.workflow.states] if form.workflow else []
         older, newer = _int(params.get("older")), _int(params.get("newer"))
+        sort = params.get("sort", "") if params.get("sort", "") in SORTS and form.workflow else "received"
+        page = max(0, min(_int(params.get("page")) or 0, 10_000))
+        choices = chosen(form, params)
         rows, more = await ctx.run(
             ctx.store.inbox_page, form_id, status=status, opened=opened, since=since,
             until=until + dt.timedelta(days=1) if until else None, older_than=older, newer_than=newer,
             case_states=[state] if state in dict(states) else None,
             assigned_to=current.account.email if params.get("mine") == "1" else None,
-            unassigned=params.get("unassigned") == "1", overdue_at=now if params.get("overdue") == "1" else None)
-        names = await staff_names(ctx) if rows else {}
-        keep = {k: v for k, v in params.items() if k not in ("older", "newer") and v}
+            unassigned=params.get("unassigned") == "1", overdue_at=now if params.get("overdue") == "1" else None,
+            choices=choices, sort=sort, state_order=[s for s, _ in states], page=page)
+        keep = {k: v for k, v in params.items()
+                if k not in ("older", "newer", "page", "sort", "done", "changed", "left") and v}
         query = "".join(f"&{k}={_q(v)}" for k, v in keep.items())
-        older_link = f"?older={rows[-1].id}{query}" if rows and (more or newer is not None) else None
-        newer_link = f"?newer={rows[0].id}{query}" if rows and ((newer is not None and more) or older is not None) \
-            else None
+        if sort == "received":
+            older_link = f"?older={rows[-1].id}{query}" if rows and (more or newer is not None) else None
+            newer_link = f"?newer={rows[0].id}{query}" \
+                if rows and ((newer is not None and more) or older is not None) else None
+        else:
+            older_link = f"?sort={sort}&page={page + 1}{query}" if more else None
+            newer_link = f"?sort={sort}&page={page - 1}{query}" if page else None
+        names = await staff_names(ctx)
+        answers = await page_answers(ctx, form, [r.id for r in rows])
+        lines = [self.line(r, lang, now, names, summary_texts(form, answers[r.id], lang) if r.id in answers else None)
+                 for r in rows]
+        sort_links = {key: f"?sort={key}{query}" for key in SORTS}
         return ctx.pages.page(request, "inbox.html", lang, current=current, form_id=form_id,
                               form_title=form_title(ctx, form_id, lang), spam=status == "suspected-spam",
-                              lines=[self.line(r, lang, now, names) for r in rows], older_link=older_link,
+                              lines=lines, older_link=older_link, sort=sort, sort_links=sort_links,
+                              summary_headings=summary_headings(form, lang) if form.summary else [],
+                              choice_filters=choice_filters(form, lang), chosen=dict(choices),
+                              bulk=bool(states) and status == "accepted" and bool(rows),
+                              assignees=await form_assignees(ctx, form_id) if states else [],
+                              reasons=[(r.id, r.name.get(lang, r.id)) for r in form.workflow.reasons]
+                              if form.workflow else [],
+                              bulk_done=_bulk_done(params),
                               newer_link=newer_link, states=states, date_problem=date_problem,
                               filters={"show": show, "from": params.get("from", ""), "to": params.get("to", ""),
                                        "state": state, "mine": params.get("mine") == "1",
@@ -237,6 +276,15 @@ def _day(text: str) -> dt.datetime | None:
         return dt.datetime.strptime(i18n.to_western_digits(text.strip()), "%Y-%m-%d").replace(tzinfo=dt.timezone.utc)
     except ValueError:
         return None
+
+
+def _bulk_done(params: Any) -> dict[str, int] | None:
+    """After a bulk change (bulk.py): how many rows changed and how many were left."""
+    if params.get("done") == "bulk-none":
+        return {"changed": 0, "left": 0}
+    if params.get("done") != "bulk":
+        return None
+    return {"changed": _int(params.get("changed")) or 0, "left": _int(params.get("left")) or 0}
 
 
 def _int(text: str | None) -> int | None:

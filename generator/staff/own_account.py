@@ -55,7 +55,7 @@ class OwnAccount:
                      "system": row.device.partition(",")[2] or unknown} for row in rows]
         codes_left = await ctx.run(ctx.store.unused_recovery_codes, current.account.id)
         return ctx.pages.page(request, "security.html", lang, status=status, current=current, sessions=sessions,
-                              done=done, problems=[templates.problem_text(p, lang) for p in problems],
+                              done=done, problems=[templates.problem_text(p, lang, ctx.digits) for p in problems],
                               problem_for=problem_for, codes_left=codes_left)
 
     async def change_password(self, request: Request) -> Response:

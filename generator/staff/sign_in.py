@@ -63,12 +63,14 @@ class SignInPages:
             await ctx.run(ctx.audit_refusal, "unknown", "staff-sign-in-failure", client,
                           f"client over the sign-in limit client={client}", kind="limit")
             return ctx.pages.page(request, "sign_in.html", lang, status=429, next=target, ended=False,
-                                  problem=templates.problem_text("sign-in-failed", lang), email=data.get("email", ""))
+                                  problem=templates.problem_text("sign-in-failed", lang, ctx.digits),
+                                  email=data.get("email", ""))
         result = await ctx.run(ctx.accounts.sign_in, data.get("email", ""), data.get("password", ""),
                                data.get("code", ""), client=protection.client_address(request))
         if result.account is None:
             return ctx.pages.page(request, "sign_in.html", lang, status=400, next=target, ended=False,
-                                  problem=templates.problem_text("sign-in-failed", lang), email=data.get("email", ""))
+                                  problem=templates.problem_text("sign-in-failed", lang, ctx.digits),
+                                  email=data.get("email", ""))
         # A new session id at every sign-in; any session the browser had is ended.
         # Its forms' tokens are bound to the new session from now on (form_tokens.py).
         old, _, _ = await ctx.run(ctx.sessions.current, request.cookies.get(ctx.sessions.cookies.session))
@@ -111,7 +113,8 @@ class SignInPages:
         qr = templates.qr_svg(uri, i18n.gettext(lang, "QR code for your authenticator app"))
         grouped = " ".join(setup.secret[i:i + 4] for i in range(0, len(setup.secret), 4))
         return self.ctx.pages.page(request, "setup.html", lang, status=status, setup_account=setup.account, qr=qr,
-                                   secret=grouped, problems=[templates.problem_text(p, lang) for p in problems],
+                                   secret=grouped,
+                                   problems=[templates.problem_text(p, lang, self.ctx.digits) for p in problems],
                                    problem_codes=problems)
 
     async def setup(self, request: Request) -> Response:

@@ -9,6 +9,7 @@ needs no 'unsafe-inline'.
 """
 from __future__ import annotations
 
+import gettext
 import io
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,19 +31,45 @@ from .sessions import Current
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 
 
+class _Digits(gettext.NullTranslations):
+    """A catalog whose words write their digits as the page's numbers are written (issue 33): the
+    organisation's `arabic_digits` on Arabic pages, whichever digits the translator typed ("آخر ٣٠
+    يومًا", "١٢ حرفًا"). Applied to the words before their placeholders are filled, so a reference or
+    an e-mail address put into a sentence stays as it is."""
+
+    def __init__(self, catalog: gettext.NullTranslations, lang: str, digits: str) -> None:
+        super().__init__()
+        self.catalog, self.lang, self.digits = catalog, lang, digits
+
+    def _written(self, text: str) -> str:
+        return i18n.localise_digits(i18n.to_western_digits(text), self.lang, self.digits)
+
+    def gettext(self, message: str) -> str:
+        return self._written(self.catalog.gettext(message))
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return self._written(self.catalog.ngettext(msgid1, msgid2, n))
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self._written(self.catalog.pgettext(context, message))
+
+    def npgettext(self, context: str, msgid1: str, msgid2: str, n: int) -> str:
+        return self._written(self.catalog.npgettext(context, msgid1, msgid2, n))
+
+
 @lru_cache(maxsize=None)
-def environment(lang: str) -> Environment:
+def environment(lang: str, digits: str = "default") -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(default=True),
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
     # jinja2.ext.i18n adds this method when the environment is made; the type stubs cannot know it.
-    cast(Any, env).install_gettext_translations(i18n.translations(lang), newstyle=True)
+    cast(Any, env).install_gettext_translations(_Digits(i18n.translations(lang), lang, digits), newstyle=True)
     return env
 
 
-def render(template: str, lang: str, **values: Any) -> str:
+def render(template: str, lang: str, digits: str = "default", **values: Any) -> str:
     language = i18n.language(lang)
     other = next(code for code in i18n.LANGUAGE_CODES if code != lang)
-    return environment(lang).get_template(f"staff/{template}").render(
+    return environment(lang, digits).get_template(f"staff/{template}").render(
         lang=lang, dir=language.direction, other_lang=other, other_name=i18n.language(other).name,
         **values)
 
@@ -62,7 +89,7 @@ class Pages:
         account = current.account if current else None
         digits = self.organisation.arabic_digits
         values.setdefault("number", lambda value: i18n.localise_digits(str(value), lang, digits))
-        html = render(template, lang, csrf=csrf, account=account, path=request.url.path,
+        html = render(template, lang, digits, csrf=csrf, account=account, path=request.url.path,
                       is_admin=bool(account and account.role == "admin"), **values)
         response = HTMLResponse(html, status_code=status)
         if cookie is not None:
@@ -80,10 +107,9 @@ class Pages:
         cookie, token = self.tokens.start_before_sign_in()
         return token, cookie
 
-    @staticmethod
-    def fragment(template: str, lang: str, **values: Any) -> str:
+    def fragment(self, template: str, lang: str, **values: Any) -> str:
         """A piece of a page (templates/staff/_*.html) rendered on its own."""
-        return render(template, lang, **values)
+        return render(template, lang, self.organisation.arabic_digits, **values)
 
     @staticmethod
     def redirect(url: str, *, cookie: str | None = None) -> RedirectResponse:
@@ -96,8 +122,9 @@ class Pages:
         return self.page(request, "problem.html", lang, status=404, current=current, problem="not-found")
 
 
-def problem_text(code: str, lang: str) -> str:
-    _ = i18n.translations(lang).gettext
+def problem_text(code: str, lang: str, digits: str = "default") -> str:
+    """A problem code in words, its digits written as the organisation's `arabic_digits` says."""
+    _ = _Digits(i18n.translations(lang), lang, digits).gettext
     texts = {
         "sign-in-failed": _("The e-mail, password or code is not right, or this account must wait after too many "
                             "attempts. Check them and try again in a few minutes."),

@@ -76,6 +76,9 @@ CASES = {
     "workflow-reason-translation": [(35, "missing-translation", 'The reason "outside-scope"\'s public wording')],
     "workflow-missing-reasons": [(27, "missing-reasons", 'needs a reason, but the workflow has no "reasons:"')],
     "workflow-duplicate-state": [(31, "duplicate-state", 'The state "closed" is written twice (first on line 27)')],
+    # the list's summary answers (generator/forms/check_summary.py, issue 33)
+    "summary-unknown-field": [(29, "summary-unknown-field", 'a field "ful_nmae" that this form does not have')],
+    "summary-sensitive": [(29, "invalid-value", 'the field "national_id", which is marked sensitive')],
     "invalid-email": [(11, "invalid-email", '"Requests team <requests@qalb.example>" is not an e-mail address')],
     "missing-email-field": [(9, "missing-email-field", 'add a field with "format: email"')],
     "invalid-notify": [(10, "invalid-value", '"staff_language" is the language of the staff messages: ar or en'),

@@ -98,10 +98,37 @@ def test_staff_add_setup_sign_out_and_in_with_a_code_and_a_recovery_code(
 SEEN: dict[str, str] = {}
 
 
+#: Every text node of the page's body outside a `dir="ltr"` element (references, e-mail
+#: addresses, phone numbers, codes: written as typed) and outside script and style.
+TEXTS = """() => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const texts = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (!parent || parent.closest('[dir="ltr"], script, style') || !node.textContent.trim()) continue;
+    texts.push(node.textContent.trim());
+  }
+  return texts;
+}"""
+
+
+def digit_problems(tab: Any, where: str) -> list[str]:
+    """On an Arabic page, numbers written in both Arabic-Indic and Western digits (issue 33:
+    every number follows the organisation's `arabic_digits` the same way)."""
+    if tab.locator("html").get_attribute("lang") != "ar":
+        return []
+    texts = tab.evaluate(TEXTS)
+    western = [t for t in texts if any("0" <= c <= "9" for c in t)]
+    eastern = [t for t in texts if any("\u0660" <= c <= "\u0669" for c in t)]
+    if western and eastern:
+        return [f"{where}: digits mixed: {western[:3]} beside {eastern[:3]}"]
+    return []
+
+
 def page_checks(tab: Any, where: str) -> list[str]:
-    """axe, no horizontal scroll, lang/dir set: what is wrong with the open page."""
+    """axe, no horizontal scroll, lang/dir set, one kind of digits: what is wrong with the open page."""
     SEEN[where] = tab.content()
-    problems = describe_violations(where, axe_violations(tab))
+    problems = describe_violations(where, axe_violations(tab)) + digit_problems(tab, where)
     width = tab.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     if width[0] > width[1]:
         problems.append(f"{where}: scrolls sideways ({width[0]} px wide in a {width[1]} px window)")

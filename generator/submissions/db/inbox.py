@@ -2,8 +2,9 @@
 submissions newest first (keyset on id, no OFFSET), a reference found exactly,
 and the first opening of a submission (migration step 7: `opened_at`, NULL = new).
 
-The list reads no answers: its rows carry only what the list shows, so nothing
-is decrypted to draw it.
+The rows carry no answers: the list's summary answers (the form's `summary:`)
+are read by `inbox_answers` for the rows of the page shown only, decrypted in
+memory and kept nowhere; its filters by choice read report_values (no decryption).
 """
 from __future__ import annotations
 
@@ -37,8 +38,15 @@ _ROW = ("id, reference, form_id, status, submitted_at, opened_at, case_state, du
         "priority")
 
 
+#: The orders the list may be sorted in (`?sort=`): newest first (keyset on id), the
+#: earliest due date first (no due date last), and by the workflow's order of states.
+SORTS = ("received", "due", "state")
+
+
 class InboxQueries(Database):
     _count_accepted: Any  # db/submissions.py: store a submission's counted values once it is accepted
+    codec: Any  # db/submissions.py: answers <-> the stored (encrypted) text
+    report_fields: Any  # store.py: {form id: its `report: true` field names, in column order}
 
     def _inbox_row(self, row: Sequence[Any]) -> InboxRow:
         def time(value: Any) -> dt.datetime | None:
@@ -76,10 +84,15 @@ class InboxQueries(Database):
                    older_than: int | None = None, newer_than: int | None = None,
                    case_states: Sequence[str] | None = None, assigned_to: str | None = None,
                    unassigned: bool = False, overdue_at: dt.datetime | None = None,
+                   choices: Sequence[tuple[str, str]] = (), sort: str = "received",
+                   state_order: Sequence[str] = (), page: int = 0,
                    limit: int = PAGE_SIZE) -> tuple[list[InboxRow], bool]:
         """Up to `limit` rows, urgent first and newest first within each priority ('urgent' sorts
         after 'normal'), after (or before) a row id in that order; and whether there are more in
-        the direction read."""
+        the direction read. `choices`: (field, value) of `report: true` single choices the rows
+        must have (read from report_values, no decryption). Sorted by due date or state (`sort`),
+        the rows are read a `page` at a time (OFFSET: such a list is read a few pages deep, not
+        paged through)."""
         where: list[str] = ["form_id = ?", "status = ?"]
         params: list[Any] = [form_id, status]
         if opened is not None:
@@ -101,6 +114,25 @@ class InboxQueries(Database):
         if overdue_at is not None:
             where.append("closed_at IS NULL AND due_at IS NOT NULL AND due_at < ?")
             params.append(self._time_to_db(overdue_at))
+        names = list((getattr(self, "report_fields", None) or {}).get(form_id, ()))
+        for field, value in choices:
+            if field in names:
+                # probed row by row along the list's order (report_values' key is the submission's id)
+                where.append(f"EXISTS (SELECT 1 FROM report_values r WHERE r.submission_id = submissions.id "
+                             f"AND r.v{names.index(field) + 1} = ?)")
+                params.append(value)
+        if sort in ("due", "state"):
+            if sort == "due":
+                key = "CASE WHEN due_at IS NULL OR closed_at IS NOT NULL THEN 1 ELSE 0 END, due_at, id"
+            else:
+                ranks = " ".join(f"WHEN ? THEN {rank}" for rank in range(len(state_order)))
+                key = f"CASE case_state {ranks} ELSE {len(state_order)} END, id DESC" if state_order else "id DESC"
+                params.extend(state_order)
+            cur = self._conn().cursor()
+            cur.execute(self._sql(f"SELECT {_ROW} FROM submissions WHERE {' AND '.join(where)} "
+                                  f"ORDER BY {key} LIMIT ? OFFSET ?"), [*params, limit + 1, max(page, 0) * limit])
+            rows = [self._inbox_row(row) for row in cur.fetchall()]
+            return rows[:limit], len(rows) > limit
         order = "DESC"
         # The page's edge row keeps its place in (priority, id) order even if its priority changed.
         edge = "(SELECT e.priority FROM submissions e WHERE e.id = ?)"
@@ -121,6 +153,19 @@ class InboxQueries(Database):
             rows.reverse()
         return rows, more
 
+    def my_open_cases(self, assigned_to: str, form_ids: Sequence[str], limit: int = 10) -> list[InboxRow]:
+        """The open cases assigned to one person in these forms, the most overdue (earliest
+        due date) first, cases without a due date last: the start of the home page."""
+        if not form_ids:
+            return []
+        cur = self._conn().cursor()
+        cur.execute(self._sql(f"SELECT {_ROW} FROM submissions WHERE form_id IN ({marks(form_ids)}) "
+                              "AND status = 'accepted' AND assigned_to = ? AND case_state IS NOT NULL "
+                              "AND closed_at IS NULL "
+                              "ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, id LIMIT ?"),
+                    [*form_ids, assigned_to, limit])
+        return [self._inbox_row(row) for row in cur.fetchall()]
+
     def inbox_find(self, references: Sequence[str] = (), ids: Sequence[int] = ()) -> list[InboxRow]:
         """The rows with these references or ids (any status), newest first; no answers."""
         found: list[InboxRow] = []
@@ -134,6 +179,15 @@ class InboxQueries(Database):
             found.extend(self._inbox_row(row) for row in cur.fetchall())
         unique = {row.id: row for row in found}
         return sorted(unique.values(), key=lambda row: row.id, reverse=True)
+
+    def inbox_answers(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """The answers of these rows (one page of the list), decrypted here and kept nowhere."""
+        if not ids:
+            return {}
+        cur = self._conn().cursor()
+        cur.execute(self._sql(f"SELECT id, reference, answers FROM submissions WHERE id IN ({marks(ids)})"),
+                    list(ids))
+        return {int(row[0]): self.codec.decode(row[2], row[1]) for row in cur.fetchall()}
 
     def ids_by_digests(self, digests: Sequence[str]) -> list[int]:
         """The ids of the submissions holding one of these identifier hashes (no decryption)."""
