@@ -260,6 +260,15 @@ class Config:
         return absolute_url(self._env, "QALB_SITE_URL")
 
     @functools.cached_property
+    def _site_url_for_links(self) -> str:
+        """QALB_SITE_URL for the links a publish shows in the workspace: a bad value leaves them
+        on this host (the sections that need the URL stop and say why), not the workspace."""
+        try:
+            return self._site_url
+        except SettingsError:
+            return ""
+
+    @functools.cached_property
     def _staff_url(self) -> str:
         return absolute_url(self._env, "QALB_STAFF_URL") or DEFAULT_STAFF_URL
 
@@ -327,7 +336,7 @@ class Config:
             notify_email=self._smtp is not None,
             hsts=self._hsts,
             publish_command=_command(self._get("QALB_PUBLISH_COMMAND")),
-            site_url=self._site_url,
+            site_url=self._site_url_for_links,
         )
 
     @functools.cached_property

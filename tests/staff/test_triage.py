@@ -51,7 +51,7 @@ def test_the_list_says_who_and_what_filters_sorts_and_changes_in_bulk(both: Staf
         assert "غُيِّر: 2. وبقي على حاله" in done.text
         assert [e["detail"] for e in ws.audit("staff-case-assign")] == [
             f"{first} -> admin@example.org", f"{second} -> admin@example.org"]
-        assert done.text.count("<td data-label=\"مسند إلى\">Test admin</td>") == 2  # by name, not e-mail
+        assert done.text.count("<td data-label=\"مسند إلى\"><bdi>Test admin</bdi></td>") == 2  # by name, not e-mail
         moved = client.post("/staff/forms/help-request/bulk", data={
             "csrftoken": token, "action": "move", "to": "under-study", "reference": [first, third]}, follow_redirects=True)
         assert "غُيِّر: 2. وبقي على حاله" in moved.text
