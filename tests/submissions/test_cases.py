@@ -264,6 +264,7 @@ def test_a_request_by_phone_carries_its_channel_and_follows_the_workflow(store: 
     assert (found.channel, found.entered_by, found.case_state) == ("phone", "huda@example.org", "received")
     assert found.consent["confirmed_through"] == "phone" and all(found.consent["fields"].values())
     assert found.due_at == cases.due_at(RECEIVED, 14, RIYADH)
-    cases.move(store, form, found, to_state="under-study", actor="huda@example.org", expected_version=0,
-               now=RECEIVED)
+    assert found.assigned_to == "huda@example.org"  # assigned to whoever entered it (issue 33)
+    cases.move(store, form, found, to_state="under-study", actor="huda@example.org",
+               expected_version=found.case_version, now=RECEIVED)
     assert reload(store, found).case_state == "under-study"
