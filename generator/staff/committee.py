@@ -19,9 +19,8 @@ from generator.submissions.records import Submission
 
 from .context import StaffContext
 from .guards import require_submission
-from .staff_names import names_by_email
 from .submission_page import described
-from .wording import state_name, when
+from .wording import names_by_email, state_name, when
 
 
 class CommitteePrint:

@@ -24,7 +24,7 @@ from generator.submissions.records import Submission
 
 from .context import StaffContext
 from .spreadsheet import Reader, write_workbook
-from .staff_names import names_by_email
+from .wording import names_by_email
 
 CHUNK = 64 * 1024
 

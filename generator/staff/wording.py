@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from generator.core import i18n
+from generator.submissions.store import Store
 
 from .context import StaffContext
 
@@ -21,10 +22,16 @@ def when(ctx: StaffContext, value: dt.datetime | None, lang: str, *, time: bool 
     return f"{text} ({i18n.format_hijri(local.date(), lang, digits)})"
 
 
+def names_by_email(store: Store) -> dict[str, str]:
+    """Each named staff account's name by its e-mail address (assignees and actors are stored
+    by address: looked up when shown, so a renamed account shows its new name; an address
+    without a named account is shown as it is)."""
+    return {account.email: account.name for account in store.accounts() if account.name}
+
+
 async def staff_names(ctx: StaffContext) -> dict[str, str]:
-    """Each staff account's name by its e-mail address (assignees and actors are stored by
-    address: looked up when shown, so a renamed account shows its new name)."""
-    return {account.email: account.name for account in await ctx.run(ctx.store.accounts)}
+    """names_by_email, read on the store's thread."""
+    return await ctx.run(names_by_email, ctx.store)
 
 
 def staff_name(email: str | None, names: dict[str, str]) -> str:
