@@ -5,7 +5,7 @@ PY := .venv/bin/python
 PIP := .venv/bin/pip
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: setup setup-test bench-setup bench serve test security lint build check messages clean
+.PHONY: libmagic setup setup-test bench-setup bench serve test security lint build check messages clean
 
 .venv/ready: requirements.txt constraints.txt
 	python3 -m venv .venv
@@ -17,7 +17,11 @@ node_modules/ready: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
 
-setup: .venv/ready node_modules/ready
+# libmagic (Debian's libmagic1) reads an uploaded file's type from its bytes (python-magic).
+libmagic:
+	@ldconfig -p | grep -q 'libmagic\.so\.1' || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmagic1 >/dev/null; }
+
+setup: .venv/ready node_modules/ready libmagic
 
 # Packages only the benchmarks use (requirements-bench.txt): not needed to build or serve.
 .venv/bench-ready: .venv/ready requirements-bench.txt constraints.txt
@@ -28,12 +32,13 @@ bench-setup: .venv/bench-ready
 
 # Debian packages the tests drive: a real browser, a real PostgreSQL server, and
 # Java for the Nu HTML checker (node_modules/vnu-jar), nginx in front of `run` and `staff
-# serve` with docs/deploy.md's configuration (tests/web/test_nginx.py). The benchmarks' packages too:
+# serve` with docs/deploy.md's configuration (tests/web/test_nginx.py), ClamAV's daemon (the tests start
+# their own clamd on a signature database they write: nothing is downloaded). The benchmarks' packages too:
 # tests/test_bench_search.py runs bench/search_roots.py and compares ours with them.
 setup-test: setup bench-setup
 	@if ! command -v chromium >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
-	    || ! dpkg -s default-jre-headless >/dev/null 2>&1 || ! test -x /usr/sbin/nginx; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql default-jre-headless nginx-light >/dev/null; fi
+	    || ! dpkg -s default-jre-headless >/dev/null 2>&1 || ! test -x /usr/sbin/nginx || ! test -x /usr/sbin/clamd; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql default-jre-headless nginx-light clamav-daemon >/dev/null; fi
 
 build: setup
 	$(PY) -m generator build
