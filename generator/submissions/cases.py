@@ -127,13 +127,48 @@ def move(store: Store, form: Form, sub: Submission, *, to_state: str, actor: str
         messages = [*messages, *planner.webhooks(form, "state_changed", sub.language, to_state)]
     source = workflow.state(sub.case_state)
     pause = target.pauses_clock and not source.pauses_clock
-    resume = source.pauses_clock and not target.pauses_clock and not target.closed
+    paused_at = clock_paused_at(store, sub) if source.pauses_clock else None
+    resume = paused_at is not None and not target.pauses_clock and not target.closed
     resume_due = sub.due_at
-    if resume and sub.due_at is not None and sub.state_since is not None:
-        resume_due = sub.due_at + dt.timedelta(days=paused_days(sub.state_since, now, calendar or WorkingCalendar()))
+    if resume and sub.due_at is not None and paused_at is not None:
+        resume_due = sub.due_at + dt.timedelta(days=paused_days(paused_at, now, calendar or WorkingCalendar()))
     return int(store.move_case(sub.reference, expected_version=expected_version, from_state=sub.case_state,
                                to_state=to_state, closed=target.closed, at=now, actor=actor, reason=reason,
                                note=note, messages=messages, pause=pause, resume=resume, resume_due=resume_due))
+
+
+def clock_paused_at(store: Store, sub: Submission) -> dt.datetime | None:
+    """When the clock of a case in a pausing state stopped; None when it runs again
+    (documents came from the applicant while it waits: documents_received)."""
+    last = store.last_clock_event(sub.reference)
+    if last is None:  # a case that entered the state before pauses were recorded
+        return sub.state_since
+    kind, at = last
+    return at if kind == "pause" else None
+
+
+def documents_received(store: Store, form: Form, reference: str, *, now: dt.datetime, actor: str,
+                       calendar: WorkingCalendar) -> bool:
+    """After the applicant added documents (Store.add_attachments wrote them and the
+    "documents-received" event): a case waiting in a state that pauses the clock has its
+    clock started again, the due date moved on by the days it waited; the state stays.
+    Whether the clock was started."""
+    row = store.case_status(reference)
+    if form.workflow is None or row is None or row.case_state is None:
+        return False
+    try:
+        state = form.workflow.state(row.case_state)
+    except KeyError:
+        return False
+    [sub] = store.submissions(form.id, reference=reference)
+    paused_at = clock_paused_at(store, sub) if state.pauses_clock else None
+    if paused_at is None:
+        return False
+    due = sub.due_at
+    if due is not None:
+        due += dt.timedelta(days=paused_days(paused_at, now, calendar))
+    store.resume_clock(reference, state=row.case_state, due_at=due, at=now, actor=actor)
+    return True
 
 
 def paused_days(since: dt.datetime, now: dt.datetime, calendar: WorkingCalendar) -> int:

@@ -68,6 +68,7 @@ class StatusRow:
     case_state: str | None
     state_since: dt.datetime | None
     reason: str | None  # the reason of the last state change (a decline's)
+    case_version: int = 0  # what a status page's upload token is bound to (endpoint/document_tokens.py)
 
 
 class CaseQueries(Database):
@@ -200,17 +201,67 @@ class CaseQueries(Database):
         answer is read or decrypted."""
         cur = self._conn().cursor()
         cur.execute(self._sql(
-            "SELECT s.form_id, s.submitted_at, s.case_state, s.state_since, (SELECT e.reason FROM case_events e "
-            "WHERE e.submission_id = s.id AND e.kind = 'state' ORDER BY e.id DESC LIMIT 1) "
-            "FROM submissions s JOIN submission_lookups l ON l.submission_id = s.id "
+            f"SELECT {_STATUS_COLUMNS} FROM submissions s JOIN submission_lookups l ON l.submission_id = s.id "
             "WHERE s.reference = ? AND s.status = 'accepted' AND l.kind = ? AND l.digest = ?"),
             (reference, kind, digest))
+        return self._status_row(cur.fetchone())
+
+    def case_status(self, reference: str) -> StatusRow | None:
+        """The same as `status`, without the identifier: only for a caller that holds proof
+        the identifier was checked (a status page's upload token)."""
+        cur = self._conn().cursor()
+        cur.execute(self._sql(f"SELECT {_STATUS_COLUMNS} FROM submissions s "
+                              "WHERE s.reference = ? AND s.status = 'accepted'"), (reference,))
+        return self._status_row(cur.fetchone())
+
+    def _status_row(self, row: Any) -> StatusRow | None:
+        if row is None:
+            return None
+        form_id, at, state, since, reason, version = row
+        return StatusRow(form_id=form_id, submitted_at=self._time_from_db(at), case_state=state,
+                         state_since=None if since is None else self._time_from_db(since), reason=reason,
+                         case_version=version)
+
+    def last_clock_event(self, reference: str) -> tuple[str, dt.datetime] | None:
+        """The last 'pause' or 'resume' of the due date's clock and when (None: neither yet).
+        After a pause the clock stands still; after a resume it runs, even while the case still
+        waits (documents came from the applicant)."""
+        cur = self._conn().cursor()
+        cur.execute(self._sql(
+            "SELECT e.kind, e.at FROM case_events e JOIN submissions s ON s.id = e.submission_id "
+            "WHERE s.reference = ? AND e.kind IN ('pause', 'resume') ORDER BY e.id DESC LIMIT 1"), (reference,))
+        row = cur.fetchone()
+        return None if row is None else (row[0], self._time_from_db(row[1]))
+
+    def resume_clock(self, reference: str, *, state: str, due_at: dt.datetime | None, at: dt.datetime,
+                     actor: str) -> None:
+        """Start the due date's clock again while the case stays in `state` (documents came
+        from the applicant): the due date moved on by the days it waited, a 'resume' event.
+        CaseChanged when the case has left `state` meanwhile."""
+        with self._transaction() as cur:
+            cur.execute(self._sql(
+                "UPDATE submissions SET due_at = ?, case_version = case_version + 1 "
+                "WHERE reference = ? AND case_state = ?"),
+                (None if due_at is None else self._time_to_db(due_at), reference, state))
+            if cur.rowcount != 1:
+                raise CaseChanged(reference)
+            self._event(cur, reference, at=at, actor=actor, kind="resume",
+                        reason=None if due_at is None else _iso(due_at))
+
+    def last_reply(self, reference: str) -> str | None:
+        """The text of the last reply sent to the applicant since the case last changed
+        state (what a caseworker asked for while it waits), decrypted; None without one."""
+        cur = self._conn().cursor()
+        cur.execute(self._sql(
+            "SELECT e.note FROM case_events e JOIN submissions s ON s.id = e.submission_id "
+            "WHERE s.reference = ? AND e.kind = 'reply' AND e.note IS NOT NULL AND e.id > COALESCE(("
+            "SELECT MAX(x.id) FROM case_events x WHERE x.submission_id = s.id AND x.kind = 'state'), 0) "
+            "ORDER BY e.id DESC LIMIT 1"), (reference,))
         row = cur.fetchone()
         if row is None:
             return None
-        form_id, at, state, since, reason = row
-        return StatusRow(form_id=form_id, submitted_at=self._time_from_db(at), case_state=state,
-                         state_since=None if since is None else self._time_from_db(since), reason=reason)
+        text = self.codec.decode(row[0], reference).get(_NOTE)
+        return text if isinstance(text, str) else None
 
     def open_cases(self, *, form_id: str | None = None, due_before: dt.datetime | None = None,
                    arrived_before: dt.datetime | None = None) -> list[OpenCase]:
@@ -267,6 +318,10 @@ class CaseQueries(Database):
                         cur.execute(self._sql("UPDATE case_events SET note = ? WHERE id = ?"),
                                     (self.codec.encode(self.codec.decode(stored, reference), reference), id_))
                         done += 1
+
+
+_STATUS_COLUMNS = ("s.form_id, s.submitted_at, s.case_state, s.state_since, (SELECT e.reason FROM case_events e "
+                   "WHERE e.submission_id = s.id AND e.kind = 'state' ORDER BY e.id DESC LIMIT 1), s.case_version")
 
 
 def _iso(at: dt.datetime) -> str:
