@@ -33,6 +33,7 @@ ACTION_NAMES: dict[str, str] = {
     "token-revoke": _("Revoked an export token"),
     "keys-rotate": _("Changed the encryption keys"),
     "status-lookup": _("Looked up a request on “Where is my request?”"),
+    "documents-added": _("Added documents to a request on “Where is my request?”"),
     "staff-sign-in": _("Signed in"),
     "staff-sign-in-failure": _("Sign-in refused"),
     "staff-lock": _("Account made to wait after failed sign-ins"),
@@ -109,6 +110,7 @@ DETAIL_KEYS: dict[str, str] = {
     "found": _("Found"),
     "alerts": _("Alerts"),
     "digest": _("Daily digest"),
+    "files": _("Files"),
 }
 DETAIL_VALUES: dict[str, str] = {
     "found": _("found"),

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 ACTIONS = ("export", "http-export", "subject-find", "subject-export", "subject-delete", "purge",
            "token-create", "token-revoke", "keys-rotate", "status-lookup",
+           # the applicant added documents from the status page (endpoint/status_documents.py)
+           "documents-added",
            # the staff workspace (generator/staff/): sign-in, sessions, accounts, refusals
            "staff-sign-in", "staff-sign-in-failure", "staff-lock", "staff-sign-out", "staff-session-expired",
            "staff-setup", "staff-setup-problem", "staff-setup-refused", "staff-recovery-code-used", "staff-account-add",
