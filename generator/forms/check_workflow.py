@@ -12,6 +12,10 @@
           decision: true
           closed: true
           notify_applicant: true
+        - id: waiting-for-applicant
+          ...
+          pauses_clock: true            # the due date's clock stops while the case waits here
+          documents_to: under-study     # documents from the status page move it on (else it stays)
       reopen_to: under-study            # an admin may reopen a closed case into it
       reopen_notify: false              # and the applicant is told only when true
       reasons:
@@ -37,7 +41,8 @@ from .checker import KEBAB_RE, Checker, Where
 from .workflow import NEEDS, Reason, State, Workflow
 
 WORKFLOW_KEYS = ("states", "reasons", "reopen_to", "reopen_notify")
-STATE_KEYS = ("id", "name", "public", "next", "closed", "decision", "needs", "notify_applicant", "pauses_clock")
+STATE_KEYS = ("id", "name", "public", "next", "closed", "decision", "needs", "notify_applicant", "pauses_clock",
+              "documents_to")
 STATE_FLAGS = ("closed", "decision", "notify_applicant", "pauses_clock")
 REASON_KEYS = ("id", "name", "public")
 
@@ -60,6 +65,8 @@ def check_workflow(c: Checker, data: LineDict) -> Workflow | None:
     line = raw.line_of("states")
     by_id = {state.id: state for state, _ in states}
     next_lines = {item.get("id"): item.line_of("next") for item in raw.get("states") if isinstance(item, LineDict)}
+    documents_lines = {item.get("id"): item.line_of("documents_to") for item in raw.get("states")
+                       if isinstance(item, LineDict)}
     for state, state_line in states:
         for target in state.next:
             if target not in by_id:
@@ -67,6 +74,12 @@ def check_workflow(c: Checker, data: LineDict) -> Workflow | None:
                         N_('The state "%(id)s" may move on to "%(target)s", but the workflow has no state with '
                            "that id.%(suggestion)s The states are: %(items)s."),
                         id=state.id, target=target, items=', '.join(by_id), suggest=closest(target, list(by_id)))
+        target_state = by_id.get(state.documents_to or "")
+        if target_state is not None and target_state.needs:
+            c.error(documents_lines[state.id], "invalid-value",
+                    N_('The state "%(id)s" moves a case to "%(target)s" when the applicant adds documents, but '
+                       '"%(target)s" needs a reason or a note that nobody types then: name another state in '
+                       '"documents_to".'), id=state.id, target=target_state.id)
         if state.needs == "reason" and not reasons:
             c.error(state_line, "missing-reasons",
                     N_('The state "%(id)s" needs a reason, but the workflow has no "reasons:" list. Add one, each '
@@ -175,13 +188,23 @@ def _state(c: Checker, item: LineDict, line: int) -> State | None:
     if flags["closed"] and flags["pauses_clock"]:
         c.error(item.line_of("pauses_clock"), "invalid-value",
                 N_('%(where)s is closed, so it has no due date to pause: remove "pauses_clock: true".'), where=where)
+    documents_to = item.get("documents_to")
+    if documents_to is not None and (not isinstance(documents_to, str) or documents_to not in next_ids):
+        c.error(item.line_of("documents_to"), "unknown-state",
+                N_('%(where)s: "documents_to" names the state a case moves to when the applicant adds documents: '
+                   'one of its "next:" states, not "%(value)s".'), where=where, value=documents_to)
+    elif documents_to is not None and not flags["pauses_clock"]:
+        c.error(item.line_of("documents_to"), "invalid-value",
+                N_('%(where)s: the applicant adds documents only while a case waits for them: add '
+                   '"pauses_clock: true" to this state, or remove "documents_to".'), where=where)
     if not flags["closed"] and not next_ids:
         c.error(item.line, "invalid-value",
                 N_('%(where)s is open but no state can follow it: add "next: [...]" or "closed: true".'),
                 where=where)
     if c.errors > errors or name is None or public is None or state_id is None:
         return None
-    return State(id=state_id, name=name, public=public, next=tuple(next_ids), needs=needs, **flags)
+    return State(id=state_id, name=name, public=public, next=tuple(next_ids), needs=needs,
+                 documents_to=documents_to if isinstance(documents_to, str) else None, **flags)
 
 
 def _reasons(c: Checker, raw: LineDict) -> list[Reason]:

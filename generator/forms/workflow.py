@@ -7,7 +7,8 @@ follow it, and whether entering it needs a reason (from the form's list of
 reasons) or a note. `response_days` beside it is the internal target for an
 answer; public pages never show a due date (the policy says "about two weeks").
 `pauses_clock: true` on a state stops the due date's clock while the case is in
-it (waiting for the applicant); `reopen_to:` names the state an admin may
+it (waiting for the applicant), and `documents_to:` on such a state names where the case
+moves when the applicant adds documents from the status page (else it stays); `reopen_to:` names the state an admin may
 reopen a closed case into, and `reopen_notify: true` tells the applicant so.
 """
 from __future__ import annotations
@@ -35,6 +36,9 @@ class State:
     notify_applicant: bool = False
     #: The case waits for the applicant here: its due date moves on by the days it waited.
     pauses_clock: bool = False
+    #: Where the case moves when the applicant adds documents from the status page while it
+    #: waits here (None: it stays, its clock running again).
+    documents_to: str | None = None
 
 
 @dataclass(frozen=True)

@@ -148,27 +148,36 @@ def clock_paused_at(store: Store, sub: Submission) -> dt.datetime | None:
 
 
 def documents_received(store: Store, form: Form, reference: str, *, now: dt.datetime, actor: str,
-                       calendar: WorkingCalendar) -> bool:
+                       calendar: WorkingCalendar) -> str | None:
     """After the applicant added documents (Store.add_attachments wrote them and the
-    "documents-received" event): a case waiting in a state that pauses the clock has its
-    clock started again, the due date moved on by the days it waited; the state stays.
-    Whether the clock was started."""
+    "documents-received" event): a case waiting in a state that pauses the clock moves to
+    the state's `documents_to` when the workflow names one; else it stays and its clock runs
+    again, the due date moved on by the days it waited. What was done: "moved", "resumed" or
+    None. CaseChanged when a caseworker changed the case meanwhile."""
     row = store.case_status(reference)
     if form.workflow is None or row is None or row.case_state is None:
-        return False
+        return None
     try:
         state = form.workflow.state(row.case_state)
     except KeyError:
-        return False
-    [sub] = store.submissions(form.id, reference=reference)
-    paused_at = clock_paused_at(store, sub) if state.pauses_clock else None
+        return None
+    if not state.pauses_clock:
+        return None
+    sub = next(store.submissions(form.id, reference=reference), None)
+    if sub is None:
+        return None
+    if state.documents_to is not None:
+        move(store, form, sub, to_state=state.documents_to, actor=actor, expected_version=sub.case_version, now=now,
+             calendar=calendar)
+        return "moved"
+    paused_at = clock_paused_at(store, sub)
     if paused_at is None:
-        return False
+        return None
     due = sub.due_at
     if due is not None:
         due += dt.timedelta(days=paused_days(paused_at, now, calendar))
     store.resume_clock(reference, state=row.case_state, due_at=due, at=now, actor=actor)
-    return True
+    return "resumed"
 
 
 def paused_days(since: dt.datetime, now: dt.datetime, calendar: WorkingCalendar) -> int:
