@@ -13,9 +13,11 @@ file, every endpoint machine on the database derives the same key, and a leak of
 the derived key does not give the lookup key. Rotating the lookup key ends every
 token in flight (they live 15 minutes anyway).
 
-A token fits only while the case's version is the one it names: adding documents
-moves the version on, so a token stores one batch of files; a caseworker's change
-to the case meanwhile ends it too. Nothing is stored to check a token.
+A token fits only while the case's version is the one it names: a caseworker's
+change to the case ends it, and so does the first batch of documents when it starts
+the case's paused clock again (while the clock already runs, adding files leaves the
+version as it is: the token may add more within its 15 minutes, within the same
+limits). Nothing is stored to check a token.
 """
 from __future__ import annotations
 
