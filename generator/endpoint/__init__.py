@@ -18,5 +18,5 @@ With notifications on (QALB_SMTP_URL, or a form's webhooks), the store is
 opened with the outbox planner (commands.py; app.py for a store of its own)
 and the lifespan runs a notify.Sender beside the writer.
 
-May import: core, forms, submissions, web, notify. Never staff; never serves /staff/.
+May import: core, forms, submissions, uploads, web, notify. Never staff; never serves /staff/.
 """

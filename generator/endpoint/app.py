@@ -5,6 +5,7 @@
     GET  /en/forms/<id>/thanks/?ref=...       the thank-you page (English)
     GET  /api/forms/<id>/export               the Data Package as a zip (bearer token)
     POST /api/status                          the applicant's status lookup (status.py)
+    POST /api/status/documents                documents the applicant adds there (status_documents.py)
     GET  /api/health                          "ok" once the database is ready
 
 A post passes the cheap checks first (web/protection.py's read_post), is
@@ -266,6 +267,8 @@ class Endpoint:
             Route("/api/forms/{form_id}/export", self.export, methods=["GET"]),
             Route("/api/status", self.status.lookup, methods=["POST"]),
             Route("/api/status", self.status.form_page, methods=["GET"]),
+            Route("/api/status/documents", self.status.documents.post, methods=["POST"]),
+            Route("/api/status/documents", self.status.documents.thanks, methods=["GET"]),
             Route("/forms/{form_id}/thanks/", self.thanks, methods=["GET"]),
             Route("/en/forms/{form_id}/thanks/", self.thanks, methods=["GET"]),
         ]

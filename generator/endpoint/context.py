@@ -10,10 +10,12 @@ from generator.core.config import EndpointSettings
 from generator.core.organisation import Settings as Organisation
 from generator.forms import Form
 from generator.submissions.cases import WorkingCalendar
+from generator.submissions.files import FileStore
 from generator.submissions.notices import OutboxPlanner
 from generator.submissions.secure_store import open_secure_store
 from generator.submissions.store import Store
 from generator.submissions.writer import Writer
+from generator.uploads.clamav import Scanner
 from generator.web.protection import RateLimiter
 
 from .public_pages import Shells
@@ -31,6 +33,8 @@ class EndpointContext:
     shells: Shells  # the built site's pages that answers are shown in
     limiter: RateLimiter | None  # posts and exports per client, when QALB_RATE_LIMIT is not off
     render: Render
+    files: FileStore  # the files sent with forms (QALB_FILES_DIR), sealed; placed by the writer after COMMIT
+    scanner: Scanner  # clamd (QALB_CLAMD_ADDRESS): every file is scanned as it arrives
 
     @classmethod
     def build(cls, *, settings: EndpointSettings, forms: Mapping[str, Form], store: Store | None,
@@ -47,4 +51,5 @@ class EndpointContext:
             shells=Shells(settings.site_dir, site_url=settings.site_url),
             limiter=RateLimiter(*settings.rate_limit) if settings.rate_limit else None,
             render=Render(site_url=settings.site_url),
+            files=FileStore(settings.files_dir), scanner=Scanner(settings.clamd_address),
         )

@@ -47,6 +47,7 @@ from generator.web.protection import Refused
 from . import public_pages
 from .context import EndpointContext
 from .parsing import BadSubmission, parse_pairs
+from .status_documents import StatusDocuments
 
 #: The reference looked up when the typed one cannot be a reference: the query still runs.
 NO_REFERENCE = "00000-00000"
@@ -65,6 +66,7 @@ class StatusLookups:
         self.limit, self.reference_limit = limit, reference_limit
         self.now = now
         self.digests = 0  # hashes computed: the tests check every lookup computes exactly one
+        self.documents = StatusDocuments(context, self)  # the upload form under a waiting case's answer
 
     async def lookup(self, request: Request) -> Response:
         context = self.context
@@ -113,7 +115,9 @@ class StatusLookups:
             return self.page(lang, typed, error=i18n.gettext(
                 lang, "We found no request with this reference number and this mobile number or e-mail address. "
                       "Check both and try again."), status=200)
-        return self.page(lang, {}, answer=self.answer(row, lang, reference or ""), status=200)
+        # A case waiting for the applicant's documents: what we still need, and the upload form.
+        documents = await self.documents.section(row, reference or "", lang, self.action(lang))
+        return self.page(lang, {}, answer=self.answer(row, lang, reference or "") + documents, status=200)
 
     def answer(self, row: StatusRow, lang: str, reference: str) -> str:
         form = self.context.forms.get(row.form_id)
@@ -148,11 +152,18 @@ class StatusLookups:
         parts.append(f"<p>{html.escape(i18n.gettext(lang, 'Reference number'))}: {reference_html(reference)}</p></div>")
         return "\n".join(parts)
 
+    def action(self, lang: str) -> str:
+        """Where the status page's form posts (the built page says: the endpoint may be elsewhere)."""
+        return self.shell(lang).action or "/api/status"
+
+    def shell(self, lang: str) -> public_pages.Shell:
+        return self.context.shells.get_path(STATUS_PATH, lang, title=i18n.gettext(lang, "Where is my request?"))
+
     def page(self, lang: str, typed: dict[str, str], *, status: int, error: str | None = None,
-             answer: str | None = None) -> Response:
-        shell = self.context.shells.get_path(STATUS_PATH, lang, title=i18n.gettext(lang, "Where is my request?"))
-        action = shell.action or "/api/status"
-        region = render_status_form(lang, action=action, values=typed, error=error, answer=answer)
+             answer: str | None = None, error_href: str = "#f-reference") -> Response:
+        shell = self.shell(lang)
+        region = render_status_form(lang, action=shell.action or "/api/status", values=typed, error=error,
+                                    answer=answer, error_href=error_href)
         title_prefix = i18n.gettext(lang, "Error:") if error and status != 200 else ""
         text = public_pages.fill(shell, region, title_prefix=title_prefix)
         return self.context.render.html(text, status, headers={"X-Robots-Tag": "noindex"},

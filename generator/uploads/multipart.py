@@ -129,12 +129,16 @@ class _TextPart:
 
 
 async def read_upload(request: Request, form: Form, *, reference: str, files: FileStore, keys: DataKeys,
-                      scanner: Scanner, max_text_bytes: int, accept_unscanned: bool = False) -> Upload:
+                      scanner: Scanner, max_text_bytes: int, accept_unscanned: bool = False,
+                      first_number: int = 1) -> Upload:
     """Read a multipart post to `form` (which has file fields) as it streams in; raises
     UploadRefused, ScannerUnavailable (clamd unreachable, unless `accept_unscanned`),
-    or files.DiskFull, with every temporary file of this post discarded first."""
+    or files.DiskFull, with every temporary file of this post discarded first.
+    `first_number`: the number of the first file (files added later to a stored
+    submission continue its numbers: endpoint/status_documents.py)."""
     reader = _Reader(form, reference=reference, files=files, keys=keys, scanner=scanner,
                      max_text_bytes=max_text_bytes, accept_unscanned=accept_unscanned)
+    reader.first_number = first_number
     try:
         await reader.read(request)
     except BaseException as exc:
@@ -181,6 +185,7 @@ class _Reader:
         self.counts = dict.fromkeys(self.limits, 0)
         self.totals = dict.fromkeys(self.limits, 0)
         self.numbers: list[int] = []  # every temporary file made: discarded when the post fails
+        self.first_number = 1
         self.events: list[tuple[str, bytes]] = []
         self.headers: dict[bytes, bytes] = {}
         self.header_name = self.header_value = b""
@@ -306,7 +311,7 @@ class _Reader:
         self.counts[part.field] += 1
         if self.counts[part.field] > part.limits.max_files:
             raise UploadRefused(part.field, "files-too-many")
-        part.number = len(self.numbers) + 1
+        part.number = self.first_number + len(self.numbers)
         self.numbers.append(part.number)
         part.writer = await anyio.to_thread.run_sync(self.files.upload, self.reference, part.number, self.keys)
         try:
