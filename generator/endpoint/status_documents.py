@@ -41,7 +41,7 @@ from starlette.responses import RedirectResponse, Response
 
 from generator.core import i18n
 from generator.forms import Form, error_message
-from generator.forms.model import FileLimits
+from generator.forms.model import MB, FileLimits
 from generator.forms.status import render_documents
 from generator.submissions import audit, cases
 from generator.submissions.db.cases import CaseChanged, StatusRow
@@ -53,7 +53,7 @@ from generator.web import protection
 from generator.web.protection import Refused
 
 from .context import EndpointContext
-from .document_tokens import DocumentTokens, Ticket
+from .document_tokens import LIFETIME, DocumentTokens, Ticket
 from .leading_fields import read_leading_fields
 from .responses import NO_STORE
 
@@ -122,7 +122,7 @@ class StatusDocuments:
         limited, digits = remaining(form, held), self.context.organisation.arabic_digits
         said = {name: self.said(limited, name, code, lang) for name, code in (errors or {}).items()}
         return render_documents(limited, lang, action=documents_action(action), token=token, needed=needed,
-                                errors=said, digits=digits)
+                                errors=said, digits=digits, minutes=int(LIFETIME.total_seconds() // 60))
 
     def said(self, form: Form, name: str, code: str, lang: str) -> str:
         """An error code beside a file field, in words, with the limits that apply now."""
@@ -245,8 +245,10 @@ def remaining(form: Form, stored: list[Attachment]) -> Form:
         limits: FileLimits | None = field.files
         if limits is not None:
             held = [a for a in stored if a.field == field.name]
+            # Whole megabytes, as the limits are said: "24 MB in all" is then exactly what is taken.
+            used = -(-sum(a.size for a in held) // MB) * MB
             limits = dataclasses.replace(limits, max_files=max(0, limits.max_files - len(held)),
-                                         max_total_bytes=max(0, limits.max_total_bytes - sum(a.size for a in held)))
+                                         max_total_bytes=max(0, limits.max_total_bytes - used))
             field = dataclasses.replace(field, files=limits)
         fields.append(field)
     return dataclasses.replace(form, fields=fields)
