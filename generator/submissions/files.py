@@ -22,6 +22,7 @@ import os
 import re
 import secrets
 import shutil
+import threading
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -86,15 +87,23 @@ class FileStore:
         self._lock_fd: int | None = None
         self._owner = 0  # the process that made the incoming folder (a forked child makes its own)
         self.last_sweep = (0, 0)  # what the last sweep did: (placed, deleted)
+        self._making = threading.Lock()
 
     # -- receiving ---------------------------------------------------------------------------
 
     def incoming(self) -> Path:
-        """This process's incoming folder, made and locked on first use."""
+        """This process's incoming folder, made and locked on first use (uploads run on several
+        threads at once: one folder per process all the same)."""
+        with self._making:
+            return self._make_incoming()
+
+    def _make_incoming(self) -> Path:
         if self._incoming is None or self._lock_fd is None or self._owner != os.getpid():
             folder = self.root / INCOMING / f"{os.getpid()}-{secrets.token_hex(4)}"
             try:
-                folder.mkdir(parents=True, mode=0o700)
+                for made in (self.root, folder.parent):
+                    made.mkdir(parents=True, exist_ok=True, mode=0o700)
+                folder.mkdir(mode=0o700)
                 fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
             except OSError as exc:
                 if exc.errno in (errno.ENOSPC, errno.EDQUOT):

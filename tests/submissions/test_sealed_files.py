@@ -175,6 +175,16 @@ def test_files_are_received_placed_opened_and_deleted(tmp_path: Path, keys: Data
     files.close()
 
 
+def test_the_incoming_folder_is_this_users_only_and_goes_with_its_process_when_empty(tmp_path: Path) -> None:
+    files = FileStore(tmp_path / "files")
+    folder = files.incoming()
+    assert files.incoming() == folder and list((tmp_path / "files" / INCOMING).iterdir()) == [folder]
+    for made in (tmp_path / "files", tmp_path / "files" / INCOMING, folder):
+        assert made.stat().st_mode & 0o777 == 0o700
+    files.close()
+    assert list((tmp_path / "files" / INCOMING).iterdir()) == []
+
+
 def test_the_sweep_places_committed_files_and_deletes_the_rest_but_not_a_living_process(
         tmp_path: Path, keys: DataKeys) -> None:
     root = tmp_path / "files"
