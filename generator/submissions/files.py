@@ -22,14 +22,15 @@ import os
 import re
 import secrets
 import shutil
+import threading
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from .crypto import DataKeys
 from .records import Attachment
 from .references import is_reference
+from .sealed import CHUNK, SealedWriter, open_sealed
 from .sealed import DiskFull as DiskFull
-from .sealed import SealedWriter, open_sealed
 
 INCOMING = ".incoming"
 LOCK = ".lock"
@@ -38,6 +39,31 @@ _INCOMING_NAME = re.compile(r"(?P<reference>[0-9A-Z]{5}-[0-9A-Z]{5})\.(?P<number
 
 class AttachmentRows(Protocol):
     def attachments_of(self, reference: str) -> list[Attachment]: ...
+
+
+class SealedRows(Protocol):
+    def attachment_files(self, *, after: tuple[str, int] = ..., limit: int = ...) -> list[tuple[str, int, str]]: ...
+    def set_attachment_key(self, reference: str, number: int, key_id: str) -> None: ...
+
+
+def reseal_all(files: FileStore, store: SealedRows, keys: DataKeys) -> tuple[int, int]:
+    """Every stored file not sealed under the newest key, sealed again under it and its row
+    updated (`keys rotate`). Returns (files resealed, files missing on disk)."""
+    done = missing = 0
+    after = ("", 0)
+    while rows := store.attachment_files(after=after):
+        for reference, number, kid in rows:
+            if kid == keys.newest:
+                continue
+            try:
+                now = files.reseal(reference, number, keys)
+            except FileNotFoundError:
+                missing += 1
+                continue
+            store.set_attachment_key(reference, number, now)
+            done += 1
+        after = rows[-1][:2]
+    return done, missing
 
 
 def _checked(reference: str, number: int) -> None:
@@ -60,15 +86,24 @@ class FileStore:
         self._incoming: Path | None = None
         self._lock_fd: int | None = None
         self._owner = 0  # the process that made the incoming folder (a forked child makes its own)
+        self.last_sweep = (0, 0)  # what the last sweep did: (placed, deleted)
+        self._making = threading.Lock()
 
     # -- receiving ---------------------------------------------------------------------------
 
     def incoming(self) -> Path:
-        """This process's incoming folder, made and locked on first use."""
+        """This process's incoming folder, made and locked on first use (uploads run on several
+        threads at once: one folder per process all the same)."""
+        with self._making:
+            return self._make_incoming()
+
+    def _make_incoming(self) -> Path:
         if self._incoming is None or self._lock_fd is None or self._owner != os.getpid():
             folder = self.root / INCOMING / f"{os.getpid()}-{secrets.token_hex(4)}"
             try:
-                folder.mkdir(parents=True, mode=0o700)
+                for made in (self.root, folder.parent):
+                    made.mkdir(parents=True, exist_ok=True, mode=0o700)
+                folder.mkdir(mode=0o700)
                 fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
             except OSError as exc:
                 if exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -133,16 +168,21 @@ class FileStore:
         _fsync_folder(self.root)
         return removed
 
-    def replace(self, reference: str, number: int, keys: DataKeys) -> SealedWriter:
-        """A writer of a new version of a stored file (`keys rotate`), beside it; `commit_replacement`
-        then renames it over the old one."""
-        _checked(reference, number)
-        return SealedWriter(self.root / reference / f".{number}.new", keys, reference, number)
-
-    def commit_replacement(self, reference: str, number: int) -> None:
+    def reseal(self, reference: str, number: int, keys: DataKeys) -> str:
+        """Seal a stored file again under the newest data key (`keys rotate`): the new version is
+        written beside it, fsynced, then renamed over it (atomic: a reader, or a kill, sees
+        the old file or the new one). Returns the key id it is sealed with now. A kill before
+        the row's key_id is updated leaves it naming the old key: the file still opens (its
+        header names its key) and the next rotation seals it again."""
         folder = self.root / reference
-        os.replace(folder / f".{number}.new", folder / str(number))
+        fresh = folder / f".{number}.new"
+        fresh.unlink(missing_ok=True)  # left by a rotation that was killed
+        with self.open(reference, number, keys) as old, SealedWriter(fresh, keys, reference, number) as new:
+            while piece := old.read(CHUNK):
+                new.write(piece)
+        os.replace(fresh, folder / str(number))
         _fsync_folder(folder)
+        return new.key_id
 
     # -- start-up ----------------------------------------------------------------------------
 
@@ -184,11 +224,16 @@ class FileStore:
             finally:
                 if fd is not None:
                     os.close(fd)
+        self.last_sweep = (placed, deleted)
         return placed, deleted
 
     def close(self) -> None:
-        """Release this process's incoming folder (tests; a process's end does it too)."""
-        if self._lock_fd is not None:
+        """Release this process's incoming folder, removed when nothing is left in it (the endpoint
+        stops; a killed process's lock goes with it, and the next sweep removes its folder)."""
+        if self._lock_fd is not None and self._owner == os.getpid():
+            assert self._incoming is not None
+            if [p.name for p in self._incoming.iterdir()] == [LOCK]:
+                shutil.rmtree(self._incoming, ignore_errors=True)
             os.close(self._lock_fd)
-            self._lock_fd = None
-            self._incoming = None
+        self._lock_fd = None
+        self._incoming = None
