@@ -34,8 +34,7 @@ class EndpointContext:
     shells: Shells  # the built site's pages that answers are shown in
     limiter: RateLimiter | None  # posts and exports per client, when QALB_RATE_LIMIT is not off
     render: Render
-    files: FileStore  # the files sent with forms (QALB_FILES_DIR), sealed; placed by the writer after COMMIT
-    scanner: Scanner  # clamd (QALB_CLAMD_ADDRESS): every file is scanned as it arrives
+    scanner: Scanner  # clamd (QALB_CLAMD_ADDRESS): every file sent with a form is scanned as it arrives
 
     @classmethod
     def build(cls, *, settings: EndpointSettings, forms: Mapping[str, Form], store: Store | None,
@@ -53,6 +52,5 @@ class EndpointContext:
             organisation=organisation, calendar=WorkingCalendar.from_settings(organisation),
             shells=Shells(settings.site_dir, site_url=settings.site_url),
             limiter=RateLimiter(*settings.rate_limit) if settings.rate_limit else None,
-            render=Render(site_url=settings.site_url),
-            files=FileStore(settings.files_dir), scanner=Scanner(settings.clamd_address),
+            render=Render(site_url=settings.site_url), scanner=Scanner(settings.clamd_address),
         )

@@ -23,9 +23,10 @@ place after COMMIT (or for the caller to discard when the answers are invalid).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
@@ -34,12 +35,11 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
 from generator.forms import Form
-from generator.forms import model
+from generator.forms.model import FileLimits
 from generator.submissions.records import Attachment
 from generator.submissions.sealed import open_sealed
 
-from . import checks
-from .checks import FileRefused
+from .checks import FileRefused, check_pdf, clean_image, detect_type
 from .clamav import ScannerUnavailable
 
 if TYPE_CHECKING:
@@ -110,22 +110,22 @@ class _Scan(Protocol):
 @dataclass
 class _FilePart:
     field: str
-    limits: model.FileLimits
+    limits: FileLimits
     name: str
     number: int = 0  # 0 until its first byte
     size: int = 0
-    sha256: Any = field(default_factory=hashlib.sha256)
-    head: bytearray = field(default_factory=bytearray)
+    sha256: Any = dataclasses.field(default_factory=hashlib.sha256)
+    head: bytearray = dataclasses.field(default_factory=bytearray)
     writer: SealedWriter | None = None
     scan: _Scan | None = None
-    scanning: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+    scanning: contextlib.AsyncExitStack = dataclasses.field(default_factory=contextlib.AsyncExitStack)
     unscanned: bool = False
 
 
 @dataclass
 class _TextPart:
     name: str
-    data: bytearray = field(default_factory=bytearray)
+    data: bytearray = dataclasses.field(default_factory=bytearray)
 
 
 async def read_upload(request: Request, form: Form, *, reference: str, files: FileStore, keys: DataKeys,
@@ -213,9 +213,11 @@ class _Reader:
         return MultipartParser(boundary, {callback: self._note(kind) for callback, kind in kinds.items()})  # type: ignore[arg-type]
 
     async def read(self, request: Request) -> None:
+        # A declared length over every limit together is not refused before reading: the answers
+        # before the files are read (and kept on the page), the files counted until a limit is passed.
         declared = request.headers.get("content-length")
-        if declared is not None and (not declared.strip().isdigit() or int(declared) > self.budget):
-            raise self._too_large() if declared.strip().isdigit() else UploadRefused("", "bad-length", 400)
+        if declared is not None and not declared.strip().isdigit():
+            raise UploadRefused("", "bad-length", 400)
         parser = self._parser(request)
         try:
             async for chunk in request.stream():
@@ -364,7 +366,7 @@ class _Reader:
             finally:
                 with contextlib.suppress(Exception):
                     await part.scanning.aclose()
-        media = checks.detect_type(bytes(part.head))
+        media = detect_type(bytes(part.head))
         if media not in part.limits.accept:
             raise UploadRefused(part.field, "file-type", 422)
         size, digest, head = part.size, part.sha256.hexdigest(), bytes(part.head)
@@ -383,12 +385,12 @@ class _Reader:
 
     def _check_pdf(self, writer: SealedWriter, number: int) -> str | None:
         with open_sealed(writer.path, self.keys, self.reference, number) as source:
-            return checks.check_pdf(source)
+            return check_pdf(source)
 
     def _clean_image(self, writer: SealedWriter, number: int, media: str) -> bytes:
         """The image re-encoded without its metadata, sealed in place of what was sent."""
         with open_sealed(writer.path, self.keys, self.reference, number) as source:
-            cleaned = checks.clean_image(source, media)
+            cleaned = clean_image(source, media)
         self.files.discard(self.reference, number)
         with self.files.upload(self.reference, number, self.keys) as replaced:
             replaced.write(cleaned)
