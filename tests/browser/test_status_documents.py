@@ -115,6 +115,8 @@ def test_the_applicant_adds_documents_in_both_languages_at_both_sizes(
                 look(f"asked-{lang}-{width}", tab)
                 # A page that is not a picture, named .png: refused beside the field, in the page's language.
                 tab.set_input_files("#f-medical_reports", str(fake))
+                # files.js (loaded on the status page too) lists the chosen file, its name isolated.
+                assert tab.locator("#f-medical_reports-chosen bdi").inner_text() == "photo.png"
                 tab.locator(".qalb-documents button[type='submit']").click()
                 tab.wait_for_load_state()
                 error = tab.locator("#f-medical_reports-error").inner_text()
