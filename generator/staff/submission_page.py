@@ -140,9 +140,11 @@ async def case_box(ctx: StaffContext, sub: Submission, lang: str, current: Curre
                  "assigned_to": staff_name(e.assigned_to, names), "note": e.note,
                  **_event_words(form, e.kind, e.reason, e.old_value, lang)} for e in events]
     state = workflow.state(sub.case_state)
+    # The clock of a waiting case runs again once the applicant sent documents (cases.documents_received).
+    clock = [e.kind for e in events if e.kind in ("pause", "resume")]
     due_day = sub.due_at.astimezone(ctx.zone) - dt.timedelta(microseconds=1) if sub.due_at else ctx.clock()
     return {"case": {
-        "version": sub.case_version, "closed": state.closed, "paused": state.pauses_clock,
+        "version": sub.case_version, "closed": state.closed, "paused": state.pauses_clock and clock[-1:] != ["resume"],
         "may_reopen": sub.closed_at is not None and workflow.reopen_to is not None
         and current.account.role == "admin",
         "reopen_to": state_name(ctx, sub.form_id, workflow.reopen_to, lang),

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 import httpx
+import pytest
 
 from generator.submissions.cases import due_day
 from tests.staff.conftest import Staff, csrf
@@ -119,3 +120,25 @@ def test_urgent_cases_come_first_and_staff_appear_by_their_current_name(both: St
         assert "ريم الحربي" in client.get("/staff/forms/help-request/").text
     assert case_of(ws, older).priority == "urgent"
     assert [e["detail"] for e in ws.audit("staff-case-priority")] == [f"{older} -> urgent"]
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)  # the page's words, not the backend
+def test_documents_from_the_applicant_start_the_clock_while_the_case_still_waits(
+        both: Staff, forms: dict[str, Any]) -> None:
+    """Issue 36, item 6: the case page no longer says the clock is paused once the applicant
+    sent documents from the status page, and its timeline says both."""
+    from generator.submissions import cases
+
+    ws = both
+    reference = submit(ws, forms, "help-request", mobile=MOBILE)
+    with signed_in(ws, CW, "caseworker", ("help-request",)) as client:
+        assert move(client, reference, "waiting-for-applicant", note="نحتاج تقريرًا طبيًا").status_code == 303
+        assert "متوقف ريثما يرد المتقدم" in client.get(f"/staff/submissions/{reference}").text
+        due = case_of(ws, reference).due_at
+        assert cases.documents_received(ws.store, forms["help-request"], reference,
+                                        now=ws.clock() + dt.timedelta(days=2),
+                                        actor="status-page", calendar=ws.workspace.calendar) == "resumed"
+        page = client.get(f"/staff/submissions/{reference}").text
+        assert "متوقف ريثما يرد المتقدم" not in page and "عاد احتساب المدة" in page
+        assert case_of(ws, reference).case_state == "waiting-for-applicant"
+        assert case_of(ws, reference).due_at == due + dt.timedelta(days=2)
