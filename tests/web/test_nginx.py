@@ -113,7 +113,7 @@ def proxied(forms_root: Path, forms: dict[str, Any], tmp_path_factory: pytest.Te
         (r"ssl_certificate +\S+;", f"ssl_certificate {cert};"), (r"ssl_certificate_key +\S+;", f"ssl_certificate_key {key};"),
         (r"root /srv/qalb/site;", f"root {site};"), (r"proxy_pass http://127\.0\.0\.1:8080;",
                                                       f"proxy_pass http://127.0.0.1:{ports['run']};")],
-        times={r"proxy_pass http://127\.0\.0\.1:8080;": 2})  # the endpoint, and the route of a form with files
+        times={r"proxy_pass http://127\.0\.0\.1:8080;": 3})  # the endpoint, a form with files, the status page's files
     staff = substitute(blocks[STAFF], [
         (r"listen 443 ssl", f"listen 127.0.0.1:{ports['staff_proxy']} ssl"),
         (r"ssl_certificate +\S+;", f"ssl_certificate {cert};"), (r"ssl_certificate_key +\S+;", f"ssl_certificate_key {key};"),
