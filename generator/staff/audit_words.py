@@ -117,6 +117,7 @@ DETAIL_VALUES: dict[str, str] = {
     "not-found": _("not found"),
     "refused": _("refused, over the limit"),
     "malformed": _("not a reference"),
+    "expired": _("refused: the upload form had expired or did not fit the request"),
     "on": _("on"),
     "off": _("off"),
 }
