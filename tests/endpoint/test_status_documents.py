@@ -263,3 +263,25 @@ def test_a_refused_file_is_explained_beside_the_field_and_limits_count_the_store
         empty = client.post("/api/status/documents", content=body.encode(), headers={
             "Origin": server.url, "Accept": "text/html", "Content-Type": "multipart/form-data; boundary=B"})
     assert empty.status_code == 422 and "Choose the files to send." in empty.text
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_documents_wait_for_clamd_when_it_cannot_be_reached(
+        forms: dict[str, Any], forms_root: Path, store_url: str, tmp_path: Path,
+        live: Callable[[Any], LiveServer]) -> None:
+    """clamd down: 503, the bilingual page that says to try again later, nothing stored."""
+    site = build_site(tmp_path / "site", forms)
+    settings = make_settings(forms_root, store_url, site_dir=site, files_dir=tmp_path / "files",
+                             clamd_address=f"unix:{tmp_path / 'no-clamd.sock'}", status_limit=(100, 3600.0))
+    server = live(create_app(settings=settings, forms=forms))
+    reference = request_help(server, forms)
+    ask_for_documents(server, forms, reference)
+    refused = send(server, token_of(look_up(server, reference).text), [("a.pdf", pdf_bytes(), "application/pdf")])
+    assert refused.status_code == 503 and refused.headers["retry-after"]
+    assert '<section lang="ar"' in refused.text and '<section lang="en"' in refused.text
+    assert incoming(server) == []
+    store = server.open_store()
+    try:
+        assert store.attachments_of(reference) == []
+    finally:
+        store.close()
