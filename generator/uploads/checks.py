@@ -16,6 +16,7 @@ These read untrusted bytes and use the CPU: the endpoint calls them in a worker 
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -40,10 +41,20 @@ JPEG_QUALITY = 90
 #: How far from its end a PDF's "%%EOF" may stand (the window Acrobat and pdf.js look in).
 EOF_WINDOW = 1024
 
+#: Bounds on a PDF's structure: looking at an entry costs ~5 µs, a numbered object ~40 µs,
+#: and 10 MB can hold millions of either. A 200-page report has a few thousand objects
+#: (a scanned page: 3 to 5); within these bounds the check takes at most about a second.
+MAX_OBJECTS = 20_000
+MAX_ITEMS = 200_000
+
 #: Keys that mean code or another file inside a PDF, wherever they stand.
 UNSAFE_KEYS = frozenset({"/JS", "/JavaScript", "/EmbeddedFiles", "/EF", "/XFA", "/RichMedia"})
 #: Action types (an action dictionary's /S) that run code, start a program or fetch data.
 UNSAFE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/ImportData", "/RichMediaExecute", "/GoToE"})
+
+
+class _BeyondBounds(Exception):
+    """A PDF larger in structure than any report (checking it would hold a worker for seconds)."""
 
 
 class FileRefused(Exception):
@@ -76,7 +87,7 @@ def check_pdf(source: BinaryIO) -> str | None:
             return "file-unsafe" if any(_unsafe(obj) for obj in _every_object(pdf)) else None
     except pikepdf.PasswordError:
         return "file-unsafe"
-    except (pikepdf.PdfError, RuntimeError, ValueError):
+    except (pikepdf.PdfError, RuntimeError, ValueError, _BeyondBounds):
         return "file-damaged"
 
 
@@ -92,21 +103,27 @@ def _ends_as_a_pdf(source: BinaryIO) -> bool:
 
 def _every_object(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Object]:
     """Every dictionary in the file: the trailer, each numbered object, and the dictionaries
-    and arrays written inside them (numbered ones are reached through pdf.objects, once)."""
-    pending = [pdf.trailer, *pdf.objects]
-    while pending:
-        obj = pending.pop()
-        if isinstance(obj, pikepdf.Stream):
-            obj = obj.stream_dict
-        if isinstance(obj, pikepdf.Dictionary):
-            yield obj
-            children = obj.values()
-        elif isinstance(obj, pikepdf.Array):
-            children = list(obj)
-        else:
-            continue
-        pending.extend(child for child in children
-                       if isinstance(child, (pikepdf.Dictionary, pikepdf.Array)) and not child.is_indirect)
+    and arrays written inside them (numbered ones are reached through pdf.objects, once).
+    Raises _BeyondBounds past MAX_OBJECTS numbered objects or MAX_ITEMS entries in all."""
+    if len(pdf.objects) > MAX_OBJECTS:
+        raise _BeyondBounds(f"{len(pdf.objects)} objects")
+    budget = MAX_ITEMS
+    for numbered in itertools.chain([pdf.trailer], pdf.objects):
+        pending = [numbered]
+        while pending:
+            obj = pending.pop()
+            if isinstance(obj, pikepdf.Stream):
+                obj = obj.stream_dict
+            if not isinstance(obj, (pikepdf.Dictionary, pikepdf.Array)):
+                continue
+            budget -= 1 + len(obj)
+            if budget < 0:
+                raise _BeyondBounds(f"over {MAX_ITEMS} entries")
+            if isinstance(obj, pikepdf.Dictionary):
+                yield obj
+            children = obj.values() if isinstance(obj, pikepdf.Dictionary) else list(obj)
+            pending.extend(child for child in children
+                           if isinstance(child, (pikepdf.Dictionary, pikepdf.Array)) and not child.is_indirect)
 
 
 def _unsafe(obj: pikepdf.Object) -> bool:
