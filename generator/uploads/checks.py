@@ -37,6 +37,7 @@ MAX_PIXELS = 50_000_000
 #: Pillow's format for each accepted image type, and how it is written again.
 IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
 JPEG_QUALITY = 90
+SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 #: How far from its end a PDF's "%%EOF" may stand (the window Acrobat and pdf.js look in).
 EOF_WINDOW = 1024
@@ -163,11 +164,21 @@ def _in_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
         return image
     mode = "RGBA" if image.mode == "RGBA" else "RGB"
     try:
-        converted = ImageCms.profileToProfile(image, ImageCms.ImageCmsProfile(io.BytesIO(icc_profile)),
-                                              ImageCms.createProfile("sRGB"), outputMode=mode)
-    except (ImageCms.PyCMSError, OSError, ValueError):
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+        if image.mode != "CMYK" and _primaries(profile) == _primaries(SRGB):
+            return image  # sRGB already (most cameras but Apple's): converting would change nothing, slowly
+        converted = ImageCms.profileToProfile(image, profile, SRGB, outputMode=mode)
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
         return image
     return converted if converted is not None else image
+
+
+def _primaries(profile: ImageCms.ImageCmsProfile) -> tuple[float, ...] | None:
+    """A profile's red, green and blue in XYZ, to two decimals (None for other colour spaces)."""
+    colorants = [getattr(profile.profile, f"{name}_colorant") for name in ("red", "green", "blue")]
+    if any(colorant is None for colorant in colorants):
+        return None
+    return tuple(round(value, 2) for colorant in colorants for value in colorant[0])
 
 
 def _encoded(image: Image.Image, image_format: str, transparency: object) -> bytes:
