@@ -39,6 +39,8 @@ from .environment import (
 #: Relative SQLite paths are resolved against the project folder.
 DEFAULT_DATABASE_URL = "sqlite:///data/submissions.db"
 DEFAULT_KEY_DIR = Path("data") / "keys"
+#: Attached files, sealed (submissions/files.py), when QALB_FILES_DIR is unset; relative to the root.
+DEFAULT_FILES_DIR = Path("data") / "files"
 #: Where people open the workspace when QALB_STAFF_URL is unset: setup links and staff alerts use it.
 DEFAULT_STAFF_URL = "http://127.0.0.1:8000/"
 DEFAULT_MAX_BODY_BYTES = 100 * 1024
@@ -58,10 +60,13 @@ DEFAULT_NOTIFY_LEASE_SECONDS = 30
 #: Strict-Transport-Security by QALB_HSTS: one year; `subdomains` for a domain whose every
 #: subdomain is https too (a sibling host over http could otherwise plant cookies).
 HSTS_VALUES = {"on": "max-age=31536000", "subdomains": "max-age=31536000; includeSubDomains", "off": ""}
-#: The endpoint's fault-injection point (QALB_ENDPOINT_FAULT, tests only): "after-commit"
+#: The endpoint's fault-injection points (QALB_ENDPOINT_FAULT, tests only): "after-commit"
 #: or "after-commit:N" kills the process once its Nth batch of submissions is committed
-#: (N=1 by default), before any of them is answered: a retry must not store them twice.
+#: (N=1 by default), before any of them is answered or its files placed: a retry must not
+#: store them twice. "upload-written" kills it once an upload's sealed files are fsynced,
+#: before the writer is called.
 ENDPOINT_FAULT = re.compile(r"after-commit(?::([1-9][0-9]{0,8}))?\Z")
+UPLOAD_WRITTEN = "upload-written"
 #: A webhook's signing secret: QALB_WEBHOOK_<NAME>_SECRET_FILE (forms/model.py names it).
 WEBHOOK_SECRET_VARIABLE = re.compile(r"QALB_WEBHOOK_[A-Z0-9_]+_SECRET_FILE\Z")
 
@@ -78,8 +83,13 @@ class StorageSettings:
     lookup_key_file: Path | None = None
     #: The workspace's HMAC key (QALB_STAFF_KEY_FILE): the form tokens bound to each session.
     staff_key_file: Path | None = None
+    #: Attached files, sealed (QALB_FILES_DIR; submissions/files.py). Several endpoint machines
+    #: share one folder (a shared mount) as they share the database. Relative: inside the root.
+    files_dir: Path = DEFAULT_FILES_DIR
 
     def __post_init__(self) -> None:
+        if not self.files_dir.is_absolute():
+            object.__setattr__(self, "files_dir", self.root / self.files_dir)
         keys = self.root / DEFAULT_KEY_DIR
         if self.data_key_file is None:
             object.__setattr__(self, "data_key_file", keys / "data.key")
@@ -129,6 +139,8 @@ class EndpointSettings(StorageSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     #: Tests only (QALB_ENDPOINT_FAULT): SIGKILL after this many committed batches; 0: never.
     die_after_batches: int = 0
+    #: Tests only (QALB_ENDPOINT_FAULT=upload-written): SIGKILL once an upload's files are fsynced.
+    die_at_upload_written: bool = False
     #: The Strict-Transport-Security value `run` and `endpoint` send (QALB_HSTS), or "" for none.
     hsts: str = ""
 
@@ -243,6 +255,7 @@ class Config:
             "data_key_file": path_setting(self.root, self._get("QALB_DATA_KEY_FILE")),
             "lookup_key_file": path_setting(self.root, self._get("QALB_LOOKUP_KEY_FILE")),
             "staff_key_file": path_setting(self.root, self._get("QALB_STAFF_KEY_FILE")),
+            "files_dir": path_setting(self.root, self._get("QALB_FILES_DIR")) or DEFAULT_FILES_DIR,
         }
 
     @functools.cached_property
@@ -316,6 +329,7 @@ class Config:
             status_reference_limit=rate_limit(self._get("QALB_STATUS_REFERENCE_LIMIT", "10/300"),
                                               "QALB_STATUS_REFERENCE_LIMIT", "10/300") or (10, 300.0),
             die_after_batches=_endpoint_fault(self._get("QALB_ENDPOINT_FAULT").strip()),
+            die_at_upload_written=self._get("QALB_ENDPOINT_FAULT").strip() == UPLOAD_WRITTEN,
             hsts=self._hsts,
         )
 
@@ -426,11 +440,13 @@ def _command(value: str) -> tuple[str, ...]:
 
 
 def _endpoint_fault(value: str) -> int:
-    if not value:
+    """QALB_ENDPOINT_FAULT's batch count for after-commit[:N]; 0 for none or upload-written."""
+    if not value or value == UPLOAD_WRITTEN:
         return 0
     match = ENDPOINT_FAULT.match(value)
     if match is None:
-        raise SettingsError(f'QALB_ENDPOINT_FAULT is for tests only: after-commit or after-commit:N; got "{value}".')
+        raise SettingsError("QALB_ENDPOINT_FAULT is for tests only: after-commit, after-commit:N or "
+                            f'upload-written; got "{value}".')
     return int(match.group(1) or 1)
 
 

@@ -96,6 +96,11 @@ class Endpoint:
             digest = hashlib.sha256(json.dumps(descriptor, sort_keys=True).encode()).hexdigest()
             await writer.call(store.remember_schema, form.id, str(form.version), descriptor, digest)
         await writer.call(cases.start_stateless_cases, store, forms, self.context.calendar)
+        # Files a killed process left in its incoming folder: placed if their rows were committed,
+        # deleted if not (submissions/files.py), before this process receives any.
+        placed, deleted = await writer.call(self.context.files.sweep, store)
+        if placed or deleted:
+            log.warning("attached files left by a stopped process: %d placed, %d deleted", placed, deleted)
         await writer.start()
         stop_sender = await self.start_sender()
         try:
@@ -103,6 +108,7 @@ class Endpoint:
         finally:
             await stop_sender()
             await writer.stop()
+            self.context.files.close()
 
     async def start_sender(self) -> Callable[[], Awaitable[None]]:
         """With notifications on: plan messages with every submission, and send them

@@ -20,7 +20,7 @@ from generator.submissions.records import Submission
 from .context import StaffContext
 from .guards import require_submission
 from .submission_page import described
-from .wording import names_by_email, state_name, when
+from .wording import names_by_email, state_name, timeline_names, when
 
 
 class CommitteePrint:
@@ -49,14 +49,17 @@ class CommitteePrint:
             return {"case": None}
         reasons = {r.id: str(r.name.get(lang, r.id)) for r in form.workflow.reasons}
 
+        actors = timeline_names(names, lang)
+
         def person(email: str | None) -> str:
-            return names.get(email, email) if email else ""
+            return actors.get(email, email) if email else ""
 
         timeline = [{"at": when(ctx, e.at, lang), "datetime": e.at.isoformat(), "actor": person(e.actor),
                      "kind": e.kind, "from": state_name(ctx, sub.form_id, e.from_state, lang),
                      "to": state_name(ctx, sub.form_id, e.to_state, lang),
                      "reason": reasons.get(e.reason, e.reason) if e.reason else "",
-                     "assigned_to": person(e.assigned_to), "note": e.note} for e in events]
+                     "assigned_to": person(e.assigned_to), "note": e.note,
+                     "files": int(e.reason or 0) if e.kind == "documents-received" else 0} for e in events]
         return {"case": {"closed": when(ctx, sub.closed_at, lang), "assignee": person(sub.assigned_to),
                          "reasons": [t["reason"] for t in timeline if t["kind"] == "state" and t["reason"]],
                          "timeline": timeline}}
