@@ -39,6 +39,8 @@ from .environment import (
 #: Relative SQLite paths are resolved against the project folder.
 DEFAULT_DATABASE_URL = "sqlite:///data/submissions.db"
 DEFAULT_KEY_DIR = Path("data") / "keys"
+#: Attached files, sealed (submissions/files.py), when QALB_FILES_DIR is unset; relative to the root.
+DEFAULT_FILES_DIR = Path("data") / "files"
 #: Where people open the workspace when QALB_STAFF_URL is unset: setup links and staff alerts use it.
 DEFAULT_STAFF_URL = "http://127.0.0.1:8000/"
 DEFAULT_MAX_BODY_BYTES = 100 * 1024
@@ -58,10 +60,15 @@ DEFAULT_NOTIFY_LEASE_SECONDS = 30
 #: Strict-Transport-Security by QALB_HSTS: one year; `subdomains` for a domain whose every
 #: subdomain is https too (a sibling host over http could otherwise plant cookies).
 HSTS_VALUES = {"on": "max-age=31536000", "subdomains": "max-age=31536000; includeSubDomains", "off": ""}
-#: The endpoint's fault-injection point (QALB_ENDPOINT_FAULT, tests only): "after-commit"
+#: The endpoint's fault-injection points (QALB_ENDPOINT_FAULT, tests only): "after-commit"
 #: or "after-commit:N" kills the process once its Nth batch of submissions is committed
-#: (N=1 by default), before any of them is answered: a retry must not store them twice.
+#: (N=1 by default), before any of them is answered or its files placed: a retry must not
+#: store them twice. "upload-written" kills it once an upload's sealed files are fsynced,
+#: before the writer is called.
 ENDPOINT_FAULT = re.compile(r"after-commit(?::([1-9][0-9]{0,8}))?\Z")
+UPLOAD_WRITTEN = "upload-written"
+#: Debian's clamav-daemon socket (QALB_CLAMD_ADDRESS): every uploaded file is scanned there.
+DEFAULT_CLAMD_ADDRESS = "unix:/run/clamav/clamd.ctl"
 #: A webhook's signing secret: QALB_WEBHOOK_<NAME>_SECRET_FILE (forms/model.py names it).
 WEBHOOK_SECRET_VARIABLE = re.compile(r"QALB_WEBHOOK_[A-Z0-9_]+_SECRET_FILE\Z")
 
@@ -78,8 +85,13 @@ class StorageSettings:
     lookup_key_file: Path | None = None
     #: The workspace's HMAC key (QALB_STAFF_KEY_FILE): the form tokens bound to each session.
     staff_key_file: Path | None = None
+    #: Attached files, sealed (QALB_FILES_DIR; submissions/files.py). Several endpoint machines
+    #: share one folder (a shared mount) as they share the database. Relative: inside the root.
+    files_dir: Path = DEFAULT_FILES_DIR
 
     def __post_init__(self) -> None:
+        if not self.files_dir.is_absolute():
+            object.__setattr__(self, "files_dir", self.root / self.files_dir)
         keys = self.root / DEFAULT_KEY_DIR
         if self.data_key_file is None:
             object.__setattr__(self, "data_key_file", keys / "data.key")
@@ -129,8 +141,15 @@ class EndpointSettings(StorageSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     #: Tests only (QALB_ENDPOINT_FAULT): SIGKILL after this many committed batches; 0: never.
     die_after_batches: int = 0
+    #: Tests only (QALB_ENDPOINT_FAULT=upload-written): SIGKILL once an upload's files are fsynced.
+    die_at_upload_written: bool = False
     #: The Strict-Transport-Security value `run` and `endpoint` send (QALB_HSTS), or "" for none.
     hsts: str = ""
+    #: Where clamd listens (QALB_CLAMD_ADDRESS): "unix:/path/to/socket" or "tcp:host:port".
+    clamd_address: str = DEFAULT_CLAMD_ADDRESS
+    #: QALB_ACCEPT_UNSCANNED=1: with clamd unreachable, files are accepted marked "unscanned"
+    #: instead of refusing the upload with 503.
+    accept_unscanned: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -243,6 +262,7 @@ class Config:
             "data_key_file": path_setting(self.root, self._get("QALB_DATA_KEY_FILE")),
             "lookup_key_file": path_setting(self.root, self._get("QALB_LOOKUP_KEY_FILE")),
             "staff_key_file": path_setting(self.root, self._get("QALB_STAFF_KEY_FILE")),
+            "files_dir": path_setting(self.root, self._get("QALB_FILES_DIR")) or DEFAULT_FILES_DIR,
         }
 
     @functools.cached_property
@@ -316,7 +336,10 @@ class Config:
             status_reference_limit=rate_limit(self._get("QALB_STATUS_REFERENCE_LIMIT", "10/300"),
                                               "QALB_STATUS_REFERENCE_LIMIT", "10/300") or (10, 300.0),
             die_after_batches=_endpoint_fault(self._get("QALB_ENDPOINT_FAULT").strip()),
+            die_at_upload_written=self._get("QALB_ENDPOINT_FAULT").strip() == UPLOAD_WRITTEN,
             hsts=self._hsts,
+            clamd_address=_clamd_address(self._get("QALB_CLAMD_ADDRESS").strip() or DEFAULT_CLAMD_ADDRESS),
+            accept_unscanned=_on_off(self._get("QALB_ACCEPT_UNSCANNED"), "QALB_ACCEPT_UNSCANNED"),
         )
 
     @functools.cached_property
@@ -426,12 +449,34 @@ def _command(value: str) -> tuple[str, ...]:
 
 
 def _endpoint_fault(value: str) -> int:
-    if not value:
+    """QALB_ENDPOINT_FAULT's batch count for after-commit[:N]; 0 for none or upload-written."""
+    if not value or value == UPLOAD_WRITTEN:
         return 0
     match = ENDPOINT_FAULT.match(value)
     if match is None:
-        raise SettingsError(f'QALB_ENDPOINT_FAULT is for tests only: after-commit or after-commit:N; got "{value}".')
+        raise SettingsError("QALB_ENDPOINT_FAULT is for tests only: after-commit, after-commit:N or "
+                            f'upload-written; got "{value}".')
     return int(match.group(1) or 1)
+
+
+def _clamd_address(value: str) -> str:
+    """QALB_CLAMD_ADDRESS: unix:/absolute/socket or tcp:host:port."""
+    kind, _, rest = value.partition(":")
+    host, _, port = rest.rpartition(":")
+    if (kind == "unix" and rest.startswith("/")) or (
+            kind == "tcp" and host and port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        return value
+    raise SettingsError(f'QALB_CLAMD_ADDRESS must be unix:/path/to/clamd.socket or tcp:host:port, '
+                        f'such as "{DEFAULT_CLAMD_ADDRESS}" or "tcp:127.0.0.1:3310"; got "{value}".')
+
+
+def _on_off(value: str, name: str) -> bool:
+    text = value.strip().lower()
+    if text in ("", "0", "off", "no", "false"):
+        return False
+    if text in ("1", "on", "yes", "true"):
+        return True
+    raise SettingsError(f'{name} must be 1 (on) or 0 (off); got "{value}".')
 
 
 def _ours(name: str) -> bool:

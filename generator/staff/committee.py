@@ -56,7 +56,8 @@ class CommitteePrint:
                      "kind": e.kind, "from": state_name(ctx, sub.form_id, e.from_state, lang),
                      "to": state_name(ctx, sub.form_id, e.to_state, lang),
                      "reason": reasons.get(e.reason, e.reason) if e.reason else "",
-                     "assigned_to": person(e.assigned_to), "note": e.note} for e in events]
+                     "assigned_to": person(e.assigned_to), "note": e.note,
+                     "files": int(e.reason or 0) if e.kind == "documents-received" else 0} for e in events]
         return {"case": {"closed": when(ctx, sub.closed_at, lang), "assignee": person(sub.assigned_to),
                          "reasons": [t["reason"] for t in timeline if t["kind"] == "state" and t["reason"]],
                          "timeline": timeline}}

@@ -192,6 +192,8 @@ def _event_words(form: Form, kind: str, reason: str | None, old: Any, lang: str)
         return {"field": label, "old": ", ".join(_texts(form, reason, old, lang)) if old not in (None, "", []) else ""}
     if kind == "reply":
         return {"channel": reason}
+    if kind == "documents-received":
+        return {"files": int(reason or 0)}
     if kind == "call" and reason:
         direction, _, outcome = reason.partition(":")
         return {"direction": direction, "outcome": outcome}

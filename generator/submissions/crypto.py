@@ -116,6 +116,13 @@ class DataKeys:
     def ids(self) -> frozenset[str]:
         return frozenset(self._by_id)
 
+    def aead(self, kid: str) -> AESGCM:
+        """The cipher of one key by its id (sealed files, sealed.py); KeyProblem when absent."""
+        aead = self._by_id.get(kid)
+        if aead is None:
+            raise KeyProblem(f"a file is encrypted with key {kid}, which is not in the data key file")
+        return aead
+
     def encrypt(self, plaintext: bytes, associated: bytes) -> str:
         nonce = secrets.token_bytes(_NONCE_BYTES)  # random 96-bit nonce: safe far beyond our row counts
         sealed = self._by_id[self.newest].encrypt(nonce, plaintext, associated)

@@ -712,6 +712,61 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
         sql=(),
     ),
+    Migration(
+        20,
+        "attached files: one row per file, its bytes sealed on disk; documents received in the timeline",
+        # attachments: the files of a submission (records.Attachment; db/attachments.py). The bytes
+        # are sealed in the files folder (files.py), renamed into place after this row's COMMIT. The
+        # name as sent is encrypted by the codec ("<reference>:<number>" as associated data); number
+        # is 1, 2, ... per submission, never reused; key_id: the data key the file is sealed with.
+        # case_events.kind adds 'documents-received' (files added from the status page; reason:
+        # how many). The kinds of steps 18 and 19 (other changes') are listed too.
+        sqlite=(
+            # SQLite cannot alter a CHECK constraint: case_events is rebuilt, rows and ids kept.
+            """CREATE TABLE case_events_20 (
+                id {serial_key},
+                submission_id {serial_ref} NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+                at {time} NOT NULL,
+                actor TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('state', 'note', 'assign', 'reopen', 'due-extend', 'pause',
+                                                   'resume', 'priority', 'correction', 'reply', 'call',
+                                                   'documents-received')),
+                from_state TEXT,
+                to_state TEXT,
+                reason TEXT,
+                assigned_to TEXT,
+                note TEXT
+            )""",
+            "INSERT INTO case_events_20 SELECT * FROM case_events",
+            "DROP TABLE case_events",
+            "ALTER TABLE case_events_20 RENAME TO case_events",
+            "CREATE INDEX case_events_by_submission ON case_events (submission_id, id)",
+        ),
+        postgresql=(
+            "ALTER TABLE case_events DROP CONSTRAINT case_events_kind_check",
+            "ALTER TABLE case_events ADD CONSTRAINT case_events_kind_check CHECK (kind IN ('state', 'note', "
+            "'assign', 'reopen', 'due-extend', 'pause', 'resume', 'priority', 'correction', 'reply', 'call', "
+            "'documents-received'))",
+        ),
+        sql=(
+            """CREATE TABLE attachments (
+                submission_id {serial_ref} NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+                reference TEXT NOT NULL,
+                number INTEGER NOT NULL CHECK (number >= 1),
+                field TEXT NOT NULL,
+                name TEXT NOT NULL,
+                media_type TEXT NOT NULL,
+                size BIGINT NOT NULL CHECK (size >= 0),
+                sha256 TEXT NOT NULL,
+                scan TEXT NOT NULL CHECK (scan IN ('clean', 'unscanned')),
+                key_id TEXT NOT NULL,
+                added_by TEXT NOT NULL,
+                added_at {time} NOT NULL,
+                PRIMARY KEY (reference, number)
+            )""",
+            "CREATE INDEX attachments_by_submission ON attachments (submission_id)",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -19,6 +19,34 @@ Status = Literal["accepted", "suspected-spam"]
 STATUSES: tuple[Status, ...] = ("accepted", "suspected-spam")
 
 
+#: Who added a file: the applicant with the form, from the status page, or a staff e-mail.
+ADDED_BY_APPLICANT = "applicant"
+ADDED_BY_STATUS_PAGE = "status-page"
+SCAN_RESULTS = ("clean", "unscanned")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Attachment:
+    """One stored file of a submission (its bytes sealed on disk: files.py, sealed.py)."""
+
+    number: int  # 1, 2, ... per submission, never reused
+    field: str  # the form field's name
+    name: str  # the file name as sent, cleaned (no path, no control characters, <= 200 characters); stored encrypted
+    media_type: str  # detected from the bytes
+    size: int  # bytes stored (after an image's re-encoding)
+    sha256: str  # hex digest of the stored plaintext
+    scan: str  # "clean" | "unscanned"
+    key_id: str  # the data key the file is sealed with
+    added_by: str = ADDED_BY_APPLICANT  # "applicant" | "status-page" | a staff e-mail
+    added_at: dt.datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.number < 1:
+            raise ValueError(f"an attachment's number starts at 1, not {self.number}")
+        if self.scan not in SCAN_RESULTS:
+            raise ValueError(f"scan must be one of {SCAN_RESULTS}, not {self.scan!r}")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Submission:
     reference: str
@@ -43,6 +71,8 @@ class Submission:
     entered_by: str | None = None  # the staff member who entered a request from another channel
     #: The post's key as `post_digest` makes it, when it carried one: a retry is stored once (db/post_keys.py).
     post_key: str | None = None
+    #: The files sent with it (stored by insert_batch in its transaction; bytes placed after COMMIT).
+    attachments: tuple[Attachment, ...] = ()
 
     def __post_init__(self) -> None:
         if self.submitted_at.tzinfo is None:

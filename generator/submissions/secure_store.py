@@ -40,11 +40,12 @@ def load_data_keys(settings: StorageSettings, store: Store, *, create: bool = Fa
                    note: Note = stderr) -> crypto.DataKeys:
     path = settings.data_key_file
     assert path is not None
-    in_use = {kid for kid in store.stored_key_ids() if kid is not None}
+    # Answers and notes, and attached files and their names (sealed with a data key too).
+    in_use = {kid for kid in store.stored_key_ids() if kid is not None} | store.attachment_key_ids()
     if not path.exists():
         if in_use:
             raise KeyProblem(
-                f"the database holds answers encrypted with key(s) {', '.join(sorted(in_use))}, but the data "
+                f"the database holds answers or files encrypted with key(s) {', '.join(sorted(in_use))}, but the data "
                 f"key file {path} does not exist. Restore it from its backup (or set QALB_DATA_KEY_FILE to "
                 "where it is); without it these answers cannot be read.")
         if not create:
@@ -56,7 +57,7 @@ def load_data_keys(settings: StorageSettings, store: Store, *, create: bool = Fa
     keys = crypto.DataKeys(crypto.read_keys(path))
     if missing := in_use - keys.ids:
         raise KeyProblem(
-            f"the database holds answers encrypted with key(s) {', '.join(sorted(missing))}, which the data "
+            f"the database holds answers or files encrypted with key(s) {', '.join(sorted(missing))}, which the data "
             f"key file {path} does not hold (it has {', '.join(sorted(keys.ids))}). Restore the file that "
             "holds them from its backup; the endpoint will not start with a wrong key.")
     _warn_if_loose(path, note)

@@ -25,7 +25,8 @@ Why the queries stay mixins on one class rather than one object per table
 and share one transaction on one connection. `insert_batch` writes the
 submissions, their lookup hashes, their counted report values and the outbox
 messages they cause with one cursor and one commit; a case move writes the
-case, its event and its messages the same way (db/cases.py calls
+case, its event and its messages the same way; the attachments rows of the files
+sent with a submission are written with it (db/attachments.py) (db/cases.py calls
 OutboxQueries' `_insert_messages` with its open cursor); a purge moves the
 counts into report_monthly and deletes the submissions in one transaction.
 These helpers take the open cursor and read the store's one codec and wiring.
@@ -111,8 +112,10 @@ class Store(SubmissionQueries, CaseQueries, CorrectionQueries, OutboxQueries, Sc
         return self._wiring.report_roles
 
     def reencrypt(self, *, batch: int = 500) -> int:
-        """Answers and internal notes not under the codec's newest key, rewritten under it."""
-        return super().reencrypt(batch=batch) + self.reencrypt_notes(batch=batch)
+        """Answers, internal notes and file names not under the codec's newest key, rewritten under it
+        (the files themselves: commands.rotate_files)."""
+        return (super().reencrypt(batch=batch) + self.reencrypt_notes(batch=batch)
+                + self.reencrypt_attachment_names(batch=batch))
 
 
 class SQLiteStore(SQLiteDatabase, Store):

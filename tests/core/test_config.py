@@ -88,15 +88,36 @@ def test_setup_links_and_staff_alerts_reach_the_workspace_however_its_url_is_giv
     assert staff_link(config.notify.staff_url, "7KQ2M-X9PHD") == "https://x.example/staff/submissions/7KQ2M-X9PHD"
 
 
-def test_the_endpoint_fault_point_is_off_unless_set_and_says_its_two_forms(tmp_path: Path) -> None:
+def test_the_endpoint_fault_points_are_off_unless_set_and_say_their_forms(tmp_path: Path) -> None:
     assert Config(tmp_path, {}).endpoint.die_after_batches == 0
+    assert not Config(tmp_path, {}).endpoint.die_at_upload_written
     assert Config(tmp_path, {"QALB_ENDPOINT_FAULT": "after-commit"}).endpoint.die_after_batches == 1
     assert Config(tmp_path, {"QALB_ENDPOINT_FAULT": " after-commit:40 "}).endpoint.die_after_batches == 40
-    for wrong in ("after-commit:0", "after-commit:", "before-send", "after-commit:x"):
+    upload = Config(tmp_path, {"QALB_ENDPOINT_FAULT": "upload-written"}).endpoint
+    assert upload.die_at_upload_written and upload.die_after_batches == 0
+    for wrong in ("after-commit:0", "after-commit:", "before-send", "after-commit:x", "upload-written:2"):
         with pytest.raises(SettingsError) as refused:
             Config(tmp_path, {"QALB_ENDPOINT_FAULT": wrong}).section(EndpointSettings)
-        assert str(refused.value) == (f'QALB_ENDPOINT_FAULT is for tests only: after-commit or after-commit:N; '
-                                      f'got "{wrong}".')
+        assert str(refused.value) == ("QALB_ENDPOINT_FAULT is for tests only: after-commit, after-commit:N or "
+                                      f'upload-written; got "{wrong}".')
+
+
+def test_the_files_folder_is_in_the_data_folder_unless_set(tmp_path: Path) -> None:
+    assert Config(tmp_path, {}).storage.files_dir == tmp_path / "data" / "files"
+    assert Config(tmp_path, {"QALB_FILES_DIR": "shared/files"}).endpoint.files_dir == tmp_path / "shared" / "files"
+    assert Config(tmp_path, {"QALB_FILES_DIR": "/mnt/qalb-files"}).staff.files_dir == Path("/mnt/qalb-files")
+
+
+def test_clamd_is_debians_socket_unless_set_and_unscanned_files_are_refused_unless_allowed(tmp_path: Path) -> None:
+    default = Config(tmp_path, {}).endpoint
+    assert (default.clamd_address, default.accept_unscanned) == ("unix:/run/clamav/clamd.ctl", False)
+    given = Config(tmp_path, {"QALB_CLAMD_ADDRESS": "tcp:127.0.0.1:3310", "QALB_ACCEPT_UNSCANNED": "1"}).endpoint
+    assert (given.clamd_address, given.accept_unscanned) == ("tcp:127.0.0.1:3310", True)
+    for wrong in ("clamd.ctl", "unix:relative.sock", "tcp:127.0.0.1", "tcp:host:99999", "http://x"):
+        with pytest.raises(SettingsError, match="QALB_CLAMD_ADDRESS must be unix:/path/to/clamd.socket or tcp:host:port"):
+            Config(tmp_path, {"QALB_CLAMD_ADDRESS": wrong}).section(EndpointSettings)
+    with pytest.raises(SettingsError, match='QALB_ACCEPT_UNSCANNED must be 1 .on. or 0 .off.; got "maybe"'):
+        Config(tmp_path, {"QALB_ACCEPT_UNSCANNED": "maybe"}).section(EndpointSettings)
 
 
 def test_hsts_is_on_for_a_year_when_the_site_or_staff_url_is_https_and_as_set_otherwise(tmp_path: Path) -> None:

@@ -359,6 +359,9 @@ SAMPLES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("name_index_filled", dict(form_id="satisfaction", fields='["name"]', filled_at=T)),
     ("limit_counts", dict(scope="audit:status-lookup", client="192.0.2.1", minute=29_000_000, count=3,
                           audit_id=Id("audit_log", "actor = 'token:x'"))),
+    ("attachments", dict(submission_id=Id("submissions", "reference = 'OLD-ONE'"), reference="OLD-ONE", number=1,
+                         field="medical_reports", name="enc1:a", media_type="application/pdf", size=1234,
+                         sha256="f" * 64, scan="clean", key_id="k1", added_by="applicant", added_at=T)),
 )
 #: What a step empties on purpose (its comment in migrations.py says why).
 EMPTIED = {12: {"report_counts", "report_counts_filled"}}

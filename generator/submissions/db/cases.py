@@ -5,7 +5,7 @@ extensions, pauses and resumptions of the clock, priority changes). Where an
 event carries a value that is not a state (a new due time, a priority) it is in
 `reason`; a reason someone typed (reopening, extending) is a note, encrypted.
 From step 19 also corrections of an answer, replies to the applicant and logged calls
-(db/corrections.py).
+(db/corrections.py); from step 20 documents received from the status page (db/attachments.py).
 
 Every change is checked against the case_version the person saw: when two
 people change one case at once the second gets CaseChanged and nothing is
@@ -32,7 +32,7 @@ class CaseEvent:
     at: dt.datetime
     actor: str
     kind: str  # "state" | "note" | "assign" | "reopen" | "due-extend" | "pause" | "resume" | "priority"
-    #            | "correction" | "reply" | "call"
+    #            | "correction" | "reply" | "call" | "documents-received" (files added later; reason: how many)
     from_state: str | None = None
     to_state: str | None = None
     reason: str | None = None

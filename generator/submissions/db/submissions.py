@@ -15,6 +15,7 @@ from generator.submissions.crypto import stored_key_id
 from generator.submissions.records import Submission
 from generator.submissions.references import new_reference
 
+from .attachments import AttachmentQueries
 from .connection import chunks, marks
 from .lookups import LookupQueries
 from .outbox import OutboxQueries
@@ -46,7 +47,7 @@ class AnswersCodec:
         return True
 
 
-class SubmissionQueries(ReportQueries, LookupQueries, OutboxQueries, PostKeyQueries):
+class SubmissionQueries(ReportQueries, LookupQueries, OutboxQueries, PostKeyQueries, AttachmentQueries):
     codec: Any
 
     def row_params(self, sub: Submission) -> tuple[Any, ...]:
@@ -83,6 +84,7 @@ class SubmissionQueries(ReportQueries, LookupQueries, OutboxQueries, PostKeyQuer
         self._insert_outbox(cur, subs)  # the messages they cause, in the same transaction
         self._insert_report_values(cur, subs)
         self._insert_post_keys(cur, subs)
+        self._insert_attachments(cur, subs)  # the rows of their files (the bytes are placed after COMMIT)
 
     def _insert_one(self, sub: Submission) -> Submission | Exception:
         error: Exception = RuntimeError("no attempt made")
@@ -94,10 +96,14 @@ class SubmissionQueries(ReportQueries, LookupQueries, OutboxQueries, PostKeyQuer
                 return answer
             except Exception as exc:
                 # A reference drawn twice, or a key another replica stored meanwhile: the
-                # next try draws a new reference, and finds the key if it was the key.
+                # next try draws a new reference, and finds the key if it was the key. Never
+                # for a submission with files: they are sealed with its reference as associated
+                # data, so it keeps it (and fails if the reference was the collision).
                 if not self._is_unique_violation(exc):
                     return exc
-                error, sub = exc, dataclasses.replace(sub, reference=new_reference())
+                error = exc
+                if not sub.attachments:
+                    sub = dataclasses.replace(sub, reference=new_reference())
         return error
 
     def _count_accepted(self, cur: Any, reference: str) -> None:
