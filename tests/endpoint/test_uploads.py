@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import io
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -46,19 +47,24 @@ MB = 1024 * 1024
 
 # -- what is sent ----------------------------------------------------------------------------
 
-def encode(fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]]) -> tuple[bytes, str, list[int]]:
-    """A multipart body as a browser sends it (answers, then files), its content type, and
-    where each file's bytes start."""
+def encode(fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]],
+           after: list[tuple[str, str]] | None = None) -> tuple[bytes, str, list[int]]:
+    """A multipart body as a browser sends it, in the page's order (answers, the files, the answers
+    `after` them), its content type, and where each file's bytes start."""
     boundary = "----qalb" + uuid.uuid4().hex
     out, starts = bytearray(), []
+
+    def text(name: str, value: str) -> bytes:
+        return f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
     for name, value in fields:
-        out += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n').encode() + value.encode()
-        out += b"\r\n"
+        out += text(name, value)
     for name, filename, data in files:
         out += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
                 "Content-Type: application/octet-stream\r\n\r\n").encode()
         starts.append(len(out))
         out += data + b"\r\n"
+    for name, value in after or []:
+        out += text(name, value)
     out += f"--{boundary}--\r\n".encode()
     return bytes(out), f"multipart/form-data; boundary={boundary}", starts
 
@@ -91,12 +97,21 @@ def form(forms: dict[str, Any]) -> Any:
 
 def answers_of(form: Any) -> list[tuple[str, str]]:
     """Every text answer of a valid post (lists as repeated names), in the form's order."""
-    pairs: list[tuple[str, str]] = [("lang", "ar")]
+    before, after = answers_around_files(form)
+    return before + after
+
+
+def answers_around_files(form: Any) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The text answers a browser sends before the file field and after it (declaration, consent)."""
+    parts: tuple[list[tuple[str, str]], list[tuple[str, str]]] = ([("lang", "ar")], [])
+    files = {f.name for f in form.file_fields}
+    side = 0
     for name, value in valid_answers(form).items():
-        if name in {f.name for f in form.file_fields}:
+        if name in files:
+            side = 1
             continue
-        pairs += [(name, v) for v in value] if isinstance(value, list) else [(name, value)]
-    return pairs
+        parts[side].extend([(name, v) for v in value] if isinstance(value, list) else [(name, value)])
+    return parts
 
 
 def start(root: Path, database_url: str, site: Path, files_dir: Path, forms: dict[str, Any], **settings: Any
@@ -123,7 +138,8 @@ def server(forms: dict[str, Any], forms_root: Path, site: Path, clamd_address: s
 
 
 def post(live: LiveServer, form: Any, files: list[tuple[str, bytes]], **kw: Any) -> httpx.Response:
-    body, content_type, _ = encode(answers_of(form), [("medical_reports", name, data) for name, data in files])
+    before, after = answers_around_files(form)
+    body, content_type, _ = encode(before, [("medical_reports", name, data) for name, data in files], after)
     with live.client() as client:
         return client.post(f"/api/forms/{form.id}", content=body, headers={
             "Content-Type": content_type, "Origin": live.url, "Accept": "text/html", **kw})
@@ -188,6 +204,8 @@ def check_refused(live: LiveServer, form: Any, response: httpx.Response, status:
     assert error_message(form, "medical_reports", code, "ar") in page  # what to choose instead
     name = next(value for key, value in answers_of(form) if key == "applicant_name")
     assert f'value="{name}"' in response.text  # the other answers stay
+    if status == 422:  # a file refused for what it holds: the post is read to its end, every answer kept
+        assert re.search(r'<input[^>]*name="consent"[^>]*checked', response.text), "the answers after the files"
     assert rows(live, form) == []
     assert stored_files(live.app.state.endpoint.settings.files_dir) == []  # nothing stored, no temp left
 
