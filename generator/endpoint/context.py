@@ -15,6 +15,7 @@ from generator.submissions.notices import OutboxPlanner
 from generator.submissions.secure_store import open_secure_store
 from generator.submissions.store import Store
 from generator.submissions.writer import Writer
+from generator.uploads.clamav import Scanner
 from generator.web.protection import RateLimiter
 
 from .public_pages import Shells
@@ -33,6 +34,7 @@ class EndpointContext:
     shells: Shells  # the built site's pages that answers are shown in
     limiter: RateLimiter | None  # posts and exports per client, when QALB_RATE_LIMIT is not off
     render: Render
+    scanner: Scanner  # clamd (QALB_CLAMD_ADDRESS): every file sent with a form is scanned as it arrives
 
     @classmethod
     def build(cls, *, settings: EndpointSettings, forms: Mapping[str, Form], store: Store | None,
@@ -50,5 +52,5 @@ class EndpointContext:
             organisation=organisation, calendar=WorkingCalendar.from_settings(organisation),
             shells=Shells(settings.site_dir, site_url=settings.site_url),
             limiter=RateLimiter(*settings.rate_limit) if settings.rate_limit else None,
-            render=Render(site_url=settings.site_url),
+            render=Render(site_url=settings.site_url), scanner=Scanner(settings.clamd_address),
         )
