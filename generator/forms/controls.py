@@ -117,7 +117,8 @@ def _file_params(field: FormField, lang: str, digits: str) -> dict[str, Any]:
     limits = field.files
     said = file_hint(limits, lang, digits)
     own = field.hint[lang] if field.hint else ""
-    hint = Markup('%s <span class="qalb-file-limits">%s</span>') % (own, said) if own else Markup("%s") % said
+    limits_html = Markup('<span class="qalb-file-limits">%s</span>') % said
+    hint = Markup("%s %s") % (own, limits_html) if own else limits_html
     script = {
         "maxFile": limits.max_file_bytes, "maxTotal": limits.max_total_bytes, "maxFiles": limits.max_files,
         "types": list(limits.accept),

@@ -23,6 +23,7 @@ import re
 import secrets
 import shutil
 import threading
+import time
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -34,6 +35,7 @@ from .sealed import DiskFull as DiskFull
 
 INCOMING = ".incoming"
 LOCK = ".lock"
+_UNLOCKED_GRACE = 60.0  # seconds
 _INCOMING_NAME = re.compile(r"(?P<reference>[0-9A-Z]{5}-[0-9A-Z]{5})\.(?P<number>[1-9][0-9]{0,8})\Z")
 
 
@@ -199,7 +201,11 @@ class FileStore:
             try:
                 fd = os.open(folder / LOCK, os.O_RDWR)
             except FileNotFoundError:
-                fd = None  # died before it locked: nothing was received there yet
+                # No lock file: a process that died between making its folder and locking it (nothing
+                # was received there), or one doing so right now: left alone for a minute.
+                if time.time() - folder.stat().st_mtime < _UNLOCKED_GRACE:
+                    continue
+                fd = None
             try:
                 if fd is not None:
                     try:

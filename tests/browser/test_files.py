@@ -97,3 +97,13 @@ def test_the_pages_with_files_chosen_are_valid_html():
     assert len(SEEN) == 4, "the test above runs first, in both languages"
     errors = vnu_errors_in_html(SEEN)
     assert not errors, "\n".join(errors)
+
+
+def test_the_script_is_loaded_only_on_a_form_with_a_file_field(built_site):
+    for lang in ("", "en/"):
+        help_request = (built_site / lang / "forms/help-request/index.html").read_text(encoding="utf-8")
+        assert help_request.count("assets/javascripts/files.js") == 1
+        assert 'enctype="multipart/form-data"' in help_request
+        for other in ("contact", "volunteer", "satisfaction"):
+            page = (built_site / lang / f"forms/{other}/index.html").read_text(encoding="utf-8")
+            assert "files.js" not in page and "multipart" not in page, other

@@ -211,6 +211,13 @@ def test_the_sweep_places_committed_files_and_deletes_the_rest_but_not_a_living_
     living.close()
     assert sweeper.sweep(rows) == (0, 1)
     assert list((root / INCOMING).iterdir()) == []
+    # A folder with no lock file yet: a process being born is left alone; one that died so, swept.
+    unborn = root / INCOMING / "4242-00000000"
+    unborn.mkdir()
+    (unborn / f"{OTHER}.1").write_bytes(b"x")
+    assert sweeper.sweep(rows) == (0, 0) and unborn.exists()
+    os.utime(unborn, (1, 1))
+    assert sweeper.sweep(rows) == (0, 1) and not unborn.exists()
 
 
 def test_a_full_disk_raises_disk_full_and_keeps_nothing_of_the_file(tmp_path: Path, keys: DataKeys) -> None:
