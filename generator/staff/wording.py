@@ -37,7 +37,7 @@ async def staff_names(ctx: StaffContext) -> dict[str, str]:
 def timeline_names(names: dict[str, str], lang: str) -> dict[str, str]:
     """Staff names, and the words for an applicant's own actions in a timeline (files added from
     the status page: db/attachments.py add_attachments with who="status-page")."""
-    return {**names, "status-page": i18n.gettext(lang, "The applicant, from the status page")}
+    return {**names, "status-page": i18n.gettext(lang, "The applicant, from “Where is my request?”")}
 
 
 def staff_name(email: str | None, names: dict[str, str]) -> str:

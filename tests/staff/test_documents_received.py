@@ -25,9 +25,9 @@ def test_documents_received_are_in_the_timeline_and_the_committee_print(both: St
              for n in (1, 2)]
     ws.store.add_attachments(reference, files, who="status-page")
     with signed_in(ws, CW, "caseworker", ("help-request",)) as client:
-        for lang, words, who in (("ar", "وصلت مستندات من المتقدم: عدد الملفات", "المتقدم، من صفحة حالة الطلب"),
+        for lang, words, who in (("ar", "وصلت مستندات من المتقدم: عدد الملفات", "المتقدم، من صفحة «أين وصل طلبي؟»"),
                                  ("en", "Documents received from the applicant: 2 file(s)",
-                                  "The applicant, from the status page")):
+                                  "The applicant, from “Where is my request?”")):
             page = client.get(f"/staff/submissions/{reference}").text
             if lang == "en":
                 client.post("/staff/language", data={"csrftoken": csrf(page), "lang": "en", "next": "/staff/"})
