@@ -11,8 +11,8 @@ public wording) and an upload form carrying a 15-minute token bound to the
 reference and the case's version (document_tokens.py), in a hidden field.
 
 The post is checked in this order, and no file byte is read before the token fits:
-the origin and the per-client limit (web/protection.py), then the status page's own
-limit counted in the database (as a lookup), the content type, then the text fields
+the per-client limit, the origin and the content type (web/protection.py), then the
+status page's own limit counted in the database (as a lookup), then the text fields
 at the head of the body (leading_fields.py: the token and the language come before
 the file input), the token, the case (still at the token's version, still waiting,
 its form still with a file field). Only then are the files read, with the form's
@@ -20,9 +20,10 @@ limits less what the case already holds, the same content checks and the same sc
 as the form (uploads/multipart.py), sealed into the incoming folder.
 
 Stored with Store.add_attachments (rows and the "documents-received" event in one
-transaction), then cases.documents_received starts the paused clock again (the state
-stays), then the files are placed; audited `documents-added` with the reference and
-the number of files. A refused file answers the status page again with the message
+transaction), then the files are placed (a crash between the two is finished by the
+start-up sweep, which places a file whose row exists), then cases.documents_received
+starts the paused clock again, the state kept (or moves the case to the state's
+`documents_to`); audited `documents-added` with the reference and the number of files. A refused file answers the status page again with the message
 beside the file field and a fresh token; the thank-you page is in the page's language.
 """
 from __future__ import annotations
@@ -184,6 +185,8 @@ class StatusDocuments:
                 calendar=context.calendar))
         except CaseChanged:  # a caseworker moved the case meanwhile: leaving the state ran the clock again
             pass
+        except cases.CaseProblem as problem:  # documents_to names a move the workflow no longer allows
+            log.error("documents from the status page could not move the case (%s)", problem.code)
         await context.writer.call(functools.partial(
             audit.record, store, who=ACTOR, action="documents-added", form_id=form.id, rows=len(upload.files),
             detail=f"reference={ticket.reference} files={len(upload.files)}", now=now))
