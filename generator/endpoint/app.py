@@ -265,7 +265,7 @@ class Endpoint:
         privacy_url = urljoin(self.context.settings.site_url or "/",
                               public_pages.page_path(form.id, lang).lstrip("/") + "privacy/")
         region = render_form(form, lang, action=action, privacy_url=privacy_url, values=known, errors=dict(errors),
-                             post_key=post_key)
+                             post_key=post_key, digits=self.context.organisation.arabic_digits)
         return self.context.render.html(public_pages.error_page(shell, region, lang), status,
                                         script_hashes=shell.script_hashes)
 
