@@ -263,10 +263,15 @@ def test_file_numbers_cannot_be_posted_as_text(server: tuple[LiveServer, Countin
         body, content_type, _ = encode([*answers_of(form), ("medical_reports", "1")], [])
         multipart = client.post(f"/api/forms/{form.id}", content=body,
                                 headers={"Content-Type": content_type, "Origin": live.url, "Accept": "text/html"})
+        # A script's JSON may carry numbers, which read as a file field's answer: they claim no file.
+        scripted = client.post(f"/api/forms/{form.id}", json={**valid_answers(form), "medical_reports": [1, 2]},
+                               headers={"Origin": live.url})
         # Other forms take no multipart body at all: their 100 KB fast path is unchanged.
         other = client.post("/api/forms/contact", content=body,
                             headers={"Content-Type": content_type, "Origin": live.url, "Accept": "text/html"})
     assert (urlencoded.status_code, multipart.status_code, other.status_code) == (422, 400, 415)
+    assert scripted.status_code == 422, scripted.text
+    assert {(e["field"], e["code"]) for e in scripted.json()["errors"]} == {("medical_reports", "type")}
     assert rows(live, form) == []
 
 
