@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
 import yaml
 
 from generator.core import i18n
@@ -208,6 +209,7 @@ def _build_languages(root: Path, project: Project, staging: Path) -> list[tuple[
     # Frozen objects are skipped by the children's garbage collector, which would otherwise
     # write to every inherited object and so copy all of the shared memory into each child.
     context = multiprocessing.get_context("fork")
+    _warm_up(root)
     gc.freeze()
     try:
         with concurrent.futures.ProcessPoolExecutor(max_workers=len(i18n.LANGUAGES), mp_context=context) as pool:
@@ -223,6 +225,40 @@ def _build_languages(root: Path, project: Project, staging: Path) -> list[tuple[
 
 
 _Result = tuple[str, str | None, incremental.Outcome]
+
+
+def _warm_up(root: Path) -> None:
+    """What every language worker would otherwise do again on each build of a long-lived process
+    (the workspace's preview and publish): import MkDocs, Material and the Markdown extensions, and
+    compile our page and form templates. Done here, before the fork, the workers inherit it; Jinja
+    still compiles a template again when its file changes."""
+    from mkdocs.commands import build  # noqa: F401
+    from mkdocs.config import load_config
+
+    from generator.forms import render
+    from generator.site.pages import template_environment
+
+    if root not in _WARM:
+        # Imports the theme and every Markdown extension mkdocs.yml names (any folder will do as docs_dir).
+        load_config(str(root / "mkdocs.yml"), docs_dir=str(root / "content"))
+        _WARM.add(root)
+    for lang in i18n.LANGUAGES:
+        pages = template_environment(root / "templates", lang.code)
+        forms = render.environment(lang.code)  # its folder holds the workspace's templates too: not those
+        for env, names in ((pages, pages.list_templates()),
+                           (forms, forms.list_templates(filter_func=_form_part))):
+            for name in names:
+                try:
+                    env.get_template(name)
+                except jinja2.TemplateError:
+                    pass  # the worker meets it again and reports it with the page it was for
+
+
+def _form_part(name: str) -> bool:
+    return name.startswith(("forms/", "components/")) and name.endswith(".html")
+
+
+_WARM: set[Path] = set()
 
 
 def _build_language(root: str, lang_code: str, staging: str) -> _Result:
