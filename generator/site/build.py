@@ -29,7 +29,7 @@ import yaml
 from generator.core import i18n
 from generator.core.problems import N_, ContentError, Problem, Problems
 
-from . import build_state, fonts, incremental, search_index, switch
+from . import build_state, fonts, incremental, search_index, switch, theme_listing
 from .check import Project, load_project
 from .pages import render_site
 from .privacy_dates import write_dates
@@ -238,9 +238,11 @@ def _warm_up(root: Path) -> None:
     from generator.forms import render
     from generator.site.pages import template_environment
 
+    incremental.code_digest()  # what the incremental build's digests start from: read once
     if root not in _WARM:
         # Imports the theme and every Markdown extension mkdocs.yml names (any folder will do as docs_dir).
-        load_config(str(root / "mkdocs.yml"), docs_dir=str(root / "content"))
+        config = load_config(str(root / "mkdocs.yml"), docs_dir=str(root / "content"))
+        theme_listing.remember([str(folder) for folder in config.theme.dirs if folder != config.theme.custom_dir])
         _WARM.add(root)
     for lang in i18n.LANGUAGES:
         pages = template_environment(root / "templates", lang.code)

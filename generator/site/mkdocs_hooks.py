@@ -18,7 +18,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 
 from generator.core import i18n
-from generator.site import incremental, markup
+from generator.site import incremental, markup, theme_listing
 from generator.site.build_state import CURRENT
 from generator.site.later_bundle import defer_bundle, patch_bundle
 from generator.site.memory import release_freed_memory
@@ -30,6 +30,11 @@ BIG_PAGE_CHARS = 500_000
 _HTML_TAG = re.compile(r'<html lang="([a-z-]+)"')
 _FORM_MARKER = re.compile(r"<!-- qalb:form ([a-z0-9-]+) -->")
 _SEARCH_PAGE = "search/"
+
+
+def on_config(config):
+    theme_listing.install(config.theme)  # the installed theme's files listed once per process
+    return config
 
 
 def on_env(env, config, files):
