@@ -208,10 +208,13 @@ class Endpoint:
         lang, seen_notice, trap, key = _envelope(data, request)
         # Unknown names come back as errors[""] = ["unknown-field"]: 422, nothing stored.
         result = read_submission(form, data)
-        if not result.ok:
+        # Files come only in a multipart post: numbers a script sends as JSON claim no file.
+        claimed = {} if upload is not None else {
+            f.name: ["type"] for f in form.file_fields if data.get(f.name) not in (None, "", [])}
+        if claimed or not result.ok:
             if upload is not None:
                 await discard_upload(upload, reference=str(reference), files=context.files)
-            return self.invalid(form, lang, data, result.errors, as_json=wants_json, post_key=key,
+            return self.invalid(form, lang, data, {**result.errors, **claimed}, as_json=wants_json, post_key=key,
                                 files_sent=bool(upload and upload.files))
         answers = json_ready(form.schema, result.row)
 

@@ -13,11 +13,12 @@ import re
 from pathlib import Path
 
 import jinja2
+import mkdocs.commands.build
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 
 from generator.core import i18n
-from generator.site import markup
+from generator.site import incremental, markup, theme_listing
 from generator.site.build_state import CURRENT
 from generator.site.later_bundle import defer_bundle, patch_bundle
 from generator.site.memory import release_freed_memory
@@ -29,6 +30,11 @@ BIG_PAGE_CHARS = 500_000
 _HTML_TAG = re.compile(r'<html lang="([a-z-]+)"')
 _FORM_MARKER = re.compile(r"<!-- qalb:form ([a-z0-9-]+) -->")
 _SEARCH_PAGE = "search/"
+
+
+def on_config(config):
+    theme_listing.install(config.theme)  # the installed theme's files listed once per process
+    return config
 
 
 def on_env(env, config, files):
@@ -86,14 +92,42 @@ def _set_direction(output: str, config: MkDocsConfig) -> str:
 
 def on_pre_build(config):
     global _SEARCH_INDEX
-    _SEARCH_INDEX = SearchIndex(Path(config["site_dir"]), CURRENT.synonyms.get(config.theme["language"], []))
+    lang = config.theme["language"]
+    _SEARCH_INDEX = SearchIndex(Path(config["site_dir"]), CURRENT.synonyms.get(lang, []))
+    # Pages unchanged since the current build are copied from it (generator/site/incremental.py).
+    config_file = Path(config.config_file_path)
+    config_text = config_file.read_text(encoding="utf-8").replace(str(config_file.parent), "")
+
+    def site_key(pages):
+        return incremental.site_digest(CURRENT.root, config_text, str(CURRENT.date), pages)
+
+    global _RENDER
+    current = mkdocs.commands.build._build_page
+    _RENDER = current.render if isinstance(current, incremental.Reuse) else current
+    mkdocs.commands.build._build_page = incremental.Reuse(
+        CURRENT.plans.get(lang, incremental.Plan()), Path(config["site_dir"]), _RENDER, _index_page, site_key)
+
+
+def _restore_render():
+    reuse = mkdocs.commands.build._build_page
+    if isinstance(reuse, incremental.Reuse):
+        mkdocs.commands.build._build_page = _RENDER
+        CURRENT.outcome = reuse.outcome
+
+
+def on_build_error(error):
+    _restore_render()
+
+
+def _index_page(page, output):
+    if page.url != _SEARCH_PAGE:
+        _SEARCH_INDEX.add_page(page.url, page.title or "", output)
 
 
 def on_post_page(output, page, config):
     if page.url == _SEARCH_PAGE:
         output = output.replace("</head>", _SEARCH_HEAD, 1)
-    else:
-        _SEARCH_INDEX.add_page(page.url, page.title or "", output)
+    _index_page(page, output)
     where = page.file.src_uri
     return _set_direction(defer_bundle(mend_toggles(output, where), where), config)
 
@@ -104,6 +138,7 @@ def on_post_page(output, page, config):
 _SEARCH_HEAD = """<script type="module" src="../assets/javascripts/search-later.js"></script>
 </head>"""
 _SEARCH_INDEX: SearchIndex  # set for each build by on_pre_build
+_RENDER = mkdocs.commands.build._build_page  # MkDocs' own, while incremental.Reuse stands in for it
 
 
 def on_post_template(output_content, template_name, config):
@@ -125,6 +160,7 @@ _ALTERNATE_FETCHER = re.compile(r'function (\w+)\(\{document\$:\w+\}\)\{let \w+=
 
 
 def on_post_build(config):
+    _restore_render()
     _SEARCH_INDEX.write()
     for bundle in Path(config["site_dir"], "assets", "javascripts").glob("bundle.*.min.js"):
         code = bundle.read_text(encoding="utf-8")

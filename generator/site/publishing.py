@@ -53,16 +53,18 @@ def build_preview(root: Path, out_dir: Path) -> list[Problem]:
     if Path(os.path.abspath(out_dir)) == root / "site":
         raise ValueError("a preview is never built into the project's site/: publish does that")
     try:
-        report = build_site(root, site_dir=out_dir, record_translations=False)
+        report = build_site(root, site_dir=out_dir, record_translations=False, incremental=True)
     except ContentError as exc:
         return list(exc.problems)
     return list(report.warnings)
 
 
 def publish(root: Path, *, site_dir: Path | None = None, command: tuple[str, ...] = (), wait: bool = True,
-            strict: bool = False, timeout: float = COMMAND_TIMEOUT, date: dt.date | None = None) -> PublishOutcome:
+            strict: bool = False, timeout: float = COMMAND_TIMEOUT, date: dt.date | None = None,
+            incremental: bool = True) -> PublishOutcome:
     """Build and switch `site_dir` (the project's site/ by default), then run `command`;
-    `strict`: warnings (placeholders not filled in) stop it too, as `build --strict`."""
+    `strict`: warnings (placeholders not filled in) stop it too, as `build --strict`;
+    `incremental`: pages unchanged since the current site are copied from it (incremental.py)."""
     started = time.perf_counter()
     root = root.resolve()
     site_dir = Path(os.path.abspath(site_dir or root / "site"))
@@ -70,7 +72,8 @@ def publish(root: Path, *, site_dir: Path | None = None, command: tuple[str, ...
         with switch.switch_lock(site_dir, wait=wait):
             try:
                 report = build_under_lock(root, site_dir, strict=strict, record_translations=True,
-                                          date=date or dt.datetime.now(dt.timezone.utc).date())
+                                          date=date or dt.datetime.now(dt.timezone.utc).date(),
+                                          incremental=incremental)
             except ContentError as exc:
                 return PublishOutcome(False, list(exc.problems), seconds=time.perf_counter() - started)
             changed = changed_pages(report.previous, report.current or site_dir)
