@@ -23,8 +23,9 @@ Stored with Store.add_attachments (rows and the "documents-received" event in on
 transaction), then the files are placed (a crash between the two is finished by the
 start-up sweep, which places a file whose row exists), then cases.documents_received
 starts the paused clock again, the state kept (or moves the case to the state's
-`documents_to`); audited `documents-added` with the reference and the number of files. A refused file answers the status page again with the message
-beside the file field and a fresh token; the thank-you page is in the page's language.
+`documents_to`); audited `documents-added` with the reference and the number of
+files. A refused file answers the status page again with the message beside the
+file field and a fresh token; the thank-you page is in the page's language.
 """
 from __future__ import annotations
 
