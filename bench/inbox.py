@@ -166,11 +166,30 @@ def run_backend(name: str, url: str, root: Path, count: int, rounds: int) -> dic
                 "submission page": timed(client, f"/staff/submissions/{reference}", None, rounds),
                 "/api/health": timed(client, "/api/health", None, rounds),
             }
+            plans = sorted_plans(store, name, forms["help-request"])
     finally:
         server.should_exit = True
         thread.join(timeout=30)
     return {"backend": name, "count": count, "fill_s": fill_s, "results": results, "store": store,
-            "mobile": mobile}
+            "mobile": mobile, "plans": plans}
+
+
+def sorted_plans(store: Any, backend: str, form: Any) -> dict[str, list[str]]:
+    """The query plans of the list sorted by due date and by state with the kind-of-support
+    filter (migration step 21's indexes), page 0: EXPLAIN QUERY PLAN on SQLite, EXPLAIN
+    ANALYZE on PostgreSQL."""
+    column = store.report_fields["help-request"].index("support_kind") + 1
+    where = ["form_id = ?", "status = ?", "EXISTS (SELECT 1 FROM report_values r WHERE r.submission_id = "
+             f"submissions.id AND r.v{column} = ?)"]
+    states = [state.id for state in form.workflow.states]
+    plans = {}
+    for sort in ("due", "state"):
+        sql, values = store._sorted_query(where, ["help-request", "accepted", "other"], sort, states, 0, 50)
+        explain = "EXPLAIN QUERY PLAN " if backend == "SQLite" else "EXPLAIN (ANALYZE, COSTS OFF) "
+        cur = store._conn().cursor()
+        cur.execute(explain + sql, values)
+        plans[sort] = [str(row[3] if backend == "SQLite" else row[0]) for row in cur.fetchall()]
+    return plans
 
 
 def digest_index_effect(url: str, root: Path, mobile: str, rounds: int) -> dict[str, float]:
@@ -233,6 +252,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {'':22} {'median':>8} {'p95':>8} {'max':>8}")
             for label, values in run["results"].items():
                 print(f"  {label:22} {values['median']:8.1f} {values['p95']:8.1f} {values['max']:8.1f}")
+            for sort, plan in run["plans"].items():
+                print(f"  plan, sorted by {sort}, one kind of support:")
+                print("\n".join(f"    {line}" for line in plan))
             if "index" in run:
                 print(f"  search-by-mobile query alone: {run['index']['without']:.2f} ms without a digest index, "
                       f"{run['index']['with']:.2f} ms with one")

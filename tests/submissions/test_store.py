@@ -217,6 +217,7 @@ RELEASED = {
     17: {"sqlite": "a21ed57255273a14", "postgresql": "3cbfb048735cc024"},
     18: {"sqlite": "3ab85afb3ae958e7", "postgresql": "c8c8910037fd7ef6"},
     19: {"sqlite": "435ad453da073722", "postgresql": "d8d54c149a8c50d5"},
+    21: {"sqlite": "9c57718e22653499", "postgresql": "9c57718e22653499"},
 }
 
 
