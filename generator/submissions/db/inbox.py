@@ -160,6 +160,7 @@ class InboxQueries(Database):
     def _sorted_query(self, where: list[str], params: list[Any], sort: str, state_order: Sequence[str],
                       page: int, limit: int) -> tuple[str, list[Any]]:
         wanted = (page + 1) * limit + 1
+        parts: list[tuple[int, str, list[Any]]]  # (rank, condition, its values)
         if sort == "due":
             parts = [(0, "closed_at IS NULL AND due_at IS NOT NULL", []),
                      (1, "(closed_at IS NOT NULL OR due_at IS NULL)", [])]
@@ -174,7 +175,8 @@ class InboxQueries(Database):
             order, merged = "case_state DESC, id DESC", "id DESC"
         else:
             parts, order, merged = [(0, "1 = 1", [])], "id DESC", "id DESC"
-        selects, values = [], []
+        selects: list[str] = []
+        values: list[Any] = []
         for rank, condition, extra in parts:
             selects.append(f"SELECT * FROM (SELECT {rank} AS part, {_ROW} FROM submissions "
                            f"WHERE {' AND '.join([*where, condition])} ORDER BY {order} LIMIT ?) p{len(selects)}")
