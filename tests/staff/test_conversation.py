@@ -301,9 +301,17 @@ def test_the_reply_and_call_forms_work_in_chromium_and_pass_axe_at_390_and_1280_
     from tests.staff.test_inbox_browser import signed_in_tab
     from tests.support.vnu import vnu_errors_in_html
 
+    import dataclasses
+
+    from generator.forms.model import Webhook
+
     SEEN.clear()
     SHOTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
+    form = forms["help-request"]  # with an SMS gateway: the reply box offers e-mail and SMS
+    hook = Webhook(name="sms-gateway", url="http://127.0.0.1:9/qalb", events=("reply_sms",))
+    forms = {**forms, "help-request": dataclasses.replace(
+        form, notify=dataclasses.replace(form.notify, webhooks=(*form.notify.webhooks, hook)))}
     with mailing_workspace(forms, forms_root, store_url, live, "smtp://127.0.0.1:1") as (ws, _config):
         reference = waiting_case(ws, forms, {})
         for width in (390, 1280):
@@ -326,12 +334,15 @@ def test_the_reply_and_call_forms_work_in_chromium_and_pass_axe_at_390_and_1280_
                     text = tab.locator("#reply-text").input_value()
                     assert reference in text
                     tab.fill("#reply-text", text + f"\nreply {lang} {width}")
+                    if width == 390:  # by SMS on a phone, by e-mail on a desktop
+                        tab.check("#reply-by-sms")
                     tab.click("#reply-form button")
                     assert tab.locator(".done").count() == 1
                     problems += page_checks(tab, f"{width}px after a reply {lang}")
             finally:
                 tab.context.close()
-        assert len(ws.store.outbox_messages(kind="reply-email")) == 4
+        assert len(ws.store.outbox_messages(kind="reply-email")) == 2
+        assert len(ws.store.outbox_messages(kind="reply-sms")) == 2
         assert len([e for e in ws.store.case_events(reference) if e.kind == "call"]) == 4
     problems += vnu_errors_in_html(SEEN)
     assert not problems, "\n".join(problems)
