@@ -288,6 +288,11 @@ def test_a_reply_by_sms_goes_signed_to_the_forms_gateway_with_the_number_and_tex
             [event] = [e for e in store.case_events(reference) if e.kind == "reply"]
             assert (event.reason, event.actor) == ("sms", CW)
             assert [e["detail"] for e in ws.audit("staff-case-reply")] == [f"{reference} channel=sms"]
+            with signed_in(ws, "admin@example.org") as admin:  # among the deliveries, without its text
+                listed = admin.get("/staff/messages").text
+            deliveries = listed.split('id="webhook-deliveries"')[1].split("</table>")[0]
+            assert "sms-gateway" in deliveries and "reply_sms" in deliveries and reference in deliveries
+            assert MOBILE not in listed and "التقرير" not in listed
     finally:
         smtp.stop()
         receiver.close()
@@ -296,14 +301,13 @@ def test_a_reply_by_sms_goes_signed_to_the_forms_gateway_with_the_number_and_tex
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)  # the pages do not depend on the backend
 def test_the_reply_and_call_forms_work_in_chromium_and_pass_axe_at_390_and_1280_px(
         forms: dict[str, Any], forms_root: Any, store_url: str, live: Any, browser: Any) -> None:
+    import dataclasses
+
+    from generator.forms.model import Webhook
     from tests.staff.test_browser import SEEN, page_checks
     from tests.staff.test_casework_browser import SHOTS, use_language
     from tests.staff.test_inbox_browser import signed_in_tab
     from tests.support.vnu import vnu_errors_in_html
-
-    import dataclasses
-
-    from generator.forms.model import Webhook
 
     SEEN.clear()
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -91,8 +91,8 @@ class InboxQueries(Database):
         after 'normal'), after (or before) a row id in that order; and whether there are more in
         the direction read. `choices`: (field, value) of `report: true` single choices the rows
         must have (read from report_values, no decryption). Sorted by due date or state (`sort`),
-        the rows are read a `page` at a time (OFFSET: such a list is read a few pages deep, not
-        paged through)."""
+        the rows are read a `page` at a time (such a list is read a few pages deep, not paged
+        through), along indexes (`_sorted_page`)."""
         where: list[str] = ["form_id = ?", "status = ?"]
         params: list[Any] = [form_id, status]
         if opened is not None:
