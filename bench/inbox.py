@@ -166,11 +166,66 @@ def run_backend(name: str, url: str, root: Path, count: int, rounds: int) -> dic
                 "submission page": timed(client, f"/staff/submissions/{reference}", None, rounds),
                 "/api/health": timed(client, "/api/health", None, rounds),
             }
+            plans = sorted_plans(store, name, forms["help-request"])
+            queries = sorted_queries(store, forms["help-request"], rounds)
     finally:
         server.should_exit = True
         thread.join(timeout=30)
     return {"backend": name, "count": count, "fill_s": fill_s, "results": results, "store": store,
-            "mobile": mobile}
+            "mobile": mobile, "plans": plans, "queries": queries}
+
+
+def sorted_queries(store: Any, form: Any, rounds: int) -> dict[str, tuple[float, float]]:
+    """The sorted list's query alone in this process (no HTTP, no decryption), median ms of
+    `rounds`, interleaved with the one query over every row of the form that migration step 21
+    replaced (ORDER BY a CASE: one sort of all the form's rows), on the same store: (before, now)."""
+    states = [state.id for state in form.workflow.states]
+    ranks = " ".join(f"WHEN ? THEN {rank}" for rank in range(len(states)))
+    column = store.report_fields["help-request"].index("support_kind") + 1
+    keys = {"due": ("CASE WHEN due_at IS NULL OR closed_at IS NOT NULL THEN 1 ELSE 0 END, due_at, id", []),
+            "state": (f"CASE case_state {ranks} ELSE {len(states)} END, id DESC", states)}
+    results = {}
+    for label, sort, choices in (("by due date", "due", ()), ("by state", "state", ()),
+                                 ("one kind, by due date", "due", (("support_kind", "other"),)),
+                                 ("one kind, by state", "state", (("support_kind", "other"),))):
+        key, key_params = keys[sort]
+        where, params = "form_id = ? AND status = ?", ["help-request", "accepted"]
+        if choices:
+            where += (f" AND EXISTS (SELECT 1 FROM report_values r WHERE r.submission_id = submissions.id "
+                      f"AND r.v{column} = ?)")
+            params.append("other")
+        old_sql = store._sql(f"SELECT id FROM submissions WHERE {where} ORDER BY {key} LIMIT 51 OFFSET 0")
+        before, now = [], []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            cur = store._conn().cursor()
+            cur.execute(old_sql, [*params, *key_params])
+            old_rows = cur.fetchall()
+            before.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            rows, _ = store.inbox_page("help-request", sort=sort, state_order=states, choices=choices)
+            now.append((time.perf_counter() - started) * 1000)
+        assert [r.id for r in rows] == [row[0] for row in old_rows[:50]], label  # the same page
+        results[label] = (statistics.median(before), statistics.median(now))
+    return results
+
+
+def sorted_plans(store: Any, backend: str, form: Any) -> dict[str, list[str]]:
+    """The query plans of the list sorted by due date and by state with the kind-of-support
+    filter (migration step 21's indexes), page 0: EXPLAIN QUERY PLAN on SQLite, EXPLAIN
+    ANALYZE on PostgreSQL."""
+    column = store.report_fields["help-request"].index("support_kind") + 1
+    where = ["form_id = ?", "status = ?", "EXISTS (SELECT 1 FROM report_values r WHERE r.submission_id = "
+             f"submissions.id AND r.v{column} = ?)"]
+    states = [state.id for state in form.workflow.states]
+    plans = {}
+    for sort in ("due", "state"):
+        sql, values = store._sorted_query(where, ["help-request", "accepted", "other"], sort, states, 0, 50)
+        explain = "EXPLAIN QUERY PLAN " if backend == "SQLite" else "EXPLAIN (ANALYZE, COSTS OFF) "
+        cur = store._conn().cursor()
+        cur.execute(explain + sql, values)
+        plans[sort] = [str(row[3] if backend == "SQLite" else row[0]) for row in cur.fetchall()]
+    return plans
 
 
 def digest_index_effect(url: str, root: Path, mobile: str, rounds: int) -> dict[str, float]:
@@ -233,6 +288,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {'':22} {'median':>8} {'p95':>8} {'max':>8}")
             for label, values in run["results"].items():
                 print(f"  {label:22} {values['median']:8.1f} {values['p95']:8.1f} {values['max']:8.1f}")
+            for label, (before, now) in run["queries"].items():
+                print(f"  the query alone, {label}: {before:.1f} ms sorting every row, {now:.2f} ms along the indexes")
+            for sort, plan in run["plans"].items():
+                print(f"  plan, sorted by {sort}, one kind of support:")
+                print("\n".join(f"    {line}" for line in plan))
             if "index" in run:
                 print(f"  search-by-mobile query alone: {run['index']['without']:.2f} ms without a digest index, "
                       f"{run['index']['with']:.2f} ms with one")

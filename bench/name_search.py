@@ -90,10 +90,40 @@ def run_backend(name: str, url: str, root: Path, count: int, rounds: int) -> dic
             times.sort()
             results[label] = {"median": statistics.median(times), "p95": times[int(len(times) * 0.95) - 1],
                               "max": times[-1], "found": found}
+        plans = {label: explain(store, SEARCHES[label], seen) for label in ("one common first name", "three words")}
         assert results["a name nobody has"]["found"] == 0 and (count < 50_000 or results["three words"]["found"])
     finally:
         store.close()
-    return {"backend": name, "count": count, "fill_s": fill_s, "results": results}
+    return {"backend": name, "count": count, "fill_s": fill_s, "results": results, "plans": plans}
+
+
+def explain(store: Any, typed: str, form_ids: list[str]) -> list[str]:
+    """The plan of the name step's query (ids_by_name): EXPLAIN QUERY PLAN on SQLite, EXPLAIN
+    ANALYZE on PostgreSQL."""
+    captured: list[tuple[str, Any]] = []
+    conn = store._conn()
+
+    class Capture:
+        def __init__(self) -> None:
+            self.cursor = conn.cursor()
+
+        def execute(self, sql: str, values: Any) -> Any:
+            captured.append((sql, values))
+            return self.cursor.execute(sql, values)
+
+        def fetchall(self) -> Any:
+            return self.cursor.fetchall()
+
+    real = store._conn
+    store._conn = lambda: type("Conn", (), {"cursor": lambda self: Capture()})()
+    try:
+        store.ids_by_name(store.indexer.name_search(typed), form_ids, limit=51)
+    finally:
+        store._conn = real
+    sql, values = captured[-1]
+    prefix = "EXPLAIN QUERY PLAN " if store.dialect == "sqlite" else "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "
+    rows = conn.execute(prefix + sql, values).fetchall()
+    return [str(row[3] if store.dialect == "sqlite" else row[0]) for row in rows]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {'':24} {'median':>8} {'p95':>8} {'max':>8} {'found (max 51)':>15}")
             for label, v in run["results"].items():
                 print(f"  {label:24} {v['median']:8.1f} {v['p95']:8.1f} {v['max']:8.1f} {v['found']:>15}")
+            for label, plan in run["plans"].items():
+                print(f"  plan, {label}:")
+                print("\n".join(f"    {line}" for line in plan))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

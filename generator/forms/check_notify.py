@@ -7,7 +7,7 @@
       webhooks:                       # signed JSON posts to other systems (docs/webhooks.md)
         - name: sms-gateway           # the secret: QALB_WEBHOOK_SMS_GATEWAY_SECRET_FILE
           url: https://sms.example/qalb
-          events: [submitted, state_changed]
+          events: [submitted, state_changed]   # and/or reply_sms: replies from the case page by SMS
           include_contact: true       # the person's mobile number and e-mail address
           include_answers: false      # every answer (https only)
 
@@ -24,7 +24,7 @@ from generator.core.problems import N_, Term
 from generator.core.yamlsource import LineDict, LineList
 
 from .checker import Checker
-from .model import LANGS, WEBHOOK_EVENTS, FormField, Notify, Webhook
+from .model import LANGS, SMS_EVENT, WEBHOOK_EVENTS, FormField, Notify, Webhook
 
 NOTIFY_KEYS = ("staff", "staff_language", "applicant", "webhooks")
 WEBHOOK_KEYS = ("name", "url", "events", "include_contact", "include_answers")
@@ -116,14 +116,14 @@ def _webhooks(c: Checker, block: LineDict) -> tuple[Webhook, ...]:
         c.unknown_keys(hook, WEBHOOK_KEYS, Term(N_("A webhook")))
         if not c.missing_keys(hook, ("name", "url"), Term(N_("A webhook"))):
             continue
-        found = _webhook(c, hook, names)
+        found = _webhook(c, hook, names, next((h.name for h in hooks if h.sms), None))
         if found is not None:
             names.add(found.name)
             hooks.append(found)
     return tuple(hooks)
 
 
-def _webhook(c: Checker, hook: LineDict, names: set[str]) -> Webhook | None:
+def _webhook(c: Checker, hook: LineDict, names: set[str], sms: str | None) -> Webhook | None:
     errors = c.errors
     name, url = hook["name"], hook["url"]
     if not isinstance(name, str) or not WEBHOOK_NAME_RE.match(name):
@@ -141,10 +141,14 @@ def _webhook(c: Checker, hook: LineDict, names: set[str]) -> Webhook | None:
     events: Any = hook.get("events", list(WEBHOOK_EVENTS))
     if isinstance(events, str):
         events = [events]
-    if not isinstance(events, list) or not events or any(e not in WEBHOOK_EVENTS for e in events):
+    if not isinstance(events, list) or not events or any(e not in (*WEBHOOK_EVENTS, SMS_EVENT) for e in events):
         c.error(hook.line_of("events") if "events" in hook else hook.line, "invalid-webhook",
                 N_('"events" lists what the webhook is told of: %(items)s; found %(events)s.'),
-                items=', '.join(WEBHOOK_EVENTS), events=repr(events))
+                items=', '.join((*WEBHOOK_EVENTS, SMS_EVENT)), events=repr(events))
+    elif SMS_EVENT in events and sms is not None:
+        c.error(hook.line_of("events"), "invalid-webhook",
+                N_('Two webhooks send replies by SMS ("%(first)s" and "%(name)s"): list "reply_sms" in one only.'),
+                first=sms, name=name)
     flags = {}
     for key in ("include_contact", "include_answers"):
         flag = hook.get(key, False)

@@ -275,8 +275,12 @@ class FormField:
         return self.format == "email" or self.effective_inputmode in ("numeric", "decimal", "tel", "email")
 
 
-#: What a webhook may be told of: a new submission, a change of its case's state.
+#: What a webhook may be told of: a new submission, a change of its case's state (the
+#: default when a webhook lists no `events`).
 WEBHOOK_EVENTS = ("submitted", "state_changed")
+#: A webhook listing this event is the form's SMS gateway: a caseworker's reply from the case
+#: page goes to it as {reference, mobile, text, language} (issue 33; docs/webhooks.md). Never a default.
+SMS_EVENT = "reply_sms"
 
 
 @dataclass(frozen=True)
@@ -290,6 +294,11 @@ class Webhook:
     events: tuple[str, ...] = WEBHOOK_EVENTS
     include_contact: bool = False  # the applicant's mobile number and e-mail address
     include_answers: bool = False  # every answer; sent only over https
+
+    @property
+    def sms(self) -> bool:
+        """The form's SMS gateway: it carries caseworkers' replies by SMS."""
+        return SMS_EVENT in self.events
 
     @property
     def secret_variable(self) -> str:
@@ -311,6 +320,11 @@ class Notify:
     applicant: bool = False
     #: Signed JSON posts to other systems (an SMS or WhatsApp gateway, a CRM).
     webhooks: tuple[Webhook, ...] = ()
+
+    @property
+    def sms_webhook(self) -> Webhook | None:
+        """The webhook that sends replies by SMS (`events: [reply_sms]`; at most one, checked)."""
+        return next((hook for hook in self.webhooks if hook.sms), None)
 
 
 @dataclass

@@ -55,7 +55,7 @@ from generator.submissions.records import utc_now
 
 from .compose import Context, build_message
 from .smtp import smtp_client
-from .webhooks import WebhookPoster
+from .webhooks import SMS_KIND, WebhookPoster
 
 if TYPE_CHECKING:
     from generator.submissions.store import Store
@@ -172,8 +172,8 @@ class Sender:
         Each outcome is recorded as it comes (`_record`); they are also returned. If
         recording fails (the database went away), the whole batch stops: what is not
         recorded waits for the lease."""
-        hooks = [m for m in messages if m.kind == "webhook"]
-        mails = [m for m in messages if m.kind != "webhook"]
+        hooks = [m for m in messages if m.kind in ("webhook", SMS_KIND)]
+        mails = [m for m in messages if m.kind not in ("webhook", SMS_KIND)]
         lanes = [list(mails[i::CONNECTIONS]) for i in range(min(CONNECTIONS, len(mails)))]
         self._to_record, self._recording = [], None  # one batch at a time, each on the loop running it
         try:

@@ -1,4 +1,7 @@
-"""Webhooks: a signed JSON post per outbox row of kind "webhook" (docs/webhooks.md).
+"""Webhooks: a signed JSON post per outbox row of kind "webhook" (docs/webhooks.md), and
+per row of kind "reply-sms" to the form's SMS gateway (the webhook listing `reply_sms`:
+{reference, mobile, text, language}, the number and text decrypted from the row only
+for the post and emptied from it once delivered).
 
 The payload says what happened (event, form, reference, time, language, the
 case's state and its public wording in both languages); the applicant's mobile
@@ -33,9 +36,10 @@ import httpx
 
 from generator.core.config import NotifySettings
 from generator.forms.check_notify import is_loopback_http
+from generator.forms.model import SMS_EVENT
 from generator.submissions import audit
 from generator.submissions.db.outbox import OutboxMessage, Outcome, Try
-from generator.submissions.notices import applicant_address
+from generator.submissions.notices import applicant_address, applicant_mobile
 
 if TYPE_CHECKING:
     from generator.submissions.store import Store
@@ -46,6 +50,8 @@ SIGNATURE_HEADER = "X-Qalb-Signature"
 DELIVERY_HEADER = "X-Qalb-Delivery"
 EVENT_HEADER = "X-Qalb-Event"
 USER_AGENT = "qalb-webhooks/1"
+#: The outbox kind of a reply by SMS, posted to the form's SMS gateway (its `reply_sms` webhook).
+SMS_KIND = "reply-sms"
 #: Deliveries of one batch posted at once.
 CONCURRENCY = 8
 #: Who reads a submission for a webhook, in the audit log.
@@ -62,15 +68,6 @@ def answers_allowed(hook: Any, settings: NotifySettings) -> bool:
     """Answers go only where the form file asks for them, and only over https."""
     return bool(hook.include_answers) and (hook.url.startswith("https://")
                                            or (settings.loopback_answers and is_loopback_http(hook.url)))
-
-
-def mobile_number(form: Any, answers: Mapping[str, Any]) -> str | None:
-    """The first phone number the person gave (a `tel` field), or None."""
-    for field in form.fields:
-        value = answers.get(field.name)
-        if field.effective_inputmode == "tel" and isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
 
 
 def build_payload(row: OutboxMessage, form: Any, detail: Mapping[str, Any], *, answers: Mapping[str, Any] | None,
@@ -91,11 +88,20 @@ def build_payload(row: OutboxMessage, form: Any, detail: Mapping[str, Any], *, a
         "state": state,
     }
     if contact:
-        payload["contact"] = {"mobile": mobile_number(form, answers or {}),
+        payload["contact"] = {"mobile": applicant_mobile(form, answers or {}),
                               "email": applicant_address(form, answers or {})}
     if include_answers:
         payload["answers"] = dict(answers or {})
     return payload
+
+
+def sms_payload(row: OutboxMessage) -> dict[str, Any]:
+    """A reply by SMS (outbox kind "reply-sms"): the number and the text, decrypted from the
+    outbox row only to be posted, with the reference and the applicant's language. Nothing
+    else of the submission: no answer unless the caseworker typed it."""
+    return {"id": row.token, "event": SMS_EVENT, "form": row.form_id, "reference": row.reference,
+            "time": row.created_at.astimezone(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "language": row.language, "mobile": row.recipient, "text": row.detail}
 
 
 def encode(payload: Mapping[str, Any]) -> bytes:
@@ -137,9 +143,13 @@ class WebhookPoster:
 
     async def _post(self, client: httpx.AsyncClient, row: OutboxMessage) -> Outcome:
         started, clock = time.monotonic(), self.clock()
-        detail = json.loads(row.detail)
         form = self.forms.get(row.form_id)
-        hook = next((h for h in form.notify.webhooks if h.name == detail["webhook"]), None) if form else None
+        if row.kind == SMS_KIND:  # a caseworker's reply, to the form's SMS gateway
+            detail = {"event": SMS_EVENT}
+            hook = form.notify.sms_webhook if form else None
+        else:
+            detail = json.loads(row.detail)
+            hook = next((h for h in form.notify.webhooks if h.name == detail["webhook"]), None) if form else None
         if form is None or hook is None:  # the form file no longer has it: nothing to try again
             log.error("webhook delivery %d (%s): the form file no longer has the webhook", row.id, row.reference)
             return self._failed(row, "unknown-webhook", started, clock)
@@ -148,14 +158,17 @@ class WebhookPoster:
             log.error("webhook delivery %d (%s, %s): no secret, %s is not set", row.id, hook.name, row.reference,
                       hook.secret_variable)
             return _with_try(self.retry(row, "no-secret", clock), Try(clock, None, 0, "no-secret"))
-        include_answers = answers_allowed(hook, self.settings)
-        answers = None
-        if include_answers or hook.include_contact:
-            answers = await self.run_db(self._read, row, hook.name)
-            if answers is None:  # the submission is gone (deleted): its row goes with it
-                return self._failed(row, "submission-gone", started, clock)
-        body = encode(build_payload(row, form, detail, answers=answers, contact=hook.include_contact,
-                                    include_answers=include_answers))
+        if row.kind == SMS_KIND:
+            body = encode(sms_payload(row))
+        else:
+            include_answers = answers_allowed(hook, self.settings)
+            answers = None
+            if include_answers or hook.include_contact:
+                answers = await self.run_db(self._read, row, hook.name)
+                if answers is None:  # the submission is gone (deleted): its row goes with it
+                    return self._failed(row, "submission-gone", started, clock)
+            body = encode(build_payload(row, form, detail, answers=answers, contact=hook.include_contact,
+                                        include_answers=include_answers))
         timestamp = int(self.clock().timestamp())
         headers = {"Content-Type": "application/json; charset=utf-8", DELIVERY_HEADER: row.token,
                    EVENT_HEADER: detail["event"], SIGNATURE_HEADER: signature(secret, timestamp, body)}

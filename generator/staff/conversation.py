@@ -14,7 +14,10 @@ call's direction and outcome), never a value or a note. A reply goes by e-mail t
 the outbox (kind "reply-email", the text encrypted there and emptied once sent) to the
 address the applicant gave, in the language they wrote in; its text is kept, encrypted,
 in the timeline. It holds only what the caseworker sends: a template has no answer in it.
-(SMS through a gateway, kind "reply-sms", has its place in the outbox but no sender yet.)
+Where the form has an SMS gateway (a webhook listing `reply_sms`) and the applicant gave a
+phone number, the reply may go by SMS instead (`channel=sms`): outbox kind "reply-sms", the
+number and text encrypted there, posted to the gateway (notify/webhooks.py) and emptied
+once delivered; the timeline and the audit say which channel.
 """
 from __future__ import annotations
 
@@ -26,11 +29,11 @@ from generator.forms import error_message, read_answer
 from generator.submissions.db.cases import CaseChanged
 from generator.submissions.db.corrections import CALL_DIRECTIONS, CALL_OUTCOMES
 from generator.submissions.db.outbox import PlannedMessage
-from generator.submissions.notices import applicant_address
+from generator.submissions.notices import applicant_address, applicant_mobile
 
 from .casework import Casework, _version
 from .request_data import form_data
-from .submission_page import NOTE_LIMIT
+from .submission_page import NOTE_LIMIT, reply_channels
 
 
 class Conversation(Casework):
@@ -76,16 +79,23 @@ class Conversation(Casework):
         form = ctx.forms[sub.form_id]
         data = await form_data(request)
         text = data.get("text", "").strip()[:NOTE_LIMIT]
-        planner = ctx.store.outbox_planner
-        address = applicant_address(form, sub.answers)
-        if not (planner and planner.email and address):
-            return await self.again(request, current, sub, "reply-no-email", {"reply_text": text})
+        email, sms = reply_channels(ctx, form, sub)
+        channel = data.get("channel", "email")
+        typed = {"reply_text": text, "reply_channel": channel}
+        if channel == "sms" and sms:
+            recipient = applicant_mobile(form, sub.answers)
+        elif channel == "email" and email:
+            recipient = applicant_address(form, sub.answers)
+        else:
+            return await self.again(request, current, sub, "reply-no-channel" if email or sms else "reply-no-email",
+                                    typed)
         if not text:
-            return await self.again(request, current, sub, "reply-empty", {})
-        message = PlannedMessage(kind="reply-email", recipient=address, language=sub.language, detail=text)
-        await ctx.run(lambda: ctx.store.record_reply(sub.reference, channel="email", text=text, messages=[message],
+            return await self.again(request, current, sub, "reply-empty", typed)
+        message = PlannedMessage(kind=f"reply-{channel}", recipient=recipient or "", language=sub.language,
+                                 detail=text)
+        await ctx.run(lambda: ctx.store.record_reply(sub.reference, channel=channel, text=text, messages=[message],
                                                      at=ctx.clock(), actor=current.account.email))
-        await ctx.run(ctx.audit, current.account.email, "staff-case-reply", f"{sub.reference} channel=email",
+        await ctx.run(ctx.audit, current.account.email, "staff-case-reply", f"{sub.reference} channel={channel}",
                       form_id=sub.form_id, rows=1)
         return ctx.pages.redirect(f"/staff/submissions/{sub.reference}?done=replied#case")
 

@@ -9,14 +9,14 @@ every try of the webhooks, and each account's own choice of e-mails.
 The outbox is read through the store (submissions/db/outbox.py), as the
 `notify failed` and `notify retry` commands read it: this package never
 imports generator/notify/. A listing shows the row id, form, reference, kind,
-language, tries, and for a webhook its name, event and each try's time, HTTP
-status and duration; never a recipient, a body or an answer. A retry is
+language, tries, and for a webhook (and a reply by SMS, posted to the form's SMS gateway) its
+name, event and each try's time, HTTP status and duration; never a recipient, a body or an answer. A retry is
 audited ("notify-retry"), and so is a change of an account's choices.
 """
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Mapping
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -34,8 +34,12 @@ DELIVERIES_SHOWN = 100
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
-def delivery_row(message: OutboxMessage, tries: list[Try]) -> dict[str, Any]:
-    detail = json.loads(message.detail or "{}")
+def delivery_row(message: OutboxMessage, tries: list[Try], forms: Mapping[str, Any]) -> dict[str, Any]:
+    if message.kind == "reply-sms":  # its detail is the reply's text: never shown here
+        hook = forms[message.form_id].notify.sms_webhook if message.form_id in forms else None
+        detail = {"webhook": hook.name if hook else "", "event": "reply_sms"}
+    else:
+        detail = json.loads(message.detail or "{}")
     return {"id": message.id, "form_id": message.form_id, "reference": message.reference,
             "webhook": detail.get("webhook", ""), "event": detail.get("event", ""), "status": message.status,
             "attempts": message.attempts, "last_error": message.last_error,
@@ -68,13 +72,15 @@ class Messages:
         current = await require(ctx, request, role="admin")
         store = ctx.store
         failed = await ctx.run(store.outbox_messages, status="failed")
-        deliveries = list(reversed(await ctx.run(store.outbox_messages, kind="webhook", newest=DELIVERIES_SHOWN)))
+        posted = [*await ctx.run(store.outbox_messages, kind="webhook", newest=DELIVERIES_SHOWN),
+                  *await ctx.run(store.outbox_messages, kind="reply-sms", newest=DELIVERIES_SHOWN)]
+        deliveries = sorted(posted, key=lambda m: m.id, reverse=True)[:DELIVERIES_SHOWN]
         tries = await ctx.run(store.outbox_tries, [m.id for m in deliveries])
         counts = await ctx.run(store.outbox_counts)
         retried = request.query_params.get("retried", "")
         return ctx.pages.page(request, "messages.html", current.account.language, current=current,
                               failed=[failed_row(m) for m in failed], counts=counts,
-                              deliveries=[delivery_row(m, tries[m.id]) for m in deliveries],
+                              deliveries=[delivery_row(m, tries[m.id], ctx.forms) for m in deliveries],
                               retried=retried if typed_number(retried) is not None else "",
                               not_retried=request.query_params.get("missing", "") == "1")
 

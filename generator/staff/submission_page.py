@@ -17,7 +17,7 @@ from generator.core import i18n
 from generator.forms import Form, not_asked
 from generator.forms.replies import fill
 from generator.forms.workflow import Reason
-from generator.submissions.notices import applicant_address
+from generator.submissions.notices import applicant_address, applicant_mobile
 from generator.submissions.records import Submission
 
 from .accounts import visible_forms
@@ -181,10 +181,20 @@ def reply_box(ctx: StaffContext, sub: Submission, chosen: str, typed: dict[str, 
     public = form.workflow.state(sub.case_state).public if form.workflow and sub.case_state else {}
     text = typed.get("reply_text") or (fill(reply.text[sub.language], reference=sub.reference,
                                             state=public.get(sub.language, "")) if reply else "")
-    planner = ctx.store.outbox_planner
+    email, sms = reply_channels(ctx, form, sub)
     return {"replies": [{"id": r.id, "name": r.name[lang]} for r in replies], "reply": reply.id if reply else "",
-            "reply_text": text, "reply_language": sub.language,
-            "reply_email": bool(planner and planner.email and applicant_address(form, sub.answers))}
+            "reply_text": text, "reply_language": sub.language, "reply_email": email, "reply_sms": sms,
+            "reply_channel": typed.get("reply_channel") or ("email" if email else "sms")}
+
+
+def reply_channels(ctx: StaffContext, form: Form, sub: Submission) -> tuple[bool, bool]:
+    """Whether a reply can go by e-mail (e-mail is set up, the applicant gave an address)
+    and by SMS (the form has an SMS gateway, `reply_sms` webhook, and the applicant gave a
+    phone number); both need the outbox (notifications on)."""
+    planner = ctx.store.outbox_planner
+    email = bool(planner and planner.email and applicant_address(form, sub.answers))
+    sms = bool(planner and form.notify.sms_webhook and applicant_mobile(form, sub.answers))
+    return email, sms
 
 
 def _event_words(form: Form, kind: str, reason: str | None, old: Any, lang: str) -> dict[str, Any]:

@@ -66,6 +66,16 @@ def applicant_address(form: Any, answers: Mapping[str, Any]) -> str | None:
     return None
 
 
+def applicant_mobile(form: Any, answers: Mapping[str, Any]) -> str | None:
+    """The first phone number the person gave (a `tel` field), or None: where a reply by
+    SMS goes, and a webhook's contact."""
+    for field in form.fields:
+        value = answers.get(field.name)
+        if field.effective_inputmode == "tel" and isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
 def webhook_detail(webhook: str, event: str, state: str | None) -> str:
     return json.dumps({"webhook": webhook, "event": event, "state": state}, sort_keys=True)
 

@@ -96,7 +96,9 @@ CASES = {
     "invalid-webhook": [(10, "invalid-webhook", "lower-case letters, digits and hyphens"),
                         (11, "invalid-webhook", 'must start with "https://"'),
                         (12, "invalid-webhook", "found ['submitted', 'closed']"),
-                        (15, "invalid-value", '"include_answers" is true or false')],
+                        (15, "invalid-value", '"include_answers" is true or false'),
+                        # one SMS gateway a form (replies by SMS, issue 33): the first is taken
+                        (21, "invalid-webhook", 'Two webhooks send replies by SMS ("sms-one" and "sms-two")')],
 }
 
 

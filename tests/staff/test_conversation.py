@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import re
 from typing import Any, Iterator
 
@@ -126,7 +127,7 @@ def test_a_phone_request_is_entered_in_the_third_person_assigned_to_its_enterer_
 
 @contextlib.contextmanager
 def mailing_workspace(forms: dict[str, Any], forms_root: Any, store_url: str, live: Any,
-                      smtp_url: str) -> Iterator[tuple[Staff, Any]]:
+                      smtp_url: str, **env_more: str) -> Iterator[tuple[Staff, Any]]:
     """The workspace as `staff serve` runs it with e-mail on (its own store, with the planner)."""
     from generator.core.config import Config
     from generator.staff.app import create_app
@@ -135,7 +136,7 @@ def mailing_workspace(forms: dict[str, Any], forms_root: Any, store_url: str, li
     from tests.staff.conftest import Clock, CountingHasher
 
     env = {"DATABASE_URL": store_url, "QALB_SMTP_URL": smtp_url, "QALB_STAFF_SIGN_IN_LIMIT": "off",
-           "QALB_MAIL_FROM": "noreply@qalb.example", "QALB_SITE_URL": "https://qalb.example/"}
+           "QALB_MAIL_FROM": "noreply@qalb.example", "QALB_SITE_URL": "https://qalb.example/", **env_more}
     config = Config(forms_root, env)
     store = open_secure_store(config.staff, forms, planner=OutboxPlanner.if_needed(forms, email=True),
                               create_keys=True)
@@ -186,6 +187,7 @@ def test_a_templated_reply_reaches_the_applicant_without_any_answer_and_its_stor
                 # The state's template: "what we still need", filled with the reference and the state's words.
                 text = re.search(r'<textarea id="reply-text"[^>]*>(.*?)</textarea>', page, re.S)[1]  # type: ignore[index]
                 assert "نحتاج منك ما يلي" in text and reference in text
+                assert 'name="channel" value="email"' in page and "reply-by-sms" not in page  # no SMS gateway
                 assert "نحتاج منك معلومات إضافية وسنتواصل معك" in text and "$" not in text
                 other = client.get(f"/staff/submissions/{reference}", params={"reply": "update"}).text
                 assert "نحتاج منك ما يلي" not in other.split('id="reply-text"')[1].split("</textarea>")[0]
@@ -219,9 +221,89 @@ def test_a_templated_reply_reaches_the_applicant_without_any_answer_and_its_stor
         smtp.stop()
 
 
+def test_a_reply_by_sms_goes_signed_to_the_forms_gateway_with_the_number_and_text_only_then_is_emptied(
+        forms: dict[str, Any], forms_root: Any, store_url: str, live: Any, tmp_path: Any) -> None:
+    """A form with an SMS gateway (a webhook listing `reply_sms`): the reply form offers SMS
+    beside e-mail; the reply is queued (kind reply-sms, number and text encrypted), posted by
+    the sender to a real receiver on 127.0.0.1 that checks the signature with the documented
+    code, as {reference, mobile, text, language} and nothing of the answers; then emptied."""
+    import dataclasses
+
+    from generator.forms.model import Webhook
+    from generator.notify.sender import Sender, context_for
+    from generator.notify.webhooks import EVENT_HEADER
+    from tests.notify.conftest import SmtpServer
+    from tests.notify.test_delivery import ORG
+    from tests.notify.test_webhooks import SECRET, Receiver
+
+    now: list[Any] = []
+    receiver = Receiver(SECRET, lambda: now[0]())
+    smtp = SmtpServer().start()
+    secret = tmp_path / "sms.secret"
+    secret.write_text(SECRET)
+    form = forms["help-request"]
+    hook = Webhook(name="sms-gateway", url=receiver.url, events=("reply_sms",))
+    forms = {**forms, "help-request": dataclasses.replace(
+        form, notify=dataclasses.replace(form.notify, webhooks=(*form.notify.webhooks, hook)))}
+    try:
+        with mailing_workspace(forms, forms_root, store_url, live, smtp.url,
+                               QALB_WEBHOOK_SMS_GATEWAY_SECRET_FILE=str(secret)) as (ws, config):
+            now.append(ws.clock)
+            store = ws.store
+            reference = waiting_case(ws, forms, {"mobile": MOBILE, "description": "CANARY-ANSWER ألم في الصدر"})
+            answers = case_of(ws, reference).answers
+            with signed_in(ws, CW, "caseworker", ("help-request",)) as client:
+                page = client.get(f"/staff/submissions/{reference}").text
+                assert 'id="reply-by-email" name="channel" value="email" checked' in page
+                assert 'id="reply-by-sms" name="channel" value="sms"' in page
+                assert "عبر رسالة نصية إلى هاتف مقدم الطلب" in page
+                sent = post_case(client, reference, "reply", channel="sms", text="نرجو إرسال التقرير الطبي")
+                assert sent.status_code == 303
+                assert post_case(client, reference, "reply", channel="fax", text="نص").status_code == 400
+                timeline = client.get(f"/staff/submissions/{reference}").text.split('class="timeline"')[1]
+                assert "أُرسل رد برسالة نصية" in timeline and "نرجو إرسال التقرير الطبي" in timeline
+            [queued] = store.outbox_messages(kind="reply-sms")
+            assert (queued.recipient, queued.detail, queued.language) == (MOBILE, "نرجو إرسال التقرير الطبي", "ar")
+            cur = store._conn().cursor()
+            cur.execute(store._sql("SELECT recipient, detail FROM outbox WHERE id = ?"), (queued.id,))
+            raw = cur.fetchone()
+            assert MOBILE not in raw[0] and "التقرير" not in raw[1]  # encrypted while it waits
+            assert store.outbox_messages(kind="reply-email") == []
+            sender = Sender(store, context_for(config.notify, forms, ORG), config.notify, clock=ws.clock)
+            try:
+                while asyncio.run(sender.send_due()):
+                    pass
+            finally:
+                sender.close()
+            [post] = [p for p in receiver.posts if p["headers"][EVENT_HEADER] == "reply_sms"]
+            assert post["verified"] and post["status"] == 200
+            assert json.loads(post["body"]) == {
+                "id": queued.token, "event": "reply_sms", "form": "help-request", "reference": reference,
+                "time": ws.clock().isoformat(timespec="seconds").replace("+00:00", "Z"), "language": "ar",
+                "mobile": MOBILE, "text": "نرجو إرسال التقرير الطبي"}
+            for answer in ("CANARY-ANSWER", answers["applicant_name"], answers["national_id"], "sara@example.org"):
+                assert answer.encode() not in post["body"]
+            cur.execute(store._sql("SELECT status, detail, recipient FROM outbox WHERE id = ?"), (queued.id,))
+            assert cur.fetchone() == ("sent", "", "")  # emptied once sent
+            [event] = [e for e in store.case_events(reference) if e.kind == "reply"]
+            assert (event.reason, event.actor) == ("sms", CW)
+            assert [e["detail"] for e in ws.audit("staff-case-reply")] == [f"{reference} channel=sms"]
+            with signed_in(ws, "admin@example.org") as admin:  # among the deliveries, without its text
+                listed = admin.get("/staff/messages").text
+            deliveries = listed.split('id="webhook-deliveries"')[1].split("</table>")[0]
+            assert "sms-gateway" in deliveries and "reply_sms" in deliveries and reference in deliveries
+            assert MOBILE not in listed and "التقرير" not in listed
+    finally:
+        smtp.stop()
+        receiver.close()
+
+
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)  # the pages do not depend on the backend
 def test_the_reply_and_call_forms_work_in_chromium_and_pass_axe_at_390_and_1280_px(
         forms: dict[str, Any], forms_root: Any, store_url: str, live: Any, browser: Any) -> None:
+    import dataclasses
+
+    from generator.forms.model import Webhook
     from tests.staff.test_browser import SEEN, page_checks
     from tests.staff.test_casework_browser import SHOTS, use_language
     from tests.staff.test_inbox_browser import signed_in_tab
@@ -230,6 +312,10 @@ def test_the_reply_and_call_forms_work_in_chromium_and_pass_axe_at_390_and_1280_
     SEEN.clear()
     SHOTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
+    form = forms["help-request"]  # with an SMS gateway: the reply box offers e-mail and SMS
+    hook = Webhook(name="sms-gateway", url="http://127.0.0.1:9/qalb", events=("reply_sms",))
+    forms = {**forms, "help-request": dataclasses.replace(
+        form, notify=dataclasses.replace(form.notify, webhooks=(*form.notify.webhooks, hook)))}
     with mailing_workspace(forms, forms_root, store_url, live, "smtp://127.0.0.1:1") as (ws, _config):
         reference = waiting_case(ws, forms, {})
         for width in (390, 1280):
@@ -252,12 +338,15 @@ def test_the_reply_and_call_forms_work_in_chromium_and_pass_axe_at_390_and_1280_
                     text = tab.locator("#reply-text").input_value()
                     assert reference in text
                     tab.fill("#reply-text", text + f"\nreply {lang} {width}")
+                    if width == 390:  # by SMS on a phone, by e-mail on a desktop
+                        tab.check("#reply-by-sms")
                     tab.click("#reply-form button")
                     assert tab.locator(".done").count() == 1
                     problems += page_checks(tab, f"{width}px after a reply {lang}")
             finally:
                 tab.context.close()
-        assert len(ws.store.outbox_messages(kind="reply-email")) == 4
+        assert len(ws.store.outbox_messages(kind="reply-email")) == 2
+        assert len(ws.store.outbox_messages(kind="reply-sms")) == 2
         assert len([e for e in ws.store.case_events(reference) if e.kind == "call"]) == 4
     problems += vnu_errors_in_html(SEEN)
     assert not problems, "\n".join(problems)

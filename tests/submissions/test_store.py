@@ -218,6 +218,7 @@ RELEASED = {
     18: {"sqlite": "3ab85afb3ae958e7", "postgresql": "c8c8910037fd7ef6"},
     19: {"sqlite": "435ad453da073722", "postgresql": "d8d54c149a8c50d5"},
     20: {"sqlite": "88addc81d4b03fe1", "postgresql": "3ed33e4f4f132193"},
+    21: {"sqlite": "9c57718e22653499", "postgresql": "9c57718e22653499"},
 }
 
 

@@ -91,8 +91,8 @@ class InboxQueries(Database):
         after 'normal'), after (or before) a row id in that order; and whether there are more in
         the direction read. `choices`: (field, value) of `report: true` single choices the rows
         must have (read from report_values, no decryption). Sorted by due date or state (`sort`),
-        the rows are read a `page` at a time (OFFSET: such a list is read a few pages deep, not
-        paged through)."""
+        the rows are read a `page` at a time (such a list is read a few pages deep, not paged
+        through), along indexes (`_sorted_page`)."""
         where: list[str] = ["form_id = ?", "status = ?"]
         params: list[Any] = [form_id, status]
         if opened is not None:
@@ -122,16 +122,7 @@ class InboxQueries(Database):
                              f"AND r.v{names.index(field) + 1} = ?)")
                 params.append(value)
         if sort in ("due", "state"):
-            if sort == "due":
-                key = "CASE WHEN due_at IS NULL OR closed_at IS NOT NULL THEN 1 ELSE 0 END, due_at, id"
-            else:
-                ranks = " ".join(f"WHEN ? THEN {rank}" for rank in range(len(state_order)))
-                key = f"CASE case_state {ranks} ELSE {len(state_order)} END, id DESC" if state_order else "id DESC"
-                params.extend(state_order)
-            cur = self._conn().cursor()
-            cur.execute(self._sql(f"SELECT {_ROW} FROM submissions WHERE {' AND '.join(where)} "
-                                  f"ORDER BY {key} LIMIT ? OFFSET ?"), [*params, limit + 1, max(page, 0) * limit])
-            rows = [self._inbox_row(row) for row in cur.fetchall()]
+            rows = self._sorted_page(where, params, sort, state_order, max(page, 0), limit)
             return rows[:limit], len(rows) > limit
         order = "DESC"
         # The page's edge row keeps its place in (priority, id) order even if its priority changed.
@@ -152,6 +143,59 @@ class InboxQueries(Database):
         if order == "ASC":
             rows.reverse()
         return rows, more
+
+    def _sorted_page(self, where: list[str], params: list[Any], sort: str, state_order: Sequence[str],
+                     page: int, limit: int) -> list[InboxRow]:
+        """One page (and one row more) of the list sorted by due date or by state, read along
+        indexes (migration step 21), never by sorting every row of the form: the rows are
+        split into parts each read in index order, the first `page`'s worth and one page more
+        of each, and merged. By due date: open cases with a due date, earliest first, then the
+        rest (closed, or no due date). By state: each state's rows newest first, in the
+        workflow's order; states outside it (a changed workflow) and no state last, newest first."""
+        sql, values = self._sorted_query(where, params, sort, state_order, page, limit)
+        cur = self._conn().cursor()
+        cur.execute(sql, values)
+        return [self._inbox_row(row[1:]) for row in cur.fetchall()]
+
+    def _sorted_query(self, where: list[str], params: list[Any], sort: str, state_order: Sequence[str],
+                      page: int, limit: int) -> tuple[str, list[Any]]:
+        wanted = (page + 1) * limit + 1
+        parts: list[tuple[int, str, list[Any]]]  # (rank, condition, its values)
+        if sort == "due":
+            parts = [(0, "closed_at IS NULL AND due_at IS NOT NULL", []),
+                     (1, "(closed_at IS NOT NULL OR due_at IS NULL)", [])]
+            order = merged = "due_at, id"
+        elif state_order:
+            present = self._states_present(where[:2], params[:2])
+            parts = [(rank, "case_state = ?", [state]) for rank, state in enumerate(state_order) if state in present]
+            rest = len(state_order)
+            parts += [(rest, "case_state = ?", [state]) for state in sorted(present - set(state_order))]
+            parts.append((rest, "case_state IS NULL", []))
+            # each part's state is one value: ordered as the state index reads it, backwards
+            order, merged = "case_state DESC, id DESC", "id DESC"
+        else:
+            parts, order, merged = [(0, "1 = 1", [])], "id DESC", "id DESC"
+        selects: list[str] = []
+        values: list[Any] = []
+        for rank, condition, extra in parts:
+            selects.append(f"SELECT * FROM (SELECT {rank} AS part, {_ROW} FROM submissions "
+                           f"WHERE {' AND '.join([*where, condition])} ORDER BY {order} LIMIT ?) p{len(selects)}")
+            values.extend([*params, *extra, wanted])
+        return (self._sql(f"{' UNION ALL '.join(selects)} ORDER BY part, {merged} LIMIT ? OFFSET ?"),
+                [*values, limit + 1, page * limit])
+
+    def _states_present(self, where: list[str], params: list[Any]) -> set[str]:
+        """The case states the form's rows of this status have: a loose scan of the state index,
+        one seek per state (the smallest state after the last one found), not a read of the
+        form's rows."""
+        form = " AND ".join(where)
+        cur = self._conn().cursor()
+        cur.execute(self._sql(
+            f"WITH RECURSIVE present (state) AS (SELECT MIN(case_state) FROM submissions WHERE {form} "
+            f"UNION ALL SELECT (SELECT MIN(case_state) FROM submissions WHERE {form} AND case_state > present.state) "
+            "FROM present WHERE present.state IS NOT NULL) SELECT state FROM present WHERE state IS NOT NULL"),
+            [*params, *params])
+        return {row[0] for row in cur.fetchall()}
 
     def my_open_cases(self, assigned_to: str, form_ids: Sequence[str], limit: int = 10) -> list[InboxRow]:
         """The open cases assigned to one person in these forms, the most overdue (earliest

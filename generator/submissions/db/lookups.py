@@ -104,7 +104,11 @@ class LookupQueries(Database):
             return []
         each = " INTERSECT ".join("SELECT submission_id FROM submission_lookups WHERE digest = ? AND kind = 'name'"
                                   for _ in wanted)
+        # PostgreSQL, given `id IN (...)`, may walk the whole primary key newest first, expecting
+        # many matches to end the LIMIT early (155 ms at 100,000 for three words matching 16):
+        # `= ANY(ARRAY(...))` reads the few intersected ids first, then only their rows.
+        ids = f"IN ({each})" if self.dialect == "sqlite" else f"= ANY(ARRAY({each}))"
         cur = self._conn().cursor()
-        cur.execute(self._sql(f"SELECT id FROM submissions WHERE id IN ({each}) AND form_id IN ({marks(form_ids)}) "
+        cur.execute(self._sql(f"SELECT id FROM submissions WHERE id {ids} AND form_id IN ({marks(form_ids)}) "
                               "ORDER BY id DESC LIMIT ?"), [*wanted, *form_ids, limit])
         return [int(row[0]) for row in cur.fetchall()]
