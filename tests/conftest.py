@@ -13,7 +13,7 @@ os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 # The database fixtures (a real PostgreSQL server, a store per backend, live servers) serve
 # tests/submissions, tests/endpoint and the browser tests alike.
-pytest_plugins = ["tests.support.fixtures"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.clamd"]
 
 # What a project folder holds (node_modules is linked, not copied: it is large).
 PROJECT_PARTS = ("content", "forms", "templates", "mkdocs.yml", "babel.cfg")

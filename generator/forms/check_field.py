@@ -18,6 +18,7 @@ from frictionless import Field, Schema
 from generator.core.problems import N_, Phrase, Term, closest
 from generator.core.yamlsource import LineDict
 
+from .check_files import ARRAY_ITEM
 from .check_report import check_report
 from .check_ui import check_ui, choices_of
 from .checker import Checker, Where, empty, plain
@@ -84,6 +85,8 @@ def check_field(c: Checker, raw: Any, line: int, rule_codes: Iterable[str] = ())
         # Required only when asked (relevance.py): the reader and a Data Package export's
         # schema leave it to fields.read_submission, which knows when the field applies.
         descriptor["constraints"].pop("required", None)
+    if kind == "array" and _shows_files(raw) and "arrayItem" not in raw:
+        descriptor["arrayItem"] = dict(ARRAY_ITEM)  # the stored files' numbers (check_files.py)
     if c.errors == start:  # frictionless would repeat what was just reported
         _check_with_frictionless(c, raw, constraints, descriptor)
     if c.errors == start:
@@ -108,6 +111,11 @@ def check_field(c: Checker, raw: Any, line: int, rule_codes: Iterable[str] = ())
     field = FormField(name=name, type=kind, format=str(raw.get("format", "default")),
                       constraints=plain(constraints), line=raw.line, **ui)
     return field, descriptor
+
+
+def _shows_files(raw: LineDict) -> bool:
+    ui = raw.get("ui")
+    return isinstance(ui, LineDict) and ui.get("control") == "file"
 
 
 def _check_identifier(c: Checker, raw: LineDict) -> str | None:

@@ -76,6 +76,8 @@ def read_form_file(path: Path, *, rel: str, problems: Problems) -> Form | None:
     notify = check_notify(c, data, fields)
     if workflow is not None:  # staff enter requests for forms with a workflow (staff_wording.py)
         _check_staff_labels(c, fields)
+    elif "workflow" not in data:
+        _check_no_files(c, fields)
     if c.errors or len(problems.errors) > errors_before:
         return None
     assert version is not None and retention is not None and descriptor is not None
@@ -105,6 +107,16 @@ def _check_staff_labels(c: Checker, fields: list[FormField]) -> None:
                          'them on the phone: add "staff_label:" under "ui", the label in the third person in '
                          'Arabic and English ("The applicant\'s full name").'),
                       name=field.name, languages=", ".join(languages))
+
+
+def _check_no_files(c: Checker, fields: list[FormField]) -> None:
+    """Files are received for a case: without a workflow nobody on the staff side asks for them or handles them."""
+    for field in fields:
+        if field.files is not None:
+            c.error(field.line, "file-without-workflow",
+                    N_('Field "%(name)s" takes files, but this form has no "workflow": files are received for a '
+                       "case that staff handle. Add a workflow (see forms/help-request.yml), or remove the field."),
+                    name=field.name)
 
 
 def _check_date(c: Checker, data: LineDict, key: str) -> dt.date | None:

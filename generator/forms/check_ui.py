@@ -13,12 +13,13 @@ from typing import Any
 from generator.core.problems import N_, Phrase, closest
 from generator.core.yamlsource import LineDict
 
+from .check_files import check_file_field
 from .checker import Checker, Where, empty
 from .model import CONSTRAINTS, CONTROLS, Option
 
 ERROR_CODES = ("required", "type") + CONSTRAINTS[1:]
 UI_KEYS = ("label", "hint", "errors", "options", "control", "autocomplete", "inputmode", "rows", "sensitive",
-           "staff_label")
+           "staff_label", "files")
 INPUTMODES = ("none", "text", "decimal", "numeric", "tel", "search", "email", "url")
 AUTOCOMPLETE = (
     "on", "off", "name", "honorific-prefix", "given-name", "additional-name", "family-name",
@@ -66,10 +67,16 @@ def check_ui(c: Checker, raw: LineDict, constraints: LineDict, choices: list | N
     options = _options(c, ui, choices, name) if control else ()
     errors = _errors(c, raw, ui, constraints, name, rule_codes)
     settings = _settings(c, ui, control, where)
-    if label is None or control is None or settings is None:
+    files = check_file_field(c, raw, ui, constraints, where) if control == "file" else None
+    if control not in ("file", None) and "files" in ui:
+        c.error(ui.line_of("files"), "invalid-value",
+                N_('%(where)s has "files" but is not shown as a file field: write "control: file" (on a field of '
+                   'type array), or remove "files".'), where=where)
+        return None
+    if label is None or control is None or settings is None or (control == "file" and files is None):
         return None
     return dict(label=label, hint=hint, errors=errors, options=options, control=control, staff_label=staff_label,
-                **settings)
+                files=files, **settings)
 
 
 def _check_required_hint(c: Checker, ui: LineDict, hint: dict[str, str], name: str) -> None:
@@ -86,6 +93,9 @@ def _check_required_hint(c: Checker, ui: LineDict, hint: dict[str, str], name: s
 def choices_of(c: Checker, raw: LineDict, constraints: LineDict, where: Where) -> list | None:
     """The values a person chooses from, as the schema reads them; None if free input."""
     if raw["type"] == "array":
+        ui = raw.get("ui")
+        if isinstance(ui, LineDict) and ui.get("control") == "file":
+            return None  # files, not choices (check_files.py)
         item = raw.get("arrayItem")
         item_constraints = item.get("constraints") if isinstance(item, LineDict) else None
         enum = item_constraints.get("enum") if isinstance(item_constraints, LineDict) else None
@@ -187,6 +197,10 @@ def used_codes(raw: LineDict, constraints: LineDict) -> list[str]:
     Every constraint written, plus `type` where typing can produce a value the
     type rejects (a number, a date, an e-mail address).
     """
+    ui = raw.get("ui")
+    if raw["type"] == "array" and isinstance(ui, LineDict) and ui.get("control") == "file":
+        # A file field's other checks (too large, wrong kind, ...) are said by the form itself (error_texts.py).
+        return ["required"] if constraints.get("required") is True else []
     codes = [key for key, value in constraints.items()
              if key in CONSTRAINTS and value is not None and value is not False]  # others: reported already
     if raw["type"] in ("integer", "number", "date") or raw.get("format") in ("email", "uri", "uuid"):

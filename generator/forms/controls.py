@@ -13,19 +13,27 @@ This is where Table Schema meets HTML. The mapping, and why:
   technology and the keyboard) while our messages, in the page's language,
   decide what is wrong.
 * phone, e-mail and ID inputs get `dir="ltr"` and `spellcheck="false"`.
+* a file field (`ui.control: file`) -> `<input type="file" multiple accept=...>`, its limits
+  said in the hint in the page's language and handed to files.js (never a value: a browser
+  cannot be given files back, so a form shown again asks for them again).
 """
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
-from .error_texts import catalog
-from .model import FormField
+from markupsafe import Markup
+
+from generator.core.i18n import numbering_system
+
+from .error_texts import catalog, file_hint, file_message
+from .model import FILE_EXTENSIONS, FILE_TYPES, FormField
 
 #: ui.control -> the component (folder under templates/components/) that draws it.
 COMPONENTS = {
     "input": "input", "tel": "input", "textarea": "textarea", "radios": "radios", "select": "select",
-    "checkboxes": "checkboxes", "checkbox": "checkbox", "date": "date",
+    "checkboxes": "checkboxes", "checkbox": "checkbox", "date": "date", "file": "file",
 }
 TEXTAREA_ROWS = 5
 
@@ -43,8 +51,10 @@ def _as_text(value: Any) -> str | None:
     return str(value)
 
 
-def control_params(field: FormField, lang: str, value: Any, error: str | None) -> tuple[str, dict[str, Any]]:
-    """The component name and its `params` for one field in one language."""
+def control_params(field: FormField, lang: str, value: Any, error: str | None,
+                   digits: str = "default") -> tuple[str, dict[str, Any]]:
+    """The component name and its `params` for one field in one language; `digits`:
+    content/settings.yml's arabic_digits (a file field's limits are numbers in its hint)."""
     _ = catalog(lang).gettext
     c = field.constraints
     # GOV.UK marks the optional questions, not the required ones; a lone tick
@@ -61,7 +71,9 @@ def control_params(field: FormField, lang: str, value: Any, error: str | None) -
     attributes: dict[str, Any] = {"required": field.required and field.relevant is None}
     control = field.control
 
-    if control in ("radios", "select", "checkboxes"):
+    if control == "file":
+        params.update(_file_params(field, lang, digits))
+    elif control in ("radios", "select", "checkboxes"):
         params["items"] = [{"value": _as_text(o.value), "text": o.label[lang]} for o in field.options]
         if control == "select":
             params["items"].insert(0, {"value": "", "text": _("Select an option")})
@@ -96,3 +108,36 @@ def control_params(field: FormField, lang: str, value: Any, error: str | None) -
         params["autocomplete"] = field.autocomplete
     params["attributes"] = {key: value for key, value in attributes.items() if value is not None}
     return COMPONENTS[control], params
+
+
+def _file_params(field: FormField, lang: str, digits: str) -> dict[str, Any]:
+    """A file field's hint (its own words, then its limits), `accept` and files.js's settings."""
+    assert field.files is not None
+    _ = catalog(lang).gettext
+    limits = field.files
+    said = file_hint(limits, lang, digits)
+    own = field.hint[lang] if field.hint else ""
+    hint = Markup('%s<span class="qalb-file-limits">%s</span>') % (own, said) if own else Markup("%s") % said
+    kinds = {media_type: word.upper() for word, media_type in FILE_TYPES.items()}
+    script = {
+        "maxFile": limits.max_file_bytes, "maxTotal": limits.max_total_bytes, "maxFiles": limits.max_files,
+        "types": list(limits.accept),
+        "endings": [ending for media_type in limits.accept for ending in FILE_EXTENSIONS[media_type]],
+        "names": kinds, "lang": lang, "numbers": numbering_system(lang, digits),
+        "words": {
+            "tooLarge": file_message(limits, "file-too-large", lang, digits),
+            "tooMany": file_message(limits, "files-too-many", lang, digits),
+            "totalTooLarge": file_message(limits, "files-too-large", lang, digits),
+            "type": file_message(limits, "file-type", lang, digits),
+            "empty": file_message(limits, "file-empty", lang, digits),
+            "chosen": _("Files chosen:"),
+            "fileTooLarge": _("too large"),
+            "fileType": _("not a kind this form takes"),
+            "fileEmpty": _("empty"),
+            "megabytes": _("%(size)s MB"),
+            "kilobytes": _("%(size)s KB"),
+            "error": _("Error:"),
+        },
+    }
+    return {"hint": {"html": hint}, "accept": limits.accept_attribute, "multiple": limits.max_files > 1,
+            "script": json.dumps(script, ensure_ascii=False, sort_keys=True)}

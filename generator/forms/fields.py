@@ -36,7 +36,7 @@ _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BIDI_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 _DIGIT_GROUPING = re.compile(r"[\s\-\u2010-\u2015]+")
 _ARABIC_DECIMAL, _ARABIC_THOUSANDS = "\u066b", "\u066c"  # ٫ and ٬
-_SEVERAL = object()  # several values posted for a one-answer field
+_SEVERAL = object()  # several values posted for a one-answer field, or text for a file field: "type"
 
 
 @dataclass
@@ -44,9 +44,10 @@ class PostedAnswers:
     """What `read_submission` found: `.row` to store, or `.errors` to show.
 
     `row` maps every field to its typed value (str, int, Decimal, bool, date,
-    list of str), None where an optional field was left empty, the answer
-    was wrong or the question did not apply (its `relevant:`). `errors` maps a
-    field to its error codes, most important first (frictionless codes, a rule
+    list of str; a file field's list of the stored files' numbers), None
+    where an optional field was left empty, the answer was wrong or the
+    question did not apply (its `relevant:`). `errors` maps a field to its
+    error codes, most important first (frictionless codes, a rule
     code such as "contact-required", or alone a `stop_if:` code); the key
     "" holds errors about the form as a whole ("unknown-field").
     """
@@ -99,6 +100,8 @@ def _prepare(field: FormField, raw: Any) -> Any:
         raw = answers[0] if answers else None
     if raw is None:
         return None
+    if field.files is not None:
+        return _file_numbers(raw)
     if field.type == "array":
         items: list[Any] = []
         seen: set[str] = set()
@@ -113,6 +116,21 @@ def _prepare(field: FormField, raw: Any) -> Any:
     # Typed values from a script client (true, 5) go to frictionless as they
     # are: its readers accept them or report "type", like any wrong answer.
     return normalise(field, raw) if isinstance(raw, str) else raw
+
+
+def _file_numbers(raw: Any) -> Any:
+    """A file field's answer: the numbers of the files stored with the submission ([1, 2]), each
+    once; an empty text (a file input left empty, posted without multipart) is no answer. Text is
+    never a file's number: a posted "1" must not claim a stored file, so it is a "type" error."""
+    numbers: list[int] = []
+    for item in raw if isinstance(raw, (list, tuple)) else [raw]:
+        if isinstance(item, str) and not item.strip():
+            continue
+        if isinstance(item, bool) or not isinstance(item, int) or item < 1:
+            return _SEVERAL  # read as a wrong answer: "type"
+        if item not in numbers:
+            numbers.append(item)
+    return numbers or None
 
 
 def group_posted(pairs: Iterable[tuple[str, Any]], form: Form) -> dict[str, Any]:
@@ -179,6 +197,8 @@ def read_submission(form: Form, data: Mapping[str, Any]) -> PostedAnswers:
         cell, notes = reader(value)
         if cell is None and required_when_asked and not notes:
             notes = {"required": ""}  # its schema leaves "required" to us: it applies only when asked
+        if f.files is not None and cell and len(cell) > f.files.max_files:
+            notes = {"files-too-many": ""}  # the endpoint counts them while reading; a last guard
         row[f.name] = None if notes else cell
         if notes:
             errors[f.name] = list(notes)

@@ -59,6 +59,10 @@ Problem codes (stable: staff search for them, tests assert them):
   condition-never-relevant a required field whose condition no answers can meet
   summary-unknown-field   `summary:` names a field the form does not have (check_summary.py)
   invalid-stop            a `stop_if:` rule without a usable code, `when:` or bilingual `message:`
+  missing-file-limits     a file field (`ui.control: file`) without `ui.files` or one of its limits (check_files.py)
+  unknown-file-type       `ui.files.accept` names a type these forms do not take (with did-you-mean)
+  invalid-file-limit      a file limit that is not a whole number from 1 to its ceiling, or a total below one file
+  file-without-workflow   a file field on a form with no workflow (nobody on the staff side would handle it)
   no-staff-label          (warning) a field of a form with a workflow whose label speaks to the applicant
                           ("your", "I", اسمك، أُقرّ) without a third-person `ui.staff_label` (staff_wording.py)
 """
@@ -115,8 +119,19 @@ CONTROLS: dict[str, tuple[str, ...]] = {
     "number": ("input", "radios", "select"),
     "boolean": ("checkbox",),
     "date": ("date",),
-    "array": ("checkboxes",),
+    "array": ("checkboxes", "file"),
 }
+#: The words a form file's `ui.files.accept` may use, and the media type each stands for
+#: (detected from a file's bytes by the endpoint, never from its name).
+FILE_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
+#: The file names' endings a file chooser offers for each media type (`accept` lists both,
+#: so phones offer the camera and the gallery, and desktop choosers filter by name).
+FILE_EXTENSIONS = {"application/pdf": (".pdf",), "image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",)}
+#: The error codes of a file field, raised by the endpoint while it reads an upload; their
+#: words are built in (error_texts.py), with the field's limits filled in.
+FILE_ERROR_CODES = ("file-too-large", "files-too-many", "files-too-large", "file-type", "file-unsafe",
+                    "file-infected", "file-damaged", "file-empty")
+MB = 1024 * 1024  # a form file's "MB": what phones and Windows show as MB
 #: The Table Schema constraints forms check, each with its own message.
 CONSTRAINTS = ("required", "minLength", "maxLength", "pattern", "minimum", "maximum", "enum")
 
@@ -169,6 +184,22 @@ class Stop:
 
 
 @dataclass(frozen=True)
+class FileLimits:
+    """`ui.files` of a file field (check_files.py): what may be attached, and how much."""
+
+    accept: tuple[str, ...]  # media types, e.g. ("application/pdf", "image/jpeg", "image/png")
+    max_file_bytes: int
+    max_total_bytes: int
+    max_files: int
+
+    @property
+    def accept_attribute(self) -> str:
+        """The HTML `accept`: the media types first (a phone then offers its camera), then the endings."""
+        endings = [ending for media_type in self.accept for ending in FILE_EXTENSIONS[media_type]]
+        return ",".join([*self.accept, *endings])
+
+
+@dataclass(frozen=True)
 class FormField:
     """A schema field plus how it is asked: the `ui:` part of the form file."""
 
@@ -180,7 +211,7 @@ class FormField:
     hint: Text | None
     errors: Mapping[str, Text]  # frictionless error code (or rule code) -> message
     options: tuple[Option, ...]  # for radios, select and checkboxes
-    control: str  # input, tel, textarea, radios, select, checkboxes, checkbox, date
+    control: str  # input, tel, textarea, radios, select, checkboxes, checkbox, date, file
     autocomplete: str | None = None
     inputmode: str | None = None
     rows: int | None = None
@@ -197,6 +228,9 @@ class FormField:
     #: `ui.staff_label`: the label on the staff's phone-entry form, in the third person
     #: ("The applicant's full name"), where the public one speaks to the applicant (staff_wording.py).
     staff_label: Text | None = None
+    #: `ui.files`: set exactly when `control` is "file" (a Table Schema array of the stored
+    #: files' numbers, never names or bytes).
+    files: FileLimits | None = None
 
     @property
     def id(self) -> str:
@@ -333,6 +367,11 @@ class Form:
         left to us by its reader (a follow-up's schema has no "required": relevance.py)."""
         return tuple((f, self.readers[f.name], f.relevant, f.required and f.relevant is not None)
                      for f in self.fields)
+
+    @property
+    def file_fields(self) -> tuple[FormField, ...]:
+        """The fields that take files (`ui.control: file`), in form order."""
+        return tuple(f for f in self.fields if f.files is not None)
 
     @property
     def consent_fields(self) -> list[str]:

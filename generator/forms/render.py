@@ -54,7 +54,7 @@ def _codes(value: Any) -> list[str]:
 def render_form(form: Form, lang: str, *, action: str, privacy_url: str = "privacy/",
                 values: Mapping[str, Any] | None = None, errors: Mapping[str, Any] | None = None,
                 prefix: Markup | str = "", more_errors: Sequence[Mapping[str, str]] = (),
-                post_key: str = "") -> str:
+                post_key: str = "", digits: str = "default") -> str:
     """The form in `lang`, posting to `action`.
 
     `privacy_url`: the form's privacy notice; the default is relative to the
@@ -68,6 +68,8 @@ def render_form(form: Form, lang: str, *, action: str, privacy_url: str = "priva
     `more_errors` ({text, href}) the problems of those fields, first in the summary.
     `post_key`: the key the page was posted with (the form shown again with its errors
     keeps it: nothing was stored); empty on a new page, where the form's script fills it.
+    `digits`: content/settings.yml's arabic_digits, for the numbers the form writes itself
+    (a file field's limits). A form with a file field posts multipart/form-data.
     """
     env = environment(lang)
     values, errors = values or {}, errors or {}
@@ -81,10 +83,10 @@ def render_form(form: Form, lang: str, *, action: str, privacy_url: str = "priva
     controls = []
     for field in form.fields:
         codes = _codes(errors.get(field.name))
-        message = error_message(form, field.name, codes[0], lang) if codes else None
+        message = error_message(form, field.name, codes[0], lang, digits) if codes else None
         if message:
             summary.append({"text": message, "href": f"#{field.id}"})
-        component, params = control_params(field, lang, values.get(field.name), message)
+        component, params = control_params(field, lang, values.get(field.name), message, digits)
         # A follow-up (`relevant:`) sits in a box of its own under the question before it;
         # relevance.js hides the box while the question does not apply.
         controls.append({"component": component, "params": params,
@@ -99,6 +101,7 @@ def render_form(form: Form, lang: str, *, action: str, privacy_url: str = "priva
         prefix=prefix,
         privacy_url=privacy_url,
         relevance=script_rules(form.fields),
+        multipart=bool(form.file_fields),
         honeypot={"id": HONEYPOT_ID, "name": HONEYPOT_FIELD, "label": {"text": _("Leave this field empty")}},
     ).strip()
     assert html.startswith(START) and html.endswith(END), "templates/forms/form.html lost its markers"

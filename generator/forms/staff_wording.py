@@ -38,8 +38,11 @@ def speaks_to_the_applicant(text: str, lang: str) -> bool:
 
 def for_staff(form: Form) -> Form:
     """The same form, each field labelled with its `staff_label` where it has one (for
-    rendering the staff's entry form only: reading and storing use the form itself)."""
-    fields = [dataclasses.replace(f, label=f.staff_label) if f.staff_label else f for f in form.fields]
+    rendering the staff's entry form only: reading and storing use the form itself). File
+    fields are left out: staff enter what a caller says; files come with the form or from
+    the status page."""
+    fields = [dataclasses.replace(f, label=f.staff_label) if f.staff_label else f
+              for f in form.fields if f.files is None]
     return dataclasses.replace(form, fields=fields)
 
 

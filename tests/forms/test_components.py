@@ -19,7 +19,7 @@ from generator.forms.render import environment
 COMPONENTS = Path(__file__).resolve().parents[2] / "templates" / "components"
 NAMES = sorted(p.name for p in COMPONENTS.iterdir() if p.is_dir())
 EXPECTED = {"attributes", "button", "checkbox", "checkboxes", "date", "error-message", "error-summary",
-            "choices", "fieldset", "form-group", "hint", "honeypot", "input", "label", "radios", "select", "textarea"}
+            "choices", "fieldset", "file", "form-group", "hint", "honeypot", "input", "label", "radios", "select", "textarea"}
 
 
 def _spec(name: str) -> dict:

@@ -79,6 +79,16 @@ CASES = {
     # the list's summary answers (generator/forms/check_summary.py, issue 33)
     "summary-unknown-field": [(29, "summary-unknown-field", 'a field "ful_nmae" that this form does not have')],
     "summary-sensitive": [(29, "invalid-value", 'the field "national_id", which is marked sensitive')],
+    # file fields (generator/forms/check_files.py, issue 36)
+    "file-missing-limits": [(24, "missing-file-limits", 'Field "reports" takes files but has no limits')],
+    "file-unknown-type": [(25, "unknown-file-type", '"jpg" is not a kind of file these forms take. Did you mean '
+                                                    '"jpeg"? Known kinds: pdf, jpeg, png.')],
+    "file-invalid-limit": [(27, "invalid-file-limit", '"max_file_mb" must be a whole number from 1 to 50, not 60')],
+    "file-total-below-one": [(29, "invalid-file-limit", '"max_total_mb" (5) is less than one file may be')],
+    "file-without-workflow": [(20, "file-without-workflow", 'Field "reports" takes files, but this form has no '
+                                                            '"workflow"')],
+    "file-on-text": [(25, "invalid-control", 'is of type "string", which can be shown as: input, tel, textarea, '
+                                             'radios, select — not "file"')],
     "invalid-email": [(11, "invalid-email", '"Requests team <requests@qalb.example>" is not an e-mail address')],
     "missing-email-field": [(9, "missing-email-field", 'add a field with "format: email"')],
     "invalid-notify": [(10, "invalid-value", '"staff_language" is the language of the staff messages: ar or en'),
@@ -220,3 +230,92 @@ def test_a_hint_that_does_not_make_the_answer_optional_passes(tmp_path, hint):
                                    f'hint: {{ar: "{hint}", en: "As on your ID"}}'), encoding="utf-8")
     problems = Problems()
     assert list(load_forms(project, problems)) == ["sample"] and not problems.sorted()
+
+
+ARABIC_FILE_PROBLEMS = {  # the same problems as staff read them with `check --language ar`
+    "file-missing-limits": "الحقل «reports» يستقبل ملفات لكن ليست له حدود. أضف تحت ui:",
+    "file-unknown-type": "الحقل «reports»: «jpg» ليس نوع ملف تستقبله هذه النماذج. هل تقصد «jpeg»؟",
+    "file-invalid-limit": "الحقل «reports»: يجب أن تكون «max_file_mb» عددًا صحيحًا من 1 إلى 50، لا 60.",
+    "file-total-below-one": "الحقل «reports»: «max_total_mb» (5) أقل مما يبلغه ملف واحد («max_file_mb»: 10).",
+    "file-without-workflow": "الحقل «reports» يستقبل ملفات، لكن ليس لهذا النموذج «workflow»",
+}
+
+
+@pytest.mark.parametrize("case", sorted(ARABIC_FILE_PROBLEMS))
+def test_a_file_field_problem_is_said_in_arabic(case):
+    problems = Problems()
+    load_forms(FIXTURES / case, problems)
+    (problem,) = problems.sorted()
+    assert problem.text("ar").startswith(ARABIC_FILE_PROBLEMS[case])
+
+
+@pytest.mark.parametrize("files,line,code,words", [
+    ("{accept: [pdf], max_file_mb: 10, max_files: 5}", 25, "missing-file-limits", 'has no max_total_mb'),
+    ("{accept: [], max_file_mb: 10, max_files: 5, max_total_mb: 25}", 25, "invalid-value", '"accept" lists'),
+    ("{accept: [pdf], max_file_mb: 10, max_files: 0, max_total_mb: 25}", 25, "invalid-file-limit",
+     '"max_files" must be a whole number from 1 to 20, not 0'),
+    ("{accept: [pdf], max_file_mb: 10, max_files: 5, max_total_mb: 101}", 25, "invalid-file-limit",
+     '"max_total_mb" must be a whole number from 1 to 100, not 101'),
+    ("{accept: [pdf], max_file_mb: 2.5, max_files: 5, max_total_mb: 25}", 25, "invalid-file-limit",
+     "not 2.5"),
+    ("{accept: [pdf], max_file_mb: 10, max_files: 5, max_total_mb: 25, max_pages: 3}", 25, "unknown-key",
+     'The "files" of field "reports" has an unknown key "max_pages"'),
+])
+def test_each_file_limit_is_checked(tmp_path, files, line, code, words):
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "file-without-workflow", project)
+    sample = project / "forms" / "sample.yml"
+    text = sample.read_text(encoding="utf-8")
+    written = "files: {accept: [pdf, jpeg, png], max_file_mb: 10, max_files: 5, max_total_mb: 25}"
+    assert written in text
+    workflow = (FIXTURES / "workflow-valid" / "forms" / "sample.yml").read_text(encoding="utf-8").split("response")[1]
+    sample.write_text(text.replace(written, f"files: {files}") + "response" + workflow, encoding="utf-8")
+    problems = Problems()
+    assert load_forms(project, problems) == {}
+    assert [(p.line, p.code) for p in problems.sorted()] == [(line, code)]
+    assert words in problems.sorted()[0].message
+
+
+def test_a_file_field_takes_no_other_constraint_and_no_array_item(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "file-unknown-type", project)
+    sample = project / "forms" / "sample.yml"
+    text = sample.read_text(encoding="utf-8").replace("[pdf, jpg]", "[pdf, jpeg]")
+    sample.write_text(text.replace("      type: array\n", "      type: array\n      constraints: {maxLength: 3}\n"
+                                   "      arrayItem: {type: string}\n"), encoding="utf-8")
+    problems = Problems()
+    assert load_forms(project, problems) == {}
+    found = [(p.line, p.code, p.message) for p in problems.sorted()]
+    assert found == [
+        (22, "invalid-value", 'Field "reports" takes files: its only constraint is "required"; its limits go under '
+                              'ui.files (accept, max_file_mb, max_files, max_total_mb), not "maxLength".'),
+        (23, "invalid-value", 'Field "reports" takes files, so it has no "arrayItem": remove it (the files are '
+                              "stored apart, and the answer keeps only their numbers)."),
+    ]
+
+
+def test_files_on_another_control_is_refused(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "workflow-valid", project)
+    sample = project / "forms" / "sample.yml"
+    text = sample.read_text(encoding="utf-8")
+    sample.write_text(text.replace("        label: {ar: الاسم, en: Name}\n", "        label: {ar: الاسم, en: Name}\n"
+                                   "        files: {accept: [pdf]}\n"), encoding="utf-8")
+    problems = Problems()
+    assert load_forms(project, problems) == {}
+    assert [(p.line, p.code) for p in problems.sorted()] == [(17, "invalid-value")]
+    assert 'has "files" but is not shown as a file field' in problems.sorted()[0].message
+
+
+def test_a_file_field_is_read_with_its_limits_in_bytes(forms):
+    from generator.forms.model import FileLimits
+
+    form = forms["help-request"]
+    (field,) = form.file_fields
+    assert field.name == "medical_reports" and field.control == "file" and field.sensitive and not field.required
+    assert field.files == FileLimits(accept=("application/pdf", "image/jpeg", "image/png"),
+                                     max_file_bytes=10 * 1024 * 1024, max_total_bytes=25 * 1024 * 1024, max_files=5)
+    assert field.files.accept_attribute == "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"
+    assert form.descriptor["fields"][[f.name for f in form.fields].index("medical_reports")] == {
+        "name": "medical_reports", "type": "array", "arrayItem": {"type": "integer"}}
+    assert all(other.file_fields == () for other in forms.values() if other is not form)

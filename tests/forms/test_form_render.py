@@ -23,6 +23,8 @@ LANGS = ("ar", "en")
 
 
 def _choices(spec, field):
+    if field.control == "file":
+        return None
     if spec["type"] == "array":
         return [str(v) for v in spec["arrayItem"]["constraints"]["enum"]]
     if "enum" in spec.get("constraints", {}):
@@ -79,6 +81,17 @@ def _check_single(page, spec, field, lang):
         assert label[0].text.strip() == field.label[lang]
         return label[0].text.strip()
 
+    if field.control == "file":  # issue 36: the stored answer is the files' numbers; the page posts files
+        limits = field.files
+        assert control.tag == "input" and control.attrs["type"] == "file" and not control.has("value")
+        assert control.attrs["accept"] == ",".join([*limits.accept, *(
+            ending for t in limits.accept for ending in {"application/pdf": [".pdf"], "image/jpeg": [".jpg", ".jpeg"],
+                                                          "image/png": [".png"]}[t])])
+        assert control.has("multiple") == (limits.max_files > 1)
+        assert control.attrs["data-qalb-files"].startswith("{")
+        assert page.by_id(f"{control.attrs['id']}-chosen").attrs["aria-live"] == "polite"
+        return label[0].text.strip()
+
     if control.tag == "select":
         options = [e for e in page.elements if e.tag == "option" and e.parent is control]
         assert [o.attrs["value"] for o in options] == [""] + _choices(spec, field)
@@ -115,6 +128,8 @@ def test_every_control_matches_its_schema(forms, parse_html, form_id, lang):
     [element] = page.find("form")
     assert element.attrs["method"] == "post" and element.attrs["action"] == f"/api/forms/{form_id}"
     assert element.has("novalidate")  # our messages, in the page's language, not the browser's
+    # Only a form with a file field posts multipart/form-data (the endpoint's other forms keep their fast path).
+    assert element.attrs.get("enctype") == ("multipart/form-data" if form.file_fields else None)
     assert not page.find(class_="qalb-error-summary")
     posted = {e.attrs["name"] for e in page.elements if e.tag in ("input", "select", "textarea")}
     hidden = {HONEYPOT_FIELD, LANG_FIELD, NOTICE_FIELD, KEY_FIELD}

@@ -33,7 +33,8 @@ HELP = {
 def test_a_valid_help_request(forms):
     result = read_submission(forms["help-request"], HELP)
     assert result.ok and result.errors == {}
-    assert result.row == {**HELP, "email": None, "support_other": None, "declaration": True, "consent": True}
+    assert result.row == {**HELP, "email": None, "support_other": None, "declaration": True, "consent": True,
+                          "medical_reports": None}
 
 
 def test_an_optional_field_left_empty_is_none_and_absent_is_the_same(forms):
@@ -260,3 +261,51 @@ def test_a_one_of_rule_asks_for_at_least_one_of_its_fields(forms):
     assert read_submission(form, {**CONTACT, "email": "ali@example.com"}).ok
     assert read_submission(form, {**CONTACT, "mobile": "0501234567"}).ok
     assert read_submission(form, {**CONTACT, "mobile": "12"}).errors == {"mobile": ["pattern"]}
+
+
+@pytest.mark.parametrize("posted,stored,errors", [
+    ([1, 2], [1, 2], None),
+    ([3, 1, 3], [3, 1], None),  # a number twice is one file
+    ([], None, None), ("", None, None), ([""], None, None),  # an empty file input posted without multipart
+    ("scan.pdf", None, ["type"]),  # a file's name is never an answer
+    (["1"], None, ["type"]),  # nor text: a posted "1" must not claim stored file 1
+    ([0], None, ["type"]), ([True], None, ["type"]), ([1.0], None, ["type"]),
+    ([1, 2, 3, 4, 5, 6], None, ["files-too-many"]),  # the endpoint counts while reading; a last guard
+])
+def test_a_file_field_stores_the_numbers_of_its_files(forms, posted, stored, errors):
+    """Issue 36: the answer of a file field is the list of the stored files' numbers, never names or bytes."""
+    result = read_submission(forms["help-request"], {**HELP, "medical_reports": posted})
+    assert result.row["medical_reports"] == stored
+    assert result.errors == ({"medical_reports": errors} if errors else {})
+
+
+FILE_MESSAGES = {
+    "file-too-large": ("Each file can be up to 10 MB. Choose a smaller file.",
+                       "يجب ألا يزيد حجم كل ملف على ١٠ ميغابايت. اختر ملفًا أصغر."),
+    "files-too-many": ("You can send up to 5 files. Choose fewer.", "أقصى عدد للملفات ٥. اختر عددًا أقل."),
+    "files-too-large": ("The files can be up to 25 MB in all. Choose fewer or smaller files.",
+                        "يجب ألا يزيد مجموع أحجام الملفات على ٢٥ ميغابايت. اختر ملفات أقل أو أصغر."),
+    "file-type": ("A file is not of a kind this form takes. Files can be PDF, JPEG, or PNG.",
+                  "أحد الملفات ليس من الأنواع التي يقبلها هذا النموذج. يمكن أن تكون الملفات بصيغة PDF أو JPEG أو PNG."),
+    "file-unsafe": ("A PDF file holds scripts, actions or a password, which we cannot accept. Save it again as a "
+                    "plain PDF (print it to PDF), or send a photo of each page.",
+                    "في أحد ملفات PDF برمجيات أو إجراءات تلقائية أو كلمة مرور، فلا يمكننا قبوله. احفظه من جديد "
+                    "ملفَّ PDF عاديًا (بالطباعة إلى PDF)، أو أرسل صورة لكل صفحة منه."),
+    "file-infected": ("The virus check found a problem in a file, so it was not accepted. Send another copy of the "
+                      "document.", "وجد فحص الفيروسات مشكلة في أحد الملفات، فلم يُقبل. أرسل نسخة أخرى من المستند."),
+    "file-damaged": ("A file cannot be opened: it may be damaged. Choose it again, or send another copy.",
+                     "تعذّر فتح أحد الملفات، فلعله تالف. اختره مرة أخرى، أو أرسل نسخة أخرى منه."),
+    "file-empty": ("A file is empty. Choose it again.", "أحد الملفات فارغ. اختره مرة أخرى."),
+}
+
+
+@pytest.mark.parametrize("code", sorted(FILE_MESSAGES))
+def test_every_file_error_has_its_words_in_both_languages_with_the_limits(forms, code):
+    from generator.forms.model import FILE_ERROR_CODES
+
+    assert set(FILE_MESSAGES) == set(FILE_ERROR_CODES)
+    english, arabic = FILE_MESSAGES[code]
+    assert error_message(forms["help-request"], "medical_reports", code, "en") == english
+    assert error_message(forms["help-request"], "medical_reports", code, "ar", "arab") == arabic
+    western = error_message(forms["help-request"], "medical_reports", code, "ar", "latn")
+    assert not any("٠" <= ch <= "٩" for ch in western)
