@@ -15,6 +15,7 @@ from generator.forms.loading import load_forms_or_report
 
 from . import audit
 from .crypto import KeyProblem
+from .files import FileStore
 from .secure_store import open_or_report
 
 
@@ -31,13 +32,15 @@ def export(root: Path, *, form_id: str, out: Path, status: str, staff: str | Non
     if store is None:
         return 1
     try:
-        result = export_package(store, forms[form_id], out, status=status)
+        result = export_package(store, forms[form_id], out, status=status, files=FileStore(settings.files_dir),
+                                keys=store.codec.keys)
         audit.record(store, who=audit.actor(staff), action="export", form_id=form_id, rows=result.rows,
                      detail=f"status={status}")
     finally:
         store.close()
+    listed = f", {result.files} file(s) in files/ listed in {result.files_csv.name}" if result.files_csv else ""
     print(f"Exported {result.rows} submission(s) of {form_id} to {result.package.parent}"
-          f" ({result.csv.name}, datapackage.json)", file=sys.stderr)
+          f" ({result.csv.name}, datapackage.json{listed})", file=sys.stderr)
     if result.neutralised:
         cells = sum(result.neutralised.values())
         print(f"note: {cells} cell(s) starting with = + - @ were prefixed with ' so spreadsheets "
@@ -57,6 +60,7 @@ def purge(root: Path, *, dry_run: bool = False, now: dt.datetime | None = None) 
         return 1
     # The time zone: the month report_monthly keeps a purged submission in.
     store = open_store(settings.database_url, root=root, wiring=Wiring(time_zone=organisation_zone(root)))
+    files = FileStore(settings.files_dir)
     now = now or dt.datetime.now(dt.timezone.utc)
     try:
         store.migrate()
@@ -67,7 +71,13 @@ def purge(root: Path, *, dry_run: bool = False, now: dt.datetime | None = None) 
                       "any more; they are kept until its retention period is known", file=sys.stderr)
                 continue
             before = now - dt.timedelta(days=form.retention_days)
-            count = store.count_before(form_id, before) if dry_run else store.purge(form_id, before)
+            if dry_run:
+                count = store.count_before(form_id, before)
+            else:  # the rows first; their files once the deletion is committed
+                purged = store.purge_references(form_id, before)
+                count = len(purged)
+                for reference in purged:
+                    files.delete(reference)
             if not dry_run:
                 audit.record(store, who=audit.actor(), action="purge", form_id=form_id, rows=count,
                              detail=f"older than {form.retention_days} days", now=now)
@@ -148,12 +158,15 @@ def subject(root: Path, *, action: str, values: list[tuple[str, str]], out: Path
         elif action == "export":
             assert out is not None
             events = {sub.reference: store.case_events(sub.reference, with_notes=False) for sub in found}
-            paths = requests.export(found, forms, out, organisation=_organisation(root), events=events)
+            attachments = {sub.reference: store.attachments_of(sub.reference) for sub in found}
+            paths = requests.export(found, forms, out, organisation=_organisation(root), events=events,
+                                    attachments=attachments, files=FileStore(settings.files_dir),
+                                    keys=store.codec.keys)
             audit.record(store, who=audit.actor(staff), action="subject-export", rows=len(found), detail=detail)
             print(f"Wrote {len(found)} submission(s) to {', '.join(map(str, paths))}; hand them to the person "
                   "and delete your copy afterwards.", file=sys.stderr)
         else:
-            count = requests.delete(store, found)
+            count = requests.delete(store, found, FileStore(settings.files_dir))
             audit.record(store, who=audit.actor(staff), action="subject-delete", rows=count, detail=detail)
             print(f"deleted {count} submission(s). Backups still hold them until they expire.", file=sys.stderr)
     finally:
