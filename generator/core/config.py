@@ -67,6 +67,8 @@ HSTS_VALUES = {"on": "max-age=31536000", "subdomains": "max-age=31536000; includ
 #: before the writer is called.
 ENDPOINT_FAULT = re.compile(r"after-commit(?::([1-9][0-9]{0,8}))?\Z")
 UPLOAD_WRITTEN = "upload-written"
+#: Debian's clamav-daemon socket (QALB_CLAMD_ADDRESS): every uploaded file is scanned there.
+DEFAULT_CLAMD_ADDRESS = "unix:/run/clamav/clamd.ctl"
 #: A webhook's signing secret: QALB_WEBHOOK_<NAME>_SECRET_FILE (forms/model.py names it).
 WEBHOOK_SECRET_VARIABLE = re.compile(r"QALB_WEBHOOK_[A-Z0-9_]+_SECRET_FILE\Z")
 
@@ -143,6 +145,11 @@ class EndpointSettings(StorageSettings):
     die_at_upload_written: bool = False
     #: The Strict-Transport-Security value `run` and `endpoint` send (QALB_HSTS), or "" for none.
     hsts: str = ""
+    #: Where clamd listens (QALB_CLAMD_ADDRESS): "unix:/path/to/socket" or "tcp:host:port".
+    clamd_address: str = DEFAULT_CLAMD_ADDRESS
+    #: QALB_ACCEPT_UNSCANNED=1: with clamd unreachable, files are accepted marked "unscanned"
+    #: instead of refusing the upload with 503.
+    accept_unscanned: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -331,6 +338,8 @@ class Config:
             die_after_batches=_endpoint_fault(self._get("QALB_ENDPOINT_FAULT").strip()),
             die_at_upload_written=self._get("QALB_ENDPOINT_FAULT").strip() == UPLOAD_WRITTEN,
             hsts=self._hsts,
+            clamd_address=_clamd_address(self._get("QALB_CLAMD_ADDRESS").strip() or DEFAULT_CLAMD_ADDRESS),
+            accept_unscanned=_on_off(self._get("QALB_ACCEPT_UNSCANNED"), "QALB_ACCEPT_UNSCANNED"),
         )
 
     @functools.cached_property
@@ -448,6 +457,26 @@ def _endpoint_fault(value: str) -> int:
         raise SettingsError("QALB_ENDPOINT_FAULT is for tests only: after-commit, after-commit:N or "
                             f'upload-written; got "{value}".')
     return int(match.group(1) or 1)
+
+
+def _clamd_address(value: str) -> str:
+    """QALB_CLAMD_ADDRESS: unix:/absolute/socket or tcp:host:port."""
+    kind, _, rest = value.partition(":")
+    host, _, port = rest.rpartition(":")
+    if (kind == "unix" and rest.startswith("/")) or (
+            kind == "tcp" and host and port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        return value
+    raise SettingsError(f'QALB_CLAMD_ADDRESS must be unix:/path/to/clamd.socket or tcp:host:port, '
+                        f'such as "{DEFAULT_CLAMD_ADDRESS}" or "tcp:127.0.0.1:3310"; got "{value}".')
+
+
+def _on_off(value: str, name: str) -> bool:
+    text = value.strip().lower()
+    if text in ("", "0", "off", "no", "false"):
+        return False
+    if text in ("1", "on", "yes", "true"):
+        return True
+    raise SettingsError(f'{name} must be 1 (on) or 0 (off); got "{value}".')
 
 
 def _ours(name: str) -> bool:

@@ -45,17 +45,21 @@ from generator.forms import (
     NOTICE_FIELD,
     Form,
     error_message,
+    group_posted,
     read_submission,
     render_form,
 )
 from generator.forms.reload import FormReloader
 from generator.submissions import audit, cases, tokens
 from generator.submissions.export import export_zip_counted
+from generator.submissions.files import DiskFull
 from generator.submissions.notices import OutboxPlanner, check_wired
 from generator.submissions.records import Submission, consent_record, json_ready, post_digest, utc_now
 from generator.submissions.references import new_reference, normalise
 from generator.submissions.store import Store
-from generator.submissions.writer import WriterUnavailable
+from generator.submissions.writer import WriterUnavailable, die_at
+from generator.uploads.clamav import ScannerUnavailable
+from generator.uploads.multipart import FILES_AGAIN, Upload, UploadRefused, discard_upload, read_upload
 from generator.web import protection
 from generator.web.each_request import EachRequest
 from generator.web.protection import Refused
@@ -96,6 +100,11 @@ class Endpoint:
             digest = hashlib.sha256(json.dumps(descriptor, sort_keys=True).encode()).hexdigest()
             await writer.call(store.remember_schema, form.id, str(form.version), descriptor, digest)
         await writer.call(cases.start_stateless_cases, store, forms, self.context.calendar)
+        # Files a killed process left in its incoming folder: placed if their rows were committed,
+        # deleted if not (submissions/files.py), before this process receives any.
+        placed, deleted = await writer.call(self.context.files.sweep, store)
+        if placed or deleted:
+            log.warning("attached files left by a stopped process: %d placed, %d deleted", placed, deleted)
         await writer.start()
         stop_sender = await self.start_sender()
         try:
@@ -103,6 +112,7 @@ class Endpoint:
         finally:
             await stop_sender()
             await writer.stop()
+            self.context.files.close()
 
     async def start_sender(self) -> Callable[[], Awaitable[None]]:
         """With notifications on: plan messages with every submission, and send them
@@ -143,6 +153,8 @@ class Endpoint:
         form = context.forms.get(request.path_params["form_id"])
         if form is None:
             raise Refused("not-found", 404, as_json=protection.wants_json(request))
+        if form.file_fields and protection.media_type(request) == "multipart/form-data":
+            return await self.submit_upload(request, form)
         # The rate limit comes first: it is the cheapest check and it slows a flood.
         post = await protection.read_post(request, allowed_origins=context.settings.allowed_origins,
                                           max_body_bytes=context.settings.max_body_bytes,
@@ -153,25 +165,58 @@ class Endpoint:
             data = parse_body(post.body, post.media, form)
         except BadSubmission as exc:
             raise Refused(exc.code, 400, as_json=wants_json) from None
+        # A file field's answer posted as text here ("1") is a "type" error: it never claims a file.
+        return await self.accept(request, form, data, wants_json=wants_json)
 
-        lang = data.pop(LANG_FIELD, None)  # every rendered form carries it (generator/forms/render.py)
-        if not isinstance(lang, str) or lang not in i18n.LANGUAGE_CODES:
-            lang = infer_language(request.headers.get("referer"))
-        seen_notice = data.pop(NOTICE_FIELD, None)
-        trap = data.pop(HONEYPOT_FIELD, "")
-        # A script's Idempotency-Key, or the key the form's script made when the page loaded:
-        # a post sent again with it (any replica, any number of times) is stored once.
-        posted_key = data.pop(KEY_FIELD, "")
-        key = request.headers.get("idempotency-key") or (posted_key if isinstance(posted_key, str) else "")
+    async def submit_upload(self, request: Request, form: Form) -> Response:
+        """A post with files (uploads/multipart.py): streamed, its files sealed to the data
+        folder under a reference made before reading, then stored as any other post."""
+        context = self.context
+        protection.check_post(request, allowed_origins=context.settings.allowed_origins, limiter=context.limiter,
+                              negotiate=True, accepted=protection.UPLOAD_TYPES)
+        wants_json = protection.wants_json(request)
+        reference = new_reference()  # the files' associated data names it: never redrawn
+        try:
+            upload = await read_upload(request, form, reference=reference, files=context.files,
+                                       keys=context.store.codec.keys, scanner=context.scanner,
+                                       max_text_bytes=context.settings.max_body_bytes,
+                                       accept_unscanned=context.settings.accept_unscanned)
+        except UploadRefused as refused:
+            if not refused.field:
+                raise Refused(refused.code, refused.status, as_json=wants_json) from None
+            # The answers read before the refusal stay on the page; the files never do.
+            data = group_posted(_pairs(refused.fields), form)
+            lang, *_ = _envelope(data, request)
+            return self.invalid(form, lang, data, {refused.field: [refused.code]}, as_json=wants_json,
+                                status=refused.status, files_sent=True)
+        except ScannerUnavailable:
+            log.error("clamd could not be reached: an upload to form %s was refused", form.id)
+            raise Refused("files-unchecked", 503, as_json=wants_json, retry_after=60) from None
+        except DiskFull:
+            log.error("the files folder is full: an upload to form %s was refused", form.id)
+            raise Refused("unavailable", 503, as_json=wants_json, retry_after=60) from None
+        data = group_posted(_pairs(upload.fields), form)
+        for field in form.file_fields:
+            data[field.name] = upload.numbers(field.name)
+        return await self.accept(request, form, data, wants_json=wants_json, reference=reference, upload=upload)
+
+    async def accept(self, request: Request, form: Form, data: dict[str, Any], *, wants_json: bool,
+                     reference: str | None = None, upload: Upload | None = None) -> Response:
+        """A read post checked with the form's schema: stored (303 or 201) or answered 422."""
+        context = self.context
+        lang, seen_notice, trap, key = _envelope(data, request)
         # Unknown names come back as errors[""] = ["unknown-field"]: 422, nothing stored.
         result = read_submission(form, data)
         if not result.ok:
-            return self.invalid(form, lang, data, result.errors, as_json=wants_json, post_key=key)
+            if upload is not None:
+                await discard_upload(upload, reference=str(reference), files=context.files)
+            return self.invalid(form, lang, data, result.errors, as_json=wants_json, post_key=key,
+                                files_sent=bool(upload and upload.files))
         answers = json_ready(form.schema, result.row)
 
         at = utc_now()
         submission = Submission(
-            reference=new_reference(), form_id=form.id, form_version=str(form.version), language=lang,
+            reference=reference or new_reference(), form_id=form.id, form_version=str(form.version), language=lang,
             submitted_at=at, consent=consent_record(form.consent_fields, result.row, at, language=lang,
                                                     notice=form.notice_version, posted_notice=seen_notice),
             # A filled honeypot looks like success to the sender but is kept apart for review:
@@ -182,11 +227,16 @@ class Endpoint:
             if key else None,
             # A case opens for an accepted submission; suspected spam gets one when staff release it.
             **(cases.open_case(form, at, context.calendar) if not _filled(trap) else {}),
+            attachments=upload.attachments(context.store.codec.keys) if upload is not None else (),
         )
+        if upload is not None and upload.files and context.settings.die_at_upload_written:
+            die_at("upload-written")  # tests only: the files sealed and fsynced, the writer not called
         try:
             stored = await context.writer.write(submission)
         except WriterUnavailable as exc:
             log.error("could not store a submission for form %s (%s)", form.id, exc)
+            if upload is not None:  # the writer discards them too, unless it was not running
+                await discard_upload(upload, reference=submission.reference, files=context.files)
             raise Refused("unavailable", 503, as_json=wants_json, retry_after=30) from None
         if self.sender is not None:
             self.sender.wake()
@@ -197,20 +247,26 @@ class Endpoint:
         return RedirectResponse(thanks, status_code=303, headers=NO_STORE)
 
     def invalid(self, form: Form, lang: str, data: dict[str, Any], errors: Mapping[str, list[str]], *,
-                as_json: bool, post_key: str = "") -> Response:
+                as_json: bool, post_key: str = "", status: int = 422, files_sent: bool = False) -> Response:
+        """The form again with its errors (`status` 422, or 413 for files over a limit).
+        Files are never kept: with `files_sent`, a file field without an error of its own
+        (whose words say what to choose instead) asks for its files again."""
+        if files_sent:
+            errors = {**{f.name: [FILES_AGAIN] for f in form.file_fields}, **errors}
         if as_json:
             listed = [{"field": name, "code": code, "message": error_message(form, name, code, lang)}
                       for name, codes in errors.items() for code in codes]
-            return JSONResponse({"error": "invalid", "errors": listed}, status_code=422, headers=NO_STORE)
+            return JSONResponse({"error": "invalid", "errors": listed}, status_code=status, headers=NO_STORE)
         shell = self.context.shells.get(form, lang)
         action = shell.action or f"/api/forms/{form.id}"
-        known = {name: value for name, value in data.items() if name in form.schema.field_names}
+        files = {f.name for f in form.file_fields}
+        known = {name: value for name, value in data.items() if name in form.schema.field_names and name not in files}
         # The form page's own link to its notice is relative; from /api/forms/<id> it must not be.
         privacy_url = urljoin(self.context.settings.site_url or "/",
                               public_pages.page_path(form.id, lang).lstrip("/") + "privacy/")
         region = render_form(form, lang, action=action, privacy_url=privacy_url, values=known, errors=dict(errors),
                              post_key=post_key)
-        return self.context.render.html(public_pages.error_page(shell, region, lang), 422,
+        return self.context.render.html(public_pages.error_page(shell, region, lang), status,
                                         script_hashes=shell.script_hashes)
 
     async def thanks(self, request: Request) -> Response:
@@ -299,6 +355,25 @@ def create_app(*, settings: EndpointSettings, forms: Mapping[str, Form], store: 
     app.state.runner = endpoint
     app.state.status = endpoint.status
     return app
+
+
+def _envelope(data: dict[str, Any], request: Request) -> tuple[str, Any, Any, str]:
+    """What every rendered form sends beside its answers, taken out of `data`: the page's
+    language, the notice seen, the honeypot and the post's key (or the Idempotency-Key)."""
+    lang = data.pop(LANG_FIELD, None)  # every rendered form carries it (generator/forms/render.py)
+    if not isinstance(lang, str) or lang not in i18n.LANGUAGE_CODES:
+        lang = infer_language(request.headers.get("referer"))
+    seen_notice = data.pop(NOTICE_FIELD, None)
+    trap = data.pop(HONEYPOT_FIELD, "")
+    # A script's Idempotency-Key, or the key the form's script made when the page loaded:
+    # a post sent again with it (any replica, any number of times) is stored once.
+    posted_key = data.pop(KEY_FIELD, "")
+    key = request.headers.get("idempotency-key") or (posted_key if isinstance(posted_key, str) else "")
+    return lang, seen_notice, trap, key
+
+
+def _pairs(fields: Mapping[str, list[str]]) -> list[tuple[str, str]]:
+    return [(name, value) for name, values in fields.items() for value in values]
 
 
 def _filled(value: Any) -> bool:

@@ -187,6 +187,9 @@ MESSAGES: dict[str, Callable[[str], str]] = {
     "unavailable": lambda lang: i18n.gettext(
         lang, "We could not save your form just now. Please go back and try again in a few minutes."),
     "unauthorized": lambda lang: i18n.gettext(lang, "A valid export token is needed."),
+    "files-unchecked": lambda lang: i18n.gettext(
+        lang, "We cannot check attached files just now, so the form was not sent. Please try again in a few "
+              "minutes, or send the form without files."),
 }
 # Refusal codes from web/protection.py that share a message.
 ALIASES = {"unsupported-charset": "bad-encoding", "bad-length": "bad-request", "disconnected": "bad-request"}

@@ -100,4 +100,6 @@ def file_message(limits: FileLimits, code: str, lang: str, digits: str = "defaul
         return _("A file cannot be opened: it may be damaged. Choose it again, or send another copy.")
     if code == "file-empty":
         return _("A file is empty. Choose it again.")
+    if code == "files-again":  # the endpoint never keeps the files of a post it sends back (uploads/multipart.py)
+        return _("Files are not kept when the form comes back to you: choose them again before sending.")
     return _("Check this answer and try again.")

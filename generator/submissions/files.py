@@ -60,6 +60,7 @@ class FileStore:
         self._incoming: Path | None = None
         self._lock_fd: int | None = None
         self._owner = 0  # the process that made the incoming folder (a forked child makes its own)
+        self.last_sweep = (0, 0)  # what the last sweep did: (placed, deleted)
 
     # -- receiving ---------------------------------------------------------------------------
 
@@ -184,11 +185,16 @@ class FileStore:
             finally:
                 if fd is not None:
                     os.close(fd)
+        self.last_sweep = (placed, deleted)
         return placed, deleted
 
     def close(self) -> None:
-        """Release this process's incoming folder (tests; a process's end does it too)."""
-        if self._lock_fd is not None:
+        """Release this process's incoming folder, removed when nothing is left in it (the endpoint
+        stops; a killed process's lock goes with it, and the next sweep removes its folder)."""
+        if self._lock_fd is not None and self._owner == os.getpid():
+            assert self._incoming is not None
+            if [p.name for p in self._incoming.iterdir()] == [LOCK]:
+                shutil.rmtree(self._incoming, ignore_errors=True)
             os.close(self._lock_fd)
-            self._lock_fd = None
-            self._incoming = None
+        self._lock_fd = None
+        self._incoming = None

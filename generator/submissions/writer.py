@@ -11,6 +11,14 @@ in fsync and lock hand-offs (~2,000/s measured at 50 connections). Group commit
 pays one fsync per batch, and a single writing thread means SQLite never waits
 on its own lock. PostgreSQL goes through the same path for the same reason.
 
+A submission's attached files (records.Attachment) were sealed into the files
+folder's incoming place before it reached the writer (files.py): their rows are
+committed with it, and only then, before anyone is answered, are the files
+renamed into place. A process killed in between leaves them for the start-up
+sweep (FileStore.sweep), which places the files of committed rows. A submission
+whose batch failed, or that turned out to be a retry of a stored post, has its
+files discarded.
+
 A second thread runs the store's housekeeping (`Store.checkpoint`: for SQLite,
 copying the WAL into the database file) every `checkpoint_interval` seconds,
 so the writer's commits do not stop to do it while every client waits.
@@ -24,12 +32,23 @@ import os
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .records import Submission
 from .store import Store
 
+if TYPE_CHECKING:
+    from .files import FileStore
+
 log = logging.getLogger("qalb.endpoint")
+
+
+def die_at(point: str) -> NoReturn:
+    """A fault-injection point (QALB_ENDPOINT_FAULT, tests only): SIGKILL this process now,
+    as a power cut or the OOM killer would, with nothing cleaned up."""
+    log.critical("QALB_ENDPOINT_FAULT=%s: killing this process now", point)
+    os.kill(os.getpid(), signal.SIGKILL)
+    raise SystemExit(137)  # not reached
 
 
 class WriterUnavailable(RuntimeError):
@@ -38,7 +57,8 @@ class WriterUnavailable(RuntimeError):
 
 class Writer:
     def __init__(self, store: Store, *, max_batch: int = 512, max_pending: int = 10_000,
-                 checkpoint_interval: float = 0.1, die_after_batches: int = 0) -> None:
+                 checkpoint_interval: float = 0.1, die_after_batches: int = 0,
+                 files: FileStore | None = None) -> None:
         if max_batch < 1 or max_pending < max_batch:
             raise ValueError("need max_batch >= 1 and max_pending >= max_batch")
         self.store = store
@@ -48,6 +68,8 @@ class Writer:
         #: The fault-injection point (QALB_ENDPOINT_FAULT, tests only): SIGKILL once this many
         #: batches are committed, before their posts are answered; 0: never.
         self.die_after_batches = die_after_batches
+        #: Where attached files are placed after COMMIT (None: a store without files).
+        self.files = files
         self._queue: asyncio.Queue[tuple[Submission, asyncio.Future[Submission]] | None] | None = None
         self._task: asyncio.Task[None] | None = None
         self._checkpoints: asyncio.Task[None] | None = None
@@ -130,8 +152,9 @@ class Writer:
             self.batches += 1
             self.last_batch_at = time.monotonic()
             if self.batches == self.die_after_batches:
-                log.critical("QALB_ENDPOINT_FAULT=after-commit:%d: killing this process now", self.batches)
-                os.kill(os.getpid(), signal.SIGKILL)
+                die_at(f"after-commit:{self.batches}")
+            if self.files is not None and any(sub.attachments for sub, _ in batch):
+                await loop.run_in_executor(self._thread, self._place_files, [sub for sub, _ in batch], results)
             for (_, future), result in zip(batch, results, strict=True):
                 if future.done():
                     continue
@@ -140,3 +163,21 @@ class Writer:
                 else:
                     self.written += 1
                     future.set_result(result)
+
+    def _place_files(self, subs: list[Submission], results: list[Submission | Exception]) -> None:
+        """After COMMIT: the files of each stored submission into place; those of a failed one,
+        or of a retry answered with the submission stored before, discarded."""
+        assert self.files is not None
+        for sub, result in zip(subs, results, strict=True):
+            stored = isinstance(result, Submission) and result.reference == sub.reference
+            for item in sub.attachments:
+                try:
+                    if stored:
+                        self.files.place(sub.reference, item.number)
+                    else:
+                        self.files.discard(sub.reference, item.number)
+                except OSError as exc:
+                    # Its row is committed: the file stays in this process's incoming folder and
+                    # the next start's sweep places it. The submission is stored all the same.
+                    log.error("an attached file could not be placed (%s); the next start places it",
+                              type(exc).__name__)

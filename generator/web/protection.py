@@ -18,6 +18,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ACCEPTED_TYPES = ("application/x-www-form-urlencoded", "application/json")
+#: What a form with a file field accepts besides: its files, streamed (generator/uploads/).
+UPLOAD_TYPES = (*ACCEPTED_TYPES, "multipart/form-data")
 
 
 @dataclass(frozen=True)
@@ -114,9 +116,9 @@ def media_type(request: Request) -> str:
     return request.headers.get("content-type", "").partition(";")[0].strip().lower()
 
 
-def check_content_type(request: Request) -> Refusal | None:
-    """A refusal unless the body is a type we parse, in UTF-8."""
-    if media_type(request) not in ACCEPTED_TYPES:
+def check_content_type(request: Request, accepted: tuple[str, ...] = ACCEPTED_TYPES) -> Refusal | None:
+    """A refusal unless the body is a type we parse (`accepted`), in UTF-8."""
+    if media_type(request) not in accepted:
         return Refusal(415, "unsupported-type")
     params = request.headers.get("content-type", "").partition(";")[2]
     for param in params.split(";"):
@@ -139,16 +141,17 @@ def wants_json(request: Request, media: str = "") -> bool:
 
 
 def check_post(request: Request, *, allowed_origins: Iterable[str], limiter: RateLimiter | None = None,
-               negotiate: bool = False) -> str:
+               negotiate: bool = False, accepted: tuple[str, ...] = ACCEPTED_TYPES) -> str:
     """The checks before the body, in order: the client's rate limit (with `limiter`), the
-    origin, the content type. Returns the media type or raises Refused; with `negotiate`
-    the refusal is answered in JSON when the client `wants_json`, else always as a page."""
+    origin, the content type (one of `accepted`: a form with files adds multipart). Returns
+    the media type or raises Refused; with `negotiate` the refusal is answered in JSON when
+    the client `wants_json`, else always as a page."""
     refusal = limiter.check(client_address(request)) if limiter else None
     refusal = refusal or check_origin(request, allowed_origins)
     if refusal is not None:
         raise Refused.because(refusal, as_json=negotiate and wants_json(request))
     media = media_type(request)
-    refusal = check_content_type(request)
+    refusal = check_content_type(request, accepted)
     if refusal is not None:
         raise Refused.because(refusal, as_json=negotiate and wants_json(request, media))
     return media
@@ -179,8 +182,8 @@ async def read_body(request: Request, limit: int, *, as_json: bool = False) -> b
 async def read_post(request: Request, *, allowed_origins: Iterable[str], max_body_bytes: int,
                     limiter: RateLimiter | None = None, negotiate: bool = False) -> Post:
     """A public POST's media type and body, or Refused: `check_post`, then the body read
-    within `max_body_bytes`. (Uploads, when they come, would run check_post and stream
-    the body themselves.)"""
+    within `max_body_bytes`. (A form with files runs check_post and streams its multipart
+    body itself: generator/uploads/multipart.py.)"""
     media = check_post(request, allowed_origins=allowed_origins, limiter=limiter, negotiate=negotiate)
     body = await read_body(request, max_body_bytes, as_json=negotiate and wants_json(request, media))
     return Post(media, body)

@@ -108,6 +108,18 @@ def test_the_files_folder_is_in_the_data_folder_unless_set(tmp_path: Path) -> No
     assert Config(tmp_path, {"QALB_FILES_DIR": "/mnt/qalb-files"}).staff.files_dir == Path("/mnt/qalb-files")
 
 
+def test_clamd_is_debians_socket_unless_set_and_unscanned_files_are_refused_unless_allowed(tmp_path: Path) -> None:
+    default = Config(tmp_path, {}).endpoint
+    assert (default.clamd_address, default.accept_unscanned) == ("unix:/run/clamav/clamd.ctl", False)
+    given = Config(tmp_path, {"QALB_CLAMD_ADDRESS": "tcp:127.0.0.1:3310", "QALB_ACCEPT_UNSCANNED": "1"}).endpoint
+    assert (given.clamd_address, given.accept_unscanned) == ("tcp:127.0.0.1:3310", True)
+    for wrong in ("clamd.ctl", "unix:relative.sock", "tcp:127.0.0.1", "tcp:host:99999", "http://x"):
+        with pytest.raises(SettingsError, match="QALB_CLAMD_ADDRESS must be unix:/path/to/clamd.socket or tcp:host:port"):
+            Config(tmp_path, {"QALB_CLAMD_ADDRESS": wrong}).section(EndpointSettings)
+    with pytest.raises(SettingsError, match='QALB_ACCEPT_UNSCANNED must be 1 .on. or 0 .off.; got "maybe"'):
+        Config(tmp_path, {"QALB_ACCEPT_UNSCANNED": "maybe"}).section(EndpointSettings)
+
+
 def test_hsts_is_on_for_a_year_when_the_site_or_staff_url_is_https_and_as_set_otherwise(tmp_path: Path) -> None:
     year = "max-age=31536000"
     assert Config(tmp_path, {}).endpoint.hsts == Config(tmp_path, {}).staff.hsts == ""

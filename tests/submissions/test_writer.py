@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from pathlib import Path
 from typing import Sequence
 
 import pytest
@@ -162,3 +163,45 @@ def test_the_wal_is_copied_into_the_database_file_beside_the_writer(tmp_path, in
         assert reopened.count() == 300  # all committed either way
     finally:
         reopened.close()
+
+
+def test_files_are_placed_after_commit_and_discarded_for_a_failed_or_retried_post(store: Store, tmp_path: Path) -> None:
+    import dataclasses
+
+    from generator.submissions.crypto import DataKeys, new_key
+    from generator.submissions.files import FileStore
+    from generator.submissions.records import Attachment
+
+    keys, files = DataKeys([new_key()]), FileStore(tmp_path / "files")
+    taken = make()
+    store.insert_batch([taken])
+
+    def with_file(sub: Submission, **more: object) -> Submission:
+        with files.upload(sub.reference, 1, keys) as sealed:
+            sealed.write(b"report of " + sub.reference.encode())
+        item = Attachment(number=1, field="medical_reports", name="r.pdf", media_type="application/pdf", size=1,
+                          sha256="0" * 64, scan="clean", key_id=keys.newest)
+        return dataclasses.replace(sub, attachments=(item,), **more)  # type: ignore[arg-type]
+
+    good = with_file(make(), post_key="k" * 64)
+    clash = with_file(dataclasses.replace(make(), reference=taken.reference))  # a reference drawn twice
+    retry = with_file(make(), post_key="k" * 64)  # the same post again, with its own upload
+
+    async def scenario() -> list[object]:
+        writer = Writer(store, files=files)
+        await writer.start()
+        try:
+            first = await writer.write(good)
+            rest = await asyncio.gather(writer.write(clash), writer.write(retry), return_exceptions=True)
+            return [first, *rest]
+        finally:
+            await writer.stop()
+
+    first, failed, again = asyncio.run(scenario())
+    assert first == good and isinstance(failed, WriterUnavailable)
+    assert isinstance(again, Submission) and again.reference == good.reference  # answered with the stored one
+    with files.open(good.reference, 1, keys) as reader:
+        assert reader.read() == b"report of " + good.reference.encode()
+    assert list(files.incoming().iterdir()) == [files.incoming() / ".lock"]  # the other two discarded
+    assert not files.path(retry.reference, 1).exists() and not files.path(taken.reference, 1).exists()
+    files.close()

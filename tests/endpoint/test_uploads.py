@@ -1,0 +1,356 @@
+"""Files sent with a form (issue 36): streamed, limited while read, checked, scanned by a real
+clamd, sealed; refused ones leave the other answers on the page and nothing stored.
+
+A real uvicorn on 127.0.0.1 and the real help-request form (its `medical_reports` field:
+PDF, JPEG, PNG, 5 files, 10 MB each, 25 MB in all). The body is encoded here, so the test
+knows where each file's bytes start; what the app read is counted by a thin ASGI wrapper.
+"""
+from __future__ import annotations
+
+import html
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from PIL import Image
+
+from generator import PROJECT_ROOT
+from generator.endpoint.app import create_app
+from generator.forms import error_message
+from generator.submissions.files import FileStore
+from tests.support.fixtures import LiveServer, make_settings
+from tests.support.postgres import free_port
+from tests.support.samples import (
+    build_site,
+    eicar,
+    elf_executable,
+    html_page,
+    jpeg_photo,
+    pdf_file,
+    unsafe_pdf,
+    valid_answers,
+)
+
+MB = 1024 * 1024
+
+
+# -- what is sent ----------------------------------------------------------------------------
+
+def encode(fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]]) -> tuple[bytes, str, list[int]]:
+    """A multipart body as a browser sends it (answers, then files), its content type, and
+    where each file's bytes start."""
+    boundary = "----qalb" + uuid.uuid4().hex
+    out, starts = bytearray(), []
+    for name, value in fields:
+        out += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n').encode() + value.encode()
+        out += b"\r\n"
+    for name, filename, data in files:
+        out += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n").encode()
+        starts.append(len(out))
+        out += data + b"\r\n"
+    out += f"--{boundary}--\r\n".encode()
+    return bytes(out), f"multipart/form-data; boundary={boundary}", starts
+
+
+class Counting:
+    """The app, with the request body bytes it pulled through `receive` counted."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.state = app, app.state
+        self.read = self.largest = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def counted() -> Any:
+            message = await receive()
+            if message["type"] == "http.request":
+                self.read += len(message.get("body", b""))
+                self.largest = max(self.largest, len(message.get("body", b"")))
+            return message
+        await self.app(scope, counted, send)
+
+
+# -- the servers -----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def form(forms: dict[str, Any]) -> Any:
+    form = forms["help-request"]
+    assert [f.name for f in form.file_fields] == ["medical_reports"]
+    return form
+
+
+def answers_of(form: Any) -> list[tuple[str, str]]:
+    """Every text answer of a valid post (lists as repeated names), in the form's order."""
+    pairs: list[tuple[str, str]] = [("lang", "ar")]
+    for name, value in valid_answers(form).items():
+        if name in {f.name for f in form.file_fields}:
+            continue
+        pairs += [(name, v) for v in value] if isinstance(value, list) else [(name, value)]
+    return pairs
+
+
+def start(root: Path, database_url: str, site: Path, files_dir: Path, forms: dict[str, Any], **settings: Any
+          ) -> tuple[LiveServer, Counting]:
+    app = Counting(create_app(settings=make_settings(root, database_url, site_dir=site, files_dir=files_dir,
+                                                     **settings), forms=forms))
+    return LiveServer(app).__enter__(), app
+
+
+@pytest.fixture(scope="module")
+def site(forms: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_site(tmp_path_factory.mktemp("upload-site") / "site", forms)
+
+
+@pytest.fixture(scope="module")
+def server(forms: dict[str, Any], forms_root: Path, site: Path, clamd_address: str,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Counting]]:
+    """One SQLite server for the refusals (the backend does not matter before storing)."""
+    folder = tmp_path_factory.mktemp("uploads")
+    live, app = start(forms_root, f"sqlite:///{folder / 'submissions.db'}", site, folder / "files", forms,
+                      clamd_address=clamd_address)
+    yield live, app
+    live.__exit__(None, None, None)
+
+
+def post(live: LiveServer, form: Any, files: list[tuple[str, bytes]], **kw: Any) -> httpx.Response:
+    body, content_type, _ = encode(answers_of(form), [("medical_reports", name, data) for name, data in files])
+    with live.client() as client:
+        return client.post(f"/api/forms/{form.id}", content=body, headers={
+            "Content-Type": content_type, "Origin": live.url, "Accept": "text/html", **kw})
+
+
+def stored_files(files_dir: Path) -> list[Path]:
+    """Every file in the files folder but the incoming folders' locks."""
+    return sorted(p for p in files_dir.rglob("*") if p.is_file() and p.name != ".lock") if files_dir.exists() else []
+
+
+def rows(live: LiveServer | Any, form: Any) -> list[Any]:
+    """The form's stored submissions, read with the server's keys (`live`: a server, or its settings)."""
+    from generator.submissions.secure_store import open_secure_store
+
+    store = live.open_store() if isinstance(live, LiveServer) else open_secure_store(live, {form.id: form})
+    try:
+        return list(store.submissions(form.id))
+    finally:
+        store.close()
+
+
+# -- stored ----------------------------------------------------------------------------------
+
+def test_a_pdf_and_a_jpeg_are_stored_sealed_and_read_back(forms: dict[str, Any], forms_root: Path, site: Path,
+                                                          form: Any, store_url: str, tmp_path: Path,
+                                                          clamd_address: str) -> None:
+    files_dir = tmp_path / "files"
+    live, _ = start(forms_root, store_url, site, files_dir, forms, clamd_address=clamd_address)
+    try:
+        pdf, jpeg = pdf_file(), jpeg_photo()
+        response = post(live, form, [("تقرير القلب.pdf", pdf), ("C:\\fakepath\\صورة\u202e.jpg", jpeg)])
+        assert response.status_code == 303, response.text[:500]
+        reference = parse_qs(urlsplit(response.headers["location"]).query)["ref"][0]
+        store = live.open_store()
+        try:
+            [stored] = list(store.submissions(form.id))
+            attachments = store.attachments_of(reference)
+        finally:
+            store.close()
+        assert stored.reference == reference and stored.answers["medical_reports"] == [1, 2]
+        assert [(a.number, a.name, a.media_type, a.scan) for a in attachments] == [
+            (1, "تقرير القلب.pdf", "application/pdf", "clean"), (2, "صورة.jpg", "image/jpeg", "clean")]
+        keys = live.app.state.endpoint.store.codec.keys
+        files = FileStore(files_dir)
+        with files.open(reference, 1, keys) as source:
+            assert source.read() == pdf
+        with files.open(reference, 2, keys) as source:
+            cleaned = source.read()
+        assert len(cleaned) == attachments[1].size
+        image = Image.open(io.BytesIO(cleaned))
+        assert image.size == (32, 64) and not image.getexif()  # turned the right way up; no EXIF, no GPS
+        # Sealed: neither file's bytes are on disk in plain text.
+        on_disk = b"".join(p.read_bytes() for p in stored_files(files_dir))
+        assert pdf[:200] not in on_disk and b"JFIF" not in on_disk
+    finally:
+        live.__exit__(None, None, None)
+
+
+# -- refused while read ------------------------------------------------------------------------
+
+def check_refused(live: LiveServer, form: Any, response: httpx.Response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text[:500]
+    page = html.unescape(response.text)
+    assert error_message(form, "medical_reports", code, "ar") in page  # what to choose instead
+    name = next(value for key, value in answers_of(form) if key == "applicant_name")
+    assert f'value="{name}"' in response.text  # the other answers stay
+    assert rows(live, form) == []
+    assert stored_files(live.app.state.endpoint.settings.files_dir) == []  # nothing stored, no temp left
+
+
+def test_a_12_mb_file_is_refused_after_reading_at_most_10_mb_and_a_chunk(server: tuple[LiveServer, Counting],
+                                                                         form: Any) -> None:
+    live, app = server
+    body, content_type, [start_of_file] = encode(answers_of(form), [("medical_reports", "big.pdf", b"%PDF-1.4\n" +
+                                                                     b"0" * (12 * MB))])
+    app.read = app.largest = 0
+    with live.client() as client:
+        response = client.post(f"/api/forms/{form.id}", content=body, headers={
+            "Content-Type": content_type, "Origin": live.url, "Accept": "text/html"})
+    check_refused(live, form, response, 413, "file-too-large")
+    assert start_of_file + 10 * MB < app.read <= start_of_file + 10 * MB + app.largest, (app.read, app.largest)
+    print(f"12 MB file: the app read {app.read:,} bytes of {len(body):,} (largest chunk {app.largest:,})")
+
+
+@pytest.mark.parametrize("case", ["sixth-file", "over-25-mb", "exe-as-pdf", "html-as-png", "pdf-javascript",
+                                  "eicar", "empty"])
+def test_a_refused_file_leaves_the_other_answers_on_the_page_and_nothing_stored(
+        server: tuple[LiveServer, Counting], form: Any, case: str) -> None:
+    live, _ = server
+    small = pdf_file()
+    sent, status, code = {
+        "sixth-file": ([(f"{n}.pdf", small) for n in range(6)], 413, "files-too-many"),
+        "over-25-mb": ([(f"{n}.pdf", pdf_file(padding=9 * MB)) for n in range(3)], 413, "files-too-large"),
+        "exe-as-pdf": ([("report.pdf", elf_executable())], 422, "file-type"),
+        "html-as-png": ([("scan.png", html_page())], 422, "file-type"),
+        "pdf-javascript": ([("report.pdf", unsafe_pdf("javascript"))], 422, "file-unsafe"),
+        "eicar": ([("report.pdf", eicar())], 422, "file-infected"),
+        "empty": ([("report.pdf", b"")], 422, "file-empty"),
+    }[case]
+    check_refused(live, form, post(live, form, sent), status, code)
+
+
+def test_json_clients_get_the_refusal_as_json(server: tuple[LiveServer, Counting], form: Any) -> None:
+    live, _ = server
+    response = post(live, form, [("scan.png", b"<html></html>")], Accept="application/json")
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert {"field": "medical_reports", "code": "file-type",
+            "message": error_message(form, "medical_reports", "file-type", "ar")} in errors
+
+
+def test_file_numbers_cannot_be_posted_as_text(server: tuple[LiveServer, Counting], form: Any) -> None:
+    live, _ = server
+    data = dict(answers_of(form))
+    with live.client() as client:
+        urlencoded = client.post(f"/api/forms/{form.id}", data={**data, "medical_reports": "1"},
+                                 headers={"Origin": live.url, "Accept": "text/html"})
+        body, content_type, _ = encode([*answers_of(form), ("medical_reports", "1")], [])
+        multipart = client.post(f"/api/forms/{form.id}", content=body,
+                                headers={"Content-Type": content_type, "Origin": live.url, "Accept": "text/html"})
+        # Other forms take no multipart body at all: their 100 KB fast path is unchanged.
+        other = client.post("/api/forms/contact", content=body,
+                            headers={"Content-Type": content_type, "Origin": live.url, "Accept": "text/html"})
+    assert (urlencoded.status_code, multipart.status_code, other.status_code) == (422, 400, 415)
+    assert rows(live, form) == []
+
+
+# -- clamd down, disk full, killed -------------------------------------------------------------
+
+def test_clamd_down_refuses_files_with_503_unless_unscanned_files_are_accepted(
+        forms: dict[str, Any], forms_root: Path, site: Path, form: Any, tmp_path: Path) -> None:
+    missing = f"unix:{tmp_path / 'no-clamd.sock'}"
+    url = f"sqlite:///{tmp_path / 'submissions.db'}"
+    refusing, _ = start(forms_root, url, site, tmp_path / "files", forms, clamd_address=missing)
+    try:
+        response = post(refusing, form, [("report.pdf", pdf_file())])
+        assert response.status_code == 503 and response.headers["retry-after"] == "60"
+        assert "لا يمكننا فحص الملفات المرفقة الآن" in response.text and "cannot check attached files" in response.text
+        assert rows(refusing, form) == [] and stored_files(tmp_path / "files") == []
+        with refusing.client() as client:  # the rest of the form still works
+            response = client.post(f"/api/forms/{form.id}", data=dict(answers_of(form)),
+                                   headers={"Origin": refusing.url, "Accept": "text/html"})
+        assert response.status_code == 303
+    finally:
+        refusing.__exit__(None, None, None)
+    accepting, _ = start(forms_root, url, site, tmp_path / "files", forms, clamd_address=missing,
+                         accept_unscanned=True)
+    try:
+        response = post(accepting, form, [("report.pdf", pdf_file())])
+        assert response.status_code == 303, response.text[:300]
+        reference = parse_qs(urlsplit(response.headers["location"]).query)["ref"][0]
+        store = accepting.open_store()
+        try:
+            assert [a.scan for a in store.attachments_of(reference)] == ["unscanned"]
+        finally:
+            store.close()
+    finally:
+        accepting.__exit__(None, None, None)
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MB tmpfs, mounted by the test (as root), as the files folder."""
+    folder = tmp_path / "small"
+    folder.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        if os.environ.get("QALB_REQUIRE_ROOT_MOUNTS") or os.environ.get("QALB_REQUIRE_POSTGRES"):
+            pytest.fail("the disk-full test mounts a tmpfs: it needs root")
+        pytest.skip("the disk-full test mounts a tmpfs: it needs root")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(folder)], check=True)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_full_disk_answers_503_and_stores_nothing(forms: dict[str, Any], forms_root: Path, site: Path, form: Any,
+                                                    tmp_path: Path, full_disk: Path,
+                                                    clamd_address: str) -> None:
+    live, _ = start(forms_root, f"sqlite:///{tmp_path / 'submissions.db'}", site, full_disk / "files", forms,
+                    clamd_address=clamd_address)
+    try:
+        response = post(live, form, [("report.pdf", pdf_file(padding=3 * MB))])
+        assert response.status_code == 503, response.text[:300]
+        assert "We could not save your form just now" in response.text and "تعذّر حفظ نموذجك الآن" in response.text
+        assert rows(live, form) == [] and stored_files(full_disk) == []
+    finally:
+        live.__exit__(None, None, None)
+
+
+def start_process(root: Path, env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as output:
+        process = subprocess.Popen([sys.executable, "-m", "generator", "--root", str(root), "endpoint",
+                                    "--host", "127.0.0.1", "--port", str(port)],
+                                   cwd=PROJECT_ROOT, env={**os.environ, **env, "PYTHONPATH": str(PROJECT_ROOT)},
+                                   stdout=output, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(log.read_text(errors="replace")[-2000:])
+        time.sleep(0.05)
+
+
+def test_killed_once_the_files_are_written_leaves_no_orphan_and_no_row(
+        forms: dict[str, Any], forms_root: Path, site: Path, form: Any, store_url: str, tmp_path: Path,
+        clamd_address: str) -> None:
+    files_dir = tmp_path / "files"
+    env = {"DATABASE_URL": store_url, "QALB_RATE_LIMIT": "off", "QALB_SITE_DIR": str(site),
+           "QALB_FILES_DIR": str(files_dir), "QALB_CLAMD_ADDRESS": clamd_address}
+    port = free_port()
+    process = start_process(forms_root, {**env, "QALB_ENDPOINT_FAULT": "upload-written"}, port, tmp_path / "log")
+    body, content_type, _ = encode(answers_of(form), [("medical_reports", "report.pdf", pdf_file())])
+    with pytest.raises(httpx.TransportError):
+        httpx.post(f"http://127.0.0.1:{port}/api/forms/{form.id}", content=body, timeout=20,
+                   headers={"Content-Type": content_type, "Origin": f"http://127.0.0.1:{port}"})
+    assert process.wait(timeout=10) == -signal.SIGKILL
+    assert [p.name for p in stored_files(files_dir)] != []  # the sealed file was written, then the kill
+    process = start_process(forms_root, env, port, tmp_path / "log")  # its start-up sweep
+    try:
+        assert stored_files(files_dir) == []
+        assert rows(make_settings(forms_root, store_url, site_dir=site, files_dir=files_dir), form) == []
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
