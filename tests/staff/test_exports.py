@@ -63,7 +63,8 @@ def test_the_spreadsheet_speaks_the_accounts_language_and_holds_notes_only_when_
             "csrftoken": csrf(page), "version": version, "assignee": CW}).status_code == 303
 
         archive = download(client)
-        assert sorted(archive.namelist()) == ["datapackage.json", "help-request.csv", "help-request.xlsx"]
+        assert sorted(archive.namelist()) == ["datapackage.json", "files.csv", "help-request.csv",
+                                              "help-request.xlsx"]  # files.csv: help-request has a file field
         book, rows = sheet_rows(archive, "help-request.xlsx")
         assert len(book.worksheets) == 1 and book.worksheets[0].sheet_view.rightToLeft
         header = [c.value for c in rows[0]]
@@ -97,9 +98,10 @@ def test_the_spreadsheet_speaks_the_accounts_language_and_holds_notes_only_when_
     assert [e["rows"] for e in ws.audit("staff-export-notes")] == [2]
     assert [e["rows"] for e in ws.audit("staff-export")] == [2, 2]
     assert NOTE not in str(ws.store.audit_entries())
-    # The Data Package lists its CSV alone (test_inbox.py runs `frictionless validate` on this route's zip).
+    # The Data Package lists its CSV and the files' list, empty here (test_inbox.py runs `frictionless validate`
+    # on this route's zip; test_files.py on one with files).
     package = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
-    assert [r["path"] for r in package["resources"]] == ["help-request.csv"]
+    assert [r["path"] for r in package["resources"]] == ["help-request.csv", "files.csv"]
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)  # the response, not the backend, decides
