@@ -68,17 +68,18 @@ def file_rows(ctx: StaffContext, sub: Submission, attachments: list[Attachment],
     return [{"number": a.number, "name": a.name, "type": type_words(a.media_type, lang),
              "size": size_words(a.size, lang, ctx.digits), "scanned": a.scan == "clean",
              "field": labels.get(a.field, a.field), "image": a.media_type in IMAGE_TYPES,
-             "added_by": _adder(a.added_by, names, lang), "added_at": when(ctx, a.added_at, lang),
+             "added": _added(a.added_by, when(ctx, a.added_at, lang), names, lang),
              "url": f"/staff/submissions/{sub.reference}/files/{a.number}"}
             for a in sorted(attachments, key=lambda a: a.number)]
 
 
-def _adder(added_by: str, names: dict[str, str], lang: str) -> str:
+def _added(added_by: str, at: str, names: dict[str, str], lang: str) -> str:
+    """Who added a file and when: with the form, from the status page, or a staff member by name."""
     if added_by == "applicant":
-        return i18n.gettext(lang, "The applicant, with the form")
+        return i18n.gettext(lang, "Sent with the form on %(when)s", when=at)
     if added_by == "status-page":
-        return i18n.gettext(lang, "The applicant, from the status page")
-    return staff_name(added_by, names)
+        return i18n.gettext(lang, "Added by the applicant from the status page on %(when)s", when=at)
+    return i18n.gettext(lang, "Added by %(who)s on %(when)s", who=staff_name(added_by, names), when=at)
 
 
 def content_disposition(name: str, media_type: str, reference: str, number: int) -> str:
