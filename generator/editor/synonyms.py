@@ -126,7 +126,8 @@ class SynonymsPage:
         data: Any = {}
         if (self.root / SYNONYMS_FILE).exists():
             _, data = await ctx.run(load_file, self.root, SYNONYMS_FILE)
-        errors = [{"lang": e_lang, "text": problem.text(lang)} for e_lang, _, problem in
+        errors = [{"lang": e_lang, "anchor": f"synonyms-{e_lang}" if e_lang else "", "text": problem.text(lang)}
+                  for e_lang, _, problem in
                   (outcome.errors if outcome else [])]
         git = await ctx.run(history.is_repository, self.root)
         versions = await ctx.run(history.versions, self.root, SYNONYMS_FILE) if git else []

@@ -20,7 +20,7 @@ from generator.submissions.records import Submission
 from .context import StaffContext
 from .guards import require_submission
 from .submission_page import described, files_of
-from .wording import names_by_email, state_name, when
+from .wording import names_by_email, state_name, timeline_names, when
 
 
 class CommitteePrint:
@@ -49,8 +49,10 @@ class CommitteePrint:
             return {"case": None}
         reasons = {r.id: str(r.name.get(lang, r.id)) for r in form.workflow.reasons}
 
+        actors = timeline_names(names, lang)
+
         def person(email: str | None) -> str:
-            return names.get(email, email) if email else ""
+            return actors.get(email, email) if email else ""
 
         timeline = [{"at": when(ctx, e.at, lang), "datetime": e.at.isoformat(), "actor": person(e.actor),
                      "kind": e.kind, "from": state_name(ctx, sub.form_id, e.from_state, lang),

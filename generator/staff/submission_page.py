@@ -25,7 +25,7 @@ from .context import StaffContext
 from .files_page import file_rows
 from .guards import may_see
 from .sessions import Current
-from .wording import channel_name, form_title, staff_name, staff_names, state_name, when
+from .wording import channel_name, form_title, staff_name, staff_names, state_name, timeline_names, when
 
 NOTE_LIMIT = 4000  # characters: a note is a summary, not a file
 
@@ -140,7 +140,8 @@ async def case_box(ctx: StaffContext, sub: Submission, lang: str, current: Curre
         return {"case": None}
     workflow = form.workflow
     events = await ctx.run(ctx.store.case_events, sub.reference)
-    timeline = [{"at": when(ctx, e.at, lang), "datetime": e.at.isoformat(), "actor": staff_name(e.actor, names),
+    actors = timeline_names(names, lang)
+    timeline = [{"at": when(ctx, e.at, lang), "datetime": e.at.isoformat(), "actor": staff_name(e.actor, actors),
                  "kind": e.kind, "from": state_name(ctx, sub.form_id, e.from_state, lang),
                  "to": state_name(ctx, sub.form_id, e.to_state, lang),
                  "reason": _name(workflow.reasons, e.reason, lang) if e.kind == "state" else "",

@@ -34,6 +34,12 @@ async def staff_names(ctx: StaffContext) -> dict[str, str]:
     return await ctx.run(names_by_email, ctx.store)
 
 
+def timeline_names(names: dict[str, str], lang: str) -> dict[str, str]:
+    """Staff names, and the words for an applicant's own actions in a timeline (files added from
+    the status page: db/attachments.py add_attachments with who="status-page")."""
+    return {**names, "status-page": i18n.gettext(lang, "The applicant, from the status page")}
+
+
 def staff_name(email: str | None, names: dict[str, str]) -> str:
     """The name of a staff member (their address when the account is gone or has no name)."""
     return "" if not email else names.get(email) or email

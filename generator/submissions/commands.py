@@ -185,9 +185,10 @@ def _organisation(root: Path) -> dict[str, str]:
 
 def keys(root: Path, *, action: str, lookup: bool = False, staff: str | None = None) -> int:
     """create: new key files (0600) where the settings say; rotate: a new data key,
-    every row re-encrypted with it (or, with --lookup, a new lookup key and every
+    every row and attached file re-encrypted with it (or, with --lookup, a new lookup key and every
     lookup hash recomputed)."""
     from . import crypto
+    from .files import FileStore, reseal_all
     from .identifiers import Indexer
     from .secure_store import load_data_keys
     from .store import open_store
@@ -230,7 +231,13 @@ def keys(root: Path, *, action: str, lookup: bool = False, staff: str | None = N
             crypto.write_keys(data_file, old + [crypto.new_key()], crypto.DATA_HEADER)
             store.codec = crypto.EncryptedCodec(crypto.DataKeys(crypto.read_keys(data_file)))
             count = store.reencrypt()
-            what = f"new data key {store.codec.keys.newest} in {data_file}; re-encrypted {count} submission(s)"
+            files, missing = reseal_all(FileStore(settings.files_dir), store, store.codec.keys)
+            what = (f"new data key {store.codec.keys.newest} in {data_file}; re-encrypted {count} stored value(s) "
+                    f"(answers, notes, file names) and {files} attached file(s)")
+            if missing:
+                print(f"warning: {missing} attached file(s) named in the database are not in {settings.files_dir}",
+                      file=sys.stderr)
+            count += files
         audit.record(store, who=audit.actor(staff), action="keys-rotate", rows=count,
                      detail="lookup" if lookup else "data")
     except KeyProblem as exc:

@@ -22,22 +22,50 @@ import os
 import re
 import secrets
 import shutil
+import threading
+import time
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from .crypto import DataKeys
 from .records import Attachment
 from .references import is_reference
+from .sealed import CHUNK, SealedWriter, open_sealed
 from .sealed import DiskFull as DiskFull
-from .sealed import SealedWriter, open_sealed
 
 INCOMING = ".incoming"
 LOCK = ".lock"
+_UNLOCKED_GRACE = 60.0  # seconds
 _INCOMING_NAME = re.compile(r"(?P<reference>[0-9A-Z]{5}-[0-9A-Z]{5})\.(?P<number>[1-9][0-9]{0,8})\Z")
 
 
 class AttachmentRows(Protocol):
     def attachments_of(self, reference: str) -> list[Attachment]: ...
+
+
+class SealedRows(Protocol):
+    def attachment_files(self, *, after: tuple[str, int] = ..., limit: int = ...) -> list[tuple[str, int, str]]: ...
+    def set_attachment_key(self, reference: str, number: int, key_id: str) -> None: ...
+
+
+def reseal_all(files: FileStore, store: SealedRows, keys: DataKeys) -> tuple[int, int]:
+    """Every stored file not sealed under the newest key, sealed again under it and its row
+    updated (`keys rotate`). Returns (files resealed, files missing on disk)."""
+    done = missing = 0
+    after = ("", 0)
+    while rows := store.attachment_files(after=after):
+        for reference, number, kid in rows:
+            if kid == keys.newest:
+                continue
+            try:
+                now = files.reseal(reference, number, keys)
+            except FileNotFoundError:
+                missing += 1
+                continue
+            store.set_attachment_key(reference, number, now)
+            done += 1
+        after = rows[-1][:2]
+    return done, missing
 
 
 def _checked(reference: str, number: int) -> None:
@@ -61,15 +89,23 @@ class FileStore:
         self._lock_fd: int | None = None
         self._owner = 0  # the process that made the incoming folder (a forked child makes its own)
         self.last_sweep = (0, 0)  # what the last sweep did: (placed, deleted)
+        self._making = threading.Lock()
 
     # -- receiving ---------------------------------------------------------------------------
 
     def incoming(self) -> Path:
-        """This process's incoming folder, made and locked on first use."""
+        """This process's incoming folder, made and locked on first use (uploads run on several
+        threads at once: one folder per process all the same)."""
+        with self._making:
+            return self._make_incoming()
+
+    def _make_incoming(self) -> Path:
         if self._incoming is None or self._lock_fd is None or self._owner != os.getpid():
             folder = self.root / INCOMING / f"{os.getpid()}-{secrets.token_hex(4)}"
             try:
-                folder.mkdir(parents=True, mode=0o700)
+                for made in (self.root, folder.parent):
+                    made.mkdir(parents=True, exist_ok=True, mode=0o700)
+                folder.mkdir(mode=0o700)
                 fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
             except OSError as exc:
                 if exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -134,16 +170,21 @@ class FileStore:
         _fsync_folder(self.root)
         return removed
 
-    def replace(self, reference: str, number: int, keys: DataKeys) -> SealedWriter:
-        """A writer of a new version of a stored file (`keys rotate`), beside it; `commit_replacement`
-        then renames it over the old one."""
-        _checked(reference, number)
-        return SealedWriter(self.root / reference / f".{number}.new", keys, reference, number)
-
-    def commit_replacement(self, reference: str, number: int) -> None:
+    def reseal(self, reference: str, number: int, keys: DataKeys) -> str:
+        """Seal a stored file again under the newest data key (`keys rotate`): the new version is
+        written beside it, fsynced, then renamed over it (atomic: a reader, or a kill, sees
+        the old file or the new one). Returns the key id it is sealed with now. A kill before
+        the row's key_id is updated leaves it naming the old key: the file still opens (its
+        header names its key) and the next rotation seals it again."""
         folder = self.root / reference
-        os.replace(folder / f".{number}.new", folder / str(number))
+        fresh = folder / f".{number}.new"
+        fresh.unlink(missing_ok=True)  # left by a rotation that was killed
+        with self.open(reference, number, keys) as old, SealedWriter(fresh, keys, reference, number) as new:
+            while piece := old.read(CHUNK):
+                new.write(piece)
+        os.replace(fresh, folder / str(number))
         _fsync_folder(folder)
+        return new.key_id
 
     # -- start-up ----------------------------------------------------------------------------
 
@@ -160,7 +201,11 @@ class FileStore:
             try:
                 fd = os.open(folder / LOCK, os.O_RDWR)
             except FileNotFoundError:
-                fd = None  # died before it locked: nothing was received there yet
+                # No lock file: a process that died between making its folder and locking it (nothing
+                # was received there), or one doing so right now: left alone for a minute.
+                if time.time() - folder.stat().st_mtime < _UNLOCKED_GRACE:
+                    continue
+                fd = None
             try:
                 if fd is not None:
                     try:

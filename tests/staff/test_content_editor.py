@@ -398,6 +398,7 @@ def test_one_synonym_group_changed_is_one_line_and_a_word_in_two_groups_is_refus
         assert "عملية، جراحة" in data["synonyms-ar"]
         twice = client.post(path, data={**data, "synonyms-en": data["synonyms-en"] + "\nsurgery، cut"})
         assert twice.status_code == 422 and 'id="synonyms-en-error"' in twice.text
+        assert '<a href="#synonyms-en">' in twice.text  # the summary links to the box with the error
         assert (project / file).read_text(encoding="utf-8") == before
         data["synonyms-ar"] = data["synonyms-ar"].replace("عملية، جراحة", "عملية، جراحة, مشرط")  # either comma
         assert client.post(path, data=data, follow_redirects=False).status_code == 303

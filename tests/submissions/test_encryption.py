@@ -250,3 +250,73 @@ def test_the_http_export_decrypts(forms: dict[str, Any], key_settings: Any) -> N
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
         text = archive.read("enquiry.csv").decode("utf-8-sig")
     assert all(value in text for value in canaries)
+
+
+def _with_files(files: Any, keys_: crypto.DataKeys, contents: list[bytes], key_id: str | None = None) -> Submission:
+    from generator.submissions.records import Attachment
+
+    sub = _row("help-request")
+    attachments = []
+    for number, content in enumerate(contents, 1):
+        with files.upload(sub.reference, number, keys_) as sealed:
+            sealed.write(content)
+        attachments.append(Attachment(number=number, field="medical_reports", name=f"تقرير {number}.pdf",
+                                      media_type="application/pdf", size=len(content), sha256="0" * 64,
+                                      scan="clean", key_id=key_id or sealed.key_id))
+    return dataclasses.replace(sub, attachments=tuple(attachments))
+
+
+def test_rotation_reseals_the_attached_files_and_the_old_key_still_opens_a_backup(
+        forms: dict[str, Any], key_settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from generator.submissions.files import FileStore
+
+    settings = dataclasses.replace(key_settings, files_dir=tmp_path / "files")
+    store = open_secure_store(settings, forms, create_keys=True, note=lambda text: None)
+    files = FileStore(settings.files_dir)
+    contents = [b"first report " * 10_000, b"second"]
+    sub = _with_files(files, store.codec.keys, contents)
+    store.insert_batch([sub])
+    for number in (1, 2):
+        files.place(sub.reference, number)
+    first = store.codec.keys.newest
+    backup = files.path(sub.reference, 1).read_bytes()  # what a backup of the files folder holds
+    store.close()
+
+    for name, value in (("DATABASE_URL", settings.database_url), ("QALB_DATA_KEY_FILE", settings.data_key_file),
+                        ("QALB_LOOKUP_KEY_FILE", settings.lookup_key_file), ("QALB_FILES_DIR", settings.files_dir)):
+        monkeypatch.setenv(name, str(value))
+    assert keys(settings.root, action="rotate", staff="tester") == 0
+
+    store = open_secure_store(settings, forms)
+    try:
+        newest = store.codec.keys.newest
+        assert newest != first and store.attachment_key_ids() == {newest}
+        assert [a.key_id for a in store.attachments_of(sub.reference)] == [newest, newest]
+        assert [a.name for a in store.attachments_of(sub.reference)] == ["تقرير 1.pdf", "تقرير 2.pdf"]
+        for number, content in enumerate(contents, 1):
+            assert files.path(sub.reference, number).read_bytes()[8:16] == newest.encode()  # the header's key id
+            with files.open(sub.reference, number, store.codec.keys) as reader:
+                assert reader.read() == content
+        assert sorted(p.name for p in files.path(sub.reference, 1).parent.iterdir()) == ["1", "2"]  # no .new left
+        restored = tmp_path / "restored"
+        restored.write_bytes(backup)
+        from generator.submissions.sealed import open_sealed
+        with open_sealed(restored, store.codec.keys, sub.reference, 1) as reader:
+            assert reader.read() == contents[0]
+        assert store.audit_entries()[-1]["rows"] == 1 + 2 + 2  # the answers, the two names, the two files
+    finally:
+        store.close()
+        files.close()
+
+
+def test_the_start_is_refused_when_a_file_is_sealed_with_a_key_not_in_the_file(
+        forms: dict[str, Any], key_settings: Any, tmp_path: Path) -> None:
+    from generator.submissions.files import FileStore
+
+    store = open_secure_store(key_settings, forms, create_keys=True, note=lambda text: None)
+    files = FileStore(tmp_path / "files")
+    store.insert_batch([_with_files(files, store.codec.keys, [b"x"], key_id="0badc0de")])
+    store.close()
+    files.close()
+    with pytest.raises(crypto.KeyProblem, match="answers or files encrypted with key.s. 0badc0de, which"):
+        open_secure_store(key_settings, forms)

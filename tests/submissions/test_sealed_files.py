@@ -3,6 +3,7 @@ file system: round trips at the chunk edges, reads from anywhere, and every kind
 refused (a flipped byte, the last chunk dropped, chunks swapped, a file moved)."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -12,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from generator.submissions.crypto import DataKeys, KeyProblem, new_key
-from generator.submissions.files import INCOMING, FileStore
+from generator.submissions.files import INCOMING, DiskFull, FileStore
 from generator.submissions.records import Attachment
 from generator.submissions.sealed import CHUNK, HEADER_BYTES, SEALED_CHUNK, SealedWriter, open_sealed
+from tests.support.small_disk import small_disk
 
 REFERENCE = "7KQ2M-X9PHD"
 OTHER = "AB3CD-EF4GH"
@@ -173,6 +175,16 @@ def test_files_are_received_placed_opened_and_deleted(tmp_path: Path, keys: Data
     files.close()
 
 
+def test_the_incoming_folder_is_this_users_only_and_goes_with_its_process_when_empty(tmp_path: Path) -> None:
+    files = FileStore(tmp_path / "files")
+    folder = files.incoming()
+    assert files.incoming() == folder and list((tmp_path / "files" / INCOMING).iterdir()) == [folder]
+    for made in (tmp_path / "files", tmp_path / "files" / INCOMING, folder):
+        assert made.stat().st_mode & 0o777 == 0o700
+    files.close()
+    assert list((tmp_path / "files" / INCOMING).iterdir()) == []
+
+
 def test_the_sweep_places_committed_files_and_deletes_the_rest_but_not_a_living_process(
         tmp_path: Path, keys: DataKeys) -> None:
     root = tmp_path / "files"
@@ -199,3 +211,27 @@ def test_the_sweep_places_committed_files_and_deletes_the_rest_but_not_a_living_
     living.close()
     assert sweeper.sweep(rows) == (0, 1)
     assert list((root / INCOMING).iterdir()) == []
+    # A folder with no lock file yet: a process being born is left alone; one that died so, swept.
+    unborn = root / INCOMING / "4242-00000000"
+    unborn.mkdir()
+    (unborn / f"{OTHER}.1").write_bytes(b"x")
+    assert sweeper.sweep(rows) == (0, 0) and unborn.exists()
+    os.utime(unborn, (1, 1))
+    assert sweeper.sweep(rows) == (0, 1) and not unborn.exists()
+
+
+def test_a_full_disk_raises_disk_full_and_keeps_nothing_of_the_file(tmp_path: Path, keys: DataKeys) -> None:
+    with small_disk(tmp_path / "files", "1m") as root:
+        files = FileStore(root)
+        with pytest.raises(DiskFull) as full:
+            with files.upload(REFERENCE, 1, keys) as writer:
+                for _ in range(40):  # 2.5 MB into 1 MB
+                    writer.write(os.urandom(CHUNK))
+        assert isinstance(full.value, OSError) and full.value.errno == errno.ENOSPC
+        assert [p.name for p in files.incoming().iterdir()] == [".lock"]  # nothing half-stored
+        with files.upload(REFERENCE, 2, keys) as writer:  # and the space is free again
+            writer.write(b"a small report")
+        files.place(REFERENCE, 2)
+        with files.open(REFERENCE, 2, keys) as reader:
+            assert reader.read() == b"a small report"
+        files.close()

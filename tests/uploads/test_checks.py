@@ -9,6 +9,7 @@ import pikepdf
 import pytest
 from PIL import Image
 
+from generator.uploads import checks
 from generator.uploads.checks import HEAD_BYTES, MAX_PIXELS, FileRefused, check_pdf, clean_image, detect_type
 from tests.support import samples
 
@@ -72,6 +73,20 @@ def test_a_pdf_cut_short_or_not_a_pdf_is_damaged_but_a_repairable_one_passes() -
     assert offset
     moved = whole[:offset.start(1)] + str(int(offset[1]) + 7).encode() + whole[offset.end(1):]
     assert check_pdf(io.BytesIO(moved)) is None
+
+
+def test_a_pdf_larger_in_structure_than_a_report_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Looking at each object costs time: past the bounds (lowered here) the file is refused."""
+    report = samples.pdf_file(pages=3)
+    with pikepdf.open(io.BytesIO(report)) as pdf:
+        objects = len(pdf.objects)
+    monkeypatch.setattr(checks, "MAX_OBJECTS", objects)
+    assert check_pdf(io.BytesIO(report)) is None
+    monkeypatch.setattr(checks, "MAX_OBJECTS", objects - 1)
+    assert check_pdf(io.BytesIO(report)) == "file-damaged"
+    monkeypatch.setattr(checks, "MAX_OBJECTS", objects)
+    monkeypatch.setattr(checks, "MAX_ITEMS", 40)
+    assert check_pdf(io.BytesIO(report)) == "file-damaged"
 
 
 def test_a_photo_loses_its_metadata_and_keeps_its_orientation() -> None:
