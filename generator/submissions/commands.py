@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.core.config import StorageSettings, read_settings
 from generator.forms.loading import load_forms_or_report
@@ -16,7 +17,11 @@ from generator.forms.loading import load_forms_or_report
 from . import audit
 from .crypto import KeyProblem
 from .files import FileStore
+from .references import is_reference
 from .secure_store import open_or_report
+
+if TYPE_CHECKING:
+    from .store import Store
 
 
 def export(root: Path, *, form_id: str, out: Path, status: str, staff: str | None = None) -> int:
@@ -88,9 +93,25 @@ def purge(root: Path, *, dry_run: bool = False, now: dt.datetime | None = None) 
                 print(f"{form_id}: kept open case {case.reference} (state {case.case_state}), received "
                       f"{case.submitted_at:%Y-%m-%d}, past the {form.retention_days}-day retention period: close it "
                       "in the workspace and it is deleted that many days after closing", file=sys.stderr)
+        left = leftover_files(files, store)
+        if left:
+            for reference in left if not dry_run else []:
+                files.delete(reference)
+            print(f"{'would delete' if dry_run else 'deleted'} the files of {len(left)} submission(s) no longer "
+                  "stored (a deletion interrupted after its commit)", file=sys.stderr)
     finally:
         store.close()
     return 0
+
+
+def leftover_files(files: FileStore, store: Store) -> list[str]:
+    """The references in the files folder with no file row any more: a purge or subject delete
+    stopped between its commit and the files' removal. A submission's folder is made only after
+    its rows are committed (files.py), so a folder without rows is never one being stored."""
+    if not files.root.is_dir():
+        return []
+    found = sorted(entry.name for entry in files.root.iterdir() if entry.is_dir() and is_reference(entry.name))
+    return [reference for reference in found if not store.attachments_of(reference)]
 
 
 def cases_overdue(root: Path, *, form_id: str | None = None, now: dt.datetime | None = None) -> int:
