@@ -41,6 +41,14 @@ person there reading the home, accounts and audit pages, signing out and in
 again every 20th step (a TOTP code, or a recovery code while a new code is not
 out yet), and failing a sign-in every 20th step (`--staff-rps` steps per second). Both runs' submissions/s and p99 are printed.
 
+Issue 36 (attachments), on request: `--baseline REV` runs the same form-only load
+against REV's endpoint (`git archive`, its own forms) and this tree's in turn, each on
+a fresh SQLite file, and prints both rates and their ratio; `--uploads` runs
+bench/upload_cost.py (a 10 MB PDF stored: time and memory growth; a 12 MB file
+refused: the bytes read).
+
+    .venv/bin/python bench/endpoint.py --baseline 2085a8b --uploads
+
 Exit code 0 also when a target is missed (it is a benchmark); 1 when something
 broke: an error response or socket error, a lost row, a server that did not start.
 Only 127.0.0.1 is used.
@@ -456,10 +464,10 @@ class Server:
     """A server in its own process on 127.0.0.1, its output kept in a log file."""
 
     def __init__(self, name: str, cmd: list[str], port: int, log: Path, *, env: dict[str, str],
-                 health: str | None = None) -> None:
+                 health: str | None = None, cwd: Path = REPO) -> None:
         self.name, self.port, self.log, self.health = name, port, log, health
         with open(log, "wb") as out:
-            self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+            self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd)
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -777,6 +785,52 @@ def describe(run: dict[str, Any], unit: str) -> str:
             f"CPU (of one core) {cpu}")
 
 
+def form_only_before_after(tmp: Path, revision: str, bodies: list[str], conns: int, warmup: float, seconds: float,
+                           rounds: int) -> dict[str, Any]:
+    """Issue 36: form-only submissions/s of `revision` (before the upload path; `git archive` of it,
+    its own forms) and of this working tree (after), in turn on fresh SQLite files, `rounds` times."""
+    baseline = tmp / "baseline"
+    baseline.mkdir()
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", revision], check=True, capture_output=True,
+                             timeout=120).stdout
+    subprocess.run(["tar", "-x", "-C", str(baseline)], input=archive, check=True, timeout=120)
+    runs: dict[str, list[dict[str, Any]]] = {"before": [], "after": []}
+    for number in range(1, rounds + 1):
+        for label, root in (("before", baseline), ("after", REPO)):
+            port, name = free_port(), f"{label}{number}"
+            env = child_env(DATABASE_URL=f"sqlite:///{tmp / (name + '.db')}", QALB_RATE_LIMIT="off",
+                            QALB_SITE_DIR=str(tmp / "no-site"), QALB_FILES_DIR=str(tmp / f"files-{name}"),
+                            QALB_DATA_KEY_FILE=str(tmp / f"keys-{label}" / "data.key"),
+                            QALB_LOOKUP_KEY_FILE=str(tmp / f"keys-{label}" / "lookup.key"))
+            env["PYTHONPATH"] = str(root)
+            cmd = [sys.executable, "-m", "generator", "--root", str(root), "endpoint", "--host", "127.0.0.1",
+                   "--port", str(port)]
+            with Server(name, cmd, port, tmp / f"{name}.log", env=env, health="/api/health", cwd=root) as server:
+                _, run = run_client(tmp, port, f"/api/forms/{FORM_ID}", bodies, conns, [warmup, seconds],
+                                    server.proc.pid)
+            runs[label].append(run)
+            print(f"Round {number}, form-only posts, {label} ({revision if label == 'before' else 'this tree'}): "
+                  f"{describe(run, 'submissions')}", flush=True)
+    rates = {label: statistics.median(accepted_of(r, 303) / r["elapsed"] for r in done) for label, done in runs.items()}
+    # The server's CPU per request: steadier than the rate on a machine others use too.
+    cpu_us = {label: statistics.median((r["server_cpu"] or 0.0) * r["elapsed"] / max(r["done"], 1) * 1e6 for r in done)
+              for label, done in runs.items()}
+    return {"revision": revision, "runs": runs, "rates": rates, "cpu_us": cpu_us}
+
+
+def upload_costs(tmp: Path, runs: int) -> dict[str, Any]:
+    """bench/upload_cost.py in its own process (its memory is its own): its lines printed, its figures returned."""
+    out = tmp / "uploads.json"
+    result = subprocess.run([sys.executable, str(THIS.parent / "upload_cost.py"), "--runs", str(runs), "--json",
+                             str(out)], check=False, capture_output=True, text=True, timeout=600, env=child_env(),
+                            cwd=REPO)
+    if result.returncode != 0:
+        raise BenchError(f"bench/upload_cost.py failed ({result.returncode}):\n{result.stderr[-3000:]}")
+    print(result.stdout.rstrip(), flush=True)
+    figures: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return figures
+
+
 def endpoint_with_staff(tmp: Path, bodies: list[str], conns: int, warmup: float, seconds: float,
                         rps: float, tag: str, *, staff: bool = True) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The endpoint run again on a fresh SQLite file, with (or, for comparison in the same
@@ -839,6 +893,11 @@ def main(argv: list[str] | None = None) -> int:
                              "steps per second there (default 5; 0: skip)")
     parser.add_argument("--staff-rounds", type=int, default=None,
                         help="rounds of (endpoint alone, endpoint with staff) for that comparison (default 2; 1 quick)")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also compare form-only submissions/s with this git revision's endpoint, in turn "
+                             "(issue 36: e.g. the commit before the upload path)")
+    parser.add_argument("--uploads", action="store_true",
+                        help="also measure a 10 MB PDF stored and a 12 MB file refused (bench/upload_cost.py)")
     args = parser.parse_args(argv)
     plan = dict(QUICK if args.quick else FULL)
     if args.connections:
@@ -971,6 +1030,16 @@ def main(argv: list[str] | None = None) -> int:
 
         notified = notifications_on(tmp, env, bodies, conns, seconds, plan, broken)
         results["notifications"] = notified
+        if args.baseline:
+            compared = results["before_after"] = form_only_before_after(
+                tmp, args.baseline, bodies, conns, plan["warmup"], seconds, plan["rounds"])
+            before, after = compared["rates"]["before"], compared["rates"]["after"]
+            cpu = compared["cpu_us"]
+            print(f"Form-only submissions/s (median of {plan['rounds']} round(s)): before ({args.baseline}) "
+                  f"{before:,.0f}, after {after:,.0f}; ratio {after / before if before else 0:.2f}; server CPU per "
+                  f"submission {cpu['before']:,.0f} us before, {cpu['after']:,.0f} us after", flush=True)
+        if args.uploads:
+            results["uploads"] = upload_costs(tmp, 1 if args.quick else 5)
     except (BenchError, subprocess.TimeoutExpired, OSError, sqlite3.Error) as exc:
         print(f"\nThe benchmark broke: {exc}", file=sys.stderr)
         if args.keep:

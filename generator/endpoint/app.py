@@ -207,10 +207,13 @@ class Endpoint:
         lang, seen_notice, trap, key = _envelope(data, request)
         # Unknown names come back as errors[""] = ["unknown-field"]: 422, nothing stored.
         result = read_submission(form, data)
-        if not result.ok:
+        # Files come only in a multipart post: numbers a script sends as JSON claim no file.
+        claimed = {} if upload is not None else {
+            f.name: ["type"] for f in form.file_fields if data.get(f.name) not in (None, "", [])}
+        if claimed or not result.ok:
             if upload is not None:
                 await discard_upload(upload, reference=str(reference), files=context.files)
-            return self.invalid(form, lang, data, result.errors, as_json=wants_json, post_key=key,
+            return self.invalid(form, lang, data, {**result.errors, **claimed}, as_json=wants_json, post_key=key,
                                 files_sent=bool(upload and upload.files))
         answers = json_ready(form.schema, result.row)
 
@@ -265,7 +268,7 @@ class Endpoint:
         privacy_url = urljoin(self.context.settings.site_url or "/",
                               public_pages.page_path(form.id, lang).lstrip("/") + "privacy/")
         region = render_form(form, lang, action=action, privacy_url=privacy_url, values=known, errors=dict(errors),
-                             post_key=post_key)
+                             post_key=post_key, digits=self.context.organisation.arabic_digits)
         return self.context.render.html(public_pages.error_page(shell, region, lang), status,
                                         script_hashes=shell.script_hashes)
 

@@ -13,7 +13,7 @@ upload, and a field without them would take whatever a visitor sends.
 
 Codes: missing-file-limits, unknown-file-type, invalid-file-limit (here), file-without-workflow
 (check_form.py: the form as a whole), and the shared invalid-value (a constraint other than
-"required", an "arrayItem", "files" on another control).
+"required", an "arrayItem", a "relevant:" condition, "files" on another control).
 """
 from __future__ import annotations
 
@@ -46,6 +46,12 @@ def check_file_field(c: Checker, raw: LineDict, ui: LineDict, constraints: LineD
         c.error(raw.line_of("arrayItem"), "invalid-value",
                 N_('%(where)s takes files, so it has no "arrayItem": remove it (the files are stored apart, '
                    "and the answer keeps only their numbers)."), where=where)
+    if "relevant" in raw:
+        ok = False
+        c.error(raw.line_of("relevant"), "invalid-value",
+                N_('%(where)s takes files, so it is always asked: a "relevant:" condition would drop its answer '
+                   "while the files it names are kept. Remove the condition, and say in the hint when to attach "
+                   "them."), where=where)
     files = ui.get("files")
     if not isinstance(files, LineDict):
         c.error(ui.line_of("files") if "files" in ui else ui.line_of("control"), "missing-file-limits",

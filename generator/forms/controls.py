@@ -28,7 +28,7 @@ from markupsafe import Markup
 from generator.core.i18n import numbering_system
 
 from .error_texts import catalog, file_hint, file_message
-from .model import FILE_EXTENSIONS, FILE_TYPES, FormField
+from .model import FILE_EXTENSIONS, FormField
 
 #: ui.control -> the component (folder under templates/components/) that draws it.
 COMPONENTS = {
@@ -117,13 +117,13 @@ def _file_params(field: FormField, lang: str, digits: str) -> dict[str, Any]:
     limits = field.files
     said = file_hint(limits, lang, digits)
     own = field.hint[lang] if field.hint else ""
-    hint = Markup('%s<span class="qalb-file-limits">%s</span>') % (own, said) if own else Markup("%s") % said
-    kinds = {media_type: word.upper() for word, media_type in FILE_TYPES.items()}
+    limits_html = Markup('<span class="qalb-file-limits">%s</span>') % said
+    hint = Markup("%s %s") % (own, limits_html) if own else limits_html
     script = {
         "maxFile": limits.max_file_bytes, "maxTotal": limits.max_total_bytes, "maxFiles": limits.max_files,
         "types": list(limits.accept),
         "endings": [ending for media_type in limits.accept for ending in FILE_EXTENSIONS[media_type]],
-        "names": kinds, "lang": lang, "numbers": numbering_system(lang, digits),
+        "lang": lang, "numbers": numbering_system(lang, digits),
         "words": {
             "tooLarge": file_message(limits, "file-too-large", lang, digits),
             "tooMany": file_message(limits, "files-too-many", lang, digits),

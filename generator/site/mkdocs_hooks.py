@@ -68,7 +68,8 @@ def on_page_content(html, page, config, files):
         from generator.forms import render_form
 
         form = CURRENT.forms[match.group(1)]
-        return render_form(form, lang, action=f"{CURRENT.settings.endpoint_url}{form.id}")
+        return render_form(form, lang, action=f"{CURRENT.settings.endpoint_url}{form.id}",
+                           digits=CURRENT.settings.arabic_digits)
 
     return _FORM_MARKER.sub(form_html, html)
 

@@ -164,7 +164,7 @@ async def case_box(ctx: StaffContext, sub: Submission, lang: str, current: Curre
         "channel": channel_name(ctx, sub.channel, lang), "entered_by": staff_name(sub.entered_by, names),
         "note_limit": NOTE_LIMIT,
         "fields": [{"name": f.name, "label": f.label.get(lang, f.name)} for f in form.fields
-                   if f.type != "boolean"]}}
+                   if f.type != "boolean" and f.files is None]}}  # files are not corrected by typing
 
 
 async def assignees(ctx: StaffContext, sub: Submission) -> list[str]:

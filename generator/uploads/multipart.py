@@ -120,6 +120,7 @@ class _FilePart:
     scan: _Scan | None = None
     scanning: contextlib.AsyncExitStack = dataclasses.field(default_factory=contextlib.AsyncExitStack)
     unscanned: bool = False
+    skipped: bool = False  # after a file was refused for its content: counted, never written
 
 
 @dataclass
@@ -186,6 +187,9 @@ class _Reader:
         self.header_name = self.header_value = b""
         self.part: _FilePart | _TextPart | None = None
         self.finished = False
+        #: The first file refused for what it holds (422): the rest of the post is still read
+        #: (it is within the limits), its files counted but not kept, so every answer stays.
+        self.refused: UploadRefused | None = None
 
     # -- the parser's callbacks only take notes (they cannot await) ----------------------
 
@@ -229,6 +233,8 @@ class _Reader:
         await self._handle()
         if not self.finished:  # the body ended before its closing boundary
             raise UploadRefused("", "bad-request", 400)
+        if self.refused is not None:
+            raise self.refused
 
     def _too_large(self) -> UploadRefused:
         # More than every limit together: the files are what makes a post this large.
@@ -297,6 +303,8 @@ class _Reader:
             raise UploadRefused(part.field, "files-too-large")
         part.size += len(data)
         self.totals[part.field] += len(data)
+        if part.skipped:
+            return
         part.sha256.update(data)
         if len(part.head) < HEAD_BYTES:
             part.head += data[:HEAD_BYTES - len(part.head)]
@@ -308,6 +316,9 @@ class _Reader:
         self.counts[part.field] += 1
         if self.counts[part.field] > part.limits.max_files:
             raise UploadRefused(part.field, "files-too-many")
+        if self.refused is not None:
+            part.number, part.skipped = -1, True
+            return
         part.number = len(self.numbers) + 1
         self.numbers.append(part.number)
         part.writer = await anyio.to_thread.run_sync(self.files.upload, self.reference, part.number, self.keys)
@@ -340,11 +351,16 @@ class _Reader:
                 self.fields.setdefault(part.name, []).append(part.data.decode("utf-8"))
             except UnicodeDecodeError:
                 raise UploadRefused("", "bad-encoding", 400) from None
-        elif isinstance(part, _FilePart):
-            if part.number:
-                await self._finish(part)
-            elif part.name:  # a file chosen but empty (no name: the browser's "no file chosen")
-                raise UploadRefused(part.field, "file-empty", 422)
+        elif isinstance(part, _FilePart) and not part.skipped:
+            try:
+                if part.number:
+                    await self._finish(part)
+                elif part.name:  # a file chosen but empty (no name: the browser's "no file chosen")
+                    raise UploadRefused(part.field, "file-empty", 422)
+            except UploadRefused as refused:
+                if refused.status != 422:
+                    raise
+                self.refused = self.refused or refused
 
     async def _finish(self, part: _FilePart) -> None:
         writer, part.writer = part.writer, None

@@ -89,6 +89,8 @@ def answers(form: Form, lang: str, *, choice: int = 0) -> dict[str, Any]:
     `choice`-th option picked (or the first when there are fewer), boxes ticked."""
     given: dict[str, Any] = {}
     for n, field in enumerate(form.fields, 1):
+        if field.files is not None:
+            continue  # files are chosen, not typed (tests/browser/test_files.py; the endpoint's upload tests)
         if field.control == "checkbox":
             given[field.name] = True
         elif field.options:
@@ -112,7 +114,7 @@ def expected_record(form: Form, given: dict[str, Any]) -> dict[str, Any]:
     dropped = not_relevant(form.fields, read_submission(form, posted).row)  # follow-ups that did not apply
     stored = {}
     for field in form.fields:
-        value = None if field.name in dropped else given[field.name]
+        value = None if field.name in dropped else given.get(field.name)
         if value is not None and field.type in ("integer", "number") and not field.options:
             value = int(value) if field.type == "integer" else float(value)
         stored[field.name] = value

@@ -319,3 +319,17 @@ def test_a_file_field_is_read_with_its_limits_in_bytes(forms):
     assert form.descriptor["fields"][[f.name for f in form.fields].index("medical_reports")] == {
         "name": "medical_reports", "type": "array", "arrayItem": {"type": "integer"}}
     assert all(other.file_fields == () for other in forms.values() if other is not form)
+
+
+def test_a_file_field_is_always_asked(tmp_path):
+    """A condition would drop the answer while the upload's files stay stored."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "file-unknown-type", project)
+    sample = project / "forms" / "sample.yml"
+    text = sample.read_text(encoding="utf-8").replace("[pdf, jpg]", "[pdf, jpeg]")
+    sample.write_text(text.replace("      type: array\n", "      type: array\n      relevant: {full_name: {answered: true}}\n"),
+                      encoding="utf-8")
+    problems = Problems()
+    assert load_forms(project, problems) == {}
+    assert [(p.line, p.code) for p in problems.sorted()] == [(22, "invalid-value")]
+    assert problems.sorted()[0].text("ar").startswith("الحقل «reports» يستقبل ملفات، فيُسأل دائمًا")

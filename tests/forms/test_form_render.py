@@ -234,3 +234,36 @@ def test_misuse_fails_at_once(forms):
         render_form(forms["contact"], "en", action="/x", errors={"nmae": ["required"]})
     with pytest.raises(ValueError, match="unknown language"):
         render_form(forms["contact"], "fr", action="/x")
+
+
+@pytest.mark.parametrize("lang,digits,hint", [
+    ("ar", "arab", "عدد الملفات حتى ٥، وحجم كل ملف حتى ١٠ ميغابايت، ومجموعها حتى ٢٥ ميغابايت. "
+                   "الصيغ المقبولة: PDF أو JPEG أو PNG."),
+    ("ar", "latn", "عدد الملفات حتى 5، وحجم كل ملف حتى 10 ميغابايت، ومجموعها حتى 25 ميغابايت. "
+                   "الصيغ المقبولة: PDF أو JPEG أو PNG."),
+    ("en", "arab", "Up to 5 files, 10 MB each and 25 MB in all. Files can be PDF, JPEG, or PNG."),
+])
+def test_a_file_field_says_its_limits_in_the_pages_language(forms, parse_html, lang, digits, hint):
+    """Issue 36: the limits under the label, their digits as content/settings.yml's arabic_digits says."""
+    form = forms["help-request"]
+    field = form.field("medical_reports")
+    page = parse_html(render_form(form, lang, action="/x", digits=digits))
+    [limits] = [e for e in page.elements if e.attrs.get("class") == "qalb-file-limits"]
+    assert limits.text == hint
+    assert limits.parent is page.by_id(f"{field.id}-hint")
+    assert page.by_id(f"{field.id}-hint").text == f"{field.hint[lang]} {hint}"
+    control = page.by_id(field.id)
+    assert control.attrs["accept"] == "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"
+    assert control.has("multiple") and not control.has("required")
+
+
+def test_one_file_is_said_as_one(forms, parse_html):
+    import dataclasses
+
+    from generator.forms.error_texts import file_hint, file_message
+
+    limits = dataclasses.replace(forms["help-request"].field("medical_reports").files, max_files=1,
+                                 accept=("application/pdf",))
+    assert file_hint(limits, "en") == "One file, up to 10 MB. Files can be PDF."
+    assert file_hint(limits, "ar", "arab") == "ملف واحد، حجمه حتى ١٠ ميغابايت. الصيغ المقبولة: PDF."
+    assert file_message(limits, "files-too-many", "ar") == "يمكنك إرسال ملف واحد فقط. اختر ملفًا واحدًا."

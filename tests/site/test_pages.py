@@ -98,7 +98,7 @@ def test_each_form_has_a_privacy_notice_listing_every_field_and_the_period(built
 
 def test_health_and_id_fields_are_marked_sensitive():
     form = FORMS["help-request"]
-    assert [f.name for f in form.fields if f.sensitive] == ["national_id", "heart_condition"]
+    assert [f.name for f in form.fields if f.sensitive] == ["national_id", "heart_condition", "medical_reports"]
 
 
 @pytest.mark.parametrize("prefix,lang", [("", "ar"), ("en/", "en")])

@@ -229,6 +229,8 @@ def test_a_request_by_phone_is_entered_with_its_channel_and_found_by_its_referen
         page = client.get("/staff/forms/help-request/enter").text
         assert 'name="channel"' in page and "الاتصالات الهاتفية" in page
         assert 'value="website"' not in page  # the website is not a channel staff enter for
+        # Staff enter what a caller says: no file field, and the form posts as before (issue 36).
+        assert 'name="medical_reports"' not in page and 'type="file"' not in page and "multipart" not in page
         before = len(list(ws.store.submissions("help-request")))
         # Without a channel nothing is stored, and the answers' problems are said at the same time.
         broken = entry_post(form, page, channel="", applicant_name="")
