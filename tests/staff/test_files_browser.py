@@ -60,6 +60,7 @@ def test_the_files_list_and_thumbnail_in_both_languages_at_390_and_1280(
                     tab.goto(f"{ws.url}/staff/submissions/{reference}/print")
                     assert tab.locator(".files img").count() == 0 and LONG_NAME in tab.locator(".files").inner_text()
                     problems += page_checks(tab, f"{width}px print with files {lang}")
+                    tab.locator(".files").screenshot(path=str(SHOTS / f"files-print-{lang}-{width}.png"))
         finally:
             tab.context.close()
     problems += vnu_errors_in_html(SEEN)
