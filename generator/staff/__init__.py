@@ -12,7 +12,7 @@ context.py (`StaffContext`: what every part shares, built once) -> guards.py
 middleware, the one handler of refusals) -> sign_in.py, admin.py (accounts), audit_page.py (audit log, in
 words from audit_words.py)
 -> inbox.py (the submissions by role, audited) with submission_page.py (one
-submission, shared with casework.py), wording.py (dates, states, channels, staff by name),
+submission, shared with casework.py; its files in files_page.py), wording.py (dates, states, channels, staff by name),
 committee.py (the print for the committee), exports.py (the export zip) with spreadsheet.py ->
 casework.py (cases; requests entered for other channels) -> messages_page.py (failed
 messages, deliveries, e-mail choices) -> own_account.py (each person's password,

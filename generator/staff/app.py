@@ -8,6 +8,7 @@
     /staff/forms/..., /staff/search, /staff/submissions/...: the inbox (inbox.py)
     /staff/submissions/<ref>/{move,assign,note}, /staff/forms/<id>/enter: cases (casework.py)
     /staff/submissions/<ref>/{correct,call}: corrections and calls (conversation.py)
+    GET  /staff/submissions/<ref>/files/<n>[/thumbnail]: a file, downloaded; an image's thumbnail (files_page.py)
     GET  /staff/reports/...               reports (reports.py)
     /staff/content/...                    the content editor (generator/editor/pages.py)
     /staff/messages, /staff/account: failed messages, webhook deliveries, each account's
@@ -58,6 +59,7 @@ from generator.forms import Form
 from generator.forms.reload import FormReloader
 from generator.forms.replies import load_replies
 from generator.submissions import cases
+from generator.submissions.files import FileStore
 from generator.submissions.notices import OutboxPlanner, check_wired
 from generator.submissions.secure_store import load_staff_key, open_secure_store
 from generator.submissions.store import Store
@@ -73,6 +75,7 @@ from .casework import Casework
 from .committee import CommitteePrint
 from .context import StaffContext
 from .conversation import Conversation
+from .files_page import FilePages
 from .form_tokens import FormTokens
 from .guards import AccessRefused, FormTokenRefused, answer_refused, require, require_form_token, safe_next
 from .messages_page import Messages
@@ -247,6 +250,7 @@ def routes(ctx: StaffContext, home: HomePages) -> list[Route]:
         *inbox.Inbox(ctx).routes(),
         *Casework(ctx).routes(),
         *CommitteePrint(ctx).routes(),
+        *FilePages(ctx).routes(),
         *Conversation(ctx).routes(),
         *Bulk(ctx).routes(),
         Route("/staff/static/{name:path}", home.static, methods=["GET"]),
@@ -288,7 +292,8 @@ def create_app(*, settings: StaffSettings, forms: Mapping[str, Form], store: Sto
         sessions=Sessions(store, settings, clock),
         pages=Pages(organisation, FormTokens(load_staff_key(settings), Cookies.of(settings))),
         services=service_ids(settings.root),
-        replies=load_replies(settings.root, forms, Problems()))  # `check` reports its mistakes
+        replies=load_replies(settings.root, forms, Problems()),  # `check` reports its mistakes
+        files=FileStore(settings.files_dir))
     home = HomePages(ctx)
 
     async def refused(request: Request, exc: Exception) -> Response:

@@ -56,6 +56,8 @@ ACTION_NAMES: dict[str, str] = {
     "staff-view": _("Opened a submission"),
     "staff-print": _("Printed a submission"),
     "staff-print-committee": _("Printed a submission for the committee (with its notes)"),
+    "file-download": _("Downloaded a submission's file"),
+    "file-thumbnail": _("Saw the thumbnail of a submission's image"),
     "staff-search": _("Searched for a person"),
     "staff-spam-release": _("Released a submission held as spam"),
     "staff-spam-delete": _("Deleted a submission held as spam"),
@@ -148,7 +150,7 @@ PHRASES: dict[str, str] = {
 REFERENCE_FIRST = ("staff-view", "staff-print", "staff-spam-release", "staff-spam-delete", "staff-case-move",
                    "staff-case-assign", "staff-case-note", "staff-case-enter", "staff-print-committee",
                    "staff-case-reopen", "staff-case-due", "staff-case-priority", "staff-case-correct",
-                   "staff-case-call", "staff-case-reply")
+                   "staff-case-call", "staff-case-reply", "file-download", "file-thumbnail")
 
 _PAIR = re.compile(r"(\w+)=(\S*)")
 

@@ -19,7 +19,7 @@ from generator.submissions.records import Submission
 
 from .context import StaffContext
 from .guards import require_submission
-from .submission_page import described
+from .submission_page import described, files_of
 from .wording import names_by_email, state_name, timeline_names, when
 
 
@@ -39,7 +39,7 @@ class CommitteePrint:
         names = await ctx.run(names_by_email, ctx.store)
         events = await ctx.run(ctx.store.case_events, sub.reference) if sub.case_state else []
         return ctx.pages.page(request, "committee.html", lang, current=current, **described(ctx, sub, lang, names),
-                              **self.case(sub, events, names, lang),
+                              **self.case(sub, events, names, lang), files=await files_of(ctx, sub, lang, names),
                               organisation=ctx.organisation.org("name", lang), printed=when(ctx, ctx.clock(), lang))
 
     def case(self, sub: Submission, events: list[CaseEvent], names: dict[str, str], lang: str) -> dict[str, Any]:

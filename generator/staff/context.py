@@ -19,6 +19,7 @@ from generator.core.organisation import Settings
 from generator.forms import Form
 from generator.forms.replies import Reply
 from generator.submissions import audit, cases
+from generator.submissions.files import FileStore
 from generator.submissions.store import Store
 
 from .accounts import Accounts, Clock
@@ -43,6 +44,7 @@ class StaffContext:
     pages: Pages
     services: frozenset[str] = frozenset()  # content/channels.yml's `service: true` entries: not channels
     replies: Mapping[str, tuple[Reply, ...]] = field(default_factory=dict)  # content/replies.yml, by form
+    files: FileStore | None = None  # the submissions' files (issue 36: files_page.py), sealed with the data key
 
     @property
     def digits(self) -> str:

@@ -20,7 +20,7 @@ from starlette.responses import Response, StreamingResponse
 
 from generator.submissions import export
 from generator.submissions.db.cases import CaseEvent
-from generator.submissions.records import Submission
+from generator.submissions.records import Attachment, Submission
 
 from .context import StaffContext
 from .spreadsheet import Reader, write_workbook
@@ -44,20 +44,28 @@ class Exported(export.Exported):
                     self.until is None or sub.submitted_at < self.until):
                 yield sub
 
+    def attachments_of(self, reference: str) -> list[Attachment]:
+        return self.store.attachments_of(reference)
+
 
 def write_zip(ctx: StaffContext, form_id: str, since: dt.datetime | None, until: dt.datetime | None, *,
               lang: str, notes: bool) -> tuple[IO[bytes], int]:
-    """The zip in a temporary file (at its start, for reading) and its row count."""
+    """The zip in a temporary file (at its start, for reading) and its row count. A form's files
+    go into the zip as they are decrypted (export_files.py), never onto the disk in clear."""
     form, chosen = ctx.forms[form_id], Exported(ctx, since, until)
     reader = Reader(lang=lang, zone=ctx.zone, names=names_by_email(ctx.store))
     handle = tempfile.TemporaryFile(prefix="qalb-export-", suffix=".zip")
     with closed_on_error(handle), tempfile.TemporaryDirectory(prefix="qalb-export-") as tmp:
-        result = export.export_package(chosen, form, Path(tmp))
-        sheet = Path(tmp) / f"{form_id}.xlsx"
-        write_workbook(sheet, form, _with_events(ctx, chosen.submissions(form_id), notes), reader=reader, notes=notes)
         with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
+            result = export.export_package(chosen, form, Path(tmp), files=ctx.files, keys=ctx.store.codec.keys,
+                                           sink=export.zip_sink(archive))
+            sheet = Path(tmp) / f"{form_id}.xlsx"
+            write_workbook(sheet, form, _with_events(ctx, chosen.submissions(form_id), notes), reader=reader,
+                           notes=notes, attachments=chosen.attachments_of if form.file_fields else None)
             archive.write(result.package, "datapackage.json")
             archive.write(result.csv, result.csv.name)
+            if result.files_csv is not None:
+                archive.write(result.files_csv, result.files_csv.name)
             archive.write(sheet, sheet.name)
     handle.seek(0)
     return handle, result.rows

@@ -44,7 +44,7 @@ from .context import StaffContext
 from .guards import NotFound, may_see, require, require_submission
 from .request_data import form_data, typed_number
 from .sessions import Current
-from .submission_page import described, submission_page
+from .submission_page import described, files_of, submission_page
 from .triage import choice_filters, chosen, page_answers, summary_headings, summary_texts
 from .wording import form_title, staff_name, staff_names, state_name, when
 
@@ -211,6 +211,7 @@ class Inbox:
         await ctx.run(ctx.audit, current.account.email, "staff-print", sub.reference, form_id=sub.form_id, rows=1)
         names = await staff_names(ctx)
         return ctx.pages.page(request, "print.html", lang, current=current, **described(ctx, sub, lang, names),
+                              files=await files_of(ctx, sub, lang, names),
                               organisation=ctx.organisation.org("name", lang), printed=when(ctx, ctx.clock(), lang))
 
     # -- spam ----------------------------------------------------------------------
@@ -239,6 +240,8 @@ class Inbox:
         ctx = self.ctx
         current, sub = await self._spam(request)
         await ctx.run(ctx.store.delete_references, [sub.reference])
+        if ctx.files is not None:  # its files' bytes, once the rows are gone
+            await ctx.run(ctx.files.delete, sub.reference)
         await ctx.run(ctx.audit, current.account.email, "staff-spam-delete", sub.reference,
                       form_id=sub.form_id, rows=1)
         return ctx.pages.redirect(f"/staff/forms/{sub.form_id}/spam")

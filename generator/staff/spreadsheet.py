@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -25,7 +25,7 @@ from generator.core import i18n
 from generator.forms import not_asked
 from generator.submissions import identifiers
 from generator.submissions.db.cases import CaseEvent
-from generator.submissions.records import Submission
+from generator.submissions.records import Attachment, Submission
 
 
 def N_(text: str) -> str:
@@ -59,8 +59,10 @@ class Reader:
 
 
 def write_workbook(path: Path, form: Any, rows: Iterable[tuple[Submission, Sequence[CaseEvent]]], *,
-                   reader: Reader, notes: bool = False) -> int:
-    """Write `path` (.xlsx); the number of submissions written."""
+                   reader: Reader, notes: bool = False,
+                   attachments: Callable[[str], Sequence[Attachment]] | None = None) -> int:
+    """Write `path` (.xlsx); the number of submissions written. A file field's cell holds the
+    names of its files (`attachments`: a submission's files by reference), never their bytes."""
     book = Workbook(write_only=True)
     answers_sheet = _sheet(book, reader._("Submissions"), reader)
     notes_sheet = _sheet(book, reader._("Notes"), reader) if notes else None
@@ -81,7 +83,8 @@ def write_workbook(path: Path, form: Any, rows: Iterable[tuple[Submission, Seque
     count = 0
     for sub, events in rows:
         cells = [sub.reference, reader.time(sub.submitted_at), _language(sub.language)]
-        cells += _answers(form, sub, reader, mobiles)
+        files = attachments(sub.reference) if attachments is not None else ()
+        cells += _answers(form, sub, reader, mobiles, files)
         cells.append(_consent(form, sub.consent, reader))
         if workflow is not None:
             reasons = [e.reason for e in events if e.kind == "state" and e.reason]
@@ -115,21 +118,25 @@ def _row(sheet: WriteOnlyWorksheet, values: list[str]) -> None:
     sheet.append(cells)
 
 
-def _answers(form: Any, sub: Submission, reader: Reader, mobiles: set[str]) -> list[str]:
+def _answers(form: Any, sub: Submission, reader: Reader, mobiles: set[str],
+             files: Sequence[Attachment] = ()) -> list[str]:
     skipped = not_asked(form, sub.answers)
     cells = []
+    separator = "، " if reader.lang == "ar" else ", "
     for field in form.fields:
         if field.name in form.consent_fields:
             continue
         value = sub.answers.get(field.name)
-        if field.name in skipped or value in (None, "", []):
+        if field.files is not None:  # the names of its files (later ones from the status page too)
+            cells.append(separator.join(a.name for a in sorted(files, key=lambda a: a.number)
+                                        if a.field == field.name))
+        elif field.name in skipped or value in (None, "", []):
             cells.append("")
         elif field.name in mobiles:
             cells.append(local_mobile(str(value)))
         else:
             labels = {str(o.value): str(o.label.get(reader.lang, o.value)) for o in field.options}
             items = value if isinstance(value, list) else [value]
-            separator = "، " if reader.lang == "ar" else ", "
             cells.append(separator.join(labels.get(str(i), _text(i, reader)) for i in items))
     return cells
 

@@ -22,6 +22,7 @@ from generator.submissions.records import Submission
 
 from .accounts import visible_forms
 from .context import StaffContext
+from .files_page import file_rows
 from .guards import may_see
 from .sessions import Current
 from .wording import channel_name, form_title, staff_name, staff_names, state_name, timeline_names, when
@@ -50,6 +51,7 @@ async def submission_page(ctx: StaffContext, request: Request, current: Current,
         case["case"].update(reply_box(ctx, sub, request.query_params.get("reply", ""), typed or {}, lang))
     return ctx.pages.page(request, "submission.html", lang, status=status, current=current,
                           **described(ctx, sub, lang, names), **case, others=visible_others, done=done,
+                          files=await files_of(ctx, sub, lang, names),
                           case_problem=case_problem, typed=typed or {},
                           overdue=sub.closed_at is None and sub.due_at is not None and sub.due_at < now)
 
@@ -67,6 +69,11 @@ def described(ctx: StaffContext, sub: Submission, lang: str, names: dict[str, st
             "state": state_name(ctx, sub.form_id, sub.case_state, lang),
             "due": when(ctx, sub.due_at, lang, time=False), "closed": when(ctx, sub.closed_at, lang),
             "assigned_to": staff_name(sub.assigned_to, names), "urgent": sub.priority == "urgent"}
+
+
+async def files_of(ctx: StaffContext, sub: Submission, lang: str, names: dict[str, str]) -> list[dict[str, Any]]:
+    """The submission's files as the submission page and the print views list them (files_page.py)."""
+    return file_rows(ctx, sub, await ctx.run(ctx.store.attachments_of, sub.reference), lang, names)
 
 
 def consent_words(ctx: StaffContext, sub: Submission, lang: str) -> str:
@@ -96,6 +103,8 @@ def answers(ctx: StaffContext, sub: Submission, lang: str) -> list[dict[str, Any
     skipped = not_asked(form, sub.answers)  # only the questions that applied (forms/relevance.py)
     for field in form.fields:
         if field.name not in sub.answers or sub.answers[field.name] in (None, "", []) or field.name in skipped:
+            continue
+        if field.files is not None:  # its answer is the files' numbers: the files are listed apart
             continue
         value = sub.answers[field.name]
         labels = {str(option.value): option.label.get(lang, str(option.value)) for option in field.options}

@@ -48,7 +48,9 @@ ACTIONS = ("export", "http-export", "subject-find", "subject-export", "subject-d
            "staff-case-reopen", "staff-case-due", "staff-case-priority",
            "staff-case-correct", "staff-case-call", "staff-case-reply",
            # the content editor (generator/editor/): the item and the commit id, never the text
-           "content-save", "content-restore", "content-accept", "content-preview", "content-publish")
+           "content-save", "content-restore", "content-accept", "content-preview", "content-publish",
+           # issue 36: a submission's file read by staff (reference and file number, never its name)
+           "file-download", "file-thumbnail")
 
 
 def actor(staff: str | None = None) -> str:

@@ -9,13 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.core.config import StorageSettings, read_settings
 from generator.forms.loading import load_forms_or_report
 
 from . import audit
 from .crypto import KeyProblem
+from .files import FileStore
+from .references import is_reference
 from .secure_store import open_or_report
+
+if TYPE_CHECKING:
+    from .store import Store
 
 
 def export(root: Path, *, form_id: str, out: Path, status: str, staff: str | None = None) -> int:
@@ -31,13 +37,15 @@ def export(root: Path, *, form_id: str, out: Path, status: str, staff: str | Non
     if store is None:
         return 1
     try:
-        result = export_package(store, forms[form_id], out, status=status)
+        result = export_package(store, forms[form_id], out, status=status, files=FileStore(settings.files_dir),
+                                keys=store.codec.keys)
         audit.record(store, who=audit.actor(staff), action="export", form_id=form_id, rows=result.rows,
                      detail=f"status={status}")
     finally:
         store.close()
+    listed = f", {result.files} file(s) in files/ listed in {result.files_csv.name}" if result.files_csv else ""
     print(f"Exported {result.rows} submission(s) of {form_id} to {result.package.parent}"
-          f" ({result.csv.name}, datapackage.json)", file=sys.stderr)
+          f" ({result.csv.name}, datapackage.json{listed})", file=sys.stderr)
     if result.neutralised:
         cells = sum(result.neutralised.values())
         print(f"note: {cells} cell(s) starting with = + - @ were prefixed with ' so spreadsheets "
@@ -57,6 +65,7 @@ def purge(root: Path, *, dry_run: bool = False, now: dt.datetime | None = None) 
         return 1
     # The time zone: the month report_monthly keeps a purged submission in.
     store = open_store(settings.database_url, root=root, wiring=Wiring(time_zone=organisation_zone(root)))
+    files = FileStore(settings.files_dir)
     now = now or dt.datetime.now(dt.timezone.utc)
     try:
         store.migrate()
@@ -67,7 +76,13 @@ def purge(root: Path, *, dry_run: bool = False, now: dt.datetime | None = None) 
                       "any more; they are kept until its retention period is known", file=sys.stderr)
                 continue
             before = now - dt.timedelta(days=form.retention_days)
-            count = store.count_before(form_id, before) if dry_run else store.purge(form_id, before)
+            if dry_run:
+                count = store.count_before(form_id, before)
+            else:  # the rows first; their files once the deletion is committed
+                purged = store.purge_references(form_id, before)
+                count = len(purged)
+                for reference in purged:
+                    files.delete(reference)
             if not dry_run:
                 audit.record(store, who=audit.actor(), action="purge", form_id=form_id, rows=count,
                              detail=f"older than {form.retention_days} days", now=now)
@@ -78,9 +93,25 @@ def purge(root: Path, *, dry_run: bool = False, now: dt.datetime | None = None) 
                 print(f"{form_id}: kept open case {case.reference} (state {case.case_state}), received "
                       f"{case.submitted_at:%Y-%m-%d}, past the {form.retention_days}-day retention period: close it "
                       "in the workspace and it is deleted that many days after closing", file=sys.stderr)
+        left = leftover_files(files, store)
+        if left:
+            for reference in left if not dry_run else []:
+                files.delete(reference)
+            print(f"{'would delete' if dry_run else 'deleted'} the files of {len(left)} submission(s) no longer "
+                  "stored (a deletion interrupted after its commit)", file=sys.stderr)
     finally:
         store.close()
     return 0
+
+
+def leftover_files(files: FileStore, store: Store) -> list[str]:
+    """The references in the files folder with no file row any more: a purge or subject delete
+    stopped between its commit and the files' removal. A submission's folder is made only after
+    its rows are committed (files.py), so a folder without rows is never one being stored."""
+    if not files.root.is_dir():
+        return []
+    found = sorted(entry.name for entry in files.root.iterdir() if entry.is_dir() and is_reference(entry.name))
+    return [reference for reference in found if not store.attachments_of(reference)]
 
 
 def cases_overdue(root: Path, *, form_id: str | None = None, now: dt.datetime | None = None) -> int:
@@ -148,12 +179,15 @@ def subject(root: Path, *, action: str, values: list[tuple[str, str]], out: Path
         elif action == "export":
             assert out is not None
             events = {sub.reference: store.case_events(sub.reference, with_notes=False) for sub in found}
-            paths = requests.export(found, forms, out, organisation=_organisation(root), events=events)
+            attachments = {sub.reference: store.attachments_of(sub.reference) for sub in found}
+            paths = requests.export(found, forms, out, organisation=_organisation(root), events=events,
+                                    attachments=attachments, files=FileStore(settings.files_dir),
+                                    keys=store.codec.keys)
             audit.record(store, who=audit.actor(staff), action="subject-export", rows=len(found), detail=detail)
             print(f"Wrote {len(found)} submission(s) to {', '.join(map(str, paths))}; hand them to the person "
                   "and delete your copy afterwards.", file=sys.stderr)
         else:
-            count = requests.delete(store, found)
+            count = requests.delete(store, found, FileStore(settings.files_dir))
             audit.record(store, who=audit.actor(staff), action="subject-delete", rows=count, detail=detail)
             print(f"deleted {count} submission(s). Backups still hold them until they expire.", file=sys.stderr)
     finally:

@@ -23,14 +23,19 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Protocol
+from typing import TYPE_CHECKING, Any, Iterable, Protocol
 
 from frictionless import Schema
 
 from generator.core.languages import LANGUAGE_CODES
 
 from . import references
-from .records import Submission
+from .export_files import FilesWriter, Sink, folder_sink
+from .records import Attachment, Submission
+
+if TYPE_CHECKING:
+    from .crypto import DataKeys
+    from .files import FileStore
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_CLASS = r"[=+\-@\t\r]"
@@ -61,6 +66,8 @@ class ExportResult:
     csv: Path
     rows: int
     neutralised: dict[str, int]
+    files_csv: Path | None = None  # the `files` resource (export_files.py), when the form has file fields
+    files: int = 0  # how many files it lists
 
 
 def schema_fields(form: Any) -> list[dict[str, Any]]:
@@ -175,9 +182,15 @@ class Exported(Protocol):
 
     def submissions(self, form_id: str, *, status: str = "accepted") -> Iterable[Submission]: ...
 
+    def attachments_of(self, reference: str) -> list[Attachment]: ...
 
-def export_package(store: Exported, form: Any, out_dir: Path, *, status: str = "accepted") -> ExportResult:
-    """Write `<out_dir>/datapackage.json` and `<out_dir>/<form>.csv`."""
+
+def export_package(store: Exported, form: Any, out_dir: Path, *, status: str = "accepted",
+                   files: FileStore | None = None, keys: DataKeys | None = None,
+                   sink: Sink | None = None) -> ExportResult:
+    """Write `<out_dir>/datapackage.json` and `<out_dir>/<form>.csv`; for a form with file fields,
+    given the files and the data keys, its files too (export_files.py: into `sink`, by default
+    the folder, and `files.csv`)."""
     older = [list(d.get("fields", [])) for _, d in store.schemas(form.id)]
     fields = union_fields(schema_fields(form), older)
     before, after = meta_columns(fields)
@@ -188,15 +201,23 @@ def export_package(store: Exported, form: Any, out_dir: Path, *, status: str = "
     columns = before + fields + after
     writer = _RowWriter(columns)
     rows = 0
+    attached = FilesWriter(files, keys, out_dir, sink or folder_sink(out_dir)) \
+        if files is not None and keys is not None and form.file_fields else None
     # utf-8-sig: the BOM makes spreadsheet programs read the Arabic correctly.
-    with csv_path.open("w", encoding="utf-8-sig", newline="") as handle:
-        out = csv.writer(handle)
-        out.writerow([c["name"] for c in columns])
-        for sub in store.submissions(form.id, status=status):
-            out.writerow(writer.cells(_values(sub, names)))
-            rows += 1
+    try:
+        with csv_path.open("w", encoding="utf-8-sig", newline="") as handle:
+            out = csv.writer(handle)
+            out.writerow([c["name"] for c in columns])
+            for sub in store.submissions(form.id, status=status):
+                out.writerow(writer.cells(_values(sub, names)))
+                rows += 1
+                if attached is not None:
+                    attached.add(sub.reference, store.attachments_of(sub.reference))
+    finally:
+        if attached is not None:
+            attached.close()
     fields = widen_for_neutralised(fields, writer.neutralised)
-    package = {
+    package: dict[str, Any] = {
         "name": name,
         "title": _title(form),
         "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -207,9 +228,12 @@ def export_package(store: Exported, form: Any, out_dir: Path, *, status: str = "
             "schema": {"fields": before + fields + after, "primaryKey": [names["reference"]]},
         }],
     }
+    if attached is not None:
+        package["resources"].append(attached.resource(name, names["reference"]))
     package_path = out_dir / "datapackage.json"
     package_path.write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return ExportResult(package_path, csv_path, rows, dict(writer.neutralised))
+    return ExportResult(package_path, csv_path, rows, dict(writer.neutralised),
+                        attached.csv_path if attached else None, attached.count if attached else 0)
 
 
 def export_zip(store: Exported, form: Any, *, status: str = "accepted") -> bytes:
@@ -217,7 +241,7 @@ def export_zip(store: Exported, form: Any, *, status: str = "accepted") -> bytes
 
 
 def export_zip_counted(store: Exported, form: Any, *, status: str = "accepted") -> tuple[bytes, int]:
-    """The zip and its row count (for the audit log)."""
+    """The zip (without files: it is held in memory) and its row count (for the audit log)."""
     with tempfile.TemporaryDirectory(prefix="qalb-export-") as tmp:
         result = export_package(store, form, Path(tmp), status=status)
         buffer = io.BytesIO()
@@ -225,6 +249,18 @@ def export_zip_counted(store: Exported, form: Any, *, status: str = "accepted") 
             archive.write(result.package, "datapackage.json")
             archive.write(result.csv, result.csv.name)
         return buffer.getvalue(), result.rows
+
+
+def zip_sink(archive: zipfile.ZipFile) -> Sink:
+    """Files written straight into a zip being written (stored: PDFs and images are compressed
+    already), so no decrypted copy lands on disk."""
+
+    def write(path: str, source: Any) -> None:
+        with archive.open(zipfile.ZipInfo(path), "w", force_zip64=True) as out:
+            while chunk := source.read(64 * 1024):
+                out.write(chunk)
+
+    return write
 
 
 def _values(sub: Submission, names: dict[str, str]) -> dict[str, Any]:

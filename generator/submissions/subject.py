@@ -26,9 +26,12 @@ from babel.lists import format_list
 
 from generator.core import i18n
 
-from .records import Submission
+from .export_files import FilesWriter, folder_sink
+from .records import Attachment, Submission
 
 if TYPE_CHECKING:
+    from .crypto import DataKeys
+    from .files import FileStore
     from .store import Store
 
 
@@ -42,8 +45,13 @@ def find(store: Store, values: list[tuple[str, str]]) -> list[Submission]:
     return store.find_by_digests(store.indexer.search(values))
 
 
-def delete(store: Store, subs: list[Submission]) -> int:
-    return store.delete_references([sub.reference for sub in subs])
+def delete(store: Store, subs: list[Submission], files: FileStore | None = None) -> int:
+    """Delete the submissions, then (the deletion committed) their files' bytes."""
+    count = store.delete_references([sub.reference for sub in subs])
+    if files is not None:
+        for sub in subs:
+            files.delete(sub.reference)
+    return count
 
 
 def _when(at: dt.datetime) -> str:
@@ -105,7 +113,8 @@ def case_history(sub: Submission, form: Any, events: list[Any]) -> list[dict[str
     return steps
 
 
-def _section(sub: Submission, form: Any, history: list[dict[str, str]] | None = None) -> str:
+def _section(sub: Submission, form: Any, history: list[dict[str, str]] | None = None,
+             files: list[dict[str, Any]] | None = None) -> str:
     lang = sub.language
     direction = i18n.language(lang).direction
     title = _text(form, lang, "title") or sub.form_id
@@ -119,23 +128,42 @@ def _section(sub: Submission, form: Any, history: list[dict[str, str]] | None = 
             text = step["state_text"] + (f" ({step['reason_text']})" if "reason_text" in step else "")
             rows.append((step["at"].replace("T", " ").replace("Z", " UTC"), text))
     cells = "".join(f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>" for label, value in rows)
+    label = html.escape(i18n.gettext(lang, "File"))
+    for item in files or []:  # each file beside this page, under files/
+        cells += (f'<tr><th>{label}</th><td><a href="{html.escape(item["path"])}">'
+                  f'<bdi dir="auto">{html.escape(item["name"])}</bdi></a></td></tr>')
     return (f'<section lang="{lang}" dir="{direction}"><h2>{html.escape(title)}</h2>'
             f"<table>{cells}</table></section>")
 
 
 def export(subs: list[Submission], forms: Mapping[str, Any], out_dir: Path,
            now: dt.datetime | None = None, organisation: Mapping[str, str] | None = None,
-           events: Mapping[str, list[Any]] | None = None) -> list[Path]:
+           events: Mapping[str, list[Any]] | None = None,
+           attachments: Mapping[str, list[Attachment]] | None = None, files: FileStore | None = None,
+           keys: DataKeys | None = None) -> list[Path]:
     """Write `subject-data.html` and `subject-data.json` into out_dir; return their paths.
     `organisation`: its name per language (content/settings.yml), for the title; `events`:
-    each case's history by reference (store.case_events without notes), for its steps."""
+    each case's history by reference (store.case_events without notes), for its steps;
+    `attachments`: each submission's files by reference, written (with `files` and `keys`)
+    under out_dir/files/ and listed in files.csv, as the Data Package export does."""
     histories = {s.reference: case_history(s, forms.get(s.form_id), (events or {}).get(s.reference, []))
                  for s in subs}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    listed: dict[str, list[dict[str, Any]]] = {}
+    written = []
+    if files is not None and keys is not None and any((attachments or {}).values()):
+        writer = FilesWriter(files, keys, out_dir, folder_sink(out_dir))
+        try:
+            listed = {s.reference: writer.add(s.reference, (attachments or {}).get(s.reference, [])) for s in subs}
+        finally:
+            writer.close()
+        written.append(writer.csv_path)
     now = now or dt.datetime.now(dt.timezone.utc)
     lang = max(subs, key=lambda s: s.submitted_at).language if subs else i18n.DEFAULT_LANGUAGE.code
     direction = i18n.language(lang).direction
     nothing = html.escape(i18n.gettext(lang, "We hold no submissions with these details."))
-    body = "".join(_section(sub, forms.get(sub.form_id), histories[sub.reference]) for sub in subs) \
+    body = "".join(_section(sub, forms.get(sub.form_id), histories[sub.reference], listed.get(sub.reference))
+                   for sub in subs) \
         or f"<p>{nothing}</p>"
     name = (organisation or {}).get(lang) or i18n.gettext(lang, "the Association")
     title = html.escape(i18n.gettext(lang, "Your data held by %(organisation)s", organisation=name))
@@ -152,11 +180,10 @@ def export(subs: list[Submission], forms: Mapping[str, Any], out_dir: Path,
         "reference": s.reference, "form": s.form_id, "form_title": _text(forms.get(s.form_id), s.language, "title"),
         "language": s.language, "submitted_at": s.submitted_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "status": s.status, "consent": s.consent, "answers": s.answers,
+        **({"files": listed[s.reference]} if listed.get(s.reference) else {}),
         **({"case": {"state": s.case_state, "state_text": _state_text(forms.get(s.form_id), s.case_state, s.language),
                      "since": s.state_since.strftime("%Y-%m-%dT%H:%M:%SZ") if s.state_since else None,
                      "steps": histories[s.reference]}} if s.case_state else {})} for s in subs]}
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
     for name, text in (("subject-data.html", page),
                        ("subject-data.json", json.dumps(data, ensure_ascii=False, indent=2))):
         path = out_dir / name

@@ -51,7 +51,7 @@ class PostgresDatabase(Database):
 
     def _after_purge(self) -> None:
         # VACUUM cannot run inside a transaction; the connection is autocommit.
-        for table in ("submissions", "submission_lookups", "outbox"):
+        for table in ("submissions", "submission_lookups", "outbox", "attachments"):
             self._conn().execute(f"VACUUM {table}")
 
     def _is_broken(self, conn: Any) -> bool:

@@ -118,14 +118,19 @@ class SubmissionQueries(ReportQueries, LookupQueries, OutboxQueries, PostKeyQuer
     def purge(self, form_id: str, before: dt.datetime) -> int:
         """Delete what is past retention: a submission with no case by its arrival, a
         closed case by its closing; an open case never (open_cases_before reports it)."""
+        return len(self.purge_references(form_id, before))
+
+    def purge_references(self, form_id: str, before: dt.datetime) -> list[str]:
+        """purge, returning the references deleted (committed: their files can go now)."""
         with self._transaction() as cur:
             self._keep_monthly_counts(cur, f"form_id = ? AND {_PAST_RETENTION}",
                                       (form_id, self._time_to_db(before), self._time_to_db(before)))
-            cur.execute(self._sql(f"DELETE FROM submissions WHERE form_id = ? AND {_PAST_RETENTION}"),
+            cur.execute(self._sql(f"DELETE FROM submissions WHERE form_id = ? AND {_PAST_RETENTION} "
+                                  "RETURNING reference"),
                         (form_id, self._time_to_db(before), self._time_to_db(before)))
-            count = int(cur.rowcount)
+            deleted = [str(row[0]) for row in cur.fetchall()]
         self._after_purge()
-        return count
+        return deleted
 
     def delete_references(self, references: Sequence[str]) -> int:
         """Delete these submissions (and, by cascade, their lookup hashes and counted values;
