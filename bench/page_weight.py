@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 
 from generator.site.browser import launch_chromium, serve_static
-from tests.support.weight import KINDS, measure, page_paths
+from tests.support.weight import KINDS, measure_many, page_paths
 
 BUDGET_KB = 100
 
@@ -34,13 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="qalb-weight-") as tmp:
         site = args.site.resolve() if args.site else _build(Path(tmp) / "site")
-        rows = []
         with serve_static(site) as base, launch_chromium() as browser:
-            for path in page_paths(site):
-                weight = measure(browser, base + path)
-                rows.append((path, weight))
+            paths = page_paths(site)
+            rows = list(zip(paths, measure_many(browser, [base + path for path in paths])))
             # After the first view: what a first search adds (search.js, MiniSearch, stemmer, index).
-            searches = [(path, measure(browser, base + path)) for path in ("search/?q=help", "en/search/?q=help")]
+            queries = ("search/?q=help", "en/search/?q=help")
+            searches = list(zip(queries, measure_many(browser, [base + path for path in queries])))
     over = [path for path, weight in rows if weight.total > BUDGET_KB * 1024]
     if args.markdown:
         print("| page | " + " | ".join(KINDS) + " | total gzip | total Brotli |")

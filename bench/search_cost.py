@@ -15,7 +15,7 @@ local server (no network throttling), on a desktop CPU and phone-like (Chromium'
   in that language (`window.qalbSearch`, the ranking the page shows), timed
   one by one: median and slowest.
 
-    .venv/bin/python bench/search_cost.py [--sizes 1000] [--runs 3] [--quick] [--json FILE]
+    .venv/bin/python bench/search_cost.py [--sizes 1000] [--runs 3] [--quick] [--site DIR] [--json FILE]
 """
 from __future__ import annotations
 
@@ -135,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000], help="N items a page (default 1000)")
     parser.add_argument("--runs", type=int, default=3, help="first-results runs, median shown (default 3)")
     parser.add_argument("--quick", action="store_true", help="real content only, one run (for the tests)")
+    parser.add_argument("--site", type=Path, help="the real content already built here (not copied and built again)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
     sizes, runs = ([], 1) if args.quick else (args.sizes, args.runs)
@@ -148,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     try:
         for label, n in [("real content", None), *((f"N={n}", n) for n in sizes)]:
+            if n is None and args.site:
+                results[label] = measure(args.site.resolve(), runs)
+                print_rows(label, results[label])
+                continue
             project = (copy_project(tmp / f"{label}-project") if n is None
                        else synthetic_project(tmp / f"n{n}-project", n))
             site = tmp / f"{label}-site"

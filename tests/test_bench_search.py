@@ -29,8 +29,9 @@ def test_roots_benchmark_compares_the_extractors_on_the_site_words(built_site, t
     assert found["ours"]["root_errors"] < found["isri"]["root_errors"], result.stdout
 
 
-def test_quick_cost_benchmark_reports_each_language_and_loads_the_index_on_the_first_query(require_browser):
-    result = subprocess.run([sys.executable, str(BENCH / "search_cost.py"), "--quick"],
+def test_quick_cost_benchmark_reports_each_language_and_loads_the_index_on_the_first_query(built_site, require_browser):
+    # The real content built once for the whole run (the session's built_site), not copied and built again.
+    result = subprocess.run([sys.executable, str(BENCH / "search_cost.py"), "--quick", "--site", str(built_site)],
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     for lang in ("ar", "en"):

@@ -45,6 +45,17 @@ def tab_through(tab) -> list[dict]:
     return stops
 
 
+# The bundle's last statement publishes window.component$, after it has mounted every component
+# (header, drawer, sidebars); what they draw on the next animation frames is drawn two frames later.
+_MATERIAL_DRAWN = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))"
+
+
+def wait_for_material(tab) -> None:
+    """Until Material's bundle has run and drawn (an event, not a wait for the network to be quiet)."""
+    tab.wait_for_function("() => window.component$ !== undefined")
+    tab.evaluate(_MATERIAL_DRAWN)
+
+
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("lang", ["ar", "en"])
 def test_tab_reaches_switcher_and_navigation_with_visible_focus(tabs, site_url, pages, lang, viewport):
@@ -57,7 +68,7 @@ def test_tab_reaches_switcher_and_navigation_with_visible_focus(tabs, site_url, 
         # A first key loads Material's bundle (issue 25: at the first sign of a person), which then
         # redraws the header and drawer; let that finish so every Tab below walks the final page.
         tab.keyboard.press("Shift")
-        tab.wait_for_load_state("networkidle")
+        wait_for_material(tab)
         targets = tab.evaluate(_MARK_TARGETS)
         if len(targets) < 2:
             problems.append(f"{url}: expected a language switcher and navigation links, found {targets}")

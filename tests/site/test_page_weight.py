@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from generator.site.browser import launch_chromium, serve_static
-from tests.support.weight import KINDS, measure, page_paths
+from tests.support.weight import KINDS, measure_many, page_paths
 
 BUDGET = 100 * 1024
 
@@ -28,8 +28,7 @@ def test_every_page_weighs_at_most_100_kb_on_first_view(built_site, browser_and_
     assert "search/" in paths and "en/search/" in paths and "404.html" in paths
     assert len(paths) >= 30, paths  # every page of both languages
     report, over, foreign = [], [], []
-    for path in paths:
-        weight = measure(browser, base + path)
+    for path, weight in zip(paths, measure_many(browser, [base + path for path in paths])):
         kinds = weight.by_kind
         report.append(f"/{path}: {weight.total / 1024:.1f} KB ("
                       + ", ".join(f"{kind} {kinds[kind] / 1024:.1f}" for kind in KINDS) + ")")
@@ -47,10 +46,12 @@ def test_every_page_weighs_at_most_100_kb_on_first_view(built_site, browser_and_
 def test_the_search_code_loads_when_a_search_begins(built_site, browser_and_base):
     """Before a query the search page fetches none of search.js, MiniSearch, the stemmer or the index."""
     browser, base = browser_and_base
-    for path in ("search/", "en/search/"):
-        fetched = measure(browser, base + path).transfers
+    paths = ("search/", "en/search/")
+    weights = measure_many(browser, [base + path + query for path in paths for query in ("", "?q=help")])
+    for index, path in enumerate(paths):
+        fetched = weights[2 * index].transfers
         late = [url for url in fetched if url.endswith(("/search.js", "/minisearch.js", "/index.json"))
                 or "/stemmer-" in url]
         assert late == [], f"/{path} fetched search code before a query: {late}"
-        with_query = measure(browser, base + path + "?q=help").transfers
+        with_query = weights[2 * index + 1].transfers
         assert any(url.endswith("/search.js") for url in with_query), f"/{path}?q= did not load search.js"
