@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Coroutine
 
 from generator.submissions.records import Submission, utc_now
 from generator.submissions.references import new_reference
@@ -27,7 +28,15 @@ def send_all(sender: Any) -> int:
         while claimed := await sender.send_due():
             total += claimed
         return total
-    return asyncio.run(main())
+    return run_apart(main)
+
+
+def run_apart(main: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    """asyncio.run(main()) on a thread of its own: a test's thread may already run an event
+    loop (Playwright's sync API keeps one running while a browser is open, and tests/staff's
+    browser lives for the whole package), where asyncio.run refuses to start another."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, main()).result()
 
 
 def rows(store: Any) -> list[Any]:

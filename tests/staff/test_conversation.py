@@ -6,7 +6,6 @@ moves the report counts; a call logged in the timeline and the audit; a request 
 caller in the third person, assigned to whoever entered it, its reference on top."""
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import re
@@ -15,6 +14,7 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
+from tests.notify.helpers import send_all
 from tests.staff.conftest import Staff, csrf, search
 from tests.staff.test_casework import CW, case_of
 from tests.staff.test_inbox import MOBILE, signed_in, submit
@@ -203,8 +203,7 @@ def test_a_templated_reply_reaches_the_applicant_without_any_answer_and_its_stor
             assert "تقرير" not in cur.fetchone()[0]  # encrypted while it waits
             sender = Sender(store, context_for(config.notify, forms, ORG), config.notify, clock=ws.clock)
             try:
-                while asyncio.run(sender.send_due()):
-                    pass
+                send_all(sender)
             finally:
                 sender.close()
             [mail] = [m for m in smtp.mailbox.wait_for(1) if m["To"] == "sara@example.org"]
@@ -271,8 +270,7 @@ def test_a_reply_by_sms_goes_signed_to_the_forms_gateway_with_the_number_and_tex
             assert store.outbox_messages(kind="reply-email") == []
             sender = Sender(store, context_for(config.notify, forms, ORG), config.notify, clock=ws.clock)
             try:
-                while asyncio.run(sender.send_due()):
-                    pass
+                send_all(sender)
             finally:
                 sender.close()
             [post] = [p for p in receiver.posts if p["headers"][EVENT_HEADER] == "reply_sms"]
