@@ -52,7 +52,7 @@ from generator.forms import (
 )
 from generator.forms.reload import FormReloader
 from generator.submissions import audit, cases, tokens
-from generator.submissions.export import export_zip_counted
+from generator.submissions.export import export_zip_file
 from generator.submissions.files import DiskFull
 from generator.submissions.notices import OutboxPlanner, check_wired
 from generator.submissions.records import Submission, consent_record, json_ready, post_digest, utc_now
@@ -62,6 +62,7 @@ from generator.submissions.writer import WriterUnavailable, die_at
 from generator.uploads.clamav import ScannerUnavailable
 from generator.uploads.multipart import FILES_AGAIN, Upload, UploadRefused, discard_upload, read_upload
 from generator.web import protection
+from generator.web.downloads import closed_on_error, zip_response
 from generator.web.each_request import EachRequest
 from generator.web.protection import Refused
 from generator.web.sitefiles import SiteFiles
@@ -306,15 +307,21 @@ class Endpoint:
         if form is None:
             raise Refused("not-found", 404, as_json=True)
         try:
-            data, rows = await anyio.to_thread.run_sync(export_zip_counted, context.store, form)
-            await context.writer.call(functools.partial(
-                audit.record, context.store, who=f"token:{name}", action="http-export", form_id=form.id, rows=rows))
+            # Written to a temporary file and streamed from it: with a form's files it may be large.
+            handle, rows = await anyio.to_thread.run_sync(functools.partial(
+                export_zip_file, context.store, form, files=context.files, keys=context.store.codec.keys))
         except Exception as exc:  # the database went away: say so, without the row that broke it
             log.error("export of form %s failed (%s)", form.id, type(exc).__name__)
             raise Refused("unavailable", 503, as_json=True) from None
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        return Response(data, media_type="application/zip", headers={
-            **NO_STORE, "Content-Disposition": f'attachment; filename="{form.id}-{stamp}.zip"'})
+        with closed_on_error(handle):
+            try:
+                await context.writer.call(functools.partial(audit.record, context.store, who=f"token:{name}",
+                                                            action="http-export", form_id=form.id, rows=rows))
+            except Exception as exc:
+                log.error("export of form %s failed (%s)", form.id, type(exc).__name__)
+                raise Refused("unavailable", 503, as_json=True) from None
+            stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            return zip_response(handle, f"{form.id}-{stamp}.zip", headers=NO_STORE)
 
     async def health(self, request: Request) -> Response:
         return JSONResponse({"status": "ok"}, headers=NO_STORE)

@@ -9,24 +9,20 @@ submissions, the export is never held in memory.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import tempfile
 import zipfile
 from pathlib import Path
 from typing import IO, Any, Iterator
 
-from starlette.responses import Response, StreamingResponse
-
 from generator.submissions import export
 from generator.submissions.db.cases import CaseEvent
 from generator.submissions.records import Attachment, Submission
+from generator.web.downloads import closed_on_error
 
 from .context import StaffContext
 from .spreadsheet import Reader, write_workbook
 from .wording import names_by_email
-
-CHUNK = 64 * 1024
 
 
 class Exported(export.Exported):
@@ -71,37 +67,7 @@ def write_zip(ctx: StaffContext, form_id: str, since: dt.datetime | None, until:
     return handle, result.rows
 
 
-@contextlib.contextmanager
-def closed_on_error(handle: IO[bytes]) -> Iterator[None]:
-    """Close (and so delete) the temporary file when what follows its writing fails."""
-    try:
-        yield
-    except BaseException:
-        handle.close()
-        raise
-
-
 def _with_events(ctx: StaffContext, subs: Iterator[Submission],
                  notes: bool) -> Iterator[tuple[Submission, list[CaseEvent]]]:
     for sub in subs:
         yield sub, ctx.store.case_events(sub.reference, with_notes=notes) if sub.case_state else []
-
-
-def zip_response(handle: IO[bytes], name: str) -> Response:
-    """Stream the temporary file, closing (and so deleting) it at the end or on a dropped connection."""
-    size = handle.seek(0, 2)
-    handle.seek(0)
-
-    def chunks() -> Iterator[bytes]:
-        with handle:  # a dropped connection closes the generator, and so the file
-            while True:
-                chunk = handle.read(CHUNK)
-                last = handle.tell() >= size
-                if last:  # closed before its last bytes leave: gone once they have arrived
-                    handle.close()
-                yield chunk
-                if last:
-                    return
-
-    return StreamingResponse(chunks(), media_type="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Content-Length": str(size)})

@@ -36,6 +36,7 @@ from generator.core import i18n
 from generator.submissions import cases, references
 from generator.submissions.db.inbox import PAGE_SIZE, SORTS, InboxRow
 from generator.submissions.records import Submission
+from generator.web.downloads import closed_on_error, zip_response
 
 from . import exports
 from .accounts import visible_forms
@@ -265,11 +266,11 @@ class Inbox:
             ctx, form_id, since, until + dt.timedelta(days=1) if until else None,
             lang=current.account.language, notes=notes))
         period = f"from={request.query_params.get('from', '')} to={request.query_params.get('to', '')}"
-        with exports.closed_on_error(handle):
+        with closed_on_error(handle):
             ctx.audit(current.account.email, "staff-export", period, form_id=form_id, rows=rows)
             if notes:
                 ctx.audit(current.account.email, "staff-export-notes", period, form_id=form_id, rows=rows)
-            return exports.zip_response(handle, f"{form_id}-export.zip")
+            return zip_response(handle, f"{form_id}-export.zip")
 
 
 def _day(text: str) -> dt.datetime | None:

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import json
 import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Protocol
+from typing import IO, TYPE_CHECKING, Any, Iterable, Protocol
 
 from frictionless import Schema
 
@@ -242,13 +241,31 @@ def export_zip(store: Exported, form: Any, *, status: str = "accepted") -> bytes
 
 def export_zip_counted(store: Exported, form: Any, *, status: str = "accepted") -> tuple[bytes, int]:
     """The zip (without files: it is held in memory) and its row count (for the audit log)."""
-    with tempfile.TemporaryDirectory(prefix="qalb-export-") as tmp:
-        result = export_package(store, form, Path(tmp), status=status)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    handle, rows = export_zip_file(store, form, status=status)
+    with handle:
+        return handle.read(), rows
+
+
+def export_zip_file(store: Exported, form: Any, *, status: str = "accepted", files: FileStore | None = None,
+                    keys: DataKeys | None = None) -> tuple[IO[bytes], int]:
+    """The zip in an anonymous temporary file (at its start, for reading; gone when closed) and
+    its row count; with the files folder and the data keys, a form's files too, decrypted into
+    the zip as it is written, never onto the disk in clear (the token export over HTTP)."""
+    handle = tempfile.TemporaryFile(prefix="qalb-export-", suffix=".zip")
+    try:
+        with tempfile.TemporaryDirectory(prefix="qalb-export-") as tmp, \
+                zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
+            result = export_package(store, form, Path(tmp), status=status, files=files, keys=keys,
+                                    sink=zip_sink(archive))
             archive.write(result.package, "datapackage.json")
             archive.write(result.csv, result.csv.name)
-        return buffer.getvalue(), result.rows
+            if result.files_csv is not None:
+                archive.write(result.files_csv, result.files_csv.name)
+    except BaseException:
+        handle.close()
+        raise
+    handle.seek(0)
+    return handle, result.rows
 
 
 def zip_sink(archive: zipfile.ZipFile) -> Sink:

@@ -7,6 +7,8 @@ knows where each file's bytes start; what the app read is counted by a thin ASGI
 """
 from __future__ import annotations
 
+import csv
+import hashlib
 import html
 import io
 import os
@@ -16,12 +18,14 @@ import subprocess
 import sys
 import time
 import uuid
+import zipfile
 from pathlib import Path
 from typing import Any, Callable, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from frictionless import validate
 from PIL import Image
 
 from generator import PROJECT_ROOT
@@ -43,6 +47,7 @@ from tests.support.samples import (
 from tests.support.small_disk import small_disk
 
 MB = 1024 * 1024
+TOKEN = "correct-horse-battery-staple-0123456789"
 
 
 # -- what is sent ----------------------------------------------------------------------------
@@ -165,7 +170,8 @@ def test_a_pdf_and_a_jpeg_are_stored_sealed_and_read_back(forms: dict[str, Any],
                                                           form: Any, store_url: str, tmp_path: Path,
                                                           clamd_address: str) -> None:
     files_dir = tmp_path / "files"
-    live, _ = start(forms_root, store_url, site, files_dir, forms, clamd_address=clamd_address)
+    live, _ = start(forms_root, store_url, site, files_dir, forms, clamd_address=clamd_address,
+                    export_token_hashes=frozenset({hashlib.sha256(TOKEN.encode()).hexdigest()}))
     try:
         pdf, jpeg = pdf_file(), jpeg_photo()
         response = post(live, form, [("تقرير القلب.pdf", pdf), ("C:\\fakepath\\صورة\u202e.jpg", jpeg)])
@@ -192,6 +198,19 @@ def test_a_pdf_and_a_jpeg_are_stored_sealed_and_read_back(forms: dict[str, Any],
         # Sealed: neither file's bytes are on disk in plain text.
         on_disk = b"".join(p.read_bytes() for p in stored_files(files_dir))
         assert pdf[:200] not in on_disk and b"JFIF" not in on_disk
+        # The token export over HTTP carries the files, listed with their hashes, a valid Data Package.
+        with live.client() as client:
+            exported = client.get(f"/api/forms/{form.id}/export", headers={"Authorization": f"Bearer {TOKEN}"})
+        assert exported.status_code == 200 and exported.headers["content-type"] == "application/zip"
+        with zipfile.ZipFile(io.BytesIO(exported.content)) as archive:
+            archive.extractall(tmp_path / "export")
+        report = validate(str(tmp_path / "export" / "datapackage.json"))
+        assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+        with (tmp_path / "export" / "files.csv").open(encoding="utf-8-sig", newline="") as listing:
+            listed = list(csv.DictReader(listing))
+        assert [(row["number"], row["sha256"]) for row in listed] == [
+            ("1", hashlib.sha256(pdf).hexdigest()), ("2", hashlib.sha256(cleaned).hexdigest())]
+        assert (tmp_path / "export" / listed[0]["path"]).read_bytes() == pdf
     finally:
         live.__exit__(None, None, None)
 

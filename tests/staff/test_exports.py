@@ -110,6 +110,7 @@ def test_the_zip_is_streamed_from_an_anonymous_temporary_file_in_english(
     import tempfile
 
     from generator.staff import exports
+    from generator.web import downloads
 
     ws = both
     opened: list[IO[bytes]] = []
@@ -131,7 +132,7 @@ def test_the_zip_is_streamed_from_an_anonymous_temporary_file_in_english(
         return handle
 
     monkeypatch.setattr(exports.tempfile, "TemporaryFile", spy)
-    monkeypatch.setattr(exports, "CHUNK", 1024)
+    monkeypatch.setattr(downloads, "CHUNK", 1024)
     submit(ws, forms, "help-request", mobile=MOBILE)
     with ws.client() as client:
         ws.set_up(client, ws.add("en@example.org"))
