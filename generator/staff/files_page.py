@@ -78,7 +78,7 @@ def _added(added_by: str, at: str, names: dict[str, str], lang: str) -> str:
     if added_by == "applicant":
         return i18n.gettext(lang, "Sent with the form on %(when)s", when=at)
     if added_by == "status-page":
-        return i18n.gettext(lang, "Added by the applicant from the status page on %(when)s", when=at)
+        return i18n.gettext(lang, "Added by the applicant from “Where is my request?” on %(when)s", when=at)
     return i18n.gettext(lang, "Added by %(who)s on %(when)s", who=staff_name(added_by, names), when=at)
 
 

@@ -171,6 +171,6 @@ def test_the_medical_report_reply_says_which_document_is_missing_and_no_answer(
     assert '<option value="medical-report" selected>طلب تقرير طبي</option>' in page
     text = html.unescape(re.search(r'<textarea id="reply-text"[^>]*>(.*?)</textarea>', page, re.S)[1])  # type: ignore[index]
     assert "نحتاج منك تقريرًا طبيًا عن حالة المريض القلبية" in text and reference in text and "$" not in text
-    assert "صفحة متابعة الطلب" in text  # where the applicant can add it (issue 36, item 6)
+    assert "صفحة «أين وصل طلبي؟»" in text  # where the applicant can add it (issue 36, item 6)
     for answer in ("CANARY-ANSWER", sub.answers["applicant_name"], sub.answers["national_id"], sub.answers["mobile"]):
         assert answer not in text
