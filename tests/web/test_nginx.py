@@ -182,13 +182,17 @@ def test_a_form_posts_through_it_and_its_body_limits_hold(proxied: dict[str, Any
         too_large = {**answers, "description": "x" * 110_000}  # over the endpoint's 100 KB, under nginx's 128k
         assert client.post("/api/forms/help-request", data=too_large,
                            headers={"Origin": f"https://{SITE}"}).status_code == 413
-        huge = {**answers, "description": "x" * 200_000}  # over nginx's 128k: refused before the endpoint
+        huge = {**answers, "description": "x" * 2_000_000}  # over nginx's 128k: refused before the endpoint
         enquiry = {**valid_answers(forms["contact"]), "lang": "ar", "message": "x" * 200_000}
         refused = client.post("/api/forms/contact", data=enquiry, headers={"Origin": f"https://{SITE}"})
         assert refused.status_code == 413 and "nginx" in refused.text
-        # A form with files has its own route (26m, streamed): its answers still stop at the endpoint's 100 KB.
-        refused = client.post("/api/forms/help-request", data=huge, headers={"Origin": f"https://{SITE}"})
-        assert refused.status_code == 413 and "nginx" not in refused.text
+        # A form with files has its own route (26m, streamed): its answers still stop at the endpoint's 100 KB,
+        # answered with its page every time: refused before the rest of the body is read, it must not turn
+        # into nginx's 502 (over HTTP/1.0 the endpoint's server closed with bytes unread: a reset; about
+        # half of such posts failed so before docs/deploy.md's block asked for HTTP/1.1).
+        for _ in range(8):
+            refused = client.post("/api/forms/help-request", data=huge, headers={"Origin": f"https://{SITE}"})
+            assert refused.status_code == 413 and "nginx" not in refused.text
 
 
 def test_a_staff_member_sets_up_and_signs_in_through_it(proxied: dict[str, Any]) -> None:
