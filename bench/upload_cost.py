@@ -56,23 +56,6 @@ def padded_pdf(size: int) -> bytes:
     return out.getvalue()
 
 
-class Counting:
-    """The app, with the request body bytes it pulled through `receive` counted."""
-
-    def __init__(self, app: Any) -> None:
-        self.app, self.state = app, app.state
-        self.read = self.largest = 0
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        async def counted() -> Any:
-            message = await receive()
-            if message["type"] == "http.request":
-                self.read += len(message.get("body", b""))
-                self.largest = max(self.largest, len(message.get("body", b"")))
-            return message
-        await self.app(scope, counted, send)
-
-
 def _memory(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -102,6 +85,7 @@ def measure(runs: int) -> dict[str, Any]:
     from generator.forms import load_forms
     from generator.web.server import uvicorn_config
     from tests.support.clamd import start_clamd, stop_clamd
+    from tests.support.counting import Counting
     from tests.support.postgres import free_port
 
     problems = Problems()

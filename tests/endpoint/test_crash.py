@@ -34,13 +34,19 @@ CLIENTS = 20
 
 
 def start_endpoint(root: Path, db: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "QALB_RATE_LIMIT": "off",
-           "QALB_SITE_DIR": str(db.parent / "no-site"), "PYTHONPATH": str(PROJECT_ROOT)}
-    log = db.parent / f"endpoint-{port}.log"  # a file, not a pipe nobody reads: it could fill and block
-    with log.open("wb") as output:
+    env = {"DATABASE_URL": f"sqlite:///{db}", "QALB_RATE_LIMIT": "off", "QALB_SITE_DIR": str(db.parent / "no-site")}
+    # A file, not a pipe nobody reads: it could fill and block.
+    return run_endpoint(root, env, port, db.parent / f"endpoint-{port}.log")
+
+
+def run_endpoint(root: Path, env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    """`python -m generator endpoint` on 127.0.0.1:`port` with these settings over this process's
+    environment, its output appended to `log`; returned once /api/health answers."""
+    with log.open("ab") as output:
         process = subprocess.Popen([sys.executable, "-m", "generator", "--root", str(root), "endpoint",
-                                    "--host", "127.0.0.1", "--port", str(port)],
-                                   cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+                                    "--host", "127.0.0.1", "--port", str(port)], cwd=PROJECT_ROOT,
+                                   env={**os.environ, **env, "PYTHONPATH": str(PROJECT_ROOT)},
+                                   stdout=output, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while True:
         try:

@@ -11,12 +11,8 @@ import csv
 import hashlib
 import html
 import io
-import os
 import re
 import signal
-import subprocess
-import sys
-import time
 import uuid
 import zipfile
 from pathlib import Path
@@ -28,10 +24,11 @@ import pytest
 from frictionless import validate
 from PIL import Image
 
-from generator import PROJECT_ROOT
 from generator.endpoint.app import create_app
 from generator.forms import error_message
 from generator.submissions.files import FileStore
+from tests.endpoint.test_crash import run_endpoint
+from tests.support.counting import Counting
 from tests.support.fixtures import LiveServer, make_settings
 from tests.support.postgres import free_port
 from tests.support.samples import (
@@ -72,23 +69,6 @@ def encode(fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]],
         out += text(name, value)
     out += f"--{boundary}--\r\n".encode()
     return bytes(out), f"multipart/form-data; boundary={boundary}", starts
-
-
-class Counting:
-    """The app, with the request body bytes it pulled through `receive` counted."""
-
-    def __init__(self, app: Any) -> None:
-        self.app, self.state = app, app.state
-        self.read = self.largest = 0
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        async def counted() -> Any:
-            message = await receive()
-            if message["type"] == "http.request":
-                self.read += len(message.get("body", b""))
-                self.largest = max(self.largest, len(message.get("body", b"")))
-            return message
-        await self.app(scope, counted, send)
 
 
 # -- the servers -----------------------------------------------------------------------------
@@ -348,25 +328,6 @@ def test_a_full_disk_answers_503_and_stores_nothing(forms: dict[str, Any], forms
         live.__exit__(None, None, None)
 
 
-def start_process(root: Path, env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as output:
-        process = subprocess.Popen([sys.executable, "-m", "generator", "--root", str(root), "endpoint",
-                                    "--host", "127.0.0.1", "--port", str(port)],
-                                   cwd=PROJECT_ROOT, env={**os.environ, **env, "PYTHONPATH": str(PROJECT_ROOT)},
-                                   stdout=output, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(log.read_text(errors="replace")[-2000:])
-        time.sleep(0.05)
-
-
 def test_killed_once_the_files_are_written_leaves_no_orphan_and_no_row(
         forms: dict[str, Any], forms_root: Path, site: Path, form: Any, tmp_path: Path, clamd_address: str) -> None:
     """Over HTTP, SQLite (tests/submissions/test_files_crash.py kills at both points on both backends)."""
@@ -374,7 +335,7 @@ def test_killed_once_the_files_are_written_leaves_no_orphan_and_no_row(
     env = {"DATABASE_URL": store_url, "QALB_RATE_LIMIT": "off", "QALB_SITE_DIR": str(site),
            "QALB_FILES_DIR": str(files_dir), "QALB_CLAMD_ADDRESS": clamd_address}
     port = free_port()
-    process = start_process(forms_root, {**env, "QALB_ENDPOINT_FAULT": "upload-written"}, port, tmp_path / "log")
+    process = run_endpoint(forms_root, {**env, "QALB_ENDPOINT_FAULT": "upload-written"}, port, tmp_path / "log")
     body, content_type, _ = encode(answers_of(form), [("medical_reports", "report.pdf", pdf_file())])
     with pytest.raises(httpx.TransportError):
         httpx.post(f"http://127.0.0.1:{port}/api/forms/{form.id}", content=body, timeout=20,
