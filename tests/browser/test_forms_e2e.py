@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from generator import PROJECT_ROOT
 from generator.site.screenshots import VIEWPORTS
@@ -124,6 +125,15 @@ def test_each_form_is_sent_and_stored_as_typed(tabs, no_js_tab, endpoint, forms,
         check_stored(endpoint, reference, form, lang, given)
 
 
+def focus_arrives(tab, selector: str) -> bool:
+    try:
+        tab.wait_for_function("s => document.activeElement && document.activeElement.matches(s)",
+                              arg=selector, timeout=3000)
+    except PlaywrightTimeout:
+        return False
+    return True
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_error_summary_takes_focus_and_its_links_move_focus_to_the_fields(tabs, endpoint, forms, lang):
     tab = tabs["phone"]
@@ -132,7 +142,9 @@ def test_error_summary_takes_focus_and_its_links_move_focus_to_the_fields(tabs, 
         tab.goto(form_url(endpoint, form.id, lang))
         submit(tab)
         where = f"{tab.url} ({form.id} sent empty)"
-        if not tab.evaluate("() => document.activeElement.matches('[data-qalb-error-summary]')"):
+        # `autofocus` is applied at the browser's next rendering update, which may come after
+        # the load event the navigation waited for: wait for it (briefly) rather than sample once.
+        if not focus_arrives(tab, "[data-qalb-error-summary]"):
             problems.append(f"{where}: the error summary does not have the focus "
                             f"({tab.evaluate('() => document.activeElement.outerHTML.slice(0, 80)')})")
         links = tab.locator("[data-qalb-error-summary] a[href^='#']")

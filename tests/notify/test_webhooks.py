@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import json
 import re
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -166,11 +167,15 @@ def test_a_delivery_is_signed_checked_by_the_documented_code_and_logged(
 
 def test_a_receiver_answering_500_then_200_gets_the_delivery_once(
         open_planned: Callable[..., Store], notify_root: Path, notify_forms: dict[str, Any], receiver: Receiver,
-        clock: Any) -> None:
+        clock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     receiver.answers = [500]
     forms = with_webhook(notify_forms, receiver.url)
     planned_store = open_planned(forms, OutboxPlanner(forms, email=False))  # webhooks only: no e-mail settings
     sender = webhook_sender(planned_store, notify_root, forms, clock)
+    contexts_made: list[object] = []  # the CA bundle is read once, when the sender is made, not per batch
+    make_context = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context",
+                        lambda *a, **k: contexts_made.append(a or k) or make_context(*a, **k))
     planned_store.insert_batch([received_case(clock())])
     first = clock()
     assert send_all(sender) == 1
@@ -187,6 +192,7 @@ def test_a_receiver_answering_500_then_200_gets_the_delivery_once(
     assert (done.status, done.attempts) == ("sent", 2)
     tries = planned_store.outbox_tries([done.id])[done.id]
     assert [(t.at, t.status_code, t.error) for t in tries] == [(first, 500, "HTTP 500"), (clock(), 200, "")]
+    assert contexts_made == []
 
 
 def test_each_delivery_is_recorded_before_its_slot_posts_the_next(
