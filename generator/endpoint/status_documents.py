@@ -151,7 +151,8 @@ class StatusDocuments:
         form = None if row is None else self.wanted(row)
         if ticket is None or row is None or form is None or row.case_version != ticket.case_version:
             await self.refused(client, now, "expired", ticket.reference if ticket else "malformed")
-            return self.lookups.page(lang, {}, status=403, error=i18n.gettext(
+            # 404 as for any record one may not reach: forged, other case's, expired and stale look alike.
+            return self.lookups.page(lang, {}, status=404, error=i18n.gettext(
                 lang, "This upload form has expired or your request has changed. Look up your request again "
                       "to add documents."))
         stored = await anyio.to_thread.run_sync(store.attachments_of, ticket.reference)

@@ -171,7 +171,7 @@ def test_an_applicant_adds_a_report_from_the_status_page(server: LiveServer, for
     assert incoming(server) == [endpoint.settings.files_dir / reference / "1"]  # placed, nothing left over
     # The first documents moved the case on (its clock started): the old token no longer fits.
     again = send(server, token, [("b.pdf", report, "application/pdf")])
-    assert again.status_code == 403
+    assert again.status_code == 404
     assert i18n.gettext("ar", "This upload form has expired or your request has changed. Look up your request "
                               "again to add documents.") in again.text
 
@@ -196,12 +196,12 @@ def test_a_forged_expired_or_stale_token_is_refused_before_any_file_byte(
     for name, bad in forged.items():
         before = server.app.read
         refused = send(server, bad, [("a.pdf", big, "application/pdf")])
-        assert refused.status_code == 403, name
+        assert refused.status_code == 404, name
         assert server.app.read - before < LEADING_LIMIT + 256 * 1024, name  # the file was never read
         assert incoming(server) == [], name
     clock.now += dt.timedelta(minutes=16)  # expired
     before = server.app.read
-    assert send(server, token, [("a.pdf", big, "application/pdf")]).status_code == 403
+    assert send(server, token, [("a.pdf", big, "application/pdf")]).status_code == 404
     assert server.app.read - before < LEADING_LIMIT + 256 * 1024 and incoming(server) == []
     clock.now -= dt.timedelta(minutes=16)
     # The caseworker moved the case on since: the token names an older version.
@@ -215,7 +215,7 @@ def test_a_forged_expired_or_stale_token_is_refused_before_any_file_byte(
         assert store.attachments_of(reference) == []
     finally:
         store.close()
-    assert send(server, token, [("a.pdf", big, "application/pdf")]).status_code == 403
+    assert send(server, token, [("a.pdf", big, "application/pdf")]).status_code == 404
     assert incoming(server) == []
     assert token_of(look_up(server, reference).text) is None  # no longer waiting: no form
 
