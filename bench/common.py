@@ -20,8 +20,10 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, TypeVar
 
 REPO = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
 
 # What a project folder holds (as tests/conftest.py copies it); node_modules is linked.
 PROJECT_PARTS = ("content", "forms", "templates", "mkdocs.yml", "babel.cfg")
@@ -298,3 +300,23 @@ def fs_type(path: Path) -> str:
     except OSError:
         pass
     return kind
+
+
+BACKENDS = ("sqlite", "postgresql", "both")
+
+
+def on_backends(which: str, sqlite_file: Path, run: Callable[[str, str], T]) -> list[T]:
+    """`run(name, store_url)` on SQLite (a file at `sqlite_file`), on PostgreSQL (a server
+    started for it and stopped after), or both, as `--backend` (one of BACKENDS) says."""
+    runs = []
+    if which in ("sqlite", "both"):
+        runs.append(run("SQLite", f"sqlite:///{sqlite_file}"))
+    if which in ("postgresql", "both"):
+        from tests.support.postgres import start_postgres, stop_postgres
+
+        server = start_postgres()
+        try:
+            runs.append(run("PostgreSQL", server.new_database()))
+        finally:
+            stop_postgres(server)
+    return runs

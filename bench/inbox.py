@@ -38,6 +38,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.common import BACKENDS, on_backends  # noqa: E402
+
 CSRF = re.compile(r'name="csrftoken" value="([^"]+)"')
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 PASSWORD = "copper lantern orchard minus 47"
@@ -171,7 +173,7 @@ def run_backend(name: str, url: str, root: Path, count: int, rounds: int) -> dic
     finally:
         server.should_exit = True
         thread.join(timeout=30)
-    return {"backend": name, "count": count, "fill_s": fill_s, "results": results, "store": store,
+    return {"backend": name, "url": url, "count": count, "fill_s": fill_s, "results": results, "store": store,
             "mobile": mobile, "plans": plans, "queries": queries}
 
 
@@ -263,25 +265,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=30)
-    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--backend", choices=BACKENDS, default="both")
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="qalb-inbox-bench-"))
     try:
         root = make_root(tmp)
-        runs = []
-        if args.backend in ("sqlite", "both"):
-            url = f"sqlite:///{tmp / 'inbox.db'}"
-            run = run_backend("SQLite", url, root, args.count, args.rounds)
-            run["index"] = digest_index_effect(url, root, run["mobile"], args.rounds)
-            runs.append(run)
-        if args.backend in ("postgresql", "both"):
-            from tests.support.postgres import start_postgres, stop_postgres
-
-            pg = start_postgres()
-            try:
-                runs.append(run_backend("PostgreSQL", pg.new_database(), root, args.count, args.rounds))
-            finally:
-                stop_postgres(pg)
+        runs = on_backends(args.backend, tmp / "inbox.db",
+                           lambda name, url: run_backend(name, url, root, args.count, args.rounds))
+        for run in runs:
+            if run["backend"] == "SQLite":
+                run["index"] = digest_index_effect(run["url"], root, run["mobile"], args.rounds)
         for run in runs:
             print(f"\n{run['backend']}: {run['count']:,} submissions stored in {run['fill_s']:.0f} s; "
                   f"{args.rounds} requests each (ms)")

@@ -27,6 +27,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.common import BACKENDS, on_backends  # noqa: E402
+
 FIRST = ("محمد أحمد عبدالله عبدالرحمن خالد سعد فهد سلطان فيصل تركي نورة فاطمة سارة مريم هيا لطيفة ريم "
          "عبدالعزيز سلمان ناصر ماجد بندر منيرة حصة عائشة خديجة إبراهيم يوسف علي عمر").split()
 FAMILY = ("القحطاني العتيبي الحربي الدوسري الشمري المطيري الغامدي الزهراني العنزي السبيعي الشهري "
@@ -130,24 +132,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=30)
-    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--backend", choices=BACKENDS, default="both")
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="qalb-name-bench-"))
     try:
         from bench.inbox import make_root
 
         root = make_root(tmp)
-        runs = []
-        if args.backend in ("sqlite", "both"):
-            runs.append(run_backend("SQLite", f"sqlite:///{tmp / 'names.db'}", root, args.count, args.rounds))
-        if args.backend in ("postgresql", "both"):
-            from tests.support.postgres import start_postgres, stop_postgres
-
-            pg = start_postgres()
-            try:
-                runs.append(run_backend("PostgreSQL", pg.new_database(), root, args.count, args.rounds))
-            finally:
-                stop_postgres(pg)
+        runs = on_backends(args.backend, tmp / "names.db",
+                           lambda name, url: run_backend(name, url, root, args.count, args.rounds))
         for run in runs:
             print(f"\n{run['backend']}: {run['count']:,} submissions stored in {run['fill_s']:.0f} s; "
                   f"{args.rounds} searches each (ms)")

@@ -38,6 +38,7 @@ import httpx  # noqa: E402
 import pyotp  # noqa: E402
 from hijridate import Gregorian  # noqa: E402
 
+from bench.common import BACKENDS, on_backends  # noqa: E402
 from generator.core.config import StaffSettings  # noqa: E402
 from generator.core.problems import Problems  # noqa: E402
 from generator.endpoint.app import create_app as create_endpoint  # noqa: E402
@@ -163,7 +164,7 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--cases", type=int, default=5_000, help="help requests, most with a decision")
-    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--backend", choices=BACKENDS, default="both")
     args = parser.parse_args()
     print(f"load average at the start: {os.getloadavg()[0]:.2f}", flush=True)
     folder = Path(tempfile.mkdtemp(prefix="qalb-reports-bench-"))
@@ -174,18 +175,10 @@ def main() -> int:
         problems = Problems()
         forms = load_forms(root, problems)
         worst = 0.0
-        if args.backend in ("sqlite", "both"):
-            times = run("sqlite", f"sqlite:///{folder / 'bench.db'}", root, forms, args.count, args.rounds, args.cases)
+        for times in on_backends(args.backend, folder / "bench.db",
+                                 lambda name, url: run(name.lower(), url, root, forms, args.count, args.rounds,
+                                                       args.cases)):
             worst = max(worst, *(statistics.median(times[page]) for page in PAGES))
-        if args.backend in ("postgresql", "both"):
-            from tests.support.postgres import start_postgres, stop_postgres
-
-            server = start_postgres()
-            try:
-                times = run("postgresql", server.new_database(), root, forms, args.count, args.rounds, args.cases)
-                worst = max(worst, *(statistics.median(times[page]) for page in PAGES))
-            finally:
-                stop_postgres(server)
         print(f"load average at the end: {os.getloadavg()[0]:.2f}")
         print(f"slowest median report page: {worst:.1f} ms (target < 300 ms): {'met' if worst < 300 else 'NOT met'}")
         return 0 if worst < 300 else 1
