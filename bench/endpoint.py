@@ -33,7 +33,7 @@ rows in the SQLite file are counted, while the endpoint still runs, against the
 number of accepted (303) responses: nothing acknowledged may be missing.
 
     .venv/bin/python bench/endpoint.py           # 50 connections, 20 s per run (about 1 minute)
-    .venv/bin/python bench/endpoint.py --quick   # 4 connections, ~1.5 s per run (the test suite)
+    .venv/bin/python bench/endpoint.py --quick   # 4 connections, ~0.75 s per run (the test suite)
 
 Then (issue 17) the endpoint is run again with the staff workspace beside it:
 `python -m generator staff serve` in its own process on the same SQLite file, a
@@ -87,7 +87,7 @@ TARGETS = {"rate": 2000.0, "p99_ms": 50.0, "errors": 0, "bare_ratio": 0.25, "not
 NOTIFY = "notify:\n  staff: [requests@bench.example]\n  staff_language: ar\n  applicant: true\n"
 FULL = {"connections": 50, "seconds": 20.0, "warmup": 2.0, "ceiling": 5.0, "storage": 5.0, "batch": 2.0, "drain": 900.0,
         "rounds": 2}
-QUICK = {"connections": 4, "seconds": 1.5, "warmup": 0.3, "ceiling": 0.5, "storage": 0.3, "batch": 0.2, "drain": 120.0,
+QUICK = {"connections": 4, "seconds": 0.75, "warmup": 0.2, "ceiling": 0.5, "storage": 0.3, "batch": 0.2, "drain": 120.0,
          "rounds": 1}
 GRACE_S = 10.0  # after a run's time is up, how long in-flight requests may take before they count as errors
 
@@ -883,7 +883,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in ROLES:
         return ROLES[argv[0]](argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="4 connections, ~1.5 s per run (for the tests)")
+    parser.add_argument("--quick", action="store_true", help="4 connections, ~0.75 s per run (for the tests)")
     parser.add_argument("--connections", type=int, help=f"default {FULL['connections']} ({QUICK['connections']} quick)")
     parser.add_argument("--seconds", type=float, help=f"measured seconds per run (default {FULL['seconds']:.0f})")
     parser.add_argument("--json", type=Path, help="also write the results here")

@@ -15,7 +15,7 @@ import pytest
 
 from generator.site.browser import launch_chromium, serve_static
 from generator.site.screenshots import VIEWPORTS
-from tests.browser.site import SitePage, site_pages
+from tests.browser.site import AxeReady, SitePage, site_pages
 
 
 @pytest.fixture(scope="package")
@@ -23,7 +23,7 @@ def browser(require_browser: None) -> Iterator[object]:
     # Package scope, not session: Playwright's sync API allows one instance per
     # thread, and other test modules start their own.
     with launch_chromium() as launched:
-        yield launched
+        yield AxeReady(launched)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from generator.site.screenshots import VIEWPORTS
-from tests.browser.site import AXE, axe_violations, describe_violations, visit
+from tests.browser.site import axe_violations, describe_violations, visit
 
 # A search with results is a page state of its own (the search page's result list), and
 # so are results marked less sure (found through a root: Arabic only) and an empty result.
@@ -22,14 +22,11 @@ SEARCHES = {"ar": ["search/?q=التطوع", "search/?q=أطباء", "search/?q=
 
 @pytest.fixture(scope="module")
 def axe_tabs(browser):
-    """A tab per viewport whose pages all start with axe-core loaded (an init script, parsed by
-    chromium once per page instead of 500 KB sent through Playwright's pipe with a <script> tag
-    on every page); axe does nothing until axe.run. Contexts of their own: other tests' pages stay as built."""
+    """A tab per viewport (the package's browser starts every page with axe-core loaded)."""
     opened = {}
     for viewport, (width, height) in VIEWPORTS.items():
         context = browser.new_context(viewport={"width": width, "height": height})
         context.set_default_timeout(10_000)
-        context.add_init_script(path=str(AXE))
         opened[viewport] = context.new_page()
     yield opened
     for tab in opened.values():

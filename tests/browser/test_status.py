@@ -18,6 +18,7 @@ from generator.site.screenshots import VIEWPORTS
 from generator.submissions import cases
 from tests.browser.forms import Endpoint, answers, fill, form_url, serve_asgi, submit
 from tests.browser.site import axe_violations, describe_violations
+from tests.support.shots import screenshot
 
 ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
@@ -155,6 +156,6 @@ def test_a_held_reference_gets_the_site_styled_429_page_in_both_languages(
                 backs = tab.locator("a[href$='status/']").filter(has_text=re.compile("العودة|Back to"))
                 assert backs.count() == 2  # one in each language
                 assert_axe_clean(tab)
-                tab.screenshot(path=str(tmp_path / f"status-429-{width}-{lang}.png"))  # to look at: --basetemp
+                screenshot(tab, tmp_path / f"status-429-{width}-{lang}.png")  # to look at: --basetemp
         finally:
             context.close()

@@ -21,6 +21,7 @@ from generator.submissions import cases
 from tests.browser.forms import serve_asgi, submit
 from tests.browser.site import axe_violations, describe_violations
 from tests.support.samples import valid_answers
+from tests.support.shots import screenshot
 from tests.support.vnu import vnu_errors_in_html
 
 SHOTS = PROJECT_ROOT / "screenshots" / "status-documents"
@@ -84,7 +85,6 @@ def test_the_applicant_adds_documents_in_both_languages_at_both_sizes(
         endpoint: tuple[str, Any], forms: dict[str, Any], browser: Any, tmp_path: Path) -> None:
     url, context = endpoint
     reference = waiting_request(url, forms, context)
-    SHOTS.mkdir(parents=True, exist_ok=True)
     fake = tmp_path / "photo.png"
     fake.write_text("<html><body>not a picture</body></html>")
     report = pdf(tmp_path)
@@ -94,7 +94,7 @@ def test_the_applicant_adds_documents_in_both_languages_at_both_sizes(
     def look(name: str, tab: Any) -> None:
         seen[f"{name} {tab.url}"] = tab.content()
         problems.extend(describe_violations(f"{name} {tab.url}", axe_violations(tab)))
-        tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        screenshot(tab, SHOTS / f"{name}.png", full_page=True)
 
     sent = 0
     for width in (390, 1280):

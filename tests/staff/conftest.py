@@ -175,9 +175,10 @@ def generator_cli(root: Path, db_url: str, *args: str, staff_url: str = "") -> s
 @pytest.fixture(scope="package")
 def browser(require_browser: None) -> Iterator[Any]:
     from generator.site.browser import launch_chromium
+    from tests.browser.site import AxeReady
 
     with launch_chromium() as launched:
-        yield launched
+        yield AxeReady(launched)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from generator.core import i18n
 from generator.staff import audit_words
 from generator.submissions import audit
 from tests.staff.conftest import PASSWORD, Staff, csrf
+from tests.support.shots import screenshot
 
 ADMIN = "rana@example.org"
 
@@ -214,7 +215,7 @@ def test_the_audit_page_in_chromium_at_390_and_1280_px_in_both_languages(
                 where = f"{width}px audit {lang}"
                 seen[where] = tab.content()  # before axe's script is added to it
                 problems += page_checks(tab, where) + keyboard_problems(tab, where)
-                tab.screenshot(path=str(tmp_path / f"audit-{width}-{lang}.png"))  # to look at: --basetemp
+                screenshot(tab, tmp_path / f"audit-{width}-{lang}.png")  # to look at: --basetemp
                 assert tab.locator("#audit tbody tr").count() == 50
                 with tab.expect_navigation():
                     tab.click("a[rel=next]")

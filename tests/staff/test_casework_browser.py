@@ -14,6 +14,7 @@ from tests.staff.test_browser import SEEN, keyboard_problems, page_checks
 from tests.staff.test_inbox import MOBILE, submit
 from tests.staff.test_inbox_browser import signed_in_tab
 from tests.support.samples import valid_answers
+from tests.support.shots import screenshot
 from tests.support.vnu import vnu_errors_in_html
 
 SHOTS = PROJECT_ROOT / "screenshots" / "staff"
@@ -148,7 +149,6 @@ def test_the_case_pages_pass_axe_keyboard_and_390px_in_both_languages(both: Staf
     ws = both
     reference = submit(ws, forms, "help-request", mobile=MOBILE)
     ws.store.add_note(reference, note="اتصلت بالمتقدم وطلبت تقريرا طبيا", at=ws.clock(), actor="cw@example.org")
-    SHOTS.mkdir(parents=True, exist_ok=True)
     SEEN.clear()  # page_checks keeps each page's HTML: this test's pages are judged by vnu below
     problems: list[str] = []
     for width in (390, 1280):
@@ -162,7 +162,7 @@ def test_the_case_pages_pass_axe_keyboard_and_390px_in_both_languages(both: Staf
                     where = f"{width}px {path} {lang}"
                     problems += page_checks(tab, where)
                     problems += keyboard_problems(tab, where)
-                    tab.screenshot(path=str(SHOTS / f"{name}-{lang}-{width}.png"), full_page=True)
+                    screenshot(tab, SHOTS / f"{name}-{lang}-{width}.png", full_page=True)
                 problems += two_pane_problems(tab, ws.url, reference, width, lang)
                 # A refused change (a state that needs a note) shows its problem accessibly too.
                 tab.goto(f"{ws.url}/staff/submissions/{reference}")
@@ -172,7 +172,7 @@ def test_the_case_pages_pass_axe_keyboard_and_390px_in_both_languages(both: Staf
                 tab.goto(f"{ws.url}/staff/forms/help-request/enter")
                 tab.click("form.qalb-form button[type='submit']")
                 problems += page_checks(tab, f"{width}px refused entry {lang}")
-                tab.screenshot(path=str(SHOTS / f"enter-errors-{lang}-{width}.png"), full_page=True)
+                screenshot(tab, SHOTS / f"enter-errors-{lang}-{width}.png", full_page=True)
         finally:
             tab.context.close()
     problems += vnu_errors_in_html(SEEN)  # valid HTML on every page this test visited

@@ -19,6 +19,7 @@ import pytest
 
 from generator import PROJECT_ROOT
 from tests.staff.conftest import Staff, csrf
+from tests.support.shots import screenshot
 
 pytestmark = pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 ITEM = "/staff/content/faq/questions/how-to-volunteer"
@@ -237,8 +238,8 @@ def test_editor_pages_pass_axe_nu_and_390px_in_both_languages(staff: Callable[..
                     tab.goto(ws.url + path)
                     assert tab.locator("html").get_attribute("lang") == lang
                     problems += page_checks(tab, f"{width}px {path} {lang}")
-                    tab.screenshot(path=str(tmp_path / f"{path.strip('/').replace('/', '_')}-{lang}.png"),
-                                   full_page=True)
+                    screenshot(tab, tmp_path / f"{path.strip('/').replace('/', '_')}-{lang}-{width}.png",
+                               full_page=True)
                 tab.goto(ws.url + ITEM)
                 assert tab.locator("html").get_attribute("lang") == lang
                 if width == 390:
@@ -247,7 +248,7 @@ def test_editor_pages_pass_axe_nu_and_390px_in_both_languages(staff: Callable[..
                 tab.fill("#en-answer", "")
                 tab.click("form.content-form button[type=submit]")
                 problems += page_checks(tab, f"{width}px {ITEM} error {lang}")
-                tab.screenshot(path=str(tmp_path / f"editor-{lang}-{width}.png"), full_page=True)
+                screenshot(tab, tmp_path / f"editor-{lang}-{width}.png", full_page=True)
                 if width == 1280:  # Arabic on the right, English on the left, side by side
                     ar, en = (tab.locator(f"#{code}-fields").bounding_box() for code in ("ar", "en"))
                     assert ar and en and ar["x"] > en["x"] and abs(ar["y"] - en["y"]) < 2

@@ -19,6 +19,7 @@ from tests.staff.conftest import Staff, csrf, search
 from tests.staff.test_casework import CW, case_of
 from tests.staff.test_inbox import MOBILE, signed_in, submit
 from tests.support.samples import valid_answers
+from tests.support.shots import screenshot
 
 NEW_MOBILE = "0598765432"
 
@@ -308,7 +309,6 @@ def test_the_reply_and_call_forms_work_in_chromium_and_pass_axe_at_390_and_1280_
     from tests.support.vnu import vnu_errors_in_html
 
     SEEN.clear()
-    SHOTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
     form = forms["help-request"]  # with an SMS gateway: the reply box offers e-mail and SMS
     hook = Webhook(name="sms-gateway", url="http://127.0.0.1:9/qalb", events=("reply_sms",))
@@ -324,8 +324,8 @@ def test_the_reply_and_call_forms_work_in_chromium_and_pass_axe_at_390_and_1280_
                     tab.goto(f"{ws.url}/staff/submissions/{reference}#reply")
                     where = f"{width}px case with reply {lang}"
                     problems += page_checks(tab, where)
-                    tab.locator("#reply").screenshot(path=str(SHOTS / f"reply-{lang}-{width}.png"))
-                    tab.locator("#call-form").screenshot(path=str(SHOTS / f"call-{lang}-{width}.png"))
+                    screenshot(tab.locator("#reply"), SHOTS / f"reply-{lang}-{width}.png")
+                    screenshot(tab.locator("#call-form"), SHOTS / f"call-{lang}-{width}.png")
                     # A call through the form, then a reply through the form.
                     tab.check("#call-out")
                     tab.select_option("#call-outcome", "left-message")

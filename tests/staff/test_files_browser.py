@@ -15,6 +15,7 @@ from tests.staff.test_browser import SEEN, page_checks
 from tests.staff.test_casework_browser import SHOTS, use_language
 from tests.staff.test_inbox_browser import signed_in_tab
 from tests.support.attachments import image_bytes, pdf_bytes, store_with_files
+from tests.support.shots import screenshot
 from tests.support.vnu import vnu_errors_in_html
 
 # A name as sent keeps its own digits (tests/staff/test_files.py sends one with Arabic-Indic digits); this
@@ -30,7 +31,6 @@ def test_the_files_list_and_thumbnail_in_both_languages_at_390_and_1280(
         ws.store, ws.workspace.files, forms["help-request"],
         [(LONG_NAME, "application/pdf", pdf_bytes()), ("scan of the ECG.jpg", "image/jpeg", image_bytes("JPEG", (900, 1200)))],
         at=ws.clock(), calendar=ws.workspace.calendar, scans=("clean", "unscanned"))
-    SHOTS.mkdir(parents=True, exist_ok=True)
     SEEN.clear()  # page_checks keeps each page's HTML: this test's pages are judged by vnu below
     problems: list[str] = []
     for width in (390, 1280):
@@ -48,8 +48,8 @@ def test_the_files_list_and_thumbnail_in_both_languages_at_390_and_1280(
                 assert tab.locator("#file-1 .file__unscanned").count() == 0
                 where = f"{width}px files {lang}"
                 problems += page_checks(tab, where)
-                tab.locator(".files").screenshot(path=str(SHOTS / f"files-{lang}-{width}.png"))
-                tab.screenshot(path=str(SHOTS / f"files-page-{lang}-{width}.png"), full_page=True)
+                screenshot(tab.locator(".files"), SHOTS / f"files-{lang}-{width}.png")
+                screenshot(tab, SHOTS / f"files-page-{lang}-{width}.png", full_page=True)
                 if width == 390:  # the keyboard through the files' links: each reached in turn, focus seen
                     tab.focus("#file-1 a")
                     for number in (1, 2):
@@ -60,7 +60,7 @@ def test_the_files_list_and_thumbnail_in_both_languages_at_390_and_1280(
                     tab.goto(f"{ws.url}/staff/submissions/{reference}/print")
                     assert tab.locator(".files img").count() == 0 and LONG_NAME in tab.locator(".files").inner_text()
                     problems += page_checks(tab, f"{width}px print with files {lang}")
-                    tab.locator(".files").screenshot(path=str(SHOTS / f"files-print-{lang}-{width}.png"))
+                    screenshot(tab.locator(".files"), SHOTS / f"files-print-{lang}-{width}.png")
         finally:
             tab.context.close()
     problems += vnu_errors_in_html(SEEN)

@@ -23,6 +23,7 @@ from tests.conftest import copy_project
 from tests.staff.conftest import Staff, csrf
 from tests.staff.test_content_editor import FAQ, ITEM, commits, form_of, git, make_project, signed_in
 from tests.support.fixtures import LiveServer
+from tests.support.shots import screenshot
 
 pytestmark = pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 NEW = "/staff/content/faq/questions/_new"
@@ -88,14 +89,14 @@ def test_an_editor_previews_and_publishes_a_new_faq_entry_and_a_restore_waits_fo
             tab.click("#preview-button")
             tab.wait_for_selector("#preview-built")
             problems += page_checks(tab, "preview built ar")
-            tab.screenshot(path=str(tmp_path / "publish-ar-390.png"), full_page=True)
+            screenshot(tab, tmp_path / "publish-ar-390.png", full_page=True)
             tab.click("#preview-built a[href='/staff/preview/']")
             tab.wait_for_url(ws.url + "/staff/preview/")
             assert tab.locator(".qalb-preview").is_visible() and "معاينة" in tab.inner_text(".qalb-preview")
             tab.goto(ws.url + "/staff/preview/faq/")
             assert DONATE["ar-question"] in tab.content()
             problems += [p for p in page_checks(tab, "preview faq ar") if "scrolls sideways" in p or "dir" in p]
-            tab.screenshot(path=str(tmp_path / "preview-faq-ar-390.png"), full_page=False)
+            screenshot(tab, tmp_path / "preview-faq-ar-390.png", full_page=False)
             tab.goto(ws.url + "/staff/preview/en/search/?q=" + quote("give charity"))
             tab.wait_for_selector(".qalb-search__link")
             assert DONATE["en-question"] in tab.inner_text("main")  # the search runs on the preview's index
@@ -110,7 +111,7 @@ def test_an_editor_previews_and_publishes_a_new_faq_entry_and_a_restore_waits_fo
             tab.click("#publish-button")
             tab.wait_for_selector("#published")
             problems += page_checks(tab, "published ar")
-            tab.screenshot(path=str(tmp_path / "published-ar-390.png"), full_page=True)
+            screenshot(tab, tmp_path / "published-ar-390.png", full_page=True)
             done = tab.content()
         finally:
             context.close()
