@@ -54,7 +54,7 @@ serve: build
 # and subprocesses much of the time, and one process leaves the second core idle. Each
 # worker has its own temporary folders, PostgreSQL server and free ports.
 test: setup-test security lint
-	$(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
+	$(PY) -m pytest -q -p no:cacheprovider -n 3 --dist loadfile --no-loadscope-reorder
 
 # One benchmark of bench/ (results in docs/benchmarks.md), e.g. `make bench B=search_roots ARGS="--show ours"`.
 # setup-test: some drive chromium.

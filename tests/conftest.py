@@ -1,6 +1,7 @@
 """Shared fixtures: the real project, copied or built into temporary folders."""
 from __future__ import annotations
 
+import collections
 import os
 import shutil
 from pathlib import Path
@@ -14,6 +15,24 @@ os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 # The database fixtures (a real PostgreSQL server, a store per backend, live servers) serve
 # tests/submissions, tests/endpoint and the browser tests alike.
 pytest_plugins = ["tests.support.fixtures", "tests.support.clamd"]
+
+# Tests driving chromium (these fixtures) or a benchmark take seconds to a minute each, most
+# others milliseconds. `make test` hands whole files to its workers in collection order
+# (pytest-xdist `--dist loadfile --no-loadscope-reorder`): the heaviest files go first, so a run
+# ends on many short files spread over the workers, not on one worker alone with a long one.
+BROWSER_FIXTURES = frozenset({"browser", "tabs", "tab", "no_js_tab"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    heavy: collections.Counter[Path] = collections.Counter()
+    tests: collections.Counter[Path] = collections.Counter()
+    for item in items:
+        tests[item.path] += 1
+        if BROWSER_FIXTURES.intersection(getattr(item, "fixturenames", ())) or item.path.name.startswith("test_bench_"):
+            heavy[item.path] += 1
+    # Stable: each file's tests stay together and in their order.
+    items.sort(key=lambda item: (-heavy[item.path], -tests[item.path]))
+
 
 # What a project folder holds (node_modules is linked, not copied: it is large).
 PROJECT_PARTS = ("content", "forms", "templates", "mkdocs.yml", "babel.cfg")
