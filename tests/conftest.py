@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import collections
+import fcntl
 import os
 import shutil
 from pathlib import Path
@@ -52,12 +53,21 @@ def copy_project(target: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
-    """The real content, built once per test run into a temporary folder."""
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real content, built once per test run into a temporary folder; tests only read it.
+
+    pytest-xdist's workers share one build (the first to ask builds it, under a lock, in the
+    folder above their own temporary folders): a build is several seconds of CPU, and with
+    three workers on two cores CPU is what the suite waits for."""
     from generator.site.build import build_site
 
-    site_dir = tmp_path_factory.mktemp("built") / "site"
-    build_site(PROJECT_ROOT, site_dir=site_dir, record_translations=False)
+    own = tmp_path_factory.getbasetemp()
+    shared = own.parent if os.environ.get("PYTEST_XDIST_WORKER") else own
+    site_dir = shared / "built" / "site"
+    with open(shared / "built.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not site_dir.exists():  # a build appears whole (staged, then switched in) or not at all
+            build_site(PROJECT_ROOT, site_dir=site_dir, record_translations=False)
     return site_dir
 
 
