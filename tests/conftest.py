@@ -49,6 +49,13 @@ def copy_project(target: Path) -> Path:
         elif source.exists():
             shutil.copy2(source, target / name)
     (target / "node_modules").symlink_to(PROJECT_ROOT / "node_modules")
+    # The font subsets are cached by content under .build/fonts, "made once per machine" (each
+    # written whole, then renamed): a copy shares the checkout's, as a project on a machine that
+    # built once would, instead of subsetting the twelve fonts again (~2 s of CPU a copy).
+    fonts = PROJECT_ROOT / ".build" / "fonts"
+    fonts.mkdir(parents=True, exist_ok=True)
+    (target / ".build").mkdir()
+    (target / ".build" / "fonts").symlink_to(fonts)
     return target
 
 

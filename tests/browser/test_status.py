@@ -18,6 +18,7 @@ from generator.site.screenshots import VIEWPORTS
 from generator.submissions import cases
 from tests.browser.forms import Endpoint, answers, fill, form_url, serve_asgi, submit
 from tests.browser.site import axe_violations, describe_violations
+from tests.support.fixtures import default_tls_context
 from tests.support.shots import screenshot
 
 ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -139,7 +140,7 @@ def test_a_held_reference_gets_the_site_styled_429_page_in_both_languages(
 
     site, _ = endpoint
     wrong = {"reference": "ABCDE-12345", "contact": "0500000000", "lang": "ar"}
-    with httpx.Client(timeout=20) as client:
+    with httpx.Client(timeout=20, verify=default_tls_context()) as client:
         for _ in range(10):  # ten wrong lookups of one reference hold it for five minutes
             assert client.post(f"{site.url}api/status", data=wrong,
                                headers={"Origin": site.url.rstrip("/")}).status_code == 200

@@ -20,6 +20,7 @@ from generator.forms import error_message
 from generator.submissions import cases
 from tests.browser.forms import serve_asgi, submit
 from tests.browser.site import axe_violations, describe_violations
+from tests.support.fixtures import default_tls_context
 from tests.support.samples import valid_answers
 from tests.support.shots import screenshot
 from tests.support.vnu import vnu_errors_in_html
@@ -58,7 +59,7 @@ def waiting_request(url: str, forms: dict[str, Any], context: Any) -> str:
     files = {f.name for f in form.file_fields}
     data = {k: v for k, v in valid_answers(form).items() if k not in files}
     response = httpx.post(f"{url}api/forms/help-request", data={**data, "mobile": MOBILE, "lang": "ar"},
-                          headers={"Origin": url.rstrip("/"), "Accept": "text/html"}, timeout=20)
+                          headers={"Origin": url.rstrip("/"), "Accept": "text/html"}, timeout=20, verify=default_tls_context())
     assert response.status_code == 303, response.text[:300]
     reference = parse_qs(urlsplit(response.headers["location"]).query)["ref"][0]
     store, now = context.store, dt.datetime.now(dt.timezone.utc)

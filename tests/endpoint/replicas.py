@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from generator import PROJECT_ROOT
+from tests.support.fixtures import default_tls_context
 from tests.support.postgres import free_port
 
 
@@ -34,7 +35,7 @@ class Replica:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                if httpx.get(f"{self.url}{self.ready}", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}{self.ready}", timeout=1, verify=default_tls_context()).status_code == 200:
                     return
             except httpx.TransportError:
                 pass

@@ -26,6 +26,7 @@ from generator import PROJECT_ROOT
 from generator.forms import read_submission
 from generator.submissions.crypto import DataKeys, EncryptedCodec, read_keys
 from generator.submissions.records import json_ready
+from tests.support.fixtures import default_tls_context
 from tests.support.postgres import free_port
 from tests.support.samples import valid_answers
 
@@ -50,7 +51,7 @@ def run_endpoint(root: Path, env: dict[str, str], port: int, log: Path) -> subpr
     deadline = time.monotonic() + 60
     while True:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1, verify=default_tls_context()).status_code == 200:
                 return process
         except httpx.TransportError:
             pass
@@ -63,7 +64,7 @@ def run_endpoint(root: Path, env: dict[str, str], port: int, log: Path) -> subpr
 def client_loop(url: str, base: dict[str, Any], tag: str, acked: dict[str, str], lock: threading.Lock,
                 stop: threading.Event) -> None:
     n = 0
-    with httpx.Client(timeout=10) as client:
+    with httpx.Client(timeout=10, verify=default_tls_context()) as client:
         while not stop.is_set():
             marker = f"{tag}-{n}"
             n += 1

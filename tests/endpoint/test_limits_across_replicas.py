@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.endpoint.replicas import Replica
+from tests.support.fixtures import default_tls_context
 
 CSRF = re.compile(r'name="csrftoken" value="([^"]+)"')
 
@@ -26,7 +27,7 @@ def test_status_and_sign_in_limits_are_counted_once_for_two_replicas(forms_root:
         for replica in replicas:
             replica.wait_ready()
         endpoints, workspaces = replicas[:2], replicas[2:]
-        with httpx.Client(timeout=20) as client:
+        with httpx.Client(timeout=20, verify=default_tls_context()) as client:
             statuses = []
             for i in range(5):  # alternately on each replica, from one address
                 url = endpoints[i % 2].url
@@ -34,7 +35,7 @@ def test_status_and_sign_in_limits_are_counted_once_for_two_replicas(forms_root:
                                             data={"reference": "ABCDE-12345", "contact": "0500000000",
                                                   "lang": "en"}).status_code)
             assert statuses == [200, 200, 200, 200, 429]
-        sessions = [httpx.Client(base_url=w.url, timeout=20) for w in workspaces]  # each its replica's cookies
+        sessions = [httpx.Client(base_url=w.url, timeout=20, verify=default_tls_context()) for w in workspaces]  # each its replica's cookies
         try:
             tokens = [CSRF.search(s.get("/staff/sign-in").text)[1] for s in sessions]  # type: ignore[index]
             signs = [sessions[i % 2].post("/staff/sign-in", data={

@@ -18,7 +18,7 @@ from generator.forms import KEY_FIELD
 from generator.submissions.secure_store import open_secure_store
 from generator.submissions.store import Store
 from tests.endpoint.replicas import script_post, start_together
-from tests.support.fixtures import LiveServer, make_settings
+from tests.support.fixtures import LiveServer, default_tls_context, make_settings
 from tests.support.postgres import Postgres
 from tests.support.samples import valid_answers
 
@@ -46,7 +46,7 @@ def test_a_keyed_post_is_stored_once_on_any_replica(forms: dict[str, Any], forms
     first, second = (live(create_app(settings=settings, forms=forms)) for _ in range(2))
     answers = {**valid_answers(forms[FORM]), "lang": "en"}
     key = str(uuid.uuid4())
-    with httpx.Client(timeout=20) as client:
+    with httpx.Client(timeout=20, verify=default_tls_context()) as client:
         answered = [script_post(client, server.url, FORM, answers, key) for server in (first, first, second)]
         assert [r.status_code for r in answered] == [201, 201, 201]
         assert len({r.json()["reference"] for r in answered}) == 1
@@ -76,7 +76,7 @@ def test_a_post_whose_replica_was_killed_after_commit_is_stored_once(
     answers = {**valid_answers(forms[FORM]), "lang": "ar"}
     key = str(uuid.uuid4())
     try:
-        with httpx.Client(timeout=20) as client:
+        with httpx.Client(timeout=20, verify=default_tls_context()) as client:
             with pytest.raises(httpx.TransportError):
                 script_post(client, doomed.url, FORM, answers, key)
             assert doomed.process.wait(timeout=20) == -9

@@ -23,6 +23,7 @@ import httpx
 from generator.submissions.store import Store
 from tests.endpoint.replicas import Replica, script_post, start_together
 from tests.endpoint.test_replicas import stored
+from tests.support.fixtures import default_tls_context
 from tests.support.postgres import Postgres
 from tests.support.samples import valid_answers
 
@@ -77,7 +78,7 @@ class Replicas:
                 self.slots[i] = Replica(self.root, self.database_url, self.folder, **self.fault())
             elif not self.up[i]:
                 try:
-                    ready = httpx.get(f"{replica.url}/api/health", timeout=0.5).status_code == 200
+                    ready = httpx.get(f"{replica.url}/api/health", timeout=0.5, verify=default_tls_context()).status_code == 200
                 except httpx.TransportError:
                     ready = False
                 if ready:
@@ -121,7 +122,7 @@ def post_under_kills(replicas: Replicas, form_id: str, base: dict[str, Any]) -> 
     def client_loop(n: int) -> None:
         rng = random.Random(n)
         try:
-            with httpx.Client(timeout=10) as client:
+            with httpx.Client(timeout=10, verify=default_tls_context()) as client:
                 count = 0
                 while not stop.is_set():
                     marker = f"c{n}-{count}"

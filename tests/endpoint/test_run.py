@@ -14,7 +14,7 @@ import pytest
 
 from generator import PROJECT_ROOT
 from generator.endpoint.app import create_app
-from tests.support.fixtures import LiveServer, make_settings
+from tests.support.fixtures import LiveServer, default_tls_context, make_settings
 from tests.support.postgres import free_port
 from tests.support.samples import build_site, valid_answers
 
@@ -64,7 +64,7 @@ def test_the_run_command_serves_site_and_endpoint(forms_root: Path, tmp_path: Pa
         deadline = time.monotonic() + 30
         while True:
             try:
-                health = httpx.get(f"{base}/api/health", timeout=2)
+                health = httpx.get(f"{base}/api/health", timeout=2, verify=default_tls_context())
                 break
             except httpx.TransportError as exc:
                 if time.monotonic() > deadline or process.poll() is not None:
@@ -72,9 +72,9 @@ def test_the_run_command_serves_site_and_endpoint(forms_root: Path, tmp_path: Pa
                     raise AssertionError(output) from exc
                 time.sleep(0.1)
         assert health.json() == {"status": "ok"}
-        assert httpx.get(f"{base}/en/missing", timeout=5).status_code == 404
+        assert httpx.get(f"{base}/en/missing", timeout=5, verify=default_tls_context()).status_code == 404
         form = forms["enquiry"]
-        posted = httpx.post(f"{base}/api/forms/enquiry", data=valid_answers(form), timeout=5)
+        posted = httpx.post(f"{base}/api/forms/enquiry", data=valid_answers(form), timeout=5, verify=default_tls_context())
         assert posted.status_code == 303
     finally:
         process.terminate()

@@ -29,7 +29,7 @@ from generator.forms import error_message
 from generator.submissions.files import FileStore
 from tests.endpoint.test_crash import run_endpoint
 from tests.support.counting import Counting
-from tests.support.fixtures import LiveServer, make_settings
+from tests.support.fixtures import LiveServer, default_tls_context, make_settings
 from tests.support.postgres import free_port
 from tests.support.samples import (
     build_site,
@@ -339,7 +339,7 @@ def test_killed_once_the_files_are_written_leaves_no_orphan_and_no_row(
     body, content_type, _ = encode(answers_of(form), [("medical_reports", "report.pdf", pdf_file())])
     with pytest.raises(httpx.TransportError):
         httpx.post(f"http://127.0.0.1:{port}/api/forms/{form.id}", content=body, timeout=20,
-                   headers={"Content-Type": content_type, "Origin": f"http://127.0.0.1:{port}"})
+                   headers={"Content-Type": content_type, "Origin": f"http://127.0.0.1:{port}"}, verify=default_tls_context())
     assert process.wait(timeout=10) == -signal.SIGKILL
     assert [p.name for p in stored_files(files_dir)] != []  # the sealed file was written, then the kill
     # The next start (in this process: the same lifespan as `endpoint`) sweeps the dead process's folder.

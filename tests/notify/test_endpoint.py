@@ -18,7 +18,7 @@ import pytest
 from generator import PROJECT_ROOT
 from generator.endpoint.app import create_app
 from generator.submissions.secure_store import open_secure_store
-from tests.support.fixtures import LiveServer, make_settings
+from tests.support.fixtures import LiveServer, default_tls_context, make_settings
 from tests.support.postgres import free_port
 
 from .conftest import CANARY, MAIL_FROM, SmtpServer, notify_settings
@@ -28,7 +28,7 @@ def post(base: str, lang: str, email: str | None = "sara@example.org") -> httpx.
     data = {"full_name": f"{CANARY}-name", "message": f"{CANARY} ضيق في التنفس", "lang": lang}
     if email:
         data["email"] = email
-    return httpx.post(f"{base}/api/forms/request", data=data, timeout=20)
+    return httpx.post(f"{base}/api/forms/request", data=data, timeout=20, verify=default_tls_context())
 
 
 def test_a_submission_is_told_to_staff_and_confirmed_to_the_applicant(
@@ -88,7 +88,7 @@ def start_endpoint(root: Path, database_url: str, smtp: SmtpServer, log: Path, *
     deadline = time.monotonic() + 60
     while True:
         try:
-            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+            if httpx.get(f"{base}/api/health", timeout=1, verify=default_tls_context()).status_code == 200:
                 return process, base
         except httpx.TransportError:
             pass

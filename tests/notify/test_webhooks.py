@@ -30,6 +30,7 @@ from generator.submissions import cases
 from generator.submissions.db.cases import CaseChanged
 from generator.submissions.notices import OutboxPlanner
 from generator.submissions.store import Store
+from tests.support.fixtures import default_tls_context
 from tests.support.postgres import free_port
 
 from .conftest import CANARY, notify_settings
@@ -354,7 +355,7 @@ def test_the_endpoint_posts_webhooks_without_any_email_settings(
     assert "e-mail notifications are off (QALB_SMTP_URL is not set); webhooks are on" in caplog.text
     answer = httpx.post(f"{server.url}/api/forms/request", timeout=20,
                         data={"full_name": f"{CANARY}-name", "message": CANARY, "email": "sara@example.org",
-                              "lang": "en"})
+                              "lang": "en"}, verify=default_tls_context())
     assert answer.status_code == 303
     reference = answer.headers["location"].split("ref=")[1]
     deadline = time.monotonic() + 20

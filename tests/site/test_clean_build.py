@@ -2,16 +2,14 @@
 
 `build` records the translation hashes in content/translations.lock.yml; a
 committed lock that is stale for any item makes every fresh clone's first
-build rewrite a tracked file. The copy gets the font cache (.build/, ignored by
-git, as a machine that built once has it) so the test costs one build.
+build rewrite a tracked file. The copy shares the font cache (.build/fonts, ignored
+by git, as a machine that built once has it) so the test costs one build.
 """
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
-from generator import PROJECT_ROOT
 from tests.conftest import copy_project
 
 # What the build may write: its output (the `site` link, the `site-<time>` folder it points
@@ -32,9 +30,7 @@ def snapshot(root: Path) -> dict[str, str]:
 def test_a_build_of_a_fresh_copy_changes_no_file_it_was_given(tmp_path):
     from generator.site.build import build_site
 
-    project = copy_project(tmp_path / "project")
-    if (PROJECT_ROOT / ".build" / "fonts").is_dir():
-        shutil.copytree(PROJECT_ROOT / ".build" / "fonts", project / ".build" / "fonts")
+    project = copy_project(tmp_path / "project")  # with the machine's font cache
     before = snapshot(project)
     build_site(project)  # as `make build` does: into <root>/site, recording translations
     after = snapshot(project)

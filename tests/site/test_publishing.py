@@ -19,7 +19,7 @@ from generator.site.check import check_project
 from generator.site.publishing import build_preview, publish
 from generator.site.translations import LOCK_FILE, accept_translation, read_lock
 from generator.web.sitefiles import SiteFiles
-from tests.support.fixtures import LiveServer
+from tests.support.fixtures import LiveServer, default_tls_context
 
 FIRST = "content/faq.yml#questions/how-to-ask-for-help"
 SECOND = "content/faq.yml#questions/what-to-prepare"
@@ -49,7 +49,7 @@ def test_publish_switches_atomically_and_a_failed_build_leaves_the_served_site_a
     assert site.is_symlink() and (site / "index.html").is_file()
     assert {"", "en/", "faq/", "en/faq/"} <= set(first.changed)  # a first publish: every page is new
     app = Starlette(routes=[Mount("/", app=SiteFiles(directory=site, html=True))])
-    with LiveServer(app) as server, httpx.Client(base_url=server.url) as client:
+    with LiveServer(app) as server, httpx.Client(base_url=server.url, verify=default_tls_context()) as client:
         edit_arabic_question(project_copy, "كيف أطلب المساعدة؟", "كيف أطلب العون؟")
         second = publish(project_copy)
         assert second.ok and second.command_status is None

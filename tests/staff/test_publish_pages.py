@@ -22,7 +22,7 @@ from generator.web.sitefiles import SiteFiles
 from tests.conftest import copy_project
 from tests.staff.conftest import Staff, csrf
 from tests.staff.test_content_editor import FAQ, ITEM, commits, form_of, git, make_project, signed_in
-from tests.support.fixtures import LiveServer
+from tests.support.fixtures import LiveServer, default_tls_context
 from tests.support.shots import screenshot
 
 pytestmark = pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
@@ -65,7 +65,7 @@ def test_an_editor_previews_and_publishes_a_new_faq_entry_and_a_restore_waits_fo
     problems: list[str] = []
     app = Starlette(routes=[Mount("/", app=SiteFiles(directory=project / "site", html=True))])
     with signed_in(ws, "editor@example.org", "editor") as client, LiveServer(app) as server, \
-            httpx.Client(base_url=server.url) as public:
+            httpx.Client(base_url=server.url, verify=default_tls_context()) as public:
         assert DONATE["ar-question"] not in public.get("/faq/").text
         page = client.get(NEW).text
         assert client.post(NEW, data={**form_of(page), **DONATE}, follow_redirects=False).status_code == 303

@@ -18,7 +18,7 @@ from generator.endpoint.app import create_app as create_endpoint
 from generator.staff.commands import manage
 from generator.submissions.commands import keys
 from tests.staff.conftest import PASSWORD, csrf, generator_cli, path_of
-from tests.support.fixtures import LiveServer, make_settings
+from tests.support.fixtures import LiveServer, default_tls_context, make_settings
 from tests.support.postgres import free_port
 
 
@@ -161,7 +161,7 @@ def test_two_staff_serve_processes_on_one_database_accept_each_others_pages(form
                 for port, log in zip(ports, logs)]
     one, two = (f"http://127.0.0.1:{port}" for port in ports)
     try:
-        with httpx.Client(timeout=20) as client:
+        with httpx.Client(timeout=20, verify=default_tls_context()) as client:
             for url in (one, two):
                 deadline = time.monotonic() + 60
                 while True:

@@ -19,6 +19,7 @@ import pytest
 
 from generator import PROJECT_ROOT
 from generator.web.access_log import shown_path
+from tests.support.fixtures import default_tls_context
 from tests.support.postgres import free_port
 from tests.support.samples import build_site, valid_answers
 
@@ -61,7 +62,7 @@ def run(forms_root: Path, forms: dict[str, Any], tmp_path: Path) -> Iterator[tup
             deadline = time.monotonic() + 30
             while True:
                 try:
-                    httpx.get(f"{base}/api/health", timeout=2)
+                    httpx.get(f"{base}/api/health", timeout=2, verify=default_tls_context())
                     break
                 except httpx.TransportError:
                     assert time.monotonic() < deadline and process.poll() is None, output.read_text()
@@ -83,7 +84,7 @@ def test_a_day_of_work_leaves_no_token_or_identifier_in_the_servers_output(
     base, tokens, output = run
     form = forms["help-request"]
     answers = {**valid_answers(form), "national_id": NATIONAL_ID, "mobile": MOBILE, "email": EMAIL, "lang": "ar"}
-    with httpx.Client(base_url=base, timeout=20) as client:
+    with httpx.Client(base_url=base, timeout=20, verify=default_tls_context()) as client:
         posted = client.post("/api/forms/help-request", data=answers, headers={"Origin": base})
         assert posted.status_code == 303, posted.text[:300]
         reference = re.search(r"ref=([^&]+)", posted.headers["location"])[1]  # type: ignore[index]
@@ -96,7 +97,7 @@ def test_a_day_of_work_leaves_no_token_or_identifier_in_the_servers_output(
             assert page.status_code in (200, 404), page.text[:300]
         exported = client.get("/api/forms/help-request/export", headers={"Authorization": f"Bearer {tokens['export']}"})
         assert exported.status_code == 200
-    with httpx.Client(base_url=base, timeout=20) as staff:
+    with httpx.Client(base_url=base, timeout=20, verify=default_tls_context()) as staff:
         path = "/staff/" + tokens["setup"].split("/staff/", 1)[1]
         page = staff.get(path + "?lang=ar")
         secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page.text)[1].replace(" ", "")  # type: ignore[index]

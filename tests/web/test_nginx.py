@@ -34,6 +34,7 @@ from cryptography.x509.oid import NameOID
 from generator import PROJECT_ROOT
 from generator.web.protection import site_content_security_policy
 from tests.staff.conftest import recovery_codes
+from tests.support.fixtures import default_tls_context
 from tests.support.postgres import free_port
 from tests.support.samples import build_site, valid_answers
 
@@ -153,7 +154,7 @@ def through(port: int, host: str) -> httpx.Client:
 
 def test_the_sites_pages_get_the_headers_run_sends_and_the_endpoint_keeps_its_own(proxied: dict[str, Any]) -> None:
     ports = proxied["ports"]
-    with httpx.Client(base_url=f"http://127.0.0.1:{ports['run']}", timeout=20) as direct, \
+    with httpx.Client(base_url=f"http://127.0.0.1:{ports['run']}", timeout=20, verify=default_tls_context()) as direct, \
             through(ports["site"], SITE) as client:
         for path in ("/", "/en/", "/forms/help-request/", "/no/such/page/", "/en/no/such/page/"):
             ours, theirs = direct.get(path), client.get(path)
