@@ -9,11 +9,12 @@ is the step that also drops freed space from disk: see docs/security.md.)
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
-
-import psycopg
+from typing import TYPE_CHECKING, Any
 
 from .connection import Database
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 class PostgresDatabase(Database):
@@ -21,6 +22,8 @@ class PostgresDatabase(Database):
     url: str
 
     def _connect(self) -> psycopg.Connection[Any]:
+        import psycopg  # here, not at the top: a SQLite deployment's commands start without it (~0.15 s)
+
         # autocommit: transactions are the explicit BEGIN/COMMIT of connection.py, as for SQLite.
         return psycopg.connect(self.url, autocommit=True, application_name="qalb-endpoint")
 
@@ -47,6 +50,8 @@ class PostgresDatabase(Database):
         return value.astimezone(dt.timezone.utc)
 
     def _is_unique_violation(self, exc: BaseException) -> bool:
+        import psycopg
+
         return isinstance(exc, psycopg.errors.UniqueViolation)
 
     def _after_purge(self) -> None:
