@@ -69,9 +69,12 @@ def settle(tab) -> None:
     tab.evaluate("() => Promise.allSettled(document.getAnimations().map(a => a.finished)).then(() => true)")
 
 
-# axe judges the page as a person sees it once drawn: fonts in, and transitions that end
-# (Material fades its header title in) ended, or it may measure a colour half-way.
+# axe judges the page as a person sees it once drawn: loaded (a click that posts a form returns
+# once the next page has started loading, its styles perhaps not yet in), fonts in, and
+# transitions that end (Material fades its header title in) ended, or it may measure a colour
+# half-way or a link before its padding.
 _RUN_AXE = """async (tags) => {
+  if (document.readyState !== 'complete') await new Promise(done => addEventListener('load', done, {once: true}));
   await document.fonts.ready;
   const ending = document.getAnimations().filter(a => a.effect && isFinite(a.effect.getComputedTiming().endTime));
   await Promise.allSettled(ending.map(a => a.finished));

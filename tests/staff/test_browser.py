@@ -127,6 +127,8 @@ def digit_problems(tab: Any, where: str) -> list[str]:
 
 def page_checks(tab: Any, where: str) -> list[str]:
     """axe, no horizontal scroll, lang/dir set, one kind of digits: what is wrong with the open page."""
+    # A click that posts a form returns once the next page has started loading: judge it loaded.
+    tab.wait_for_load_state("load")
     SEEN[where] = tab.content()
     problems = describe_violations(where, axe_violations(tab)) + digit_problems(tab, where)
     width = tab.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
