@@ -10,7 +10,6 @@ submissions, the export is never held in memory.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import IO, Any, Iterator
@@ -18,7 +17,6 @@ from typing import IO, Any, Iterator
 from generator.submissions import export
 from generator.submissions.db.cases import CaseEvent
 from generator.submissions.records import Attachment, Submission
-from generator.web.downloads import closed_on_error
 
 from .context import StaffContext
 from .spreadsheet import Reader, write_workbook
@@ -46,25 +44,19 @@ class Exported(export.Exported):
 
 def write_zip(ctx: StaffContext, form_id: str, since: dt.datetime | None, until: dt.datetime | None, *,
               lang: str, notes: bool) -> tuple[IO[bytes], int]:
-    """The zip in a temporary file (at its start, for reading) and its row count. A form's files
-    go into the zip as they are decrypted (export_files.py), never onto the disk in clear."""
+    """The zip in a temporary file (at its start, for reading) and its row count: the Data Package
+    with a form's files (decrypted into the zip as it is written, never onto the disk in clear),
+    then the spreadsheet."""
     form, chosen = ctx.forms[form_id], Exported(ctx, since, until)
     reader = Reader(lang=lang, zone=ctx.zone, names=names_by_email(ctx.store))
-    handle = tempfile.TemporaryFile(prefix="qalb-export-", suffix=".zip")
-    with closed_on_error(handle), tempfile.TemporaryDirectory(prefix="qalb-export-") as tmp:
-        with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
-            result = export.export_package(chosen, form, Path(tmp), files=ctx.files, keys=ctx.store.codec.keys,
-                                           sink=export.zip_sink(archive))
-            sheet = Path(tmp) / f"{form_id}.xlsx"
-            write_workbook(sheet, form, _with_events(ctx, chosen.submissions(form_id), notes), reader=reader,
-                           notes=notes, attachments=chosen.attachments_of if form.file_fields else None)
-            archive.write(result.package, "datapackage.json")
-            archive.write(result.csv, result.csv.name)
-            if result.files_csv is not None:
-                archive.write(result.files_csv, result.files_csv.name)
-            archive.write(sheet, sheet.name)
-    handle.seek(0)
-    return handle, result.rows
+
+    def spreadsheet(folder: Path, archive: zipfile.ZipFile) -> None:
+        sheet = folder / f"{form_id}.xlsx"
+        write_workbook(sheet, form, _with_events(ctx, chosen.submissions(form_id), notes), reader=reader,
+                       notes=notes, attachments=chosen.attachments_of if form.file_fields else None)
+        archive.write(sheet, sheet.name)
+
+    return export.export_zip_file(chosen, form, files=ctx.files, keys=ctx.store.codec.keys, also=spreadsheet)
 
 
 def _with_events(ctx: StaffContext, subs: Iterator[Submission],

@@ -22,7 +22,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Iterable, Protocol
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Protocol
 
 from frictionless import Schema
 
@@ -247,10 +247,13 @@ def export_zip_counted(store: Exported, form: Any, *, status: str = "accepted") 
 
 
 def export_zip_file(store: Exported, form: Any, *, status: str = "accepted", files: FileStore | None = None,
-                    keys: DataKeys | None = None) -> tuple[IO[bytes], int]:
+                    keys: DataKeys | None = None,
+                    also: Callable[[Path, zipfile.ZipFile], None] | None = None) -> tuple[IO[bytes], int]:
     """The zip in an anonymous temporary file (at its start, for reading; gone when closed) and
     its row count; with the files folder and the data keys, a form's files too, decrypted into
-    the zip as it is written, never onto the disk in clear (the token export over HTTP)."""
+    the zip as it is written, never onto the disk in clear (the token export over HTTP, the
+    workspace's export). `also(folder, archive)` adds entries last (the workspace's spreadsheet),
+    made in the same temporary folder."""
     handle = tempfile.TemporaryFile(prefix="qalb-export-", suffix=".zip")
     try:
         with tempfile.TemporaryDirectory(prefix="qalb-export-") as tmp, \
@@ -261,6 +264,8 @@ def export_zip_file(store: Exported, form: Any, *, status: str = "accepted", fil
             archive.write(result.csv, result.csv.name)
             if result.files_csv is not None:
                 archive.write(result.files_csv, result.files_csv.name)
+            if also is not None:
+                also(Path(tmp), archive)
     except BaseException:
         handle.close()
         raise

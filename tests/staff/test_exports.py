@@ -109,7 +109,7 @@ def test_the_zip_is_streamed_from_an_anonymous_temporary_file_in_english(
         both: Staff, forms: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     import tempfile
 
-    from generator.staff import exports
+    from generator.submissions import export
     from generator.web import downloads
 
     ws = both
@@ -131,7 +131,7 @@ def test_the_zip_is_streamed_from_an_anonymous_temporary_file_in_english(
         opened.append(handle)
         return handle
 
-    monkeypatch.setattr(exports.tempfile, "TemporaryFile", spy)
+    monkeypatch.setattr(export.tempfile, "TemporaryFile", spy)  # where the workspace's zip is written
     monkeypatch.setattr(downloads, "CHUNK", 1024)
     submit(ws, forms, "help-request", mobile=MOBILE)
     with ws.client() as client:
