@@ -20,23 +20,10 @@ SEARCHES = {"ar": ["search/?q=التطوع", "search/?q=أطباء", "search/?q=
             "en": ["search/?q=volunteer", "search/?q=appointment"]}
 
 
-@pytest.fixture(scope="module")
-def axe_tabs(browser):
-    """A tab per viewport (the package's browser starts every page with axe-core loaded)."""
-    opened = {}
-    for viewport, (width, height) in VIEWPORTS.items():
-        context = browser.new_context(viewport={"width": width, "height": height})
-        context.set_default_timeout(10_000)
-        opened[viewport] = context.new_page()
-    yield opened
-    for tab in opened.values():
-        tab.context.close()
-
-
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("lang", ["ar", "en"])
-def test_no_axe_violations_on_any_page(axe_tabs, site_url, pages, lang, viewport):
-    tab = axe_tabs[viewport]
+def test_no_axe_violations_on_any_page(tabs, site_url, pages, lang, viewport):
+    tab = tabs[viewport]  # the package's browser starts every page with axe-core loaded
     urls = [site_url + page.url_path for page in pages if page.lang == lang]
     urls += [site_url + ("en/" if lang == "en" else "") + search for search in SEARCHES[lang]]
     problems = []
