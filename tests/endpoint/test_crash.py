@@ -13,7 +13,6 @@ import random
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -22,10 +21,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from generator import PROJECT_ROOT
 from generator.forms import read_submission
 from generator.submissions.crypto import DataKeys, EncryptedCodec, read_keys
 from generator.submissions.records import json_ready
+from tests.support.endpoint_process import run_endpoint
 from tests.support.fixtures import default_tls_context
 from tests.support.postgres import free_port
 from tests.support.samples import valid_answers
@@ -36,29 +35,7 @@ CLIENTS = 20
 
 def start_endpoint(root: Path, db: Path, port: int) -> subprocess.Popen[bytes]:
     env = {"DATABASE_URL": f"sqlite:///{db}", "QALB_RATE_LIMIT": "off", "QALB_SITE_DIR": str(db.parent / "no-site")}
-    # A file, not a pipe nobody reads: it could fill and block.
     return run_endpoint(root, env, port, db.parent / f"endpoint-{port}.log")
-
-
-def run_endpoint(root: Path, env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    """`python -m generator endpoint` on 127.0.0.1:`port` with these settings over this process's
-    environment, its output appended to `log`; returned once /api/health answers."""
-    with log.open("ab") as output:
-        process = subprocess.Popen([sys.executable, "-m", "generator", "--root", str(root), "endpoint",
-                                    "--host", "127.0.0.1", "--port", str(port)], cwd=PROJECT_ROOT,
-                                   env={**os.environ, **env, "PYTHONPATH": str(PROJECT_ROOT)},
-                                   stdout=output, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1, verify=default_tls_context()).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(f"endpoint did not start: {log.read_text(errors='replace')[-2000:]}")
-        time.sleep(0.05)
 
 
 def client_loop(url: str, base: dict[str, Any], tag: str, acked: dict[str, str], lock: threading.Lock,

@@ -27,8 +27,8 @@ from PIL import Image
 from generator.endpoint.app import create_app
 from generator.forms import error_message
 from generator.submissions.files import FileStore
-from tests.endpoint.test_crash import run_endpoint
 from tests.support.counting import Counting
+from tests.support.endpoint_process import run_endpoint
 from tests.support.fixtures import LiveServer, default_tls_context, make_settings
 from tests.support.postgres import free_port
 from tests.support.samples import (

@@ -5,9 +5,7 @@ a fault-injection point, not a sleep): after a restart each message arrives once
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -15,9 +13,9 @@ from typing import Any, Callable
 import httpx
 import pytest
 
-from generator import PROJECT_ROOT
 from generator.endpoint.app import create_app
 from generator.submissions.secure_store import open_secure_store
+from tests.support.endpoint_process import run_endpoint
 from tests.support.fixtures import LiveServer, default_tls_context, make_settings
 from tests.support.postgres import free_port
 
@@ -76,26 +74,10 @@ def test_without_an_smtp_url_nothing_is_queued_and_the_start_says_so(
 def start_endpoint(root: Path, database_url: str, smtp: SmtpServer, log: Path, **extra: str
                    ) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "QALB_RATE_LIMIT": "off",
-           "QALB_SITE_DIR": str(log.parent / "no-site"), "PYTHONPATH": str(PROJECT_ROOT),
+    env = {"DATABASE_URL": database_url, "QALB_RATE_LIMIT": "off", "QALB_SITE_DIR": str(log.parent / "no-site"),
            "QALB_SMTP_URL": smtp.url, "QALB_MAIL_FROM": MAIL_FROM[1], "QALB_SITE_URL": "https://qalb.example/",
            **extra}
-    with log.open("ab") as output:  # a file, not a pipe nobody reads
-        process = subprocess.Popen([sys.executable, "-m", "generator", "--root", str(root), "endpoint",
-                                    "--host", "127.0.0.1", "--port", str(port)],
-                                   cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/api/health", timeout=1, verify=default_tls_context()).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(f"endpoint did not start: {log.read_text(errors='replace')[-2000:]}")
-        time.sleep(0.05)
+    return run_endpoint(root, env, port, log), f"http://127.0.0.1:{port}"
 
 
 @pytest.mark.parametrize("fault", ["after-commit", "before-send"])
